@@ -1,0 +1,172 @@
+// One CPU profile and one trace at a time (Go refuses a second with a 500).
+// An identical request that arrives before the capture's first byte joins it and
+// receives the same bytes; any other gets 429 + Retry-After saying who holds the
+// profiler until when. The upstream request belongs to no single client: it is
+// cancelled only when every subscriber has gone, which makes Go stop profiling.
+import { request as httpRequest, type Agent, type ServerResponse } from 'node:http';
+import { PodprofError, sendError } from '../src/errors.ts';
+import type { ProfileType } from '../src/pprof/catalog.ts';
+import type { PprofRequest } from '../src/pprof/policy.ts';
+import { responseHeaders, upstreamError } from './upstream.ts';
+
+export interface FlightOptions {
+  readonly upstream: URL;
+  readonly agent: Agent;
+  readonly marginMs: number;
+  readonly maxResponseBytes: number;
+}
+
+export interface Delivery {
+  readonly status: number;
+  readonly bytes: number;
+  readonly outcome: 'ok' | 'joined' | 'client-abort' | 'upstream-error' | 'too-large' | 'timeout';
+  readonly joined: boolean;
+}
+
+interface Subscriber {
+  readonly res: ServerResponse;
+  readonly joined: boolean;
+  bytes: number;
+  done: (d: Delivery) => void;
+}
+
+const PROFILER_NAME: Partial<Record<ProfileType, string>> = { profile: 'CPU profiler', trace: 'execution tracer' };
+
+class Flight {
+  readonly subs = new Set<Subscriber>();
+  readonly startedAt = Date.now();
+  status = 0;
+  headers: Record<string, string> = {};
+  firstByteSent = false;
+  finished = false;
+  private bytes = 0;
+  private readonly upstreamReq;
+  private upstreamRes: NodeJS.ReadableStream | undefined;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    readonly request: PprofRequest,
+    readonly holder: string,
+    private readonly opts: FlightOptions,
+    private readonly onEnd: () => void,
+  ) {
+    const url = new URL(request.upstreamPath, opts.upstream);
+    this.upstreamReq = httpRequest(url, { agent: opts.agent, headers: { 'user-agent': 'podprof-sidecar', accept: '*/*' } });
+    this.timer = setTimeout(() => this.fail(new PodprofError('PODPROF_UPSTREAM_TIMEOUT', `the app did not finish the ${request.type} capture in ${this.deadlineMs / 1000}s`), 'timeout'), this.deadlineMs);
+    this.upstreamReq.on('response', (up) => {
+      this.upstreamRes = up;
+      this.status = up.statusCode ?? 502;
+      this.headers = responseHeaders(up.headers);
+      for (const s of this.subs) s.res.writeHead(this.status, this.headers);
+      up.on('data', (chunk: Buffer) => this.onChunk(chunk));
+      up.on('end', () => this.finish());
+      up.on('aborted', () => this.fail(new PodprofError('PODPROF_UPSTREAM_FAILED', 'the app broke off the capture'), 'upstream-error'));
+      up.on('error', () => this.fail(new PodprofError('PODPROF_UPSTREAM_FAILED', 'the app broke off the capture'), 'upstream-error'));
+    });
+    this.upstreamReq.on('error', (err) => this.fail(upstreamError(err), 'upstream-error'));
+    this.upstreamReq.end();
+  }
+
+  get deadlineMs(): number {
+    return this.request.seconds * 1000 + this.opts.marginMs;
+  }
+
+  get endsAt(): number {
+    return this.startedAt + this.request.seconds * 1000;
+  }
+
+  add(res: ServerResponse, joined: boolean): Promise<Delivery> {
+    return new Promise((done) => {
+      const sub: Subscriber = { res, joined, bytes: 0, done };
+      this.subs.add(sub);
+      if (this.status !== 0) res.writeHead(this.status, this.headers);
+      res.on('close', () => {
+        if (this.finished || !this.subs.delete(sub)) return;
+        done({ status: this.status || 499, bytes: sub.bytes, outcome: 'client-abort', joined });
+        if (this.subs.size === 0) this.abort();
+      });
+      res.on('drain', () => {
+        if ([...this.subs].every((s) => !s.res.writableNeedDrain)) this.upstreamRes?.resume();
+      });
+    });
+  }
+
+  private onChunk(chunk: Buffer): void {
+    this.firstByteSent = true;
+    this.bytes += chunk.length;
+    if (this.bytes > this.opts.maxResponseBytes) {
+      this.fail(new PodprofError('PODPROF_RESPONSE_TOO_LARGE', `the ${this.request.type} response exceeded ${this.opts.maxResponseBytes} bytes and was cut`), 'too-large');
+      return;
+    }
+    let pressure = false;
+    for (const s of this.subs) {
+      s.bytes += chunk.length;
+      if (!s.res.write(chunk)) pressure = true;
+    }
+    if (pressure) this.upstreamRes?.pause();
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.settle();
+    for (const s of this.subs) {
+      s.res.end();
+      s.done({ status: this.status, bytes: s.bytes, outcome: s.joined ? 'joined' : 'ok', joined: s.joined });
+    }
+  }
+
+  private fail(err: PodprofError, outcome: Delivery['outcome']): void {
+    if (this.finished) return;
+    this.settle();
+    this.upstreamReq.destroy();
+    for (const s of this.subs) {
+      sendError(s.res, err, 'pprof');
+      s.done({ status: s.res.headersSent && this.status !== 0 ? this.status : err.status, bytes: s.bytes, outcome, joined: s.joined });
+    }
+  }
+
+  private abort(): void {
+    this.settle();
+    this.upstreamReq.destroy();
+  }
+
+  private settle(): void {
+    this.finished = true;
+    clearTimeout(this.timer);
+    this.onEnd();
+  }
+}
+
+export class FlightBoard {
+  private readonly running = new Map<ProfileType, Flight>();
+
+  constructor(private readonly opts: FlightOptions) {}
+
+  /** Serve an exclusive capture to `res`: join, start, or refuse with 429. */
+  serve(request: PprofRequest, holder: string, res: ServerResponse): Promise<Delivery> {
+    const current = this.running.get(request.type);
+    if (current && !current.finished) {
+      if (current.request.upstreamPath === request.upstreamPath && !current.firstByteSent) return current.add(res, true);
+      throw this.busy(current);
+    }
+    const flight = new Flight(request, holder, this.opts, () => {
+      if (this.running.get(request.type) === flight) this.running.delete(request.type);
+    });
+    this.running.set(request.type, flight);
+    return flight.add(res, false);
+  }
+
+  get active(): number {
+    return this.running.size;
+  }
+
+  private busy(f: Flight): PodprofError {
+    const left = Math.max(1, Math.ceil((f.endsAt - Date.now()) / 1000) + 1);
+    const name = PROFILER_NAME[f.request.type] ?? f.request.type;
+    return new PodprofError(
+      'PODPROF_PROFILER_BUSY',
+      `the ${name} is busy: a ${f.request.seconds}s capture for ${f.holder} started at ${new Date(f.startedAt).toISOString()} and frees up in about ${left}s`,
+      left,
+    );
+  }
+}

@@ -1,0 +1,114 @@
+// The sidecar's request pipeline: refuse tokens in URLs → authenticate →
+// policy → authorize and spend the jti → throttles → single-flight or stream.
+// Every request ends in exactly one audit line; no token is ever logged.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PodprofError, sendError, toPodprofError } from '../src/errors.ts';
+import { loggableUrl, type Logger } from '../src/log.ts';
+import { decide, type PolicyLimits, type PprofRequest } from '../src/pprof/policy.ts';
+import type { SidecarClaims } from '../src/token/claims.ts';
+import { authenticate, authorize, refuseTokenInQuery, type AuthContext } from './auth.ts';
+import type { FlightBoard } from './flight.ts';
+import type { SidecarMetrics } from './metrics.ts';
+import type { StreamProxy } from './proxy.ts';
+import type { Throttle } from './throttle.ts';
+
+export interface HandlerDeps {
+  readonly auth: AuthContext;
+  readonly limits: PolicyLimits;
+  readonly flights: FlightBoard;
+  readonly proxy: StreamProxy;
+  readonly throttle: Throttle;
+  readonly metrics: SidecarMetrics;
+  readonly log: Logger;
+  readonly maxBodyBytes: number;
+  readonly isShuttingDown: () => boolean;
+}
+
+interface Outcome {
+  status: number;
+  bytes: number;
+  outcome: string;
+  code?: string;
+}
+
+function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > max) {
+        reject(new PodprofError('PODPROF_REQUEST_TOO_LARGE', `request body over ${max} bytes`));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', () => reject(new PodprofError('PODPROF_BAD_REQUEST', 'the request body was cut off')));
+  });
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+}
+
+async function serve(req: IncomingMessage, res: ServerResponse, deps: HandlerDeps, claims: SidecarClaims, request: PprofRequest): Promise<Outcome> {
+  const body = request.type === 'symbol' && req.method === 'POST' ? await readBody(req, deps.maxBodyBytes) : undefined;
+  if (!body && hasBody(req)) throw new PodprofError('PODPROF_BAD_REQUEST', `${req.method ?? 'GET'} requests to ${request.type} carry no body`);
+  deps.throttle.check(request);
+  if (request.exclusive) return deps.flights.serve(request, claims.sub, res);
+  return deps.proxy(req, res, request, body);
+}
+
+export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const started = process.hrtime.bigint();
+    let claims: SidecarClaims | undefined;
+    let request: PprofRequest | undefined;
+    deps.metrics.inflight.inc();
+    const run = async (): Promise<Outcome> => {
+      if (deps.isShuttingDown()) throw new PodprofError('PODPROF_SHUTTING_DOWN', 'the sidecar is shutting down');
+      const rawUrl = req.url ?? '/';
+      refuseTokenInQuery(rawUrl);
+      claims = await authenticate(req, deps.auth);
+      request = decide(req.method ?? 'GET', rawUrl, deps.limits);
+      authorize(claims, request, deps.auth.replay);
+      return serve(req, res, deps, claims, request);
+    };
+    run()
+      .catch((err: unknown): Outcome => {
+        const e = toPodprofError(err);
+        if (e.code === 'PODPROF_INTERNAL') deps.log.error({ err }, 'unexpected error');
+        sendError(res, e, 'pprof');
+        return { status: e.status, bytes: 0, outcome: 'refused', code: e.code };
+      })
+      .then((o) => {
+        deps.metrics.inflight.dec();
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        const type = request?.type ?? 'none';
+        deps.metrics.requests.inc({ type, outcome: o.outcome, code: o.code ?? String(o.status) });
+        deps.metrics.bytes.inc({ type }, o.bytes);
+        deps.metrics.duration.observe({ type }, seconds);
+        deps.log.info(
+          {
+            audit: {
+              subject: claims?.sub,
+              namespace: deps.auth.self.namespace,
+              pod: deps.auth.self.pod,
+              type,
+              params: request?.params,
+              method: req.method,
+              path: loggableUrl(req.url),
+              status: o.status,
+              code: o.code,
+              bytes: o.bytes,
+              durationMs: Math.round(seconds * 1000),
+              outcome: o.outcome,
+              remote: req.socket.remoteAddress,
+            },
+          },
+          'pprof request',
+        );
+      })
+      .catch((err: unknown) => deps.log.error({ err }, 'audit failed'));
+  };
+}

@@ -1,0 +1,77 @@
+// The one error catalog. Every error podprof answers with has a stable code, an
+// HTTP status and a hint that tells the user what to do. On pprof paths errors are
+// text/plain with X-Go-Pprof: 1 (the only way `go tool pprof` shows a body);
+// on API paths they are JSON { code, message }.
+import type { ServerResponse } from 'node:http';
+
+export const CATALOG = {
+  PODPROF_UNAUTHENTICATED: { status: 401, hint: 'send Authorization: Bearer <token>' },
+  PODPROF_TOKEN_INVALID: { status: 401, hint: 'get a fresh token from the podprof gateway' },
+  PODPROF_TOKEN_REPLAYED: { status: 401, hint: 'tokens are single-use; get a fresh one' },
+  PODPROF_TOKEN_IN_QUERY: { status: 400, hint: 'send the token in the Authorization header, never in the URL' },
+  PODPROF_TOKEN_WRONG_POD: { status: 403, hint: 'this token was issued for another pod' },
+  PODPROF_TOKEN_WRONG_TYPE: { status: 403, hint: 'this token was issued for another profile type' },
+  PODPROF_TOKEN_SECONDS: { status: 403, hint: 'ask for fewer seconds or get a token that allows more' },
+  PODPROF_PROFILE_DISABLED: { status: 403, hint: 'the pod does not allow this profile type (podprof.io/profiles)' },
+  PODPROF_NOT_FOUND: { status: 404, hint: 'known profile types: profile, trace, heap, allocs, goroutine, block, mutex, threadcreate, cmdline, symbol' },
+  PODPROF_METHOD_NOT_ALLOWED: { status: 405, hint: 'pprof endpoints are GET only (POST for symbol)' },
+  PODPROF_BAD_PARAMETER: { status: 400, hint: 'see the parameters each profile type takes' },
+  PODPROF_BAD_REQUEST: { status: 400, hint: 'the request is malformed' },
+  PODPROF_REQUEST_TOO_LARGE: { status: 413, hint: 'send a smaller request body' },
+  PODPROF_THROTTLED: { status: 429, hint: 'this request is rate-limited; retry after the time given' },
+  PODPROF_PROFILER_BUSY: { status: 429, hint: 'the profiler is held by another capture; retry after the time given' },
+  PODPROF_RESPONSE_TOO_LARGE: { status: 502, hint: 'the profile is larger than the sidecar allows (--max-response-bytes)' },
+  PODPROF_UPSTREAM_UNAVAILABLE: { status: 502, hint: 'the app does not answer on its pprof port; is it running and serving net/http/pprof on loopback?' },
+  PODPROF_UPSTREAM_FAILED: { status: 502, hint: 'the app broke off the response; retry, and check the app logs' },
+  PODPROF_UPSTREAM_TIMEOUT: { status: 504, hint: 'the app did not answer in time' },
+  PODPROF_SHUTTING_DOWN: { status: 503, hint: 'the sidecar is shutting down; retry on another pod or later' },
+  PODPROF_INTERNAL: { status: 500, hint: 'an unexpected error; see the podprof logs' },
+} as const satisfies Record<string, { status: number; hint: string }>;
+
+export type ErrorCode = keyof typeof CATALOG;
+
+export class PodprofError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = 'PodprofError';
+    this.status = CATALOG[code].status;
+  }
+
+  /** The text a user reads: what happened, then what to do. */
+  get text(): string {
+    return `${this.message}\n${CATALOG[this.code].hint}${this.retryAfterSeconds === undefined ? '' : ` (retry in ${this.retryAfterSeconds}s)`}\n`;
+  }
+}
+
+export function toPodprofError(err: unknown): PodprofError {
+  return err instanceof PodprofError ? err : new PodprofError('PODPROF_INTERNAL', 'internal error');
+}
+
+export type ErrorFormat = 'pprof' | 'json';
+
+export function sendError(res: ServerResponse, err: PodprofError, format: ErrorFormat): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const headers: Record<string, string> = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
+  if (err.status === 401) headers['WWW-Authenticate'] = 'Bearer realm="podprof"';
+  if (err.retryAfterSeconds !== undefined) headers['Retry-After'] = String(Math.max(1, Math.ceil(err.retryAfterSeconds)));
+  let body: string;
+  if (format === 'pprof') {
+    headers['Content-Type'] = 'text/plain; charset=utf-8';
+    headers['X-Go-Pprof'] = '1';
+    body = `${err.code}: ${err.text}`;
+  } else {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify({ code: err.code, message: err.message, hint: CATALOG[err.code].hint });
+  }
+  headers['Content-Length'] = String(Buffer.byteLength(body));
+  res.writeHead(err.status, headers);
+  res.end(body);
+}
