@@ -24,6 +24,8 @@ export const SIDECAR_FLAGS = {
   'max-seconds': flag(int(1, 3600), 'cap for timed captures (seconds)', { default: 60 }),
   'max-response-bytes': flag(bytes(1024, 16 * 1024 ** 3), 'cut responses larger than this', { default: 512 * 1024 ** 2, defaultText: '512MiB' }),
   'shutdown-grace': flag(duration(0, 3_600_000), 'on SIGTERM, how long in-flight captures may finish', { default: 30_000, defaultText: '30s' }),
+  'upstream-margin': flag(duration(100, 600_000), 'time an upstream request may take beyond its `seconds`', { default: 10_000, defaultText: '10s' }),
+  'snapshot-timeout': flag(duration(100, 600_000), 'time an untimed request (heap, goroutine, …) may take upstream', { default: 30_000, defaultText: '30s' }),
   'header-timeout': flag(duration(100, 300_000), 'time a client has to send its request headers', { default: 10_000, defaultText: '10s' }),
   'bypass-check-interval': flag(duration(0, 86_400_000), 'how often to check the app does not serve pprof on the pod IP (0: only at start)', { default: 60_000, defaultText: '1m' }),
   'log-level': flag(str, 'pino log level', { default: 'info' }),

@@ -2,7 +2,9 @@
 // a refresh (file re-read, URL refetched), at most once per interval, so a
 // flood of bogus kids cannot turn the sidecar into a load generator.
 import type { KeyObject } from 'node:crypto';
+import { unwatchFile, watchFile } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import type { Logger } from '../src/log.ts';
 import { request } from 'node:https';
 import { parseJwks } from '../src/token/keys.ts';
 
@@ -81,6 +83,20 @@ export class KeyStore {
     this.lastError = errors.length > 0 ? errors.join('; ') : undefined;
     if (next.size > 0) this.keys = next;
     else if (this.keys.size === 0) throw new Error(`no verification keys: ${this.lastError ?? 'no source'}`);
+  }
+
+  /** Reload when the JWKS file changes (a rotated ConfigMap or Secret). Returns a stop function. */
+  watchFile(log: Logger, intervalMs = 1000): () => void {
+    const file = this.source.file;
+    if (file === undefined) return () => undefined;
+    const reload = (): void => {
+      this.load().then(
+        () => log.info({ keys: this.keys.size }, 'verification keys reloaded'),
+        (err: Error) => log.warn({ err: err.message }, 'verification keys reload failed; keeping the previous keys'),
+      );
+    };
+    watchFile(file, { interval: intervalMs, persistent: false }, reload);
+    return () => unwatchFile(file, reload);
   }
 
   /** Refresh for an unknown kid, rate-limited; resolves with the key if it appeared. */

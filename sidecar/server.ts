@@ -24,8 +24,6 @@ export interface RunningSidecar {
   close(graceMs?: number): Promise<void>;
 }
 
-const MARGIN_MS = 10_000;
-
 function listen(server: Server | import('node:http').Server, addr: { host: string; port: number }): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -55,15 +53,16 @@ function startBypassCheck(c: SidecarConfig, state: BypassState, onChange: (s: By
 export async function startSidecar(c: SidecarConfig, log: Logger): Promise<RunningSidecar> {
   const keys = new KeyStore({ file: c['jwks-file'], url: c['jwks-url'], ca: c['jwks-ca-file'] === undefined ? undefined : readFileSync(c['jwks-ca-file'], 'utf8') });
   await keys.load();
+  const stopKeyWatch = keys.watchFile(log);
   const metrics = createMetrics();
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  const upstream = { upstream: c.upstream, agent, marginMs: MARGIN_MS, maxResponseBytes: c['max-response-bytes'] };
+  const upstream = { upstream: c.upstream, agent, marginMs: c['upstream-margin'], maxResponseBytes: c['max-response-bytes'] };
   let shuttingDown = false;
   const handler = createHandler({
     auth: { keys, replay: new ReplayCache(), self: { namespace: c['pod-namespace'], pod: c['pod-name'], uid: c['pod-uid'] }, issuer: c.issuer, audience: c.audience },
     limits: { prefix: c['path-prefix'], profiles: c.profiles, maxSeconds: c['max-seconds'] },
     flights: new FlightBoard(upstream),
-    proxy: createStreamProxy({ ...upstream, snapshotTimeoutMs: 30_000 + MARGIN_MS }),
+    proxy: createStreamProxy({ ...upstream, snapshotTimeoutMs: c['snapshot-timeout'] }),
     throttle: new Throttle(30_000),
     metrics,
     log,
@@ -75,8 +74,9 @@ export async function startSidecar(c: SidecarConfig, log: Logger): Promise<Runni
   server.headersTimeout = c['header-timeout'];
   server.requestTimeout = c['header-timeout'] + 30_000;
   server.keepAliveTimeout = 5_000;
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     else socket.destroy();
   });
   const stopTlsWatch = watchTls(tlsSource, (o) => server.setSecureContext(o), log);
@@ -103,6 +103,7 @@ export async function startSidecar(c: SidecarConfig, log: Logger): Promise<Runni
     async close(graceMs = c['shutdown-grace']): Promise<void> {
       shuttingDown = true;
       stopTlsWatch();
+      stopKeyWatch();
       stopBypass();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

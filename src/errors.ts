@@ -8,7 +8,7 @@ export const CATALOG = {
   PODPROF_UNAUTHENTICATED: { status: 401, hint: 'send Authorization: Bearer <token>' },
   PODPROF_TOKEN_INVALID: { status: 401, hint: 'get a fresh token from the podprof gateway' },
   PODPROF_TOKEN_REPLAYED: { status: 401, hint: 'tokens are single-use; get a fresh one' },
-  PODPROF_TOKEN_IN_QUERY: { status: 400, hint: 'send the token in the Authorization header, never in the URL' },
+  PODPROF_TOKEN_IN_QUERY: { status: 401, hint: 'send the token in the Authorization header, never in the URL' },
   PODPROF_TOKEN_WRONG_POD: { status: 403, hint: 'this token was issued for another pod' },
   PODPROF_TOKEN_WRONG_TYPE: { status: 403, hint: 'this token was issued for another profile type' },
   PODPROF_TOKEN_SECONDS: { status: 403, hint: 'ask for fewer seconds or get a token that allows more' },

@@ -1,0 +1,114 @@
+// Starts sidecars for tests: in-process (fast; logs captured) or as the real
+// `podprof sidecar` child process (for crash and signal tests).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { parseFlags } from '../../src/config/flags.ts';
+import { createLogger } from '../../src/log.ts';
+import type { ProfileType } from '../../src/pprof/catalog.ts';
+import type { Grant } from '../../src/token/claims.ts';
+import { generateSigningKey, privateKeyPem, type SigningKey } from '../../src/token/keys.ts';
+import { mintSidecarToken } from '../../src/token/sign.ts';
+import { SIDECAR_FLAGS } from '../../sidecar/config.ts';
+import { startSidecar } from '../../sidecar/server.ts';
+
+export const REPO = new URL('../../', import.meta.url).pathname;
+export const NODE = join(REPO, 'node_modules/.bin/node');
+export const POD = { namespace: 'team-a', pod: 'web-7d9f-abcde', uid: '5f0c1a2b-0000-4000-8000-000000000001' } as const;
+
+export interface TestKeys {
+  key: SigningKey;
+  dir: string;
+  jwksFile: string;
+  keyFile: string;
+}
+
+export function makeKeys(): TestKeys {
+  const key = generateSigningKey();
+  const dir = mkdtempSync(join(tmpdir(), 'podprof-keys-'));
+  const jwksFile = join(dir, 'jwks.json');
+  const keyFile = join(dir, 'signing-key.pem');
+  writeFileSync(jwksFile, JSON.stringify({ keys: [key.publicJwk] }));
+  writeFileSync(keyFile, privateKeyPem(key), { mode: 0o600 });
+  return { key, dir, jwksFile, keyFile };
+}
+
+export function mint(keys: TestKeys, type: ProfileType, grant: Partial<Grant> = {}, ttlSeconds = 60): string {
+  return mintSidecarToken(keys.key, { subject: 'alice@example.com', ttlSeconds, grant: { ...POD, type, maxSeconds: 60, ...grant } });
+}
+
+export interface TestSidecar {
+  url: string;
+  port: number;
+  healthUrl: string;
+  logs: string[];
+  close(graceMs?: number): Promise<void>;
+}
+
+function baseArgs(keys: TestKeys, upstream: string, extra: readonly string[]): string[] {
+  return ['--listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--upstream', upstream, '--jwks-file', keys.jwksFile, '--pod-namespace', POD.namespace, '--pod-name', POD.pod, '--pod-uid', POD.uid, '--bypass-check-interval', '0', ...extra];
+}
+
+export async function startInProcess(keys: TestKeys, upstream: string, extra: readonly string[] = []): Promise<TestSidecar> {
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      logs.push(...chunk.toString('utf8').split('\n').filter((l) => l !== ''));
+      cb();
+    },
+  });
+  const config = parseFlags(SIDECAR_FLAGS, baseArgs(keys, upstream, extra), {});
+  const s = await startSidecar(config, createLogger('podprof-sidecar', { destination: sink, level: 'debug' }));
+  return { url: `https://127.0.0.1:${s.port}`, port: s.port, healthUrl: `http://127.0.0.1:${s.healthPort}`, logs, close: (g) => s.close(g ?? 2000) };
+}
+
+export interface ChildSidecar extends TestSidecar {
+  child: ChildProcess;
+  alive(): boolean;
+}
+
+/** The real CLI, built bundle, as a child process (what the image runs). */
+export async function startChild(keys: TestKeys, upstream: string, extra: readonly string[] = [], cwd = REPO): Promise<ChildSidecar> {
+  const child = spawn(NODE, [join(cwd, 'bin/podprof.mjs'), 'sidecar', ...baseArgs(keys, upstream, extra)], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: string[] = [];
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const ready = await new Promise<{ port: number; healthPort: number }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sidecar did not start: ${stderr}`)), 15_000);
+    let buf = '';
+    child.stdout.on('data', (c: Buffer) => {
+      buf += c.toString();
+      const lines = buf.split('\n');
+      buf = lines.pop() ?? '';
+      for (const l of lines) {
+        logs.push(l);
+        const m = /"port":(\d+),"healthPort":(\d+)/.exec(l);
+        if (m) {
+          clearTimeout(timer);
+          resolve({ port: Number(m[1]), healthPort: Number(m[2]) });
+        }
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`sidecar exited ${code}: ${stderr}`)));
+  });
+  return {
+    url: `https://127.0.0.1:${ready.port}`,
+    port: ready.port,
+    healthUrl: `http://127.0.0.1:${ready.healthPort}`,
+    logs,
+    child,
+    alive: () => child.exitCode === null && child.signalCode === null,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+        child.once('exit', () => {
+          clearTimeout(t);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
