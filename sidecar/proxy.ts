@@ -24,6 +24,9 @@ export interface ProxyResult {
 
 interface Exchange {
   upstream?: ClientRequest;
+  /** Set once the response streams; the pipeline then decides the outcome. */
+  piping: boolean;
+  upstreamBroke: boolean;
   settle: (r: ProxyResult) => void;
   bytes: number;
   timer?: NodeJS.Timeout;
@@ -64,17 +67,19 @@ export function createStreamProxy(opts: ProxyOptions): StreamProxy {
       return;
     }
     res.writeHead(status, responseHeaders(proxyRes.headers));
+    ex.piping = true;
+    proxyRes.once('aborted', () => (ex.upstreamBroke = true));
+    proxyRes.once('error', () => (ex.upstreamBroke = true));
     pipeline(proxyRes, byteCap(opts.maxResponseBytes, ex), res, (err) => {
-      if (!err) ex.settle({ status, bytes: ex.bytes, outcome: 'ok' });
-      else if (err instanceof PodprofError) ex.settle({ status, bytes: ex.bytes, outcome: 'too-large' });
-      else ex.settle({ status, bytes: ex.bytes, outcome: res.destroyed && !proxyRes.destroyed ? 'client-abort' : 'upstream-error' });
       if (err) ex.upstream?.destroy();
+      const outcome = !err ? 'ok' : err instanceof PodprofError ? 'too-large' : ex.upstreamBroke ? 'upstream-error' : 'client-abort';
+      ex.settle({ status, bytes: ex.bytes, outcome });
     });
   });
 
   return (req, res, request, body) =>
     new Promise<ProxyResult>((resolve) => {
-      const ex: Exchange = { bytes: 0, settle: () => undefined };
+      const ex: Exchange = { bytes: 0, piping: false, upstreamBroke: false, settle: () => undefined };
       ex.settle = (r) => {
         clearTimeout(ex.timer);
         ex.settle = () => undefined;
@@ -88,7 +93,7 @@ export function createStreamProxy(opts: ProxyOptions): StreamProxy {
         ex.settle({ status: 504, bytes: ex.bytes, outcome: 'timeout' });
       }, deadline);
       res.on('close', () => {
-        if (!res.writableFinished) {
+        if (!res.writableFinished && !ex.piping) {
           ex.upstream?.destroy();
           ex.settle({ status: res.statusCode, bytes: ex.bytes, outcome: 'client-abort' });
         }

@@ -70,7 +70,7 @@ export async function startSidecar(c: SidecarConfig, log: Logger): Promise<Runni
     isShuttingDown: () => shuttingDown,
   });
   const tlsSource = { certFile: c['tls-cert-file'], keyFile: c['tls-key-file'], hostnames: ['localhost', c['pod-name']], ips: [c['pod-ip'] ?? '127.0.0.1'] };
-  const server = createServer({ ...loadTls(tlsSource), minVersion: 'TLSv1.2' }, handler);
+  const server = createServer({ ...loadTls(tlsSource), minVersion: 'TLSv1.2', connectionsCheckingInterval: Math.min(1000, c['header-timeout']) }, handler);
   server.headersTimeout = c['header-timeout'];
   server.requestTimeout = c['header-timeout'] + 30_000;
   server.keepAliveTimeout = 5_000;
