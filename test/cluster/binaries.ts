@@ -1,0 +1,37 @@
+// Locates (building if needed) the kube-apiserver and etcd binaries via build.sh.
+// A cache hit takes milliseconds; a cold build takes many minutes (BUILD-NOTES.md).
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export interface Binaries {
+  binDir: string;
+  kubeApiServer: string;
+  etcd: string;
+}
+
+const BUILD_SH = join(dirname(fileURLToPath(import.meta.url)), 'build.sh');
+
+export function findBinaries(log?: (line: string) => void): Promise<Binaries> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [BUILD_SH], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: string[] = [];
+    const err: string[] = [];
+    createInterface({ input: child.stdout }).on('line', (l) => out.push(l));
+    createInterface({ input: child.stderr }).on('line', (l) => {
+      err.push(l);
+      if (err.length > 50) err.shift();
+      log?.(`[build] ${l}`);
+    });
+    child.once('error', reject);
+    child.once('close', (code) => {
+      const binDir = out.at(-1);
+      if (code !== 0 || binDir === undefined) {
+        reject(new Error(`${BUILD_SH} failed (exit ${code}):\n${err.join('\n')}`));
+        return;
+      }
+      resolve({ binDir, kubeApiServer: join(binDir, 'kube-apiserver'), etcd: join(binDir, 'etcd') });
+    });
+  });
+}
