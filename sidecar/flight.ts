@@ -55,6 +55,7 @@ class Flight {
     this.timer = setTimeout(() => this.fail(new PodprofError('PODPROF_UPSTREAM_TIMEOUT', `the app did not finish the ${request.type} capture in ${this.deadlineMs / 1000}s`), 'timeout'), this.deadlineMs);
     this.upstreamReq.on('response', (up) => {
       this.upstreamRes = up;
+      clearTimeout(this.timer);
       this.status = up.statusCode ?? 502;
       this.headers = responseHeaders(up.headers);
       for (const s of this.subs) s.res.writeHead(this.status, this.headers);

@@ -1,6 +1,7 @@
 // Streams a snapshot profile (heap, goroutine, …) from the app with http-proxy-3:
 // allowlisted request headers, allowlisted response headers, a byte cap, a
-// deadline of `seconds` + margin, and a client abort that cancels the upstream.
+// deadline for the app's answer of `seconds` + margin, and a client abort that
+// cancels the upstream.
 import type { Agent, ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import { Readable, Transform, pipeline } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
@@ -57,6 +58,9 @@ export function createStreamProxy(opts: ProxyOptions): StreamProxy {
   proxy.on('proxyRes', (proxyRes: IncomingMessage, req: IncomingMessage, res: ServerResponse) => {
     const ex = exchanges.get(req);
     if (!ex) return;
+    // The deadline bounds the wait for the app's answer; a slow reader of a large
+    // body is governed by the server's socket inactivity timeout instead.
+    clearTimeout(ex.timer);
     const status = proxyRes.statusCode ?? 502;
     const length = Number(proxyRes.headers['content-length'] ?? 0);
     if (length > opts.maxResponseBytes) {

@@ -74,6 +74,9 @@ export async function startSidecar(c: SidecarConfig, log: Logger): Promise<Runni
   server.headersTimeout = c['header-timeout'];
   server.requestTimeout = c['header-timeout'] + 30_000;
   server.keepAliveTimeout = 5_000;
+  // A connection idle this long is stuck (a client that stopped reading, an app
+  // that stalled mid-body): longer than any capture may legitimately wait.
+  server.timeout = c['max-seconds'] * 1000 + c['upstream-margin'] + 30_000;
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
     if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);

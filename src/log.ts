@@ -34,7 +34,12 @@ export function createLogger(name: string, opts: LogOptions = {}): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
   };
-  return opts.destination ? pino(options, opts.destination) : pino(options);
+  if (opts.destination) return pino(options, opts.destination);
+  // Asynchronous stdout: an audit line must not block the request path. What is
+  // buffered is flushed when the process exits.
+  const stdout = pino.destination({ dest: 1, sync: false });
+  process.once('exit', () => stdout.flushSync());
+  return pino(options, stdout);
 }
 
 /** A URL safe to log: path only, no query string, no userinfo. */

@@ -75,3 +75,26 @@ test("Go's own error responses pass through unchanged", async () => {
   assert.equal(r.headers['x-go-pprof'], '1');
   await (await hold).arrayBuffer();
 });
+
+test('a slow reader of a large body gets every byte: the deadline bounds only the wait for the app', async () => {
+  const up = await startFaultUpstream({ bytes: 20 * 1024 * 1024 });
+  cleanup.push(() => up.close());
+  const s = await sidecarFor(up.url, ['--snapshot-timeout', '500ms']);
+  const { request } = await import('node:https');
+  const received = await new Promise<number>((resolve, reject) => {
+    request(`${s.url}/debug/pprof/heap`, { rejectUnauthorized: false, headers: bearer(mint(keys, 'heap')) }, (res) => {
+      let n = 0;
+      res.on('data', (c: Buffer) => {
+        n += c.length;
+        res.pause();
+        setTimeout(() => res.resume(), 2);
+      });
+      res.on('end', () => resolve(n));
+      res.on('error', reject);
+    })
+      .on('error', reject)
+      .end();
+  });
+  assert.equal(received, 20 * 1024 * 1024);
+  await waitFor(() => s.logs.some((l) => l.includes('"outcome":"ok"') && /"durationMs":(\d{4,})/.test(l)), 'audited ok after more than the deadline');
+});

@@ -1,7 +1,7 @@
 // Starts sidecars for tests: in-process (fast; logs captured) or as the real
 // `podprof sidecar` child process (for crash and signal tests).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -15,6 +15,12 @@ import { SIDECAR_FLAGS } from '../../sidecar/config.ts';
 import { startSidecar } from '../../sidecar/server.ts';
 
 export const REPO = new URL('../../', import.meta.url).pathname;
+
+/** The NODE_OPTIONS the sidecar image sets (Dockerfile.sidecar), so child sidecars run as the image does. */
+export function imageNodeOptions(dockerfile = 'Dockerfile.sidecar'): string {
+  const text = readFileSync(join(REPO, dockerfile), 'utf8');
+  return /NODE_OPTIONS="([^"]*)"/.exec(text)?.[1] ?? '';
+}
 export const NODE = join(REPO, 'node_modules/.bin/node');
 export const POD = { namespace: 'team-a', pod: 'web-7d9f-abcde', uid: '5f0c1a2b-0000-4000-8000-000000000001' } as const;
 
@@ -71,12 +77,16 @@ export interface ChildSidecar extends TestSidecar {
 
 /** The real CLI, built bundle, as a child process (what the image runs). */
 export async function startChild(keys: TestKeys, upstream: string, extra: readonly string[] = [], cwd = REPO): Promise<ChildSidecar> {
-  const child = spawn(NODE, [join(cwd, 'bin/podprof.mjs'), 'sidecar', ...baseArgs(keys, upstream, extra)], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = { ...process.env, NODE_OPTIONS: imageNodeOptions() };
+  const child = spawn(NODE, [join(cwd, 'bin/podprof.mjs'), 'sidecar', ...baseArgs(keys, upstream, extra)], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: string[] = [];
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const ready = await new Promise<{ port: number; healthPort: number }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`sidecar did not start: ${stderr}`)), 15_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`sidecar did not start: ${stderr}`));
+    }, 15_000);
     let buf = '';
     child.stdout.on('data', (c: Buffer) => {
       buf += c.toString();
