@@ -11,9 +11,11 @@ export const SIDECAR_FLAGS = {
   'path-prefix': flag(pathPrefix, "the app's pprof path prefix", { default: '/debug/pprof' }),
   'tls-cert-file': flag(str, 'serving certificate (PEM); reloaded when it changes. Absent: a self-signed ECDSA certificate made at start'),
   'tls-key-file': flag(str, 'serving key (PEM), with --tls-cert-file'),
-  'jwks-file': flag(str, "the gateway's public keys (JWKS JSON file)"),
+  'jwks-file': flag(str, "the gateway's public keys (JWKS JSON file); reloaded when it changes"),
+  jwks: flag(str, "the gateway's public keys as inline JWKS JSON (the webhook injects PODPROF_JWKS)"),
   'jwks-url': flag(httpsUrl, "the gateway's JWKS URL; refetched on an unknown kid"),
   'jwks-ca-file': flag(str, 'CA bundle (PEM) that signs the JWKS URL server certificate'),
+  'jwks-ca': flag(str, 'the same CA bundle as inline PEM (the webhook injects PODPROF_JWKS_CA)'),
   issuer: flag(str, 'required token issuer', { default: DEFAULT_ISSUER }),
   audience: flag(str, 'required token audience', { default: DEFAULT_AUDIENCE }),
   'pod-namespace': flag(str, "this pod's namespace (downward API)", { env: ['POD_NAMESPACE'], required: true }),
@@ -36,8 +38,8 @@ export type SidecarConfig = ConfigOf<typeof SIDECAR_FLAGS>;
 /** Cross-flag rules the single-flag parsers cannot see. */
 export function sidecarConfigProblems(c: SidecarConfig): string[] {
   const problems: string[] = [];
-  if (c['jwks-file'] === undefined && c['jwks-url'] === undefined) problems.push('--jwks-file or --jwks-url: at least one is required (the gateway public keys)');
+  if (c['jwks-file'] === undefined && c.jwks === undefined && c['jwks-url'] === undefined) problems.push('--jwks-file, --jwks or --jwks-url: at least one is required (the gateway public keys)');
   if ((c['tls-cert-file'] === undefined) !== (c['tls-key-file'] === undefined)) problems.push('--tls-cert-file and --tls-key-file: give both or neither');
-  if (c['jwks-ca-file'] !== undefined && c['jwks-url'] === undefined) problems.push('--jwks-ca-file: only meaningful with --jwks-url');
+  if ((c['jwks-ca-file'] ?? c['jwks-ca']) !== undefined && c['jwks-url'] === undefined) problems.push('--jwks-ca-file/--jwks-ca: only meaningful with --jwks-url');
   return problems;
 }

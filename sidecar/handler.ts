@@ -3,6 +3,7 @@
 // Every request ends in exactly one audit line; no token is ever logged.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PodprofError, sendError, toPodprofError } from '../src/errors.ts';
+import { readBody } from '../src/http/body.ts';
 import { loggableUrl, type Logger } from '../src/log.ts';
 import { decide, type PolicyLimits, type PprofRequest } from '../src/pprof/policy.ts';
 import type { SidecarClaims } from '../src/token/claims.ts';
@@ -29,22 +30,6 @@ interface Outcome {
   bytes: number;
   outcome: string;
   code?: string;
-}
-
-function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > max) {
-        reject(new PodprofError('PODPROF_REQUEST_TOO_LARGE', `request body over ${max} bytes`));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', () => reject(new PodprofError('PODPROF_BAD_REQUEST', 'the request body was cut off')));
-  });
 }
 
 function hasBody(req: IncomingMessage): boolean {

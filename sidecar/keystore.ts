@@ -10,6 +10,8 @@ import { parseJwks } from '../src/token/keys.ts';
 
 export interface KeySource {
   readonly file?: string;
+  /** Inline JWKS JSON. */
+  readonly inline?: string;
   readonly url?: URL;
   readonly ca?: string;
   readonly minRefreshMs?: number;
@@ -71,6 +73,13 @@ export class KeyStore {
         for (const [k, v] of parseJwks(await readFile(this.source.file, 'utf8'))) next.set(k, v);
       } catch (err) {
         errors.push(`${this.source.file}: ${(err as Error).message}`);
+      }
+    }
+    if (this.source.inline !== undefined) {
+      try {
+        for (const [k, v] of parseJwks(this.source.inline)) next.set(k, v);
+      } catch (err) {
+        errors.push(`inline JWKS: ${(err as Error).message}`);
       }
     }
     if (this.source.url !== undefined) {

@@ -2,8 +2,8 @@
 // bypass check and graceful shutdown.
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:https';
+import { listen } from '../src/http/listen.ts';
 import type { Logger } from '../src/log.ts';
 import type { SidecarConfig } from './config.ts';
 import { probeExposure, type BypassState } from './bypass.ts';
@@ -15,20 +15,13 @@ import { createMetrics } from './metrics.ts';
 import { createStreamProxy } from './proxy.ts';
 import { ReplayCache } from './replay.ts';
 import { Throttle } from './throttle.ts';
-import { loadTls, watchTls } from './tls.ts';
+import { loadTls, watchTls } from '../src/tls/serving.ts';
 
 export interface RunningSidecar {
   readonly port: number;
   readonly healthPort: number;
   /** Stop accepting; let in-flight requests finish within graceMs; then close everything. */
   close(graceMs?: number): Promise<void>;
-}
-
-function listen(server: Server | import('node:http').Server, addr: { host: string; port: number }): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(addr.port, addr.host === '' ? undefined : addr.host, () => resolve((server.address() as AddressInfo).port));
-  });
 }
 
 function startBypassCheck(c: SidecarConfig, state: BypassState, onChange: (s: BypassState) => void): () => void {
@@ -51,7 +44,8 @@ function startBypassCheck(c: SidecarConfig, state: BypassState, onChange: (s: By
 }
 
 export async function startSidecar(c: SidecarConfig, log: Logger): Promise<RunningSidecar> {
-  const keys = new KeyStore({ file: c['jwks-file'], url: c['jwks-url'], ca: c['jwks-ca-file'] === undefined ? undefined : readFileSync(c['jwks-ca-file'], 'utf8') });
+  const ca = c['jwks-ca'] ?? (c['jwks-ca-file'] === undefined ? undefined : readFileSync(c['jwks-ca-file'], 'utf8'));
+  const keys = new KeyStore({ file: c['jwks-file'], inline: c.jwks, url: c['jwks-url'], ca });
   await keys.load();
   const stopKeyWatch = keys.watchFile(log);
   const metrics = createMetrics();

@@ -18,6 +18,8 @@ export const CATALOG = {
   PODPROF_BAD_PARAMETER: { status: 400, hint: 'see the parameters each profile type takes' },
   PODPROF_BAD_REQUEST: { status: 400, hint: 'the request is malformed' },
   PODPROF_REQUEST_TOO_LARGE: { status: 413, hint: 'send a smaller request body' },
+  PODPROF_UNSUPPORTED_MEDIA_TYPE: { status: 415, hint: 'send Content-Type: application/json' },
+  PODPROF_NO_ROUTE: { status: 404, hint: 'no such API path; see the README for the endpoints' },
   PODPROF_THROTTLED: { status: 429, hint: 'this request is rate-limited; retry after the time given' },
   PODPROF_PROFILER_BUSY: { status: 429, hint: 'the profiler is held by another capture; retry after the time given' },
   PODPROF_RESPONSE_TOO_LARGE: { status: 502, hint: 'the profile is larger than the sidecar allows (--max-response-bytes)' },

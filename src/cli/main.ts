@@ -6,6 +6,8 @@ type Command = (argv: readonly string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   sidecar: { summary: "serve one pod's loopback pprof to gateway-signed tokens", load: async () => (await import('../../sidecar/main.ts')).runSidecar },
+  webhook: { summary: 'the admission webhook that injects the sidecar', load: async () => (await import('../../webhook/main.ts')).runWebhook },
+  explain: { summary: 'explain FILE.yaml | NAMESPACE/POD: would podprof inject this pod, and why', load: async () => (await import('../../webhook/explain.ts')).runExplain },
   keys: { summary: 'keys generate: an ES256 signing key and its JWKS', load: async () => (await import('./keys.ts')).runKeys },
   token: { summary: 'token mint: a sidecar token for one pod and profile type', load: async () => (await import('./token.ts')).runToken },
 };
@@ -38,4 +40,9 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+// `podprof explain x.yaml | head` closes stdout early: that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 process.exitCode = await main(process.argv.slice(2));

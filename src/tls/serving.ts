@@ -2,8 +2,8 @@
 // volume updates do), or a self-signed ECDSA certificate made at start.
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { SecureContextOptions } from 'node:tls';
-import type { Logger } from '../src/log.ts';
-import { createCertificate } from '../src/tls/x509.ts';
+import type { Logger } from '../log.ts';
+import { createCertificate } from './x509.ts';
 
 export interface TlsSource {
   readonly certFile?: string;

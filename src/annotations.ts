@@ -1,0 +1,145 @@
+// The annotation contract (DESIGN §2.1): what a pod says about podprof, parsed
+// and validated in one place for the webhook, `podprof explain` and the gateway.
+import { parseQuantity } from './k8s/quantity.ts';
+import type { Pod } from './k8s/types.ts';
+import { DEFAULT_PROFILES, PROFILE_TYPES, isProfileType, type ProfileType } from './pprof/catalog.ts';
+
+export const DOMAIN = 'podprof.io';
+export const A = {
+  inject: `${DOMAIN}/inject`,
+  port: `${DOMAIN}/port`,
+  path: `${DOMAIN}/path`,
+  container: `${DOMAIN}/container`,
+  profiles: `${DOMAIN}/profiles`,
+  maxSeconds: `${DOMAIN}/max-seconds`,
+  sidecarCpu: `${DOMAIN}/sidecar-cpu`,
+  sidecarMemory: `${DOMAIN}/sidecar-memory`,
+  nativeSidecar: `${DOMAIN}/native-sidecar`,
+  status: `${DOMAIN}/status`,
+} as const;
+export const INJECTED_LABEL = `${DOMAIN}/injected`;
+export const NAMESPACE_OPT_IN_LABEL = `${DOMAIN}/inject`;
+export const SIDECAR_NAME = 'podprof-sidecar';
+export const SIDECAR_PORT_NAME = 'podprof';
+
+export interface PodOptions {
+  readonly port: number;
+  readonly path: string;
+  readonly container: string | undefined;
+  readonly profiles: readonly ProfileType[];
+  readonly maxSeconds: number;
+  readonly sidecarCpu: string | undefined;
+  readonly sidecarMemory: string | undefined;
+  readonly nativeSidecar: boolean | undefined;
+  /** Where port and path came from: podprof.io, or a bridge annotation. */
+  readonly source: string;
+}
+
+export interface AnnotationProblem {
+  readonly key: string;
+  readonly value: string;
+  readonly allowed: string;
+}
+
+const GRAFANA_TYPES = ['cpu', 'memory', 'goroutine', 'block', 'mutex', 'fgprof', 'godeltaprof_memory'];
+
+function portProblem(key: string, v: string): AnnotationProblem | undefined {
+  return /^\d{1,5}$/.test(v) && Number(v) >= 1 && Number(v) <= 65535 ? undefined : { key, value: v, allowed: 'a port number from 1 to 65535' };
+}
+
+function pathProblem(key: string, v: string): AnnotationProblem | undefined {
+  const ok = /^\/[A-Za-z0-9._~\-/]*$/.test(v) && !v.includes('//') && !v.split('/').some((s) => s === '..' || s === '.');
+  return ok ? undefined : { key, value: v, allowed: 'an absolute path like /debug/pprof' };
+}
+
+/** The first port/path annotation set, in order: podprof.io, Grafana (Alloy/Pyroscope), Parca, profefe. */
+function upstreamSource(a: Record<string, string>): { portKey?: string; pathKey?: string; source: string } {
+  if (a[A.port] !== undefined || a[A.path] !== undefined) return { portKey: A.port, pathKey: A.path, source: DOMAIN };
+  for (const t of GRAFANA_TYPES) {
+    const portKey = `profiles.grafana.com/${t}.port`;
+    const pathKey = `profiles.grafana.com/${t}.path`;
+    if (a[portKey] !== undefined || a[pathKey] !== undefined) return { portKey, pathKey, source: 'profiles.grafana.com' };
+  }
+  if (a['parca.dev/port'] !== undefined) return { portKey: 'parca.dev/port', source: 'parca.dev' };
+  if (a['profefe.com/port'] !== undefined || a['profefe.com/path'] !== undefined) return { portKey: 'profefe.com/port', pathKey: 'profefe.com/path', source: 'profefe.com' };
+  return { source: 'defaults' };
+}
+
+function check(problems: AnnotationProblem[], p: AnnotationProblem | undefined): void {
+  if (p) problems.push(p);
+}
+
+function parseProfiles(raw: string | undefined, problems: AnnotationProblem[]): readonly ProfileType[] {
+  if (raw === undefined) return DEFAULT_PROFILES;
+  const items = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const bad = items.filter((s) => !isProfileType(s));
+  if (bad.length > 0 || items.length === 0) {
+    problems.push({ key: A.profiles, value: raw, allowed: `a comma-separated list of ${PROFILE_TYPES.join(', ')}` });
+    return DEFAULT_PROFILES;
+  }
+  return items as ProfileType[];
+}
+
+function parseBoolean(key: string, raw: string | undefined, problems: AnnotationProblem[]): boolean | undefined {
+  if (raw === undefined) return undefined;
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  problems.push({ key, value: raw, allowed: '"true" or "false"' });
+  return undefined;
+}
+
+function quantity(key: string, raw: string | undefined, problems: AnnotationProblem[]): string | undefined {
+  if (raw !== undefined && parseQuantity(raw) === undefined) problems.push({ key, value: raw, allowed: 'a Kubernetes quantity such as 50m, 0.1, 64Mi or 1Gi' });
+  return raw;
+}
+
+function readUpstream(a: Record<string, string>, problems: AnnotationProblem[]): { port: number; path: string; source: string } {
+  const src = upstreamSource(a);
+  const rawPort = src.portKey === undefined ? undefined : a[src.portKey];
+  const rawPath = src.pathKey === undefined ? undefined : a[src.pathKey];
+  const portBad = rawPort === undefined ? undefined : portProblem(src.portKey ?? A.port, rawPort);
+  const pathBad = rawPath === undefined ? undefined : pathProblem(src.pathKey ?? A.path, rawPath);
+  check(problems, portBad);
+  check(problems, pathBad);
+  return {
+    port: rawPort === undefined || portBad ? 6060 : Number(rawPort),
+    path: rawPath === undefined || pathBad ? '/debug/pprof' : rawPath.replace(/\/+$/, '') || '/',
+    source: src.source,
+  };
+}
+
+function readContainer(pod: Pod, raw: string | undefined, problems: AnnotationProblem[]): string | undefined {
+  const names = (pod.spec?.containers ?? []).map((c) => c.name);
+  if (raw !== undefined && !names.includes(raw)) {
+    problems.push({ key: A.container, value: raw, allowed: `the name of one of the pod's containers (${names.join(', ') || 'none'})` });
+  }
+  return raw ?? names[0];
+}
+
+function readMaxSeconds(raw: string | undefined, problems: AnnotationProblem[]): number {
+  if (raw === undefined) return 60;
+  if (/^\d{1,4}$/.test(raw) && Number(raw) >= 1 && Number(raw) <= 3600) return Number(raw);
+  problems.push({ key: A.maxSeconds, value: raw, allowed: 'a whole number of seconds from 1 to 3600' });
+  return 60;
+}
+
+/** Parse every podprof annotation of a pod; problems name the key, the value and what is allowed. */
+export function readPodOptions(pod: Pod): { options: PodOptions; problems: AnnotationProblem[] } {
+  const a = pod.metadata?.annotations ?? {};
+  const problems: AnnotationProblem[] = [];
+  const inject = a[A.inject];
+  if (inject !== undefined && inject !== 'true' && inject !== 'false') problems.push({ key: A.inject, value: inject, allowed: '"true" or "false"' });
+  const options: PodOptions = {
+    ...readUpstream(a, problems),
+    container: readContainer(pod, a[A.container], problems),
+    profiles: parseProfiles(a[A.profiles], problems),
+    maxSeconds: readMaxSeconds(a[A.maxSeconds], problems),
+    sidecarCpu: quantity(A.sidecarCpu, a[A.sidecarCpu], problems),
+    sidecarMemory: quantity(A.sidecarMemory, a[A.sidecarMemory], problems),
+    nativeSidecar: parseBoolean(A.nativeSidecar, a[A.nativeSidecar], problems),
+  };
+  return { options, problems };
+}
+
+export function describeProblems(problems: readonly AnnotationProblem[]): string {
+  return problems.map((p) => `annotation ${p.key}="${p.value.slice(0, 100)}" is invalid: want ${p.allowed}`).join('; ');
+}

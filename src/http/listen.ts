@@ -1,0 +1,17 @@
+import type { Server } from 'node:net';
+import type { AddressInfo } from 'node:net';
+
+/** Listen on { host, port } (empty host: all interfaces); resolves with the bound port. */
+export function listen(server: Server, addr: { host: string; port: number }): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(addr.port, addr.host === '' ? undefined : addr.host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}

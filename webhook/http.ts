@@ -1,0 +1,62 @@
+// The webhook's HTTP layer: content type, body size and JSON checks, then the
+// pure decision. It never crashes and never hangs, whatever it is sent.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PodprofError, sendError, toPodprofError } from '../src/errors.ts';
+import { readBody } from '../src/http/body.ts';
+import type { Logger } from '../src/log.ts';
+import { decide, readReview, ReviewError, type Decision } from './review.ts';
+import type { InjectSettings } from './settings.ts';
+
+export interface WebhookDeps {
+  readonly settings: () => InjectSettings;
+  readonly maxBodyBytes: number;
+  readonly log: Logger;
+  readonly onDecision: (d: Decision, ms: number) => void;
+}
+
+const ROUTES: Record<string, boolean> = { '/mutate': false, '/mutate/namespace': true };
+
+async function review(req: IncomingMessage, deps: WebhookDeps, namespaceOptIn: boolean): Promise<Decision> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json') throw new PodprofError('PODPROF_UNSUPPORTED_MEDIA_TYPE', `content type ${JSON.stringify(type ?? '').slice(0, 60)} is not application/json`);
+  const body = await readBody(req, deps.maxBodyBytes);
+  if (body.length === 0) throw new PodprofError('PODPROF_BAD_REQUEST', 'empty body: want an AdmissionReview');
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new PodprofError('PODPROF_BAD_REQUEST', 'the body is not valid JSON');
+  }
+  try {
+    return decide(readReview(json), deps.settings(), namespaceOptIn);
+  } catch (err) {
+    if (err instanceof ReviewError) throw new PodprofError('PODPROF_BAD_REQUEST', err.message);
+    throw err;
+  }
+}
+
+export function createWebhookHandler(deps: WebhookDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const started = performance.now();
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    const namespaceOptIn = ROUTES[path];
+    if (namespaceOptIn === undefined || req.method !== 'POST') {
+      req.resume();
+      sendError(res, new PodprofError(namespaceOptIn === undefined ? 'PODPROF_NO_ROUTE' : 'PODPROF_METHOD_NOT_ALLOWED', `${req.method ?? ''} ${path.slice(0, 100)}: POST /mutate or /mutate/namespace`), 'json');
+      return;
+    }
+    review(req, deps, namespaceOptIn).then(
+      (d) => {
+        const body = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: d.response });
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+        deps.onDecision(d, performance.now() - started);
+      },
+      (err: unknown) => {
+        const e = toPodprofError(err);
+        if (e.code === 'PODPROF_INTERNAL') deps.log.error({ err }, 'unexpected error');
+        else deps.log.warn({ code: e.code, reason: e.message }, 'malformed admission request');
+        sendError(res, e, 'json');
+      },
+    );
+  };
+}
