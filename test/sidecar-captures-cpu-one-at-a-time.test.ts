@@ -3,26 +3,15 @@
 // abort frees the profiler.
 import assert from 'node:assert/strict';
 import { request } from 'node:https';
-import { after, before, test } from 'node:test';
-import { startGoTarget, type GoTarget } from './support/go-fixture.ts';
+import { test } from 'node:test';
 import { bearer, httpsRequest } from './support/http.ts';
-import { makeKeys, mint, startInProcess, type TestSidecar } from './support/sidecar.ts';
+import { mint, useTargetAndSidecar } from './support/sidecar.ts';
 
-const keys = makeKeys();
-let target: GoTarget;
-let sidecar: TestSidecar;
-
-before(async () => {
-  target = await startGoTarget({ listen: '127.0.0.1:0' });
-  sidecar = await startInProcess(keys, target.url);
-});
-after(async () => {
-  await sidecar.close();
-  await target.stop();
-});
+const env = useTargetAndSidecar();
+const { keys } = env;
 
 const cpu = (seconds: number): Promise<Awaited<ReturnType<typeof httpsRequest>>> =>
-  httpsRequest(`${sidecar.url}/debug/pprof/profile?seconds=${seconds}`, { headers: bearer(mint(keys, 'profile')) });
+  httpsRequest(`${env.sidecar.url}/debug/pprof/profile?seconds=${seconds}`, { headers: bearer(mint(keys, 'profile')) });
 
 test('identical concurrent CPU captures join one capture and get the same bytes', async () => {
   const first = cpu(2);
@@ -30,9 +19,9 @@ test('identical concurrent CPU captures join one capture and get the same bytes'
   const [a, b, c] = await Promise.all([first, cpu(2), cpu(2)]);
   for (const r of [a, b, c]) assert.equal(r.status, 200, r.text);
   assert.ok(a.body.equals(b.body) && b.body.equals(c.body), 'all three received identical profiles');
-  const upstreamCalls = (await (await fetch(`${target.url}/_fixture/requests`)).json()) as Array<{ path: string }>;
+  const upstreamCalls = (await (await fetch(`${env.target.url}/_fixture/requests`)).json()) as Array<{ path: string }>;
   assert.equal(upstreamCalls.filter((x) => x.path.endsWith('/profile')).length, 1, 'the app was asked once');
-  const joined = sidecar.logs.filter((l) => l.includes('"outcome":"joined"'));
+  const joined = env.sidecar.logs.filter((l) => l.includes('"outcome":"joined"'));
   assert.equal(joined.length, 2);
 });
 
@@ -48,14 +37,14 @@ test('a conflicting CPU capture gets 429 with Retry-After and says who holds the
 });
 
 test('a trace and a CPU profile may run at the same time', async () => {
-  const [p, t] = await Promise.all([cpu(1), httpsRequest(`${sidecar.url}/debug/pprof/trace?seconds=1`, { headers: bearer(mint(keys, 'trace')) })]);
+  const [p, t] = await Promise.all([cpu(1), httpsRequest(`${env.sidecar.url}/debug/pprof/trace?seconds=1`, { headers: bearer(mint(keys, 'trace')) })]);
   assert.equal(p.status, 200);
   assert.equal(t.status, 200);
 });
 
 test('a client that aborts mid-capture frees the CPU profiler', async () => {
   await new Promise<void>((resolve) => {
-    const req = request(`${sidecar.url}/debug/pprof/profile?seconds=20`, { rejectUnauthorized: false, headers: bearer(mint(keys, 'profile')) });
+    const req = request(`${env.sidecar.url}/debug/pprof/profile?seconds=20`, { rejectUnauthorized: false, headers: bearer(mint(keys, 'profile')) });
     req.on('error', () => resolve());
     req.end();
     setTimeout(() => {
@@ -69,6 +58,6 @@ test('a client that aborts mid-capture frees the CPU profiler', async () => {
     r = await cpu(1);
   }
   assert.equal(r.status, 200, `the profiler was freed for the next capture: ${r.text}`);
-  const goDirect = await fetch(`${target.url}/debug/pprof/profile?seconds=1`);
+  const goDirect = await fetch(`${env.target.url}/debug/pprof/profile?seconds=1`);
   assert.equal(goDirect.status, 200, 'Go itself reports its profiler free');
 });

@@ -2,28 +2,18 @@
 // replayed token is refused with 401/403, and the app never sees the request.
 import assert from 'node:assert/strict';
 import { createPublicKey } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import jwt from 'jsonwebtoken';
 import { generateSigningKey, privateKeyPem } from '../src/token/keys.ts';
 import { mintSidecarToken } from '../src/token/sign.ts';
-import { clearFixtureRequests, fixtureRequests, startGoTarget, type GoTarget } from './support/go-fixture.ts';
+import { clearFixtureRequests, fixtureRequests } from './support/go-fixture.ts';
 import { bearer, httpsRequest } from './support/http.ts';
 import { rawRequest, get } from './support/raw.ts';
-import { POD, makeKeys, mint, startInProcess, type TestSidecar } from './support/sidecar.ts';
+import { POD, mint, useTargetAndSidecar } from './support/sidecar.ts';
 
-const keys = makeKeys();
+const env = useTargetAndSidecar();
+const { keys } = env;
 const stranger = generateSigningKey();
-let target: GoTarget;
-let sidecar: TestSidecar;
-
-before(async () => {
-  target = await startGoTarget({ listen: '127.0.0.1:0' });
-  sidecar = await startInProcess(keys, target.url);
-});
-after(async () => {
-  await sidecar.close();
-  await target.stop();
-});
 
 const now = (): number => Math.floor(Date.now() / 1000);
 const grant = { ...POD, type: 'heap', maxSeconds: 60 };
@@ -64,38 +54,38 @@ const ATTACKS: Array<[string, () => string, string]> = [
 
 for (const [name, token, path] of ATTACKS) {
   test(`token attack refused: ${name}`, async () => {
-    await clearFixtureRequests(target.url);
-    const r = await httpsRequest(`${sidecar.url}${path}`, { headers: bearer(token()) });
+    await clearFixtureRequests(env.target.url);
+    const r = await httpsRequest(`${env.sidecar.url}${path}`, { headers: bearer(token()) });
     assert.ok(r.status === 401 || r.status === 403, `${name}: got ${r.status} ${r.text}`);
     assert.equal(r.headers['x-go-pprof'], '1');
     if (r.status === 401) assert.match(String(r.headers['www-authenticate']), /^Bearer/);
-    assert.deepEqual(await fixtureRequests(target.url), [], 'the app saw nothing');
+    assert.deepEqual(await fixtureRequests(env.target.url), [], 'the app saw nothing');
   });
 }
 
 test('token attack refused: a replayed jti works once only', async () => {
   const token = mint(keys, 'heap');
-  assert.equal((await httpsRequest(`${sidecar.url}/debug/pprof/heap`, { headers: bearer(token) })).status, 200);
-  const again = await httpsRequest(`${sidecar.url}/debug/pprof/heap`, { headers: bearer(token) });
+  assert.equal((await httpsRequest(`${env.sidecar.url}/debug/pprof/heap`, { headers: bearer(token) })).status, 200);
+  const again = await httpsRequest(`${env.sidecar.url}/debug/pprof/heap`, { headers: bearer(token) });
   assert.equal(again.status, 401);
   assert.match(again.text, /PODPROF_TOKEN_REPLAYED/);
 });
 
 test('token attack refused: a 64 KB token never reaches the verifier', async () => {
-  const r = await rawRequest(sidecar.port, get('/debug/pprof/heap', { authorization: `Bearer ${'a'.repeat(64 * 1024)}` }));
+  const r = await rawRequest(env.sidecar.port, get('/debug/pprof/heap', { authorization: `Bearer ${'a'.repeat(64 * 1024)}` }));
   assert.equal(r.status, 431, 'the HTTP parser refuses the oversized header before any auth code runs');
 });
 
 test('token attack refused: a token in the query string is not read', async () => {
-  const r = await httpsRequest(`${sidecar.url}/debug/pprof/heap?token=${mint(keys, 'heap')}`);
+  const r = await httpsRequest(`${env.sidecar.url}/debug/pprof/heap?token=${mint(keys, 'heap')}`);
   assert.equal(r.status, 401);
   assert.match(r.text, /PODPROF_TOKEN_IN_QUERY/);
-  const withHeader = await httpsRequest(`${sidecar.url}/debug/pprof/heap?access_token=x`, { headers: bearer(mint(keys, 'heap')) });
+  const withHeader = await httpsRequest(`${env.sidecar.url}/debug/pprof/heap?access_token=x`, { headers: bearer(mint(keys, 'heap')) });
   assert.equal(withHeader.status, 401);
 });
 
 test('token attack refused: no credentials at all gets 401 with WWW-Authenticate', async () => {
-  const r = await httpsRequest(`${sidecar.url}/debug/pprof/heap`);
+  const r = await httpsRequest(`${env.sidecar.url}/debug/pprof/heap`);
   assert.equal(r.status, 401);
   assert.equal(r.headers['www-authenticate'], 'Bearer realm="podprof"');
   assert.equal(r.headers['content-type'], 'text/plain; charset=utf-8');
@@ -106,10 +96,10 @@ test('a token signed by a rotated-in key is accepted once the JWKS file lists it
   const next = generateSigningKey();
   writeFileSync(keys.jwksFile, JSON.stringify({ keys: [keys.key.publicJwk, next.publicJwk] }));
   const fresh = (): string => mintSidecarToken(next, { subject: 'alice', ttlSeconds: 30, grant: { ...POD, type: 'heap', maxSeconds: 0 } });
-  let r = await httpsRequest(`${sidecar.url}/debug/pprof/heap`, { headers: bearer(fresh()) });
+  let r = await httpsRequest(`${env.sidecar.url}/debug/pprof/heap`, { headers: bearer(fresh()) });
   for (let i = 0; i < 30 && r.status !== 200; i++) {
     await new Promise((res) => setTimeout(res, 250));
-    r = await httpsRequest(`${sidecar.url}/debug/pprof/heap`, { headers: bearer(fresh()) });
+    r = await httpsRequest(`${env.sidecar.url}/debug/pprof/heap`, { headers: bearer(fresh()) });
   }
   assert.equal(r.status, 200, r.text);
   assert.match(privateKeyPem(next), /PRIVATE KEY/);

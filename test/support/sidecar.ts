@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { Writable } from 'node:stream';
 import { parseFlags } from '../../src/config/flags.ts';
 import { createLogger } from '../../src/log.ts';
@@ -12,6 +13,7 @@ import type { Grant } from '../../src/token/claims.ts';
 import { generateSigningKey, privateKeyPem, type SigningKey } from '../../src/token/keys.ts';
 import { mintSidecarToken } from '../../src/token/sign.ts';
 import { SIDECAR_FLAGS } from '../../sidecar/config.ts';
+import { startGoTarget, type GoTarget } from './go-fixture.ts';
 import { startSidecar } from '../../sidecar/server.ts';
 
 export const REPO = new URL('../../', import.meta.url).pathname;
@@ -120,5 +122,37 @@ export async function startChild(keys: TestKeys, upstream: string, extra: readon
         });
         child.kill('SIGTERM');
       }),
+  };
+}
+
+export interface TargetAndSidecar {
+  readonly keys: TestKeys;
+  readonly target: GoTarget;
+  readonly sidecar: TestSidecar;
+}
+
+/** Registers before/after hooks that run the Go fixture and an in-process sidecar in front of it for the whole file. */
+export function useTargetAndSidecar(extra: readonly string[] = []): TargetAndSidecar {
+  const keys = makeKeys();
+  let target: GoTarget | undefined;
+  let sidecar: TestSidecar | undefined;
+  before(async () => {
+    target = await startGoTarget({ listen: '127.0.0.1:0' });
+    sidecar = await startInProcess(keys, target.url, extra);
+  });
+  after(async () => {
+    await sidecar?.close();
+    await target?.stop();
+  });
+  return {
+    keys,
+    get target(): GoTarget {
+      if (!target) throw new Error('used before the before() hook ran');
+      return target;
+    },
+    get sidecar(): TestSidecar {
+      if (!sidecar) throw new Error('used before the before() hook ran');
+      return sidecar;
+    },
   };
 }
