@@ -6,6 +6,8 @@ type Command = (argv: readonly string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   sidecar: { summary: "serve one pod's loopback pprof to gateway-signed tokens", load: async () => (await import('../../sidecar/main.ts')).runSidecar },
+  demo: { summary: 'run a gateway, sidecars and demo apps on this machine', load: async () => (await import('../../gateway/demo/demo.ts')).runDemo },
+  gateway: { summary: 'the gateway: RBAC, per-pod routing, links for go tool pprof, http_sd', load: async () => (await import('../../gateway/main.ts')).runGateway },
   webhook: { summary: 'the admission webhook that injects the sidecar', load: async () => (await import('../../webhook/main.ts')).runWebhook },
   explain: { summary: 'explain FILE.yaml | NAMESPACE/POD: would podprof inject this pod, and why', load: async () => (await import('../../webhook/explain.ts')).runExplain },
   keys: { summary: 'keys generate: an ES256 signing key and its JWKS', load: async () => (await import('./keys.ts')).runKeys },

@@ -8,7 +8,7 @@ export interface ObjectMeta {
   uid?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
-  ownerReferences?: Array<{ kind: string; name: string; uid?: string; controller?: boolean }>;
+  ownerReferences?: Array<{ kind: string; name: string; uid?: string; controller?: boolean; [key: string]: unknown }>;
   managedFields?: unknown[];
   [key: string]: unknown;
 }

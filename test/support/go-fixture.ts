@@ -6,11 +6,15 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 
 const execFileP = promisify(execFile);
 
-const FIXTURE_DIR = fileURLToPath(new URL('../fixtures/target/', import.meta.url));
+// From test/support/ in a checkout, or from dist/ when bundled into `podprof demo`.
+const FIXTURE_DIR = ['../fixtures/target/', '../test/fixtures/target/']
+  .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
+  .find((dir) => existsSync(join(dir, 'main.go'))) ?? fileURLToPath(new URL('../fixtures/target/', import.meta.url));
 const GO = process.env.GO ?? 'go';
 const START_TIMEOUT_MS = 10_000;
 const STOP_GRACE_MS = 3_000;

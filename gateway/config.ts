@@ -1,0 +1,46 @@
+// Every flag of `podprof gateway`.
+import { flag, type ConfigOf } from '../src/config/flags.ts';
+import { bytes, duration, httpsUrl, list, listenAddress, oneOf, str } from '../src/config/values.ts';
+
+const cidr = (raw: string): string => {
+  if (!/^[0-9a-fA-F.:]+\/\d{1,3}$/.test(raw)) throw new Error('want CIDRs like 10.0.0.0/8 or 127.0.0.1/32');
+  return raw;
+};
+
+export const GATEWAY_FLAGS = {
+  listen: flag(listenAddress, 'HTTPS address for users, go tool pprof and scrapers', { default: { host: '', port: 8443 }, defaultText: ':8443' }),
+  'health-listen': flag(listenAddress, 'plain HTTP address for /healthz, /readyz and /metrics', { default: { host: '', port: 8081 }, defaultText: ':8081' }),
+  'tls-cert-file': flag(str, 'serving certificate (PEM); reloaded when it changes. Absent: self-signed'),
+  'tls-key-file': flag(str, 'serving key (PEM), with --tls-cert-file'),
+  auth: flag(oneOf(['kubernetes', 'proxy', 'static'] as const), 'how users authenticate: kubernetes (TokenReview), proxy (trusted X-Forwarded-User), static (tokens file)', { default: 'kubernetes' }),
+  'tokens-file': flag(str, 'static auth: CSV lines token,user,group1|group2'),
+  'token-audience': flag(str, 'kubernetes auth: audience the TokenReview asks for (empty: the API server default)'),
+  'trusted-proxy-cidrs': flag(list(cidr), 'proxy auth: addresses allowed to send X-Forwarded-User/Groups', { default: [] as readonly string[] }),
+  authz: flag(oneOf(['kubernetes', 'allow-all'] as const), 'kubernetes: SubjectAccessReview; allow-all: every authenticated user may do everything (demo only)', { default: 'kubernetes' }),
+  discovery: flag(oneOf(['kubernetes', 'static'] as const), 'where targets come from: an informer on injected pods, or --targets-file', { default: 'kubernetes' }),
+  'targets-file': flag(str, 'static discovery: JSON list of targets'),
+  namespaces: flag(list(str), 'namespaces to watch (default all)', { default: [] as readonly string[], defaultText: 'all' }),
+  'signing-key-file': flag(list(str), 'ES256 private keys (PEM) for sidecar tokens; the first signs, all are published (rotation)', { required: true }),
+  kid: flag(list(str), 'key ids, one per --signing-key-file (default: the key thumbprints)', { default: [] as readonly string[] }),
+  'sidecar-ca-file': flag(str, "CA (PEM) that signs sidecar certificates; absent: sidecars' self-signed certificates are accepted (the pod-bound single-use token is the protection)"),
+  'store-dir': flag(str, 'where captures are stored', { default: '/var/lib/podprof' }),
+  'store-max-bytes': flag(bytes(1024 * 1024, 10 * 1024 ** 4), 'total size of stored captures; the oldest go first', { default: 10 * 1024 ** 3, defaultText: '10GiB' }),
+  'store-max-age': flag(duration(60_000, 365 * 86_400_000), 'captures older than this are deleted', { default: 7 * 86_400_000, defaultText: '168h' }),
+  'public-url': flag(httpsUrl, 'the URL users reach the gateway at (links, http_sd targets); default https://<host of the request>'),
+  'session-key-file': flag(str, 'key for UI session cookies (any bytes); absent: random per start'),
+  'fanout-concurrency': flag((raw) => Number(raw), 'captures running at once during a fan-out', { default: 16 }),
+  'log-level': flag(str, 'pino log level', { default: 'info' }),
+} as const;
+
+export type GatewayConfig = ConfigOf<typeof GATEWAY_FLAGS>;
+
+export function gatewayConfigProblems(c: GatewayConfig): string[] {
+  const p: string[] = [];
+  if ((c['tls-cert-file'] === undefined) !== (c['tls-key-file'] === undefined)) p.push('--tls-cert-file and --tls-key-file: give both or neither');
+  if (c.auth === 'static' && c['tokens-file'] === undefined) p.push('--tokens-file: required with --auth=static');
+  if (c.auth === 'proxy' && c['trusted-proxy-cidrs'].length === 0) p.push('--trusted-proxy-cidrs: required with --auth=proxy (who may assert identities)');
+  if (c.discovery === 'static' && c['targets-file'] === undefined) p.push('--targets-file: required with --discovery=static');
+  if (c.kid.length > 0 && c.kid.length !== c['signing-key-file'].length) p.push('--kid: give one per --signing-key-file');
+  if (!(c['fanout-concurrency'] >= 1 && c['fanout-concurrency'] <= 256)) p.push('--fanout-concurrency: want 1 to 256');
+  return p;
+}

@@ -1,0 +1,40 @@
+// What every gateway route may use.
+import type { Logger } from '../src/log.ts';
+import type { Authorizer } from './auth/authz.ts';
+import type { Sessions } from './auth/session.ts';
+import type { Authenticator, User } from './auth/user.ts';
+import type { TargetRegistry } from './discovery/registry.ts';
+import type { Keyring } from './keyring.ts';
+import type { LinkStore } from './links.ts';
+import type { GatewayMetrics } from './metrics.ts';
+import type { SidecarClient } from './sidecar-client.ts';
+
+export interface GatewayContext {
+  readonly registry: TargetRegistry;
+  readonly keyring: Keyring;
+  readonly sidecars: SidecarClient;
+  readonly authenticate: Authenticator;
+  readonly authorize: Authorizer;
+  readonly sessions: Sessions;
+  readonly links: LinkStore;
+  readonly metrics: GatewayMetrics;
+  readonly log: Logger;
+  /** The base URL users reach the gateway at; undefined: derived from each request's Host. */
+  readonly publicUrl: URL | undefined;
+}
+
+export interface AuditEvent {
+  user?: string;
+  groups?: readonly string[];
+  via?: User['via'];
+  decision?: 'allowed' | 'denied';
+  reason?: string;
+  namespace?: string;
+  pod?: string;
+  uid?: string;
+  type?: string;
+  params?: unknown;
+  status?: number;
+  bytes?: number;
+  outcome?: string;
+}

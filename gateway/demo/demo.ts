@@ -1,0 +1,92 @@
+// `podprof demo`: the whole path on one machine — a Go app serving pprof, a
+// sidecar in front of it, and a gateway (static discovery, a generated static
+// token, allow-all authorization) — printing the URL and the token to use.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { flag, helpText, parseFlags } from '../../src/config/flags.ts';
+import { int, str } from '../../src/config/values.ts';
+import { createLogger, type Logger } from '../../src/log.ts';
+import { generateSigningKey, privateKeyPem } from '../../src/token/keys.ts';
+import { SIDECAR_FLAGS } from '../../sidecar/config.ts';
+import { startSidecar } from '../../sidecar/server.ts';
+import { GATEWAY_FLAGS } from '../config.ts';
+import { startGateway } from '../server.ts';
+import { startDemoTarget } from './target.ts';
+
+const FLAGS = {
+  port: flag(int(0, 65535), 'gateway HTTPS port on 127.0.0.1', { default: 8443 }),
+  dir: flag(str, 'where the demo keeps its keys, token and captures', { default: join(homedir(), '.cache', 'podprof', 'demo') }),
+  pods: flag(int(1, 20), 'how many demo pods (one app process and one sidecar each)', { default: 2 }),
+  'log-level': flag(str, 'pino log level', { default: 'warn' }),
+} as const;
+
+interface Closer {
+  close(): Promise<void>;
+}
+
+async function startPod(i: number, dir: string, jwksFile: string, log: Logger): Promise<{ target: object; closers: Closer[] }> {
+  const app = await startDemoTarget();
+  const name = `demo-app-7c9d5-${['x2k4p', 'm8q1z', 'b7w3n', 'r5t9v'][i % 4]}${i >= 4 ? i : ''}`;
+  const uid = randomUUID();
+  const sidecar = await startSidecar(
+    parseFlags(SIDECAR_FLAGS, ['--listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--upstream', app.url, '--jwks-file', jwksFile, '--bypass-check-interval', '0'], { POD_NAMESPACE: 'demo', POD_NAME: name, POD_UID: uid }),
+    log.child({ pod: name }),
+  );
+  const target = { namespace: 'demo', name, uid, ip: '127.0.0.1', port: sidecar.port, container: 'app', node: 'localhost', labels: { app: 'demo-app' }, workload: { kind: 'Deployment', name: 'demo-app' } };
+  void dir;
+  return { target, closers: [{ close: () => sidecar.close(2000) }, { close: () => app.stop() }] };
+}
+
+export async function runDemo(argv: readonly string[]): Promise<number> {
+  if (argv.includes('--help')) {
+    process.stdout.write(helpText('demo', 'Runs a gateway, sidecars and demo apps on this machine and prints the URL and token to use.', FLAGS));
+    return 0;
+  }
+  const c = parseFlags(FLAGS, argv);
+  const quiet = new Writable({ write: (_c, _e, cb) => cb() });
+  const log = c['log-level'] === 'silent' ? createLogger('podprof-demo', { destination: quiet }) : createLogger('podprof-demo', { level: c['log-level'] });
+  await mkdir(join(c.dir, 'store'), { recursive: true });
+  const key = generateSigningKey();
+  const files = { key: join(c.dir, 'signing-key.pem'), jwks: join(c.dir, 'jwks.json'), tokens: join(c.dir, 'tokens.csv'), targets: join(c.dir, 'targets.json') };
+  await writeFile(files.key, privateKeyPem(key), { mode: 0o600 });
+  await writeFile(files.jwks, JSON.stringify({ keys: [key.publicJwk] }));
+  const token = `podprof-demo-${randomBytes(18).toString('base64url')}`;
+  await writeFile(files.tokens, `${token},demo-user,podprof-demo\n`, { mode: 0o600 });
+  const closers: Closer[] = [];
+  const targets: object[] = [];
+  for (let i = 0; i < c.pods; i++) {
+    const pod = await startPod(i, c.dir, files.jwks, log);
+    targets.push(pod.target);
+    closers.push(...pod.closers);
+  }
+  await writeFile(files.targets, JSON.stringify(targets, null, 2));
+  const gateway = await startGateway(
+    parseFlags(GATEWAY_FLAGS, ['--listen', `127.0.0.1:${c.port}`, '--health-listen', '127.0.0.1:0', '--auth', 'static', '--tokens-file', files.tokens, '--authz', 'allow-all', '--discovery', 'static', '--targets-file', files.targets, '--signing-key-file', files.key, '--store-dir', join(c.dir, 'store')], {}),
+    log,
+  );
+  const url = `https://127.0.0.1:${gateway.port}`;
+  const first = (targets[0] as { name: string }).name;
+  process.stdout.write(`
+podprof demo is running: ${c.pods} pod(s) in namespace "demo", each a Go app behind a podprof sidecar.
+
+  open      ${url}/   (self-signed certificate; log in with the token below)
+  token     ${token}
+
+  curl -sk -H "Authorization: Bearer ${token}" ${url}/api/v1/pods
+  curl -sk -H "Authorization: Bearer ${token}" -o cpu.pb.gz "${url}/api/v1/namespaces/demo/pods/${first}/debug/pprof/profile?seconds=5"
+  go tool pprof -top cpu.pb.gz
+
+Ctrl-C stops everything.
+`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  process.stdout.write('stopping…\n');
+  await gateway.close();
+  await Promise.all(closers.map((x) => x.close()));
+  return 0;
+}

@@ -1,0 +1,93 @@
+// Kubernetes discovery: an informer on pods labelled podprof.io/injected=true
+// (restarted with backoff on any error, relisting from scratch), and a second,
+// slower list of annotated pods that carry no sidecar.
+import * as k8s from '@kubernetes/client-node';
+import { INJECTED_LABEL } from '../../src/annotations.ts';
+import type { Pod } from '../../src/k8s/types.ts';
+import type { Logger } from '../../src/log.ts';
+import { missedInjection, targetOf } from '../targets.ts';
+import { TargetRegistry } from './registry.ts';
+
+export interface DiscoveryOptions {
+  readonly kc: k8s.KubeConfig;
+  readonly namespaces: readonly string[];
+  readonly registry: TargetRegistry;
+  readonly log: Logger;
+  readonly missedEveryMs?: number;
+  readonly onMissed?: (count: number) => void;
+}
+
+const plain = (o: unknown): Pod => JSON.parse(JSON.stringify(o)) as Pod;
+
+function watchOne(opts: DiscoveryOptions, namespace: string | undefined): () => void {
+  const core = opts.kc.makeApiClient(k8s.CoreV1Api);
+  const labelSelector = `${INJECTED_LABEL}=true`;
+  const path = namespace === undefined ? '/api/v1/pods' : `/api/v1/namespaces/${namespace}/pods`;
+  const list = (): Promise<k8s.V1PodList> =>
+    namespace === undefined ? core.listPodForAllNamespaces({ labelSelector }) : core.listNamespacedPod({ namespace, labelSelector });
+  const informer = k8s.makeInformer(opts.kc, path, list, labelSelector);
+  const apply = (obj: k8s.V1Pod): void => {
+    const t = targetOf(plain(obj));
+    if (t) opts.registry.upsert(t);
+  };
+  informer.on('add', apply);
+  informer.on('update', apply);
+  informer.on('delete', (obj) => opts.registry.remove(obj.metadata?.namespace ?? '', obj.metadata?.name ?? ''));
+  informer.on('connect', () => {
+    opts.registry.synced = true;
+    opts.log.info({ namespace: namespace ?? 'all' }, 'pod informer connected');
+  });
+  let stopped = false;
+  let backoff = 500;
+  let timer: NodeJS.Timeout | undefined;
+  informer.on('error', (err: unknown) => {
+    if (stopped) return;
+    opts.log.warn({ err: String((err as Error)?.message ?? err), retryMs: backoff }, 'pod informer stopped; restarting');
+    timer = setTimeout(() => void informer.start().catch(() => undefined), backoff);
+    backoff = Math.min(backoff * 2, 30_000);
+  });
+  informer.on('add', () => (backoff = 500));
+  void informer.start().catch(() => undefined);
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+    void informer.stop();
+  };
+}
+
+async function findMissed(core: k8s.CoreV1Api, namespaces: readonly string[]): Promise<Map<string, { namespace: string; name: string }>> {
+  const labelSelector = `!${INJECTED_LABEL}`;
+  const found = new Map<string, { namespace: string; name: string }>();
+  const lists = namespaces.length > 0 ? namespaces.map((namespace) => core.listNamespacedPod({ namespace, labelSelector })) : [core.listPodForAllNamespaces({ labelSelector })];
+  for (const list of await Promise.all(lists)) {
+    for (const p of list.items.map(plain).filter(missedInjection)) {
+      const id = { namespace: p.metadata?.namespace ?? '', name: p.metadata?.name ?? '' };
+      found.set(TargetRegistry.key(id.namespace, id.name), id);
+    }
+  }
+  return found;
+}
+
+function watchMissed(opts: DiscoveryOptions): () => void {
+  const core = opts.kc.makeApiClient(k8s.CoreV1Api);
+  const scan = async (): Promise<void> => {
+    const found = await findMissed(core, opts.namespaces);
+    for (const k of opts.registry.missed.keys()) if (!found.has(k)) opts.registry.missed.delete(k);
+    for (const [k, v] of found) {
+      if (!opts.registry.missed.has(k)) opts.log.warn({ pod: k }, 'annotated pod was not injected (created while the webhook was down?); recreate it to inject');
+      opts.registry.missed.set(k, v);
+    }
+    opts.onMissed?.(found.size);
+  };
+  const run = (): void => void scan().catch((err: unknown) => opts.log.warn({ err: (err as Error).message }, 'scan for uninjected pods failed'));
+  run();
+  const timer = setInterval(run, opts.missedEveryMs ?? 60_000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+export function startKubernetesDiscovery(opts: DiscoveryOptions): () => void {
+  const stops = (opts.namespaces.length > 0 ? opts.namespaces : [undefined]).map((ns) => watchOne(opts, ns));
+  stops.push(watchMissed(opts));
+  return () => stops.forEach((s) => s());
+}

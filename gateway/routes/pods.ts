@@ -1,0 +1,41 @@
+// GET /api/v1/pods?namespace=&selector=: the injected pods the caller may see.
+import type { Request, Response } from 'express';
+import { PodprofError } from '../../src/errors.ts';
+import { missingRule } from '../auth/authz.ts';
+import type { User } from '../auth/user.ts';
+import type { GatewayContext } from '../context.ts';
+import { userOf } from '../http-util.ts';
+import { routable, type Target } from '../targets.ts';
+
+/** The namespaces among `targets` the user may list pods in (one cached SubjectAccessReview per namespace). */
+export async function visibleNamespaces(ctx: GatewayContext, user: User, namespaces: Iterable<string>): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const ns of new Set(namespaces)) {
+    if ((await ctx.authorize(user, { verb: 'list', resource: 'pods', namespace: ns })).allowed) out.add(ns);
+  }
+  return out;
+}
+
+export function describe(t: Target): Record<string, unknown> {
+  return { ...t, routable: routable(t) };
+}
+
+export function podsHandler(ctx: GatewayContext): (req: Request, res: Response) => Promise<void> {
+  return async (req, res) => {
+    const user = userOf(res);
+    const namespace = typeof req.query.namespace === 'string' && req.query.namespace !== '' ? req.query.namespace : undefined;
+    const selector = typeof req.query.selector === 'string' && req.query.selector !== '' ? req.query.selector : undefined;
+    let targets: Target[];
+    try {
+      targets = ctx.registry.list({ namespace, selector });
+    } catch (err) {
+      throw new PodprofError('PODPROF_BAD_PARAMETER', (err as Error).message);
+    }
+    if (namespace && !(await ctx.authorize(user, { verb: 'list', resource: 'pods', namespace })).allowed) {
+      throw new PodprofError('PODPROF_FORBIDDEN', missingRule(user, { verb: 'list', resource: 'pods', namespace }));
+    }
+    const visible = await visibleNamespaces(ctx, user, targets.map((t) => t.namespace));
+    const missed = [...ctx.registry.missed.values()].filter((m) => visible.has(m.namespace) && (!namespace || m.namespace === namespace));
+    res.json({ items: targets.filter((t) => visible.has(t.namespace)).map(describe), notInjected: missed });
+  };
+}

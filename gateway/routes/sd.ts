@@ -1,0 +1,73 @@
+// GET /sd/targets?types=&namespace=: Prometheus-style HTTP service discovery
+// (DESIGN §2.7), consumable by Prometheus http_sd_configs, Grafana Alloy
+// discovery.http → pyroscope.scrape, and Parca. Always 200 with the full list.
+import type { Request, Response } from 'express';
+import { PodprofError } from '../../src/errors.ts';
+import { isProfileType, type ProfileType } from '../../src/pprof/catalog.ts';
+import { missingRule } from '../auth/authz.ts';
+import type { GatewayContext } from '../context.ts';
+import { baseUrl, userOf } from '../http-util.ts';
+import { routable, type Target } from '../targets.ts';
+
+/** The profile names Pyroscope/Alloy use for each pprof endpoint. */
+export const SD_NAMES: Partial<Record<ProfileType, string>> = {
+  profile: 'process_cpu',
+  heap: 'memory',
+  allocs: 'memory_allocs',
+  goroutine: 'goroutine',
+  block: 'block',
+  mutex: 'mutex',
+  threadcreate: 'threadcreate',
+};
+export const DEFAULT_SD_TYPES: readonly ProfileType[] = ['profile', 'heap', 'goroutine', 'block', 'mutex'];
+
+export interface SdGroup {
+  targets: string[];
+  labels: Record<string, string>;
+}
+
+export function sdGroups(targets: readonly Target[], types: readonly ProfileType[], hostPort: string): SdGroup[] {
+  const out: SdGroup[] = [];
+  for (const t of targets) {
+    if (!routable(t)) continue;
+    for (const type of types) {
+      if (!t.profiles.includes(type) || SD_NAMES[type] === undefined) continue;
+      const path = `/api/v1/namespaces/${t.namespace}/pods/${t.name}/debug/pprof/${type}`;
+      out.push({
+        targets: [hostPort],
+        labels: {
+          __scheme__: 'https',
+          __metrics_path__: path,
+          __profile_path__: path,
+          __name__: SD_NAMES[type],
+          service_name: `${t.namespace}/${t.workload?.name ?? t.name}`,
+          namespace: t.namespace,
+          pod: t.name,
+          container: t.container,
+          node: t.node,
+        },
+      });
+    }
+  }
+  return out;
+}
+
+function parseTypes(raw: unknown): readonly ProfileType[] {
+  if (typeof raw !== 'string' || raw === '') return DEFAULT_SD_TYPES;
+  const types = raw.split(',').map((s) => s.trim());
+  const bad = types.filter((t) => !isProfileType(t) || SD_NAMES[t] === undefined);
+  if (bad.length > 0) throw new PodprofError('PODPROF_BAD_PARAMETER', `types: ${bad.join(', ')} cannot be scraped; want some of ${Object.keys(SD_NAMES).join(', ')}`);
+  return types as ProfileType[];
+}
+
+export function sdHandler(ctx: GatewayContext): (req: Request, res: Response) => Promise<void> {
+  return async (req, res) => {
+    const user = userOf(res);
+    const namespace = typeof req.query.namespace === 'string' && req.query.namespace !== '' ? req.query.namespace : undefined;
+    const types = parseTypes(req.query.types);
+    const access = { verb: 'list', resource: 'targets', namespace } as const;
+    if (!(await ctx.authorize(user, access)).allowed) throw new PodprofError('PODPROF_FORBIDDEN', missingRule(user, access));
+    const host = new URL(baseUrl(req, ctx.publicUrl)).host;
+    res.json(sdGroups(ctx.registry.list({ namespace }), types, host));
+  };
+}

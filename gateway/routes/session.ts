@@ -1,0 +1,26 @@
+// Sessions for the web UI: POST with a bearer token (or through the auth proxy)
+// sets the cookie; GET tells who you are; DELETE logs out.
+import type { Request, Response } from 'express';
+import { PodprofError } from '../../src/errors.ts';
+import { SESSION_COOKIE } from '../auth/session.ts';
+import type { GatewayContext } from '../context.ts';
+import { userOf } from '../http-util.ts';
+
+export function sessionHandlers(ctx: GatewayContext): Record<'create' | 'whoami' | 'remove', (req: Request, res: Response) => void> {
+  return {
+    create: (_req, res) => {
+      const user = userOf(res);
+      if (user.via === 'session' || user.via === 'link') throw new PodprofError('PODPROF_UNAUTHENTICATED', 'log in with a bearer token or through the auth proxy');
+      res.setHeader('set-cookie', ctx.sessions.issue(user));
+      res.status(201).json({ user: user.name, groups: user.groups });
+    },
+    whoami: (_req, res) => {
+      const user = userOf(res);
+      res.json({ user: user.name, groups: user.groups, via: user.via });
+    },
+    remove: (_req, res) => {
+      res.setHeader('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0`);
+      res.status(204).end();
+    },
+  };
+}

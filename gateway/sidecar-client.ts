@@ -1,0 +1,88 @@
+// Requests to a pod's sidecar: HTTPS to podIP:podprof with a freshly minted,
+// pod-bound token. Nothing the user sent (Authorization, Cookie) is forwarded.
+import { readFileSync } from 'node:fs';
+import { Agent, request, type RequestOptions } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import { PodprofError } from '../src/errors.ts';
+import type { PprofRequest } from '../src/pprof/policy.ts';
+import type { Keyring } from './keyring.ts';
+import type { Target } from './targets.ts';
+
+export const RESPONSE_HEADERS = ['content-type', 'content-disposition', 'content-length', 'content-encoding', 'x-go-pprof', 'retry-after'];
+
+export interface SidecarCall {
+  readonly response: Promise<IncomingMessage>;
+  /** Cancel: the sidecar then cancels its upstream request, which frees Go's profiler. */
+  abort(): void;
+}
+
+export class SidecarClient {
+  private readonly agent: Agent;
+
+  constructor(
+    private readonly keys: Keyring,
+    caFile: string | undefined,
+    private readonly marginMs = 15_000,
+  ) {
+    this.agent = new Agent({ keepAlive: true, maxSockets: 32, ...(caFile ? { ca: readFileSync(caFile) } : { rejectUnauthorized: false }) });
+  }
+
+  call(subject: string, t: Target, req: PprofRequest, body?: Buffer): SidecarCall {
+    const token = this.keys.mint(subject, t, req.type, req.seconds);
+    const opts: RequestOptions = {
+      host: t.ip,
+      port: t.port,
+      path: req.upstreamPath,
+      method: body ? 'POST' : 'GET',
+      agent: this.agent,
+      headers: { authorization: `Bearer ${token}`, 'user-agent': 'podprof-gateway', ...(body ? { 'content-type': 'text/plain', 'content-length': String(body.length) } : {}) },
+    };
+    const deadline = req.seconds * 1000 + this.marginMs;
+    let r: ReturnType<typeof request> | undefined;
+    const response = new Promise<IncomingMessage>((resolve, reject) => {
+      r = request(opts, (res) => {
+        clearTimeout(timer);
+        resolve(res);
+      });
+      const timer = setTimeout(() => r?.destroy(new PodprofError('PODPROF_UPSTREAM_TIMEOUT', `the sidecar of ${t.namespace}/${t.name} did not answer within ${deadline / 1000}s`)), deadline);
+      r.on('error', (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(err instanceof PodprofError ? err : new PodprofError('PODPROF_SIDECAR_UNREACHABLE', `the sidecar of ${t.namespace}/${t.name} at ${t.ip}:${t.port} failed: ${err.code ?? err.message}`));
+      });
+      r.end(body);
+    });
+    return { response, abort: () => r?.destroy() };
+  }
+
+  /** The whole body of a call, bounded; rejects with the sidecar's own error text on non-200. */
+  async fetch(subject: string, t: Target, req: PprofRequest, maxBytes: number): Promise<Buffer> {
+    const call = this.call(subject, t, req);
+    const res = await call.response;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of res as AsyncIterable<Buffer>) {
+      size += c.length;
+      if (size > maxBytes) {
+        call.abort();
+        throw new PodprofError('PODPROF_RESPONSE_TOO_LARGE', `the profile of ${t.namespace}/${t.name} exceeds ${maxBytes} bytes`);
+      }
+      chunks.push(c);
+    }
+    const body = Buffer.concat(chunks);
+    if (res.statusCode !== 200) throw new SidecarRefused(res.statusCode ?? 502, body.toString('utf8').slice(0, 500));
+    return body;
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+export class SidecarRefused extends Error {
+  constructor(
+    readonly status: number,
+    readonly text: string,
+  ) {
+    super(`sidecar answered ${status}: ${text.trim()}`);
+  }
+}

@@ -1,0 +1,92 @@
+// A target is one injected pod the gateway can route to. Pure: built from the
+// pod as the API server stores it (or from a static targets file).
+import { A, INJECTED_LABEL, SIDECAR_NAME, SIDECAR_PORT_NAME, readPodOptions } from '../src/annotations.ts';
+import type { Container, Pod } from '../src/k8s/types.ts';
+import type { ProfileType } from '../src/pprof/catalog.ts';
+
+export interface Target {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+  /** Pod IP; empty until the pod has one. */
+  readonly ip: string;
+  /** The sidecar's HTTPS port. */
+  readonly port: number;
+  readonly node: string;
+  /** The app's pprof path prefix, which the sidecar serves under too. */
+  readonly path: string;
+  /** The app container that serves pprof. */
+  readonly container: string;
+  readonly profiles: readonly ProfileType[];
+  readonly maxSeconds: number;
+  readonly labels: Readonly<Record<string, string>>;
+  /** The controlling workload, e.g. { kind: 'Deployment', name: 'web' } (a ReplicaSet's pod counts as its Deployment's). */
+  readonly workload?: { readonly kind: string; readonly name: string };
+  readonly podReady: boolean;
+  readonly sidecarReady: boolean;
+  readonly phase: string;
+}
+
+export function routable(t: Target): boolean {
+  return t.ip !== '' && t.podReady && t.sidecarReady;
+}
+
+function sidecarOf(pod: Pod): Container | undefined {
+  return [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].find((c) => c.name === SIDECAR_NAME);
+}
+
+function workloadOf(pod: Pod): Target['workload'] {
+  const owner = pod.metadata?.ownerReferences?.find((o) => o.controller === true) ?? pod.metadata?.ownerReferences?.[0];
+  if (!owner) return undefined;
+  const hash = pod.metadata?.labels?.['pod-template-hash'];
+  if (owner.kind === 'ReplicaSet' && hash !== undefined && owner.name.endsWith(`-${hash}`)) {
+    return { kind: 'Deployment', name: owner.name.slice(0, -hash.length - 1) };
+  }
+  return { kind: owner.kind, name: owner.name };
+}
+
+interface PodStatus {
+  phase?: string;
+  podIP?: string;
+  conditions?: Array<{ type: string; status: string }>;
+  containerStatuses?: Array<{ name: string; ready: boolean }>;
+  initContainerStatuses?: Array<{ name: string; ready: boolean }>;
+}
+
+function readiness(status: PodStatus): Pick<Target, 'podReady' | 'sidecarReady' | 'phase' | 'ip'> {
+  const statuses = [...(status.initContainerStatuses ?? []), ...(status.containerStatuses ?? [])];
+  return {
+    ip: status.podIP ?? '',
+    podReady: status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
+    sidecarReady: statuses.find((s) => s.name === SIDECAR_NAME)?.ready ?? false,
+    phase: status.phase ?? 'Unknown',
+  };
+}
+
+/** The target for a pod, or undefined when the pod carries no podprof sidecar. */
+export function targetOf(pod: Pod): Target | undefined {
+  const sidecar = sidecarOf(pod);
+  const meta = pod.metadata;
+  if (!sidecar || !meta || meta.labels?.[INJECTED_LABEL] !== 'true') return undefined;
+  const { options } = readPodOptions(pod);
+  const port = sidecar.ports?.find((p) => p.name === SIDECAR_PORT_NAME)?.containerPort ?? 8443;
+  return {
+    namespace: meta.namespace ?? '',
+    name: meta.name ?? '',
+    uid: meta.uid ?? '',
+    port,
+    path: options.path,
+    node: pod.spec?.nodeName ?? '',
+    container: options.container ?? '',
+    profiles: options.profiles,
+    maxSeconds: options.maxSeconds,
+    labels: Object.fromEntries(Object.entries(meta.labels).filter(([k]) => k !== INJECTED_LABEL)),
+    workload: workloadOf(pod),
+    ...readiness((pod.status ?? {})),
+  };
+}
+
+/** An annotated pod that carries no sidecar: created while the webhook was down, or refused by it. */
+export function missedInjection(pod: Pod): boolean {
+  return pod.metadata?.annotations?.[A.inject] === 'true' && sidecarOf(pod) === undefined;
+}
