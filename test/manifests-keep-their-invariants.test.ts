@@ -50,7 +50,7 @@ const NS = 'podprof-system';
 const SYSTEM_NAMESPACES = ['kube-system', 'kube-node-lease', NS];
 const ANNOTATION_HOOK = 'annotation.inject.podprof.io';
 const NAMESPACE_HOOK = 'namespace.inject.podprof.io';
-const OPTED_IN_CEL = "has(object.metadata.annotations) && 'podprof.io/inject' in object.metadata.annotations && object.metadata.annotations['podprof.io/inject'] == 'true'";
+const OPTED_IN_CEL = "has(object.metadata.annotations) && 'podprof.io/inject' in object.metadata.annotations && object.metadata.annotations['podprof.io/inject'] != 'false'";
 const NOT_OPTED_OUT_CEL = "!has(object.metadata.annotations) || !('podprof.io/inject' in object.metadata.annotations) || object.metadata.annotations['podprof.io/inject'] != 'false'";
 const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'ClusterIssuer', 'PriorityClass', 'CustomResourceDefinition']);
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job']);
@@ -704,7 +704,7 @@ test('the base, the certs Job and the user roles pass the real API server (kubec
 
   // The API server compiles the CEL: a broken expression is refused, so the pass above means something.
   const broken = structuredClone(mwc(rendered));
-  broken.webhooks![0]!.matchConditions![0]!.expression = OPTED_IN_CEL.replace("== 'true'", "== 'true");
+  broken.webhooks![0]!.matchConditions![0]!.expression = OPTED_IN_CEL.replace("!= 'false'", "!= 'false");
   const refused = await kubectl(['apply', '--dry-run=server', '-f', '-'], JSON.stringify(broken));
   assert.notEqual(refused.code, 0);
   assert.match(refused.stderr, /matchConditions\[0\]\.expression: Invalid value: .*compilation failed/);
@@ -809,6 +809,7 @@ test('the API server sends each pod to the path of the one way it opted in, neve
     };
     const expected: Record<string, string[]> = {
       'team-plain/opted-in': ['/mutate'],
+      'team-plain/inject-yes': ['/mutate'], // reaches the webhook, which denies the typo instead of ignoring it
       'team-enabled/no-annotations': ['/mutate/namespace'],
       'team-enabled/other-annotations': ['/mutate/namespace'],
       'team-enabled/opted-in': ['/mutate/namespace'],

@@ -3,7 +3,8 @@ import { serve } from '../src/cli/serve.ts';
 import { WEBHOOK_FLAGS, webhookConfigProblems } from './config.ts';
 import { startWebhook } from './server.ts';
 
-export function runWebhook(argv: readonly string[]): Promise<number> {
+export async function runWebhook(argv: readonly string[]): Promise<number> {
+  if (argv[0] === 'certs') return (await import('./certs.ts')).runWebhookCerts(argv.slice(1));
   return serve(
     {
       command: 'webhook',

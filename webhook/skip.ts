@@ -24,8 +24,10 @@ export const excludedNamespace: SkipRule = (c) =>
 
 export const optedOut: SkipRule = (c) => (c.pod.metadata?.annotations?.[A.inject] === 'false' ? `opted out (${A.inject}: "false")` : undefined);
 
+// Any value of the annotation but "false" counts as an attempt to opt in, so a
+// typo ("True", "yes") is denied with a message rather than silently ignored.
 export const notOptedIn: SkipRule = (c) =>
-  c.pod.metadata?.annotations?.[A.inject] === 'true' || c.namespaceOptIn ? undefined : `not opted in (no ${A.inject}: "true" and the namespace is not labelled ${A.inject}=enabled)`;
+  c.pod.metadata?.annotations?.[A.inject] !== undefined || c.namespaceOptIn ? undefined : `not opted in (no ${A.inject}: "true" and the namespace is not labelled ${A.inject}=enabled)`;
 
 export const hostNetwork: SkipRule = (c) => (c.pod.spec?.hostNetwork === true ? 'hostNetwork pod: its loopback is the node’s, a sidecar there would expose other pods' : undefined);
 
