@@ -41,24 +41,37 @@ export interface AnnotationProblem {
   readonly allowed: string;
 }
 
-const GRAFANA_TYPES = ['cpu', 'memory', 'goroutine', 'block', 'mutex', 'fgprof', 'godeltaprof_memory'];
+/** Grafana (Alloy/Pyroscope) profile types and the pprof endpoints their `.path` annotation names in full. */
+const GRAFANA_ENDPOINTS: Record<string, readonly string[]> = { cpu: ['profile'], memory: ['heap', 'allocs'], goroutine: ['goroutine'], block: ['block'], mutex: ['mutex'] };
 
 function portProblem(key: string, v: string): AnnotationProblem | undefined {
   return /^\d{1,5}$/.test(v) && Number(v) >= 1 && Number(v) <= 65535 ? undefined : { key, value: v, allowed: 'a port number from 1 to 65535' };
 }
 
 function pathProblem(key: string, v: string): AnnotationProblem | undefined {
-  const ok = /^\/[A-Za-z0-9._~\-/]*$/.test(v) && !v.includes('//') && !v.split('/').some((s) => s === '..' || s === '.');
-  return ok ? undefined : { key, value: v, allowed: 'an absolute path like /debug/pprof' };
+  const ok = /^\/[A-Za-z0-9._~\-/]*[A-Za-z0-9._~-]\/*$/.test(v) && !v.includes('//') && !v.split('/').some((s) => s === '..' || s === '.');
+  return ok ? undefined : { key, value: v, allowed: 'an absolute path like /debug/pprof (not "/")' };
+}
+
+/** A Grafana `.path` names the whole endpoint (/debug/pprof/profile); the prefix is what precedes it. */
+function grafanaPrefix(key: string, v: string, endpoints: readonly string[], problems: AnnotationProblem[]): string | undefined {
+  const trimmed = v.replace(/\/+$/, '');
+  const endpoint = endpoints.find((e) => trimmed.endsWith(`/${e}`));
+  const prefix = endpoint === undefined ? undefined : trimmed.slice(0, -endpoint.length - 1);
+  if (prefix === undefined || pathProblem(key, prefix) !== undefined) {
+    problems.push({ key, value: v, allowed: `the full endpoint, ending in ${endpoints.map((e) => `/${e}`).join(' or ')}, e.g. /debug/pprof/${endpoints[0] ?? 'profile'}` });
+    return undefined;
+  }
+  return prefix;
 }
 
 /** The first port/path annotation set, in order: podprof.io, Grafana (Alloy/Pyroscope), Parca, profefe. */
-function upstreamSource(a: Record<string, string>): { portKey?: string; pathKey?: string; source: string } {
+function upstreamSource(a: Record<string, string>): { portKey?: string; pathKey?: string; endpoints?: readonly string[]; source: string } {
   if (a[A.port] !== undefined || a[A.path] !== undefined) return { portKey: A.port, pathKey: A.path, source: DOMAIN };
-  for (const t of GRAFANA_TYPES) {
+  for (const [t, endpoints] of Object.entries(GRAFANA_ENDPOINTS)) {
     const portKey = `profiles.grafana.com/${t}.port`;
     const pathKey = `profiles.grafana.com/${t}.path`;
-    if (a[portKey] !== undefined || a[pathKey] !== undefined) return { portKey, pathKey, source: 'profiles.grafana.com' };
+    if (a[portKey] !== undefined || a[pathKey] !== undefined) return { portKey, pathKey, endpoints, source: 'profiles.grafana.com' };
   }
   if (a['parca.dev/port'] !== undefined) return { portKey: 'parca.dev/port', source: 'parca.dev' };
   if (a['profefe.com/port'] !== undefined || a['profefe.com/path'] !== undefined) return { portKey: 'profefe.com/port', pathKey: 'profefe.com/path', source: 'profefe.com' };
@@ -97,14 +110,16 @@ function readUpstream(a: Record<string, string>, problems: AnnotationProblem[]):
   const rawPort = src.portKey === undefined ? undefined : a[src.portKey];
   const rawPath = src.pathKey === undefined ? undefined : a[src.pathKey];
   const portBad = rawPort === undefined ? undefined : portProblem(src.portKey ?? A.port, rawPort);
-  const pathBad = rawPath === undefined ? undefined : pathProblem(src.pathKey ?? A.path, rawPath);
   check(problems, portBad);
-  check(problems, pathBad);
-  return {
-    port: rawPort === undefined || portBad ? 6060 : Number(rawPort),
-    path: rawPath === undefined || pathBad ? '/debug/pprof' : rawPath.replace(/\/+$/, '') || '/',
-    source: src.source,
-  };
+  const pathKey = src.pathKey ?? A.path;
+  let path: string | undefined;
+  if (rawPath !== undefined && src.endpoints) path = grafanaPrefix(pathKey, rawPath, src.endpoints, problems);
+  else if (rawPath !== undefined) {
+    const pathBad = pathProblem(pathKey, rawPath);
+    check(problems, pathBad);
+    path = pathBad ? undefined : rawPath.replace(/\/+$/, '');
+  }
+  return { port: rawPort === undefined || portBad ? 6060 : Number(rawPort), path: path ?? '/debug/pprof', source: src.source };
 }
 
 function readContainer(pod: Pod, raw: string | undefined, problems: AnnotationProblem[]): string | undefined {

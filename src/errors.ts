@@ -33,6 +33,10 @@ export const CATALOG = {
   PODPROF_UPSTREAM_FAILED: { status: 502, hint: 'the app broke off the response; retry, and check the app logs' },
   PODPROF_UPSTREAM_TIMEOUT: { status: 504, hint: 'the app did not answer in time' },
   PODPROF_SHUTTING_DOWN: { status: 503, hint: 'the sidecar is shutting down; retry on another pod or later' },
+  PODPROF_NO_TARGETS: { status: 404, hint: 'no injected pod matches; check the namespace, selector or workload (GET /api/v1/pods lists what the gateway sees)' },
+  PODPROF_CAPTURE_NOT_FOUND: { status: 404, hint: 'no such capture: it never existed, was deleted, or aged out of the store (GET /api/v1/captures lists them)' },
+  PODPROF_STORE_UNAVAILABLE: { status: 503, hint: 'the gateway cannot use its capture store; check --store-dir (it must be a writable directory) and the gateway log' },
+  PODPROF_CAPTURE_RUNNING: { status: 409, hint: 'the capture is still running; poll GET /api/v1/captures/{id} until it is done' },
   PODPROF_INTERNAL: { status: 500, hint: 'an unexpected error; see the podprof logs' },
 } as const satisfies Record<string, { status: number; hint: string }>;
 
@@ -69,6 +73,8 @@ export function sendError(res: ServerResponse, err: PodprofError, format: ErrorF
   }
   const headers: Record<string, string> = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
   if (err.status === 401) headers['WWW-Authenticate'] = 'Bearer realm="podprof"';
+  // The rest of an oversized body is not worth reading: close after answering.
+  if (err.status === 413) headers.Connection = 'close';
   if (err.retryAfterSeconds !== undefined) headers['Retry-After'] = String(Math.max(1, Math.ceil(err.retryAfterSeconds)));
   let body: string;
   if (format === 'pprof') {

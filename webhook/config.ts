@@ -22,6 +22,7 @@ export type WebhookConfig = ConfigOf<typeof WEBHOOK_FLAGS>;
 export function webhookConfigProblems(c: WebhookConfig): string[] {
   const problems: string[] = [];
   if ((c['tls-cert-file'] === undefined) !== (c['tls-key-file'] === undefined)) problems.push('--tls-cert-file and --tls-key-file: give both or neither');
+  if (c['gateway-ca-file'] !== undefined && c['gateway-url'] === undefined) problems.push('--gateway-ca-file: only meaningful with --gateway-url (sidecars would refuse a CA without a JWKS URL)');
   if (c['jwks-file'] === undefined && c['gateway-url'] === undefined) problems.push('--jwks-file or --gateway-url: at least one is required, or sidecars cannot verify gateway tokens');
   return problems;
 }

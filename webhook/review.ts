@@ -5,6 +5,7 @@ import type { Pod } from '../src/k8s/types.ts';
 import { inject } from './inject.ts';
 import { diffPatch } from './patch.ts';
 import type { InjectSettings } from './settings.ts';
+import { podShapeProblem } from './shape.ts';
 import { skipReason } from './skip.ts';
 
 export interface AdmissionRequest {
@@ -48,6 +49,8 @@ export function readReview(body: unknown): AdmissionRequest {
   const req = review.request as AdmissionRequest | undefined;
   if (typeof req !== 'object' || req === null) throw new ReviewError('the AdmissionReview has no request');
   if (typeof req.uid !== 'string' || req.uid === '' || req.uid.length > 128) throw new ReviewError('request.uid must be a non-empty string');
+  const shape = podShapeProblem(req.object);
+  if (shape !== undefined) throw new ReviewError(`malformed pod: ${shape}`);
   return req;
 }
 

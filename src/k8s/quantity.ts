@@ -9,7 +9,8 @@ const SUFFIX: Record<string, number> = {
 
 /** The quantity's value in base units (cores, bytes); undefined when it is not a valid quantity. */
 export function parseQuantity(raw: string): number | undefined {
-  const m = QUANTITY.exec(raw.trim());
+  // Kubernetes does not trim: " 100m" is not a quantity.
+  const m = QUANTITY.exec(raw);
   if (!m) return undefined;
   const suffix = m[2] ?? '';
   const factor = /^[eE]/.test(suffix) ? 10 ** Number(suffix.slice(1)) : SUFFIX[suffix];
