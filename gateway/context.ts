@@ -3,6 +3,7 @@ import type { Logger } from '../src/log.ts';
 import type { Authorizer } from './auth/authz.ts';
 import type { Sessions } from './auth/session.ts';
 import type { Authenticator, User } from './auth/user.ts';
+import type { Captures } from './captures/captures.ts';
 import type { TargetRegistry } from './discovery/registry.ts';
 import type { Keyring } from './keyring.ts';
 import type { LinkStore } from './links.ts';
@@ -17,6 +18,8 @@ export interface GatewayContext {
   readonly authorize: Authorizer;
   readonly sessions: Sessions;
   readonly links: LinkStore;
+  /** Stored captures and fan-out (POST/GET /api/v1/captures). */
+  readonly captures: Captures;
   readonly metrics: GatewayMetrics;
   readonly log: Logger;
   /** The base URL users reach the gateway at; undefined: derived from each request's Host. */

@@ -11,6 +11,7 @@ import { allowAll, kubernetesAuthz, type Authorizer } from './auth/authz.ts';
 import { kubernetesAuth, proxyAuth, staticAuth } from './auth/authn.ts';
 import { Sessions } from './auth/session.ts';
 import type { Authenticator } from './auth/user.ts';
+import { Captures } from './captures/captures.ts';
 import type { GatewayConfig } from './config.ts';
 import type { GatewayContext } from './context.ts';
 import { TargetRegistry } from './discovery/registry.ts';
@@ -54,6 +55,7 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
   const keyring = Keyring.fromFiles(c['signing-key-file'], c.kid);
   const metrics = createGatewayMetrics();
   const authorize: Authorizer = c.authz === 'allow-all' ? allowAll : kubernetesAuthz(kc!);
+  const captures = await Captures.open({ dir: c['store-dir'], maxBytes: c['store-max-bytes'], maxAgeMs: c['store-max-age'], concurrency: c['fanout-concurrency'], log: log.child({ component: 'captures' }) });
   const ctx: GatewayContext = {
     registry: new TargetRegistry(),
     keyring,
@@ -62,6 +64,7 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
     authorize,
     sessions: new Sessions(c['session-key-file'] === undefined ? undefined : readFileSync(c['session-key-file'])),
     links: new LinkStore(),
+    captures,
     metrics,
     log,
     publicUrl: c['public-url'],
@@ -88,6 +91,7 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
     healthPort,
     context: ctx,
     async close(): Promise<void> {
+      await ctx.captures.close();
       stopDiscovery();
       stopTls();
       const closing = closeServer(server);

@@ -1,6 +1,8 @@
 // Kubernetes discovery: an informer on pods labelled podprof.io/injected=true
-// (restarted with backoff on any error, relisting from scratch), and a second,
-// slower list of annotated pods that carry no sidecar.
+// (restarted with backoff on any error; it resumes from the last resourceVersion
+// and relists when the API server says 410 Gone), and a second, slower list of
+// annotated pods that carry no sidecar. The registry counts as synced once every
+// informer has listed its pods, not merely tried to.
 import * as k8s from '@kubernetes/client-node';
 import { INJECTED_LABEL } from '../../src/annotations.ts';
 import type { Pod } from '../../src/k8s/types.ts';
@@ -19,12 +21,33 @@ export interface DiscoveryOptions {
 
 const plain = (o: unknown): Pod => JSON.parse(JSON.stringify(o)) as Pod;
 
-function watchOne(opts: DiscoveryOptions, namespace: string | undefined): () => void {
+/** One log line for a failed API call: the API server's own message (not the whole response), with the HTTP status. */
+export function apiReason(err: unknown): string {
+  const e = (err ?? {}) as { code?: unknown; statusCode?: unknown; body?: unknown; message?: unknown };
+  const status = typeof e.code === 'number' ? e.code : typeof e.statusCode === 'number' ? e.statusCode : undefined;
+  let message = typeof e.message === 'string' ? (e.message.split('\n')[0] ?? '') : String(err);
+  if (typeof e.body === 'string') {
+    try {
+      const m = (JSON.parse(e.body) as { message?: unknown }).message;
+      if (typeof m === 'string') message = m;
+    } catch {
+      // not a Status object: keep the error's first line
+    }
+  }
+  return status === undefined ? message : `HTTP ${status}: ${message}`;
+}
+
+function watchOne(opts: DiscoveryOptions, namespace: string | undefined, onListed: () => void): () => void {
   const core = opts.kc.makeApiClient(k8s.CoreV1Api);
   const labelSelector = `${INJECTED_LABEL}=true`;
   const path = namespace === undefined ? '/api/v1/pods' : `/api/v1/namespaces/${namespace}/pods`;
-  const list = (): Promise<k8s.V1PodList> =>
-    namespace === undefined ? core.listPodForAllNamespaces({ labelSelector }) : core.listNamespacedPod({ namespace, labelSelector });
+  const list = async (): Promise<k8s.V1PodList> => {
+    const pods = await (namespace === undefined ? core.listPodForAllNamespaces({ labelSelector }) : core.listNamespacedPod({ namespace, labelSelector }));
+    // The informer applies these items in the continuation of this promise, before any I/O callback can run.
+    onListed();
+    opts.log.info({ namespace: namespace ?? 'all', pods: pods.items.length }, 'pod informer listed pods');
+    return pods;
+  };
   const informer = k8s.makeInformer(opts.kc, path, list, labelSelector);
   const apply = (obj: k8s.V1Pod): void => {
     const t = targetOf(plain(obj));
@@ -33,16 +56,14 @@ function watchOne(opts: DiscoveryOptions, namespace: string | undefined): () => 
   informer.on('add', apply);
   informer.on('update', apply);
   informer.on('delete', (obj) => opts.registry.remove(obj.metadata?.namespace ?? '', obj.metadata?.name ?? ''));
-  informer.on('connect', () => {
-    opts.registry.synced = true;
-    opts.log.info({ namespace: namespace ?? 'all' }, 'pod informer connected');
-  });
+  // 'connect' fires before the list and the watch are even tried: not a sign of health.
+  informer.on('connect', () => opts.log.debug({ namespace: namespace ?? 'all' }, 'pod informer starting'));
   let stopped = false;
   let backoff = 500;
   let timer: NodeJS.Timeout | undefined;
   informer.on('error', (err: unknown) => {
     if (stopped) return;
-    opts.log.warn({ err: String((err as Error)?.message ?? err), retryMs: backoff }, 'pod informer stopped; restarting');
+    opts.log.warn({ err: apiReason(err), retryMs: backoff }, 'pod informer stopped; restarting');
     timer = setTimeout(() => void informer.start().catch(() => undefined), backoff);
     backoff = Math.min(backoff * 2, 30_000);
   });
@@ -79,7 +100,7 @@ function watchMissed(opts: DiscoveryOptions): () => void {
     }
     opts.onMissed?.(found.size);
   };
-  const run = (): void => void scan().catch((err: unknown) => opts.log.warn({ err: (err as Error).message }, 'scan for uninjected pods failed'));
+  const run = (): void => void scan().catch((err: unknown) => opts.log.warn({ err: apiReason(err) }, 'scan for uninjected pods failed'));
   run();
   const timer = setInterval(run, opts.missedEveryMs ?? 60_000);
   timer.unref();
@@ -87,7 +108,14 @@ function watchMissed(opts: DiscoveryOptions): () => void {
 }
 
 export function startKubernetesDiscovery(opts: DiscoveryOptions): () => void {
-  const stops = (opts.namespaces.length > 0 ? opts.namespaces : [undefined]).map((ns) => watchOne(opts, ns));
+  const scopes = opts.namespaces.length > 0 ? opts.namespaces : [undefined];
+  const unlisted = new Set(scopes);
+  const stops = scopes.map((ns) =>
+    watchOne(opts, ns, () => {
+      unlisted.delete(ns);
+      if (unlisted.size === 0) opts.registry.synced = true;
+    }),
+  );
   stops.push(watchMissed(opts));
   return () => stops.forEach((s) => s());
 }

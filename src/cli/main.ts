@@ -10,6 +10,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   gateway: { summary: 'the gateway: RBAC, per-pod routing, links for go tool pprof, http_sd', load: async () => (await import('../../gateway/main.ts')).runGateway },
   webhook: { summary: 'the admission webhook that injects the sidecar', load: async () => (await import('../../webhook/main.ts')).runWebhook },
   explain: { summary: 'explain FILE.yaml | NAMESPACE/POD: would podprof inject this pod, and why', load: async () => (await import('../../webhook/explain.ts')).runExplain },
+  capture: { summary: 'capture NS/POD | -n NS -l SELECTOR | -n NS deployment/NAME: a profile through the gateway, merged over pods', load: async () => (await import('./capture.ts')).runCapture },
+  link: { summary: 'link NS/POD: a one-time URL for go tool pprof', load: async () => (await import('./link.ts')).runLink },
   keys: { summary: 'keys generate: an ES256 signing key and its JWKS', load: async () => (await import('./keys.ts')).runKeys },
   token: { summary: 'token mint: a sidecar token for one pod and profile type', load: async () => (await import('./token.ts')).runToken },
 };

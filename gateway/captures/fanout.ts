@@ -1,0 +1,134 @@
+// Fan-out: resolve a capture's pods (one pod, a label selector, or a workload),
+// authorize each one separately (RBAC get pods/<type> on that pod), check it
+// can be asked, then fetch from all of them, --fanout-concurrency at a time.
+// Every pod gets its own result: the sidecar's or Go's own error text when it
+// fails (429 busy, 500 "cpu profiling already in use", unreachable, …).
+import { PodprofError } from '../../src/errors.ts';
+import { decide, type PprofRequest } from '../../src/pprof/policy.ts';
+import { missingRule } from '../auth/authz.ts';
+import type { User } from '../auth/user.ts';
+import type { GatewayContext } from '../context.ts';
+import { SidecarRefused, type SidecarCall } from '../sidecar-client.ts';
+import { routable, type Target } from '../targets.ts';
+import { describeTarget, type CaptureRequest, type PodResult } from './types.ts';
+
+export interface PlannedPod {
+  readonly target: Target;
+  readonly result: PodResult;
+  /** Set when the pod passed authorization and policy. */
+  readonly request?: PprofRequest;
+}
+
+type Deps = Pick<GatewayContext, 'registry' | 'authorize' | 'sidecars'>;
+
+function targetsOf(ctx: Deps, req: CaptureRequest): Target[] {
+  const { namespace, target } = req;
+  if (target.pod !== undefined) {
+    const t = ctx.registry.get(namespace, target.pod);
+    if (!t) throw new PodprofError('PODPROF_POD_NOT_FOUND', `no injected pod ${namespace}/${target.pod}`);
+    return [t];
+  }
+  const found = ctx.registry.list({ namespace, selector: target.selector, workload: target.workload });
+  if (found.length === 0) throw new PodprofError('PODPROF_NO_TARGETS', `no injected pods match ${describeTarget(namespace, target)}`);
+  return found;
+}
+
+async function planOne(ctx: Deps, user: User, req: CaptureRequest, t: Target): Promise<PlannedPod> {
+  const result: PodResult = { pod: t.name, uid: t.uid, status: 'pending' };
+  const access = { verb: 'get', resource: 'pods', subresource: req.type, namespace: t.namespace, name: t.name } as const;
+  if (!(await ctx.authorize(user, access)).allowed) {
+    return { target: t, result: { ...result, status: 'forbidden', code: 'PODPROF_FORBIDDEN', error: missingRule(user, access) } };
+  }
+  if (!routable(t)) {
+    return { target: t, result: { ...result, status: 'failed', code: 'PODPROF_POD_NOT_READY', error: `not ready (pod ready: ${t.podReady}, sidecar ready: ${t.sidecarReady}, ip: ${t.ip || 'none'})` } };
+  }
+  try {
+    const query = req.seconds === undefined ? '' : `?seconds=${req.seconds}`;
+    const request = decide('GET', `${t.path}/${req.type}${query}`, { prefix: t.path, profiles: t.profiles, maxSeconds: t.maxSeconds });
+    return { target: t, result, request };
+  } catch (err) {
+    const e = err instanceof PodprofError ? err : new PodprofError('PODPROF_INTERNAL', (err as Error).message);
+    return { target: t, result: { ...result, status: 'failed', code: e.code, error: e.message } };
+  }
+}
+
+/**
+ * Every pod of the capture with its verdict. Throws when no pod may be asked at
+ * all (nothing would be captured): 403 when all were forbidden, else the first pod's error.
+ */
+export async function planCapture(ctx: Deps, user: User, req: CaptureRequest): Promise<PlannedPod[]> {
+  const planned = await Promise.all(targetsOf(ctx, req).map((t) => planOne(ctx, user, req, t)));
+  if (planned.some((p) => p.request)) return planned;
+  const first = planned[0]!.result;
+  const prefix = planned.length > 1 ? `none of the ${planned.length} pods of ${describeTarget(req.namespace, req.target)} can be captured; ${first.pod}: ` : '';
+  throw new PodprofError((first.code ?? 'PODPROF_FORBIDDEN') as PodprofError['code'], `${prefix}${first.error ?? 'refused'}`);
+}
+
+/** The sidecar's answer body, bounded; rejects with SidecarRefused (its own text) on non-200. */
+async function readBody(call: SidecarCall, t: Target, maxBytes: number): Promise<Buffer> {
+  const res = await call.response;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of res as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > maxBytes) {
+      call.abort();
+      throw new PodprofError('PODPROF_RESPONSE_TOO_LARGE', `the profile of ${t.namespace}/${t.name} exceeds ${maxBytes} bytes`);
+    }
+    chunks.push(c);
+  }
+  const body = Buffer.concat(chunks);
+  if (res.statusCode !== 200) throw new SidecarRefused(res.statusCode ?? 502, body.toString('utf8').slice(0, 1000));
+  return body;
+}
+
+/** Records why a pod failed, in the words of whoever refused. */
+export function failPod(r: PodResult, err: unknown): void {
+  r.status = 'failed';
+  if (err instanceof SidecarRefused) {
+    const text = err.text.trim();
+    r.httpStatus = err.status;
+    r.code = /^(PODPROF_[A-Z_]+):/.exec(text)?.[1];
+    r.error = `${err.status}: ${text.replace(/\s*\n\s*/g, ' — ')}`;
+  } else if (err instanceof PodprofError) {
+    r.code = err.code;
+    r.error = err.message;
+  } else {
+    r.error = (err as Error).message;
+  }
+}
+
+export interface FetchOptions {
+  readonly concurrency: number;
+  readonly maxBytes: number;
+  /** Registers an abort for shutdown; returns the unregister function. */
+  readonly track: (abort: () => void) => () => void;
+  /** True once the gateway is shutting down (aborted pods then say so). */
+  readonly stopped: () => boolean;
+}
+
+/** Fetches every planned pod; returns the bodies of those that answered 200 (results updated in place). */
+export async function fetchPods(ctx: Deps, user: User, pods: readonly PlannedPod[], o: FetchOptions): Promise<Map<string, Buffer>> {
+  const bodies = new Map<string, Buffer>();
+  const queue = pods.filter((p) => p.request);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let p = queue[next++]; p; p = queue[next++]) {
+      Object.assign(p.result, { status: 'running', startedAt: new Date().toISOString() });
+      const call = ctx.sidecars.call(user.name, p.target, p.request!);
+      const untrack = o.track(() => call.abort());
+      try {
+        const body = await readBody(call, p.target, o.maxBytes);
+        bodies.set(p.target.name, body);
+        Object.assign(p.result, { status: 'ok', bytes: body.length, httpStatus: 200 });
+      } catch (err) {
+        failPod(p.result, o.stopped() ? new Error('the gateway shut down during the capture') : err);
+      } finally {
+        untrack();
+        p.result.finishedAt = new Date().toISOString();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(o.concurrency, queue.length)) }, worker));
+  return bodies;
+}

@@ -1,0 +1,61 @@
+// Durable file operations for the capture store: data is fsynced before it is
+// renamed into place, and the directory is fsynced after, so a crash leaves
+// either the old file or the new one — never half of one.
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+
+/** fsync a directory so renames and creations in it survive a crash. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Write `data` to `path` and fsync it (no rename: for files inside a temp dir). */
+export async function writeDurable(path: string, data: Uint8Array | string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const fh = await open(path, 'w', 0o600);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Replace `path` atomically: write a sibling temp file, fsync it, rename it over, fsync the directory. */
+export async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  const tmp = `${path}.tmp-${randomBytes(4).toString('hex')}`;
+  try {
+    await writeDurable(tmp, data);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  await fsyncDir(dirname(path));
+}
+
+/** Every regular file under `dir`, as paths relative to it. */
+export async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) out.push(join(e.parentPath, e.name).slice(dir.length + 1));
+  }
+  return out.sort();
+}
+
+/** Total bytes of the regular files under `dir` (0 when it does not exist). */
+export async function sizeOf(dir: string): Promise<number> {
+  let total = 0;
+  try {
+    for (const f of await filesUnder(dir)) total += (await stat(join(dir, f))).size;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  return total;
+}

@@ -1,0 +1,75 @@
+// POST /api/v1/captures bodies → a CaptureRequest, or a 400 that says what to send.
+// Pure.
+import { PodprofError } from '../../src/errors.ts';
+import { CATALOG, isProfileType, type ProfileType } from '../../src/pprof/catalog.ts';
+import { parseSelector } from '../discovery/registry.ts';
+import { parseWorkload, type CaptureRequest, type CaptureTarget, type Workload } from './types.ts';
+
+/** Profile types a capture can store: pprof protobufs, and trace (single pod only). */
+export const CAPTURE_TYPES: readonly ProfileType[] = ['profile', 'heap', 'allocs', 'goroutine', 'block', 'mutex', 'threadcreate', 'trace'];
+
+const NAMESPACE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const POD = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
+const USAGE = 'want JSON {"namespace": "team-a", "pod": "web-0" | "selector": "app=web" | "workload": "deployment/web", "type": "profile", "seconds": 10}';
+
+function bad(message: string): PodprofError {
+  return new PodprofError('PODPROF_BAD_PARAMETER', message);
+}
+
+function workloadOf(raw: unknown): Workload {
+  if (typeof raw === 'string') {
+    const w = parseWorkload(raw);
+    if (w) return w;
+  } else if (raw !== null && typeof raw === 'object') {
+    const { kind, name } = raw as { kind?: unknown; name?: unknown };
+    const w = typeof kind === 'string' && typeof name === 'string' ? parseWorkload(`${kind}/${name}`) : undefined;
+    if (w) return w;
+  }
+  throw bad('workload: want "deployment/NAME", "statefulset/NAME" or "daemonset/NAME"');
+}
+
+function targetOf(b: Record<string, unknown>): CaptureTarget {
+  const given = (['pod', 'selector', 'workload'] as const).filter((k) => b[k] !== undefined && b[k] !== '');
+  if (given.length !== 1) throw bad(`give exactly one of pod, selector or workload (got ${given.length === 0 ? 'none' : given.join(' and ')}); ${USAGE}`);
+  if (b.pod !== undefined) {
+    if (typeof b.pod !== 'string' || !POD.test(b.pod)) throw bad('pod: want a pod name');
+    return { pod: b.pod };
+  }
+  if (b.selector !== undefined) {
+    if (typeof b.selector !== 'string' || b.selector.length > 1024) throw bad('selector: want a label selector like app=web');
+    try {
+      parseSelector(b.selector);
+    } catch (err) {
+      throw bad(`selector: ${(err as Error).message}`);
+    }
+    return { selector: b.selector };
+  }
+  return { workload: workloadOf(b.workload) };
+}
+
+function secondsOf(raw: unknown, type: ProfileType): number | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+  const fractional = CATALOG[type].fractionalSeconds === true;
+  if (typeof n !== 'number' || !(n > 0 && n <= 3600) || (!fractional && !Number.isInteger(n)) || Math.round(n * 1000) !== n * 1000) {
+    throw bad(`seconds: want ${fractional ? 'a number above 0' : 'a whole number from 1'} up to 3600`);
+  }
+  return n;
+}
+
+export function parseCaptureRequest(body: unknown): CaptureRequest {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw bad(USAGE);
+  const b = body as Record<string, unknown>;
+  const unknown = Object.keys(b).filter((k) => !['namespace', 'pod', 'selector', 'workload', 'type', 'seconds'].includes(k));
+  if (unknown.length > 0) throw bad(`unknown field ${unknown.map((k) => `"${k.slice(0, 30)}"`).join(', ')}; ${USAGE}`);
+  if (typeof b.namespace !== 'string' || !NAMESPACE.test(b.namespace)) throw bad(`namespace: required; ${USAGE}`);
+  if (typeof b.type !== 'string' || !isProfileType(b.type) || !CAPTURE_TYPES.includes(b.type)) {
+    throw bad(`type: want one of ${CAPTURE_TYPES.join(', ')}`);
+  }
+  const type = b.type;
+  const target = targetOf(b);
+  if (type === 'trace' && target.pod === undefined) {
+    throw bad('trace captures are per pod: execution traces cannot be merged, so give "pod" (fan-out to a selector or workload is for pprof profiles)');
+  }
+  return { namespace: b.namespace, target, type, seconds: secondsOf(b.seconds, type) };
+}

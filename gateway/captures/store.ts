@@ -1,0 +1,171 @@
+// The capture store: a local directory, one directory per capture.
+//
+//   <store>/<id>/meta.json          written first (status running), and last (final status)
+//   <store>/<id>/profile.pb.gz      merged, or the single pod's (trace.out for a trace)
+//   <store>/<id>/pods/<pod>.pb.gz   each pod's own profile (fan-out)
+//   <store>/.tmp-<id>/              where data lands while the capture runs
+//
+// Data is written and fsynced in the temp dir, renamed into <id>/ at commit,
+// and meta.json is replaced last (temp file + rename), so a capture is only
+// ever listed as done once everything it names is on disk. Limits: captures
+// older than --store-max-age go, then the oldest until the total fits
+// --store-max-bytes.
+import { createReadStream, type ReadStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Logger } from '../../src/log.ts';
+import { filesUnder, fsyncDir, sizeOf, writeAtomic, writeDurable } from './fs-atomic.ts';
+import { META, recoverStore, TMP_PREFIX } from './recover.ts';
+import type { CaptureMeta } from './types.ts';
+
+/** The only file names a capture holds (meta.json aside). */
+const STORED_FILE = /^(profile\.pb\.gz|trace\.out|pods\/[a-z0-9_-][a-z0-9._-]*\.pb\.gz)$/;
+
+export interface StoreLimits {
+  readonly maxBytes: number;
+  readonly maxAgeMs: number;
+}
+
+/** A capture being written: files go to the temp dir; commit() publishes them and the final meta. */
+export class CaptureWriter {
+  constructor(
+    private readonly store: CaptureStore,
+    readonly meta: CaptureMeta,
+    readonly tmp: string,
+  ) {}
+
+  /** `name` is relative ("profile.pb.gz", "pods/web-0.pb.gz"); the caller picks safe names. */
+  write(name: string, data: Uint8Array): Promise<void> {
+    return writeDurable(join(this.tmp, name), data);
+  }
+
+  commit(): Promise<CaptureMeta> {
+    return this.store.commit(this);
+  }
+}
+
+export class CaptureStore {
+  private readonly metas = new Map<string, CaptureMeta>();
+  private readonly live = new Map<string, CaptureWriter>();
+  private sweeping: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    readonly dir: string,
+    readonly limits: StoreLimits,
+    private readonly log: Logger,
+  ) {}
+
+  /** Opens (creating) the store: recovers from any crash, applies the limits, and sweeps periodically. */
+  static async open(dir: string, limits: StoreLimits, log: Logger): Promise<CaptureStore> {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const s = new CaptureStore(dir, limits, log);
+    for (const m of await recoverStore(dir, log)) s.metas.set(m.id, m);
+    await s.enforceLimits();
+    s.timer = setInterval(() => void s.enforceLimits(), Math.max(1000, Math.min(limits.maxAgeMs / 10, 600_000)));
+    s.timer.unref();
+    return s;
+  }
+
+  async begin(meta: CaptureMeta): Promise<CaptureWriter> {
+    const dir = join(this.dir, meta.id);
+    const tmp = join(this.dir, `${TMP_PREFIX}${meta.id}`);
+    await mkdir(dir, { mode: 0o700 });
+    await writeAtomic(join(dir, META), JSON.stringify(meta, null, 2));
+    await fsyncDir(this.dir);
+    await mkdir(tmp, { mode: 0o700 });
+    const w = new CaptureWriter(this, meta, tmp);
+    this.live.set(meta.id, w);
+    return w;
+  }
+
+  /** Publishes a capture. Never throws: if the disk fails, the capture is stored as failed, without data. */
+  async commit(w: CaptureWriter): Promise<CaptureMeta> {
+    const { meta } = w;
+    const dir = join(this.dir, meta.id);
+    try {
+      const files = await filesUnder(w.tmp);
+      for (const f of files) {
+        await mkdir(dirname(join(dir, f)), { recursive: true });
+        await rename(join(w.tmp, f), join(dir, f));
+      }
+      for (const d of new Set(files.map((f) => dirname(join(dir, f))))) await fsyncDir(d);
+      meta.bytes = (await sizeOf(dir)) - (await stat(join(dir, META))).size;
+      meta.finishedAt ??= new Date().toISOString();
+      await writeAtomic(join(dir, META), JSON.stringify(meta, null, 2));
+    } catch (err) {
+      this.log.error({ err, capture: meta.id }, 'capture store: writing the capture failed');
+      Object.assign(meta, { status: 'failed', error: `storing the capture failed: ${(err as Error).message}`, file: undefined, bytes: 0, totals: undefined, finishedAt: new Date().toISOString() });
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir, { recursive: true }).then(() => writeAtomic(join(dir, META), JSON.stringify(meta, null, 2))).catch(() => undefined);
+    }
+    await rm(w.tmp, { recursive: true, force: true });
+    this.live.delete(meta.id);
+    this.metas.set(meta.id, meta);
+    await this.enforceLimits();
+    return meta;
+  }
+
+  /** A snapshot of the capture's metadata: live progress while it runs, "running" until it is committed. */
+  get(id: string): CaptureMeta | undefined {
+    const live = this.live.get(id)?.meta;
+    if (live) return { ...structuredClone(live), status: 'running', file: undefined, totals: undefined };
+    const m = this.metas.get(id);
+    return m === undefined ? undefined : structuredClone(m);
+  }
+
+  isRunning(id: string): boolean {
+    return this.live.has(id);
+  }
+
+  /** Every capture, newest first. */
+  list(): CaptureMeta[] {
+    const all = [...this.metas.keys(), ...this.live.keys()].map((id) => this.get(id)!);
+    return all.sort((a, b) => (a.createdAt === b.createdAt ? b.id.localeCompare(a.id) : b.createdAt.localeCompare(a.createdAt)));
+  }
+
+  /** A stored file of a finished capture; `file` must be one its meta names. */
+  async read(id: string, file: string): Promise<{ stream: ReadStream; size: number } | undefined> {
+    const meta = this.metas.get(id);
+    if (!meta || (meta.file !== file && !meta.pods.some((p) => p.file === file)) || !STORED_FILE.test(file)) return undefined;
+    const path = join(this.dir, id, file);
+    const size = (await stat(path)).size;
+    return { stream: createReadStream(path), size };
+  }
+
+  /** false when there is no such finished capture (a running one cannot be deleted). */
+  async delete(id: string): Promise<boolean> {
+    if (this.live.has(id) || !this.metas.has(id)) return false;
+    this.metas.delete(id);
+    await rm(join(this.dir, id), { recursive: true, force: true });
+    return true;
+  }
+
+  /** Deletes captures older than the age limit, then the oldest until the total fits the size limit. */
+  enforceLimits(): Promise<void> {
+    this.sweeping = this.sweeping.then(() => this.sweep()).catch((err: unknown) => this.log.error({ err }, 'capture store: applying limits failed'));
+    return this.sweeping;
+  }
+
+  private async sweep(): Promise<void> {
+    const oldestFirst = [...this.metas.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    let total = oldestFirst.reduce((s, m) => s + m.bytes, 0);
+    const now = Date.now();
+    for (const m of oldestFirst) {
+      const expired = now - Date.parse(m.createdAt) > this.limits.maxAgeMs;
+      if (!expired && total <= this.limits.maxBytes) continue;
+      if (await this.delete(m.id)) {
+        total -= m.bytes;
+        this.log.info({ capture: m.id, bytes: m.bytes, reason: expired ? 'older than --store-max-age' : 'over --store-max-bytes' }, 'capture deleted');
+      }
+    }
+  }
+
+  get totalBytes(): number {
+    return [...this.metas.values()].reduce((s, m) => s + m.bytes, 0);
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+}

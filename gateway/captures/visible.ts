@@ -1,0 +1,14 @@
+// Which captures a user may list: RBAC `list captures` per namespace (one
+// cached SubjectAccessReview per namespace, as for pods).
+import type { User } from '../auth/user.ts';
+import type { GatewayContext } from '../context.ts';
+import type { CaptureMeta } from './types.ts';
+
+export async function visibleCaptures(ctx: Pick<GatewayContext, 'authorize' | 'captures'>, user: User, namespace?: string): Promise<CaptureMeta[]> {
+  const all = ctx.captures.store.list().filter((m) => namespace === undefined || m.namespace === namespace);
+  const allowed = new Set<string>();
+  for (const ns of new Set(all.map((m) => m.namespace))) {
+    if ((await ctx.authorize(user, { verb: 'list', resource: 'captures', namespace: ns })).allowed) allowed.add(ns);
+  }
+  return all.filter((m) => allowed.has(m.namespace));
+}

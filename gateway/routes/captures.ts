@@ -1,0 +1,123 @@
+// /api/v1/captures: create (one pod, a selector or a workload; synchronous, or
+// ?async=true to poll), list, get, download, delete. RBAC in API group
+// podprof.io on resource "captures" in the capture's namespace (create, list,
+// get, delete), plus get pods/<type> on every pod a capture asks. Every call audited.
+import type { Request, Response } from 'express';
+import { pipeline } from 'node:stream/promises';
+import { PodprofError } from '../../src/errors.ts';
+import { missingRule, type Access } from '../auth/authz.ts';
+import type { User } from '../auth/user.ts';
+import { PROFILE_FILE, TRACE_FILE, podFile } from '../captures/assemble.ts';
+import { parseCaptureRequest } from '../captures/request.ts';
+import { CAPTURE_ID, describeTarget, type CaptureMeta } from '../captures/types.ts';
+import type { GatewayContext } from '../context.ts';
+import { audit, userOf } from '../http-util.ts';
+import { visibleCaptures } from '../captures/visible.ts';
+
+type Handler = (req: Request, res: Response) => Promise<void>;
+
+async function authorizeOrThrow(ctx: GatewayContext, user: User, res: Response, access: Access): Promise<void> {
+  const d = await ctx.authorize(user, access);
+  Object.assign(audit(res), { namespace: access.namespace, decision: d.allowed ? 'allowed' : 'denied', reason: d.reason });
+  if (!d.allowed) throw new PodprofError('PODPROF_FORBIDDEN', missingRule(user, access));
+}
+
+/** The capture named in the path, after RBAC `verb captures/<id>` in its namespace. */
+async function captureFor(ctx: GatewayContext, req: Request, res: Response, verb: 'get' | 'delete'): Promise<CaptureMeta> {
+  const id = String(req.params.id);
+  const meta = CAPTURE_ID.test(id) ? ctx.captures.store.get(id) : undefined;
+  Object.assign(audit(res), { params: { capture: id.slice(0, 40) } });
+  if (!meta) throw new PodprofError('PODPROF_CAPTURE_NOT_FOUND', `no capture ${id.slice(0, 40)}`);
+  await authorizeOrThrow(ctx, userOf(res), res, { verb, resource: 'captures', namespace: meta.namespace, name: meta.id });
+  return meta;
+}
+
+function create(ctx: GatewayContext): Handler {
+  return async (req, res) => {
+    const user = userOf(res);
+    const request = parseCaptureRequest(req.body);
+    const a = Object.assign(audit(res), { namespace: request.namespace, pod: request.target.pod, type: request.type });
+    await authorizeOrThrow(ctx, user, res, { verb: 'create', resource: 'captures', namespace: request.namespace });
+    const started = await ctx.captures.start(ctx, user, request);
+    a.params = { capture: started.meta.id, target: describeTarget(request.namespace, request.target), seconds: started.meta.seconds, pods: started.meta.pods.length };
+    if (req.query.async === 'true' || req.query.async === '1') {
+      a.outcome = 'capture-started';
+      res.status(202).location(`/api/v1/captures/${started.meta.id}`).json(started.meta);
+      return;
+    }
+    const meta = await started.done;
+    Object.assign(a, { outcome: `capture-${meta.status}`, bytes: meta.bytes });
+    res.status(201).location(`/api/v1/captures/${meta.id}`).json(meta);
+  };
+}
+
+function list(ctx: GatewayContext): Handler {
+  return async (req, res) => {
+    const user = userOf(res);
+    const namespace = typeof req.query.namespace === 'string' && req.query.namespace !== '' ? req.query.namespace : undefined;
+    if (namespace) await authorizeOrThrow(ctx, user, res, { verb: 'list', resource: 'captures', namespace });
+    const items = await visibleCaptures(ctx, user, namespace);
+    Object.assign(audit(res), { outcome: 'listed', params: { captures: items.length } });
+    res.json({ items });
+  };
+}
+
+function get(ctx: GatewayContext): Handler {
+  return async (req, res) => {
+    const meta = await captureFor(ctx, req, res, 'get');
+    Object.assign(audit(res), { type: meta.type, outcome: 'read' });
+    res.setHeader('cache-control', 'no-store');
+    res.json(meta);
+  };
+}
+
+/** Streams one file of a finished capture: the merged profile, the trace, or one pod's profile. */
+function download(ctx: GatewayContext, fileOf: (req: Request, meta: CaptureMeta) => string | undefined): Handler {
+  return async (req, res) => {
+    const meta = await captureFor(ctx, req, res, 'get');
+    const a = Object.assign(audit(res), { type: meta.type });
+    if (meta.status === 'running') throw new PodprofError('PODPROF_CAPTURE_RUNNING', `capture ${meta.id} is still running`);
+    const file = fileOf(req, meta);
+    const found = file === undefined ? undefined : await ctx.captures.store.read(meta.id, file);
+    if (!file || !found) {
+      const why = meta.status === 'failed' ? `it failed: ${meta.error ?? 'no pod answered'}` : meta.file === TRACE_FILE ? `it is a trace: download ${TRACE_FILE}` : 'no such file in it';
+      throw new PodprofError('PODPROF_CAPTURE_NOT_FOUND', `capture ${meta.id} has no ${String(req.params.pod ?? req.path.split('/').pop())}: ${why}`);
+    }
+    const name = `${meta.namespace}-${meta.target.pod ?? meta.target.workload?.name ?? 'selector'}-${meta.type}-${meta.id}${file === TRACE_FILE ? '.trace.out' : '.pb.gz'}`;
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(found.size), 'content-disposition': `attachment; filename="${name.replace(/[^A-Za-z0-9._-]/g, '_')}"`, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+    Object.assign(a, { bytes: found.size, outcome: 'downloaded' });
+    await pipeline(found.stream, res).catch(() => (a.outcome = 'broken'));
+  };
+}
+
+function remove(ctx: GatewayContext): Handler {
+  return async (req, res) => {
+    const meta = await captureFor(ctx, req, res, 'delete');
+    if (ctx.captures.store.isRunning(meta.id)) throw new PodprofError('PODPROF_CAPTURE_RUNNING', `capture ${meta.id} is still running; delete it when it is done`);
+    await ctx.captures.store.delete(meta.id);
+    Object.assign(audit(res), { type: meta.type, outcome: 'deleted' });
+    res.status(204).end();
+  };
+}
+
+export interface CaptureRoutes {
+  readonly create: Handler;
+  readonly list: Handler;
+  readonly get: Handler;
+  readonly profile: Handler;
+  readonly trace: Handler;
+  readonly pod: Handler;
+  readonly remove: Handler;
+}
+
+export function captureRoutes(ctx: GatewayContext): CaptureRoutes {
+  return {
+    create: create(ctx),
+    list: list(ctx),
+    get: get(ctx),
+    profile: download(ctx, (_req, m) => (m.file === PROFILE_FILE ? PROFILE_FILE : undefined)),
+    trace: download(ctx, (_req, m) => (m.file === TRACE_FILE ? TRACE_FILE : undefined)),
+    pod: download(ctx, (req, m) => m.pods.find((p) => p.file !== undefined && p.file === podFile(String(req.params.pod).replace(/\.pb\.gz$/, '')))?.file),
+    remove: remove(ctx),
+  };
+}
