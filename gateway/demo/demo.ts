@@ -27,17 +27,19 @@ interface Closer {
   close(): Promise<void>;
 }
 
-async function startPod(i: number, dir: string, jwksFile: string, log: Logger): Promise<{ target: object; closers: Closer[] }> {
+async function startPod(i: number, dir: string, jwksFile: string, log: Logger): Promise<{ kind: string; target: object; closers: Closer[] }> {
   const app = await startDemoTarget();
+  // The Node app serves CPU and heap profiles only (V8 has no goroutines, block or mutex profiles).
+  const profiles = app.kind === 'node' ? ['profile', 'heap', 'symbol'] : undefined;
   const name = `demo-app-7c9d5-${['x2k4p', 'm8q1z', 'b7w3n', 'r5t9v'][i % 4]}${i >= 4 ? i : ''}`;
   const uid = randomUUID();
   const sidecar = await startSidecar(
-    parseFlags(SIDECAR_FLAGS, ['--listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--upstream', app.url, '--jwks-file', jwksFile, '--bypass-check-interval', '0'], { POD_NAMESPACE: 'demo', POD_NAME: name, POD_UID: uid }),
+    parseFlags(SIDECAR_FLAGS, ['--listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--upstream', app.url, '--jwks-file', jwksFile, '--bypass-check-interval', '0', ...(profiles ? ['--profiles', profiles.join(',')] : [])], { POD_NAMESPACE: 'demo', POD_NAME: name, POD_UID: uid }),
     log.child({ pod: name }),
   );
-  const target = { namespace: 'demo', name, uid, ip: '127.0.0.1', port: sidecar.port, container: 'app', node: 'localhost', labels: { app: 'demo-app' }, workload: { kind: 'Deployment', name: 'demo-app' } };
+  const target = { namespace: 'demo', name, uid, ip: '127.0.0.1', port: sidecar.port, container: 'app', node: 'localhost', labels: { app: 'demo-app', runtime: app.kind }, workload: { kind: 'Deployment', name: 'demo-app' }, ...(profiles ? { profiles } : {}) };
   void dir;
-  return { target, closers: [{ close: () => sidecar.close(2000) }, { close: () => app.stop() }] };
+  return { kind: app.kind, target, closers: [{ close: () => sidecar.close(2000) }, { close: () => app.stop() }] };
 }
 
 export async function runDemo(argv: readonly string[]): Promise<number> {
@@ -57,8 +59,10 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
   await writeFile(files.tokens, `${token},demo-user,podprof-demo\n`, { mode: 0o600 });
   const closers: Closer[] = [];
   const targets: object[] = [];
+  let kind = 'go';
   for (let i = 0; i < c.pods; i++) {
     const pod = await startPod(i, c.dir, files.jwks, log);
+    kind = pod.kind;
     targets.push(pod.target);
     closers.push(...pod.closers);
   }
@@ -70,7 +74,7 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
   const url = `https://127.0.0.1:${gateway.port}`;
   const first = (targets[0] as { name: string }).name;
   process.stdout.write(`
-podprof demo is running: ${c.pods} pod(s) in namespace "demo", each a Go app behind a podprof sidecar.
+podprof demo is running: ${c.pods} pod(s) in namespace "demo", each a ${kind === 'node' ? 'Node app (no Go on PATH: CPU and heap profiles)' : 'Go app serving net/http/pprof'} behind a podprof sidecar.
 
   open      ${url}/   (self-signed certificate; log in with the token below)
   token     ${token}

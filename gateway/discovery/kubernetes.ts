@@ -41,10 +41,13 @@ function watchOne(opts: DiscoveryOptions, namespace: string | undefined, onListe
   const core = opts.kc.makeApiClient(k8s.CoreV1Api);
   const labelSelector = `${INJECTED_LABEL}=true`;
   const path = namespace === undefined ? '/api/v1/pods' : `/api/v1/namespaces/${namespace}/pods`;
+  let backoff = 500;
   const list = async (): Promise<k8s.V1PodList> => {
     const pods = await (namespace === undefined ? core.listPodForAllNamespaces({ labelSelector }) : core.listNamespacedPod({ namespace, labelSelector }));
     // The informer applies these items in the continuation of this promise, before any I/O callback can run.
     onListed();
+    // A successful list is health: the next failure starts the backoff afresh.
+    backoff = 500;
     opts.log.info({ namespace: namespace ?? 'all', pods: pods.items.length }, 'pod informer listed pods');
     return pods;
   };
@@ -59,7 +62,6 @@ function watchOne(opts: DiscoveryOptions, namespace: string | undefined, onListe
   // 'connect' fires before the list and the watch are even tried: not a sign of health.
   informer.on('connect', () => opts.log.debug({ namespace: namespace ?? 'all' }, 'pod informer starting'));
   let stopped = false;
-  let backoff = 500;
   let timer: NodeJS.Timeout | undefined;
   informer.on('error', (err: unknown) => {
     if (stopped) return;
@@ -67,7 +69,7 @@ function watchOne(opts: DiscoveryOptions, namespace: string | undefined, onListe
     timer = setTimeout(() => void informer.start().catch(() => undefined), backoff);
     backoff = Math.min(backoff * 2, 30_000);
   });
-  informer.on('add', () => (backoff = 500));
+  for (const event of ['add', 'update', 'delete'] as const) informer.on(event, () => (backoff = 500));
   void informer.start().catch(() => undefined);
   return () => {
     stopped = true;

@@ -34,8 +34,10 @@ export function podsHandler(ctx: GatewayContext): (req: Request, res: Response) 
     if (namespace && !(await ctx.authorize(user, { verb: 'list', resource: 'pods', namespace })).allowed) {
       throw new PodprofError('PODPROF_FORBIDDEN', missingRule(user, { verb: 'list', resource: 'pods', namespace }));
     }
-    const visible = await visibleNamespaces(ctx, user, targets.map((t) => t.namespace));
-    const missed = [...ctx.registry.missed.values()].filter((m) => visible.has(m.namespace) && (!namespace || m.namespace === namespace));
+    // Namespaces whose pods were all created while the webhook was down have no target: check them too.
+    const uninjected = [...ctx.registry.missed.values()].filter((m) => !namespace || m.namespace === namespace);
+    const visible = await visibleNamespaces(ctx, user, [...targets, ...uninjected].map((t) => t.namespace));
+    const missed = uninjected.filter((m) => visible.has(m.namespace));
     res.json({ items: targets.filter((t) => visible.has(t.namespace)).map(describe), notInjected: missed });
   };
 }
