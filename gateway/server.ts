@@ -73,6 +73,7 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
   const tlsSource = { certFile: c['tls-cert-file'], keyFile: c['tls-key-file'], hostnames: ['localhost'], ips: ['127.0.0.1'] };
   const server = createServer({ ...loadTls(tlsSource), minVersion: 'TLSv1.2', connectionsCheckingInterval: 2000 }, createApp(ctx));
   server.headersTimeout = 15_000;
+  server.keepAliveTimeout = 120_000;
   server.requestTimeout = 60_000;
   const stopTls = watchTls(tlsSource, (o) => server.setSecureContext(o), log);
   const health = createHttpServer((req, res) => {

@@ -506,7 +506,7 @@ const INVARIANTS: Invariant[] = [
       const cm = only<V1ConfigMap>(r.base, 'ConfigMap', jwksVolume.configMap.name ?? '');
       assert.equal(cm.metadata.name, 'podprof-jwks');
       assert.deepEqual(JSON.parse(cm.data?.['jwks.json'] ?? 'null'), { keys: [] }, 'the placeholder JWKS');
-      assert.deepEqual(c.resources, { requests: { cpu: '50m', memory: '96Mi' }, limits: { memory: '256Mi' } });
+      assert.deepEqual(c.resources, { requests: { cpu: '50m', memory: '96Mi' }, limits: { memory: '384Mi' } });
     },
     breaks: {
       'namespace not from the downward API': (r) => void (webhookContainer(r).env = []),

@@ -91,9 +91,12 @@ export function sidecarContainer(pod: Pod, o: PodOptions, s: InjectSettings, nat
 /** The injected pod. Idempotent: a pod that already carries the sidecar comes back unchanged. */
 export function inject(pod: Pod, options: PodOptions, settings: InjectSettings): Pod {
   const existing = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
-  if (existing.some((c) => c.name === SIDECAR_NAME)) return structuredClone(pod);
-  const out = structuredClone(pod);
-  const spec = (out.spec ??= { containers: [] });
+  if (existing.some((c) => c.name === SIDECAR_NAME)) return pod;
+  // Copy only what changes (metadata maps and the container lists are replaced
+  // below, never mutated): cloning the whole pod, managedFields included, was
+  // most of the cost of a review.
+  const out: Pod = { ...pod, metadata: { ...pod.metadata }, spec: { ...(pod.spec ?? { containers: [] }) } };
+  const spec = out.spec!;
   const native = options.nativeSidecar ?? settings.nativeSidecars;
   const used = usedPorts(out);
   const port = freePort(used, SIDECAR_DEFAULTS.listenPort, [options.port]);

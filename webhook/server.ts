@@ -60,6 +60,9 @@ export async function startWebhook(c: WebhookConfig, log: Logger): Promise<Runni
   const tlsSource = { certFile: c['tls-cert-file'], keyFile: c['tls-key-file'], hostnames: ['localhost'], ips: ['127.0.0.1'] };
   const server = createServer({ ...loadTls(tlsSource), minVersion: 'TLSv1.2', connectionsCheckingInterval: 1000 }, handler);
   server.headersTimeout = 10_000;
+  // The API server keeps connections for 90 s and client-go does not retry a POST
+  // that meets a closed connection: stay open longer than it does.
+  server.keepAliveTimeout = 120_000;
   server.requestTimeout = 15_000;
   const stopTls = watchTls(tlsSource, (o) => server.setSecureContext(o), log);
   const watched = [c['jwks-file'], c['gateway-ca-file']].filter((f): f is string => f !== undefined);

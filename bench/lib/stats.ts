@@ -1,5 +1,6 @@
 // Small helpers for benchmarks: percentiles, /proc readings (RSS), machine info
 // and the results writer.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
 import { dirname } from 'node:path';
@@ -73,6 +74,24 @@ export function sampleRss(pid: number, everyMs = 20): { stop(): RssSampling } {
       return { peakMiB: peak, samples, maxGapMs: maxGap };
     },
   };
+}
+
+/** utime + stime of a process, all its threads, in clock ticks (see clockTicksPerSecond); undefined once it is gone. */
+export function cpuTicks(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    // after the command name: state is field 3, so utime (14) and stime (15) are at 11 and 12
+    return fields[11]! + fields[12]!;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The kernel's clock ticks per second (CLK_TCK) for /proc/<pid>/stat times; 100 when getconf is missing. */
+export function clockTicksPerSecond(): number {
+  const n = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim());
+  return Number.isFinite(n) && n > 0 ? n : 100;
 }
 
 export interface CpuMark {

@@ -4,7 +4,7 @@
 // (or the `kind` option) forces one: go, node or auto (the default).
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { startGoTarget } from '../../test/support/go-fixture.ts';
+import { startGoTarget } from './go-target.ts';
 
 export interface DemoTarget {
   readonly url: string;
