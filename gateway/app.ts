@@ -12,6 +12,7 @@ import { podsHandler } from './routes/pods.ts';
 import { pprofHandler } from './routes/pprof.ts';
 import { sdHandler } from './routes/sd.ts';
 import { sessionHandlers } from './routes/session.ts';
+import { mountUi } from './routes/ui.ts';
 
 const PUBLIC = new Set(['/.well-known/jwks.json']);
 
@@ -67,6 +68,7 @@ export function createApp(ctx: GatewayContext): express.Express {
   app.get(PPROF_PATH, route(pprofHandler(ctx)));
   app.post(PPROF_PATH, route(pprofHandler(ctx)));
   app.get('/sd/targets', route(sdHandler(ctx)));
+  mountUi(app);
   app.use((req: Request) => {
     throw new PodprofError('PODPROF_NO_ROUTE', `${req.method} ${loggableUrl(req.path)}`);
   });

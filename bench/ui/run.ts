@@ -1,0 +1,129 @@
+// UI bench (npm run bench:ui):
+//  1. decode + top of a ≥ 10 MB profile with the analysis core in Node, against
+//     `go tool pprof -top` on the same file (ratio = ours / go, median of runs);
+//  2. flame graph first paint in Chromium for the same profile (its flame tree
+//     has well over 100k nodes): performance.measure('podprof:flame-first-paint')
+//     from view start (tree built from the decoded profile) to the first canvas draw;
+//  3. the UI bundle's gzip size, without the Graphviz worker (wasm inside).
+// The profile is synthesized (bench/ui/synthetic-profile.ts), seeded into a
+// real gateway's capture store, and opened in the real UI.
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { decodeProfile } from '../../src/analysis/decode.ts';
+import { nodeGunzip } from '../../src/analysis/node-gunzip.ts';
+import { prepare } from '../../src/analysis/prepare.ts';
+import { top } from '../../src/analysis/top.ts';
+import { flameTree } from '../../src/analysis/tree.ts';
+import { ensureUiBuilt, launch, ROOT } from '../../test/support/browser.ts';
+import { startHarness } from '../../test/support/gateway.ts';
+import { machineInfo, median, round, writeResults } from '../lib/stats.ts';
+import { syntheticProfile } from './synthetic-profile.ts';
+
+const execFileP = promisify(execFile);
+const RUNS = Number(process.env.RUNS ?? 3);
+
+async function timed<T>(f: () => Promise<T>): Promise<[number, T]> {
+  const t = performance.now();
+  const r = await f();
+  return [performance.now() - t, r];
+}
+
+async function decodeAndTop(file: string): Promise<{ ms: number; rows: number; nodes: number }> {
+  const [ms, r] = await timed(async () => {
+    const bytes = new Uint8Array(readFileSync(file));
+    const m = await decodeProfile(bytes, nodeGunzip());
+    return top(prepare(m));
+  });
+  return { ms, rows: r.rows.length, nodes: 0 };
+}
+
+async function goTop(file: string): Promise<number> {
+  const [ms] = await timed(() => execFileP('go', ['tool', 'pprof', '-top', file], { maxBuffer: 256 * 1024 * 1024, env: { ...process.env, PPROF_TMPDIR: tmpdir() } }));
+  return ms;
+}
+
+function bundleSize(): { gzipBytes: number; files: Record<string, number>; workerGzipBytes: number } {
+  const dir = join(ROOT, 'gateway/ui/dist');
+  const files: Record<string, number> = {};
+  let total = 0;
+  let worker = 0;
+  const walk = (d: string, rel: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name), `${rel}${e.name}/`);
+      else {
+        const gz = gzipSync(readFileSync(join(d, e.name)), { level: 9 }).length;
+        files[`${rel}${e.name}`] = gz;
+        if (/worker/.test(e.name)) worker += gz;
+        else total += gz;
+      }
+    }
+  };
+  walk(dir, '');
+  return { gzipBytes: total, files, workerGzipBytes: worker };
+}
+
+async function flamePaint(file: string): Promise<{ firstPaintMs: number[]; decodeMs: number[] }> {
+  const h = await startHarness({ pods: 1 });
+  const id = `${Date.now().toString(36)}-0a1b2c3d4e`;
+  try {
+    const dir = join(h.storeDir, id);
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(file, join(dir, 'profile.pb.gz'));
+    const now = new Date().toISOString();
+    writeFileSync(join(dir, 'meta.json'), JSON.stringify({ id, user: 'bench', groups: [], createdAt: now, finishedAt: now, namespace: 'team-a', target: { workload: { kind: 'Deployment', name: 'web' } }, type: 'profile', seconds: 30, status: 'done', pods: [{ pod: 'web-0', uid: 'u', status: 'ok' }], file: 'profile.pb.gz', bytes: statSync(file).size }));
+    await h.restartGateway();
+    const s = await launch();
+    try {
+      await s.page.request.post(`${h.url}/api/v1/session`, { headers: { authorization: `Bearer ${h.token}` } });
+      const firstPaintMs: number[] = [];
+      const decodeMs: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        await s.page.goto(`${h.url}/captures/${id}/flame`);
+        await s.page.waitForSelector('canvas[data-painted]', { timeout: 300_000 });
+        const m = await s.page.evaluate<{ paint: number; decode: number }>(`({ paint: performance.getEntriesByName('podprof:flame-first-paint')[0]?.duration ?? NaN, decode: performance.getEntriesByName('podprof:decode:${id}')[0]?.duration ?? NaN })`);
+        firstPaintMs.push(m.paint);
+        decodeMs.push(m.decode);
+      }
+      if (s.pageErrors.length > 0) throw new Error(`page errors: ${s.pageErrors.join('; ')}`);
+      return { firstPaintMs, decodeMs };
+    } finally {
+      await s.close();
+    }
+  } finally {
+    await h.close();
+  }
+}
+
+ensureUiBuilt();
+const file = join(tmpdir(), 'podprof-ui-bench.pb.gz');
+const [genMs, bytes] = await timed(() => Promise.resolve(syntheticProfile()));
+writeFileSync(file, bytes);
+const model = await decodeProfile(bytes, nodeGunzip());
+const flameNodes = flameTree(prepare(model)).nodes.length;
+console.log(`profile: ${(bytes.length / 1e6).toFixed(2)} MB gzipped, ${model.samples.length} samples, ${model.locations.length} locations, flame tree ${flameNodes} nodes (generated in ${Math.round(genMs)} ms)`);
+
+const ours: number[] = [];
+const go: number[] = [];
+for (let i = 0; i < RUNS; i++) {
+  ours.push((await decodeAndTop(file)).ms);
+  go.push(await goTop(file));
+}
+console.log(`decode+top: podprof ${Math.round(median(ours))} ms, go tool pprof -top ${Math.round(median(go))} ms`);
+const paint = await flamePaint(file);
+console.log(`flame first paint (Chromium): ${paint.firstPaintMs.map(Math.round).join(', ')} ms; in-browser decode ${paint.decodeMs.map(Math.round).join(', ')} ms`);
+const bundle = bundleSize();
+console.log(`bundle: ${(bundle.gzipBytes / 1024).toFixed(1)} KiB gzipped without the Graphviz worker (${(bundle.workerGzipBytes / 1024).toFixed(0)} KiB)`);
+
+const result = {
+  machine: machineInfo(),
+  profile: { how: 'synthetic, bench/ui/synthetic-profile.ts (seed 42)', gzipBytes: bytes.length, samples: model.samples.length, locations: model.locations.length, functions: new Set(model.frames.map((f) => f.functionId)).size, flameTreeNodes: flameNodes },
+  decodeTop: { podprofMs: ours.map((x) => round(x, 1)), goPprofTopMs: go.map((x) => round(x, 1)), medianPodprofMs: round(median(ours), 1), medianGoMs: round(median(go), 1), ratio: round(median(ours) / median(go), 3), target: '≤ 1.0' },
+  flameFirstPaint: { ms: paint.firstPaintMs.map((x) => round(x, 1)), medianMs: round(median(paint.firstPaintMs), 1), browserDecodeMs: paint.decodeMs.map((x) => round(x, 1)), target: '≤ 500 ms', measure: 'podprof:flame-first-paint: flame tree + layout + first canvas draw of the decoded profile, 1280x800' },
+  bundle: { gzipBytes: bundle.gzipBytes, gzipKiB: round(bundle.gzipBytes / 1024, 1), workerGzipBytes: bundle.workerGzipBytes, files: bundle.files, target: '≤ 300 KB gz without the Graphviz wasm' },
+};
+writeResults(join(ROOT, 'bench/results/ui.json'), result);
+console.log(`wrote bench/results/ui.json`);

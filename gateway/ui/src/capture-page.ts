@@ -1,0 +1,174 @@
+// One capture: its metadata and progress, downloads and commands, then the
+// views (Top, Flame graph, Graph, Peek, Source, Pods) over the decoded profile
+// with the sample, granularity, refine and diff controls.
+import { prepare, type Prepared } from '../../../src/analysis/prepare.ts';
+import type { ProfileModel } from '../../../src/analysis/model.ts';
+import { api, describeTarget, profileUrl, traceUrl, type Capture } from './api.ts';
+import { button, copyText, h, notice, replace } from './dom.ts';
+import { ago, TYPE_LABEL } from './format-ui.ts';
+import { statusCell } from './captures.ts';
+import { loadDiff, loadProfile } from './profiles.ts';
+import { capturePath, navigate, readParams, viewOptions, type ParamState, type ViewName } from './state.ts';
+import { toolbar } from './toolbar.ts';
+import type { RenderedView, ViewContext } from './view-context.ts';
+import { topView } from './views/top.ts';
+import { flameView } from './views/flame.ts';
+import { graphView } from './views/graph.ts';
+import { peekView } from './views/peek.ts';
+import { sourceView } from './views/source.ts';
+import { podsView, hasPodLabels } from './views/pods-breakdown.ts';
+import { emptyReason } from './views/empty.ts';
+
+const TABS: readonly [ViewName, string][] = [
+  ['top', 'Top'],
+  ['flame', 'Flame graph'],
+  ['graph', 'Graph'],
+  ['peek', 'Peek'],
+  ['source', 'Source lines'],
+  ['pods', 'Pods'],
+];
+
+function commandBox(label: string, text: string): HTMLElement {
+  const code = h('code', { class: 'command' }, text);
+  const b = button('Copy', () => void copyText(text).then((ok) => (b.textContent = ok ? 'Copied' : 'Select and copy')));
+  return h('div', { class: 'command-box' }, h('span', { class: 'muted' }, label), code, b);
+}
+
+function downloads(c: Capture, links: HTMLElement): void {
+  const isTrace = c.type === 'trace';
+  if (c.status !== 'running' && c.status !== 'failed') {
+    const file = `${c.namespace}-${c.target.pod ?? c.target.workload?.name ?? 'selector'}-${c.type}-${c.id}${isTrace ? '.trace.out' : '.pb.gz'}`.replace(/[^A-Za-z0-9._-]/g, '_');
+    links.append(
+      h('a', { href: isTrace ? traceUrl(c.id) : profileUrl(c.id), download: file, class: 'button', id: 'download' }, isTrace ? 'Download trace.out' : 'Download .pb.gz'),
+      commandBox('then', isTrace ? `go tool trace ${file}` : `go tool pprof -http=: ${file}`),
+    );
+  }
+  const pod = c.target.pod ?? c.pods.find((p) => p.status === 'ok')?.pod;
+  if (pod) {
+    const out = h('div', {});
+    links.append(
+      button(`One-time link for go tool pprof (${pod})`, () => {
+        api.link({ namespace: c.namespace, pod, type: c.type, seconds: c.type === 'profile' || c.type === 'trace' ? c.seconds : undefined }).then(
+          (l) => replace(out, commandBox(`new live capture, link valid until ${new Date(l.expiresAt).toLocaleTimeString()}`, isTrace ? `curl -fsSo trace.out '${l.url}' && go tool trace trace.out` : l.command)),
+          (e: Error) => replace(out, notice('error', 'No link', e.message)),
+        );
+      }, { id: 'make-link' }),
+      out,
+    );
+  }
+}
+
+function podResults(c: Capture): HTMLElement | null {
+  if (c.pods.length <= 1 && c.status === 'done') return null;
+  return h('details', { open: c.status !== 'done' }, h('summary', {}, `${c.pods.length} pod(s)`), h('ul', { class: 'pod-results' }, ...c.pods.map((p) => h('li', {}, h('span', { class: `status ${p.status}` }, p.status), ` ${p.pod}`, p.error ? ` — ${p.error}` : ''))));
+}
+
+function header(c: Capture): HTMLElement {
+  const links = h('div', { class: 'links' });
+  downloads(c, links);
+  return h(
+    'div',
+    { class: 'capture-head' },
+    h('h1', {}, `${TYPE_LABEL[c.type] ?? c.type} · ${describeTarget(c)}`),
+    h('p', { class: 'muted' }, `by ${c.user}, ${ago(c.createdAt)}`, c.seconds !== undefined ? `, ${c.seconds}s` : '', ` · `, statusCell(c)),
+    podResults(c),
+    c.error ? notice('error', 'The capture failed', c.error) : null,
+    links,
+  );
+}
+
+function tabs(ctx: ViewContext, view: ViewName, merged: boolean): HTMLElement {
+  return h(
+    'nav',
+    { class: 'tabs', 'aria-label': 'Views' },
+    ...TABS.filter(([v]) => v !== 'pods' || merged).map(([v, label]) => h('a', { href: capturePath(ctx.capture.id, v, ctx.params), 'aria-current': v === view ? 'page' : undefined, 'data-view': v }, label)),
+  );
+}
+
+function renderView(view: ViewName, ctx: ViewContext): RenderedView {
+  switch (view) {
+    case 'flame':
+      return flameView(ctx);
+    case 'graph':
+      return graphView(ctx);
+    case 'peek':
+      return { el: peekView(ctx) };
+    case 'source':
+      return { el: sourceView(ctx) };
+    case 'pods':
+      return { el: podsView(ctx) };
+    default:
+      return { el: topView(ctx) };
+  }
+}
+
+function showProfile(main: HTMLElement, c: Capture, model: ProfileModel, view: ViewName, params: ParamState, alive: () => boolean): (() => void) | undefined {
+  const set = (patch: ParamState, to: ViewName = view): void => {
+    const next = { ...params, ...patch };
+    for (const k of Object.keys(next) as (keyof ParamState)[]) if (next[k] === undefined || next[k] === '') delete next[k];
+    navigate(capturePath(c.id, to, next));
+  };
+  let prepared: Prepared;
+  try {
+    prepared = prepare(model, viewOptions(params));
+  } catch (err) {
+    main.append(notice('error', 'These view options do not work', (err as Error).message), button('Reset options', () => navigate(capturePath(c.id, view, {}))));
+    return undefined;
+  }
+  if (!alive()) return undefined;
+  const ctx: ViewContext = { capture: c, model, prepared, params, diff: params.base !== undefined, set };
+  const merged = hasPodLabels(model);
+  const body = h('section', { class: 'view', id: `view-${view}`, 'aria-live': 'polite' });
+  main.append(tabs(ctx, view, merged), toolbar(ctx, view), ...prepared.warnings.map((w) => notice('info', w)), body);
+  const empty = emptyReason(ctx);
+  if (empty) {
+    body.append(empty);
+    return undefined;
+  }
+  const r = renderView(view, ctx);
+  body.append(r.el);
+  return r.dispose;
+}
+
+export function capturePage(main: HTMLElement, id: string, view: ViewName): () => void {
+  let stopped = false;
+  let timer: number | undefined;
+  let dispose: (() => void) | undefined;
+  const params = readParams(location.search);
+  const load = (): void => {
+    api.capture(id).then(
+      async (c) => {
+        if (stopped) return;
+        replace(main, header(c));
+        if (c.status === 'running') {
+          main.append(notice('info', 'Capturing…', 'The views open when every pod has answered.'));
+          timer = window.setTimeout(load, 1000);
+          return;
+        }
+        if (c.status === 'failed') return;
+        if (c.type === 'trace') {
+          main.append(notice('info', 'An execution trace', 'Traces are read with go tool trace: download it, then run the command above.'));
+          return;
+        }
+        const loading = notice('info', 'Loading the profile…');
+        main.append(loading);
+        try {
+          const model = params.base ? await loadDiff(id, params.base, params.normalize === '1') : await loadProfile(id);
+          if (stopped) return;
+          loading.remove();
+          dispose = showProfile(main, c, model, view, params, () => !stopped);
+        } catch (err) {
+          loading.remove();
+          main.append(notice('error', 'The profile could not be read', (err as Error).message));
+        }
+      },
+      (err: Error) => replace(main, notice('error', `Capture ${id}`, err.message)),
+    );
+  };
+  load();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+    dispose?.();
+  };
+}

@@ -1,0 +1,91 @@
+// podprof's web UI: login, pods, captures, and the views of a capture.
+// Routes: /login, / and /pods, /captures, /captures/<id>[/<view>].
+import './style.css';
+import { api, ApiError } from './api.ts';
+import { h, replace, button, notice } from './dom.ts';
+import { loginPage } from './login.ts';
+import { podsPage } from './pods.ts';
+import { capturesPage } from './captures.ts';
+import { capturePage } from './capture-page.ts';
+import { navigate, VIEWS, type ViewName } from './state.ts';
+
+const root = document.getElementById('app') as HTMLElement;
+let user: string | undefined;
+let teardown: (() => void) | undefined;
+
+function navLink(path: string, label: string, current: boolean): HTMLAnchorElement {
+  const a = h('a', { href: path, 'aria-current': current ? 'page' : undefined }, label);
+  return a;
+}
+
+function shell(active: string, main: HTMLElement): HTMLElement {
+  return h(
+    'div',
+    { class: 'shell' },
+    h(
+      'header',
+      { class: 'topbar' },
+      h('a', { href: '/', class: 'brand' }, 'podprof'),
+      h('nav', {}, navLink('/pods', 'Pods', active === 'pods'), navLink('/captures', 'Captures', active === 'captures')),
+      h('span', { class: 'spacer' }),
+      user ? h('span', { class: 'who', title: 'signed in as' }, user) : null,
+      user
+        ? button('Sign out', () => {
+            void api.logout().finally(() => {
+              user = undefined;
+              navigate('/login');
+            });
+          })
+        : null,
+    ),
+    main,
+  );
+}
+
+async function render(): Promise<void> {
+  teardown?.();
+  teardown = undefined;
+  const path = location.pathname;
+  if (!user && path !== '/login') {
+    try {
+      user = (await api.whoami()).user;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) {
+        navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`, true);
+        return;
+      }
+      replace(root, notice('error', 'The gateway did not answer', String((err as Error).message)));
+      return;
+    }
+  }
+  if (path === '/login') {
+    replace(root, loginPage((name) => (user = name)));
+    return;
+  }
+  const main = h('main', { id: 'main' });
+  const m = /^\/captures\/([^/]+)(?:\/([a-z]+))?\/?$/.exec(path);
+  if (m) {
+    const view = (VIEWS as readonly string[]).includes(m[2] ?? '') ? (m[2] as ViewName) : 'top';
+    replace(root, shell('captures', main));
+    teardown = capturePage(main, decodeURIComponent(m[1] ?? ''), view);
+  } else if (path === '/captures') {
+    replace(root, shell('captures', main));
+    teardown = capturesPage(main);
+  } else {
+    replace(root, shell('pods', main));
+    teardown = podsPage(main);
+  }
+}
+
+// Same-origin links navigate in place.
+document.addEventListener('click', (e) => {
+  const a = (e.target as Element | null)?.closest?.('a');
+  if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || a.hasAttribute('download')) return;
+  const href = a.getAttribute('href');
+  if (!href?.startsWith('/') || href.startsWith('/api/')) return;
+  e.preventDefault();
+  navigate(href);
+});
+window.addEventListener('popstate', () => void render());
+window.addEventListener('podprof:navigate', () => void render());
+void render();

@@ -1,0 +1,78 @@
+// Real Chromium (Debian's /usr/bin/chromium) driven by playwright-core for the
+// UI tests and the UI bench, plus the UI build they need and helpers that
+// log in and collect what must never happen (dialogs, page errors, CSP reports).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.PODPROF_CHROMIUM ?? '/usr/bin/chromium';
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const ARTIFACTS = join(ROOT, 'test-artifacts', 'ui');
+
+/** Builds gateway/ui/dist unless it is there (npm test builds it first). */
+export function ensureUiBuilt(): void {
+  if (existsSync(join(ROOT, 'gateway/ui/dist/index.html')) && !process.env.PODPROF_REBUILD_UI) return;
+  execFileSync(process.execPath, [join(ROOT, 'scripts/build-ui.mjs')], { cwd: ROOT, stdio: 'inherit' });
+}
+
+export interface Session {
+  readonly browser: Browser;
+  readonly context: BrowserContext;
+  readonly page: Page;
+  /** Dialogs (alert/confirm/prompt) opened by anything but the test itself. */
+  readonly dialogs: string[];
+  readonly pageErrors: string[];
+  readonly consoleErrors: string[];
+  close(): Promise<void>;
+}
+
+export async function launch(o: { colorScheme?: 'light' | 'dark' } = {}): Promise<Session> {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
+  });
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 }, colorScheme: o.colorScheme ?? 'light', acceptDownloads: true });
+  const page = await context.newPage();
+  const dialogs: string[] = [];
+  const pageErrors: string[] = [];
+  const consoleErrors: string[] = [];
+  page.on('dialog', (d) => {
+    dialogs.push(`${d.type()}: ${d.message()}`);
+    void d.dismiss();
+  });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  return { browser, context, page, dialogs, pageErrors, consoleErrors, close: () => browser.close() };
+}
+
+/** Logs in through the login form with a bearer token. */
+export async function login(page: Page, url: string, token: string): Promise<void> {
+  await page.goto(`${url}/`);
+  await page.waitForURL(/\/login/);
+  await page.fill('#token', token);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('.topbar .who');
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const file = join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+export interface TableRow {
+  /** The row's data-* attribute named in `rows()`, '' if absent. */
+  readonly key: string;
+  readonly cells: readonly string[];
+}
+
+/** Text of each row's cells (evaluated in the page from a string: the test code has no DOM types). */
+export async function rows(page: Page, selector: string, keyAttribute = 'data-name'): Promise<TableRow[]> {
+  const expr = `[...document.querySelectorAll(${JSON.stringify(selector)})].map((r) => ({ key: r.getAttribute(${JSON.stringify(keyAttribute)}) ?? '', cells: [...r.querySelectorAll('td')].map((td) => td.textContent ?? '') }))`;
+  return page.evaluate<TableRow[]>(expr);
+}
