@@ -4,14 +4,19 @@
 // no node_modules) except the gateway's heavy ones, installed with
 // `npm ci --omit=dev` where the gateway runs.
 import { build } from 'esbuild';
-import { rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 
 export const EXTERNAL = ['@kubernetes/client-node', 'express'];
 
-await rm(new URL('../dist', import.meta.url), { recursive: true, force: true });
+// Build into a fresh directory, then swap it in: processes started from dist/
+// while a build runs (tests, a running demo) never see it half-written.
+const dist = new URL('../dist', import.meta.url);
+const next = new URL(`../dist.next-${process.pid}`, import.meta.url);
+const old = new URL(`../dist.old-${process.pid}`, import.meta.url);
 await build({
   entryPoints: { podprof: 'src/cli/main.ts' },
-  outdir: 'dist',
+  outdir: fileURLToPath(next),
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -26,3 +31,8 @@ await build({
   legalComments: 'linked',
   logLevel: 'warning',
 });
+// Chunk names are content hashes: an unchanged rebuild leaves every path valid
+// for processes already running from dist/.
+await rename(dist, old).catch(() => undefined);
+await rename(next, dist);
+await rm(old, { recursive: true, force: true });

@@ -113,7 +113,9 @@ after(async () => {
 test('Dockerfile.gateway: Node 24 stages, production node_modules for the packages the bundle leaves external, non-root, only the store writable, entrypoint podprof gateway', () => {
   assert.ok(all.length >= 2 && all.every((s) => s.from.startsWith('node:24')), `multi-stage on Node 24: ${all.map((s) => s.from).join(', ')}`);
   const build = all.find((s) => s.name === 'build');
-  assert.ok(build && instructions(build, 'RUN').includes('node scripts/build.mjs'), 'the build stage bundles with scripts/build.mjs');
+  const runs = build ? instructions(build, 'RUN').join('\n') : '';
+  assert.ok(runs.includes('node scripts/build.mjs'), 'the build stage bundles with scripts/build.mjs');
+  assert.ok(runs.includes('node scripts/build-ui.mjs'), 'the build stage builds the web UI');
   assert.deepEqual(instructions(deps!, 'COPY'), ['package.json package-lock.json ./'], 'the deps stage sees only the manifest and the lockfile');
   assert.ok(instructions(deps!, 'RUN').some((r) => /^npm ci\b.*--omit=dev\b.*--ignore-scripts\b/.test(r)), 'production dependencies, from the lockfile, no install scripts');
   const external = JSON.parse((/export const EXTERNAL = (\[[^\]]*\])/.exec(readFileSync(join(REPO, 'scripts/build.mjs'), 'utf8'))?.[1] ?? '[]').replace(/'/g, '"')) as string[];
