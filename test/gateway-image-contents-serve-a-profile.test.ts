@@ -124,7 +124,7 @@ test('Dockerfile.gateway: Node 24 stages, production node_modules for the packag
   for (const name of external) assert.ok(pkg.dependencies[name], `${name}, external to the bundle, is a production dependency`);
 
   const copied = instructions(final, 'COPY').map((c) => c.split(/\s+/).slice(0, 2).join(' ')).sort();
-  assert.deepEqual(copied, ['--from=build /src/bin', '--from=build /src/dist', '--from=build /src/package.json', '--from=deps /src/node_modules']);
+  assert.deepEqual(copied, ['--from=build /src/bin', '--from=build /src/dist', '--from=build /src/gateway/ui/dist', '--from=build /src/package.json', '--from=deps /src/node_modules']);
   assert.deepEqual(instructions(final, 'RUN'), [`install -d -o ${IMAGE_UID} -g ${IMAGE_UID} -m 0750 ${STORE}`], 'the final stage writes only the store directory');
   assert.match(final.text, /^USER 65532:65532$/m);
   assert.match(final.text, /^VOLUME \["\/var\/lib\/podprof"\]$/m);
