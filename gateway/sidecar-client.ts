@@ -55,27 +55,31 @@ export class SidecarClient {
   }
 
   /** The whole body of a call, bounded; rejects with the sidecar's own error text on non-200. */
-  async fetch(subject: string, t: Target, req: PprofRequest, maxBytes: number): Promise<Buffer> {
-    const call = this.call(subject, t, req);
-    const res = await call.response;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const c of res as AsyncIterable<Buffer>) {
-      size += c.length;
-      if (size > maxBytes) {
-        call.abort();
-        throw new PodprofError('PODPROF_RESPONSE_TOO_LARGE', `the profile of ${t.namespace}/${t.name} exceeds ${maxBytes} bytes`);
-      }
-      chunks.push(c);
-    }
-    const body = Buffer.concat(chunks);
-    if (res.statusCode !== 200) throw new SidecarRefused(res.statusCode ?? 502, body.toString('utf8').slice(0, 500));
-    return body;
+  fetch(subject: string, t: Target, req: PprofRequest, maxBytes: number): Promise<Buffer> {
+    return readSidecarBody(this.call(subject, t, req), t, maxBytes);
   }
 
   close(): void {
     this.agent.destroy();
   }
+}
+
+/** A call's whole body, bounded; rejects with SidecarRefused (the sidecar's own text) on non-200. */
+export async function readSidecarBody(call: SidecarCall, t: Target, maxBytes: number): Promise<Buffer> {
+  const res = await call.response;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of res as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > maxBytes) {
+      call.abort();
+      throw new PodprofError('PODPROF_RESPONSE_TOO_LARGE', `the profile of ${t.namespace}/${t.name} exceeds ${maxBytes} bytes`);
+    }
+    chunks.push(c);
+  }
+  const body = Buffer.concat(chunks);
+  if (res.statusCode !== 200) throw new SidecarRefused(res.statusCode ?? 502, body.toString('utf8').slice(0, 1000));
+  return body;
 }
 
 export class SidecarRefused extends Error {

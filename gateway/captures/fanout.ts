@@ -8,7 +8,7 @@ import { decide, type PprofRequest } from '../../src/pprof/policy.ts';
 import { missingRule } from '../auth/authz.ts';
 import type { User } from '../auth/user.ts';
 import type { GatewayContext } from '../context.ts';
-import { SidecarRefused, type SidecarCall } from '../sidecar-client.ts';
+import { readSidecarBody, SidecarRefused } from '../sidecar-client.ts';
 import { routable, type Target } from '../targets.ts';
 import { describeTarget, type CaptureRequest, type PodResult } from './types.ts';
 
@@ -64,24 +64,6 @@ export async function planCapture(ctx: Deps, user: User, req: CaptureRequest): P
   throw new PodprofError((first.code ?? 'PODPROF_FORBIDDEN') as PodprofError['code'], `${prefix}${first.error ?? 'refused'}`);
 }
 
-/** The sidecar's answer body, bounded; rejects with SidecarRefused (its own text) on non-200. */
-async function readBody(call: SidecarCall, t: Target, maxBytes: number): Promise<Buffer> {
-  const res = await call.response;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of res as AsyncIterable<Buffer>) {
-    size += c.length;
-    if (size > maxBytes) {
-      call.abort();
-      throw new PodprofError('PODPROF_RESPONSE_TOO_LARGE', `the profile of ${t.namespace}/${t.name} exceeds ${maxBytes} bytes`);
-    }
-    chunks.push(c);
-  }
-  const body = Buffer.concat(chunks);
-  if (res.statusCode !== 200) throw new SidecarRefused(res.statusCode ?? 502, body.toString('utf8').slice(0, 1000));
-  return body;
-}
-
 /** Records why a pod failed, in the words of whoever refused. */
 export function failPod(r: PodResult, err: unknown): void {
   r.status = 'failed';
@@ -118,7 +100,7 @@ export async function fetchPods(ctx: Deps, user: User, pods: readonly PlannedPod
       const call = ctx.sidecars.call(user.name, p.target, p.request!);
       const untrack = o.track(() => call.abort());
       try {
-        const body = await readBody(call, p.target, o.maxBytes);
+        const body = await readSidecarBody(call, p.target, o.maxBytes);
         bodies.set(p.target.name, body);
         Object.assign(p.result, { status: 'ok', bytes: body.length, httpStatus: 200 });
       } catch (err) {

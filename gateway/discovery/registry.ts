@@ -29,6 +29,8 @@ export class TargetRegistry {
   private readonly byKey = new Map<string, Target>();
   readonly missed = new Map<string, { namespace: string; name: string }>();
   synced = false;
+  /** Bumped on every change: answers derived from the targets can be cached against it. */
+  version = 0;
 
   static key(namespace: string, name: string): string {
     return `${namespace}/${name}`;
@@ -36,15 +38,17 @@ export class TargetRegistry {
 
   upsert(t: Target): void {
     this.byKey.set(TargetRegistry.key(t.namespace, t.name), t);
+    this.version++;
   }
 
   remove(namespace: string, name: string): void {
-    this.byKey.delete(TargetRegistry.key(namespace, name));
+    if (this.byKey.delete(TargetRegistry.key(namespace, name))) this.version++;
   }
 
   replaceAll(targets: readonly Target[]): void {
     this.byKey.clear();
     for (const t of targets) this.upsert(t);
+    this.version++;
   }
 
   get(namespace: string, name: string): Target | undefined {
@@ -65,6 +69,7 @@ export class TargetRegistry {
       if (q.routableOnly && !routable(t)) continue;
       out.push(t);
     }
-    return out.sort((a, b) => (a.namespace === b.namespace ? a.name.localeCompare(b.name) : a.namespace.localeCompare(b.namespace)));
+    const cmp = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+    return out.sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.name, b.name));
   }
 }

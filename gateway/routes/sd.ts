@@ -2,12 +2,16 @@
 // (DESIGN §2.7), consumable by Prometheus http_sd_configs, Grafana Alloy
 // discovery.http → pyroscope.scrape, and Parca. Always 200 with the full list.
 import type { Request, Response } from 'express';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import { PodprofError } from '../../src/errors.ts';
 import { isProfileType, type ProfileType } from '../../src/pprof/catalog.ts';
 import { missingRule } from '../auth/authz.ts';
 import type { GatewayContext } from '../context.ts';
 import { baseUrl, userOf } from '../http-util.ts';
 import { routable, type Target } from '../targets.ts';
+
+const gzipAsync = promisify(gzip);
 
 /** The profile names Pyroscope/Alloy use for each pprof endpoint. */
 export const SD_NAMES: Partial<Record<ProfileType, string>> = {
@@ -60,7 +64,20 @@ function parseTypes(raw: unknown): readonly ProfileType[] {
   return types as ProfileType[];
 }
 
+interface Encoded {
+  readonly version: number;
+  readonly json: Buffer;
+  readonly gzip: Buffer;
+}
+
+/**
+ * Scrapers ask every few seconds and the answer only changes with the targets:
+ * it is encoded (and gzipped — Go's HTTP client asks for gzip) once per registry
+ * version. With 5000 pods the JSON is ~10 MiB; building it per request cost
+ * hundreds of milliseconds at p99.
+ */
 export function sdHandler(ctx: GatewayContext): (req: Request, res: Response) => Promise<void> {
+  const cache = new Map<string, Encoded>();
   return async (req, res) => {
     const user = userOf(res);
     const namespace = typeof req.query.namespace === 'string' && req.query.namespace !== '' ? req.query.namespace : undefined;
@@ -68,6 +85,16 @@ export function sdHandler(ctx: GatewayContext): (req: Request, res: Response) =>
     const access = { verb: 'list', resource: 'targets', namespace } as const;
     if (!(await ctx.authorize(user, access)).allowed) throw new PodprofError('PODPROF_FORBIDDEN', missingRule(user, access));
     const host = new URL(baseUrl(req, ctx.publicUrl)).host;
-    res.json(sdGroups(ctx.registry.list({ namespace }), types, host));
+    const key = JSON.stringify([namespace, types, host]);
+    let hit = cache.get(key);
+    if (hit?.version !== ctx.registry.version) {
+      const json = Buffer.from(JSON.stringify(sdGroups(ctx.registry.list({ namespace }), types, host)));
+      hit = { version: ctx.registry.version, json, gzip: await gzipAsync(json, { level: 6 }) };
+      if (cache.size >= 64) cache.clear();
+      cache.set(key, hit);
+    }
+    const gz = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    res.writeHead(200, { 'content-type': 'application/json', vary: 'Accept-Encoding', ...(gz ? { 'content-encoding': 'gzip' } : {}), 'content-length': String((gz ? hit.gzip : hit.json).length) });
+    res.end(gz ? hit.gzip : hit.json);
   };
 }

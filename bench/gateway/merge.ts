@@ -1,0 +1,116 @@
+// The merge part of the gateway benchmark: podprof's mergeProfiles (read +
+// decode + merge + encode + write, as the gateway does after a fan-out) next to
+// `go tool pprof -proto f1 … fN > out` on the same files, and the helpers that
+// make the "busy replicas" input set.
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Sample } from 'pprof-format';
+import { decodeProfile, encodeProfile, int64, toNumeric, totals } from '../../src/pprof/decode.ts';
+import { mergeProfiles } from '../../src/pprof/merge.ts';
+
+export interface MergeFile {
+  /** Path of the input .pb.gz. */
+  readonly path: string;
+  /** The pod it came from: its samples get the label pod=<name>, as in the gateway. */
+  readonly pod: string;
+}
+
+/** Process groups of `go tool pprof` runs still alive (go spawns pprof as a grandchild); the caller kills them at exit. */
+export const goGroups = new Set<number>();
+
+/** podprof's merge of the files into `out`, timed end to end (files read → merged file written); ms. */
+export function mergeWithPodprof(files: readonly MergeFile[], out: string): number {
+  const t0 = performance.now();
+  const inputs = files.map((f) => ({ profile: decodeProfile(readFileSync(f.path), f.path), labels: { pod: f.pod }, name: f.pod }));
+  writeFileSync(out, encodeProfile(mergeProfiles(inputs)));
+  return performance.now() - t0;
+}
+
+/** `go tool pprof -proto FILES > out`, timed from spawn to exit; ms. `cmd` is ['go', 'tool', 'pprof'] or the pprof binary alone. */
+export async function mergeWithGo(cmd: readonly string[], files: readonly MergeFile[], out: string): Promise<number> {
+  const fd = openSync(out, 'w');
+  try {
+    const t0 = performance.now();
+    const child = spawn(cmd[0]!, [...cmd.slice(1), '-proto', ...files.map((f) => f.path)], {
+      stdio: ['ignore', fd, 'pipe'],
+      detached: true, // own process group: killed with its pprof grandchild if the bench dies
+      env: { ...process.env, PPROF_TMPDIR: tmpdir() },
+    });
+    if (child.pid !== undefined) goGroups.add(child.pid);
+    let stderr = '';
+    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (c) => resolve(c));
+    });
+    const ms = performance.now() - t0;
+    if (child.pid !== undefined) goGroups.delete(child.pid);
+    if (code !== 0) throw new Error(`${cmd.join(' ')} -proto exited ${code}: ${stderr.slice(0, 500)}`);
+    return ms;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The pprof binary `go tool pprof` runs (Go builds and caches it), to time it without the go command in front. */
+export function pprofBinary(): string | undefined {
+  const r = spawnSync('go', ['tool', '-n', 'pprof'], { encoding: 'utf8' });
+  const path = r.stdout?.trim();
+  return r.status === 0 && path ? path : undefined;
+}
+
+/** Per-sample-type totals of a profile file, read with podprof's decoder. */
+export function fileTotals(path: string): bigint[] {
+  return totals(decodeProfile(readFileSync(path), path));
+}
+
+export interface ProfileShape {
+  bytes: number;
+  samples: number;
+  locations: number;
+  functions: number;
+}
+
+export function shapeOf(path: string): ProfileShape {
+  const data = readFileSync(path);
+  const p = decodeProfile(data, path);
+  return { bytes: data.length, samples: p.sample.length, locations: p.location.length, functions: p.function.length };
+}
+
+/** A small deterministic PRNG (mulberry32): the variants are the same in every run. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * `n` replicas of one real CPU profile, as `n` pods of one Deployment would
+ * differ: the same binary and stacks, each sample kept with probability 0.8 and
+ * its values multiplied by 1–3, the start time shifted. Written as
+ * dir/<pod>.pb.gz; the pods are named `${prefix}-<i>`.
+ */
+export function replicaProfiles(seed: Uint8Array, n: number, dir: string, prefix: string): MergeFile[] {
+  const out: MergeFile[] = [];
+  for (let i = 0; i < n; i++) {
+    const rnd = prng(1000 + i);
+    const p = decodeProfile(seed, 'the seed profile');
+    p.sample = p.sample.filter(() => rnd() < 0.8).map((s) => {
+      const k = BigInt(1 + Math.floor(rnd() * 3));
+      return new Sample({ locationId: s.locationId, label: s.label, value: s.value.map((v) => toNumeric(int64(v) * k)) });
+    });
+    p.timeNanos = toNumeric(int64(p.timeNanos) + BigInt(i) * 1_000_000n);
+    const pod = `${prefix}-${i}`;
+    const path = join(dir, `${pod}.pb.gz`);
+    writeFileSync(path, encodeProfile(p));
+    out.push({ path, pod });
+  }
+  return out;
+}
