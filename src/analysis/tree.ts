@@ -4,8 +4,11 @@
 // regex re-roots it at the root-most frame matching in each stack, either
 // downwards (the callees of the match) or upwards (its callers, inverted).
 // Nodes are in creation order; children never precede their parent.
+import type { NodeTable } from './graph.ts';
+import type { Sample } from './model.ts';
 import type { Prepared } from './prepare.ts';
-import { compileRegex } from './regex.ts';
+import { compileRegex, type Matcher } from './regex.ts';
+import { groupStacks, orderFreeSums, StackTrie } from './stack-trie.ts';
 
 export interface FlameNode {
   /** Printed node name at the view's granularity ("" for the root). */
@@ -33,58 +36,92 @@ export interface FlameOptions {
   readonly callers?: boolean;
 }
 
-interface Step {
-  readonly node: number;
-  readonly inline: boolean;
-}
+/** The frames of samples root first, as keys 2 * node id + (inlined ? 1 : 0), in a reused buffer. */
+class Steps {
+  keys = new Int32Array(256);
+  length = 0;
 
-/** A sample's frames root first, as (node id, inlined) steps. */
-function rootFirst(v: Prepared, locations: readonly number[]): Step[] {
-  const steps: Step[] = [];
-  for (let i = locations.length - 1; i >= 0; i--) {
-    const ids = v.table.locationNodes[locations[i] ?? -1] ?? [];
-    for (let j = ids.length - 1; j >= 0; j--) steps.push({ node: ids[j] ?? -1, inline: j !== ids.length - 1 });
+  fill(table: NodeTable, locations: readonly number[]): void {
+    this.length = 0;
+    for (let i = locations.length - 1; i >= 0; i--) {
+      const ids = table.locationNodes[locations[i] ?? -1] ?? [];
+      const last = ids.length - 1;
+      for (let j = last; j >= 0; j--) this.push(2 * (ids[j] ?? -1) + (j !== last ? 1 : 0));
+    }
   }
-  return steps;
+
+  private push(key: number): void {
+    if (this.length === this.keys.length) {
+      const keys = new Int32Array(2 * this.length);
+      keys.set(this.keys);
+      this.keys = keys;
+    }
+    this.keys[this.length++] = key;
+  }
 }
 
-function pivoted(v: Prepared, steps: Step[], match: (name: string) => boolean, callers: boolean): Step[] | undefined {
-  const at = steps.findIndex((s) => match(v.table.names[s.node] ?? ''));
-  if (at < 0) return undefined;
-  return callers ? steps.slice(0, at + 1).reverse() : steps.slice(at);
+/** The pivot regex per node id (memoized: the same node name always gives the same answer). */
+function nodeMatcher(names: readonly string[], match: Matcher): (node: number) => boolean {
+  const memo = new Int8Array(names.length); // 0 unknown, 1 match, 2 no match
+  return (node) => {
+    const m = memo[node];
+    if (m === undefined) return match(names[node] ?? '');
+    if (m === 0) memo[node] = match(names[node] as string) ? 1 : 2;
+    return memo[node] === 1;
+  };
+}
+
+/** Index of the root-most step whose node matches, -1 if none. */
+function firstMatch(steps: Steps, match: (node: number) => boolean): number {
+  for (let i = 0; i < steps.length; i++) if (match((steps.keys[i] as number) >> 1)) return i;
+  return -1;
+}
+
+/** Adds `value` along the path of steps[from], steps[from + dir], … up to (excluding) `to`. */
+function addPath(trie: StackTrie, keys: Int32Array, from: number, to: number, dir: number, value: number): void {
+  let at = 0;
+  trie.rootTotal += value;
+  for (let i = from; i !== to; i += dir) at = trie.add(at, keys[i] as number, value);
+  trie.addSelf(at, value);
+}
+
+/** The trie as FlameNodes in creation order, children by decreasing |total| (ties in creation order). */
+function flameNodes(trie: StackTrie, names: readonly string[]): FlameNode[] {
+  const { size, parent, key, depth, total, self } = trie.nodes();
+  const nodes: FlameNode[] = [{ name: '', inline: false, parent: -1, depth: 0, total: total[0] as number, self: self[0] as number, children: [] }];
+  for (let n = 1; n < size; n++) {
+    const k = key[n] as number;
+    const p = parent[n] as number;
+    nodes.push({ name: names[k >> 1] ?? '', inline: (k & 1) === 1, parent: p, depth: depth[n] as number, total: total[n] as number, self: self[n] as number, children: [] });
+    (nodes[p] as FlameNode).children.push(n);
+  }
+  const byTotal = (a: number, b: number): number => Math.abs(total[b] as number) - Math.abs(total[a] as number);
+  for (const node of nodes) if (node.children.length > 1) node.children.sort(byTotal);
+  return nodes;
 }
 
 export function flameTree(v: Prepared, o: FlameOptions = {}): FlameTree {
-  const match = o.pivot ? compileRegex('pivot', o.pivot) : undefined;
-  const nodes: FlameNode[] = [{ name: '', inline: false, parent: -1, depth: 0, total: 0, self: 0, children: [] }];
-  const index = new Map<number, number>();
-  const width = 2 * v.table.infos.length;
-  for (const s of v.profile.samples) {
-    const value = s.values[v.valueIndex] ?? 0;
-    if (value === 0) continue;
-    let steps = rootFirst(v, s.locations);
-    if (match) {
-      const p = pivoted(v, steps, match, o.callers === true);
-      if (!p) continue;
-      steps = p;
-    }
-    let at = 0;
-    (nodes[0] as FlameNode).total += value;
-    for (const step of steps) {
-      const key = at * width + 2 * step.node + (step.inline ? 1 : 0);
-      let child = index.get(key);
-      if (child === undefined) {
-        const parent = nodes[at] as FlameNode;
-        child = nodes.length;
-        nodes.push({ name: v.table.names[step.node] ?? '', inline: step.inline, parent: at, depth: parent.depth + 1, total: 0, self: 0, children: [] });
-        parent.children.push(child);
-        index.set(key, child);
-      }
-      (nodes[child] as FlameNode).total += value;
-      at = child;
-    }
-    (nodes[at] as FlameNode).self += value;
+  const match = o.pivot ? nodeMatcher(v.table.names, compileRegex('pivot', o.pivot)) : undefined;
+  const callers = o.callers === true;
+  const samples = v.profile.samples;
+  const values = samples.map((s) => s.values[v.valueIndex] ?? 0);
+  const trie = new StackTrie();
+  const steps = new Steps();
+  const add = (sample: number, value: number): void => {
+    steps.fill(v.table, (samples[sample] as Sample).locations);
+    if (!match) return addPath(trie, steps.keys, 0, steps.length, 1, value);
+    const at = firstMatch(steps, match);
+    if (at < 0) return;
+    if (callers) addPath(trie, steps.keys, at, -1, -1, value);
+    else addPath(trie, steps.keys, at, steps.length, 1, value);
+  };
+  if (orderFreeSums(values)) {
+    // Each distinct stack walked once with its samples' sum: the same nodes in
+    // the same order (a stack's repeats create none), and the same exact sums.
+    const groups = groupStacks(samples, values);
+    for (let g = 0; g < groups.size; g++) add(groups.first[g] as number, groups.value[g] as number);
+  } else {
+    for (let s = 0; s < samples.length; s++) if (values[s] !== 0) add(s, values[s] as number);
   }
-  for (const n of nodes) n.children.sort((a, b) => Math.abs(nodes[b]?.total ?? 0) - Math.abs(nodes[a]?.total ?? 0));
-  return { nodes, total: v.total };
+  return { nodes: flameNodes(trie, v.table.names), total: v.total };
 }
