@@ -2,6 +2,7 @@
 // decode + merge + encode + write, as the gateway does after a fan-out) next to
 // `go tool pprof -proto f1 … fN > out` on the same files, and the helpers that
 // make the "busy replicas" input set.
+import { processGroups } from '../lib/children.ts';
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,8 +18,8 @@ export interface MergeFile {
   readonly pod: string;
 }
 
-/** Process groups of `go tool pprof` runs still alive (go spawns pprof as a grandchild); the caller kills them at exit. */
-export const goGroups = new Set<number>();
+/** Process groups of the `go tool pprof` runs: killed whole at exit (bench/lib/children.ts). */
+export const goGroups = processGroups;
 
 /** podprof's merge of the files into `out`, timed end to end (files read → merged file written); ms. */
 export function mergeWithPodprof(files: readonly MergeFile[], out: string): number {

@@ -34,7 +34,7 @@
 // Figures go to bench/results/gateway.json. BENCH_QUICK=1 shrinks the counts
 // for a smoke run (figures not meant to be quoted; written to gateway-quick.json).
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import * as https from 'node:https';
 import { type AddressInfo } from 'node:net';
@@ -51,8 +51,9 @@ import { rawTotals, startHarness, type Harness } from '../../test/support/gatewa
 import { mint, REPO } from '../../test/support/sidecar.ts';
 import { cpuMark, foreignCpuShare, machineInfo, median, percentile, round, rssMiB, table, writeResults, type MachineInfo } from '../lib/stats.ts';
 import { expectStatus, send } from './client.ts';
-import { fileTotals, goGroups, mergeWithGo, mergeWithPodprof, pprofBinary, replicaProfiles, shapeOf, type MergeFile, type ProfileShape } from './merge.ts';
+import { fileTotals, mergeWithGo, mergeWithPodprof, pprofBinary, replicaProfiles, shapeOf, type MergeFile, type ProfileShape } from './merge.ts';
 import { syntheticTarget } from './pods.ts';
+import { killChildrenOnExit, killEverything } from '../lib/children.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const CFG = {
@@ -86,46 +87,9 @@ const TARGETS = {
 
 // ---------------------------------------------------------------- processes
 
-/** Direct children of this process, from /proc: the Go fixtures, and anything else we started. */
-function ownChildren(): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid) pids.push(Number(name));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
-}
 
-function killEverything(): void {
-  for (const pgid of goGroups) {
-    try {
-      process.kill(-pgid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  for (const pid of ownChildren()) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-}
 
-process.on('exit', killEverything);
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.once(sig, () => {
-    killEverything();
-    process.exit(130);
-  });
-}
+killChildrenOnExit();
 
 /** A full, synchronous GC: exposed at run time, so `node --import tsx bench/gateway/run.ts` needs no --expose-gc. */
 const gc: () => void = (() => {

@@ -17,7 +17,7 @@
 // Figures go to bench/results/sidecar.json. BENCH_QUICK=1 shrinks the counts
 // for a smoke run (figures not meant to be quoted; written to sidecar-quick.json).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
@@ -28,6 +28,7 @@ import { createCertificate } from '../../src/tls/x509.ts';
 import { startGoTarget } from '../../test/support/go-fixture.ts';
 import { makeKeys, mint, NODE, POD, REPO, startChild, type TestKeys } from '../../test/support/sidecar.ts';
 import { cpuMark, foreignCpuShare, machineInfo, median, percentile, resetPeakRss, round, rssMiB, sampleRss, statusKiB, table, writeResults, type MachineInfo } from '../lib/stats.ts';
+import { exited, killChildrenOnExit, killEverything, spawned, stop, track } from '../lib/children.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const CFG = {
@@ -56,62 +57,13 @@ const TARGETS = {
 
 // ---------------------------------------------------------------- processes
 
-/** Children we spawned ourselves; SIGKILLed at exit if still alive. */
-const spawned = new Set<ChildProcess>();
 
-/** Direct children of this process, from /proc: also catches a sidecar whose start timed out. */
-function ownChildren(): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid) pids.push(Number(name));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
-}
 
-function killEverything(): void {
-  for (const c of spawned) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  for (const pid of ownChildren()) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-}
 
-process.on('exit', killEverything);
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.once(sig, () => {
-    killEverything();
-    process.exit(130);
-  });
-}
+killChildrenOnExit();
 
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
 
-async function stop(child: ChildProcess): Promise<void> {
-  const done = exited(child);
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), 3000);
-  await done;
-  clearTimeout(t);
-}
 
-function track<T extends ChildProcess>(child: T): T {
-  spawned.add(child);
-  child.once('exit', () => spawned.delete(child));
-  return child;
-}
 
 async function freePort(): Promise<number> {
   const srv = createNetServer();

@@ -26,7 +26,7 @@
 // a smoke run (written to webhook-quick.json); BENCH_PIN=0 turns pinning off.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -44,6 +44,7 @@ import type { InjectSettings } from '../../webhook/settings.ts';
 import { clockTicksPerSecond, cpuMark, cpuTicks, foreignCpuShare, machineInfo, percentile, rssMiB, round, sampleRss, table, writeResults, type MachineInfo } from '../lib/stats.ts';
 import { postBytes, RawConnection, type RawResponse } from './client.ts';
 import { admissionReview, largePod, typicalPod } from './pods.ts';
+import { killChildrenOnExit, killEverything, spawned, stop } from '../lib/children.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const CFG = {
@@ -72,56 +73,12 @@ const SIDES: readonly Side[] = ['baseline', 'webhook'];
 
 // ---------------------------------------------------------------- processes
 
-/** Children we spawned ourselves; SIGKILLed at exit if still alive. */
-const spawned = new Set<ChildProcess>();
 
-/** Direct children of this process, from /proc: also catches one whose start timed out. */
-function ownChildren(): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid) pids.push(Number(name));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
-}
 
-function killEverything(): void {
-  for (const c of spawned) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  for (const pid of ownChildren()) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-}
 
-process.on('exit', killEverything);
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.once(sig, () => {
-    killEverything();
-    process.exit(130);
-  });
-}
+killChildrenOnExit();
 
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
 
-async function stop(child: ChildProcess): Promise<void> {
-  const done = exited(child);
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), 3000);
-  await done;
-  clearTimeout(t);
-}
 
 interface Pinning {
   serverCore: number | undefined;
