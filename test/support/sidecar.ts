@@ -1,6 +1,5 @@
 // Starts sidecars for tests: in-process (fast; logs captured) or as the real
 // `podprof sidecar` child process (for crash and signal tests).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import type { Grant } from '../../src/token/claims.ts';
 import { generateSigningKey, privateKeyPem, type SigningKey } from '../../src/token/keys.ts';
 import { mintSidecarToken } from '../../src/token/sign.ts';
 import { SIDECAR_FLAGS } from '../../sidecar/config.ts';
+import { startCli, type CliProcess } from './cli-process.ts';
 import { startGoTarget, type GoTarget } from './go-fixture.ts';
 import { startSidecar } from '../../sidecar/server.ts';
 
@@ -72,57 +72,11 @@ export async function startInProcess(keys: TestKeys, upstream: string, extra: re
   return { url: `https://127.0.0.1:${s.port}`, port: s.port, healthUrl: `http://127.0.0.1:${s.healthPort}`, logs, close: (g) => s.close(g ?? 2000) };
 }
 
-export interface ChildSidecar extends TestSidecar {
-  child: ChildProcess;
-  alive(): boolean;
-}
+export type ChildSidecar = TestSidecar & CliProcess;
 
-/** The real CLI, built bundle, as a child process (what the image runs). */
-export async function startChild(keys: TestKeys, upstream: string, extra: readonly string[] = [], cwd = REPO): Promise<ChildSidecar> {
-  const env = { ...process.env, NODE_OPTIONS: imageNodeOptions() };
-  const child = spawn(NODE, [join(cwd, 'bin/podprof.mjs'), 'sidecar', ...baseArgs(keys, upstream, extra)], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const logs: string[] = [];
-  let stderr = '';
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const ready = await new Promise<{ port: number; healthPort: number }>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`sidecar did not start: ${stderr}`));
-    }, 15_000);
-    let buf = '';
-    child.stdout.on('data', (c: Buffer) => {
-      buf += c.toString();
-      const lines = buf.split('\n');
-      buf = lines.pop() ?? '';
-      for (const l of lines) {
-        logs.push(l);
-        const m = /"port":(\d+),"healthPort":(\d+)/.exec(l);
-        if (m) {
-          clearTimeout(timer);
-          resolve({ port: Number(m[1]), healthPort: Number(m[2]) });
-        }
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`sidecar exited ${code}: ${stderr}`)));
-  });
-  return {
-    url: `https://127.0.0.1:${ready.port}`,
-    port: ready.port,
-    healthUrl: `http://127.0.0.1:${ready.healthPort}`,
-    logs,
-    child,
-    alive: () => child.exitCode === null && child.signalCode === null,
-    close: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-        child.once('exit', () => {
-          clearTimeout(t);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
-  };
+/** The real CLI, built bundle, as a child process (what the image runs), with the image's NODE_OPTIONS. */
+export function startChild(keys: TestKeys, upstream: string, extra: readonly string[] = [], cwd = REPO): Promise<ChildSidecar> {
+  return startCli('sidecar', baseArgs(keys, upstream, extra), { node: NODE, cwd, env: { ...process.env, NODE_OPTIONS: imageNodeOptions() } });
 }
 
 export interface TargetAndSidecar {

@@ -2,7 +2,6 @@
 // pod, the patch a decision carries, what Kubernetes would check of the injected
 // sidecar, and the webhook as an in-process server or as the real child process.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +18,7 @@ import type { AdmissionRequest, AdmissionResponse, Decision } from '../../webhoo
 import { startWebhook } from '../../webhook/server.ts';
 import type { InjectSettings } from '../../webhook/settings.ts';
 import { httpsRequest, type Reply } from './http.ts';
+import { startCli, type CliProcess } from './cli-process.ts';
 import { NODE, REPO } from './sidecar.ts';
 
 export const SIDECAR_IMAGE = 'ghcr.io/podprof/podprof-sidecar:0.1.0';
@@ -226,11 +226,7 @@ export interface TestWebhook {
   close(): Promise<void>;
 }
 
-export interface ChildWebhook extends TestWebhook {
-  child: ChildProcess;
-  stderr(): string;
-  alive(): boolean;
-}
+export type ChildWebhook = TestWebhook & CliProcess;
 
 export function writeJwksFile(jwks = JWKS): string {
   const dir = mkdtempSync(join(tmpdir(), 'podprof-webhook-'));
@@ -259,54 +255,8 @@ export async function startInProcessWebhook(extra: readonly string[] = []): Prom
 }
 
 /** The real `podprof webhook` from the built bundle (run `npm run build` first). */
-export async function startChildWebhook(extra: readonly string[] = []): Promise<ChildWebhook> {
-  const child = spawn(NODE, [join(REPO, 'bin/podprof.mjs'), 'webhook', ...baseArgs(writeJwksFile(), extra)], { cwd: REPO, env: { ...process.env, POD_NAMESPACE: 'podprof-system' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const logs: string[] = [];
-  let stderr = '';
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const ready = await new Promise<{ port: number; healthPort: number }>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`webhook did not start: ${stderr}`));
-    }, 15_000);
-    let buf = '';
-    child.stdout.on('data', (c: Buffer) => {
-      buf += c.toString();
-      const lines = buf.split('\n');
-      buf = lines.pop() ?? '';
-      for (const l of lines) {
-        logs.push(l);
-        const m = /"port":(\d+),"healthPort":(\d+)/.exec(l);
-        if (m) {
-          clearTimeout(timer);
-          resolve({ port: Number(m[1]), healthPort: Number(m[2]) });
-        }
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`webhook exited ${code}: ${stderr}`));
-    });
-  });
-  return {
-    url: `https://127.0.0.1:${ready.port}`,
-    port: ready.port,
-    healthUrl: `http://127.0.0.1:${ready.healthPort}`,
-    logs,
-    child,
-    stderr: () => stderr,
-    alive: () => child.exitCode === null && child.signalCode === null,
-    close: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-        child.once('exit', () => {
-          clearTimeout(t);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
-  };
+export function startChildWebhook(extra: readonly string[] = []): Promise<ChildWebhook> {
+  return startCli('webhook', baseArgs(writeJwksFile(), extra), { node: NODE, cwd: REPO, env: { ...process.env, POD_NAMESPACE: 'podprof-system' } });
 }
 
 /** POST a body to the webhook. */

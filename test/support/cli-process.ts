@@ -1,0 +1,78 @@
+// Starts a long-running podprof command (sidecar, webhook, gateway) from the
+// built bundle as a child process, and waits for its ready line with the ports.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+export interface CliProcess {
+  url: string;
+  port: number;
+  healthUrl: string;
+  logs: string[];
+  child: ChildProcess;
+  stderr(): string;
+  alive(): boolean;
+  close(): Promise<void>;
+}
+
+export interface CliOptions {
+  readonly node: string;
+  readonly cwd: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly timeoutMs?: number;
+}
+
+function waitForPorts(command: string, child: ChildProcess, logs: string[], stderr: () => string, timeoutMs: number): Promise<{ port: number; healthPort: number }> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${command} did not start: ${stderr()}`));
+    }, timeoutMs);
+    let buf = '';
+    child.stdout?.on('data', (c: Buffer) => {
+      buf += c.toString();
+      const lines = buf.split('\n');
+      buf = lines.pop() ?? '';
+      for (const l of lines) {
+        logs.push(l);
+        const m = /"port":(\d+),"healthPort":(\d+)/.exec(l);
+        if (m) {
+          clearTimeout(timer);
+          resolve({ port: Number(m[1]), healthPort: Number(m[2]) });
+        }
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${command} exited ${code}: ${stderr()}`));
+    });
+  });
+}
+
+/** `podprof <command> <args>` as a child; resolves once it logs its ports. SIGTERM on close, SIGKILL after 5 s. */
+export async function startCli(command: string, args: readonly string[], o: CliOptions): Promise<CliProcess> {
+  const child = spawn(o.node, [join(o.cwd, 'bin/podprof.mjs'), command, ...args], { cwd: o.cwd, env: o.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: string[] = [];
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const ready = await waitForPorts(command, child, logs, () => stderr, o.timeoutMs ?? 15_000);
+  const alive = (): boolean => child.exitCode === null && child.signalCode === null;
+  return {
+    url: `https://127.0.0.1:${ready.port}`,
+    port: ready.port,
+    healthUrl: `http://127.0.0.1:${ready.healthPort}`,
+    logs,
+    child,
+    stderr: () => stderr,
+    alive,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (!alive()) return resolve();
+        const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+        child.once('exit', () => {
+          clearTimeout(t);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
