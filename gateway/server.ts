@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:https';
+import { answerClientErrors } from '../src/http/client-error.ts';
 import { closeServer, listen } from '../src/http/listen.ts';
 import type { Logger } from '../src/log.ts';
 import { loadTls, watchTls } from '../src/tls/serving.ts';
@@ -74,6 +75,7 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
   const server = createServer({ ...loadTls(tlsSource), minVersion: 'TLSv1.2', connectionsCheckingInterval: 2000 }, createApp(ctx));
   server.headersTimeout = 15_000;
   server.keepAliveTimeout = 120_000;
+  answerClientErrors(server);
   server.requestTimeout = 60_000;
   const stopTls = watchTls(tlsSource, (o) => server.setSecureContext(o), log);
   const health = createHttpServer((req, res) => {

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { createServer } from 'node:https';
+import { answerClientErrors } from '../src/http/client-error.ts';
 import { listen } from '../src/http/listen.ts';
 import type { Logger } from '../src/log.ts';
 import type { SidecarConfig } from './config.ts';
@@ -71,11 +72,7 @@ export async function startSidecar(c: SidecarConfig, log: Logger): Promise<Runni
   // A connection idle this long is stuck (a client that stopped reading, an app
   // that stalled mid-body): longer than any capture may legitimately wait.
   server.timeout = c['max-seconds'] * 1000 + c['upstream-margin'] + 30_000;
-  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
-    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-    else socket.destroy();
-  });
+  answerClientErrors(server);
   const stopTlsWatch = watchTls(tlsSource, (o) => server.setSecureContext(o), log);
 
   const bypass: BypassState = { exposed: undefined };

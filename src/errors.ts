@@ -23,6 +23,8 @@ export const CATALOG = {
   PODPROF_METHOD_NOT_ALLOWED: { status: 405, hint: 'pprof endpoints are GET only (POST for symbol)' },
   PODPROF_BAD_PARAMETER: { status: 400, hint: 'see the parameters each profile type takes' },
   PODPROF_BAD_REQUEST: { status: 400, hint: 'the request is malformed' },
+  PODPROF_HEADERS_TOO_LARGE: { status: 431, hint: 'send smaller request headers (tokens belong in Authorization, not in cookies or custom headers)' },
+  PODPROF_REQUEST_TIMEOUT: { status: 408, hint: 'send the whole request promptly' },
   PODPROF_REQUEST_TOO_LARGE: { status: 413, hint: 'send a smaller request body' },
   PODPROF_UNSUPPORTED_MEDIA_TYPE: { status: 415, hint: 'send Content-Type: application/json' },
   PODPROF_NO_ROUTE: { status: 404, hint: 'no such API path; see the README for the endpoints' },

@@ -84,6 +84,7 @@ test('hostile request: a GET with a body is refused', async () => {
 test('hostile request: 64 KB of headers gets 431', async () => {
   const r = await rawRequest(sidecar.port, get('/debug/pprof/heap', { ...H(), 'x-pad': 'p'.repeat(64 * 1024) }));
   assert.equal(r.status, 431);
+  assert.match(r.raw, /PODPROF_HEADERS_TOO_LARGE: the request was refused before it was read/);
   await assertAliveAndServing();
 });
 
@@ -111,6 +112,8 @@ test('hostile request: Content-Length with Transfer-Encoding (smuggling) gets 40
 test('hostile request: garbage instead of HTTP gets 400', async () => {
   const r = await rawRequest(sidecar.port, '\x00\x01\x02 not http at all\r\n\r\n');
   assert.equal(r.status, 400);
+  assert.match(r.raw, /X-Go-Pprof: 1/);
+  assert.match(r.raw, /PODPROF_BAD_REQUEST: the request was refused before it was read/);
   await assertAliveAndServing();
 });
 
@@ -132,6 +135,6 @@ test('hostile request: a client trickling one byte a second is cut off at the he
     socket.on('error', () => undefined);
   });
   assert.ok(Date.now() - started < 8000, 'the sidecar hung up within a few seconds');
-  assert.match(closed, /^(HTTP\/1\.1 408|)/);
+  assert.match(closed, /^(HTTP\/1\.1 408 Request Timeout[\s\S]*PODPROF_REQUEST_TIMEOUT: [\s\S]*|)$/);
   await assertAliveAndServing();
 });

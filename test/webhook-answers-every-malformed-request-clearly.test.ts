@@ -312,7 +312,7 @@ test('a slow body (a byte a second) and slow headers are cut off within ~15 s, w
   const [body, headers] = await Promise.all([slowBody, slowHeaders]);
   assert.ok(body.ms < 18_000, `the slow body was cut off after ${Math.round(body.ms)} ms`);
   assert.ok(headers.ms < 13_000, `the slow headers were cut off after ${Math.round(headers.ms)} ms`);
-  for (const r of [body, headers]) assert.match(r.reply, /^(|HTTP\/1\.1 (408|400) [^]*)$/, `a timeout answer or none: ${r.reply.slice(0, 200)}`);
+  for (const r of [body, headers]) assert.match(r.reply, /^(|HTTP\/1\.1 (408|400) [^]*PODPROF_(REQUEST_TIMEOUT|BAD_REQUEST): [^]*)$/, `a timeout answer that says why, or none: ${r.reply.slice(0, 200)}`);
   assert.equal((await fetch(`${w.healthUrl}/healthz`)).status, 200);
 });
 

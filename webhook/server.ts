@@ -4,6 +4,7 @@ import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:https';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { answerClientErrors } from '../src/http/client-error.ts';
 import { closeServer, listen } from '../src/http/listen.ts';
 import type { Logger } from '../src/log.ts';
 import { parseJwks } from '../src/token/keys.ts';
@@ -63,6 +64,7 @@ export async function startWebhook(c: WebhookConfig, log: Logger): Promise<Runni
   // The API server keeps connections for 90 s and client-go does not retry a POST
   // that meets a closed connection: stay open longer than it does.
   server.keepAliveTimeout = 120_000;
+  answerClientErrors(server);
   server.requestTimeout = 15_000;
   const stopTls = watchTls(tlsSource, (o) => server.setSecureContext(o), log);
   const watched = [c['jwks-file'], c['gateway-ca-file']].filter((f): f is string => f !== undefined);
