@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Sample } from 'pprof-format';
 import { decodeProfile, encodeProfile, int64, toNumeric, totals } from '../../src/pprof/decode.ts';
 import { mergeProfiles } from '../../src/pprof/merge.ts';
+import { prng } from '../lib/stats.ts';
 
 export interface MergeFile {
   /** Path of the input .pb.gz. */
@@ -80,17 +81,6 @@ export function shapeOf(path: string): ProfileShape {
   return { bytes: data.length, samples: p.sample.length, locations: p.location.length, functions: p.function.length };
 }
 
-/** A small deterministic PRNG (mulberry32): the variants are the same in every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * `n` replicas of one real CPU profile, as `n` pods of one Deployment would

@@ -49,7 +49,7 @@ import { createCertificate } from '../../src/tls/x509.ts';
 import { startGoTarget } from '../../test/support/go-fixture.ts';
 import { rawTotals, startHarness, type Harness } from '../../test/support/gateway.ts';
 import { mint, REPO } from '../../test/support/sidecar.ts';
-import { cpuMark, foreignCpuShare, machineInfo, median, percentile, round, rssMiB, table, writeResults, type MachineInfo } from '../lib/stats.ts';
+import { cpuMark, foreignCpuShare, type MachineInfo, machineInfo, median, type Percentiles, round, rssMiB, summarize, table, writeResults } from '../lib/stats.ts';
 import { expectStatus, send } from './client.ts';
 import { fileTotals, mergeWithGo, mergeWithPodprof, pprofBinary, replicaProfiles, shapeOf, type MergeFile, type ProfileShape } from './merge.ts';
 import { syntheticTarget } from './pods.ts';
@@ -108,16 +108,7 @@ function log(msg: string): void {
 
 const agent = (): https.Agent => new https.Agent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: false });
 
-interface Percentiles {
-  p50: number;
-  p99: number;
-  mean: number;
-  max: number;
-}
 
-function percentiles(xs: readonly number[]): Percentiles {
-  return { p50: percentile(xs, 50), p99: percentile(xs, 99), mean: xs.reduce((a, b) => a + b, 0) / xs.length, max: Math.max(...xs) };
-}
 
 /** ABAB… batches, the order flipped every other batch, after `warmup` untimed requests per side. */
 async function interleaved<K extends string>(sides: Record<K, (record: boolean) => Promise<number>>, warmup: number, requests: number, batches: number): Promise<Record<K, number[]>> {
@@ -426,8 +417,8 @@ async function sd(h: Harness): Promise<SdResult> {
       sdGroups: timeMedian(20, () => sdGroups(targets, DEFAULT_SD_TYPES, host)),
       stringify: timeMedian(20, () => JSON.stringify(groupsList)),
     };
-    const g = percentiles(samples.gateway);
-    const b = percentiles(samples.bare);
+    const g = summarize(samples.gateway);
+    const b = summarize(samples.bare);
     return {
       pods: CFG.sdPods,
       groups,
@@ -441,8 +432,8 @@ async function sd(h: Harness): Promise<SdResult> {
       gateway: g,
       addedP50: g.p50 - b.p50,
       addedP99: g.p99 - b.p99,
-      bareGzip: percentiles(samples.bareGzip),
-      gatewayGzip: percentiles(samples.gatewayGzip),
+      bareGzip: summarize(samples.bareGzip),
+      gatewayGzip: summarize(samples.gatewayGzip),
       gzipBytes: gzipped.length,
       breakdownMs,
     };
@@ -500,8 +491,8 @@ async function proxy(h: Harness): Promise<ProxyResult> {
       CFG.proxyRequests,
       CFG.proxyBatches,
     );
-    const d = percentiles(samples.direct);
-    const g = percentiles(samples.gateway);
+    const d = summarize(samples.direct);
+    const g = summarize(samples.gateway);
     return { requestsPerSide: samples.gateway.length, responseBytes, direct: d, gateway: g, addedP50: g.p50 - d.p50, addedP99: g.p99 - d.p99 };
   } finally {
     gwAgent.destroy();

@@ -27,7 +27,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createCertificate } from '../../src/tls/x509.ts';
 import { startGoTarget } from '../../test/support/go-fixture.ts';
 import { makeKeys, mint, NODE, POD, REPO, startChild, type TestKeys } from '../../test/support/sidecar.ts';
-import { cpuMark, foreignCpuShare, machineInfo, median, percentile, resetPeakRss, round, rssMiB, sampleRss, statusKiB, table, writeResults, type MachineInfo } from '../lib/stats.ts';
+import { cpuMark, foreignCpuShare, type MachineInfo, machineInfo, median, type Percentiles, resetPeakRss, round, rssMiB, sampleRss, statusKiB, summarize, table, writeResults } from '../lib/stats.ts';
 import { exited, killChildrenOnExit, killEverything, spawned, stop, track } from '../lib/children.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -212,11 +212,6 @@ function destroyAgents(r: Record<Via, Route>): void {
 
 // ---------------------------------------------------------------- 1. latency
 
-interface Percentiles {
-  p50: number;
-  p99: number;
-  mean: number;
-}
 
 interface LatencyResult {
   requestsPerSide: number;
@@ -228,9 +223,6 @@ interface LatencyResult {
   addedP99: number;
 }
 
-function percentiles(xs: number[]): Percentiles {
-  return { p50: percentile(xs, 50), p99: percentile(xs, 99), mean: xs.reduce((a, b) => a + b, 0) / xs.length };
-}
 
 async function latency(keys: TestKeys, bases: Record<Via, string>): Promise<LatencyResult> {
   const r = routes('/debug/pprof/goroutine', bases, keys, 'goroutine', 1);
@@ -254,9 +246,9 @@ async function latency(keys: TestKeys, bases: Record<Via, string>): Promise<Late
   } finally {
     destroyAgents(r);
   }
-  const d = percentiles(samples.direct);
-  const s = percentiles(samples.sidecar);
-  return { requestsPerSide: samples.direct.length, responseBytes, direct: d, bare: percentiles(samples.bare), sidecar: s, addedP50: s.p50 - d.p50, addedP99: s.p99 - d.p99 };
+  const d = summarize(samples.direct);
+  const s = summarize(samples.sidecar);
+  return { requestsPerSide: samples.direct.length, responseBytes, direct: d, bare: summarize(samples.bare), sidecar: s, addedP50: s.p50 - d.p50, addedP99: s.p99 - d.p99 };
 }
 
 // ---------------------------------------------------------------- 2. throughput

@@ -6,6 +6,7 @@
 // tail), each labelled pod=…. Encoded with pprof-format and gzipped.
 import { gzipSync } from 'node:zlib';
 import { Function as PFunction, Label, Line, Location, Mapping, Profile, Sample, StringTable, ValueType } from 'pprof-format';
+import { prng } from '../lib/stats.ts';
 
 export interface SyntheticOptions {
   readonly functions?: number;
@@ -15,16 +16,6 @@ export interface SyntheticOptions {
   readonly seed?: number;
 }
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function syntheticProfile(o: SyntheticOptions = {}): Uint8Array {
   const rnd = prng(o.seed ?? 42);

@@ -41,7 +41,7 @@ import { diffPatch } from '../../webhook/patch.ts';
 import { decide, readReview } from '../../webhook/review.ts';
 import { loadSettings } from '../../webhook/server.ts';
 import type { InjectSettings } from '../../webhook/settings.ts';
-import { clockTicksPerSecond, cpuMark, cpuTicks, foreignCpuShare, machineInfo, percentile, rssMiB, round, sampleRss, table, writeResults, type MachineInfo } from '../lib/stats.ts';
+import { clockTicksPerSecond, cpuMark, cpuTicks, foreignCpuShare, type MachineInfo, machineInfo, percentile, type Percentiles, round, rssMiB, sampleRss, summarize, table, writeResults } from '../lib/stats.ts';
 import { postBytes, RawConnection, type RawResponse } from './client.ts';
 import { admissionReview, largePod, typicalPod } from './pods.ts';
 import { killChildrenOnExit, killEverything, spawned, stop } from '../lib/children.ts';
@@ -286,16 +286,7 @@ async function validate(server: Server, reqs: Requests): Promise<number> {
   }
 }
 
-interface Percentiles {
-  p50: number;
-  p99: number;
-  mean: number;
-  max: number;
-}
 
-function percentiles(xs: readonly number[]): Percentiles {
-  return { p50: round(percentile(xs, 50), 3), p99: round(percentile(xs, 99), 3), mean: round(xs.reduce((a, b) => a + b, 0) / xs.length, 3), max: round(Math.max(...xs), 3) };
-}
 
 /** Review counter per side, to check the webhook logged one line per review. */
 const sent: Record<Side, number> = { baseline: 0, webhook: 0 };
@@ -324,7 +315,7 @@ async function latency(kind: PodKind, servers: Record<Side, Server>, reqs: Recor
   } finally {
     for (const side of SIDES) conns[side].close();
   }
-  return { baseline: percentiles(samples.baseline), webhook: percentiles(samples.webhook) };
+  return { baseline: summarize(samples.baseline, 3), webhook: summarize(samples.webhook, 3) };
 }
 
 interface Round {
@@ -404,7 +395,7 @@ async function throughput(servers: Record<Side, Server>, reqs: Record<Side, Requ
       serverCpu: round(rs.reduce((a, x) => a + x.serverCpu * x.seconds, 0) / secs, 3),
       perCpuSecond: round(rs.reduce((a, x) => a + x.reviews, 0) / rs.reduce((a, x) => a + x.serverCpu * x.seconds, 0), 0),
       clientCpu: round(rs.reduce((a, x) => a + x.clientCpu * x.seconds, 0) / secs, 3),
-      underLoad: percentiles(lat[side]),
+      underLoad: summarize(lat[side], 3),
       rssPeakMiB: round(peaks[side], 1),
     };
   };
