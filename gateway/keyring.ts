@@ -1,7 +1,7 @@
 // The gateway's signing keys: the first signs sidecar tokens; all are published
 // at /.well-known/jwks.json, so a rotated-out key stays valid until its tokens expire.
 import { readFileSync } from 'node:fs';
-import type { ProfileType } from '../src/pprof/catalog.ts';
+import type { ProfileType } from '../src/endpoints/catalog.ts';
 import { DEFAULT_AUDIENCE, DEFAULT_ISSUER } from '../src/token/claims.ts';
 import { loadSigningKey, type Jwks, type SigningKey } from '../src/token/keys.ts';
 import { mintSidecarToken } from '../src/token/sign.ts';

@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { PodprofError } from '../src/errors.ts';
-import type { ProfileType } from '../src/pprof/catalog.ts';
+import type { ProfileType } from '../src/endpoints/catalog.ts';
 import type { User } from './auth/user.ts';
 
 export const LINK_USER = 'pprof';

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Agent, request, type RequestOptions } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { PodprofError } from '../src/errors.ts';
-import type { PprofRequest } from '../src/pprof/policy.ts';
+import type { PprofRequest } from '../src/endpoints/policy.ts';
 import type { Keyring } from './keyring.ts';
 import type { Target } from './targets.ts';
 

@@ -2,7 +2,7 @@
 // pod as the API server stores it (or from a static targets file).
 import { A, INJECTED_LABEL, SIDECAR_NAME, SIDECAR_PORT_NAME, readPodOptions } from '../src/annotations.ts';
 import type { Container, Pod } from '../src/k8s/types.ts';
-import type { ProfileType } from '../src/pprof/catalog.ts';
+import type { ProfileType } from '../src/endpoints/catalog.ts';
 
 export interface Target {
   readonly namespace: string;

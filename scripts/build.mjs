@@ -15,7 +15,7 @@ const dist = new URL('../dist', import.meta.url);
 const next = new URL(`../dist.next-${process.pid}`, import.meta.url);
 const old = new URL(`../dist.old-${process.pid}`, import.meta.url);
 await build({
-  entryPoints: { podprof: 'src/cli/main.ts' },
+  entryPoints: { podprof: 'cli/main.ts' },
   outdir: fileURLToPath(next),
   bundle: true,
   splitting: true,

@@ -3,7 +3,7 @@
 //
 //   node_modules/.bin/node --import tsx scripts/make-analysis-goldens.ts
 //
-// 1. Starts the Go fixture (test/support/go-fixture.ts) twice, as two "pods",
+// 1. Starts the Go fixture (test/kit/go-fixture.ts) twice, as two "pods",
 //    and captures from them: CPU (seconds=3), heap, allocs, goroutine, mutex,
 //    block, plus a second CPU and heap capture from the other pod (diff bases).
 // 2. Labels each pod's CPU and heap capture with pod=web-1 / pod=web-2 and
@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Function as PFunction, Label, Line, Location, Mapping, Profile, Sample, StringTable, ValueType } from 'pprof-format';
-import { startGoTarget, type GoTarget } from '../test/support/go-fixture.ts';
+import { startGoTarget, type GoTarget } from '../test/kit/go-fixture.ts';
 
 const execFileP = promisify(execFile);
 const DIR = fileURLToPath(new URL('../test/fixtures/profiles/', import.meta.url));

@@ -1,7 +1,7 @@
 // Who is asking, and may they ask this pod for this profile? (DESIGN §2.3)
 import type { IncomingMessage } from 'node:http';
 import { PodprofError } from '../src/errors.ts';
-import type { PprofRequest } from '../src/pprof/policy.ts';
+import type { PprofRequest } from '../src/endpoints/policy.ts';
 import type { PodBinding, SidecarClaims } from '../src/token/claims.ts';
 import { verifySidecarToken } from '../src/token/verify.ts';
 import type { KeyStore } from './keystore.ts';

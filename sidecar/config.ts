@@ -1,7 +1,7 @@
 // Every flag of `podprof sidecar`, with its env var and default.
 import { flag, type ConfigOf } from '../src/config/flags.ts';
 import { bytes, duration, int, list, listenAddress, loopbackHttpUrl, httpsUrl, pathPrefix, str } from '../src/config/values.ts';
-import { DEFAULT_PROFILES, parseProfileType } from '../src/pprof/catalog.ts';
+import { DEFAULT_PROFILES, parseProfileType } from '../src/endpoints/catalog.ts';
 import { DEFAULT_AUDIENCE, DEFAULT_ISSUER } from '../src/token/claims.ts';
 
 export const SIDECAR_FLAGS = {

@@ -5,8 +5,8 @@
 // cancelled only when every subscriber has gone, which makes Go stop profiling.
 import { request as httpRequest, type Agent, type ServerResponse } from 'node:http';
 import { PodprofError, sendError } from '../src/errors.ts';
-import type { ProfileType } from '../src/pprof/catalog.ts';
-import type { PprofRequest } from '../src/pprof/policy.ts';
+import type { ProfileType } from '../src/endpoints/catalog.ts';
+import type { PprofRequest } from '../src/endpoints/policy.ts';
 import { responseHeaders, upstreamError } from './upstream.ts';
 
 export interface FlightOptions {

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PodprofError, sendError, toPodprofError } from '../src/errors.ts';
 import { readBody } from '../src/http/body.ts';
 import { loggableUrl, type Logger } from '../src/log.ts';
-import { decide, type PolicyLimits, type PprofRequest } from '../src/pprof/policy.ts';
+import { decide, type PolicyLimits, type PprofRequest } from '../src/endpoints/policy.ts';
 import type { SidecarClaims } from '../src/token/claims.ts';
 import { authenticate, authorize, refuseTokenInQuery, type AuthContext } from './auth.ts';
 import type { FlightBoard } from './flight.ts';

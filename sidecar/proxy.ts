@@ -6,7 +6,7 @@ import type { Agent, ClientRequest, IncomingMessage, ServerResponse } from 'node
 import { Readable, Transform, pipeline } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
 import { PodprofError, sendError } from '../src/errors.ts';
-import type { PprofRequest } from '../src/pprof/policy.ts';
+import type { PprofRequest } from '../src/endpoints/policy.ts';
 import { requestHeaders, responseHeaders, upstreamError } from './upstream.ts';
 
 export interface ProxyOptions {

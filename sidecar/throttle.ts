@@ -2,7 +2,7 @@
 // (gc=1), and a full goroutine dump (debug=2, stops the world, can be tens of MB).
 // Each may run at most once per interval per pod.
 import { PodprofError } from '../src/errors.ts';
-import type { PprofRequest } from '../src/pprof/policy.ts';
+import type { PprofRequest } from '../src/endpoints/policy.ts';
 
 export class Throttle {
   private readonly last = new Map<string, number>();

@@ -2,7 +2,7 @@
 // and validated in one place for the webhook, `podprof explain` and the gateway.
 import { parseQuantity } from './k8s/quantity.ts';
 import type { Pod } from './k8s/types.ts';
-import { DEFAULT_PROFILES, PROFILE_TYPES, isProfileType, type ProfileType } from './pprof/catalog.ts';
+import { DEFAULT_PROFILES, PROFILE_TYPES, isProfileType, type ProfileType } from './endpoints/catalog.ts';
 
 export const DOMAIN = 'podprof.io';
 export const A = {

@@ -1,22 +1,12 @@
-// `podprof explain FILE.yaml | NAMESPACE/POD`: would podprof inject this pod,
-// and why — from the same rules the webhook runs.
+// What `podprof explain` reports: would podprof inject this pod, and why —
+// from the same rules the webhook runs (cli/explain.ts prints it).
 import { readFile } from 'node:fs/promises';
-import { flag, helpText, parseFlags } from '../src/config/flags.ts';
-import { bool, str } from '../src/config/values.ts';
 import type { Pod } from '../src/k8s/types.ts';
 import { A, NAMESPACE_OPT_IN_LABEL } from '../src/annotations.ts';
-import { VERSION } from '../src/version.ts';
 import { decide } from './review.ts';
 import { applyPatch, type JsonPatch } from './patch.ts';
 import type { InjectSettings } from './settings.ts';
 
-const FLAGS = {
-  'namespace-opt-in': flag(bool, `treat the pod's namespace as labelled ${NAMESPACE_OPT_IN_LABEL}=enabled (FILE mode; NAMESPACE/POD reads the label)`, { default: false }),
-  'sidecar-image': flag(str, 'sidecar image shown in the injected pod', { default: 'ghcr.io/podprof/podprof-sidecar:0.1.0' }),
-  'native-sidecars': flag(bool, 'as the webhook flag', { default: true }),
-  namespace: flag(str, "the webhook's own namespace", { default: 'podprof-system' }),
-  output: flag(str, 'text, or yaml to print the injected pod', { default: 'text' }),
-} as const;
 
 interface Workload {
   kind?: string;
@@ -62,9 +52,10 @@ async function fromCluster(ref: string): Promise<{ pod: Pod; namespaceOptIn: boo
   return { pod: plain, namespaceOptIn: ns.metadata?.labels?.[NAMESPACE_OPT_IN_LABEL] === 'enabled', note };
 }
 
-type Item = { title: string; pod: Pod; optIn: boolean; note?: string };
+export type Item = { title: string; pod: Pod; optIn: boolean; note?: string };
 
-async function itemsOf(target: string, namespaceOptIn: boolean): Promise<Item[]> {
+/** The pods to explain: the running pod NAMESPACE/POD, or every Pod and pod template in a YAML file. */
+export async function itemsOf(target: string, namespaceOptIn: boolean): Promise<Item[]> {
   if (/^[a-z0-9-]+\/[a-z0-9.-]+$/.test(target) && !/\.(ya?ml|json)$/i.test(target)) {
     const { pod, namespaceOptIn: optIn, note } = await fromCluster(target);
     return [{ title: `Pod ${target}`, pod, optIn, note }];
@@ -77,25 +68,4 @@ async function itemsOf(target: string, namespaceOptIn: boolean): Promise<Item[]>
   }
   if (items.length === 0) throw new Error(`${target}: no Pod or workload with a pod template found`);
   return items;
-}
-
-const VERDICT = { inject: 'would inject', deny: 'would be DENIED', skip: 'would not inject' } as const;
-
-export async function runExplain(argv: readonly string[]): Promise<number> {
-  const target = argv[0];
-  if (target === undefined || target.startsWith('--')) {
-    process.stdout.write(helpText('explain FILE.yaml|NAMESPACE/POD', 'Says whether podprof would inject each pod in FILE (Pods and workload templates), or the running pod NAMESPACE/POD, and why.', FLAGS));
-    return target === '--help' ? 0 : 2;
-  }
-  const c = parseFlags(FLAGS, argv.slice(1));
-  const settings: InjectSettings = { sidecarImage: c['sidecar-image'], nativeSidecars: c['native-sidecars'], namespace: c.namespace, version: VERSION, jwks: '{"keys":[]}' };
-  const { dumpYaml } = await import('@kubernetes/client-node');
-  let denied = false;
-  for (const item of await itemsOf(target, c['namespace-opt-in'])) {
-    const e = explainPod(item.title, item.pod, settings, item.optIn);
-    denied ||= e.verdict === 'deny';
-    process.stdout.write(`${e.title}: ${VERDICT[e.verdict]} — ${e.reason}\n${item.note ? `  (${item.note})\n` : ''}`);
-    if (c.output === 'yaml' && e.injected) process.stdout.write(`${dumpYaml(e.injected)}---\n`);
-  }
-  return denied ? 1 : 0;
 }

@@ -8,8 +8,8 @@ import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Sample } from 'pprof-format';
-import { decodeProfile, encodeProfile, int64, toNumeric, totals } from '../../src/pprof/decode.ts';
-import { mergeProfiles } from '../../src/pprof/merge.ts';
+import { decodeProfile, encodeProfile, int64, toNumeric, totals } from '../../src/profile/decode.ts';
+import { mergeProfiles } from '../../src/profile/merge.ts';
 import { prng } from '../lib/stats.ts';
 
 export interface MergeFile {

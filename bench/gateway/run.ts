@@ -3,7 +3,7 @@
 // the same run. Reports, never asserts: it exits 0 when a target is missed and
 // prints MISS. Run with `npm run bench:gateway`.
 //
-// Setup: test/support/gateway.ts starts CFG.pods Go fixture "pods" (started with
+// Setup: test/kit/gateway.ts starts CFG.pods Go fixture "pods" (started with
 // -workload=false: 50 busy Go programs would saturate 2 cores), each behind an
 // in-process sidecar, and an in-process gateway (static discovery, static auth,
 // allow-all, --fanout-concurrency CFG.fanoutConcurrency). This process is also
@@ -46,9 +46,9 @@ import { runInNewContext } from 'node:vm';
 import { sdGroups, DEFAULT_SD_TYPES } from '../../gateway/routes/sd.ts';
 import type { CaptureMeta } from '../../gateway/captures/types.ts';
 import { createCertificate } from '../../src/tls/x509.ts';
-import { startGoTarget } from '../../test/support/go-fixture.ts';
-import { rawTotals, startHarness, type Harness } from '../../test/support/gateway.ts';
-import { mint, REPO } from '../../test/support/sidecar.ts';
+import { startGoTarget } from '../../test/kit/go-fixture.ts';
+import { rawTotals, startHarness, type Harness } from '../../test/kit/gateway.ts';
+import { mint, REPO } from '../../test/kit/sidecar.ts';
 import { cpuMark, foreignCpuShare, type MachineInfo, machineInfo, median, type Percentiles, round, rssMiB, summarize, table, writeResults } from '../lib/stats.ts';
 import { expectStatus, send } from './client.ts';
 import { fileTotals, mergeWithGo, mergeWithPodprof, pprofBinary, replicaProfiles, shapeOf, type MergeFile, type ProfileShape } from './merge.ts';

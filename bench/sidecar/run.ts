@@ -25,8 +25,8 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createCertificate } from '../../src/tls/x509.ts';
-import { startGoTarget } from '../../test/support/go-fixture.ts';
-import { makeKeys, mint, NODE, POD, REPO, startChild, type TestKeys } from '../../test/support/sidecar.ts';
+import { startGoTarget } from '../../test/kit/go-fixture.ts';
+import { makeKeys, mint, NODE, POD, REPO, startChild, type TestKeys } from '../../test/kit/sidecar.ts';
 import { cpuMark, foreignCpuShare, type MachineInfo, machineInfo, median, type Percentiles, resetPeakRss, round, rssMiB, sampleRss, statusKiB, summarize, table, writeResults } from '../lib/stats.ts';
 import { exited, killChildrenOnExit, killEverything, spawned, stop, track } from '../lib/children.ts';
 

@@ -18,8 +18,8 @@ import { nodeGunzip } from '../../src/analysis/node-gunzip.ts';
 import { prepare } from '../../src/analysis/prepare.ts';
 import { top } from '../../src/analysis/top.ts';
 import { flameTree } from '../../src/analysis/tree.ts';
-import { ensureUiBuilt, launch, ROOT } from '../../test/support/browser.ts';
-import { startHarness } from '../../test/support/gateway.ts';
+import { ensureUiBuilt, launch, ROOT } from '../../test/kit/browser.ts';
+import { startHarness } from '../../test/kit/gateway.ts';
 import { machineInfo, median, round, writeResults } from '../lib/stats.ts';
 import { syntheticProfile } from './synthetic-profile.ts';
 

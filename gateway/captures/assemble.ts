@@ -1,8 +1,8 @@
 // Turns the pods' answers into the stored capture: the single pod's profile as
 // is, or every pod's profile under pods/ plus one merged profile whose samples
 // carry pod=<name>; a trace as trace.out. Decides done / partial / failed.
-import { decodeProfile, encodeProfile, namedTotals } from '../../src/pprof/decode.ts';
-import { mergeProfiles, type MergeInput } from '../../src/pprof/merge.ts';
+import { decodeProfile, encodeProfile, namedTotals } from '../../src/profile/decode.ts';
+import { mergeProfiles, type MergeInput } from '../../src/profile/merge.ts';
 import { failPod } from './fanout.ts';
 import type { CaptureWriter } from './store.ts';
 import { isFanOut, type CaptureMeta, type PodResult } from './types.ts';

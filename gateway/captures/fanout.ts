@@ -4,7 +4,7 @@
 // Every pod gets its own result: the sidecar's or Go's own error text when it
 // fails (429 busy, 500 "cpu profiling already in use", unreachable, …).
 import { PodprofError } from '../../src/errors.ts';
-import { decide, type PprofRequest } from '../../src/pprof/policy.ts';
+import { decide, type PprofRequest } from '../../src/endpoints/policy.ts';
 import { missingRule } from '../auth/authz.ts';
 import type { User } from '../auth/user.ts';
 import type { GatewayContext } from '../context.ts';

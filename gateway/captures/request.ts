@@ -1,7 +1,7 @@
 // POST /api/v1/captures bodies → a CaptureRequest, or a 400 that says what to send.
 // Pure.
 import { PodprofError } from '../../src/errors.ts';
-import { CATALOG, isProfileType, type ProfileType } from '../../src/pprof/catalog.ts';
+import { CATALOG, isProfileType, type ProfileType } from '../../src/endpoints/catalog.ts';
 import { parseSelector } from '../discovery/registry.ts';
 import { parseWorkload, type CaptureRequest, type CaptureTarget, type Workload } from './types.ts';
 

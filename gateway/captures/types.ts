@@ -1,6 +1,6 @@
 // What a capture is: the request (one pod, a label selector, or a workload in a
 // namespace), its per-pod results, and the metadata stored as meta.json.
-import type { ProfileType } from '../../src/pprof/catalog.ts';
+import type { ProfileType } from '../../src/endpoints/catalog.ts';
 
 /** Time-sortable and path-safe: base36 milliseconds, then random hex. */
 export const CAPTURE_ID = /^[a-z0-9]{8,12}-[a-f0-9]{10}$/;

@@ -2,7 +2,7 @@
 // cannot watch). Reloaded when the file changes.
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { Logger } from '../../src/log.ts';
-import { DEFAULT_PROFILES, isProfileType, type ProfileType } from '../../src/pprof/catalog.ts';
+import { DEFAULT_PROFILES, isProfileType, type ProfileType } from '../../src/endpoints/catalog.ts';
 import type { Target } from '../targets.ts';
 import type { TargetRegistry } from './registry.ts';
 

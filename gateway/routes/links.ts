@@ -1,7 +1,7 @@
 // POST /api/v1/links {namespace, pod, type, seconds?}: a one-time URL for go tool pprof.
 import type { Request, Response } from 'express';
 import { PodprofError } from '../../src/errors.ts';
-import { isProfileType } from '../../src/pprof/catalog.ts';
+import { isProfileType } from '../../src/endpoints/catalog.ts';
 import { missingRule } from '../auth/authz.ts';
 import type { GatewayContext } from '../context.ts';
 import { audit, baseUrl, userOf } from '../http-util.ts';

@@ -5,7 +5,7 @@ import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream';
 import { PodprofError } from '../../src/errors.ts';
 import { readBody } from '../../src/http/body.ts';
-import { decide } from '../../src/pprof/policy.ts';
+import { decide } from '../../src/endpoints/policy.ts';
 import { missingRule } from '../auth/authz.ts';
 import type { GatewayContext } from '../context.ts';
 import { audit, PPROF_PATH, userOf } from '../http-util.ts';

@@ -5,7 +5,7 @@ import type { Request, Response } from 'express';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { PodprofError } from '../../src/errors.ts';
-import { isProfileType, type ProfileType } from '../../src/pprof/catalog.ts';
+import { isProfileType, type ProfileType } from '../../src/endpoints/catalog.ts';
 import { missingRule } from '../auth/authz.ts';
 import type { GatewayContext } from '../context.ts';
 import { baseUrl, userOf } from '../http-util.ts';

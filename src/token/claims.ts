@@ -1,5 +1,5 @@
 // The sidecar token contract (DESIGN §2.3).
-import type { ProfileType } from '../pprof/catalog.ts';
+import type { ProfileType } from '../endpoints/catalog.ts';
 
 export const DEFAULT_ISSUER = 'podprof-gateway';
 export const DEFAULT_AUDIENCE = 'podprof-sidecar';

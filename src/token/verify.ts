@@ -3,7 +3,7 @@
 // exp, iat, aud and iss are required.
 import type { KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { PROFILE_TYPES } from '../pprof/catalog.ts';
+import { PROFILE_TYPES } from '../endpoints/catalog.ts';
 import { CLOCK_SKEW_SECONDS, MAX_TOKEN_BYTES, MAX_TOKEN_LIFETIME_SECONDS, type SidecarClaims } from './claims.ts';
 
 export interface VerifyOptions {

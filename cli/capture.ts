@@ -1,0 +1,119 @@
+// `podprof capture NS/POD | -n NS -l SELECTOR | -n NS deployment/NAME --type TYPE
+// [--seconds N] -o FILE`: asks the gateway for a capture (merged over every pod
+// for a selector or workload), shows progress on stderr, says which pods failed
+// and why, and writes the profile. Exit 0 when every pod answered, 3 when some
+// did (partial), 1 when none did.
+import { writeFile } from 'node:fs/promises';
+import type { CaptureMeta } from '../gateway/captures/types.ts';
+import { ConfigError, flag, helpText, parseFlags } from '../src/config/flags.ts';
+import { int, str } from '../src/config/values.ts';
+import { parseProfileType } from '../src/endpoints/catalog.ts';
+import { GATEWAY_CLIENT_FLAGS, errorOf, gatewayClient, splitArgs } from './gateway-client.ts';
+
+const FLAGS = {
+  ...GATEWAY_CLIENT_FLAGS,
+  namespace: flag(str, 'namespace (-n); with -l SELECTOR or a workload like deployment/NAME'),
+  selector: flag(str, 'label selector (-l), e.g. app=web: every injected pod it matches, merged'),
+  type: flag(parseProfileType, 'profile, heap, allocs, goroutine, block, mutex, threadcreate, or trace (one pod only)', { default: 'profile' as const }),
+  seconds: flag(int(1, 3600), 'capture length for profile and trace; a delta over N seconds for the others'),
+  output: flag(str, 'file to write (-o); - for stdout', { required: true }),
+} as const;
+
+const SHORTS = { n: 'namespace', l: 'selector', o: 'output', t: 'type' };
+const SUMMARY = 'Captures a profile through the podprof gateway from one pod, or from every pod of a selector or workload merged into one profile whose samples carry a pod label.';
+const WORKLOAD = /^(deployment|deploy|statefulset|sts|daemonset|ds)$/i;
+
+type Body = { namespace: string; pod?: string; selector?: string; workload?: string };
+
+function need(what: string): never {
+  throw new ConfigError([what]);
+}
+
+/** KIND/NAME or NS/POD. */
+function fromPair(arg: string, a: string, b: string, namespace: string | undefined): Body {
+  const pod = /^pods?$/.test(a);
+  if (WORKLOAD.test(a) || pod) {
+    if (!namespace) return need(`"${arg}": give the namespace with -n NAMESPACE`);
+    return pod ? { namespace, pod: b } : { namespace, workload: arg };
+  }
+  if (namespace && namespace !== a) need(`"${arg}" names namespace ${a} but -n says ${namespace}`);
+  return { namespace: a, pod: b };
+}
+
+/** NS/POD, POD (with -n), KIND/NAME (with -n), or nothing (with -n and -l). */
+export function targetOf(positional: readonly string[], namespace: string | undefined, selector: string | undefined): Body {
+  if (positional.length > 1) need(`one target at most; unexpected "${positional.slice(1).join(' ')}"`);
+  const arg = positional[0];
+  if (arg === undefined) {
+    if (!selector || !namespace) return need('give NAMESPACE/POD, or -n NAMESPACE with -l SELECTOR or deployment/NAME');
+    return { namespace, selector };
+  }
+  if (selector) need(`give ${arg} or -l ${selector}, not both`);
+  const [a = '', b, ...rest] = arg.split('/');
+  if (rest.length > 0 || a === '' || b === '') need(`"${arg}": want NAMESPACE/POD or KIND/NAME`);
+  if (b === undefined) return namespace ? { namespace, pod: a } : need(`"${arg}": give the namespace, as NAMESPACE/${arg} or -n NAMESPACE`);
+  return fromPair(arg, a, b, namespace);
+}
+
+function bar(fraction: number, width = 24): string {
+  const full = Math.round(Math.max(0, Math.min(1, fraction)) * width);
+  return `[${'#'.repeat(full)}${'-'.repeat(width - full)}]`;
+}
+
+function podCounts(m: CaptureMeta): string {
+  const n = (s: string): number => m.pods.filter((p) => p.status === s).length;
+  return `ok ${n('ok')} · failed ${n('failed') + n('forbidden')} · running ${n('running')} · waiting ${n('pending')}`;
+}
+
+function progressLine(m: CaptureMeta, elapsedMs: number): string {
+  const s = Math.floor(elapsedMs / 1000);
+  const timed = m.seconds !== undefined && m.seconds > 0 ? `${bar(elapsedMs / 1000 / m.seconds)} ${Math.min(s, m.seconds)}s/${m.seconds}s  ` : `${s}s  `;
+  return `${m.type} ${timed}${podCounts(m)}`;
+}
+
+async function poll(client: Awaited<ReturnType<typeof gatewayClient>>, first: CaptureMeta): Promise<CaptureMeta> {
+  const tty = process.stderr.isTTY === true;
+  const started = Date.now();
+  const what = first.pods.length === 1 ? `${first.namespace}/${first.pods[0]!.pod}` : `${first.pods.length} pods in ${first.namespace}`;
+  process.stderr.write(`capturing ${first.type}${first.seconds ? ` for ${first.seconds}s` : ''} from ${what} (capture ${first.id})${tty ? '\n' : '…\n'}`);
+  let m = first;
+  while (m.status === 'running') {
+    if (tty) process.stderr.write(`\r\x1b[K${progressLine(m, Date.now() - started)}`);
+    await new Promise((r) => setTimeout(r, tty ? 250 : 500));
+    m = await client.json<CaptureMeta>('GET', `/api/v1/captures/${first.id}`);
+  }
+  if (tty) process.stderr.write(`\r\x1b[K${progressLine(m, Date.now() - started)}\n`);
+  return m;
+}
+
+function report(m: CaptureMeta): void {
+  for (const p of m.pods) {
+    if (p.status !== 'ok') process.stderr.write(`podprof capture: ${m.namespace}/${p.pod} ${p.status === 'forbidden' ? 'refused' : 'failed'}: ${p.error ?? p.status}\n`);
+  }
+}
+
+export async function runCapture(argv: readonly string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(helpText('capture NAMESPACE/POD | -n NAMESPACE -l SELECTOR | -n NAMESPACE deployment/NAME', SUMMARY, FLAGS));
+    return 0;
+  }
+  const { positional, flags } = splitArgs(argv, SHORTS, new Set(['insecure-skip-tls-verify']));
+  const c = parseFlags(FLAGS, flags);
+  const body = { ...targetOf(positional, c.namespace, c.selector), type: c.type, seconds: c.seconds };
+  const client = await gatewayClient(c);
+  const meta = await poll(client, await client.json<CaptureMeta>('POST', '/api/v1/captures?async=true', body));
+  report(meta);
+  if (meta.status === 'failed' || meta.file === undefined) {
+    process.stderr.write(`podprof capture: capture ${meta.id} failed: ${meta.error ?? 'no pod answered'}\n`);
+    return 1;
+  }
+  const file = await client.send('GET', `/api/v1/captures/${meta.id}/${meta.file}`);
+  if (file.status !== 200) throw errorOf(file);
+  if (c.output === '-') process.stdout.write(file.body);
+  else await writeFile(c.output, file.body);
+  const ok = meta.pods.filter((p) => p.status === 'ok').length;
+  const merged = meta.pods.length > 1 ? `merged from ${ok} of ${meta.pods.length} pods (label pod=<name>)` : `from ${meta.namespace}/${meta.pods[0]?.pod ?? '?'}`;
+  const next = meta.type === 'trace' ? `go tool trace ${c.output}` : `go tool pprof -http=: ${c.output}`;
+  process.stderr.write(`wrote ${c.output === '-' ? 'stdout' : c.output} (${file.body.length} bytes): ${meta.type} ${merged}; capture ${meta.id}${meta.status === 'partial' ? ' — PARTIAL' : ''}\n  ${next}\n`);
+  return meta.status === 'partial' ? 3 : 0;
+}

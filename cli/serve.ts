@@ -1,0 +1,35 @@
+// The shape every long-running podprof command shares: --help, flags validated
+// once (every bad key named), start, then stop gracefully on SIGTERM/SIGINT.
+import { ConfigError, helpText, parseFlags, type ConfigOf, type FlagTable } from '../src/config/flags.ts';
+import { createLogger, type Logger } from '../src/log.ts';
+
+export interface ServeSpec<F extends FlagTable> {
+  readonly command: string;
+  readonly summary: string;
+  readonly flags: F;
+  readonly problems: (c: ConfigOf<F>) => string[];
+  readonly logLevel: (c: ConfigOf<F>) => string;
+  readonly start: (c: ConfigOf<F>, log: Logger) => Promise<{ close(): Promise<void> }>;
+}
+
+export async function serve<F extends FlagTable>(spec: ServeSpec<F>, argv: readonly string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(helpText(spec.command, spec.summary, spec.flags));
+    return 0;
+  }
+  const config = parseFlags(spec.flags, argv);
+  const problems = spec.problems(config);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const log = createLogger(`podprof-${spec.command}`, { level: spec.logLevel(config) });
+  const running = await spec.start(config, log);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      log.info({ signal }, 'shutting down');
+      void running.close().then(resolve);
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  log.info(`${spec.command} stopped`);
+  return 0;
+}

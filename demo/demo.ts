@@ -1,0 +1,91 @@
+// The demo (`podprof demo`, cli/demo.ts): the whole path on one machine — a Go app serving pprof, a
+// sidecar in front of it, and a gateway (static discovery, a generated static
+// token, allow-all authorization) — printing the URL and the token to use.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { flag, parseFlags, type ConfigOf } from '../src/config/flags.ts';
+import { int, str } from '../src/config/values.ts';
+import type { Logger } from '../src/log.ts';
+import { generateSigningKey, privateKeyPem } from '../src/token/keys.ts';
+import { SIDECAR_FLAGS } from '../sidecar/config.ts';
+import { startSidecar } from '../sidecar/server.ts';
+import { GATEWAY_FLAGS } from '../gateway/config.ts';
+import { startGateway } from '../gateway/server.ts';
+import { startDemoTarget } from './target.ts';
+
+export const DEMO_FLAGS = {
+  port: flag(int(0, 65535), 'gateway HTTPS port on 127.0.0.1', { default: 8443 }),
+  dir: flag(str, 'where the demo keeps its keys, token and captures', { default: join(homedir(), '.cache', 'podprof', 'demo') }),
+  pods: flag(int(1, 20), 'how many demo pods (one app process and one sidecar each)', { default: 2 }),
+  'log-level': flag(str, 'pino log level', { default: 'warn' }),
+} as const;
+
+export type DemoConfig = ConfigOf<typeof DEMO_FLAGS>;
+
+interface Closer {
+  close(): Promise<void>;
+}
+
+async function startPod(i: number, dir: string, jwksFile: string, log: Logger): Promise<{ kind: string; target: object; closers: Closer[] }> {
+  const app = await startDemoTarget();
+  // The Node app serves CPU and heap profiles only (V8 has no goroutines, block or mutex profiles).
+  const profiles = app.kind === 'node' ? ['profile', 'heap', 'symbol'] : undefined;
+  const name = `demo-app-7c9d5-${['x2k4p', 'm8q1z', 'b7w3n', 'r5t9v'][i % 4]}${i >= 4 ? i : ''}`;
+  const uid = randomUUID();
+  const sidecar = await startSidecar(
+    parseFlags(SIDECAR_FLAGS, ['--listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--upstream', app.url, '--jwks-file', jwksFile, '--bypass-check-interval', '0', ...(profiles ? ['--profiles', profiles.join(',')] : [])], { POD_NAMESPACE: 'demo', POD_NAME: name, POD_UID: uid }),
+    log.child({ pod: name }),
+  );
+  const target = { namespace: 'demo', name, uid, ip: '127.0.0.1', port: sidecar.port, container: 'app', node: 'localhost', labels: { app: 'demo-app', runtime: app.kind }, workload: { kind: 'Deployment', name: 'demo-app' }, ...(profiles ? { profiles } : {}) };
+  void dir;
+  return { kind: app.kind, target, closers: [{ close: () => sidecar.close(2000) }, { close: () => app.stop() }] };
+}
+
+export interface RunningDemo {
+  readonly url: string;
+  readonly token: string;
+  /** 'go' (the Go app) or 'node' (no Go on PATH). */
+  readonly kind: string;
+  readonly pods: number;
+  /** The first pod's name, for the examples the CLI prints. */
+  readonly first: string;
+  close(): Promise<void>;
+}
+
+/** Starts the demo's pods (app + sidecar each) and a gateway in front of them. */
+export async function startDemo(c: DemoConfig, log: Logger): Promise<RunningDemo> {
+  await mkdir(join(c.dir, 'store'), { recursive: true });
+  const key = generateSigningKey();
+  const files = { key: join(c.dir, 'signing-key.pem'), jwks: join(c.dir, 'jwks.json'), tokens: join(c.dir, 'tokens.csv'), targets: join(c.dir, 'targets.json') };
+  await writeFile(files.key, privateKeyPem(key), { mode: 0o600 });
+  await writeFile(files.jwks, JSON.stringify({ keys: [key.publicJwk] }));
+  const token = `podprof-demo-${randomBytes(18).toString('base64url')}`;
+  await writeFile(files.tokens, `${token},demo-user,podprof-demo\n`, { mode: 0o600 });
+  const closers: Closer[] = [];
+  const targets: object[] = [];
+  let kind = 'go';
+  for (let i = 0; i < c.pods; i++) {
+    const pod = await startPod(i, c.dir, files.jwks, log);
+    kind = pod.kind;
+    targets.push(pod.target);
+    closers.push(...pod.closers);
+  }
+  await writeFile(files.targets, JSON.stringify(targets, null, 2));
+  const gateway = await startGateway(
+    parseFlags(GATEWAY_FLAGS, ['--listen', `127.0.0.1:${c.port}`, '--health-listen', '127.0.0.1:0', '--auth', 'static', '--tokens-file', files.tokens, '--authz', 'allow-all', '--discovery', 'static', '--targets-file', files.targets, '--signing-key-file', files.key, '--store-dir', join(c.dir, 'store')], {}),
+    log,
+  );
+  return {
+    url: `https://127.0.0.1:${gateway.port}`,
+    token,
+    kind,
+    pods: c.pods,
+    first: (targets[0] as { name: string }).name,
+    async close(): Promise<void> {
+      await gateway.close();
+      await Promise.all(closers.map((x) => x.close()));
+    },
+  };
+}

@@ -1,0 +1,180 @@
+// Builds and runs the demo's Go app (demo/go-app): a real net/http/pprof server
+// that tests, benchmarks and `podprof demo` all profile.
+import { execFile, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { access, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+
+const execFileP = promisify(execFile);
+
+// From demo/ in a checkout, or from dist/ when bundled into `podprof demo`.
+const FIXTURE_DIR = ['./go-app/', '../demo/go-app/']
+  .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
+  .find((dir) => existsSync(join(dir, 'main.go'))) ?? fileURLToPath(new URL('./go-app/', import.meta.url));
+const GO = process.env.GO ?? 'go';
+const START_TIMEOUT_MS = 10_000;
+const STOP_GRACE_MS = 3_000;
+
+export interface GoTarget {
+  /** Base URL, e.g. http://127.0.0.1:41234 (no trailing slash). */
+  url: string;
+  host: string;
+  port: number;
+  pid: number;
+  /** SIGTERM, then SIGKILL after 3 s; resolves once the process has exited. */
+  stop(): Promise<void>;
+}
+
+export interface StartGoTargetOptions {
+  /** Address for -listen; defaults to 127.0.0.1:0. */
+  listen?: string;
+  /** Extra flags, e.g. ['-workload=false', '-pprof-prefix', '/x']. */
+  args?: string[];
+}
+
+export interface FixtureRequest {
+  method: string;
+  path: string;
+  rawQuery: string;
+  host: string;
+  /** Canonical Go header names (e.g. "X-Forwarded-For") → values. */
+  headers: Record<string, string[]>;
+}
+
+function cacheDir(): string {
+  return process.env.PODPROF_CACHE_DIR ?? join(homedir(), '.cache', 'podprof');
+}
+
+async function sourceHash(): Promise<string> {
+  const names = (await readdir(FIXTURE_DIR))
+    .filter((n) => n === 'go.mod' || n === 'go.sum' || n.endsWith('.go'))
+    .sort();
+  const hash = createHash('sha256');
+  for (const name of names) {
+    hash.update(`${name}\0`);
+    hash.update(await readFile(join(FIXTURE_DIR, name)));
+    hash.update('\0');
+  }
+  const { stdout } = await execFileP(GO, ['version']);
+  hash.update(stdout);
+  return hash.digest('hex').slice(0, 16);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function build(): Promise<string> {
+  const dir = join(cacheDir(), 'fixtures', `target-${await sourceHash()}`);
+  const bin = join(dir, 'target');
+  if (await exists(bin)) return bin;
+  await mkdir(dir, { recursive: true });
+  // Build under a unique name and rename: concurrent builders each produce a
+  // complete binary and the last rename wins atomically.
+  const tmp = join(dir, `.target-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    await execFileP(GO, ['build', '-trimpath', '-o', tmp, '.'], {
+      cwd: FIXTURE_DIR,
+      env: { ...process.env, CGO_ENABLED: '0' },
+    });
+    await rename(tmp, bin);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    const e = err as Error & { stderr?: string };
+    throw new Error(`go build of ${FIXTURE_DIR} failed: ${e.message}\n${e.stderr ?? ''}`, {
+      cause: err,
+    });
+  }
+  return bin;
+}
+
+let buildOnce: Promise<string> | undefined;
+
+/** Builds the fixture (cached by source + `go version` hash) and returns the binary path. */
+export async function buildGoTarget(): Promise<string> {
+  buildOnce ??= build().catch((err: unknown) => {
+    buildOnce = undefined;
+    throw err;
+  });
+  return buildOnce;
+}
+
+/** Spawns the fixture and resolves once it prints its `listening on` line. */
+export async function startGoTarget(opts: StartGoTargetOptions = {}): Promise<GoTarget> {
+  const bin = await buildGoTarget();
+  const args = ['-listen', opts.listen ?? '127.0.0.1:0', ...(opts.args ?? [])];
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-16_384);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const url = await new Promise<string>((resolve, reject) => {
+    let settled = false;
+    const settle = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      clearTimeout(timer);
+      child.off('close', onExit);
+      return true;
+    };
+    const fail = (why: string): void => {
+      if (!settle()) return;
+      child.kill('SIGKILL');
+      reject(new Error(`go target ${bin} ${args.join(' ')}: ${why}\nstderr:\n${stderr}`));
+    };
+    const onExit = (code: number | null, signal: string | null): void =>
+      fail(`exited early (code ${code}, signal ${signal})`);
+    const timer = setTimeout(
+      () => fail(`no "listening on" line within ${START_TIMEOUT_MS} ms`),
+      START_TIMEOUT_MS,
+    );
+    child.once('error', (err) => fail(`spawn failed: ${err.message}`));
+    child.once('close', onExit);
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const addr = /^listening on (http:\/\/\S+)$/.exec(line)?.[1];
+      if (addr !== undefined && settle()) resolve(addr);
+    });
+  });
+
+  const parsed = new URL(url);
+  return {
+    url,
+    host: parsed.hostname,
+    port: Number(parsed.port),
+    pid: child.pid ?? -1,
+    async stop(): Promise<void> {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Requests the target recorded under its pprof prefix, oldest first. */
+export async function fixtureRequests(url: string): Promise<FixtureRequest[]> {
+  const res = await fetch(new URL('/_fixture/requests', url));
+  if (!res.ok) throw new Error(`GET /_fixture/requests: ${res.status}`);
+  return (await res.json()) as FixtureRequest[];
+}
+
+/** Clears the target's recorded requests. */
+export async function clearFixtureRequests(url: string): Promise<void> {
+  const res = await fetch(new URL('/_fixture/requests', url), { method: 'DELETE' });
+  if (!res.ok) throw new Error(`DELETE /_fixture/requests: ${res.status}`);
+}

@@ -1,0 +1,98 @@
+// Profile contents are untrusted: test/fixtures/profiles/hostile.pb.gz names
+// functions, files and pod labels with markup and javascript: URLs. Seeded
+// into the gateway's capture store as a merged capture, every view of the UI
+// shows those names as text: no dialog opens, no script runs, no element
+// carries a javascript: URL or an event attribute, the graph's SVG has no link.
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { ensureUiBuilt, launch, login, ROOT, rows, screenshot, type Session } from '../kit/browser.ts';
+import { startHarness, type Harness } from '../kit/gateway.ts';
+
+let h: Harness | undefined;
+const harness = (): Harness => h as Harness;
+const ID = `${Date.now().toString(36)}-0123456789`;
+let s: Session;
+
+/** Attributes that could run code or navigate: any on*, and href/src/action values with a scheme other than http(s)/relative. */
+const DANGER = `(() => {
+  const bad = [];
+  for (const el of document.querySelectorAll('*')) {
+    for (const a of el.attributes) {
+      if (/^on/i.test(a.name)) bad.push(el.localName + ' ' + a.name);
+      if (/(^|:)(href|src|action|formaction|xlink:href)$/i.test(a.name) && /^\\s*(javascript|data|vbscript):/i.test(a.value) && a.value !== 'data:,') bad.push(el.localName + ' ' + a.name + '=' + a.value);
+    }
+  }
+  const scripts = [...document.querySelectorAll('script')].filter((x) => !x.src);
+  return { bad, inlineScripts: scripts.length, imgs: document.querySelectorAll('img, iframe, object, embed, foreignObject').length, pwned: window.__pwned === true };
+})()`;
+
+before(async () => {
+  ensureUiBuilt();
+  h = await startHarness({ pods: 1 });
+  const dir = join(harness().storeDir, ID);
+  mkdirSync(join(dir), { recursive: true });
+  copyFileSync(join(ROOT, 'test/fixtures/profiles/hostile.pb.gz'), join(dir, 'profile.pb.gz'));
+  const now = new Date().toISOString();
+  const meta = { id: ID, user: 'alice@example.com', groups: ['devs'], createdAt: now, finishedAt: now, namespace: 'team-a', target: { workload: { kind: 'Deployment', name: 'web' } }, type: 'profile', seconds: 1, status: 'done', pods: [{ pod: 'web-0', uid: 'u', status: 'ok' }], file: 'profile.pb.gz', bytes: statSync(join(dir, 'profile.pb.gz')).size };
+  writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
+  await harness().restartGateway();
+  s = await launch({ colorScheme: 'dark' });
+  await login(s.page, harness().url, harness().token);
+});
+after(async () => {
+  await s?.close();
+  await h?.close();
+});
+
+async function check(view: string, ready: string): Promise<void> {
+  await s.page.goto(`${harness().url}/captures/${ID}/${view}`);
+  await s.page.waitForSelector(ready, { timeout: 30_000 });
+  await s.page.waitForTimeout(200);
+  const r = await s.page.evaluate<{ bad: string[]; inlineScripts: number; imgs: number; pwned: boolean }>(DANGER);
+  assert.deepEqual(r, { bad: [], inlineScripts: 0, imgs: 0, pwned: false }, view);
+  assert.deepEqual(s.dialogs, [], `${view}: no dialog opened`);
+  await screenshot(s.page, `hostile-${view}`);
+}
+
+test('Top shows the hostile names as text', async () => {
+  await check('top', '#top-table');
+  const names = (await rows(s.page, '#top-table tbody tr')).map((r) => r.cells[5] ?? '');
+  assert.ok(names.some((n) => n.startsWith('javascript:alert(document.cookie)')), names.join(' | '));
+});
+
+test('Flame graph, with a tooltip over a hostile frame', async () => {
+  await check('flame', 'canvas[data-painted]');
+  await s.page.hover('#flame-canvas', { position: { x: 5, y: 18 * 3 + 9 } });
+  await s.page.waitForSelector('.flame-tip:not([hidden])');
+  assert.match((await s.page.textContent('.flame-tip')) ?? '', /alert|javascript/);
+  await check('flame', 'canvas[data-painted]');
+});
+
+test('Graph: escaped DOT, sanitized SVG without links', async () => {
+  await check('graph', '#graph-svg[data-rendered]');
+  assert.equal(await s.page.locator('#graph-svg a').count(), 0);
+  const text = (await s.page.textContent('#graph-svg')) ?? '';
+  assert.ok(text.includes('javascript:alert(document.cookie)'), 'the name is shown as text');
+  await s.page.click('#graph-svg g.node >> nth=1');
+  await check('graph', '#graph-svg[data-rendered]');
+});
+
+test('Peek, Source lines and Pods', async () => {
+  await check('peek', '#peek-table');
+  await check('source', '#source-list');
+  await check('pods', '#pods-table');
+  const pods = (await rows(s.page, '#pods-table tbody tr', 'data-pod')).map((r) => r.key);
+  assert.ok(pods.includes('<img src=x onerror=alert(1)>'), pods.join(' | '));
+  await s.page.click('#pods-table tbody tr >> nth=0 >> button');
+  await s.page.waitForSelector('#top-table');
+  assert.deepEqual(s.dialogs, []);
+});
+
+test('the search box takes hostile regexes as regexes', async () => {
+  await s.page.goto(`${harness().url}/captures/${ID}/flame?q=${encodeURIComponent('<script>alert(1)</script>|javascript:')}`);
+  await s.page.waitForSelector('canvas[data-painted]');
+  assert.deepEqual(s.dialogs, []);
+  assert.deepEqual(s.pageErrors, []);
+});

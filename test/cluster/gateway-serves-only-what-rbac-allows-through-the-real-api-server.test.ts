@@ -1,0 +1,288 @@
+// The gateway with --auth, --authz and --discovery all "kubernetes", against the
+// real API server, running as its own ServiceAccount bound to the ClusterRole of
+// manifests/gateway/ (token from the TokenRequest API). Pods are created through
+// the API server, injected by the real webhook and run by the kubelet stand-in.
+// Users are the control plane's token users, bound with real Roles; scrapers are
+// ServiceAccounts. One cluster for the file; needs `npm run build`.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
+import { Profile } from 'pprof-format';
+import type { RunningGateway } from '../../gateway/server.ts';
+import type { Target } from '../../gateway/targets.ts';
+import { waitFor } from '../kit/cluster/pod-specs.ts';
+import { call, INJECT, pprofPath, startGatewayCluster, waitRoutable, type GatewayCluster } from '../kit/gateway-cluster.ts';
+import { bearer, httpsRequest, type Reply } from '../kit/http.ts';
+import { deploymentPod, sidecarsOf } from '../kit/webhook-cluster.ts';
+
+const execFileP = promisify(execFile);
+const A = 'team-a';
+const B = 'team-b';
+const C = 'team-c'; // only a pod created while the webhook was down
+const MONITORING = 'monitoring';
+
+let g: GatewayCluster;
+let gw: RunningGateway;
+let base: string;
+let web: Target; // team-a
+let api: Target; // team-b
+let legacy: string; // team-b, created while the webhook was down
+let orphan: string; // team-c, likewise, and the only pod there
+const tokens: Record<string, string> = {};
+/** Every credential this file hands out; none may appear in a log line. */
+const secrets: Array<[string, string]> = [];
+
+const json = <T>(r: Reply): T => JSON.parse(r.text) as T;
+const isProfile = (r: Reply): boolean => r.status === 200 && r.body[0] === 0x1f && r.body[1] === 0x8b && Profile.decode(gunzipSync(r.body)).sampleType.length > 0;
+
+before(async () => {
+  g = await startGatewayCluster();
+  for (const name of [A, B, C, MONITORING]) await g.core.createNamespace({ body: { metadata: { name } } });
+  const users = await g.kubectl(['apply', '-k', 'manifests/users/']);
+  assert.equal(users.code, 0, users.stderr);
+  const rule = (resources: string[], verbs: string[]): object => ({ apiGroups: ['podprof.io'], resources, verbs });
+  const roleRef = (kind: string, name: string): object => ({ apiGroup: 'rbac.authorization.k8s.io', kind, name });
+  await g.apply([
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { namespace: A, name: 'heap-only' }, rules: [rule(['pods/heap'], ['get'])] },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { namespace: A, name: 'alice-heap-only' }, roleRef: roleRef('Role', 'heap-only'), subjects: [{ kind: 'User', name: 'alice', apiGroup: 'rbac.authorization.k8s.io' }] },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { namespace: B, name: 'bob-viewer' }, roleRef: roleRef('ClusterRole', 'podprof-viewer'), subjects: [{ kind: 'User', name: 'bob', apiGroup: 'rbac.authorization.k8s.io' }] },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'podprof-scraper' }, rules: [rule(['targets'], ['list']), rule(['pods/profile', 'pods/heap', 'pods/goroutine', 'pods/block', 'pods/mutex'], ['get'])] },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'alloy-scraper' }, roleRef: roleRef('ClusterRole', 'podprof-scraper'), subjects: [{ kind: 'ServiceAccount', name: 'alloy', namespace: MONITORING }] },
+  ]);
+  Object.assign(tokens, { admin: g.cp.adminToken, alice: g.cp.users.alice!.token, bob: g.cp.users.bob!.token, carol: g.cp.users.carol!.token });
+  tokens.alloy = await g.serviceAccountToken(MONITORING, 'alloy');
+  tokens.nobody = await g.serviceAccountToken(MONITORING, 'nobody');
+  secrets.push(...Object.entries(tokens), ['gateway ServiceAccount token', g.gatewayToken]);
+
+  // Created while the webhook is down: stored uninjected (failurePolicy Ignore).
+  await g.stopWebhook();
+  try {
+    const pod = await g.core.createNamespacedPod({ namespace: B, body: deploymentPod('legacy', { annotations: INJECT }) });
+    assert.equal(sidecarsOf(pod).length, 0);
+    legacy = pod.metadata?.name ?? '';
+    orphan = (await g.core.createNamespacedPod({ namespace: C, body: deploymentPod('orphan', { annotations: INJECT }) })).metadata?.name ?? '';
+  } finally {
+    await g.startWebhook();
+  }
+  await waitFor('the webhook to inject again', async () => sidecarsOf(await g.core.createNamespacedPod({ namespace: B, body: deploymentPod('probe', { annotations: INJECT }), dryRun: 'All' })).length === 1);
+
+  const [a, b] = await Promise.all([g.runInjectedPod(A, 'web'), g.runInjectedPod(B, 'api')]);
+  gw = await g.startGateway();
+  base = `https://127.0.0.1:${gw.port}`;
+  web = await waitRoutable(gw, A, a.handle.name);
+  api = await waitRoutable(gw, B, b.handle.name);
+});
+
+after(async () => {
+  await g?.close();
+});
+
+test('no token is a 401 with WWW-Authenticate (JSON on the API, text for pprof); a bad token is a 401; a user with no RBAC gets a 403 naming the rule', async () => {
+  const none = await call(base, '/api/v1/pods');
+  assert.equal(none.status, 401);
+  assert.equal(none.headers['www-authenticate'], 'Bearer realm="podprof"');
+  assert.equal(json<{ code: string }>(none).code, 'PODPROF_UNAUTHENTICATED');
+
+  const pprof = await call(base, pprofPath(A, web.name, 'heap'));
+  assert.equal(pprof.status, 401);
+  assert.equal(pprof.headers['www-authenticate'], 'Bearer realm="podprof"');
+  assert.equal(pprof.headers['x-go-pprof'], '1', 'go tool pprof shows the text');
+  assert.match(pprof.text, /^PODPROF_UNAUTHENTICATED: /);
+
+  const bad = await call(base, pprofPath(A, web.name, 'heap'), { token: `${tokens.alice}x` });
+  assert.equal(bad.status, 401);
+  assert.equal(bad.headers['www-authenticate'], 'Bearer realm="podprof"');
+  assert.match(bad.text, /^PODPROF_TOKEN_INVALID: /);
+
+  const carol = await call(base, pprofPath(A, web.name, 'heap'), { token: tokens.carol });
+  assert.equal(carol.status, 403, carol.text);
+  assert.ok(carol.text.includes(`carol may not get pods/heap ${web.name} in namespace ${A}; a Role needs: apiGroups: ["podprof.io"], resources: ["pods/heap"], verbs: ["get"]`), carol.text);
+  const carolList = await call(base, `/api/v1/pods?namespace=${A}`, { token: tokens.carol });
+  assert.equal(carolList.status, 403);
+  assert.deepEqual(json(carolList), {
+    code: 'PODPROF_FORBIDDEN',
+    message: `carol may not list pods in namespace ${A}; a Role needs: apiGroups: ["podprof.io"], resources: ["pods"], verbs: ["list"]`,
+    hint: 'ask your cluster admin for the RBAC rule named above',
+  });
+});
+
+test('alice, bound to a Role allowing only pods/heap in team-a, gets the heap profile, a 403 naming pods/profile for a CPU profile, and nothing in team-b', async () => {
+  const heap = await call(base, pprofPath(A, web.name, 'heap'), { token: tokens.alice });
+  assert.ok(isProfile(heap), `${heap.status} ${heap.text.slice(0, 200)}`);
+  assert.deepEqual(Profile.decode(gunzipSync(heap.body)).sampleType.length, 4, 'alloc_objects, alloc_space, inuse_objects, inuse_space');
+
+  const cpu = await call(base, pprofPath(A, web.name, 'profile', '?seconds=1'), { token: tokens.alice });
+  assert.equal(cpu.status, 403);
+  assert.equal(cpu.headers['x-go-pprof'], '1');
+  assert.match(cpu.text, /^PODPROF_FORBIDDEN: alice may not get pods\/profile \S+ in namespace team-a; a Role needs: apiGroups: \["podprof\.io"\], resources: \["pods\/profile"\], verbs: \["get"\]\n/);
+
+  for (const type of ['goroutine', 'trace', 'cmdline']) {
+    const r = await call(base, pprofPath(A, web.name, type), { token: tokens.alice });
+    assert.equal(r.status, 403, `${type}: ${r.text}`);
+    assert.ok(r.text.includes(`resources: ["pods/${type}"]`), r.text);
+  }
+  const otherNs = await call(base, pprofPath(B, api.name, 'heap'), { token: tokens.alice });
+  assert.equal(otherNs.status, 403, otherNs.text);
+  assert.ok(otherNs.text.includes(`alice may not get pods/heap ${api.name} in namespace ${B}`), otherNs.text);
+  const list = await call(base, `/api/v1/pods?namespace=${A}`, { token: tokens.alice });
+  assert.equal(list.status, 403, 'heap-only does not include listing');
+});
+
+test('bob, bound to the example podprof-viewer ClusterRole of manifests/users in team-b, gets heap and goroutine there, no CPU profile, and nothing in team-a', async () => {
+  assert.ok(isProfile(await call(base, pprofPath(B, api.name, 'heap'), { token: tokens.bob })));
+  assert.ok(isProfile(await call(base, pprofPath(B, api.name, 'goroutine'), { token: tokens.bob })));
+  const cpu = await call(base, pprofPath(B, api.name, 'profile', '?seconds=1'), { token: tokens.bob });
+  assert.equal(cpu.status, 403);
+  assert.ok(cpu.text.includes('resources: ["pods/profile"]'), cpu.text);
+  const otherNs = await call(base, pprofPath(A, web.name, 'heap'), { token: tokens.bob });
+  assert.equal(otherNs.status, 403);
+});
+
+test('GET /api/v1/pods lists the injected pods of the namespaces the caller may list, and annotated pods created while the webhook was down under notInjected; a session cookie sees the same', async () => {
+  type Pods = { items: Array<{ namespace: string; name: string; uid: string; ip: string; routable: boolean; workload?: { kind: string; name: string } }>; notInjected: Array<{ namespace: string; name: string }> };
+  const bob = await call(base, '/api/v1/pods', { token: tokens.bob });
+  assert.equal(bob.status, 200, bob.text);
+  const seen = json<Pods>(bob);
+  assert.deepEqual(seen.items.map((p) => [p.namespace, p.name, p.routable]), [[B, api.name, true]], 'team-b only');
+  assert.deepEqual(seen.items[0]?.workload, { kind: 'Deployment', name: 'api' });
+  assert.equal(seen.items[0]?.uid, api.uid);
+  assert.deepEqual(seen.notInjected, [{ namespace: B, name: legacy }]);
+
+  const admin = json<Pods>(await call(base, '/api/v1/pods', { token: tokens.admin }));
+  assert.deepEqual(admin.items.map((p) => `${p.namespace}/${p.name}`), [`${A}/${web.name}`, `${B}/${api.name}`]);
+  assert.ok(admin.notInjected.some((m) => m.namespace === B && m.name === legacy));
+  assert.deepEqual(json<Pods>(await call(base, `/api/v1/pods?namespace=${A}`, { token: tokens.admin })).notInjected, [], 'filtered by namespace');
+
+  const login = await call(base, '/api/v1/session', { token: tokens.bob, method: 'POST' });
+  assert.equal(login.status, 201, login.text);
+  const cookie = String(login.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? '';
+  assert.match(cookie, /^podprof_session=[\w-]+\.[\w-]+$/);
+  assert.match(String(login.headers['set-cookie']?.[0]), /HttpOnly; Secure; SameSite=Strict/);
+  secrets.push(['session cookie', cookie.slice(cookie.indexOf('=') + 1)]);
+  const viaCookie = await call(base, '/api/v1/pods', { headers: { cookie } });
+  assert.equal(viaCookie.status, 200, viaCookie.text);
+  assert.deepEqual(json(viaCookie), seen);
+});
+
+// Fails today: gateway/routes/pods.ts asks RBAC only about the namespaces that
+// have injected pods, so a namespace whose pods were ALL created while the
+// webhook was down (the usual case) is never reported. See the report.
+test('GET /api/v1/pods reports uninjected annotated pods also in a namespace that has no injected pod', async () => {
+  type Pods = { items: unknown[]; notInjected: Array<{ namespace: string; name: string }> };
+  const admin = json<Pods>(await call(base, '/api/v1/pods', { token: tokens.admin }));
+  assert.deepEqual(admin.notInjected, [{ namespace: B, name: legacy }, { namespace: C, name: orphan }]);
+  const inC = json<Pods>(await call(base, `/api/v1/pods?namespace=${C}`, { token: tokens.admin }));
+  assert.deepEqual(inC, { items: [], notInjected: [{ namespace: C, name: orphan }] });
+  const carol = await call(base, `/api/v1/pods?namespace=${C}`, { token: tokens.carol });
+  assert.equal(carol.status, 403);
+});
+
+test("a sidecar token the gateway mints for pod X is refused by pod Y's sidecar, and is good for X once", async () => {
+  const token = gw.context.keyring.mint('alice', web, 'heap', 30);
+  secrets.push(['sidecar token', token]);
+  const atY = await httpsRequest(`https://${api.ip}:${api.port}${api.path}/heap`, { headers: bearer(token) });
+  assert.equal(atY.status, 403, atY.text);
+  assert.match(atY.text, /^PODPROF_TOKEN_WRONG_POD: /);
+  const atX = await httpsRequest(`https://${web.ip}:${web.port}${web.path}/heap`, { headers: bearer(token) });
+  assert.ok(isProfile(atX), `the same token is good for X: ${atX.status} ${atX.text.slice(0, 200)}`);
+  const again = await httpsRequest(`https://${web.ip}:${web.port}${web.path}/heap`, { headers: bearer(token) });
+  assert.equal(again.status, 401);
+  assert.match(again.text, /^PODPROF_TOKEN_REPLAYED: /);
+});
+
+test('go tool pprof -raw fetches a heap profile through a one-time link from POST /api/v1/links; the second use of the link is refused with 401', async () => {
+  const made = await call(base, '/api/v1/links', { token: tokens.alice, method: 'POST', body: { namespace: A, pod: web.name, type: 'heap' } });
+  assert.equal(made.status, 201, made.text);
+  const { url, command } = json<{ url: string; command: string; expiresAt: string }>(made);
+  const link = new URL(url);
+  assert.equal(link.username, 'pprof');
+  assert.equal(`${link.origin}${link.pathname}`, `${base}${pprofPath(A, web.name, 'heap')}`);
+  assert.equal(command, `go tool pprof -http=: '${url}'`);
+  secrets.push(['link secret', decodeURIComponent(link.password)]);
+  const cpuLink = await call(base, '/api/v1/links', { token: tokens.alice, method: 'POST', body: { namespace: A, pod: web.name, type: 'profile' } });
+  assert.equal(cpuLink.status, 403, 'a link needs the same RBAC as the profile');
+
+  const dir = mkdtempSync(join(tmpdir(), 'podprof-pprof-'));
+  const env = { ...process.env, SSL_CERT_FILE: g.tls.caFile, PPROF_TMPDIR: dir };
+  try {
+    const first = await execFileP('go', ['tool', 'pprof', '-raw', url], { env, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
+    assert.match(first.stdout, /^PeriodType: space bytes$/m);
+    assert.match(first.stdout, /^Samples:\n(alloc_objects\/count alloc_space\/bytes inuse_objects\/count inuse_space\/bytes|.*inuse_space\/bytes)/m);
+    const second = await execFileP('go', ['tool', 'pprof', '-raw', url], { env, timeout: 60_000 }).then(
+      () => assert.fail('the second use succeeded'),
+      (err: { code?: number; stderr?: string }) => err,
+    );
+    assert.notEqual(second.code, 0);
+    assert.match(second.stderr ?? '', /401 Unauthorized/);
+    assert.match(second.stderr ?? '', /PODPROF_LINK_INVALID: this link was already used or has expired/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const third = await httpsRequest(url);
+  assert.equal(third.status, 401);
+  assert.equal(third.headers['www-authenticate'], 'Bearer realm="podprof"');
+});
+
+test("GET /sd/targets gives a scraper's ServiceAccount every injected, ready pod once per profile type with the labels of DESIGN §2.7; without a role it is a 403", async () => {
+  type Group = { targets: string[]; labels: Record<string, string> };
+  const r = await call(base, '/sd/targets', { token: tokens.alloy });
+  assert.equal(r.status, 200, r.text);
+  assert.match(String(r.headers['content-type']), /^application\/json/);
+  const groups = json<Group[]>(r);
+  const names: Record<string, string> = { profile: 'process_cpu', heap: 'memory', goroutine: 'goroutine', block: 'block', mutex: 'mutex' };
+  const expected = [web, api].flatMap((t) =>
+    Object.entries(names).map(([type, name]) => ({
+      targets: [`127.0.0.1:${gw.port}`],
+      labels: {
+        __scheme__: 'https',
+        __metrics_path__: pprofPath(t.namespace, t.name, type),
+        __profile_path__: pprofPath(t.namespace, t.name, type),
+        __name__: name,
+        service_name: `${t.namespace}/${t.namespace === A ? 'web' : 'api'}`,
+        namespace: t.namespace,
+        pod: t.name,
+        container: 'app',
+        node: 'node-1',
+      },
+    })),
+  );
+  const key = (x: Group): string => `${x.labels.pod} ${x.labels.__name__}`;
+  assert.deepEqual([...groups].sort((x, y) => key(x).localeCompare(key(y))), expected.sort((x, y) => key(x).localeCompare(key(y))));
+  assert.equal(new Set(groups.map(key)).size, groups.length, 'once per pod and type');
+  assert.ok(!groups.some((x) => x.labels.pod === legacy), 'the uninjected pod is no target');
+
+  const heap = groups.find((x) => x.labels.pod === api.name && x.labels.__name__ === 'memory')!;
+  const scraped = await call(`${heap.labels.__scheme__}://${heap.targets[0]}`, heap.labels.__metrics_path__!, { token: tokens.alloy });
+  assert.ok(isProfile(scraped), 'the scraper fetches the target it was given');
+
+  const filtered = json<Group[]>(await call(base, `/sd/targets?types=heap&namespace=${B}`, { token: tokens.alloy }));
+  assert.deepEqual(filtered.map(key), [`${api.name} memory`]);
+  const empty = await call(base, `/sd/targets?namespace=${MONITORING}`, { token: tokens.alloy });
+  assert.deepEqual([empty.status, empty.text], [200, '[]']);
+
+  const nobody = await call(base, '/sd/targets', { token: tokens.nobody });
+  assert.equal(nobody.status, 403);
+  assert.equal(json<{ message: string }>(nobody).message, `system:serviceaccount:${MONITORING}:nobody may not list targets cluster-wide; a Role needs: apiGroups: ["podprof.io"], resources: ["targets"], verbs: ["list"]`);
+});
+
+test('no token, session cookie, link secret or sidecar token used in this file appears in any log line of the gateway, the sidecars or the kubelet', () => {
+  assert.ok(secrets.length >= 10, `the earlier tests handed out the secrets: ${secrets.map(([n]) => n).join(', ')}`);
+  const gatewayAudit = g.logs.filter((l) => l.includes('"audit"'));
+  assert.ok(gatewayAudit.some((l) => l.includes('"user":"alice"') && l.includes('"decision":"denied"')), 'the gateway audited the requests');
+  assert.ok(gatewayAudit.some((l) => l.includes('"via":"link"')), 'the link use was audited');
+  assert.ok(g.logs.some((l) => l.includes('/podprof-sidecar] ')), 'the sidecars logged');
+  for (const [what, secret] of secrets) {
+    assert.ok(secret.length >= 16, what);
+    const hit = g.logs.find((l) => l.includes(secret));
+    assert.equal(hit, undefined, `${what} leaked into: ${hit?.slice(0, 300)}`);
+  }
+  const jwt = g.logs.find((l) => /eyJ[\w-]{8,}\.eyJ[\w-]{8,}/.test(l));
+  assert.equal(jwt, undefined, `a JWT in a log line: ${jwt?.slice(0, 300)}`);
+  const basic = g.logs.find((l) => /\b(Bearer|Basic) [\w+/=.-]{12,}/i.test(l));
+  assert.equal(basic, undefined, `a credential in a log line: ${basic?.slice(0, 300)}`);
+});

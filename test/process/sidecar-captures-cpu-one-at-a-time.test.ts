@@ -1,0 +1,63 @@
+// CPU profile and trace are single-flight: identical concurrent requests join
+// and receive the same bytes; a different one gets 429 + Retry-After; a client
+// abort frees the profiler.
+import assert from 'node:assert/strict';
+import { request } from 'node:https';
+import { test } from 'node:test';
+import { bearer, httpsRequest } from '../kit/http.ts';
+import { mint, useTargetAndSidecar } from '../kit/sidecar.ts';
+
+const env = useTargetAndSidecar();
+const { keys } = env;
+
+const cpu = (seconds: number): Promise<Awaited<ReturnType<typeof httpsRequest>>> =>
+  httpsRequest(`${env.sidecar.url}/debug/pprof/profile?seconds=${seconds}`, { headers: bearer(mint(keys, 'profile')) });
+
+test('identical concurrent CPU captures join one capture and get the same bytes', async () => {
+  const first = cpu(2);
+  await new Promise((r) => setTimeout(r, 300));
+  const [a, b, c] = await Promise.all([first, cpu(2), cpu(2)]);
+  for (const r of [a, b, c]) assert.equal(r.status, 200, r.text);
+  assert.ok(a.body.equals(b.body) && b.body.equals(c.body), 'all three received identical profiles');
+  const upstreamCalls = (await (await fetch(`${env.target.url}/_fixture/requests`)).json()) as Array<{ path: string }>;
+  assert.equal(upstreamCalls.filter((x) => x.path.endsWith('/profile')).length, 1, 'the app was asked once');
+  const joined = env.sidecar.logs.filter((l) => l.includes('"outcome":"joined"'));
+  assert.equal(joined.length, 2);
+});
+
+test('a conflicting CPU capture gets 429 with Retry-After and says who holds the profiler', async () => {
+  const running = cpu(3);
+  await new Promise((r) => setTimeout(r, 300));
+  const other = await cpu(1);
+  assert.equal(other.status, 429);
+  assert.ok(Number(other.headers['retry-after']) >= 1 && Number(other.headers['retry-after']) <= 4, String(other.headers['retry-after']));
+  assert.equal(other.headers['x-go-pprof'], '1');
+  assert.match(other.text, /CPU profiler is busy: a 3s capture for alice@example\.com started at .* frees up in about \d+s/);
+  assert.equal((await running).status, 200);
+});
+
+test('a trace and a CPU profile may run at the same time', async () => {
+  const [p, t] = await Promise.all([cpu(1), httpsRequest(`${env.sidecar.url}/debug/pprof/trace?seconds=1`, { headers: bearer(mint(keys, 'trace')) })]);
+  assert.equal(p.status, 200);
+  assert.equal(t.status, 200);
+});
+
+test('a client that aborts mid-capture frees the CPU profiler', async () => {
+  await new Promise<void>((resolve) => {
+    const req = request(`${env.sidecar.url}/debug/pprof/profile?seconds=20`, { rejectUnauthorized: false, headers: bearer(mint(keys, 'profile')) });
+    req.on('error', () => resolve());
+    req.end();
+    setTimeout(() => {
+      req.destroy();
+      resolve();
+    }, 500);
+  });
+  let r = await cpu(1);
+  for (let i = 0; i < 20 && r.status !== 200; i++) {
+    await new Promise((res) => setTimeout(res, 100));
+    r = await cpu(1);
+  }
+  assert.equal(r.status, 200, `the profiler was freed for the next capture: ${r.text}`);
+  const goDirect = await fetch(`${env.target.url}/debug/pprof/profile?seconds=1`);
+  assert.equal(goDirect.status, 200, 'Go itself reports its profiler free');
+});

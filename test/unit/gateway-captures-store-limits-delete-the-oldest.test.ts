@@ -1,0 +1,81 @@
+// The capture store's limits: over --store-max-bytes the oldest captures go
+// first until the rest fits; captures older than --store-max-age go at start
+// and on the periodic sweep. Running captures are never swept. A store that
+// cannot be opened does not stop the gateway: capture calls answer 503 saying why.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { test } from 'node:test';
+import { Captures } from '../../gateway/captures/captures.ts';
+import { CaptureStore } from '../../gateway/captures/store.ts';
+import type { CaptureMeta } from '../../gateway/captures/types.ts';
+import type { PodprofError } from '../../src/errors.ts';
+import { createLogger } from '../../src/log.ts';
+
+const lines: string[] = [];
+const log = createLogger('test', { destination: new Writable({ write: (c: Buffer, _e, cb) => (lines.push(c.toString()), cb()) }) });
+const DAY = 86_400_000;
+
+async function put(store: CaptureStore, id: string, ageMs: number, bytes: number): Promise<CaptureMeta> {
+  const w = await store.begin({ id, user: 'alice', groups: [], createdAt: new Date(Date.now() - ageMs).toISOString(), namespace: 'team-a', target: { pod: 'web-0' }, type: 'heap', status: 'running', pods: [{ pod: 'web-0', uid: 'u', status: 'ok' }], bytes: 0 });
+  await w.write('profile.pb.gz', Buffer.alloc(bytes, 1));
+  Object.assign(w.meta, { status: 'done', file: 'profile.pb.gz' });
+  return w.commit();
+}
+
+const ids = (s: CaptureStore): string[] => s.list().map((m) => m.id);
+
+test('over the size limit the oldest captures are deleted first, until the rest fits', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'podprof-store-'));
+  const store = await CaptureStore.open(dir, { maxBytes: 2500, maxAgeMs: DAY }, log);
+  try {
+    assert.equal((await put(store, 'aaaaaaaa-0000000001', 3000, 1000)).bytes, 1000);
+    await put(store, 'aaaaaaaa-0000000002', 2000, 1000);
+    assert.deepEqual(ids(store), ['aaaaaaaa-0000000002', 'aaaaaaaa-0000000001']);
+    await put(store, 'aaaaaaaa-0000000003', 1000, 1000);
+    assert.deepEqual(ids(store), ['aaaaaaaa-0000000003', 'aaaaaaaa-0000000002'], 'the oldest went');
+    assert.ok(!existsSync(join(dir, 'aaaaaaaa-0000000001')));
+    await put(store, 'aaaaaaaa-0000000004', 0, 2000);
+    assert.deepEqual(ids(store), ['aaaaaaaa-0000000004']);
+    assert.equal(store.totalBytes, 2000);
+    assert.ok(lines.some((l) => l.includes('"reason":"over --store-max-bytes"')));
+  } finally {
+    store.close();
+  }
+});
+
+test('captures older than the age limit are deleted when the store opens and by the periodic sweep', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'podprof-store-'));
+  const first = await CaptureStore.open(dir, { maxBytes: 1e9, maxAgeMs: 30 * DAY }, log);
+  await put(first, 'bbbbbbbb-0000000001', 2 * DAY, 10);
+  await put(first, 'bbbbbbbb-0000000002', 0, 10);
+  first.close();
+  const store = await CaptureStore.open(dir, { maxBytes: 1e9, maxAgeMs: DAY }, log);
+  try {
+    assert.deepEqual(ids(store), ['bbbbbbbb-0000000002'], 'the 2-day-old capture went at start');
+    assert.ok(!existsSync(join(dir, 'bbbbbbbb-0000000001')));
+  } finally {
+    store.close();
+  }
+  const short = await CaptureStore.open(dir, { maxBytes: 1e9, maxAgeMs: 1000 }, log);
+  try {
+    await put(short, 'bbbbbbbb-0000000003', 0, 10);
+    const running = await short.begin({ id: 'bbbbbbbb-0000000004', user: 'alice', groups: [], createdAt: new Date(Date.now() - 5000).toISOString(), namespace: 'team-a', target: { pod: 'web-0' }, type: 'heap', status: 'running', pods: [], bytes: 0 });
+    assert.deepEqual(ids(short), ['bbbbbbbb-0000000003', 'bbbbbbbb-0000000002', 'bbbbbbbb-0000000004']);
+    await new Promise((r) => setTimeout(r, 2300));
+    assert.deepEqual(ids(short), ['bbbbbbbb-0000000004'], 'the sweep removed the expired captures, not the running one');
+    await running.commit();
+  } finally {
+    short.close();
+  }
+});
+
+test('a store directory that cannot be used makes capture calls answer 503 naming it, without stopping the gateway', async () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'podprof-store-')), 'a-file');
+  writeFileSync(dir, 'not a directory');
+  const captures = await Captures.open({ dir: join(dir, 'store'), maxBytes: 1e9, maxAgeMs: DAY, concurrency: 4, log });
+  assert.throws(() => captures.store, (e: PodprofError) => e.code === 'PODPROF_STORE_UNAVAILABLE' && e.status === 503 && e.message.startsWith(`the capture store ${dir}/store cannot be used: ENOTDIR`));
+  await captures.close();
+});

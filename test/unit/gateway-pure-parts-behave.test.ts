@@ -1,0 +1,120 @@
+// The gateway's pure parts: a pod becomes a target, selectors, http_sd groups,
+// session cookies, one-time links and key rotation.
+import assert from 'node:assert/strict';
+import type { IncomingMessage } from 'node:http';
+import { test } from 'node:test';
+import { readPodOptions } from '../../src/annotations.ts';
+import type { Pod } from '../../src/k8s/types.ts';
+import { generateSigningKey, parseJwks } from '../../src/token/keys.ts';
+import { verifySidecarToken } from '../../src/token/verify.ts';
+import { inject } from '../../webhook/inject.ts';
+import { Sessions } from '../../gateway/auth/session.ts';
+import { missingRule } from '../../gateway/auth/authz.ts';
+import { parseSelector, TargetRegistry } from '../../gateway/discovery/registry.ts';
+import { Keyring } from '../../gateway/keyring.ts';
+import { LinkStore } from '../../gateway/links.ts';
+import { sdGroups } from '../../gateway/routes/sd.ts';
+import { missedInjection, routable, targetOf, type Target } from '../../gateway/targets.ts';
+
+const settings = { sidecarImage: 'img', nativeSidecars: true, namespace: 'podprof-system', version: '0.1.0', jwks: '{"keys":[]}' };
+
+function runningInjectedPod(name: string, extra: Partial<Pod['metadata']> = {}): Pod {
+  const pod: Pod = {
+    metadata: { name, namespace: 'shop', uid: `uid-${name}`, labels: { app: 'web', 'pod-template-hash': '7d9f' }, annotations: { 'podprof.io/inject': 'true', 'podprof.io/port': '6061' }, ownerReferences: [{ kind: 'ReplicaSet', name: 'web-7d9f', controller: true }], ...extra },
+    spec: { nodeName: 'node-1', containers: [{ name: 'app', image: 'x', ports: [{ containerPort: 8443 }] }] },
+  };
+  const injected = inject(pod, readPodOptions(pod).options, settings);
+  injected.status = { phase: 'Running', podIP: '10.1.2.3', conditions: [{ type: 'Ready', status: 'True' }], initContainerStatuses: [{ name: 'podprof-sidecar', ready: true }], containerStatuses: [{ name: 'app', ready: true }] };
+  return injected;
+}
+
+test('an injected running pod becomes a routable target with its sidecar port, workload and settings', () => {
+  const t = targetOf(runningInjectedPod('web-7d9f-abcde'))!;
+  assert.equal(t.port, 8444, 'the app uses 8443, so the sidecar moved');
+  assert.deepEqual(t.workload, { kind: 'Deployment', name: 'web' });
+  assert.equal(t.ip, '10.1.2.3');
+  assert.equal(t.container, 'app');
+  assert.ok(routable(t));
+  assert.ok(!('podprof.io/injected' in t.labels));
+});
+
+test('a pod without the sidecar is no target; an annotated one without it is a missed injection', () => {
+  const plain: Pod = { metadata: { name: 'p', namespace: 'shop', annotations: { 'podprof.io/inject': 'true' } }, spec: { containers: [{ name: 'app' }] } };
+  assert.equal(targetOf(plain), undefined);
+  assert.ok(missedInjection(plain));
+  const notReady = runningInjectedPod('web-2');
+  (notReady.status as { initContainerStatuses: Array<{ ready: boolean }> }).initContainerStatuses[0]!.ready = false;
+  assert.ok(!routable(targetOf(notReady)!));
+});
+
+test('label selectors: equality, inequality, existence; set-based ones are refused', () => {
+  assert.ok(parseSelector('app=web,tier!=cache')({ app: 'web' }));
+  assert.ok(!parseSelector('app=web,tier!=cache')({ app: 'web', tier: 'cache' }));
+  assert.ok(parseSelector('app')({ app: 'x' }) && parseSelector('!canary')({ app: 'x' }));
+  assert.throws(() => parseSelector('app in (web)'), /unsupported label selector/);
+  const r = new TargetRegistry();
+  for (const n of ['web-1', 'web-2']) r.upsert(targetOf(runningInjectedPod(n))!);
+  r.upsert({ ...targetOf(runningInjectedPod('db-1'))!, labels: { app: 'db' }, workload: { kind: 'StatefulSet', name: 'db' } });
+  assert.deepEqual(r.list({ selector: 'app=web' }).map((t) => t.name), ['web-1', 'web-2']);
+  assert.deepEqual(r.list({ workload: { kind: 'statefulset', name: 'db' } }).map((t) => t.name), ['db-1']);
+});
+
+test('http_sd: one group per routable pod and scrapable type, with the labels scrapers need', () => {
+  const t = targetOf(runningInjectedPod('web-1'))!;
+  const down: Target = { ...t, name: 'web-down', podReady: false };
+  const groups = sdGroups([t, down], ['profile', 'heap', 'goroutine'], 'podprof.example:443');
+  assert.equal(groups.length, 3);
+  assert.deepEqual(groups[0], {
+    targets: ['podprof.example:443'],
+    labels: {
+      __scheme__: 'https', __metrics_path__: '/api/v1/namespaces/shop/pods/web-1/debug/pprof/profile', __profile_path__: '/api/v1/namespaces/shop/pods/web-1/debug/pprof/profile',
+      __name__: 'process_cpu', service_name: 'shop/web', namespace: 'shop', pod: 'web-1', container: 'app', node: 'node-1',
+    },
+  });
+  assert.deepEqual(groups.map((g) => g.labels.__name__), ['process_cpu', 'memory', 'goroutine']);
+});
+
+const req = (headers: Record<string, string>, method = 'GET'): IncomingMessage => ({ headers, method, socket: {} }) as unknown as IncomingMessage;
+
+test('a session cookie round-trips, is HttpOnly/Secure/SameSite=Strict, and a forged or CSRF-less one fails', async () => {
+  const sessions = new Sessions();
+  const cookie = sessions.issue({ name: 'alice', groups: ['team-a'], via: 'token' });
+  assert.match(cookie, /HttpOnly; Secure; SameSite=Strict/);
+  const value = cookie.split(';')[0]!;
+  assert.deepEqual(sessions.read(req({ cookie: value })), { name: 'alice', groups: ['team-a'], via: 'session' });
+  assert.equal(sessions.read(req({ cookie: value.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')) })), undefined);
+  assert.equal(new Sessions().read(req({ cookie: value })), undefined, 'another key');
+  await assert.rejects(sessions.authenticator()(req({ cookie: value }, 'POST')), /x-podprof-request/);
+  assert.equal((await sessions.authenticator()(req({ cookie: value, 'x-podprof-request': '1' }, 'POST')))?.name, 'alice');
+});
+
+test('a one-time link works once, for its pod and type only', () => {
+  const links = new LinkStore();
+  const basic = (s: string): Record<string, string> => ({ authorization: `Basic ${Buffer.from(`pprof:${s}`).toString('base64')}` });
+  const secret = links.create({ name: 'alice', groups: [], via: 'token' }, 'shop', 'web-1', 'heap');
+  assert.throws(() => links.redeem(req(basic(secret)), 'shop', 'web-2', 'heap'), /this link is for shop\/web-1 heap/);
+  const other = links.create({ name: 'alice', groups: [], via: 'token' }, 'shop', 'web-1', 'heap');
+  assert.equal(links.redeem(req(basic(other)), 'shop', 'web-1', 'heap')?.via, 'link');
+  assert.throws(() => links.redeem(req(basic(other)), 'shop', 'web-1', 'heap'), /already used or has expired/);
+  const late = links.create({ name: 'a', groups: [], via: 'token' }, 'shop', 'web-1', 'heap', Date.now() - 10 * 60_000);
+  assert.throws(() => links.redeem(req(basic(late)), 'shop', 'web-1', 'heap'), /expired/);
+});
+
+test('key rotation: the first key signs, every key is published, and tokens bind pod, uid, type and seconds', () => {
+  const [next, prev] = [generateSigningKey(), generateSigningKey()];
+  const ring = new Keyring([next, prev]);
+  const jwks = parseJwks(JSON.stringify(ring.jwks()));
+  assert.deepEqual([...jwks.keys()], [next.kid, prev.kid]);
+  const t = targetOf(runningInjectedPod('web-1'))!;
+  const result = verifySidecarToken(ring.mint('alice', t, 'profile', 30), jwks, { issuer: 'podprof-gateway', audience: 'podprof-sidecar' });
+  assert.ok(result.ok);
+  assert.deepEqual(result.claims.podprof, { namespace: 'shop', pod: 'web-1', uid: 'uid-web-1', type: 'profile', maxSeconds: 30 });
+  assert.ok(result.claims.exp - result.claims.iat <= 60);
+});
+
+test('a 403 names the RBAC rule the user lacks', () => {
+  assert.equal(
+    missingRule({ name: 'bob', groups: [], via: 'token' }, { verb: 'get', resource: 'pods', subresource: 'profile', namespace: 'shop', name: 'web-1' }),
+    'bob may not get pods/profile web-1 in namespace shop; a Role needs: apiGroups: ["podprof.io"], resources: ["pods/profile"], verbs: ["get"]',
+  );
+});
