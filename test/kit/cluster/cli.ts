@@ -1,7 +1,7 @@
 // Long-running test cluster for manual work:
-//   npx tsx test/cluster/cli.ts up      # prints `export KUBECONFIG=...`
-//   npx tsx test/cluster/cli.ts status
-//   npx tsx test/cluster/cli.ts down
+//   npx tsx test/kit/cluster/cli.ts up      # prints `export KUBECONFIG=...`
+//   npx tsx test/kit/cluster/cli.ts status
+//   npx tsx test/kit/cluster/cli.ts down
 // State: ${PODPROF_CACHE_DIR:-$HOME/.cache/podprof}/cluster-state.json
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';

@@ -1,5 +1,5 @@
 // Manual end-to-end check of the control-plane harness (not a *.test.ts, so
-// `npm test` does not pick it up). Run: npx tsx test/cluster/smoke.ts
+// `npm test` does not pick it up). Run: npx tsx test/kit/cluster/smoke.ts
 //  1. start, kubectl as admin and as test users, pod without kubelet
 //  2. restartApiServer keeps data and port
 //  3. stop leaves no process and no data dir
