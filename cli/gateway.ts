@@ -11,6 +11,7 @@ export function runGateway(argv: readonly string[]): Promise<number> {
       flags: GATEWAY_FLAGS,
       problems: gatewayConfigProblems,
       logLevel: (c) => c['log-level'],
+      shutdownGrace: (c) => c['shutdown-grace'],
       start: startGateway,
     },
     argv,

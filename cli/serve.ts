@@ -1,5 +1,6 @@
 // The shape every long-running podprof command shares: --help, flags validated
-// once (every bad key named), start, then stop gracefully on SIGTERM/SIGINT.
+// once (every bad key named), start, then stop gracefully on SIGTERM/SIGINT:
+// in-flight requests get --shutdown-grace to finish.
 import { ConfigError, helpText, parseFlags, type ConfigOf, type FlagTable } from '../src/config/flags.ts';
 import { createLogger, type Logger } from '../src/log.ts';
 
@@ -9,7 +10,9 @@ export interface ServeSpec<F extends FlagTable> {
   readonly flags: F;
   readonly problems: (c: ConfigOf<F>) => string[];
   readonly logLevel: (c: ConfigOf<F>) => string;
-  readonly start: (c: ConfigOf<F>, log: Logger) => Promise<{ close(): Promise<void> }>;
+  /** --shutdown-grace: how long close() lets in-flight requests finish (ms). */
+  readonly shutdownGrace: (c: ConfigOf<F>) => number;
+  readonly start: (c: ConfigOf<F>, log: Logger) => Promise<{ close(graceMs: number): Promise<void> }>;
 }
 
 export async function serve<F extends FlagTable>(spec: ServeSpec<F>, argv: readonly string[]): Promise<number> {
@@ -25,7 +28,7 @@ export async function serve<F extends FlagTable>(spec: ServeSpec<F>, argv: reado
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       log.info({ signal }, 'shutting down');
-      void running.close().then(resolve);
+      void running.close(spec.shutdownGrace(config)).then(resolve);
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);

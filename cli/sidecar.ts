@@ -11,6 +11,7 @@ export function runSidecar(argv: readonly string[]): Promise<number> {
       flags: SIDECAR_FLAGS,
       problems: sidecarConfigProblems,
       logLevel: (c) => c['log-level'],
+      shutdownGrace: (c) => c['shutdown-grace'],
       start: startSidecar,
     },
     argv,

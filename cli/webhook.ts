@@ -12,6 +12,7 @@ export async function runWebhook(argv: readonly string[]): Promise<number> {
       flags: WEBHOOK_FLAGS,
       problems: webhookConfigProblems,
       logLevel: (c) => c['log-level'],
+      shutdownGrace: (c) => c['shutdown-grace'],
       start: startWebhook,
     },
     argv,

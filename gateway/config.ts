@@ -1,6 +1,7 @@
 // Every flag of `podprof gateway`.
 import { flag, type ConfigOf } from '../src/config/flags.ts';
-import { bytes, duration, httpsUrl, list, listenAddress, oneOf, str } from '../src/config/values.ts';
+import { bytes, duration, httpsUrl, list, oneOf, str } from '../src/config/values.ts';
+import { servingConfigProblems, servingFlags } from '../src/serving/config.ts';
 
 const cidr = (raw: string): string => {
   if (!/^[0-9a-fA-F.:]+\/\d{1,3}$/.test(raw)) throw new Error('want CIDRs like 10.0.0.0/8 or 127.0.0.1/32');
@@ -8,10 +9,11 @@ const cidr = (raw: string): string => {
 };
 
 export const GATEWAY_FLAGS = {
-  listen: flag(listenAddress, 'HTTPS address for users, go tool pprof and scrapers', { default: { host: '', port: 8443 }, defaultText: ':8443' }),
-  'health-listen': flag(listenAddress, 'plain HTTP address for /healthz, /readyz and /metrics', { default: { host: '', port: 8081 }, defaultText: ':8081' }),
-  'tls-cert-file': flag(str, 'serving certificate (PEM); reloaded when it changes. Absent: self-signed'),
-  'tls-key-file': flag(str, 'serving key (PEM), with --tls-cert-file'),
+  ...servingFlags({
+    listenHelp: 'HTTPS address for users, go tool pprof and scrapers',
+    noCertificate: 'self-signed',
+    grace: { ms: 10_000, text: '10s' },
+  }),
   auth: flag(oneOf(['kubernetes', 'proxy', 'static'] as const), 'how users authenticate: kubernetes (TokenReview), proxy (trusted X-Forwarded-User), static (tokens file)', { default: 'kubernetes' }),
   'tokens-file': flag(str, 'static auth: CSV lines token,user,group1|group2'),
   'token-audience': flag(str, 'kubernetes auth: audience the TokenReview asks for (empty: the API server default)'),
@@ -29,14 +31,12 @@ export const GATEWAY_FLAGS = {
   'public-url': flag(httpsUrl, 'the URL users reach the gateway at (links, http_sd targets); default https://<host of the request>'),
   'session-key-file': flag(str, 'key for UI session cookies (any bytes); absent: random per start'),
   'fanout-concurrency': flag((raw) => Number(raw), 'captures running at once during a fan-out', { default: 16 }),
-  'log-level': flag(str, 'pino log level', { default: 'info' }),
 } as const;
 
 export type GatewayConfig = ConfigOf<typeof GATEWAY_FLAGS>;
 
 export function gatewayConfigProblems(c: GatewayConfig): string[] {
-  const p: string[] = [];
-  if ((c['tls-cert-file'] === undefined) !== (c['tls-key-file'] === undefined)) p.push('--tls-cert-file and --tls-key-file: give both or neither');
+  const p = servingConfigProblems(c);
   if (c.auth === 'static' && c['tokens-file'] === undefined) p.push('--tokens-file: required with --auth=static');
   if (c.auth === 'proxy' && c['trusted-proxy-cidrs'].length === 0) p.push('--trusted-proxy-cidrs: required with --auth=proxy (who may assert identities)');
   if (c.discovery === 'static' && c['targets-file'] === undefined) p.push('--targets-file: required with --discovery=static');

@@ -1,12 +1,8 @@
 // Wires `podprof gateway`: keys, discovery, authentication and authorization
-// modes, the HTTPS API, health and metrics.
+// modes and the API, behind the shared HTTPS and health servers (src/serving).
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer } from 'node:http';
-import { createServer } from 'node:https';
-import { answerClientErrors } from '../src/http/client-error.ts';
-import { closeServer, listen } from '../src/http/listen.ts';
 import type { Logger } from '../src/log.ts';
-import { loadTls, watchTls } from '../src/tls/serving.ts';
+import { startService } from '../src/serving/service.ts';
 import { createApp } from './app.ts';
 import { allowAll, kubernetesAuthz, type Authorizer } from './auth/authz.ts';
 import { kubernetesAuth, proxyAuth, staticAuth } from './auth/authn.ts';
@@ -25,8 +21,10 @@ import { SidecarClient } from './sidecar-client.ts';
 export interface RunningGateway {
   readonly port: number;
   readonly healthPort: number;
+  readonly ports: { readonly main: number; readonly health: number };
   readonly context: GatewayContext;
-  close(): Promise<void>;
+  /** Stop accepting; let in-flight requests finish within graceMs (default --shutdown-grace); then close everything. */
+  close(graceMs?: number): Promise<void>;
 }
 
 type KubeConfig = import('@kubernetes/client-node').KubeConfig;
@@ -54,11 +52,12 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
   const needsApi = c.auth === 'kubernetes' || c.authz === 'kubernetes' || c.discovery === 'kubernetes';
   const kc = needsApi ? await kubeConfig() : undefined;
   const keyring = Keyring.fromFiles(c['signing-key-file'], c.kid);
-  const metrics = createGatewayMetrics();
+  const targets = new TargetRegistry();
+  const metrics = createGatewayMetrics(() => targets.size);
   const authorize: Authorizer = c.authz === 'allow-all' ? allowAll : kubernetesAuthz(kc!);
   const captures = await Captures.open({ dir: c['store-dir'], maxBytes: c['store-max-bytes'], maxAgeMs: c['store-max-age'], concurrency: c['fanout-concurrency'], log: log.child({ component: 'captures' }) });
   const ctx: GatewayContext = {
-    registry: new TargetRegistry(),
+    registry: targets,
     keyring,
     sidecars: new SidecarClient(keyring, c['sidecar-ca-file']),
     authenticate: authenticator(c, kc),
@@ -71,39 +70,28 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
     publicUrl: c['public-url'],
   };
   const stopDiscovery = await discovery(c, kc, ctx);
-  const tlsSource = { certFile: c['tls-cert-file'], keyFile: c['tls-key-file'], hostnames: ['localhost'], ips: ['127.0.0.1'] };
-  const server = createServer({ ...loadTls(tlsSource), minVersion: 'TLSv1.2', connectionsCheckingInterval: 2000 }, createApp(ctx));
-  server.headersTimeout = 15_000;
-  server.keepAliveTimeout = 120_000;
-  answerClientErrors(server);
-  server.requestTimeout = 60_000;
-  const stopTls = watchTls(tlsSource, (o) => server.setSecureContext(o), log);
-  const health = createHttpServer((req, res) => {
-    const path = (req.url ?? '').split('?')[0];
-    metrics.targets.set(ctx.registry.size);
-    if (path === '/healthz') res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-    else if (path === '/readyz') res.writeHead(ctx.registry.synced ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ready: ctx.registry.synced, targets: ctx.registry.size }));
-    else if (path === '/metrics') void metrics.registry.metrics().then((t) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(t));
-    else res.writeHead(404).end();
-  });
-  const port = await listen(server, c.listen);
-  const healthPort = await listen(health, c['health-listen']);
-  log.info({ port, healthPort, auth: c.auth, authz: c.authz, discovery: c.discovery, kids: keyring.jwks().keys.map((k) => k.kid) }, 'gateway ready');
-  return {
-    port,
-    healthPort,
-    context: ctx,
-    async close(): Promise<void> {
+  const service = await startService({
+    name: 'gateway',
+    tls: { certFile: c['tls-cert-file'], keyFile: c['tls-key-file'], hostnames: ['localhost'], ips: ['127.0.0.1'] },
+    handler: createApp(ctx),
+    listen: c.listen,
+    healthListen: c['health-listen'],
+    timeouts: { headersMs: 15_000, requestMs: 60_000, keepAliveMs: 120_000, connectionsCheckingIntervalMs: 2000 },
+    health: { ready: () => ({ ok: targets.synced, json: { ready: targets.synced, targets: targets.size } }) },
+    metrics: metrics.registry,
+    log,
+    readyFields: { auth: c.auth, authz: c.authz, discovery: c.discovery, kids: keyring.jwks().keys.map((k) => k.kid) },
+    beforeClose: async () => {
       await ctx.captures.close();
       stopDiscovery();
-      stopTls();
-      const closing = closeServer(server);
-      server.closeIdleConnections();
-      setTimeout(() => server.closeAllConnections(), 10_000).unref();
-      await closing;
-      ctx.sidecars.close();
-      health.closeAllConnections();
-      await closeServer(health);
     },
+    afterClose: () => ctx.sidecars.close(),
+  });
+  return {
+    port: service.ports.main,
+    healthPort: service.ports.health,
+    ports: service.ports,
+    context: ctx,
+    close: (graceMs = c['shutdown-grace']) => service.close(graceMs),
   };
 }

@@ -1,16 +1,19 @@
 // Every flag of `podprof sidecar`, with its env var and default.
 import { flag, type ConfigOf } from '../src/config/flags.ts';
-import { bytes, duration, int, list, listenAddress, loopbackHttpUrl, httpsUrl, pathPrefix, str } from '../src/config/values.ts';
+import { bytes, duration, int, list, loopbackHttpUrl, httpsUrl, pathPrefix, str } from '../src/config/values.ts';
 import { DEFAULT_PROFILES, parseProfileType } from '../src/endpoints/catalog.ts';
+import { servingConfigProblems, servingFlags } from '../src/serving/config.ts';
 import { DEFAULT_AUDIENCE, DEFAULT_ISSUER } from '../src/token/claims.ts';
 
 export const SIDECAR_FLAGS = {
-  listen: flag(listenAddress, 'HTTPS address for pprof requests from the gateway', { default: { host: '', port: 8443 }, defaultText: ':8443' }),
-  'health-listen': flag(listenAddress, 'plain HTTP address for /healthz, /readyz and /metrics', { default: { host: '', port: 8081 }, defaultText: ':8081' }),
+  ...servingFlags({
+    listenHelp: 'HTTPS address for pprof requests from the gateway',
+    noCertificate: 'a self-signed ECDSA certificate made at start',
+    grace: { ms: 30_000, text: '30s' },
+    graceHelp: 'on SIGTERM, how long in-flight captures may finish',
+  }),
   upstream: flag(loopbackHttpUrl, "the app's pprof server; must be a loopback address", { default: new URL('http://127.0.0.1:6060'), defaultText: 'http://127.0.0.1:6060' }),
   'path-prefix': flag(pathPrefix, "the app's pprof path prefix", { default: '/debug/pprof' }),
-  'tls-cert-file': flag(str, 'serving certificate (PEM); reloaded when it changes. Absent: a self-signed ECDSA certificate made at start'),
-  'tls-key-file': flag(str, 'serving key (PEM), with --tls-cert-file'),
   'jwks-file': flag(str, "the gateway's public keys (JWKS JSON file); reloaded when it changes"),
   jwks: flag(str, "the gateway's public keys as inline JWKS JSON (the webhook injects PODPROF_JWKS)"),
   'jwks-url': flag(httpsUrl, "the gateway's JWKS URL; refetched on an unknown kid"),
@@ -25,12 +28,10 @@ export const SIDECAR_FLAGS = {
   profiles: flag(list(parseProfileType), 'allowed profile types, comma-separated', { default: DEFAULT_PROFILES, defaultText: 'all but cmdline' }),
   'max-seconds': flag(int(1, 3600), 'cap for timed captures (seconds)', { default: 60 }),
   'max-response-bytes': flag(bytes(1024, 16 * 1024 ** 3), 'cut responses larger than this', { default: 512 * 1024 ** 2, defaultText: '512MiB' }),
-  'shutdown-grace': flag(duration(0, 3_600_000), 'on SIGTERM, how long in-flight captures may finish', { default: 30_000, defaultText: '30s' }),
   'upstream-margin': flag(duration(100, 600_000), 'time an upstream request may take beyond its `seconds`', { default: 10_000, defaultText: '10s' }),
   'snapshot-timeout': flag(duration(100, 600_000), 'time an untimed request (heap, goroutine, …) may take upstream', { default: 30_000, defaultText: '30s' }),
   'header-timeout': flag(duration(100, 300_000), 'time a client has to send its request headers', { default: 10_000, defaultText: '10s' }),
   'bypass-check-interval': flag(duration(0, 86_400_000), 'how often to check the app does not serve pprof on the pod IP (0: only at start)', { default: 60_000, defaultText: '1m' }),
-  'log-level': flag(str, 'pino log level', { default: 'info' }),
 } as const;
 
 export type SidecarConfig = ConfigOf<typeof SIDECAR_FLAGS>;
@@ -39,7 +40,7 @@ export type SidecarConfig = ConfigOf<typeof SIDECAR_FLAGS>;
 export function sidecarConfigProblems(c: SidecarConfig): string[] {
   const problems: string[] = [];
   if (c['jwks-file'] === undefined && c.jwks === undefined && c['jwks-url'] === undefined) problems.push('--jwks-file, --jwks or --jwks-url: at least one is required (the gateway public keys)');
-  if ((c['tls-cert-file'] === undefined) !== (c['tls-key-file'] === undefined)) problems.push('--tls-cert-file and --tls-key-file: give both or neither');
+  problems.push(...servingConfigProblems(c));
   if ((c['jwks-ca-file'] ?? c['jwks-ca']) !== undefined && c['jwks-url'] === undefined) problems.push('--jwks-ca-file/--jwks-ca: only meaningful with --jwks-url');
   return problems;
 }

@@ -1,13 +1,12 @@
-// Plain HTTP on --health-listen: /healthz (the process serves), /readyz (keys
-// loaded, listener up, not shutting down; reports the upstream and the bypass
-// check) and /metrics. Readiness does not follow the app's pprof port: a pod
-// must not leave its Service because its profiler endpoint is down.
-import { createServer, request, type Server } from 'node:http';
+// What the sidecar's /readyz says (src/serving/health.ts serves it): ready
+// when keys are loaded and it is not shutting down, with the upstream and the
+// bypass check reported alongside. Readiness does not follow the app's pprof
+// port: a pod must not leave its Service because its profiler endpoint is down.
+import { request } from 'node:http';
+import type { Readiness } from '../src/serving/health.ts';
 import type { BypassState } from './bypass.ts';
-import type { SidecarMetrics } from './metrics.ts';
 
-export interface HealthDeps {
-  readonly metrics: SidecarMetrics;
+export interface ReadinessDeps {
   readonly upstream: URL;
   readonly prefix: string;
   readonly bypass: () => BypassState;
@@ -26,25 +25,10 @@ export function upstreamAnswers(upstream: URL, prefix: string): Promise<{ ok: bo
   });
 }
 
-export function createHealthServer(deps: HealthDeps): Server {
-  return createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET' }).end();
-      return;
-    }
-    if (path === '/healthz') {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-    } else if (path === '/readyz') {
-      const self = deps.ready();
-      void upstreamAnswers(deps.upstream, deps.prefix).then((upstream) => {
-        const body = JSON.stringify({ ready: self.ok, reason: self.reason, upstream, bypass: deps.bypass() });
-        res.writeHead(self.ok ? 200 : 503, { 'content-type': 'application/json' }).end(body);
-      });
-    } else if (path === '/metrics') {
-      void deps.metrics.registry.metrics().then((text) => res.writeHead(200, { 'content-type': deps.metrics.registry.contentType }).end(text));
-    } else {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-    }
-  });
+export function sidecarReadiness(deps: ReadinessDeps): () => Promise<Readiness> {
+  return async () => {
+    const self = deps.ready();
+    const upstream = await upstreamAnswers(deps.upstream, deps.prefix);
+    return { ok: self.ok, json: { ready: self.ok, reason: self.reason, upstream, bypass: deps.bypass() } };
+  };
 }

@@ -1,4 +1,6 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+// The sidecar's own counters, on the registry its health server serves.
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { createRegistry } from '../src/serving/metrics.ts';
 
 export interface SidecarMetrics {
   readonly registry: Registry;
@@ -10,8 +12,7 @@ export interface SidecarMetrics {
 }
 
 export function createMetrics(): SidecarMetrics {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'podprof_sidecar_' });
+  const registry = createRegistry('podprof_sidecar_');
   return {
     registry,
     requests: new Counter({ name: 'podprof_sidecar_requests_total', help: 'pprof requests by profile type, outcome and status code', labelNames: ['type', 'outcome', 'code'], registers: [registry] }),

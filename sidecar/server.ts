@@ -1,47 +1,27 @@
-// Wires the sidecar: keys, policy, flights, proxy, TLS server, health server,
-// bypass check and graceful shutdown.
+// Wires the sidecar: keys, policy, flights and proxy behind the shared HTTPS
+// and health servers (src/serving), the bypass check, and what its shutdown
+// adds: readiness drops, key and bypass watches stop, the upstream agent goes.
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
-import { createServer } from 'node:https';
-import { answerClientErrors } from '../src/http/client-error.ts';
-import { listen } from '../src/http/listen.ts';
 import type { Logger } from '../src/log.ts';
+import { startService } from '../src/serving/service.ts';
 import type { SidecarConfig } from './config.ts';
-import { probeExposure, type BypassState } from './bypass.ts';
+import { startBypassCheck, type BypassState } from './bypass.ts';
 import { FlightBoard } from './flight.ts';
 import { createHandler } from './handler.ts';
-import { createHealthServer } from './health.ts';
+import { sidecarReadiness } from './health.ts';
 import { KeyStore } from './keystore.ts';
 import { createMetrics } from './metrics.ts';
 import { createStreamProxy } from './proxy.ts';
 import { ReplayCache } from './replay.ts';
 import { Throttle } from './throttle.ts';
-import { loadTls, watchTls } from '../src/tls/serving.ts';
 
 export interface RunningSidecar {
   readonly port: number;
   readonly healthPort: number;
-  /** Stop accepting; let in-flight requests finish within graceMs; then close everything. */
+  readonly ports: { readonly main: number; readonly health: number };
+  /** Stop accepting; let in-flight requests finish within graceMs (default --shutdown-grace); then close everything. */
   close(graceMs?: number): Promise<void>;
-}
-
-function startBypassCheck(c: SidecarConfig, state: BypassState, onChange: (s: BypassState) => void): () => void {
-  const podIp = c['pod-ip'];
-  if (podIp === undefined || podIp === '') {
-    state.detail = 'no pod IP (--pod-ip / POD_IP); not checked';
-    onChange(state);
-    return () => undefined;
-  }
-  const check = async (): Promise<void> => {
-    const exposed = await probeExposure(podIp, Number(c.upstream.port || 80), c['path-prefix']);
-    Object.assign(state, { exposed, checkedAt: new Date().toISOString(), detail: exposed ? `pprof answers on ${podIp}:${c.upstream.port}: the app listens beyond loopback and anyone in the cluster can bypass the sidecar` : `pprof does not answer on ${podIp}:${c.upstream.port}` });
-    onChange(state);
-  };
-  void check();
-  const every = c['bypass-check-interval'];
-  const timer = every > 0 ? setInterval(() => void check(), every) : undefined;
-  timer?.unref();
-  return () => clearInterval(timer);
 }
 
 export async function startSidecar(c: SidecarConfig, log: Logger): Promise<RunningSidecar> {
@@ -64,49 +44,50 @@ export async function startSidecar(c: SidecarConfig, log: Logger): Promise<Runni
     maxBodyBytes: 1024 * 1024,
     isShuttingDown: () => shuttingDown,
   });
-  const tlsSource = { certFile: c['tls-cert-file'], keyFile: c['tls-key-file'], hostnames: ['localhost', c['pod-name']], ips: [c['pod-ip'] ?? '127.0.0.1'] };
-  const server = createServer({ ...loadTls(tlsSource), minVersion: 'TLSv1.2', connectionsCheckingInterval: Math.min(1000, c['header-timeout']) }, handler);
-  server.headersTimeout = c['header-timeout'];
-  server.requestTimeout = c['header-timeout'] + 30_000;
-  server.keepAliveTimeout = 5_000;
-  // A connection idle this long is stuck (a client that stopped reading, an app
-  // that stalled mid-body): longer than any capture may legitimately wait.
-  server.timeout = c['max-seconds'] * 1000 + c['upstream-margin'] + 30_000;
-  answerClientErrors(server);
-  const stopTlsWatch = watchTls(tlsSource, (o) => server.setSecureContext(o), log);
 
   const bypass: BypassState = { exposed: undefined };
-  const stopBypass = startBypassCheck(c, bypass, (s) => {
+  const stopBypass = startBypassCheck({ podIp: c['pod-ip'], port: Number(c.upstream.port || 80), prefix: c['path-prefix'], everyMs: c['bypass-check-interval'] }, bypass, (s) => {
     metrics.exposed.set(s.exposed === undefined ? -1 : s.exposed ? 1 : 0);
     if (s.exposed === true) log.warn({ bypass: s.detail }, 'the app pprof port is reachable on the pod IP');
   });
-  const health = createHealthServer({
-    metrics,
-    upstream: c.upstream,
-    prefix: c['path-prefix'],
-    bypass: () => bypass,
-    ready: () => (shuttingDown ? { ok: false, reason: 'shutting down' } : keys.size === 0 ? { ok: false, reason: 'no verification keys' } : { ok: true }),
-  });
-  const port = await listen(server, c.listen);
-  const healthPort = await listen(health, c['health-listen']);
-  log.info({ port, healthPort, upstream: c.upstream.href, pod: `${c['pod-namespace']}/${c['pod-name']}`, keys: keys.size }, 'sidecar ready');
-
-  return {
-    port,
-    healthPort,
-    async close(graceMs = c['shutdown-grace']): Promise<void> {
+  const service = await startService({
+    name: 'sidecar',
+    tls: { certFile: c['tls-cert-file'], keyFile: c['tls-key-file'], hostnames: ['localhost', c['pod-name']], ips: [c['pod-ip'] ?? '127.0.0.1'] },
+    handler,
+    listen: c.listen,
+    healthListen: c['health-listen'],
+    timeouts: {
+      headersMs: c['header-timeout'],
+      requestMs: c['header-timeout'] + 30_000,
+      keepAliveMs: 5_000,
+      // A connection idle this long is stuck (a client that stopped reading, an app
+      // that stalled mid-body): longer than any capture may legitimately wait.
+      socketMs: c['max-seconds'] * 1000 + c['upstream-margin'] + 30_000,
+      connectionsCheckingIntervalMs: Math.min(1000, c['header-timeout']),
+    },
+    health: {
+      ready: sidecarReadiness({
+        upstream: c.upstream,
+        prefix: c['path-prefix'],
+        bypass: () => bypass,
+        ready: () => (shuttingDown ? { ok: false, reason: 'shutting down' } : keys.size === 0 ? { ok: false, reason: 'no verification keys' } : { ok: true }),
+      }),
+    },
+    metrics: metrics.registry,
+    log,
+    readyFields: { upstream: c.upstream.href, pod: `${c['pod-namespace']}/${c['pod-name']}`, keys: keys.size },
+    beforeClose: () => {
       shuttingDown = true;
-      stopTlsWatch();
       stopKeyWatch();
       stopBypass();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-      await closed;
-      clearTimeout(timer);
-      agent.destroy();
-      await new Promise<void>((resolve) => health.close(() => resolve()));
-      health.closeAllConnections();
     },
+    afterClose: () => agent.destroy(),
+  });
+
+  return {
+    port: service.ports.main,
+    healthPort: service.ports.health,
+    ports: service.ports,
+    close: (graceMs = c['shutdown-grace']) => service.close(graceMs),
   };
 }

@@ -1,23 +1,22 @@
 // Wires `podprof webhook`: settings from flags and files (reloaded when they
-// change), the HTTPS admission server, health and metrics.
+// change) and the admission handler, behind the shared HTTPS and health
+// servers (src/serving).
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
-import { createServer as createHttpServer } from 'node:http';
-import { createServer } from 'node:https';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { answerClientErrors } from '../src/http/client-error.ts';
-import { closeServer, listen } from '../src/http/listen.ts';
 import type { Logger } from '../src/log.ts';
+import { startService } from '../src/serving/service.ts';
 import { parseJwks } from '../src/token/keys.ts';
-import { loadTls, watchTls } from '../src/tls/serving.ts';
 import { VERSION } from '../src/version.ts';
 import type { WebhookConfig } from './config.ts';
 import { createWebhookHandler } from './http.ts';
+import { createWebhookMetrics } from './metrics.ts';
 import type { InjectSettings } from './settings.ts';
 
 export interface RunningWebhook {
   readonly port: number;
   readonly healthPort: number;
-  close(): Promise<void>;
+  readonly ports: { readonly main: number; readonly health: number };
+  /** Stop accepting; let in-flight reviews finish within graceMs (default --shutdown-grace); then close everything. */
+  close(graceMs?: number): Promise<void>;
 }
 
 /** Read the settings the injected sidecars get; a bad JWKS file stops the webhook at start. */
@@ -35,19 +34,9 @@ export function loadSettings(c: WebhookConfig): InjectSettings {
   };
 }
 
-function metrics(): { registry: Registry; reviews: Counter<'outcome' | 'rule'>; duration: Histogram } {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'podprof_webhook_' });
-  return {
-    registry,
-    reviews: new Counter({ name: 'podprof_webhook_reviews_total', help: 'admission reviews by outcome and rule', labelNames: ['outcome', 'rule'], registers: [registry] }),
-    duration: new Histogram({ name: 'podprof_webhook_review_duration_seconds', help: 'time to answer a review', buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.25], registers: [registry] }),
-  };
-}
-
 export async function startWebhook(c: WebhookConfig, log: Logger): Promise<RunningWebhook> {
   let settings = loadSettings(c);
-  const m = metrics();
+  const m = createWebhookMetrics();
   const handler = createWebhookHandler({
     settings: () => settings,
     maxBodyBytes: c['max-body-bytes'],
@@ -58,15 +47,6 @@ export async function startWebhook(c: WebhookConfig, log: Logger): Promise<Runni
       log.info({ review: { uid: d.response.uid, ...d.pod, outcome: d.outcome, rule: d.rule, reason: d.reason, ms: Math.round(ms * 100) / 100 } }, 'admission review');
     },
   });
-  const tlsSource = { certFile: c['tls-cert-file'], keyFile: c['tls-key-file'], hostnames: ['localhost'], ips: ['127.0.0.1'] };
-  const server = createServer({ ...loadTls(tlsSource), minVersion: 'TLSv1.2', connectionsCheckingInterval: 1000 }, handler);
-  server.headersTimeout = 10_000;
-  // The API server keeps connections for 90 s and client-go does not retry a POST
-  // that meets a closed connection: stay open longer than it does.
-  server.keepAliveTimeout = 120_000;
-  answerClientErrors(server);
-  server.requestTimeout = 15_000;
-  const stopTls = watchTls(tlsSource, (o) => server.setSecureContext(o), log);
   const watched = [c['jwks-file'], c['gateway-ca-file']].filter((f): f is string => f !== undefined);
   const reload = (): void => {
     try {
@@ -77,27 +57,27 @@ export async function startWebhook(c: WebhookConfig, log: Logger): Promise<Runni
     }
   };
   for (const f of watched) watchFile(f, { interval: 2000, persistent: false }, reload);
-  const health = createHttpServer((req, res) => {
-    const path = (req.url ?? '').split('?')[0];
-    if (path === '/healthz' || path === '/readyz') res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-    else if (path === '/metrics') void m.registry.metrics().then((t) => res.writeHead(200, { 'content-type': m.registry.contentType }).end(t));
-    else res.writeHead(404).end();
-  });
-  const port = await listen(server, c.listen);
-  const healthPort = await listen(health, c['health-listen']);
-  log.info({ port, healthPort, sidecarImage: settings.sidecarImage, native: settings.nativeSidecars, namespace: settings.namespace }, 'webhook ready');
-  return {
-    port,
-    healthPort,
-    async close(): Promise<void> {
-      stopTls();
+  const service = await startService({
+    name: 'webhook',
+    tls: { certFile: c['tls-cert-file'], keyFile: c['tls-key-file'], hostnames: ['localhost'], ips: ['127.0.0.1'] },
+    handler,
+    listen: c.listen,
+    healthListen: c['health-listen'],
+    // The API server keeps connections for 90 s and client-go does not retry a POST
+    // that meets a closed connection: stay open longer than it does.
+    timeouts: { headersMs: 10_000, requestMs: 15_000, keepAliveMs: 120_000, connectionsCheckingIntervalMs: 1000 },
+    health: {},
+    metrics: m.registry,
+    log,
+    readyFields: { sidecarImage: settings.sidecarImage, native: settings.nativeSidecars, namespace: settings.namespace },
+    beforeClose: () => {
       for (const f of watched) unwatchFile(f, reload);
-      const closing = closeServer(server);
-      server.closeIdleConnections();
-      setTimeout(() => server.closeAllConnections(), 5000).unref();
-      await closing;
-      health.closeAllConnections();
-      await closeServer(health);
     },
+  });
+  return {
+    port: service.ports.main,
+    healthPort: service.ports.health,
+    ports: service.ports,
+    close: (graceMs = c['shutdown-grace']) => service.close(graceMs),
   };
 }

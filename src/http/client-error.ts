@@ -17,7 +17,7 @@ export function clientErrorResponse(err: NodeJS.ErrnoException): string {
   const code = codeFor(err);
   const { status, hint } = CATALOG[code];
   const body = `${code}: the request was refused before it was read (${err.code ?? 'parse error'})\n${hint}\n`;
-  return `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\nContent-Type: text/plain; charset=utf-8\r\nX-Go-Pprof: 1\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  return `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\nContent-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\nX-Go-Pprof: 1\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 }
 
 export function answerClientErrors(server: Server): void {

@@ -1,5 +1,5 @@
-import type { Server } from 'node:net';
-import type { AddressInfo } from 'node:net';
+// Binding a server to a --listen address, and closing one as a promise.
+import type { AddressInfo, Server } from 'node:net';
 
 /** Listen on { host, port } (empty host: all interfaces); resolves with the bound port. */
 export function listen(server: Server, addr: { host: string; port: number }): Promise<number> {

@@ -3,7 +3,7 @@
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { SecureContextOptions } from 'node:tls';
 import type { Logger } from '../log.ts';
-import { createCertificate } from './x509.ts';
+import { createCertificate } from '../tls/x509.ts';
 
 export interface TlsSource {
   readonly certFile?: string;
