@@ -8,7 +8,10 @@ import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Sample } from 'pprof-format';
-import { decodeProfile, encodeProfile, int64, toNumeric, totals } from '../../src/profile/decode.ts';
+import { decodeProfile } from '../../src/profile/decode.ts';
+import { encodeProfile } from '../../src/profile/encode.ts';
+import { nodeGunzip } from '../../src/profile/node-gunzip.ts';
+import { int64, toNumeric, totals } from '../../src/profile/values.ts';
 import { mergeProfiles } from '../../src/profile/merge.ts';
 import { prng } from '../lib/stats.ts';
 
@@ -22,10 +25,13 @@ export interface MergeFile {
 /** Process groups of the `go tool pprof` runs: killed whole at exit (bench/lib/children.ts). */
 export const goGroups = processGroups;
 
+const gunzip = nodeGunzip();
+
 /** podprof's merge of the files into `out`, timed end to end (files read → merged file written); ms. */
-export function mergeWithPodprof(files: readonly MergeFile[], out: string): number {
+export async function mergeWithPodprof(files: readonly MergeFile[], out: string): Promise<number> {
   const t0 = performance.now();
-  const inputs = files.map((f) => ({ profile: decodeProfile(readFileSync(f.path), f.path), labels: { pod: f.pod }, name: f.pod }));
+  const inputs = [];
+  for (const f of files) inputs.push({ profile: await decodeProfile(readFileSync(f.path), gunzip, f.path), labels: { pod: f.pod }, name: f.pod });
   writeFileSync(out, encodeProfile(mergeProfiles(inputs)));
   return performance.now() - t0;
 }
@@ -64,8 +70,8 @@ export function pprofBinary(): string | undefined {
 }
 
 /** Per-sample-type totals of a profile file, read with podprof's decoder. */
-export function fileTotals(path: string): bigint[] {
-  return totals(decodeProfile(readFileSync(path), path));
+export async function fileTotals(path: string): Promise<bigint[]> {
+  return totals(await decodeProfile(readFileSync(path), gunzip, path));
 }
 
 export interface ProfileShape {
@@ -75,9 +81,9 @@ export interface ProfileShape {
   functions: number;
 }
 
-export function shapeOf(path: string): ProfileShape {
+export async function shapeOf(path: string): Promise<ProfileShape> {
   const data = readFileSync(path);
-  const p = decodeProfile(data, path);
+  const p = await decodeProfile(data, gunzip, path);
   return { bytes: data.length, samples: p.sample.length, locations: p.location.length, functions: p.function.length };
 }
 
@@ -88,11 +94,11 @@ export function shapeOf(path: string): ProfileShape {
  * its values multiplied by 1–3, the start time shifted. Written as
  * dir/<pod>.pb.gz; the pods are named `${prefix}-<i>`.
  */
-export function replicaProfiles(seed: Uint8Array, n: number, dir: string, prefix: string): MergeFile[] {
+export async function replicaProfiles(seed: Uint8Array, n: number, dir: string, prefix: string): Promise<MergeFile[]> {
   const out: MergeFile[] = [];
   for (let i = 0; i < n; i++) {
     const rnd = prng(1000 + i);
-    const p = decodeProfile(seed, 'the seed profile');
+    const p = await decodeProfile(seed, gunzip, 'the seed profile');
     p.sample = p.sample.filter(() => rnd() < 0.8).map((s) => {
       const k = BigInt(1 + Math.floor(rnd() * 3));
       return new Sample({ locationId: s.locationId, label: s.label, value: s.value.map((v) => toNumeric(int64(v) * k)) });

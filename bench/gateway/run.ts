@@ -249,25 +249,25 @@ async function mergeSet(name: string, files: readonly MergeFile[], dir: string):
   const goTool = ['go', 'tool', 'pprof'];
   const bin = pprofBinary();
   // Warm-up, untimed: JIT for ours, page cache (and Go's tool build cache) for theirs.
-  mergeWithPodprof(files, ours);
+  await mergeWithPodprof(files, ours);
   await mergeWithGo(goTool, files, theirs);
   const podprofMs: number[] = [];
   const goToolMs: number[] = [];
   const pprofBinaryMs: number[] = [];
   for (let i = 0; i < CFG.mergeRuns; i++) {
     const runs: Array<() => Promise<void>> = [
-      () => Promise.resolve(void podprofMs.push(mergeWithPodprof(files, scratch))),
+      async () => void podprofMs.push(await mergeWithPodprof(files, scratch)),
       async () => void goToolMs.push(await mergeWithGo(goTool, files, scratch)),
       async () => void (bin && pprofBinaryMs.push(await mergeWithGo([bin], files, scratch))),
     ];
     for (const run of i % 2 === 0 ? runs : [...runs].reverse()) await run();
   }
-  const shapes = files.map((f) => shapeOf(f.path));
+  const shapes = await Promise.all(files.map((f) => shapeOf(f.path)));
   const mean = (k: keyof ProfileShape): number => round(shapes.reduce((s, x) => s + x[k], 0) / shapes.length, 1);
-  const inputTotals = files.map((f) => fileTotals(f.path));
+  const inputTotals = await Promise.all(files.map((f) => fileTotals(f.path)));
   const summed = inputTotals[0]!.map((_, i) => inputTotals.reduce((s, t) => s + t[i]!, 0n));
-  const podprofTotals = fileTotals(ours);
-  const goTotals = fileTotals(theirs);
+  const podprofTotals = await fileTotals(ours);
+  const goTotals = await fileTotals(theirs);
   const readByGo = (await rawTotals(ours)).totals;
   const str = (xs: readonly bigint[]): string[] => xs.map(String);
   const equal = [podprofTotals, goTotals, readByGo].every((t) => str(t).join() === str(summed).join());
@@ -285,8 +285,8 @@ async function mergeSet(name: string, files: readonly MergeFile[], dir: string):
     goTool: g,
     pprofBinary: pprofBinaryMs.length > 0 ? median(pprofBinaryMs) : undefined,
     ratio: p / g,
-    mergedPodprof: shapeOf(ours),
-    mergedGo: shapeOf(theirs),
+    mergedPodprof: await shapeOf(ours),
+    mergedGo: await shapeOf(theirs),
     totals: { inputsSummed: str(summed), podprof: str(podprofTotals), go: str(goTotals), podprofReadByGo: str(readByGo), equal },
   };
 }
@@ -312,12 +312,12 @@ async function merges(h: Harness, last: CaptureMeta, dir: string): Promise<Merge
   } finally {
     await busy.stop();
   }
-  const files = replicaProfiles(seed, CFG.pods, dir, 'busy');
+  const files = await replicaProfiles(seed, CFG.pods, dir, 'busy');
   log(`2. merge: ${files.length} busy replicas`);
   const busySet = await mergeSet('busy', files, dir);
   const seedFile = join(dir, 'seed.pb.gz');
   writeFileSync(seedFile, seed);
-  return { fanout: fanoutSet, busy: busySet, seed: shapeOf(seedFile) };
+  return { fanout: fanoutSet, busy: busySet, seed: await shapeOf(seedFile) };
 }
 
 // ---------------------------------------------------------------- 3. /sd/targets

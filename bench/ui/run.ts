@@ -13,8 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { decodeProfile } from '../../src/analysis/decode.ts';
-import { nodeGunzip } from '../../src/analysis/node-gunzip.ts';
+import { fromPprof } from '../../src/analysis/from-pprof.ts';
+import { decodeProfile } from '../../src/profile/decode.ts';
+import { nodeGunzip } from '../../src/profile/node-gunzip.ts';
 import { prepare } from '../../src/analysis/prepare.ts';
 import { top } from '../../src/analysis/top.ts';
 import { flameTree } from '../../src/analysis/tree.ts';
@@ -35,7 +36,7 @@ async function timed<T>(f: () => Promise<T>): Promise<[number, T]> {
 async function decodeAndTop(file: string): Promise<{ ms: number; rows: number; nodes: number }> {
   const [ms, r] = await timed(async () => {
     const bytes = new Uint8Array(readFileSync(file));
-    const m = await decodeProfile(bytes, nodeGunzip());
+    const m = fromPprof(await decodeProfile(bytes, nodeGunzip()));
     return top(prepare(m));
   });
   return { ms, rows: r.rows.length, nodes: 0 };
@@ -102,7 +103,7 @@ ensureUiBuilt();
 const file = join(tmpdir(), 'podprof-ui-bench.pb.gz');
 const [genMs, bytes] = await timed(() => Promise.resolve(syntheticProfile()));
 writeFileSync(file, bytes);
-const model = await decodeProfile(bytes, nodeGunzip());
+const model = fromPprof(await decodeProfile(bytes, nodeGunzip()));
 const flameNodes = flameTree(prepare(model)).nodes.length;
 console.log(`profile: ${(bytes.length / 1e6).toFixed(2)} MB gzipped, ${model.samples.length} samples, ${model.locations.length} locations, flame tree ${flameNodes} nodes (generated in ${Math.round(genMs)} ms)`);
 

@@ -1,7 +1,10 @@
 // Turns the pods' answers into the stored capture: the single pod's profile as
 // is, or every pod's profile under pods/ plus one merged profile whose samples
 // carry pod=<name>; a trace as trace.out. Decides done / partial / failed.
-import { decodeProfile, encodeProfile, namedTotals } from '../../src/profile/decode.ts';
+import { decodeProfile } from '../../src/profile/decode.ts';
+import { encodeProfile } from '../../src/profile/encode.ts';
+import { nodeGunzip } from '../../src/profile/node-gunzip.ts';
+import { namedTotals } from '../../src/profile/values.ts';
 import { mergeProfiles, type MergeInput } from '../../src/profile/merge.ts';
 import { failPod } from './fanout.ts';
 import type { CaptureWriter } from './store.ts';
@@ -9,6 +12,7 @@ import { isFanOut, type CaptureMeta, type PodResult } from './types.ts';
 
 export const PROFILE_FILE = 'profile.pb.gz';
 export const TRACE_FILE = 'trace.out';
+const gunzip = nodeGunzip();
 
 /** pods/<name>.pb.gz, with anything outside a DNS name replaced. */
 export function podFile(pod: string): string {
@@ -36,7 +40,7 @@ async function storeSingle(w: CaptureWriter, body: Buffer, r: PodResult): Promis
     return;
   }
   try {
-    meta.totals = namedTotals(decodeProfile(body, `the profile of ${meta.namespace}/${r.pod}`));
+    meta.totals = namedTotals(await decodeProfile(body, gunzip, `the profile of ${meta.namespace}/${r.pod}`));
   } catch (err) {
     failPod(r, err);
     return;
@@ -52,7 +56,7 @@ async function storeMerged(w: CaptureWriter, bodies: ReadonlyMap<string, Buffer>
     const body = bodies.get(r.pod);
     if (r.status !== 'ok' || body === undefined) continue;
     try {
-      inputs.push({ profile: decodeProfile(body, `the profile of ${meta.namespace}/${r.pod}`), labels: { pod: r.pod }, name: `${meta.namespace}/${r.pod}` });
+      inputs.push({ profile: await decodeProfile(body, gunzip, `the profile of ${meta.namespace}/${r.pod}`), labels: { pod: r.pod }, name: `${meta.namespace}/${r.pod}` });
     } catch (err) {
       failPod(r, err);
       continue;

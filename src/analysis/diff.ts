@@ -4,21 +4,18 @@
 // shrinkage (negative), and percentages are of the base's total. `normalize`
 // first scales the source to the base's total per sample type (pprof scales
 // the source, not the base). Profiles must have the same sample and period types.
+import { ProfileError } from '../profile/error.ts';
 import { DIFF_BASE_LABEL, type ProfileModel, type Sample, type ValueType } from './model.ts';
-
-export class IncompatibleProfilesError extends Error {
-  override readonly name = 'IncompatibleProfilesError';
-}
 
 const vt = (t: ValueType | undefined): string => (t ? `${t.type}/${t.unit}` : 'none');
 
 function checkCompatible(a: ProfileModel, b: ProfileModel): void {
   if (vt(a.periodType) !== vt(b.periodType)) {
-    throw new IncompatibleProfilesError(`incompatible period types ${vt(a.periodType)} and ${vt(b.periodType)}`);
+    throw new ProfileError('incompatible', `incompatible period types ${vt(a.periodType)} and ${vt(b.periodType)}`);
   }
   const ta = a.sampleTypes.map(vt).join(' ');
   const tb = b.sampleTypes.map(vt).join(' ');
-  if (ta !== tb) throw new IncompatibleProfilesError(`incompatible sample types [${ta}] and [${tb}]`);
+  if (ta !== tb) throw new ProfileError('incompatible', `incompatible sample types [${ta}] and [${tb}]`);
 }
 
 /** Go's math.Round: half away from zero. */

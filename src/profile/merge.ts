@@ -9,7 +9,8 @@
 // build id or file, with addresses rebased for ASLR); samples with the same
 // stack and labels are summed; all-zero samples are dropped.
 import { Function as PFunction, Label, Line, Location, Mapping, Profile, Sample, StringTable, ValueType, type ProfileInput } from 'pprof-format';
-import { int64, stringAt, toNumeric, valueTypeName, type Numeric } from './decode.ts';
+import { ProfileError } from './error.ts';
+import { int64, stringAt, toNumeric, valueTypeName, type Numeric } from './values.ts';
 
 export interface MergeInput {
   readonly profile: Profile;
@@ -19,23 +20,19 @@ export interface MergeInput {
   readonly name?: string;
 }
 
-export class IncompatibleProfilesError extends Error {
-  override readonly name = 'IncompatibleProfilesError';
-}
-
 const nameOf = (inputs: readonly MergeInput[], i: number): string => inputs[i]?.name ?? `profile ${i + 1}`;
 
-/** Throws naming the first input whose period type or sample types differ from the first input's. */
+/** Throws a ProfileError of kind 'incompatible' naming the first input whose period type or sample types differ from the first input's. */
 export function checkCompatible(inputs: readonly MergeInput[]): void {
   const first = inputs[0]?.profile;
-  if (!first) throw new IncompatibleProfilesError('no profiles to merge');
+  if (!first) throw new ProfileError('incompatible', 'no profiles to merge');
   const want = first.sampleType.map((vt) => valueTypeName(first, vt)).join(' ');
   const wantPeriod = valueTypeName(first, first.periodType);
   inputs.forEach(({ profile: p }, i) => {
     const got = p.sampleType.map((vt) => valueTypeName(p, vt)).join(' ');
-    if (got !== want) throw new IncompatibleProfilesError(`cannot merge ${nameOf(inputs, i)} with ${nameOf(inputs, 0)}: sample types differ: [${got}] vs [${want}]`);
+    if (got !== want) throw new ProfileError('incompatible', `cannot merge ${nameOf(inputs, i)} with ${nameOf(inputs, 0)}: sample types differ: [${got}] vs [${want}]`);
     const period = valueTypeName(p, p.periodType);
-    if (period !== wantPeriod) throw new IncompatibleProfilesError(`cannot merge ${nameOf(inputs, i)} with ${nameOf(inputs, 0)}: period types differ: ${period || 'none'} vs ${wantPeriod || 'none'}`);
+    if (period !== wantPeriod) throw new ProfileError('incompatible', `cannot merge ${nameOf(inputs, i)} with ${nameOf(inputs, 0)}: period types differ: ${period || 'none'} vs ${wantPeriod || 'none'}`);
   });
 }
 

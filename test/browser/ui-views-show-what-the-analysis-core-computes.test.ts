@@ -7,12 +7,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { fromPprof } from '../../src/analysis/from-pprof.ts';
+import { decodeProfile } from '../../src/profile/decode.ts';
+import { nodeGunzip } from '../../src/profile/node-gunzip.ts';
 import { callGraph } from '../../src/analysis/callgraph.ts';
-import { decodeProfile } from '../../src/analysis/decode.ts';
 import { diffProfiles } from '../../src/analysis/diff.ts';
 import { percentage } from '../../src/analysis/format.ts';
 import type { ProfileModel } from '../../src/analysis/model.ts';
-import { nodeGunzip } from '../../src/analysis/node-gunzip.ts';
 import { peek } from '../../src/analysis/peek.ts';
 import { prepare, type ViewOptions } from '../../src/analysis/prepare.ts';
 import { exactNameRegex } from '../../src/analysis/regex.ts';
@@ -40,7 +41,7 @@ after(async () => {
 async function download(id: string): Promise<ProfileModel> {
   const r = await page.request.get(`${harness().url}/api/v1/captures/${id}/profile.pb.gz`);
   assert.equal(r.status(), 200);
-  return decodeProfile(new Uint8Array(await r.body()), nodeGunzip());
+  return fromPprof(await decodeProfile(new Uint8Array(await r.body()), nodeGunzip()));
 }
 
 const captureId = (): string => /\/captures\/([^/?]+)/.exec(page.url())?.[1] ?? '';

@@ -7,9 +7,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { CaptureMeta } from '../../gateway/captures/types.ts';
-import { decodeProfile, stringAt, totals } from '../../src/profile/decode.ts';
+import { decodeProfile } from '../../src/profile/decode.ts';
+import { nodeGunzip } from '../../src/profile/node-gunzip.ts';
+import { stringAt, totals } from '../../src/profile/values.ts';
 import { goPprof, jsonError, rawTotals, useHarness } from '../kit/gateway.ts';
 import { bearer, httpsRequest, type Reply } from '../kit/http.ts';
+
+const gunzip = nodeGunzip();
 
 const CONCURRENCY = 4;
 const harness = useHarness({ pods: 10, gatewayArgs: ['--fanout-concurrency', String(CONCURRENCY)] });
@@ -47,7 +51,7 @@ test('a CPU capture of deployment/web merges its 10 pods into one profile labell
   const pods = [...tags.matchAll(/: (web-\d+)$/gm)].map((m) => m[1]);
   assert.deepEqual(pods.sort(), h.pods.map((p) => p.name).sort(), tags);
 
-  const merged = decodeProfile(download.body);
+  const merged = await decodeProfile(download.body, gunzip);
   const labelled = merged.sample.every((s) => s.label.some((l) => stringAt(merged, l.key) === 'pod'));
   assert.ok(labelled, 'every sample carries a pod label');
   assert.deepEqual(meta.totals, { 'samples/count': String(totals(merged)[0]), 'cpu/nanoseconds': String(totals(merged)[1]) });

@@ -7,9 +7,13 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { test } from 'node:test';
 import type { CaptureMeta } from '../../gateway/captures/types.ts';
-import { decodeProfile, stringAt } from '../../src/profile/decode.ts';
+import { decodeProfile } from '../../src/profile/decode.ts';
+import { nodeGunzip } from '../../src/profile/node-gunzip.ts';
+import { stringAt } from '../../src/profile/values.ts';
 import { jsonError, useHarness } from '../kit/gateway.ts';
 import { bearer, httpsRequest, type Reply } from '../kit/http.ts';
+
+const gunzip = nodeGunzip();
 
 const harness = useHarness({ pods: 3 });
 
@@ -52,7 +56,7 @@ test('a CPU fan-out where one sidecar is busy (429) and one app profiler is held
   assert.equal(held.httpStatus, 500);
   assert.match(held.error ?? '', /^500: Could not enable CPU profiling: cpu profiling already in use/);
   assert.equal(podOf(meta, 'web-2').status, 'ok');
-  const merged = decodeProfile((await api('GET', `/api/v1/captures/${meta.id}/profile.pb.gz`)).body);
+  const merged = await decodeProfile((await api('GET', `/api/v1/captures/${meta.id}/profile.pb.gz`)).body, gunzip);
   const pods = new Set(merged.sample.flatMap((s) => s.label.filter((l) => stringAt(merged, l.key) === 'pod').map((l) => stringAt(merged, l.str))));
   assert.deepEqual([...pods], ['web-2'], 'only the pod that answered is in the merged profile');
   assert.equal((await viaGateway).status, 200);

@@ -7,10 +7,16 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { decodeProfile, encodeProfile, sampleTypeNames, stringAt, totals } from '../../src/profile/decode.ts';
-import { IncompatibleProfilesError, mergeProfiles } from '../../src/profile/merge.ts';
+import { decodeProfile } from '../../src/profile/decode.ts';
+import { encodeProfile } from '../../src/profile/encode.ts';
+import { ProfileError } from '../../src/profile/error.ts';
+import { nodeGunzip } from '../../src/profile/node-gunzip.ts';
+import { sampleTypeNames, stringAt, totals } from '../../src/profile/values.ts';
+import { mergeProfiles } from '../../src/profile/merge.ts';
 import { startGoTarget, type GoTarget } from '../kit/go-fixture.ts';
 import { goPprof, rawTotals } from '../kit/gateway.ts';
+
+const gunzip = nodeGunzip();
 
 const dir = mkdtempSync(join(tmpdir(), 'podprof-merge-'));
 const PODS = ['web-0', 'web-1', 'web-2'];
@@ -39,8 +45,8 @@ after(async () => {
   await Promise.all(apps.map((a) => a.stop()));
 });
 
-function mergeFiles(kind: 'profile' | 'heap'): string {
-  const merged = mergeProfiles(files[kind].map((f, i) => ({ profile: decodeProfile(readFileSync(f), f), labels: { pod: PODS[i]! } })));
+async function mergeFiles(kind: 'profile' | 'heap'): Promise<string> {
+  const merged = mergeProfiles(await Promise.all(files[kind].map(async (f, i) => ({ profile: await decodeProfile(readFileSync(f), gunzip, f), labels: { pod: PODS[i]! } }))));
   const out = join(dir, `merged.${kind}.pb.gz`);
   writeFileSync(out, encodeProfile(merged));
   return out;
@@ -48,7 +54,7 @@ function mergeFiles(kind: 'profile' | 'heap'): string {
 
 for (const kind of ['profile', 'heap'] as const) {
   test(`merged ${kind === 'profile' ? 'CPU' : 'heap'} profiles: go tool pprof totals equal the sum of the inputs, and -tagfocus=pod=X gives back input X`, async () => {
-    const merged = mergeFiles(kind);
+    const merged = await mergeFiles(kind);
     const inputs = await Promise.all(files[kind].map((f) => rawTotals(f)));
     const whole = await rawTotals(merged);
     assert.deepEqual(whole.types, inputs[0]!.types);
@@ -69,11 +75,11 @@ for (const kind of ['profile', 'heap'] as const) {
 }
 
 test('the merged header follows go tool pprof: durationNanos summed, earliest time, largest period', async () => {
-  const inputs = files.profile.map((f) => decodeProfile(readFileSync(f)));
-  const merged = decodeProfile(readFileSync(mergeFiles('profile')));
+  const inputs = await Promise.all(files.profile.map((f) => decodeProfile(readFileSync(f), gunzip)));
+  const merged = await decodeProfile(readFileSync(await mergeFiles('profile')), gunzip);
   const goMerged = join(dir, 'go-merged-header.pb.gz');
   await goPprof(['-proto', '-output', goMerged, ...files.profile]);
-  const theirs = decodeProfile(readFileSync(goMerged));
+  const theirs = await decodeProfile(readFileSync(goMerged), gunzip);
   assert.equal(BigInt(merged.durationNanos), inputs.reduce((s, p) => s + BigInt(p.durationNanos), 0n));
   assert.equal(BigInt(merged.durationNanos), BigInt(theirs.durationNanos));
   assert.equal(BigInt(merged.timeNanos), BigInt(theirs.timeNanos));
@@ -81,23 +87,23 @@ test('the merged header follows go tool pprof: durationNanos summed, earliest ti
   assert.deepEqual(sampleTypeNames(merged), sampleTypeNames(theirs));
   assert.equal(stringAt(merged, merged.periodType!.type), 'cpu');
   const seconds = Number(BigInt(merged.durationNanos) / 10_000_000n) / 100;
-  const shown = /Duration: ([\d.]+)s, Total samples/.exec(await goPprof(['-top', mergeFiles('profile')]))?.[1];
+  const shown = /Duration: ([\d.]+)s, Total samples/.exec(await goPprof(['-top', await mergeFiles('profile')]))?.[1];
   assert.ok(seconds >= 3 && Math.abs(Number(shown) - seconds) < 0.011, `go tool pprof shows the summed duration: ${shown} vs ${seconds}`);
 });
 
 test('go tool pprof -tags lists one pod value per input, and heap numeric labels survive', async () => {
-  const tags = await goPprof(['-tags', mergeFiles('heap')]);
+  const tags = await goPprof(['-tags', await mergeFiles('heap')]);
   assert.match(tags, /^ ?pod: Total/m);
   for (const pod of PODS) assert.match(tags, new RegExp(`: ${pod}$`, 'm'));
   assert.match(tags, /^ ?bytes: Total/m, 'the allocation size labels of heap samples are kept');
 });
 
-test('merging profiles of different types is refused, naming the sample types', () => {
-  const cpu = decodeProfile(readFileSync(files.profile[0]!));
-  const heap = decodeProfile(readFileSync(files.heap[1]!));
+test('merging profiles of different types is refused, naming the sample types', async () => {
+  const cpu = await decodeProfile(readFileSync(files.profile[0]!), gunzip);
+  const heap = await decodeProfile(readFileSync(files.heap[1]!), gunzip);
   assert.throws(
     () => mergeProfiles([{ profile: cpu, name: 'web-0' }, { profile: heap, name: 'web-1' }]),
-    (err: Error) => err instanceof IncompatibleProfilesError && /cannot merge web-1 with web-0: sample types differ: \[alloc_objects\/count alloc_space\/bytes inuse_objects\/count inuse_space\/bytes\] vs \[samples\/count cpu\/nanoseconds\]/.test(err.message),
+    (err: Error) => err instanceof ProfileError && err.kind === 'incompatible' && /cannot merge web-1 with web-0: sample types differ: \[alloc_objects\/count alloc_space\/bytes inuse_objects\/count inuse_space\/bytes\] vs \[samples\/count cpu\/nanoseconds\]/.test(err.message),
   );
   assert.deepEqual(totals(mergeProfiles([{ profile: cpu }])), totals(cpu), 'one profile merges with itself unchanged in totals');
 });

@@ -6,9 +6,12 @@ import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { Function as PFunction, Label, Line, Location, Profile, Sample, StringTable, ValueType } from 'pprof-format';
-import { decodeProfile, fromPprof, ProfileDecodeError, streamGunzip } from '../../src/analysis/decode.ts';
-import { diffProfiles, IncompatibleProfilesError } from '../../src/analysis/diff.ts';
-import { nodeGunzip } from '../../src/analysis/node-gunzip.ts';
+import { fromPprof } from '../../src/analysis/from-pprof.ts';
+import { decodeProfile } from '../../src/profile/decode.ts';
+import { ProfileError } from '../../src/profile/error.ts';
+import { nodeGunzip } from '../../src/profile/node-gunzip.ts';
+import { streamGunzip } from '../../src/profile/stream-gunzip.ts';
+import { diffProfiles } from '../../src/analysis/diff.ts';
 import { prepare } from '../../src/analysis/prepare.ts';
 import { exactNameRegex, RegexOptionError } from '../../src/analysis/regex.ts';
 import { SampleTypeError } from '../../src/analysis/sample-type.ts';
@@ -39,7 +42,7 @@ test('a pathological regex on a long name completes (RE2: linear time, no backtr
 });
 
 test('markup and javascript: URLs in names, files and labels pass through as plain strings', async () => {
-  const p = await decodeProfile(await readFile(`${PROFILES_DIR}hostile.pb.gz`), nodeGunzip());
+  const p = fromPprof(await decodeProfile(await readFile(`${PROFILES_DIR}hostile.pb.gz`), nodeGunzip()));
   const names = top(prepare(p)).rows.map((r) => r.name);
   assert.ok(names.includes('<script>alert(1)</script>'));
   assert.ok(names.includes('javascript:alert(document.cookie)'));
@@ -64,33 +67,33 @@ test('bad regexes are reported as pprof words them', () => {
   assert.throws(() => prepare(p, { si: 'nope' }), (e: unknown) => e instanceof SampleTypeError && e.message.includes('[samples]'));
 });
 
-test('garbage, truncated and oversized inputs fail with ProfileDecodeError', async () => {
+test('garbage, truncated and oversized inputs fail with ProfileError', async () => {
   const gz = nodeGunzip();
-  await assert.rejects(decodeProfile(new Uint8Array([0x1f, 0x8b, 1, 2, 3]), gz), ProfileDecodeError);
-  await assert.rejects(decodeProfile(new TextEncoder().encode('<html>not a profile</html>'), gz), ProfileDecodeError);
+  await assert.rejects(decodeProfile(new Uint8Array([0x1f, 0x8b, 1, 2, 3]), gz), (e: unknown) => e instanceof ProfileError && e.kind === 'gzip');
+  await assert.rejects(decodeProfile(new TextEncoder().encode('<html>not a profile</html>'), gz), (e: unknown) => e instanceof ProfileError && e.kind === 'protobuf');
   const bomb = gzipSync(new Uint8Array(4 * 1024 * 1024));
-  await assert.rejects(decodeProfile(bomb, streamGunzip(1024 * 1024)), /larger than/);
-  await assert.rejects(decodeProfile(bomb, nodeGunzip(1024 * 1024)), ProfileDecodeError);
+  await assert.rejects(decodeProfile(bomb, streamGunzip(1024 * 1024)), (e: unknown) => e instanceof ProfileError && e.kind === 'too-large' && /larger than/.test(e.message));
+  await assert.rejects(decodeProfile(bomb, nodeGunzip(1024 * 1024)), (e: unknown) => e instanceof ProfileError && e.kind === 'too-large');
   const dangling = profileWithNames(['x']);
   dangling.sample[0]!.locationId = [99];
-  assert.throws(() => fromPprof(dangling), /location id 99/);
+  assert.throws(() => fromPprof(dangling), (e: unknown) => e instanceof ProfileError && e.kind === 'malformed' && /location id 99/.test(e.message));
 });
 
 test('streamGunzip (browser path) decodes what nodeGunzip decodes', async () => {
   const bytes = await readFile(`${PROFILES_DIR}cpu.pb.gz`);
-  const a = await decodeProfile(bytes, streamGunzip());
-  const b = await decodeProfile(bytes, nodeGunzip());
+  const a = fromPprof(await decodeProfile(bytes, streamGunzip()));
+  const b = fromPprof(await decodeProfile(bytes, nodeGunzip()));
   assert.deepEqual(a, b);
 });
 
 test('a diff of profiles with different sample types is refused clearly', async () => {
-  const cpu = await decodeProfile(await readFile(`${PROFILES_DIR}cpu.pb.gz`), nodeGunzip());
-  const heap = await decodeProfile(await readFile(`${PROFILES_DIR}heap.pb.gz`), nodeGunzip());
-  assert.throws(() => diffProfiles(cpu, heap), (e: unknown) => e instanceof IncompatibleProfilesError && /incompatible (period|sample) types/.test(e.message));
+  const cpu = fromPprof(await decodeProfile(await readFile(`${PROFILES_DIR}cpu.pb.gz`), nodeGunzip()));
+  const heap = fromPprof(await decodeProfile(await readFile(`${PROFILES_DIR}heap.pb.gz`), nodeGunzip()));
+  assert.throws(() => diffProfiles(cpu, heap), (e: unknown) => e instanceof ProfileError && e.kind === 'incompatible' && /incompatible (period|sample) types/.test(e.message));
 });
 
 test('the pod label of a merged capture drives tag filters and per-pod traces', async () => {
-  const merged = await decodeProfile(await readFile(`${PROFILES_DIR}merged-cpu.pb.gz`), nodeGunzip());
+  const merged = fromPprof(await decodeProfile(await readFile(`${PROFILES_DIR}merged-cpu.pb.gz`), nodeGunzip()));
   const all = top(prepare(merged), { nf: 0 }).shownTotal;
   const web1 = top(prepare(merged, { tagfocus: 'pod=web-1' }), { nf: 0 }).shownTotal;
   const web2 = top(prepare(merged, { tagignore: 'pod=web-1' }), { nf: 0 }).shownTotal;
@@ -100,7 +103,7 @@ test('the pod label of a merged capture drives tag filters and per-pod traces', 
 });
 
 test('a clicked node name becomes an exact, escaped regex', async () => {
-  const p = await decodeProfile(await readFile(`${PROFILES_DIR}hostile.pb.gz`), nodeGunzip());
+  const p = fromPprof(await decodeProfile(await readFile(`${PROFILES_DIR}hostile.pb.gz`), nodeGunzip()));
   const name = 'main.(*T).Method<svg/onload=alert(1)>';
   assert.equal(exactNameRegex(name), '^main\\.\\(\\*T\\)\\.Method<svg/onload=alert\\(1\\)>$');
   const rows = top(prepare(p, { s: exactNameRegex(name) }), { nf: 0 }).rows;

@@ -1,8 +1,10 @@
 // Fetches and decodes capture profiles once per page load (DecompressionStream
 // gunzip, the isomorphic analysis core), and derives the diff of two.
-import { decodeProfile, streamGunzip } from '../../../src/analysis/decode.ts';
 import { diffProfiles } from '../../../src/analysis/diff.ts';
+import { fromPprof } from '../../../src/analysis/from-pprof.ts';
 import type { ProfileModel } from '../../../src/analysis/model.ts';
+import { decodeProfile } from '../../../src/profile/decode.ts';
+import { streamGunzip } from '../../../src/profile/stream-gunzip.ts';
 import { fetchProfile } from './api.ts';
 
 const cache = new Map<string, Promise<ProfileModel>>();
@@ -13,7 +15,7 @@ export function loadProfile(id: string): Promise<ProfileModel> {
   if (!p) {
     p = fetchProfile(id).then((bytes) => {
       performance.mark(`podprof:decode-start:${id}`);
-      return decodeProfile(bytes, streamGunzip()).finally(() => performance.measure(`podprof:decode:${id}`, `podprof:decode-start:${id}`));
+      return decodeProfile(bytes, streamGunzip()).then(fromPprof).finally(() => performance.measure(`podprof:decode:${id}`, `podprof:decode-start:${id}`));
     });
     p.catch(() => cache.delete(id));
     cache.set(id, p);

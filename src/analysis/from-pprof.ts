@@ -1,71 +1,10 @@
-// Bytes → ProfileModel. Isomorphic: gzip is behind the `Gunzip` interface
-// (`streamGunzip` here, DecompressionStream, for browsers and Node;
-// `nodeGunzip` in node-gunzip.ts, zlib, for Node only), and a
-// profile already decoded by pprof-format (e.g. the output of a merge) goes
-// through `fromPprof`. Malformed input fails with a ProfileDecodeError.
-import { Profile } from 'pprof-format';
+// pprof-format Profile (decoded by src/profile, or merged) → the analysis
+// model: strings resolved, frames shared, ids turned into indexes. Pure and
+// isomorphic. Dangling references fail with a ProfileError of kind 'malformed'.
+import type { Profile } from 'pprof-format';
+import { ProfileError } from '../profile/error.ts';
+import type { Numeric } from '../profile/values.ts';
 import type { Frame, Location, NumLabel, ProfileModel, Sample, ValueType } from './model.ts';
-
-type Numeric = number | bigint;
-
-/** Decompresses gzip bytes; may refuse output past a size limit. */
-export type Gunzip = (bytes: Uint8Array) => Promise<Uint8Array>;
-
-export class ProfileDecodeError extends Error {
-  override readonly name = 'ProfileDecodeError';
-}
-
-export function isGzip(bytes: Uint8Array): boolean {
-  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
-}
-
-/** Decodes a pprof profile, gzipped or not. */
-export async function decodeProfile(bytes: Uint8Array, gunzip: Gunzip): Promise<ProfileModel> {
-  let raw = bytes;
-  if (isGzip(bytes)) {
-    try {
-      raw = await gunzip(bytes);
-    } catch (err) {
-      throw new ProfileDecodeError(`not a readable gzipped profile: ${(err as Error).message}`, { cause: err });
-    }
-  }
-  let p: Profile;
-  try {
-    p = Profile.decode(raw);
-  } catch (err) {
-    throw new ProfileDecodeError(`not a pprof protobuf: ${(err as Error).message}`, { cause: err });
-  }
-  return fromPprof(p);
-}
-
-/** Default cap on a decompressed profile. */
-export const MAX_PROFILE_BYTES = 1024 * 1024 * 1024;
-
-export function streamGunzip(maxBytes = MAX_PROFILE_BYTES): Gunzip {
-  return async (bytes: Uint8Array): Promise<Uint8Array> => {
-    const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
-    const reader: ReadableStreamDefaultReader<Uint8Array> = stream.getReader();
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.length;
-      if (size > maxBytes) {
-        await reader.cancel();
-        throw new Error(`decompressed profile is larger than ${maxBytes} bytes`);
-      }
-      chunks.push(value);
-    }
-    const out = new Uint8Array(size);
-    let at = 0;
-    for (const c of chunks) {
-      out.set(c, at);
-      at += c.length;
-    }
-    return out;
-  };
-}
 
 /** A protobuf int64 (pprof-format gives unsigned varints) as a signed JS number. */
 export function toInt(v: Numeric): number {
@@ -87,7 +26,7 @@ class Decoder {
 
   str(i: Numeric): string {
     const s = this.p.stringTable.strings[toInt(i)];
-    if (s === undefined) throw new ProfileDecodeError(`string index ${toInt(i)} is out of range`);
+    if (s === undefined) throw malformed(`string index ${toInt(i)} is out of range`);
     return s;
   }
 
@@ -96,7 +35,7 @@ class Decoder {
     const known = this.frameIndex.get(key);
     if (known !== undefined) return known;
     const f = functionId === 0 ? undefined : this.functions.get(functionId);
-    if (functionId !== 0 && f === undefined) throw new ProfileDecodeError(`function id ${functionId} not found`);
+    if (functionId !== 0 && f === undefined) throw malformed(`function id ${functionId} not found`);
     this.frames.push({
       functionId,
       name: f ? this.str(f.name) : '',
@@ -115,7 +54,7 @@ class Decoder {
       const id = toInt(l.id);
       const mappingId = toInt(l.mappingId);
       const mapping = mappingId === 0 ? '' : this.mappings.get(mappingId);
-      if (mapping === undefined) throw new ProfileDecodeError(`location ${id}: mapping id ${mappingId} not found`);
+      if (mapping === undefined) throw malformed(`location ${id}: mapping id ${mappingId} not found`);
       const frames = l.line.map((ln) => this.frame(toInt(ln.functionId), toInt(ln.line), toInt(ln.column)));
       this.locationIndex.set(id, this.locations.length);
       this.locations.push({ id, mapping, frames });
@@ -125,11 +64,11 @@ class Decoder {
   sample(s: Profile['sample'][number], types: number): Sample {
     const locations = s.locationId.map((raw) => {
       const i = this.locationIndex.get(toInt(raw));
-      if (i === undefined) throw new ProfileDecodeError(`sample refers to location id ${toInt(raw)}, which does not exist`);
+      if (i === undefined) throw malformed(`sample refers to location id ${toInt(raw)}, which does not exist`);
       return i;
     });
     if (s.value.length !== types) {
-      throw new ProfileDecodeError(`mismatch: sample has ${s.value.length} values vs. ${types} types`);
+      throw malformed(`mismatch: sample has ${s.value.length} values vs. ${types} types`);
     }
     const labels = new Map<string, string[]>();
     const numLabels = new Map<string, NumLabel[]>();
@@ -153,7 +92,7 @@ export function fromPprof(p: Profile): ProfileModel {
   try {
     const d = new Decoder(p);
     const sampleTypes = p.sampleType.map((vt) => valueType(d, vt));
-    if (sampleTypes.length === 0) throw new ProfileDecodeError('the profile declares no sample types');
+    if (sampleTypes.length === 0) throw new ProfileError('no-sample-types', 'the profile declares no sample types');
     d.addLocations();
     const samples = p.sample.map((s) => d.sample(s, sampleTypes.length));
     const first = p.mapping[0];
@@ -173,7 +112,11 @@ export function fromPprof(p: Profile): ProfileModel {
       docUrl: d.str(p.docUrl),
     };
   } catch (err) {
-    if (err instanceof ProfileDecodeError) throw err;
-    throw new ProfileDecodeError(`malformed profile: ${(err as Error).message}`, { cause: err });
+    if (err instanceof ProfileError) throw err;
+    throw new ProfileError('malformed', `malformed profile: ${(err as Error).message}`, { cause: err });
   }
+}
+
+function malformed(message: string): ProfileError {
+  return new ProfileError('malformed', message);
 }

@@ -1,0 +1,12 @@
+// Gzip behind an interface, so decoding stays isomorphic: node-gunzip.ts (zlib,
+// Node only) and stream-gunzip.ts (DecompressionStream, browsers and Node)
+// implement it. Also the size limit every implementation enforces by default.
+/** Decompresses gzip bytes; refuses output past its size limit with a ProfileError of kind 'too-large'. */
+export type Gunzip = (bytes: Uint8Array) => Promise<Uint8Array>;
+
+/** Decompressed profiles larger than this are refused (a gzip bomb is not a profile). */
+export const MAX_DECODED_BYTES = 1024 * 1024 * 1024;
+
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}

@@ -1,0 +1,46 @@
+// The few numbers and names everyone reads off a decoded profile: strings,
+// sample type names, signed int64 values (delta profiles go negative) and
+// per-type totals. Pure.
+import type { Profile, ValueType } from 'pprof-format';
+
+export type Numeric = number | bigint;
+
+export function stringAt(p: Profile, index: Numeric): string {
+  return p.stringTable.strings[Number(index)] ?? '';
+}
+
+/** "cpu/nanoseconds"; "" when absent. */
+export function valueTypeName(p: Profile, vt: ValueType | undefined): string {
+  return vt ? `${stringAt(p, vt.type)}/${stringAt(p, vt.unit)}` : '';
+}
+
+export function sampleTypeNames(p: Profile): string[] {
+  return p.sampleType.map((vt) => valueTypeName(p, vt));
+}
+
+/** A protobuf int64 as decoded (unsigned varint) → its signed value. */
+export function int64(v: Numeric): bigint {
+  return BigInt.asIntN(64, BigInt(v));
+}
+
+/** Back to what pprof-format encodes: a number when it is exact, else a bigint. */
+export function toNumeric(v: bigint): Numeric {
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+}
+
+/** The sum of every sample's value, per sample type, in sample-type order. */
+export function totals(p: Profile): bigint[] {
+  const out = p.sampleType.map(() => 0n);
+  for (const s of p.sample) {
+    s.value.forEach((v, i) => {
+      if (i < out.length) out[i] = (out[i] ?? 0n) + int64(v);
+    });
+  }
+  return out;
+}
+
+/** Per-type totals keyed by name, for messages and metadata: { "cpu/nanoseconds": "1230000000" }. */
+export function namedTotals(p: Profile): Record<string, string> {
+  const names = sampleTypeNames(p);
+  return Object.fromEntries(totals(p).map((t, i) => [names[i] ?? String(i), t.toString()]));
+}
