@@ -4,7 +4,7 @@
 // and why, and writes the profile. Exit 0 when every pod answered, 3 when some
 // did (partial), 1 when none did.
 import { writeFile } from 'node:fs/promises';
-import type { CaptureMeta } from '../gateway/captures/types.ts';
+import type { CaptureBody, CaptureMeta } from '../src/api/types.ts';
 import { ConfigError, flag, helpText, parseFlags } from '../src/config/flags.ts';
 import { int, str } from '../src/config/values.ts';
 import { parseProfileType } from '../src/endpoints/catalog.ts';
@@ -23,7 +23,8 @@ const SHORTS = { n: 'namespace', l: 'selector', o: 'output', t: 'type' };
 const SUMMARY = 'Captures a profile through the podprof gateway from one pod, or from every pod of a selector or workload merged into one profile whose samples carry a pod label.';
 const WORKLOAD = /^(deployment|deploy|statefulset|sts|daemonset|ds)$/i;
 
-type Body = { namespace: string; pod?: string; selector?: string; workload?: string };
+/** The target part of a capture's POST body. */
+type Body = Omit<CaptureBody, 'type' | 'seconds'>;
 
 function need(what: string): never {
   throw new ConfigError([what]);
@@ -99,7 +100,7 @@ export async function runCapture(argv: readonly string[]): Promise<number> {
   }
   const { positional, flags } = splitArgs(argv, SHORTS, new Set(['insecure-skip-tls-verify']));
   const c = parseFlags(FLAGS, flags);
-  const body = { ...targetOf(positional, c.namespace, c.selector), type: c.type, seconds: c.seconds };
+  const body: CaptureBody = { ...targetOf(positional, c.namespace, c.selector), type: c.type, seconds: c.seconds };
   const client = await gatewayClient(c);
   const meta = await poll(client, await client.json<CaptureMeta>('POST', '/api/v1/captures?async=true', body));
   report(meta);

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { request } from 'node:https';
+import { apiErrorOf, type ApiError } from '../src/api/error.ts';
 import { flag, type ConfigOf } from '../src/config/flags.ts';
 import { bool, httpsUrl, str } from '../src/config/values.ts';
 
@@ -44,17 +45,6 @@ export function splitArgs(argv: readonly string[], shorts: Readonly<Record<strin
   return { positional, flags };
 }
 
-export class GatewayError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string | undefined,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'GatewayError';
-  }
-}
-
 export interface Reply {
   readonly status: number;
   readonly headers: IncomingHttpHeaders;
@@ -65,7 +55,7 @@ export interface GatewayClient {
   readonly base: URL;
   /** Any answer; the caller looks at the status. */
   send(method: string, path: string, body?: unknown): Promise<Reply>;
-  /** 2xx JSON, or a GatewayError with the gateway's code, message and hint. */
+  /** 2xx JSON, or an ApiError with the gateway's code, message and hint. */
   json<T>(method: string, path: string, body?: unknown): Promise<T>;
 }
 
@@ -83,13 +73,8 @@ async function tokenOf(c: GatewayClientConfig): Promise<string> {
   throw new Error("no token: pass --token or set PODPROF_TOKEN, or use a kubeconfig whose current user has a token (e.g. kubectl create token <service-account>)");
 }
 
-export function errorOf(r: Reply): GatewayError {
-  try {
-    const e = JSON.parse(r.body.toString('utf8')) as { code?: string; message?: string; hint?: string };
-    return new GatewayError(r.status, e.code, `${e.code ?? r.status}: ${e.message ?? ''}${e.hint ? `\n  ${e.hint}` : ''}`);
-  } catch {
-    return new GatewayError(r.status, undefined, `the gateway answered ${r.status}: ${r.body.toString('utf8').slice(0, 300)}`);
-  }
+export function errorOf(r: Reply): ApiError {
+  return apiErrorOf(r.status, r.body.toString('utf8'));
 }
 
 export async function gatewayClient(c: GatewayClientConfig): Promise<GatewayClient> {

@@ -1,6 +1,7 @@
 // `podprof link NS/POD --type TYPE [--seconds N]`: a one-time URL for
 // `go tool pprof` (which cannot send a bearer token, but sends URL userinfo as
 // Basic auth), and the command to run with it.
+import type { Link } from '../src/api/types.ts';
 import { ConfigError, flag, helpText, parseFlags } from '../src/config/flags.ts';
 import { int, str } from '../src/config/values.ts';
 import { parseProfileType } from '../src/endpoints/catalog.ts';
@@ -15,12 +16,6 @@ const FLAGS = {
 } as const;
 
 const SUMMARY = 'Prints a one-time URL for go tool pprof (single use, expires quickly, scoped to one pod and profile type) and the command to run with it.';
-
-interface LinkReply {
-  url: string;
-  expiresAt: string;
-  command: string;
-}
 
 /** go tool pprof verifies certificates unless the scheme says https+insecure. */
 export function pprofCommand(url: string, insecure: boolean, type: string): string {
@@ -38,7 +33,7 @@ export async function runLink(argv: readonly string[]): Promise<number> {
   const target = targetOf(positional, c.namespace, undefined);
   if (target.pod === undefined) throw new ConfigError(['link: give one pod, as NAMESPACE/POD (links are per pod; use podprof capture for a workload)']);
   const client = await gatewayClient(c);
-  const link = await client.json<LinkReply>('POST', '/api/v1/links', { namespace: target.namespace, pod: target.pod, type: c.type, seconds: c.seconds });
+  const link = await client.json<Link>('POST', '/api/v1/links', { namespace: target.namespace, pod: target.pod, type: c.type, seconds: c.seconds });
   process.stdout.write(`${link.url}\n${pprofCommand(link.url, c['insecure-skip-tls-verify'], c.type)}\n`);
   process.stderr.write(`one-time link for ${target.namespace}/${target.pod} ${c.type}: works once, until ${link.expiresAt}\n`);
   return 0;

@@ -1,5 +1,6 @@
 // The podprof CLI. Each subcommand is loaded on demand, so `podprof sidecar`
 // never loads what only the gateway needs.
+import { ApiError } from '../src/api/error.ts';
 import { ConfigError } from '../src/config/flags.ts';
 
 type Command = (argv: readonly string[]) => Promise<number>;
@@ -39,7 +40,7 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`podprof ${name}: ${err.message}\n`);
       return 2;
     }
-    process.stderr.write(`podprof ${name}: ${(err as Error).message}\n`);
+    process.stderr.write(`podprof ${name}: ${err instanceof ApiError ? err.describe() : (err as Error).message}\n`);
     return 1;
   }
 }

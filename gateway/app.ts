@@ -1,4 +1,4 @@
-// The gateway's HTTP API (DESIGN §2.5). Authentication first (one-time link on
+// The gateway's HTTP API (docs/design.md §2.5). Authentication first (one-time link on
 // pprof paths, then session cookie, then the configured mode), then each route
 // authorizes with RBAC. One audit event per request; no secret is ever logged.
 import express, { type NextFunction, type Request, type Response } from 'express';

@@ -1,6 +1,7 @@
 // A target is one injected pod the gateway can route to. Pure: built from the
 // pod as the API server stores it (or from a static targets file).
 import { A, INJECTED_LABEL, SIDECAR_NAME, SIDECAR_PORT_NAME, readPodOptions } from '../src/annotations.ts';
+import type { Workload } from '../src/api/types.ts';
 import type { Container, Pod } from '../src/k8s/types.ts';
 import type { ProfileType } from '../src/endpoints/catalog.ts';
 
@@ -21,7 +22,7 @@ export interface Target {
   readonly maxSeconds: number;
   readonly labels: Readonly<Record<string, string>>;
   /** The controlling workload, e.g. { kind: 'Deployment', name: 'web' } (a ReplicaSet's pod counts as its Deployment's). */
-  readonly workload?: { readonly kind: string; readonly name: string };
+  readonly workload?: Workload;
   readonly podReady: boolean;
   readonly sidecarReady: boolean;
   readonly phase: string;

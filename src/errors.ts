@@ -1,8 +1,9 @@
 // The one error catalog. Every error podprof answers with has a stable code, an
 // HTTP status and a hint that tells the user what to do. On pprof paths errors are
 // text/plain with X-Go-Pprof: 1 (the only way `go tool pprof` shows a body);
-// on API paths they are JSON { code, message }.
+// on API paths they are JSON { code, message, hint } (src/api ErrorBody).
 import type { ServerResponse } from 'node:http';
+import type { ErrorBody } from './api/types.ts';
 
 export const CATALOG = {
   PODPROF_UNAUTHENTICATED: { status: 401, hint: 'send Authorization: Bearer <token>' },
@@ -85,7 +86,7 @@ export function sendError(res: ServerResponse, err: PodprofError, format: ErrorF
     body = `${err.code}: ${err.text}`;
   } else {
     headers['Content-Type'] = 'application/json';
-    body = JSON.stringify({ code: err.code, message: err.message, hint: CATALOG[err.code].hint });
+    body = JSON.stringify({ code: err.code, message: err.message, hint: CATALOG[err.code].hint } satisfies ErrorBody);
   }
   headers['Content-Length'] = String(Buffer.byteLength(body));
   res.writeHead(err.status, headers);

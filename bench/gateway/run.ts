@@ -44,7 +44,7 @@ import { gzipSync } from 'node:zlib';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { sdGroups, DEFAULT_SD_TYPES } from '../../gateway/routes/sd.ts';
-import type { CaptureMeta } from '../../gateway/captures/types.ts';
+import type { CaptureMeta } from '../../src/api/types.ts';
 import { createCertificate } from '../../src/tls/x509.ts';
 import { startGoTarget } from '../../test/kit/go-fixture.ts';
 import { rawTotals, startHarness, type Harness } from '../../test/kit/gateway.ts';

@@ -1,4 +1,4 @@
-// Authentication modes (DESIGN §2.4): static tokens, Kubernetes TokenReview
+// Authentication modes (docs/design.md §2.4): static tokens, Kubernetes TokenReview
 // (cached, bounded), and a trusted auth proxy's X-Forwarded-User/Groups.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Authorization (DESIGN §2.4): SubjectAccessReview in API group podprof.io,
+// Authorization (docs/design.md §2.4): SubjectAccessReview in API group podprof.io,
 // resource pods, subresource = profile type, name = pod. Decisions cached
 // (allow 2 min, deny 10 s), bounded.
 import * as k8s from '@kubernetes/client-node';

@@ -8,7 +8,8 @@ import { namedTotals } from '../../src/profile/values.ts';
 import { mergeProfiles, type MergeInput } from '../../src/profile/merge.ts';
 import { failPod } from './fanout.ts';
 import type { CaptureWriter } from './store.ts';
-import { isFanOut, type CaptureMeta, type PodResult } from './types.ts';
+import type { CaptureMeta, PodResult } from '../../src/api/types.ts';
+import { isFanOut } from './types.ts';
 
 export const PROFILE_FILE = 'profile.pb.gz';
 export const TRACE_FILE = 'trace.out';

@@ -7,11 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { PodprofError } from '../../src/errors.ts';
 import type { Logger } from '../../src/log.ts';
 import type { User } from '../auth/user.ts';
-import type { GatewayContext } from '../context.ts';
+import type { CaptureDeps } from './deps.ts';
 import { assemble } from './assemble.ts';
 import { fetchPods, planCapture } from './fanout.ts';
 import { CaptureStore, type StoreLimits } from './store.ts';
-import type { CaptureMeta, CaptureRequest } from './types.ts';
+import type { CaptureMeta } from '../../src/api/types.ts';
+import type { CaptureRequest } from './types.ts';
 
 export interface CapturesOptions extends StoreLimits {
   readonly dir: string;
@@ -28,8 +29,6 @@ export interface StartedCapture {
   /** Settles with the stored capture; never rejects. */
   readonly done: Promise<CaptureMeta>;
 }
-
-type Deps = Pick<GatewayContext, 'registry' | 'authorize' | 'sidecars'>;
 
 export function newCaptureId(now = Date.now()): string {
   return `${now.toString(36).padStart(8, '0')}-${randomBytes(5).toString('hex')}`;
@@ -60,7 +59,7 @@ export class Captures {
     return this.opened;
   }
 
-  async start(ctx: Deps, user: User, req: CaptureRequest): Promise<StartedCapture> {
+  async start(ctx: CaptureDeps, user: User, req: CaptureRequest): Promise<StartedCapture> {
     const store = this.store;
     const planned = await planCapture(ctx, user, req);
     if (this.closing) throw new PodprofError('PODPROF_SHUTTING_DOWN', 'the gateway is shutting down; no new captures');

@@ -7,10 +7,12 @@ import { PodprofError } from '../../src/errors.ts';
 import { decide, type PprofRequest } from '../../src/endpoints/policy.ts';
 import { missingRule } from '../auth/authz.ts';
 import type { User } from '../auth/user.ts';
-import type { GatewayContext } from '../context.ts';
+import type { CaptureDeps } from './deps.ts';
 import { readSidecarBody, SidecarRefused } from '../sidecar-client.ts';
 import { routable, type Target } from '../targets.ts';
-import { describeTarget, type CaptureRequest, type PodResult } from './types.ts';
+import { describeTarget } from '../../src/api/describe.ts';
+import type { PodResult } from '../../src/api/types.ts';
+import type { CaptureRequest } from './types.ts';
 
 export interface PlannedPod {
   readonly target: Target;
@@ -19,9 +21,7 @@ export interface PlannedPod {
   readonly request?: PprofRequest;
 }
 
-type Deps = Pick<GatewayContext, 'registry' | 'authorize' | 'sidecars'>;
-
-function targetsOf(ctx: Deps, req: CaptureRequest): Target[] {
+function targetsOf(ctx: CaptureDeps, req: CaptureRequest): Target[] {
   const { namespace, target } = req;
   if (target.pod !== undefined) {
     const t = ctx.registry.get(namespace, target.pod);
@@ -33,7 +33,7 @@ function targetsOf(ctx: Deps, req: CaptureRequest): Target[] {
   return found;
 }
 
-async function planOne(ctx: Deps, user: User, req: CaptureRequest, t: Target): Promise<PlannedPod> {
+async function planOne(ctx: CaptureDeps, user: User, req: CaptureRequest, t: Target): Promise<PlannedPod> {
   const result: PodResult = { pod: t.name, uid: t.uid, status: 'pending' };
   const access = { verb: 'get', resource: 'pods', subresource: req.type, namespace: t.namespace, name: t.name } as const;
   if (!(await ctx.authorize(user, access)).allowed) {
@@ -56,7 +56,7 @@ async function planOne(ctx: Deps, user: User, req: CaptureRequest, t: Target): P
  * Every pod of the capture with its verdict. Throws when no pod may be asked at
  * all (nothing would be captured): 403 when all were forbidden, else the first pod's error.
  */
-export async function planCapture(ctx: Deps, user: User, req: CaptureRequest): Promise<PlannedPod[]> {
+export async function planCapture(ctx: CaptureDeps, user: User, req: CaptureRequest): Promise<PlannedPod[]> {
   const planned = await Promise.all(targetsOf(ctx, req).map((t) => planOne(ctx, user, req, t)));
   if (planned.some((p) => p.request)) return planned;
   const first = planned[0]!.result;
@@ -90,7 +90,7 @@ export interface FetchOptions {
 }
 
 /** Fetches every planned pod; returns the bodies of those that answered 200 (results updated in place). */
-export async function fetchPods(ctx: Deps, user: User, pods: readonly PlannedPod[], o: FetchOptions): Promise<Map<string, Buffer>> {
+export async function fetchPods(ctx: CaptureDeps, user: User, pods: readonly PlannedPod[], o: FetchOptions): Promise<Map<string, Buffer>> {
   const bodies = new Map<string, Buffer>();
   const queue = pods.filter((p) => p.request);
   let next = 0;

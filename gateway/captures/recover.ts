@@ -7,7 +7,8 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../src/log.ts';
 import { writeAtomic } from './fs-atomic.ts';
-import { CAPTURE_ID, type CaptureMeta } from './types.ts';
+import type { CaptureMeta } from '../../src/api/types.ts';
+import { CAPTURE_ID } from './types.ts';
 
 export const META = 'meta.json';
 export const TMP_PREFIX = '.tmp-';

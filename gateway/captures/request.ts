@@ -3,7 +3,8 @@
 import { PodprofError } from '../../src/errors.ts';
 import { CATALOG, isProfileType, type ProfileType } from '../../src/endpoints/catalog.ts';
 import { parseSelector } from '../discovery/registry.ts';
-import { parseWorkload, type CaptureRequest, type CaptureTarget, type Workload } from './types.ts';
+import type { CaptureTarget, Workload } from '../../src/api/types.ts';
+import { parseWorkload, type CaptureRequest } from './types.ts';
 
 /** Profile types a capture can store: pprof protobufs, and trace (single pod only). */
 export const CAPTURE_TYPES: readonly ProfileType[] = ['profile', 'heap', 'allocs', 'goroutine', 'block', 'mutex', 'threadcreate', 'trace'];

@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import type { Logger } from '../../src/log.ts';
 import { filesUnder, fsyncDir, sizeOf, writeAtomic, writeDurable } from './fs-atomic.ts';
 import { META, recoverStore, TMP_PREFIX } from './recover.ts';
-import type { CaptureMeta } from './types.ts';
+import type { CaptureMeta } from '../../src/api/types.ts';
 
 /** The only file names a capture holds (meta.json aside). */
 const STORED_FILE = /^(profile\.pb\.gz|trace\.out|pods\/[a-z0-9_-][a-z0-9._-]*\.pb\.gz)$/;

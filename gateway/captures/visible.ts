@@ -1,10 +1,11 @@
 // Which captures a user may list: RBAC `list captures` per namespace (one
 // cached SubjectAccessReview per namespace, as for pods).
+import type { Authorizer } from '../auth/authz.ts';
 import type { User } from '../auth/user.ts';
-import type { GatewayContext } from '../context.ts';
-import type { CaptureMeta } from './types.ts';
+import type { Captures } from './captures.ts';
+import type { CaptureMeta } from '../../src/api/types.ts';
 
-export async function visibleCaptures(ctx: Pick<GatewayContext, 'authorize' | 'captures'>, user: User, namespace?: string): Promise<CaptureMeta[]> {
+export async function visibleCaptures(ctx: { readonly authorize: Authorizer; readonly captures: Pick<Captures, 'store'> }, user: User, namespace?: string): Promise<CaptureMeta[]> {
   const all = ctx.captures.store.list().filter((m) => namespace === undefined || m.namespace === namespace);
   const allowed = new Set<string>();
   for (const ns of new Set(all.map((m) => m.namespace))) {

@@ -9,7 +9,9 @@ import { missingRule, type Access } from '../auth/authz.ts';
 import type { User } from '../auth/user.ts';
 import { PROFILE_FILE, TRACE_FILE, podFile } from '../captures/assemble.ts';
 import { parseCaptureRequest } from '../captures/request.ts';
-import { CAPTURE_ID, describeTarget, type CaptureMeta } from '../captures/types.ts';
+import { describeTarget } from '../../src/api/describe.ts';
+import type { CaptureList, CaptureMeta } from '../../src/api/types.ts';
+import { CAPTURE_ID } from '../captures/types.ts';
 import type { GatewayContext } from '../context.ts';
 import { audit, userOf } from '../http-util.ts';
 import { visibleCaptures } from '../captures/visible.ts';
@@ -58,7 +60,7 @@ function list(ctx: GatewayContext): Handler {
     if (namespace) await authorizeOrThrow(ctx, user, res, { verb: 'list', resource: 'captures', namespace });
     const items = await visibleCaptures(ctx, user, namespace);
     Object.assign(audit(res), { outcome: 'listed', params: { captures: items.length } });
-    res.json({ items });
+    res.json({ items } satisfies CaptureList);
   };
 }
 

@@ -1,5 +1,6 @@
 // POST /api/v1/links {namespace, pod, type, seconds?}: a one-time URL for go tool pprof.
 import type { Request, Response } from 'express';
+import type { Link } from '../../src/api/types.ts';
 import { PodprofError } from '../../src/errors.ts';
 import { isProfileType } from '../../src/endpoints/catalog.ts';
 import { missingRule } from '../auth/authz.ts';
@@ -34,6 +35,6 @@ export function linksHandler(ctx: GatewayContext): (req: Request, res: Response)
     base.password = secret;
     base.pathname = `/api/v1/namespaces/${namespace}/pods/${pod}/debug/pprof/${type}`;
     if (seconds !== undefined) base.search = `?seconds=${seconds}`;
-    res.status(201).json({ url: base.href, expiresAt: new Date(Date.now() + LINK_TTL_MS).toISOString(), command: `go tool pprof -http=: '${base.href}'` });
+    res.status(201).json({ url: base.href, expiresAt: new Date(Date.now() + LINK_TTL_MS).toISOString(), command: `go tool pprof -http=: '${base.href}'` } satisfies Link);
   };
 }

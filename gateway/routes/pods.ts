@@ -1,5 +1,6 @@
 // GET /api/v1/pods?namespace=&selector=: the injected pods the caller may see.
 import type { Request, Response } from 'express';
+import type { PodList, PodView } from '../../src/api/types.ts';
 import { PodprofError } from '../../src/errors.ts';
 import { missingRule } from '../auth/authz.ts';
 import type { User } from '../auth/user.ts';
@@ -16,8 +17,10 @@ export async function visibleNamespaces(ctx: GatewayContext, user: User, namespa
   return out;
 }
 
-export function describe(t: Target): Record<string, unknown> {
-  return { ...t, routable: routable(t) };
+/** A target as the API shows it: field by field, so nothing internal leaks by accident. */
+export function podView(t: Target): PodView {
+  const { namespace, name, uid, ip, port, node, path, container, profiles, maxSeconds, labels, workload, podReady, sidecarReady, phase } = t;
+  return { namespace, name, uid, ip, port, node, path, container, profiles, maxSeconds, labels, ...(workload ? { workload } : {}), podReady, sidecarReady, phase, routable: routable(t) };
 }
 
 export function podsHandler(ctx: GatewayContext): (req: Request, res: Response) => Promise<void> {
@@ -38,6 +41,7 @@ export function podsHandler(ctx: GatewayContext): (req: Request, res: Response) 
     const uninjected = [...ctx.registry.missed.values()].filter((m) => !namespace || m.namespace === namespace);
     const visible = await visibleNamespaces(ctx, user, [...targets, ...uninjected].map((t) => t.namespace));
     const missed = uninjected.filter((m) => visible.has(m.namespace));
-    res.json({ items: targets.filter((t) => visible.has(t.namespace)).map(describe), notInjected: missed });
+    const body: PodList = { items: targets.filter((t) => visible.has(t.namespace)).map(podView), notInjected: missed };
+    res.json(body);
   };
 }

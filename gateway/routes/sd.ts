@@ -1,5 +1,5 @@
 // GET /sd/targets?types=&namespace=: Prometheus-style HTTP service discovery
-// (DESIGN §2.7), consumable by Prometheus http_sd_configs, Grafana Alloy
+// (docs/design.md §2.7), consumable by Prometheus http_sd_configs, Grafana Alloy
 // discovery.http → pyroscope.scrape, and Parca. Always 200 with the full list.
 import type { Request, Response } from 'express';
 import { promisify } from 'node:util';

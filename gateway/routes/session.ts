@@ -1,6 +1,7 @@
 // Sessions for the web UI: POST with a bearer token (or through the auth proxy)
 // sets the cookie; GET tells who you are; DELETE logs out.
 import type { Request, Response } from 'express';
+import type { Session } from '../../src/api/types.ts';
 import { PodprofError } from '../../src/errors.ts';
 import { SESSION_COOKIE } from '../auth/session.ts';
 import type { GatewayContext } from '../context.ts';
@@ -12,11 +13,11 @@ export function sessionHandlers(ctx: GatewayContext): Record<'create' | 'whoami'
       const user = userOf(res);
       if (user.via === 'session' || user.via === 'link') throw new PodprofError('PODPROF_UNAUTHENTICATED', 'log in with a bearer token or through the auth proxy');
       res.setHeader('set-cookie', ctx.sessions.issue(user));
-      res.status(201).json({ user: user.name, groups: user.groups });
+      res.status(201).json({ user: user.name, groups: user.groups } satisfies Session);
     },
     whoami: (_req, res) => {
       const user = userOf(res);
-      res.json({ user: user.name, groups: user.groups, via: user.via });
+      res.json({ user: user.name, groups: user.groups, via: user.via } satisfies Session);
     },
     remove: (_req, res) => {
       res.setHeader('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0`);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { CaptureMeta } from '../../gateway/captures/types.ts';
+import type { CaptureMeta } from '../../src/api/types.ts';
 import { decodeProfile } from '../../src/profile/decode.ts';
 import { nodeGunzip } from '../../src/profile/node-gunzip.ts';
 import { stringAt, totals } from '../../src/profile/values.ts';

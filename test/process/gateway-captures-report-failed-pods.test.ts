@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { test } from 'node:test';
-import type { CaptureMeta } from '../../gateway/captures/types.ts';
+import type { CaptureMeta } from '../../src/api/types.ts';
 import { decodeProfile } from '../../src/profile/decode.ts';
 import { nodeGunzip } from '../../src/profile/node-gunzip.ts';
 import { stringAt } from '../../src/profile/values.ts';

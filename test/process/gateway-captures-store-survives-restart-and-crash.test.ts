@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CRASHED } from '../../gateway/captures/recover.ts';
-import type { CaptureMeta } from '../../gateway/captures/types.ts';
+import type { CaptureMeta } from '../../src/api/types.ts';
 import { jsonError, useHarness } from '../kit/gateway.ts';
 import { bearer, httpsRequest, type Reply } from '../kit/http.ts';
 import { NODE, REPO } from '../kit/sidecar.ts';

@@ -1,4 +1,4 @@
-// The token attack table (DESIGN §2.3): every forged, expired, misbound or
+// The token attack table (docs/design.md §2.3): every forged, expired, misbound or
 // replayed token is refused with 401/403, and the app never sees the request.
 import assert from 'node:assert/strict';
 import { createPublicKey } from 'node:crypto';

@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { Captures } from '../../gateway/captures/captures.ts';
 import { CaptureStore } from '../../gateway/captures/store.ts';
-import type { CaptureMeta } from '../../gateway/captures/types.ts';
+import type { CaptureMeta } from '../../src/api/types.ts';
 import type { PodprofError } from '../../src/errors.ts';
 import { createLogger } from '../../src/log.ts';
 

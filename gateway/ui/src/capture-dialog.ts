@@ -1,6 +1,7 @@
 // The capture dialog: profile type, seconds, one pod or the whole workload.
 // Starts an async capture and opens its page, which shows the progress.
-import { api, type Pod } from './api.ts';
+import type { PodView } from '../../../src/api/types.ts';
+import { api } from './api.ts';
 import { h, notice, replace } from './dom.ts';
 import { navigate } from './state.ts';
 
@@ -19,7 +20,7 @@ export interface DialogTarget {
   readonly namespace: string;
   readonly pod?: string;
   readonly workload?: { readonly kind: string; readonly name: string };
-  readonly pods: readonly Pod[];
+  readonly pods: readonly PodView[];
 }
 
 export function captureDialog(t: DialogTarget): HTMLDialogElement {

@@ -3,7 +3,9 @@
 // with the sample, granularity, refine and diff controls.
 import { prepare, type Prepared } from '../../../src/analysis/prepare.ts';
 import type { ProfileModel } from '../../../src/analysis/model.ts';
-import { api, describeTarget, profileUrl, traceUrl, type Capture } from './api.ts';
+import { describeTarget } from '../../../src/api/describe.ts';
+import type { CaptureMeta } from '../../../src/api/types.ts';
+import { api, profileUrl, traceUrl } from './api.ts';
 import { button, copyText, h, notice, replace } from './dom.ts';
 import { ago, TYPE_LABEL } from './format-ui.ts';
 import { statusCell } from './captures.ts';
@@ -34,7 +36,7 @@ function commandBox(label: string, text: string): HTMLElement {
   return h('div', { class: 'command-box' }, h('span', { class: 'muted' }, label), code, b);
 }
 
-function downloads(c: Capture, links: HTMLElement): void {
+function downloads(c: CaptureMeta, links: HTMLElement): void {
   const isTrace = c.type === 'trace';
   if (c.status !== 'running' && c.status !== 'failed') {
     const file = `${c.namespace}-${c.target.pod ?? c.target.workload?.name ?? 'selector'}-${c.type}-${c.id}${isTrace ? '.trace.out' : '.pb.gz'}`.replace(/[^A-Za-z0-9._-]/g, '_');
@@ -58,18 +60,18 @@ function downloads(c: Capture, links: HTMLElement): void {
   }
 }
 
-function podResults(c: Capture): HTMLElement | null {
+function podResults(c: CaptureMeta): HTMLElement | null {
   if (c.pods.length <= 1 && c.status === 'done') return null;
   return h('details', { open: c.status !== 'done' }, h('summary', {}, `${c.pods.length} pod(s)`), h('ul', { class: 'pod-results' }, ...c.pods.map((p) => h('li', {}, h('span', { class: `status ${p.status}` }, p.status), ` ${p.pod}`, p.error ? ` — ${p.error}` : ''))));
 }
 
-function header(c: Capture): HTMLElement {
+function header(c: CaptureMeta): HTMLElement {
   const links = h('div', { class: 'links' });
   downloads(c, links);
   return h(
     'div',
     { class: 'capture-head' },
-    h('h1', {}, `${TYPE_LABEL[c.type] ?? c.type} · ${describeTarget(c)}`),
+    h('h1', {}, `${TYPE_LABEL[c.type] ?? c.type} · ${describeTarget(c.namespace, c.target)}`),
     h('p', { class: 'muted' }, `by ${c.user}, ${ago(c.createdAt)}`, c.seconds !== undefined ? `, ${c.seconds}s` : '', ` · `, statusCell(c)),
     podResults(c),
     c.error ? notice('error', 'The capture failed', c.error) : null,
@@ -102,7 +104,7 @@ function renderView(view: ViewName, ctx: ViewContext): RenderedView {
   }
 }
 
-function showProfile(main: HTMLElement, c: Capture, model: ProfileModel, view: ViewName, params: ParamState, alive: () => boolean): (() => void) | undefined {
+function showProfile(main: HTMLElement, c: CaptureMeta, model: ProfileModel, view: ViewName, params: ParamState, alive: () => boolean): (() => void) | undefined {
   const set = (patch: ParamState, to: ViewName = view): void => {
     const next = { ...params, ...patch };
     for (const k of Object.keys(next) as (keyof ParamState)[]) if (next[k] === undefined || next[k] === '') delete next[k];

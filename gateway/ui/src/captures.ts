@@ -1,10 +1,12 @@
 // The capture list: who, when, what, status; running captures show live
 // progress (polled every second while any runs).
-import { api, describeTarget, type Capture } from './api.ts';
+import { describeTarget } from '../../../src/api/describe.ts';
+import type { CaptureMeta } from '../../../src/api/types.ts';
+import { api } from './api.ts';
 import { button, h, notice, replace } from './dom.ts';
 import { ago, bytes, TYPE_LABEL } from './format-ui.ts';
 
-export function progress(c: Capture): HTMLElement {
+export function progress(c: CaptureMeta): HTMLElement {
   const done = c.pods.filter((p) => p.status === 'ok' || p.status === 'failed' || p.status === 'forbidden').length;
   const elapsed = (Date.now() - Date.parse(c.createdAt)) / 1000;
   const want = c.type === 'profile' || c.type === 'trace' ? (c.seconds ?? 30) : (c.seconds ?? 1);
@@ -12,17 +14,17 @@ export function progress(c: Capture): HTMLElement {
   return h('span', { class: 'progress' }, h('progress', { max: 100, value: pct }), ` ${Math.min(elapsed, want).toFixed(0)}/${want}s · ${done}/${c.pods.length} pods`);
 }
 
-export function statusCell(c: Capture): HTMLElement {
+export function statusCell(c: CaptureMeta): HTMLElement {
   if (c.status === 'running') return h('span', { class: 'status running' }, 'running ', progress(c));
   const failed = c.pods.filter((p) => p.status !== 'ok').length;
   return h('span', { class: `status ${c.status}`, title: c.error ?? '' }, c.status, c.status === 'partial' ? ` (${failed} of ${c.pods.length} pods failed)` : '');
 }
 
-function row(c: Capture, reload: () => void): HTMLElement {
+function row(c: CaptureMeta, reload: () => void): HTMLElement {
   return h(
     'tr',
     { 'data-capture': c.id },
-    h('td', {}, h('a', { href: `/captures/${encodeURIComponent(c.id)}` }, describeTarget(c))),
+    h('td', {}, h('a', { href: `/captures/${encodeURIComponent(c.id)}` }, describeTarget(c.namespace, c.target))),
     h('td', {}, TYPE_LABEL[c.type] ?? c.type, c.seconds !== undefined ? ` ${c.seconds}s` : ''),
     h('td', {}, String(c.pods.length)),
     h('td', {}, c.user),

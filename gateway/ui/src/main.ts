@@ -1,7 +1,8 @@
 // podprof's web UI: login, pods, captures, and the views of a capture.
 // Routes: /login, / and /pods, /captures, /captures/<id>[/<view>].
 import './style.css';
-import { api, ApiError } from './api.ts';
+import { ApiError } from '../../../src/api/error.ts';
+import { api } from './api.ts';
 import { h, replace, button, notice } from './dom.ts';
 import { loginPage } from './login.ts';
 import { podsPage } from './pods.ts';

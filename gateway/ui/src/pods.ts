@@ -1,6 +1,7 @@
 // The pod browser: namespaces → workloads → pods, with readiness and injection
 // flags, a search box, and a capture dialog for one pod or a whole workload.
-import { api, type Pod } from './api.ts';
+import type { PodView } from '../../../src/api/types.ts';
+import { api } from './api.ts';
 import { button, h, notice, replace } from './dom.ts';
 import { captureDialog } from './capture-dialog.ts';
 
@@ -8,10 +9,10 @@ function flag(ok: boolean, yes: string, no: string): HTMLElement {
   return h('span', { class: `flag ${ok ? 'ok' : 'bad'}`, title: ok ? yes : no }, ok ? yes : no);
 }
 
-function group(pods: readonly Pod[]): Map<string, Map<string, Pod[]>> {
-  const out = new Map<string, Map<string, Pod[]>>();
+function group(pods: readonly PodView[]): Map<string, Map<string, PodView[]>> {
+  const out = new Map<string, Map<string, PodView[]>>();
   for (const p of [...pods].sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name))) {
-    const ns = out.get(p.namespace) ?? new Map<string, Pod[]>();
+    const ns = out.get(p.namespace) ?? new Map<string, PodView[]>();
     out.set(p.namespace, ns);
     const w = p.workload ? `${p.workload.kind.toLowerCase()}/${p.workload.name}` : '';
     ns.set(w, [...(ns.get(w) ?? []), p]);
@@ -19,7 +20,7 @@ function group(pods: readonly Pod[]): Map<string, Map<string, Pod[]>> {
   return out;
 }
 
-function podRow(p: Pod, host: HTMLElement): HTMLElement {
+function podRow(p: PodView, host: HTMLElement): HTMLElement {
   return h(
     'tr',
     {},
@@ -30,7 +31,7 @@ function podRow(p: Pod, host: HTMLElement): HTMLElement {
   );
 }
 
-function render(list: HTMLElement, pods: readonly Pod[], query: string, host: HTMLElement): void {
+function render(list: HTMLElement, pods: readonly PodView[], query: string, host: HTMLElement): void {
   const q = query.trim().toLowerCase();
   const shown = pods.filter((p) => q === '' || `${p.namespace}/${p.name} ${p.workload?.name ?? ''} ${Object.entries(p.labels).map(([k, v]) => `${k}=${v}`).join(' ')}`.toLowerCase().includes(q));
   if (shown.length === 0) {
@@ -41,7 +42,7 @@ function render(list: HTMLElement, pods: readonly Pod[], query: string, host: HT
   for (const [ns, workloads] of group(shown)) {
     const blocks: HTMLElement[] = [];
     for (const [w, ps] of workloads) {
-      const first = ps[0] as Pod;
+      const first = ps[0] as PodView;
       blocks.push(
         h(
           'div',
@@ -67,7 +68,7 @@ export function podsPage(main: HTMLElement): () => void {
   const list = h('div', { class: 'pods' }, 'Loading pods…');
   const missed = h('div');
   replace(main, h('div', { class: 'page-head' }, h('h1', {}, 'Pods'), search), missed, list);
-  let pods: Pod[] = [];
+  let pods: readonly PodView[] = [];
   api.pods().then(
     (r) => {
       pods = r.items;

@@ -2,11 +2,11 @@
 // (filtered, indexed) view, the URL state and a way to change it.
 import type { ProfileModel } from '../../../src/analysis/model.ts';
 import type { Prepared } from '../../../src/analysis/prepare.ts';
-import type { Capture } from './api.ts';
+import type { CaptureMeta } from '../../../src/api/types.ts';
 import type { ParamState, ViewName } from './state.ts';
 
 export interface ViewContext {
-  readonly capture: Capture;
+  readonly capture: CaptureMeta;
   readonly model: ProfileModel;
   readonly prepared: Prepared;
   readonly params: ParamState;

@@ -1,0 +1,9 @@
+// How a capture's target reads in messages and lists: "team-a/web-0",
+// "team-a -l app=web", "team-a deployment/web". Pure.
+import type { CaptureTarget } from './types.ts';
+
+export function describeTarget(namespace: string, t: CaptureTarget): string {
+  if (t.pod !== undefined) return `${namespace}/${t.pod}`;
+  if (t.selector !== undefined) return `${namespace} -l ${t.selector}`;
+  return `${namespace} ${t.workload?.kind.toLowerCase() ?? '?'}/${t.workload?.name ?? '?'}`;
+}

@@ -1,0 +1,147 @@
+// The gateway's JSON API (/api/v1/…) as types: what the gateway sends, and what
+// the web UI and the CLI read. One definition for all three; no logic here.
+import type { ProfileType } from '../endpoints/catalog.ts';
+
+/** The controlling workload of a pod (a ReplicaSet's pod counts as its Deployment's). */
+export interface Workload {
+  /** Deployment, StatefulSet or DaemonSet (or another controller's kind). */
+  readonly kind: string;
+  readonly name: string;
+}
+
+/** One injected pod, as GET /api/v1/pods lists it. */
+export interface PodView {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+  /** Pod IP; empty until the pod has one. */
+  readonly ip: string;
+  /** The sidecar's HTTPS port. */
+  readonly port: number;
+  readonly node: string;
+  /** The app's pprof path prefix. */
+  readonly path: string;
+  /** The app container that serves pprof. */
+  readonly container: string;
+  readonly profiles: readonly ProfileType[];
+  readonly maxSeconds: number;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly workload?: Workload;
+  readonly podReady: boolean;
+  readonly sidecarReady: boolean;
+  readonly phase: string;
+  /** Has an IP and both the pod and its sidecar are ready: it can be profiled now. */
+  readonly routable: boolean;
+}
+
+/** A pod that asked for injection (or lives where injection is on) but has no sidecar. */
+export interface NotInjected {
+  readonly namespace: string;
+  readonly name: string;
+  readonly reason?: string;
+}
+
+/** GET /api/v1/pods */
+export interface PodList {
+  readonly items: readonly PodView[];
+  readonly notInjected: readonly NotInjected[];
+}
+
+export type CaptureStatus = 'running' | 'done' | 'partial' | 'failed';
+export type PodStatus = 'pending' | 'running' | 'ok' | 'failed' | 'forbidden';
+
+/** Exactly one of pod, selector, workload. */
+export interface CaptureTarget {
+  readonly pod?: string;
+  readonly selector?: string;
+  readonly workload?: Workload;
+}
+
+/** One pod's part of a capture. Mutable: the gateway fills it in as the pod answers. */
+export interface PodResult {
+  readonly pod: string;
+  readonly uid: string;
+  status: PodStatus;
+  /** Why it failed: the sidecar's or Go's own text, or the RBAC rule that is missing. */
+  error?: string;
+  /** PODPROF_… code when the failure has one. */
+  code?: string;
+  /** HTTP status the sidecar answered with (429 busy, 500 from Go, …). */
+  httpStatus?: number;
+  bytes?: number;
+  /** The pod's own profile inside the capture (fan-out only): pods/<name>.pb.gz. */
+  file?: string;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+/** A capture as stored (meta.json) and as GET /api/v1/captures/<id> returns it. */
+export interface CaptureMeta {
+  readonly id: string;
+  readonly user: string;
+  readonly groups: readonly string[];
+  readonly createdAt: string;
+  finishedAt?: string;
+  readonly namespace: string;
+  readonly target: CaptureTarget;
+  readonly type: ProfileType;
+  readonly seconds?: number;
+  status: CaptureStatus;
+  /** Why the capture failed as a whole (every pod failed, the merge failed, the gateway stopped). */
+  error?: string;
+  pods: PodResult[];
+  /** The file to download: profile.pb.gz (merged or the single pod's) or trace.out. */
+  file?: string;
+  /** Bytes of every file of the capture on disk. */
+  bytes: number;
+  /** Per sample type totals of the stored profile ({"cpu/nanoseconds": "123"}). */
+  totals?: Record<string, string>;
+}
+
+/** GET /api/v1/captures */
+export interface CaptureList {
+  readonly items: readonly CaptureMeta[];
+}
+
+/** POST /api/v1/captures: one of pod, workload ("deployment/web") or selector. */
+export interface CaptureBody {
+  readonly namespace: string;
+  readonly pod?: string;
+  readonly workload?: string;
+  readonly selector?: string;
+  readonly type: string;
+  readonly seconds?: number;
+}
+
+/** POST /api/v1/links */
+export interface LinkBody {
+  readonly namespace: string;
+  readonly pod: string;
+  readonly type: string;
+  readonly seconds?: number;
+}
+
+/** 201 from POST /api/v1/links: a one-time URL for go tool pprof. */
+export interface Link {
+  readonly url: string;
+  readonly expiresAt: string;
+  /** The go tool pprof command line that opens it. */
+  readonly command: string;
+}
+
+/** GET (and 201 from POST) /api/v1/session. */
+export interface Session {
+  readonly user: string;
+  readonly groups: readonly string[];
+  /** How the caller authenticated: bearer, proxy, session or link (GET only). */
+  readonly via?: string;
+}
+
+/** Every error answer of the gateway, the sidecar and the webhook's HTTP side. */
+export interface ErrorBody {
+  /** A PODPROF_… code (docs/errors.md). */
+  readonly code: string;
+  readonly message: string;
+  /** What to do about it. */
+  readonly hint?: string;
+}
