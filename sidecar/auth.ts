@@ -1,4 +1,4 @@
-// Who is asking, and may they ask this pod for this profile? (DESIGN §2.3)
+// Who is asking, and may they ask this pod for this profile? (docs/design.md §2.3)
 import type { IncomingMessage } from 'node:http';
 import { PodprofError } from '../src/errors.ts';
 import type { PprofRequest } from '../src/endpoints/policy.ts';

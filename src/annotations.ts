@@ -1,4 +1,4 @@
-// The annotation contract (DESIGN §2.1): what a pod says about podprof, parsed
+// The annotation contract (docs/design.md §2.1): what a pod says about podprof, parsed
 // and validated in one place for the webhook, `podprof explain` and the gateway.
 import { parseQuantity } from './k8s/quantity.ts';
 import type { Pod } from './k8s/types.ts';

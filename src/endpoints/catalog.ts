@@ -1,4 +1,4 @@
-// The profile catalog of Go's net/http/pprof (DESIGN §2.2), shared by sidecar and gateway.
+// The profile catalog of Go's net/http/pprof (docs/design.md §2.2), shared by sidecar and gateway.
 
 export const PROFILE_TYPES = [
   'profile',

@@ -1,4 +1,4 @@
-// Which pprof requests may pass, and in what normalized form (DESIGN §2.2).
+// Which pprof requests may pass, and in what normalized form (docs/design.md §2.2).
 // Pure: takes the method and raw URL, returns the upstream request or a PodprofError.
 import { PodprofError } from '../errors.ts';
 import { CATALOG, isProfileType, type ProfileType } from './catalog.ts';

@@ -1,4 +1,4 @@
-// The sidecar token contract (DESIGN §2.3).
+// The sidecar token contract (docs/design.md §2.3).
 import type { ProfileType } from '../endpoints/catalog.ts';
 
 export const DEFAULT_ISSUER = 'podprof-gateway';

@@ -228,7 +228,7 @@ test('go tool pprof -raw fetches a heap profile through a one-time link from POS
   assert.equal(third.headers['www-authenticate'], 'Bearer realm="podprof"');
 });
 
-test("GET /sd/targets gives a scraper's ServiceAccount every injected, ready pod once per profile type with the labels of DESIGN §2.7; without a role it is a 403", async () => {
+test("GET /sd/targets gives a scraper's ServiceAccount every injected, ready pod once per profile type with the labels of docs/design.md §2.7; without a role it is a 403", async () => {
   type Group = { targets: string[]; labels: Record<string, string> };
   const r = await call(base, '/sd/targets', { token: tokens.alloy });
   assert.equal(r.status, 200, r.text);

@@ -1,4 +1,4 @@
-// The parameter policy of DESIGN §2.2, as a pure function.
+// The parameter policy of docs/design.md §2.2, as a pure function.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PodprofError } from '../../src/errors.ts';
