@@ -15,11 +15,13 @@ import { sessionHandlers } from './routes/session.ts';
 import { mountUi } from './routes/ui.ts';
 
 const PUBLIC = new Set(['/.well-known/jwks.json']);
+/** Paths that need credentials. Case-insensitive, like a router may be: /API/… is no way around it. */
+const GUARDED = /^\/(api|sd)\//i;
 
 function authenticate(ctx: GatewayContext): express.RequestHandler {
   const session = ctx.sessions.authenticator();
   return route(async (req, res, next) => {
-    if (PUBLIC.has(req.path) || !req.path.startsWith('/api/') && !req.path.startsWith('/sd/')) return next();
+    if (PUBLIC.has(req.path) || !GUARDED.test(req.path)) return next();
     const pprof = PPROF_PATH.exec(req.path);
     const user = (pprof && /^Basic /i.test(req.headers.authorization ?? '') ? ctx.links.redeem(req, pprof[1]!, pprof[2]!, pprof[3]!) : undefined) ?? (await session(req)) ?? (await ctx.authenticate(req));
     if (!user) throw new PodprofError('PODPROF_UNAUTHENTICATED', 'no credentials: send Authorization: Bearer <your Kubernetes token>, or use a one-time link');
@@ -47,6 +49,7 @@ export function createApp(ctx: GatewayContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
+  app.set('case sensitive routing', true);
   app.use(auditTrail(ctx));
   app.get('/.well-known/jwks.json', (_req, res) => void res.json(ctx.keyring.jwks()));
   app.use(authenticate(ctx));

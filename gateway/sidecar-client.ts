@@ -8,8 +8,6 @@ import type { PprofRequest } from '../src/endpoints/policy.ts';
 import type { Keyring } from './keyring.ts';
 import type { Target } from './targets.ts';
 
-export const RESPONSE_HEADERS = ['content-type', 'content-disposition', 'content-length', 'content-encoding', 'x-go-pprof', 'retry-after'];
-
 export interface SidecarCall {
   readonly response: Promise<IncomingMessage>;
   /** Cancel: the sidecar then cancels its upstream request, which frees Go's profiler. */

@@ -7,7 +7,8 @@ import { request as httpRequest, type Agent, type ServerResponse } from 'node:ht
 import { PodprofError, sendError } from '../src/errors.ts';
 import type { ProfileType } from '../src/endpoints/catalog.ts';
 import type { PprofRequest } from '../src/endpoints/policy.ts';
-import { responseHeaders, upstreamError } from './upstream.ts';
+import { pprofResponseHeaders } from '../src/endpoints/response.ts';
+import { upstreamError } from './upstream.ts';
 
 export interface FlightOptions {
   readonly upstream: URL;
@@ -57,7 +58,7 @@ class Flight {
       this.upstreamRes = up;
       clearTimeout(this.timer);
       this.status = up.statusCode ?? 502;
-      this.headers = responseHeaders(up.headers);
+      this.headers = pprofResponseHeaders(this.request, this.status, up.headers);
       for (const s of this.subs) s.res.writeHead(this.status, this.headers);
       up.on('data', (chunk: Buffer) => this.onChunk(chunk));
       up.on('end', () => this.finish());

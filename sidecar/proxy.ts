@@ -7,7 +7,8 @@ import { Readable, Transform, pipeline } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
 import { PodprofError, sendError } from '../src/errors.ts';
 import type { PprofRequest } from '../src/endpoints/policy.ts';
-import { requestHeaders, responseHeaders, upstreamError } from './upstream.ts';
+import { pprofResponseHeaders } from '../src/endpoints/response.ts';
+import { requestHeaders, upstreamError } from './upstream.ts';
 
 export interface ProxyOptions {
   readonly upstream: URL;
@@ -24,6 +25,7 @@ export interface ProxyResult {
 }
 
 interface Exchange {
+  readonly request: PprofRequest;
   upstream?: ClientRequest;
   /** Set once the response streams; the pipeline then decides the outcome. */
   piping: boolean;
@@ -70,7 +72,7 @@ export function createStreamProxy(opts: ProxyOptions): StreamProxy {
       ex.settle({ status: err.status, bytes: 0, outcome: 'too-large' });
       return;
     }
-    res.writeHead(status, responseHeaders(proxyRes.headers));
+    res.writeHead(status, pprofResponseHeaders(ex.request, status, proxyRes.headers));
     ex.piping = true;
     proxyRes.once('aborted', () => (ex.upstreamBroke = true));
     proxyRes.once('error', () => (ex.upstreamBroke = true));
@@ -83,7 +85,7 @@ export function createStreamProxy(opts: ProxyOptions): StreamProxy {
 
   return (req, res, request, body) =>
     new Promise<ProxyResult>((resolve) => {
-      const ex: Exchange = { bytes: 0, piping: false, upstreamBroke: false, settle: () => undefined };
+      const ex: Exchange = { request, bytes: 0, piping: false, upstreamBroke: false, settle: () => undefined };
       ex.settle = (r) => {
         clearTimeout(ex.timer);
         ex.settle = () => undefined;

@@ -1,27 +1,17 @@
-// What passes between the sidecar and the app: allowlisted headers both ways,
-// and upstream failures mapped to errors a user can act on.
+// What passes from the sidecar to the app: allowlisted request headers (the
+// answer's headers are podprof's own: src/endpoints/response.ts), and upstream
+// failures mapped to errors a user can act on.
 import type { IncomingHttpHeaders } from 'node:http';
 import { PodprofError } from '../src/errors.ts';
 
 /** Request headers that may reach the app. Authorization, Cookie and hop-by-hop headers never do. */
 export const REQUEST_HEADER_ALLOWLIST = ['accept', 'accept-encoding', 'user-agent', 'content-type', 'content-length'] as const;
 
-const RESPONSE_HEADER_ALLOWLIST = ['content-type', 'content-disposition', 'content-length', 'content-encoding', 'x-go-pprof', 'x-content-type-options', 'date'];
-
 export function requestHeaders(h: IncomingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of REQUEST_HEADER_ALLOWLIST) {
     const v = h[name];
     if (typeof v === 'string' && v.length <= 1024) out[name] = v;
-  }
-  return out;
-}
-
-export function responseHeaders(h: IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = { 'cache-control': 'no-store' };
-  for (const name of RESPONSE_HEADER_ALLOWLIST) {
-    const v = h[name];
-    if (typeof v === 'string') out[name] = v;
   }
   return out;
 }

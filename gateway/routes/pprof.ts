@@ -6,10 +6,10 @@ import { pipeline } from 'node:stream';
 import { PodprofError } from '../../src/errors.ts';
 import { readBody } from '../../src/http/body.ts';
 import { decide } from '../../src/endpoints/policy.ts';
+import { pprofResponseHeaders } from '../../src/endpoints/response.ts';
 import { missingRule } from '../auth/authz.ts';
 import type { GatewayContext } from '../context.ts';
 import { audit, PPROF_PATH, userOf } from '../http-util.ts';
-import { RESPONSE_HEADERS } from '../sidecar-client.ts';
 import { routable } from '../targets.ts';
 
 export function pprofHandler(ctx: GatewayContext): (req: Request, res: Response) => Promise<void> {
@@ -34,9 +34,8 @@ export function pprofHandler(ctx: GatewayContext): (req: Request, res: Response)
       if (!res.writableFinished) call.abort();
     });
     const upstream = await call.response;
-    const headers: Record<string, string> = { 'cache-control': 'no-store' };
-    for (const h of RESPONSE_HEADERS) if (typeof upstream.headers[h] === 'string') headers[h] = upstream.headers[h];
-    res.writeHead(upstream.statusCode ?? 502, headers);
+    const status = upstream.statusCode ?? 502;
+    res.writeHead(status, pprofResponseHeaders(request, status, upstream.headers));
     let bytes = 0;
     upstream.on('data', (c: Buffer) => (bytes += c.length));
     await new Promise<void>((resolve) => {

@@ -24,9 +24,12 @@ export interface HarnessPod {
   readonly namespace: string;
   readonly name: string;
   readonly uid: string;
-  readonly app: GoTarget;
+  readonly app: App;
   readonly sidecar: TestSidecar;
 }
+
+/** What runs behind a sidecar: the Go fixture by default, or a test's own (hostile) app. */
+export type App = Pick<GoTarget, 'url' | 'stop'>;
 
 export interface HarnessOptions {
   readonly pods?: number;
@@ -39,6 +42,8 @@ export interface HarnessOptions {
   readonly gatewayArgs?: readonly string[];
   /** Go fixture flags; default one CPU worker. */
   readonly appArgs?: readonly string[];
+  /** Start pod i's app instead of the Go fixture. */
+  readonly app?: (i: number) => Promise<App>;
 }
 
 export interface Harness {
@@ -78,7 +83,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     Array.from({ length: o.pods ?? 2 }, async (_, i): Promise<HarnessPod> => {
       const name = `${o.prefix ?? 'web'}-${i}`;
       const uid = randomUUID();
-      const app = await startGoTarget({ args: [...(o.appArgs ?? ['-cpu-workers', '1'])] });
+      const app = o.app ? await o.app(i) : await startGoTarget({ args: [...(o.appArgs ?? ['-cpu-workers', '1'])] });
       const sidecar = await startInProcess(keys, app.url, ['--pod-namespace', namespace, '--pod-name', name, '--pod-uid', uid]);
       return { namespace, name, uid, app, sidecar };
     }),

@@ -1,0 +1,46 @@
+// Attack 1 of docs/security.md, in a real browser: a logged-in user opens a pod's
+// pprof URLs on the gateway while the pod's app answers with HTML and a script.
+// The text form shows as plain text and the profile downloads; the script never
+// runs, so it never acts with the user's session (no link is minted).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { ensureUiBuilt, launch, login, type Session } from '../kit/browser.ts';
+import { startHarness, type Harness } from '../kit/gateway.ts';
+import { startHostileApp } from '../kit/hostile-app.ts';
+
+let h: Harness;
+let s: Session;
+const pprof = (q: string): string => `${h.url}/api/v1/namespaces/team-a/pods/web-0/debug/pprof/${q}`;
+
+before(async () => {
+  ensureUiBuilt();
+  h = await startHarness({ pods: 1, app: () => startHostileApp() });
+  s = await launch();
+  await login(s.page, h.url, h.token);
+});
+after(async () => {
+  await s?.close();
+  await h?.close();
+});
+
+const linkRequests = (): string[] => h.logs.filter((l) => l.includes('"audit"') && l.includes('/api/v1/links'));
+
+test('a text form of a hostile pod shows as text and its script never runs', async () => {
+  const answer = await s.page.goto(pprof('goroutine?debug=2'));
+  assert.equal(answer?.status(), 200);
+  await s.page.waitForTimeout(300);
+  const seen = await s.page.evaluate(() => ({ type: document.contentType, pwned: (window as { __pwned?: boolean }).__pwned === true, title: document.title, marker: document.getElementById('pwned-marker') !== null, text: document.body?.innerText ?? '' }));
+  assert.deepEqual({ type: seen.type, pwned: seen.pwned, marker: seen.marker }, { type: 'text/plain', pwned: false, marker: false });
+  assert.notEqual(seen.title, 'pwned');
+  assert.match(seen.text, /<script>/, 'the markup is shown as text');
+  assert.deepEqual(linkRequests(), [], 'the script minted no link with the session');
+});
+
+test('a profile of a hostile pod downloads instead of rendering', async () => {
+  const download = s.page.waitForEvent('download', { timeout: 15_000 });
+  await s.page.goto(pprof('heap')).catch(() => undefined); // navigation ends in a download
+  const d = await download;
+  assert.equal(d.suggestedFilename(), 'heap');
+  assert.deepEqual(s.dialogs, []);
+  assert.deepEqual(linkRequests(), []);
+});
