@@ -23,13 +23,15 @@ after(async () => {
   await h?.close();
 });
 
+const SEEN = `({ type: document.contentType, pwned: window.__pwned === true, title: document.title, marker: document.getElementById('pwned-marker') !== null, text: document.body ? document.body.innerText : '' })`;
+
 const linkRequests = (): string[] => h.logs.filter((l) => l.includes('"audit"') && l.includes('/api/v1/links'));
 
 test('a text form of a hostile pod shows as text and its script never runs', async () => {
   const answer = await s.page.goto(pprof('goroutine?debug=2'));
   assert.equal(answer?.status(), 200);
   await s.page.waitForTimeout(300);
-  const seen = await s.page.evaluate(() => ({ type: document.contentType, pwned: (window as { __pwned?: boolean }).__pwned === true, title: document.title, marker: document.getElementById('pwned-marker') !== null, text: document.body?.innerText ?? '' }));
+  const seen = await s.page.evaluate<{ type: string; pwned: boolean; title: string; marker: boolean; text: string }>(SEEN);
   assert.deepEqual({ type: seen.type, pwned: seen.pwned, marker: seen.marker }, { type: 'text/plain', pwned: false, marker: false });
   assert.notEqual(seen.title, 'pwned');
   assert.match(seen.text, /<script>/, 'the markup is shown as text');

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { bearer, httpsRequest, type Reply } from '../kit/http.ts';
-import { useHarness } from '../kit/gateway.ts';
+import { jsonError, useHarness } from '../kit/gateway.ts';
 import { startHostileApp } from '../kit/hostile-app.ts';
 import { mint } from '../kit/sidecar.ts';
 
@@ -62,6 +62,6 @@ test('/API/… and other cases of the path need credentials and never reach a ha
     assert.equal(anonymous.status, 401, `${path} without credentials: ${anonymous.text}`);
     const authed = await httpsRequest(`${h.url}${path}`, { headers: { ...bearer(h.token), accept: 'application/json' } });
     assert.equal(authed.status, 404, `${path}: ${authed.text}`);
-    assert.equal(JSON.parse(authed.text).code, 'PODPROF_NO_ROUTE', path);
+    assert.equal(jsonError(authed).code, 'PODPROF_NO_ROUTE', path);
   }
 });
