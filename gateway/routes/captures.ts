@@ -15,6 +15,7 @@ import { CAPTURE_ID } from '../captures/types.ts';
 import type { GatewayContext } from '../context.ts';
 import { audit, userOf } from '../http-util.ts';
 import { visibleCaptures } from '../captures/visible.ts';
+import { missingPodAccess, shownTo } from '../captures/access.ts';
 
 type Handler = (req: Request, res: Response) => Promise<void>;
 
@@ -24,13 +25,19 @@ async function authorizeOrThrow(ctx: GatewayContext, user: User, res: Response, 
   if (!d.allowed) throw new PodprofError('PODPROF_FORBIDDEN', missingRule(user, access));
 }
 
-/** The capture named in the path, after RBAC `verb captures/<id>` in its namespace. */
+/** The capture named in the path, after RBAC `verb captures/<id>` in its namespace and `get pods/<type>` on each of its pods. */
 async function captureFor(ctx: GatewayContext, req: Request, res: Response, verb: 'get' | 'delete'): Promise<CaptureMeta> {
   const id = String(req.params.id);
   const meta = CAPTURE_ID.test(id) ? ctx.captures.store.get(id) : undefined;
   Object.assign(audit(res), { params: { capture: id.slice(0, 40) } });
   if (!meta) throw new PodprofError('PODPROF_CAPTURE_NOT_FOUND', `no capture ${id.slice(0, 40)}`);
-  await authorizeOrThrow(ctx, userOf(res), res, { verb, resource: 'captures', namespace: meta.namespace, name: meta.id });
+  const user = userOf(res);
+  await authorizeOrThrow(ctx, user, res, { verb, resource: 'captures', namespace: meta.namespace, name: meta.id });
+  const missing = await missingPodAccess(ctx.authorize, user, meta);
+  if (missing) {
+    Object.assign(audit(res), { decision: 'denied', reason: `capture of ${meta.type} from pod ${missing.name}` });
+    throw new PodprofError('PODPROF_FORBIDDEN', missingRule(user, missing));
+  }
   return meta;
 }
 
@@ -69,7 +76,7 @@ function get(ctx: GatewayContext): Handler {
     const meta = await captureFor(ctx, req, res, 'get');
     Object.assign(audit(res), { type: meta.type, outcome: 'read' });
     res.setHeader('cache-control', 'no-store');
-    res.json(meta);
+    res.json(shownTo(userOf(res), meta));
   };
 }
 

@@ -79,7 +79,8 @@ export interface PodResult {
 export interface CaptureMeta {
   readonly id: string;
   readonly user: string;
-  readonly groups: readonly string[];
+  /** The creator's groups; the API shows them to the creator only. */
+  readonly groups?: readonly string[];
   readonly createdAt: string;
   finishedAt?: string;
   readonly namespace: string;

@@ -143,6 +143,41 @@ test('bob, bound to the example podprof-viewer ClusterRole of manifests/users in
   assert.equal(otherNs.status, 403);
 });
 
+test("bob, a heap-and-goroutine viewer allowed to read captures, cannot list, read, download or delete the admin's stored CPU profile or trace, sees the heap capture, and never the admin's groups", async () => {
+  const capture = async (type: string, seconds?: number): Promise<{ id: string; status: string }> => {
+    const r = await call(base, '/api/v1/captures', { token: tokens.admin, method: 'POST', body: { namespace: B, pod: api.name, type, ...(seconds ? { seconds } : {}) } });
+    assert.equal(r.status, 201, r.text);
+    return json(r);
+  };
+  const cpu = await capture('profile', 1);
+  const trace = await capture('trace', 1);
+  const heap = await capture('heap');
+  assert.deepEqual([cpu.status, trace.status, heap.status], ['done', 'done', 'done']);
+
+  const listed = json<{ items: Array<{ id: string; groups?: unknown }> }>(await call(base, `/api/v1/captures?namespace=${B}`, { token: tokens.bob }));
+  assert.deepEqual(listed.items.map((m) => m.id), [heap.id], 'only the capture of a type bob may profile');
+  assert.equal(listed.items[0]!.groups, undefined, "the admin's groups are not shown to bob");
+  const all = json<{ items: Array<{ id: string }> }>(await call(base, '/api/v1/captures', { token: tokens.bob }));
+  assert.deepEqual(all.items.map((m) => m.id), [heap.id]);
+
+  for (const [id, type, file] of [[cpu.id, 'profile', 'profile.pb.gz'], [trace.id, 'trace', 'trace.out']] as const) {
+    for (const path of [`/api/v1/captures/${id}`, `/api/v1/captures/${id}/${file}`]) {
+      const r = await call(base, path, { token: tokens.bob });
+      assert.equal(r.status, 403, `${path}: ${r.text}`);
+      assert.ok(r.text.includes(`bob may not get pods/${type} ${api.name} in namespace ${B}`), r.text);
+    }
+  }
+  const del = await call(base, `/api/v1/captures/${cpu.id}`, { token: tokens.bob, method: 'DELETE', headers: { 'x-podprof-request': '1' } });
+  assert.ok(del.status === 403, `${del.status} ${del.text}`);
+
+  const mine = json<{ groups?: unknown; type: string }>(await call(base, `/api/v1/captures/${heap.id}`, { token: tokens.bob }));
+  assert.deepEqual([mine.type, mine.groups], ['heap', undefined]);
+  const dl = await call(base, `/api/v1/captures/${heap.id}/profile.pb.gz`, { token: tokens.bob });
+  assert.ok(isProfile(dl), `${dl.status} ${dl.text.slice(0, 200)}`);
+  const admins = json<{ groups?: string[] }>(await call(base, `/api/v1/captures/${cpu.id}`, { token: tokens.admin }));
+  assert.ok(Array.isArray(admins.groups) && admins.groups.length > 0, 'the creator sees its own groups');
+});
+
 test('GET /api/v1/pods lists the injected pods of the namespaces the caller may list, and annotated pods created while the webhook was down under notInjected; a session cookie sees the same', async () => {
   type Pods = { items: Array<{ namespace: string; name: string; uid: string; ip: string; routable: boolean; workload?: { kind: string; name: string } }>; notInjected: Array<{ namespace: string; name: string }> };
   const bob = await call(base, '/api/v1/pods', { token: tokens.bob });

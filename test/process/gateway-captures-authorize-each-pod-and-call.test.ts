@@ -111,3 +111,40 @@ test('a single-pod trace is stored as trace.out and downloads as one', async () 
   assert.equal(asProfile.status, 404);
   assert.match(jsonError(asProfile).message, /it is a trace: download trace\.out/);
 });
+
+test('a stored capture obeys per-type RBAC: without get pods/profile a CPU capture is not listed, read, downloaded (merged or per pod) or deleted', async () => {
+  const made = await api('POST', '/api/v1/captures', { namespace: 'team-a', workload: 'deployment/web', type: 'profile', seconds: 1 });
+  assert.equal(made.status, 201, made.text);
+  const cpu = JSON.parse(made.text) as CaptureMeta;
+  const heap = JSON.parse((await api('POST', '/api/v1/captures', { namespace: 'team-a', pod: 'web-0', type: 'heap' })).text) as CaptureMeta;
+  const asked: Access[] = [];
+  harness().setAuthorizer(rbac((a) => a.resource === 'pods' && a.subresource === 'profile' && a.name === 'web-1', asked));
+  try {
+    const listed = (JSON.parse((await api('GET', '/api/v1/captures')).text) as { items: CaptureMeta[] }).items.map((m) => m.id);
+    assert.ok(listed.includes(heap.id) && !listed.includes(cpu.id), 'a capture with one pod the user may not profile is not listed');
+    for (const path of [`/api/v1/captures/${cpu.id}`, `/api/v1/captures/${cpu.id}/profile.pb.gz`, `/api/v1/captures/${cpu.id}/pods/web-0.pb.gz`]) {
+      const r = await api('GET', path);
+      assert.equal(r.status, 403, `${path}: ${r.text}`);
+      assert.match(jsonError(r).message, /^alice@example\.com may not get pods\/profile web-1 in namespace team-a/);
+    }
+    const del = await api('DELETE', `/api/v1/captures/${cpu.id}`);
+    assert.equal(del.status, 403, del.text);
+    assert.ok(asked.some((a) => a.resource === 'captures' && a.verb === 'delete'), 'delete asked the captures verb too');
+  } finally {
+    harness().setAuthorizer(undefined);
+  }
+  assert.equal((await api('GET', `/api/v1/captures/${cpu.id}`)).status, 200, 'the capture is still there for those who may read it');
+});
+
+test('a capture made while one pod was refused stays readable by its maker: the refused pod holds no data', async () => {
+  harness().setAuthorizer(rbac((a) => a.resource === 'pods' && a.name === 'web-2'));
+  try {
+    const r = await api('POST', '/api/v1/captures', { namespace: 'team-a', workload: 'deployment/web', type: 'goroutine' });
+    const meta = JSON.parse(r.text) as CaptureMeta;
+    assert.equal(meta.status, 'partial');
+    assert.equal((await api('GET', `/api/v1/captures/${meta.id}`)).status, 200);
+    assert.equal((await api('GET', `/api/v1/captures/${meta.id}/profile.pb.gz`)).status, 200);
+  } finally {
+    harness().setAuthorizer(undefined);
+  }
+});
