@@ -1,6 +1,6 @@
 // Every flag of `podprof gateway`.
 import { flag, type ConfigOf } from '../src/config/flags.ts';
-import { bytes, duration, httpsUrl, list, oneOf, str } from '../src/config/values.ts';
+import { bytes, duration, httpsUrl, int, list, oneOf, str } from '../src/config/values.ts';
 import { servingConfigProblems, servingFlags } from '../src/serving/config.ts';
 
 const cidr = (raw: string): string => {
@@ -26,7 +26,13 @@ export const GATEWAY_FLAGS = {
   kid: flag(list(str), 'key ids, one per --signing-key-file (default: the key thumbprints)', { default: [] as readonly string[] }),
   'sidecar-ca-file': flag(str, "CA (PEM) that signs sidecar certificates; absent: sidecars' self-signed certificates are accepted (the pod-bound single-use token is the protection)"),
   'store-dir': flag(str, 'where captures are stored', { default: '/var/lib/podprof' }),
-  'store-max-bytes': flag(bytes(1024 * 1024, 10 * 1024 ** 4), 'total size of stored captures; the oldest go first', { default: 10 * 1024 ** 3, defaultText: '10GiB' }),
+  'store-max-bytes': flag(bytes(1024 * 1024, 10 * 1024 ** 4), 'total size of stored captures; when full, new captures are refused (507) rather than evicting anyone', { default: 10 * 1024 ** 3, defaultText: '10GiB' }),
+  'store-namespace-max-bytes': flag(bytes(1024 * 1024, 10 * 1024 ** 4), "size one namespace's captures may hold; over it, that namespace's oldest go", { default: 1024 ** 3, defaultText: '1GiB' }),
+  'max-profile-bytes': flag(bytes(1024, 4 * 1024 ** 3), "largest profile a capture takes from one pod (streamed to disk)", { default: 64 * 1024 ** 2, defaultText: '64MiB' }),
+  'max-decoded-bytes': flag(bytes(1024 * 1024, 4 * 1024 ** 3), 'largest decompressed profile the gateway decodes (a gzip bomb stops here)', { default: 256 * 1024 ** 2, defaultText: '256MiB' }),
+  'decode-memory': flag(int(32, 16_384), 'heap (MiB) of the worker thread that decodes and merges profiles', { default: 256 }),
+  'max-captures': flag(int(1, 10_000), 'captures running at once, in all (429 beyond)', { default: 8 }),
+  'max-captures-per-user': flag(int(1, 10_000), 'captures running at once per user (429 beyond)', { default: 2 }),
   'store-max-age': flag(duration(60_000, 365 * 86_400_000), 'captures older than this are deleted', { default: 7 * 86_400_000, defaultText: '168h' }),
   'public-url': flag(httpsUrl, 'the URL users reach the gateway at (links, http_sd targets); default https://<host of the request>'),
   'session-key-file': flag(str, 'key for UI session cookies (any bytes); absent: random per start'),

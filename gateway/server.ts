@@ -55,7 +55,19 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
   const targets = new TargetRegistry();
   const metrics = createGatewayMetrics(() => targets.size);
   const authorize: Authorizer = c.authz === 'allow-all' ? allowAll : kubernetesAuthz(kc!);
-  const captures = await Captures.open({ dir: c['store-dir'], maxBytes: c['store-max-bytes'], maxAgeMs: c['store-max-age'], concurrency: c['fanout-concurrency'], log: log.child({ component: 'captures' }) });
+  const captures = await Captures.open({
+    dir: c['store-dir'],
+    maxBytes: c['store-max-bytes'],
+    maxNamespaceBytes: c['store-namespace-max-bytes'],
+    maxAgeMs: c['store-max-age'],
+    concurrency: c['fanout-concurrency'],
+    maxPodBytes: c['max-profile-bytes'],
+    maxDecodedBytes: c['max-decoded-bytes'],
+    decodeHeapMiB: c['decode-memory'],
+    maxRunning: c['max-captures'],
+    maxRunningPerUser: c['max-captures-per-user'],
+    log: log.child({ component: 'captures' }),
+  });
   const ctx: GatewayContext = {
     registry: targets,
     keyring,

@@ -52,32 +52,47 @@ export class SidecarClient {
     return { response, abort: () => r?.destroy() };
   }
 
-  /** The whole body of a call, bounded; rejects with the sidecar's own error text on non-200. */
-  fetch(subject: string, t: Target, req: PprofRequest, maxBytes: number): Promise<Buffer> {
-    return readSidecarBody(this.call(subject, t, req), t, maxBytes);
-  }
-
   close(): void {
     this.agent.destroy();
   }
 }
 
-/** A call's whole body, bounded; rejects with SidecarRefused (the sidecar's own text) on non-200. */
-export async function readSidecarBody(call: SidecarCall, t: Target, maxBytes: number): Promise<Buffer> {
+/**
+ * A call's body, streamed to `save` (a file, not memory) and bounded by
+ * `maxBytes`; rejects with SidecarRefused (the sidecar's own text) on non-200.
+ */
+export async function saveSidecarBody(call: SidecarCall, t: Target, maxBytes: number, save: (body: AsyncIterable<Buffer>) => Promise<number>): Promise<number> {
   const res = await call.response;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of res as AsyncIterable<Buffer>) {
-    size += c.length;
-    if (size > maxBytes) {
-      call.abort();
-      throw new PodprofError('PODPROF_RESPONSE_TOO_LARGE', `the profile of ${t.namespace}/${t.name} exceeds ${maxBytes} bytes`);
+  if (res.statusCode !== 200) {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of res as AsyncIterable<Buffer>) {
+      if (size < 4096) chunks.push(c);
+      size += c.length;
     }
-    chunks.push(c);
+    throw new SidecarRefused(res.statusCode ?? 502, Buffer.concat(chunks).subarray(0, 1000).toString('utf8'));
   }
-  const body = Buffer.concat(chunks);
-  if (res.statusCode !== 200) throw new SidecarRefused(res.statusCode ?? 502, body.toString('utf8').slice(0, 1000));
-  return body;
+  const declared = Number(res.headers['content-length'] ?? 0);
+  if (declared > maxBytes) {
+    call.abort();
+    throw tooLarge(t, maxBytes);
+  }
+  async function* capped(): AsyncGenerator<Buffer> {
+    let size = 0;
+    for await (const c of res as AsyncIterable<Buffer>) {
+      size += c.length;
+      if (size > maxBytes) {
+        call.abort();
+        throw tooLarge(t, maxBytes);
+      }
+      yield c;
+    }
+  }
+  return save(capped());
+}
+
+function tooLarge(t: Target, maxBytes: number): PodprofError {
+  return new PodprofError('PODPROF_RESPONSE_TOO_LARGE', `the profile of ${t.namespace}/${t.name} is larger than ${maxBytes / 1024 / 1024} MiB (--max-profile-bytes)`);
 }
 
 export class SidecarRefused extends Error {

@@ -15,7 +15,8 @@ const dist = new URL('../dist', import.meta.url);
 const next = new URL(`../dist.next-${process.pid}`, import.meta.url);
 const old = new URL(`../dist.old-${process.pid}`, import.meta.url);
 await build({
-  entryPoints: { podprof: 'cli/main.ts' },
+  // The gateway decodes profiles in worker threads (gateway/captures/profile-workers.ts).
+  entryPoints: { podprof: 'cli/main.ts', 'profile-worker': 'gateway/captures/profile-worker.ts' },
   outdir: fileURLToPath(next),
   bundle: true,
   splitting: true,

@@ -39,6 +39,8 @@ export const CATALOG = {
   PODPROF_NO_TARGETS: { status: 404, hint: 'no injected pod matches; check the namespace, selector or workload (GET /api/v1/pods lists what the gateway sees)' },
   PODPROF_CAPTURE_NOT_FOUND: { status: 404, hint: 'no such capture: it never existed, was deleted, or aged out of the store (GET /api/v1/captures lists them)' },
   PODPROF_STORE_UNAVAILABLE: { status: 503, hint: 'the gateway cannot use its capture store; check --store-dir (it must be a writable directory) and the gateway log' },
+  PODPROF_TOO_MANY_CAPTURES: { status: 429, hint: 'too many captures are running; retry after the time given' },
+  PODPROF_STORE_FULL: { status: 507, hint: 'the capture store is full; delete captures you no longer need, or wait until old ones age out (--store-max-age)' },
   PODPROF_CAPTURE_RUNNING: { status: 409, hint: 'the capture is still running; poll GET /api/v1/captures/{id} until it is done' },
   PODPROF_INTERNAL: { status: 500, hint: 'an unexpected error; see the podprof logs' },
 } as const satisfies Record<string, { status: number; hint: string }>;

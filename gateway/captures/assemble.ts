@@ -1,23 +1,30 @@
-// Turns the pods' answers into the stored capture: the single pod's profile as
-// is, or every pod's profile under pods/ plus one merged profile whose samples
-// carry pod=<name>; a trace as trace.out. Decides done / partial / failed.
-import { decodeProfile } from '../../src/profile/decode.ts';
-import { encodeProfile } from '../../src/profile/encode.ts';
-import { nodeGunzip } from '../../src/profile/node-gunzip.ts';
-import { namedTotals } from '../../src/profile/values.ts';
-import { mergeProfiles, type MergeInput } from '../../src/profile/merge.ts';
+// Turns the pods' answers (files in the capture's temp dir) into the stored
+// capture: the single pod's profile as is, or every pod's profile under pods/
+// plus one merged profile whose samples carry pod=<name>; a trace as trace.out.
+// Decoding and merging run in worker threads (profile-workers.ts), so a hostile
+// profile costs bounded memory and time and never blocks the event loop.
+// Decides done / partial / failed.
+import { rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { failPod } from './fanout.ts';
+import type { PodFile, ProfileJob } from './profile-jobs.ts';
+import type { ProfileWorkers } from './profile-workers.ts';
 import type { CaptureWriter } from './store.ts';
 import type { CaptureMeta, PodResult } from '../../src/api/types.ts';
 import { isFanOut } from './types.ts';
 
 export const PROFILE_FILE = 'profile.pb.gz';
 export const TRACE_FILE = 'trace.out';
-const gunzip = nodeGunzip();
 
 /** pods/<name>.pb.gz, with anything outside a DNS name replaced. */
 export function podFile(pod: string): string {
   return `pods/${pod.replace(/[^a-z0-9.-]/g, '_').replace(/^\./, '_')}.pb.gz`;
+}
+
+export interface AssembleOptions {
+  readonly workers: Pick<ProfileWorkers, 'run'>;
+  /** Cap on a profile's decompressed bytes (--max-decoded-bytes). */
+  readonly maxDecodedBytes: number;
 }
 
 function finalStatus(meta: CaptureMeta): void {
@@ -33,59 +40,64 @@ function finalStatus(meta: CaptureMeta): void {
   }
 }
 
-async function storeSingle(w: CaptureWriter, body: Buffer, r: PodResult): Promise<void> {
-  const { meta } = w;
-  if (meta.type === 'trace') {
-    await w.write(TRACE_FILE, body);
-    meta.file = TRACE_FILE;
-    return;
-  }
+/** Checks one pod's file in a worker; a bad profile fails the pod and its file goes. */
+async function checked(w: CaptureWriter, r: PodResult, file: string, o: AssembleOptions): Promise<{ input: PodFile; totals: Record<string, string> } | undefined> {
+  const input: PodFile = { pod: r.pod, file: join(w.tmp, file), what: `the profile of ${w.meta.namespace}/${r.pod}` };
   try {
-    meta.totals = namedTotals(await decodeProfile(body, gunzip, `the profile of ${meta.namespace}/${r.pod}`));
+    const { totals } = await o.workers.run({ kind: 'summarize', input, maxDecodedBytes: o.maxDecodedBytes } satisfies ProfileJob);
+    return { input, totals };
   } catch (err) {
-    failPod(r, err);
-    return;
+    const m = (err as Error).message;
+    failPod(r, new Error(m.startsWith(input.what) ? m : `${input.what}: ${m}`));
+    await rm(input.file, { force: true });
+    return undefined;
   }
-  await w.write(PROFILE_FILE, body);
-  meta.file = PROFILE_FILE;
 }
 
-async function storeMerged(w: CaptureWriter, bodies: ReadonlyMap<string, Buffer>): Promise<void> {
+async function storeSingle(w: CaptureWriter, r: PodResult, file: string, o: AssembleOptions): Promise<void> {
   const { meta } = w;
-  const inputs: MergeInput[] = [];
+  const target = meta.type === 'trace' ? TRACE_FILE : PROFILE_FILE;
+  if (meta.type !== 'trace') {
+    const ok = await checked(w, r, file, o);
+    if (!ok) return;
+    meta.totals = ok.totals;
+  }
+  await rename(join(w.tmp, file), join(w.tmp, target));
+  meta.file = target;
+}
+
+async function storeMerged(w: CaptureWriter, files: ReadonlyMap<string, string>, o: AssembleOptions): Promise<void> {
+  const { meta } = w;
+  const inputs: PodFile[] = [];
   for (const r of meta.pods) {
-    const body = bodies.get(r.pod);
-    if (r.status !== 'ok' || body === undefined) continue;
-    try {
-      inputs.push({ profile: await decodeProfile(body, gunzip, `the profile of ${meta.namespace}/${r.pod}`), labels: { pod: r.pod }, name: `${meta.namespace}/${r.pod}` });
-    } catch (err) {
-      failPod(r, err);
-      continue;
-    }
-    r.file = podFile(r.pod);
-    await w.write(r.file, body);
+    const file = files.get(r.pod);
+    if (r.status !== 'ok' || file === undefined) continue;
+    const ok = await checked(w, r, file, o);
+    if (!ok) continue;
+    r.file = file;
+    inputs.push(ok.input);
   }
   if (inputs.length === 0) return;
   try {
-    const merged = mergeProfiles(inputs);
-    await w.write(PROFILE_FILE, encodeProfile(merged));
+    const { totals } = await o.workers.run({ kind: 'merge', inputs, out: join(w.tmp, PROFILE_FILE), maxDecodedBytes: o.maxDecodedBytes });
     meta.file = PROFILE_FILE;
-    meta.totals = namedTotals(merged);
+    meta.totals = totals;
   } catch (err) {
     // The pods' own profiles stay downloadable; there is just no merged one.
+    await rm(join(w.tmp, PROFILE_FILE), { force: true });
     meta.error = `merging the profiles failed: ${(err as Error).message}`;
   }
 }
 
-/** Writes the capture's files into the writer's temp dir and settles its status; commit() publishes them. */
-export async function assemble(w: CaptureWriter, bodies: ReadonlyMap<string, Buffer>): Promise<void> {
+/** Settles the capture's files in the writer's temp dir and its status; commit() publishes them. `files` are relative to the temp dir. */
+export async function assemble(w: CaptureWriter, files: ReadonlyMap<string, string>, o: AssembleOptions): Promise<void> {
   const { meta } = w;
   if (!isFanOut(meta.target)) {
     const r = meta.pods[0];
-    const body = r ? bodies.get(r.pod) : undefined;
-    if (r && body && r.status === 'ok') await storeSingle(w, body, r);
+    const file = r ? files.get(r.pod) : undefined;
+    if (r && file && r.status === 'ok') await storeSingle(w, r, file, o);
   } else {
-    await storeMerged(w, bodies);
+    await storeMerged(w, files, o);
   }
   finalStatus(meta);
   meta.finishedAt = new Date().toISOString();

@@ -2,25 +2,54 @@
 // as running, fetch from every pod, assemble (merge) and commit to the store.
 // start() answers as soon as the capture is recorded; `done` settles when it is
 // stored. close() aborts what is in flight, so those captures end as
-// failed/partial rather than being lost.
+// failed/partial rather than being lost. Bounded: --max-captures running at once
+// in all, --max-captures-per-user per user (429 with Retry-After past either);
+// each pod's body streams to disk under --max-profile-bytes; decoding runs in
+// worker threads (profile-workers.ts).
 import { randomBytes } from 'node:crypto';
 import { PodprofError } from '../../src/errors.ts';
 import type { Logger } from '../../src/log.ts';
 import type { User } from '../auth/user.ts';
 import type { CaptureDeps } from './deps.ts';
-import { assemble } from './assemble.ts';
+import { assemble, podFile } from './assemble.ts';
+import { ProfileWorkers } from './profile-workers.ts';
 import { fetchPods, planCapture } from './fanout.ts';
 import { CaptureStore, type StoreLimits } from './store.ts';
 import type { CaptureMeta } from '../../src/api/types.ts';
 import type { CaptureRequest } from './types.ts';
 
-export interface CapturesOptions extends StoreLimits {
-  readonly dir: string;
+export interface CaptureLimits {
   /** Pods fetched at once during one fan-out (--fanout-concurrency). */
   readonly concurrency: number;
+  /** Largest body accepted from one pod (--max-profile-bytes). */
+  readonly maxPodBytes: number;
+  /** Cap on a profile's decompressed bytes (--max-decoded-bytes). */
+  readonly maxDecodedBytes: number;
+  /** Heap of a decoding worker in MiB (--decode-memory). */
+  readonly decodeHeapMiB: number;
+  /** Captures running at once, in all and per user (--max-captures, --max-captures-per-user). */
+  readonly maxRunning: number;
+  readonly maxRunningPerUser: number;
+}
+
+export const DEFAULT_CAPTURE_LIMITS: CaptureLimits = {
+  concurrency: 16,
+  maxPodBytes: 64 * 1024 ** 2,
+  maxDecodedBytes: 256 * 1024 ** 2,
+  decodeHeapMiB: 256,
+  maxRunning: 8,
+  maxRunningPerUser: 2,
+};
+
+export interface CapturesOptions extends StoreLimits, Partial<CaptureLimits> {
+  readonly dir: string;
   readonly log: Logger;
-  /** Largest profile accepted from one pod. */
-  readonly maxPodBytes?: number;
+}
+
+interface Running {
+  readonly user: string;
+  /** When its pods should have answered (ms since the epoch). */
+  readonly endsAt: number;
 }
 
 export interface StartedCapture {
@@ -36,18 +65,24 @@ export function newCaptureId(now = Date.now()): string {
 
 export class Captures {
   private readonly running = new Set<Promise<CaptureMeta>>();
+  private readonly active = new Set<Running>();
   private readonly aborts = new Set<() => void>();
   private closing = false;
+  private readonly limits: CaptureLimits;
+  private readonly workers: ProfileWorkers;
 
   private constructor(
     private readonly opened: CaptureStore | Error,
     private readonly o: CapturesOptions,
-  ) {}
+  ) {
+    this.limits = { ...DEFAULT_CAPTURE_LIMITS, ...Object.fromEntries(Object.entries(o).filter(([k, v]) => k in DEFAULT_CAPTURE_LIMITS && v !== undefined)) };
+    this.workers = new ProfileWorkers({ workers: 1, heapMiB: this.limits.decodeHeapMiB, timeoutMs: 120_000 });
+  }
 
   /** Opens the store; if it cannot be opened the gateway still runs, and capture calls answer 503 saying why. */
   static async open(o: CapturesOptions): Promise<Captures> {
     try {
-      return new Captures(await CaptureStore.open(o.dir, { maxBytes: o.maxBytes, maxAgeMs: o.maxAgeMs }, o.log), o);
+      return new Captures(await CaptureStore.open(o.dir, { maxBytes: o.maxBytes, maxNamespaceBytes: o.maxNamespaceBytes, maxAgeMs: o.maxAgeMs }, o.log), o);
     } catch (err) {
       o.log.error({ err, dir: o.dir }, 'the capture store cannot be opened; captures are unavailable');
       return new Captures(err as Error, o);
@@ -59,10 +94,23 @@ export class Captures {
     return this.opened;
   }
 
+  /** Refuses a capture past the running limits (429 with when to retry) or into a full store (507). */
+  private admit(user: User, store: CaptureStore): void {
+    const mine = [...this.active].filter((r) => r.user === user.name);
+    const over = mine.length >= this.limits.maxRunningPerUser ? { of: mine, text: `${user.name} has ${mine.length} captures running (--max-captures-per-user ${this.limits.maxRunningPerUser})` } : this.active.size >= this.limits.maxRunning ? { of: [...this.active], text: `${this.active.size} captures are running (--max-captures ${this.limits.maxRunning})` } : undefined;
+    if (over) {
+      const soonest = Math.min(...over.of.map((r) => r.endsAt));
+      throw new PodprofError('PODPROF_TOO_MANY_CAPTURES', over.text, Math.max(1, Math.ceil((soonest - Date.now()) / 1000)));
+    }
+    if (store.isFull) throw new PodprofError('PODPROF_STORE_FULL', `the capture store holds ${store.totalBytes} bytes, its limit (--store-max-bytes ${store.limits.maxBytes})`);
+  }
+
   async start(ctx: CaptureDeps, user: User, req: CaptureRequest): Promise<StartedCapture> {
     const store = this.store;
+    this.admit(user, store);
     const planned = await planCapture(ctx, user, req);
     if (this.closing) throw new PodprofError('PODPROF_SHUTTING_DOWN', 'the gateway is shutting down; no new captures');
+    this.admit(user, store);
     const meta: CaptureMeta = {
       id: newCaptureId(),
       user: user.name,
@@ -76,10 +124,20 @@ export class Captures {
       pods: planned.map((p) => p.result),
       bytes: 0,
     };
-    const writer = await store.begin(meta);
+    const running: Running = { user: user.name, endsAt: Date.now() + ((meta.seconds ?? 0) + 15) * 1000 };
+    this.active.add(running);
+    let writer: Awaited<ReturnType<CaptureStore['begin']>>;
+    try {
+      writer = await store.begin(meta);
+    } catch (err) {
+      this.active.delete(running);
+      throw err;
+    }
     const fetchOptions = {
-      concurrency: this.o.concurrency,
-      maxBytes: this.o.maxPodBytes ?? Math.min(this.o.maxBytes, 512 * 1024 ** 2),
+      concurrency: this.limits.concurrency,
+      maxBytes: this.limits.maxPodBytes,
+      dir: writer.tmp,
+      fileOf: podFile,
       track: (abort: () => void) => {
         this.aborts.add(abort);
         return () => this.aborts.delete(abort);
@@ -88,7 +146,7 @@ export class Captures {
     };
     const done = (async (): Promise<CaptureMeta> => {
       try {
-        await assemble(writer, await fetchPods(ctx, user, planned, fetchOptions));
+        await assemble(writer, await fetchPods(ctx, user, planned, fetchOptions), { workers: this.workers, maxDecodedBytes: this.limits.maxDecodedBytes });
       } catch (err) {
         this.o.log.error({ err, capture: meta.id }, 'capture failed unexpectedly');
         Object.assign(meta, { status: 'failed', error: `internal error: ${(err as Error).message}`, file: undefined });
@@ -98,7 +156,10 @@ export class Captures {
       return stored;
     })();
     this.running.add(done);
-    void done.finally(() => this.running.delete(done));
+    void done.finally(() => {
+      this.running.delete(done);
+      this.active.delete(running);
+    });
     return { meta: store.get(meta.id) ?? meta, done };
   }
 
@@ -107,6 +168,7 @@ export class Captures {
     this.closing = true;
     for (const abort of this.aborts) abort();
     await Promise.all(this.running);
+    await this.workers.close();
     if (!(this.opened instanceof Error)) this.opened.close();
   }
 }

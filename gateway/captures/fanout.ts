@@ -8,7 +8,10 @@ import { decide, type PprofRequest } from '../../src/endpoints/policy.ts';
 import { missingRule } from '../auth/authz.ts';
 import type { User } from '../auth/user.ts';
 import type { CaptureDeps } from './deps.ts';
-import { readSidecarBody, SidecarRefused } from '../sidecar-client.ts';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { saveSidecarBody, SidecarRefused } from '../sidecar-client.ts';
+import { streamDurable } from './fs-atomic.ts';
 import { routable, type Target } from '../targets.ts';
 import { describeTarget } from '../../src/api/describe.ts';
 import type { PodResult } from '../../src/api/types.ts';
@@ -82,16 +85,25 @@ export function failPod(r: PodResult, err: unknown): void {
 
 export interface FetchOptions {
   readonly concurrency: number;
+  /** Largest body one pod may send (--max-profile-bytes). */
   readonly maxBytes: number;
+  /** Where each pod's body is written, as it arrives (the capture's temp dir). */
+  readonly dir: string;
+  /** The file of a pod's body, relative to dir. */
+  readonly fileOf: (pod: string) => string;
   /** Registers an abort for shutdown; returns the unregister function. */
   readonly track: (abort: () => void) => () => void;
   /** True once the gateway is shutting down (aborted pods then say so). */
   readonly stopped: () => boolean;
 }
 
-/** Fetches every planned pod; returns the bodies of those that answered 200 (results updated in place). */
-export async function fetchPods(ctx: CaptureDeps, user: User, pods: readonly PlannedPod[], o: FetchOptions): Promise<Map<string, Buffer>> {
-  const bodies = new Map<string, Buffer>();
+/**
+ * Fetches every planned pod, each body streamed to its file under o.dir (never
+ * held in memory); returns the files of those that answered 200, relative to
+ * o.dir (results updated in place).
+ */
+export async function fetchPods(ctx: CaptureDeps, user: User, pods: readonly PlannedPod[], o: FetchOptions): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
   const queue = pods.filter((p) => p.request);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -100,10 +112,12 @@ export async function fetchPods(ctx: CaptureDeps, user: User, pods: readonly Pla
       const call = ctx.sidecars.call(user.name, p.target, p.request!);
       const untrack = o.track(() => call.abort());
       try {
-        const body = await readSidecarBody(call, p.target, o.maxBytes);
-        bodies.set(p.target.name, body);
-        Object.assign(p.result, { status: 'ok', bytes: body.length, httpStatus: 200 });
+        const file = o.fileOf(p.target.name);
+        const bytes = await saveSidecarBody(call, p.target, o.maxBytes, (body) => streamDurable(join(o.dir, file), body));
+        files.set(p.target.name, file);
+        Object.assign(p.result, { status: 'ok', bytes, httpStatus: 200 });
       } catch (err) {
+        await rm(join(o.dir, o.fileOf(p.target.name)), { force: true }); // nothing partial is ever stored
         failPod(p.result, o.stopped() ? new Error('the gateway shut down during the capture') : err);
       } finally {
         untrack();
@@ -112,5 +126,5 @@ export async function fetchPods(ctx: CaptureDeps, user: User, pods: readonly Pla
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(o.concurrency, queue.length)) }, worker));
-  return bodies;
+  return files;
 }

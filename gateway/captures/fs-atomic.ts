@@ -27,6 +27,23 @@ export async function writeDurable(path: string, data: Uint8Array | string): Pro
   }
 }
 
+/** Stream `source` into `path` and fsync it; the stream's own error (a byte cap, a reset) rejects. */
+export async function streamDurable(path: string, source: AsyncIterable<Uint8Array>): Promise<number> {
+  await mkdir(dirname(path), { recursive: true });
+  const fh = await open(path, 'w', 0o600);
+  let bytes = 0;
+  try {
+    for await (const chunk of source) {
+      await fh.write(chunk);
+      bytes += chunk.length;
+    }
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  return bytes;
+}
+
 /** Replace `path` atomically: write a sibling temp file, fsync it, rename it over, fsync the directory. */
 export async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
   const tmp = `${path}.tmp-${randomBytes(4).toString('hex')}`;

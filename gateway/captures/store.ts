@@ -8,8 +8,9 @@
 // Data is written and fsynced in the temp dir, renamed into <id>/ at commit,
 // and meta.json is replaced last (temp file + rename), so a capture is only
 // ever listed as done once everything it names is on disk. Limits: captures
-// older than --store-max-age go, then the oldest until the total fits
-// --store-max-bytes.
+// older than --store-max-age go; a namespace over --store-namespace-max-bytes
+// loses its own oldest captures, never another namespace's; a store at
+// --store-max-bytes takes no new captures (isFull) rather than evicting anyone's.
 import { createReadStream, type ReadStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -23,6 +24,8 @@ const STORED_FILE = /^(profile\.pb\.gz|trace\.out|pods\/[a-z0-9_-][a-z0-9._-]*\.
 
 export interface StoreLimits {
   readonly maxBytes: number;
+  /** Bytes one namespace's captures may hold. */
+  readonly maxNamespaceBytes: number;
   readonly maxAgeMs: number;
 }
 
@@ -141,7 +144,7 @@ export class CaptureStore {
     return true;
   }
 
-  /** Deletes captures older than the age limit, then the oldest until the total fits the size limit. */
+  /** Deletes captures older than the age limit, then each namespace's oldest until it fits its quota. */
   enforceLimits(): Promise<void> {
     this.sweeping = this.sweeping.then(() => this.sweep()).catch((err: unknown) => this.log.error({ err }, 'capture store: applying limits failed'));
     return this.sweeping;
@@ -149,16 +152,29 @@ export class CaptureStore {
 
   private async sweep(): Promise<void> {
     const oldestFirst = [...this.metas.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
-    let total = oldestFirst.reduce((s, m) => s + m.bytes, 0);
+    const perNamespace = new Map<string, number>();
+    for (const m of oldestFirst) perNamespace.set(m.namespace, (perNamespace.get(m.namespace) ?? 0) + m.bytes);
     const now = Date.now();
     for (const m of oldestFirst) {
       const expired = now - Date.parse(m.createdAt) > this.limits.maxAgeMs;
-      if (!expired && total <= this.limits.maxBytes) continue;
+      if (!expired && perNamespace.get(m.namespace)! <= this.limits.maxNamespaceBytes) continue;
       if (await this.delete(m.id)) {
-        total -= m.bytes;
-        this.log.info({ capture: m.id, bytes: m.bytes, reason: expired ? 'older than --store-max-age' : 'over --store-max-bytes' }, 'capture deleted');
+        perNamespace.set(m.namespace, perNamespace.get(m.namespace)! - m.bytes);
+        this.log.info({ capture: m.id, namespace: m.namespace, bytes: m.bytes, reason: expired ? 'older than --store-max-age' : 'namespace over --store-namespace-max-bytes' }, 'capture deleted');
       }
     }
+  }
+
+  /** Bytes the captures of `namespace` hold. */
+  namespaceBytes(namespace: string): number {
+    let total = 0;
+    for (const m of this.metas.values()) if (m.namespace === namespace) total += m.bytes;
+    return total;
+  }
+
+  /** True when the store holds --store-max-bytes: new captures are refused until some age out or are deleted. */
+  get isFull(): boolean {
+    return this.totalBytes >= this.limits.maxBytes;
   }
 
   get totalBytes(): number {

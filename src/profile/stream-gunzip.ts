@@ -1,7 +1,7 @@
 // Isomorphic Gunzip on DecompressionStream (browsers and Node), size-capped:
 // what the web UI decodes captures with.
 import { ProfileError } from './error.ts';
-import { MAX_DECODED_BYTES, type Gunzip } from './gunzip.ts';
+import { MAX_DECODED_BYTES, tooLargeMessage, type Gunzip } from './gunzip.ts';
 
 export function streamGunzip(maxBytes = MAX_DECODED_BYTES): Gunzip {
   return async (bytes: Uint8Array): Promise<Uint8Array> => {
@@ -15,7 +15,7 @@ export function streamGunzip(maxBytes = MAX_DECODED_BYTES): Gunzip {
       size += value.length;
       if (size > maxBytes) {
         await reader.cancel();
-        throw new ProfileError('too-large', `decompressed profile is larger than ${maxBytes} bytes`);
+        throw new ProfileError('too-large', tooLargeMessage(maxBytes));
       }
       chunks.push(value);
     }

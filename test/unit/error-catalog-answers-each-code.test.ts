@@ -18,7 +18,7 @@ async function answer(err: PodprofError, format: 'pprof' | 'json'): Promise<Resp
 
 for (const code of Object.keys(CATALOG) as ErrorCode[]) {
   test(`${code} answers ${CATALOG[code].status} in pprof and JSON form`, async () => {
-    const err = new PodprofError(code, `something about ${code}`, code.endsWith('BUSY') || code.endsWith('THROTTLED') ? 7 : undefined);
+    const err = new PodprofError(code, `something about ${code}`, CATALOG[code].status === 429 ? 7 : undefined);
     const text = await answer(err, 'pprof');
     assert.equal(text.status, CATALOG[code].status);
     assert.equal(text.headers.get('content-type'), 'text/plain; charset=utf-8');

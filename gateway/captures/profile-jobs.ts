@@ -1,0 +1,40 @@
+// The work a capture does on its pods' profiles, run inside a worker thread
+// (profile-workers.ts): read a pod's file, gunzip it under a size cap, decode it,
+// and either sum its samples or merge several into one file. Everything here is
+// bounded by the caller: the cap on decompressed bytes, and the worker's heap.
+import { readFile } from 'node:fs/promises';
+import { decodeProfile } from '../../src/profile/decode.ts';
+import { encodeProfile } from '../../src/profile/encode.ts';
+import { mergeProfiles, type MergeInput } from '../../src/profile/merge.ts';
+import { nodeGunzip } from '../../src/profile/node-gunzip.ts';
+import { namedTotals } from '../../src/profile/values.ts';
+import { writeDurable } from './fs-atomic.ts';
+
+export interface PodFile {
+  readonly pod: string;
+  readonly file: string;
+  /** Names the profile in errors ("the profile of team-a/web-1"). */
+  readonly what: string;
+}
+
+export type ProfileJob =
+  | { readonly kind: 'summarize'; readonly input: PodFile; readonly maxDecodedBytes: number }
+  | { readonly kind: 'merge'; readonly inputs: readonly PodFile[]; readonly out: string; readonly maxDecodedBytes: number };
+
+export interface JobResult {
+  /** Per sample type totals of the profile (summarize) or of the merged one (merge). */
+  readonly totals: Record<string, string>;
+}
+
+async function decodeFile(f: PodFile, maxDecodedBytes: number): Promise<Awaited<ReturnType<typeof decodeProfile>>> {
+  return decodeProfile(await readFile(f.file), nodeGunzip(maxDecodedBytes, '--max-decoded-bytes'), f.what);
+}
+
+export async function runProfileJob(job: ProfileJob): Promise<JobResult> {
+  if (job.kind === 'summarize') return { totals: namedTotals(await decodeFile(job.input, job.maxDecodedBytes)) };
+  const inputs: MergeInput[] = [];
+  for (const f of job.inputs) inputs.push({ profile: await decodeFile(f, job.maxDecodedBytes), labels: { pod: f.pod }, name: f.what });
+  const merged = mergeProfiles(inputs);
+  await writeDurable(job.out, encodeProfile(merged));
+  return { totals: namedTotals(merged) };
+}
