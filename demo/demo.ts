@@ -37,7 +37,10 @@ async function startPod(i: number, dir: string, jwksFile: string, log: Logger): 
   const sidecar = await startSidecar(
     parseFlags(SIDECAR_FLAGS, ['--listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--upstream', app.url, '--jwks-file', jwksFile, '--bypass-check-interval', '0', ...(profiles ? ['--profiles', profiles.join(',')] : [])], { POD_NAMESPACE: 'demo', POD_NAME: name, POD_UID: uid }),
     log.child({ pod: name }),
-  );
+  ).catch(async (err: unknown) => {
+    await app.stop();
+    throw err;
+  });
   const target = { namespace: 'demo', name, uid, ip: '127.0.0.1', port: sidecar.port, container: 'app', node: 'localhost', labels: { app: 'demo-app', runtime: app.kind }, workload: { kind: 'Deployment', name: 'demo-app' }, ...(profiles ? { profiles } : {}) };
   void dir;
   return { kind: app.kind, target, closers: [{ close: () => sidecar.close(2000) }, { close: () => app.stop() }] };
@@ -64,19 +67,30 @@ export async function startDemo(c: DemoConfig, log: Logger): Promise<RunningDemo
   const token = `podprof-demo-${randomBytes(18).toString('base64url')}`;
   await writeFile(files.tokens, `${token},demo-user,podprof-demo\n`, { mode: 0o600 });
   const closers: Closer[] = [];
+  // Whatever fails (a busy --port, an app that does not start), stop what already
+  // runs: the sidecars' servers and the app processes would keep the CLI alive.
+  const stopAll = (): Promise<unknown> => Promise.allSettled(closers.map((x) => x.close()));
   const targets: object[] = [];
   let kind = 'go';
-  for (let i = 0; i < c.pods; i++) {
-    const pod = await startPod(i, c.dir, files.jwks, log);
-    kind = pod.kind;
-    targets.push(pod.target);
-    closers.push(...pod.closers);
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  try {
+    for (let i = 0; i < c.pods; i++) {
+      const pod = await startPod(i, c.dir, files.jwks, log);
+      kind = pod.kind;
+      targets.push(pod.target);
+      closers.push(...pod.closers);
+    }
+    await writeFile(files.targets, JSON.stringify(targets, null, 2));
+    gateway = await startGateway(
+      parseFlags(GATEWAY_FLAGS, ['--listen', `127.0.0.1:${c.port}`, '--health-listen', '127.0.0.1:0', '--auth', 'static', '--tokens-file', files.tokens, '--authz', 'allow-all', '--discovery', 'static', '--targets-file', files.targets, '--signing-key-file', files.key, '--store-dir', join(c.dir, 'store')], {}),
+      log,
+    ).catch((err: NodeJS.ErrnoException) => {
+      throw err.code === 'EADDRINUSE' ? new Error(`--port ${c.port}: 127.0.0.1:${c.port} is already in use (--port 0 picks a free one)`, { cause: err }) : err;
+    });
+  } catch (err) {
+    await stopAll();
+    throw err;
   }
-  await writeFile(files.targets, JSON.stringify(targets, null, 2));
-  const gateway = await startGateway(
-    parseFlags(GATEWAY_FLAGS, ['--listen', `127.0.0.1:${c.port}`, '--health-listen', '127.0.0.1:0', '--auth', 'static', '--tokens-file', files.tokens, '--authz', 'allow-all', '--discovery', 'static', '--targets-file', files.targets, '--signing-key-file', files.key, '--store-dir', join(c.dir, 'store')], {}),
-    log,
-  );
   return {
     url: `https://127.0.0.1:${gateway.port}`,
     token,

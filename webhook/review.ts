@@ -15,7 +15,8 @@ export interface AdmissionRequest {
   namespace?: string;
   name?: string;
   dryRun?: boolean;
-  object?: Pod;
+  /** The pod; its JSON types are checked by decide(), not trusted. */
+  object?: unknown;
 }
 
 export interface AdmissionResponse {
@@ -40,7 +41,10 @@ export interface Decision {
 
 export class ReviewError extends Error {}
 
-/** Validate the envelope of an AdmissionReview; throws ReviewError with a message for a 400. */
+/**
+ * Validate the envelope of an AdmissionReview; throws ReviewError with a message for a 400.
+ * Only the envelope: once there is a uid to answer, a malformed pod is a denial (decide()).
+ */
 export function readReview(body: unknown): AdmissionRequest {
   const review = body as { apiVersion?: unknown; kind?: unknown; request?: unknown } | null;
   if (typeof review !== 'object' || review === null || Array.isArray(review)) throw new ReviewError('body is not a JSON object');
@@ -49,14 +53,24 @@ export function readReview(body: unknown): AdmissionRequest {
   const req = review.request as AdmissionRequest | undefined;
   if (typeof req !== 'object' || req === null) throw new ReviewError('the AdmissionReview has no request');
   if (typeof req.uid !== 'string' || req.uid === '' || req.uid.length > 128) throw new ReviewError('request.uid must be a non-empty string');
-  const shape = podShapeProblem(req.object);
-  if (shape !== undefined) throw new ReviewError(`malformed pod: ${shape}`);
   return req;
 }
 
+const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/** A denial the API server shows its user: HTTP 200, allowed false, the message naming the field. */
+function malformed(req: AdmissionRequest, problem: string): Omit<Decision, 'pod'> {
+  const message = `podprof: malformed pod: ${problem}`;
+  return { outcome: 'denied', rule: 'malformed-pod', reason: message, response: { uid: req.uid, allowed: false, status: { code: 400, reason: 'BadRequest', message } } };
+}
+
 export function decide(req: AdmissionRequest, settings: InjectSettings, namespaceOptIn: boolean): Decision {
-  const pod: Pod = typeof req.object === 'object' && req.object !== null ? req.object : {};
-  const namespace = pod.metadata?.namespace || req.namespace || '';
+  const problem = podShapeProblem(req.object);
+  if (problem !== undefined) {
+    return { ...malformed(req, problem), pod: { namespace: text(req.namespace), name: text(req.name) || '*', dryRun: req.dryRun === true } };
+  }
+  const pod = (req.object ?? {}) as Pod;
+  const namespace = pod.metadata?.namespace || text(req.namespace);
   const about = { namespace, name: pod.metadata?.name || `${pod.metadata?.generateName ?? ''}*`, dryRun: req.dryRun === true };
   return { ...decideFor(req, pod, namespace, settings, namespaceOptIn), pod: about };
 }
@@ -66,9 +80,7 @@ function decideFor(req: AdmissionRequest, pod: Pod, namespace: string, settings:
   if (skipped !== undefined) {
     return { outcome: 'skipped', ...skipped, response: { uid: req.uid, allowed: true, auditAnnotations: { skipped: skipped.reason } } };
   }
-  if (!Array.isArray(pod.spec?.containers) || pod.spec.containers.length === 0) {
-    return { outcome: 'skipped', rule: 'no-containers', reason: 'the pod has no containers', response: { uid: req.uid, allowed: true, auditAnnotations: { skipped: 'the pod has no containers' } } };
-  }
+  if (!Array.isArray(pod.spec?.containers) || pod.spec.containers.length === 0) return malformed(req, 'spec.containers: want at least one container');
   const { options, problems } = readPodOptions(pod);
   if (problems.length > 0) {
     const message = `podprof: ${describeProblems(problems)}`;

@@ -1,6 +1,6 @@
 // The API server never sends a malformed pod, but the webhook must answer
-// anything clearly: a pod whose fields have the wrong JSON types is a 400 that
-// names the field, before any rule touches it.
+// anything clearly: a pod whose fields have the wrong JSON types is denied
+// (webhook/review.ts) with a message naming the field, before any rule touches it.
 
 type Json = Record<string, unknown>;
 
@@ -8,27 +8,27 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 
 function stringMap(v: unknown, at: string): string | undefined {
   if (v === undefined) return undefined;
-  if (!isObject(v) || Object.values(v).some((x) => typeof x !== 'string')) return `${at} must be a map of strings`;
+  if (!isObject(v) || Object.values(v).some((x) => typeof x !== 'string')) return `${at}: want a map of strings`;
   return undefined;
 }
 
 function containerProblem(c: unknown, at: string): string | undefined {
-  if (!isObject(c)) return `${at} must be an object`;
-  if (typeof c.name !== 'string' || c.name === '') return `${at}.name must be a non-empty string`;
+  if (!isObject(c)) return `${at}: want an object`;
+  if (typeof c.name !== 'string' || c.name === '') return `${at}.name: want a non-empty string`;
   for (const list of ['ports', 'env', 'args', 'command'] as const) {
-    if (c[list] !== undefined && !Array.isArray(c[list])) return `${at}.${list} must be a list`;
+    if (c[list] !== undefined && !Array.isArray(c[list])) return `${at}.${list}: want a list`;
   }
   const ports = (c.ports ?? []) as unknown[];
   const bad = ports.findIndex((p) => !isObject(p) || typeof p.containerPort !== 'number');
-  if (bad !== -1) return `${at}.ports[${bad}].containerPort must be a number`;
+  if (bad !== -1) return `${at}.ports[${bad}].containerPort: want a number`;
   const env = (c.env ?? []) as unknown[];
   const badEnv = env.findIndex((e) => !isObject(e) || typeof e.name !== 'string');
-  return badEnv === -1 ? undefined : `${at}.env[${badEnv}].name must be a string`;
+  return badEnv === -1 ? undefined : `${at}.env[${badEnv}].name: want a string`;
 }
 
 function listProblem(v: unknown, at: string): string | undefined {
   if (v === undefined) return undefined;
-  if (!Array.isArray(v)) return `${at} must be a list`;
+  if (!Array.isArray(v)) return `${at}: want a list`;
   for (const [i, c] of v.entries()) {
     const p = containerProblem(c, `${at}[${i}]`);
     if (p) return p;
@@ -38,20 +38,20 @@ function listProblem(v: unknown, at: string): string | undefined {
 
 function metadataProblem(meta: unknown): string | undefined {
   if (meta === undefined) return undefined;
-  if (!isObject(meta)) return 'request.object.metadata must be an object';
+  if (!isObject(meta)) return 'metadata: want an object';
   const bad = (['name', 'generateName', 'namespace'] as const).find((k) => meta[k] !== undefined && typeof meta[k] !== 'string');
-  if (bad) return `metadata.${bad} must be a string`;
+  if (bad) return `metadata.${bad}: want a string`;
   return stringMap(meta.labels, 'metadata.labels') ?? stringMap(meta.annotations, 'metadata.annotations');
 }
 
-/** What is wrong with the shape of request.object, or undefined. */
+/** What is wrong with the JSON types of request.object, as "field: want …", or undefined. */
 export function podShapeProblem(pod: unknown): string | undefined {
   if (pod === undefined) return undefined;
-  if (!isObject(pod)) return 'request.object must be an object';
+  if (!isObject(pod)) return 'request.object: want an object';
   const meta = metadataProblem(pod.metadata);
   if (meta) return meta;
   if (pod.spec === undefined) return undefined;
-  if (!isObject(pod.spec)) return 'request.object.spec must be an object';
-  if (pod.spec.hostNetwork !== undefined && typeof pod.spec.hostNetwork !== 'boolean') return 'spec.hostNetwork must be a boolean';
+  if (!isObject(pod.spec)) return 'spec: want an object';
+  if (pod.spec.hostNetwork !== undefined && typeof pod.spec.hostNetwork !== 'boolean') return 'spec.hostNetwork: want a boolean';
   return listProblem(pod.spec.containers, 'spec.containers') ?? listProblem(pod.spec.initContainers, 'spec.initContainers');
 }

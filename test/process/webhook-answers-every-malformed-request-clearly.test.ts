@@ -1,5 +1,6 @@
 // The webhook's HTTP table: every malformed request gets a clear JSON error with
-// a PODPROF_ code and the right status; valid reviews are answered (uid echoed)
+// a PODPROF_ code and the right status, and a well-formed review of a malformed
+// pod an AdmissionReview denial naming the field; valid reviews are answered (uid echoed)
 // whatever the size of the pod; a slow client is cut off without blocking others;
 // each review is logged and counted; and the real process survives all of it.
 import assert from 'node:assert/strict';
@@ -9,6 +10,7 @@ import { connect as tcpConnect } from 'node:net';
 import { after, before, test } from 'node:test';
 import { connect } from 'node:tls';
 import type { Pod } from '../../src/k8s/types.ts';
+import type { AdmissionResponse } from '../../webhook/review.ts';
 import { parseFlags } from '../../src/config/flags.ts';
 import { WEBHOOK_FLAGS } from '../../webhook/config.ts';
 import { httpsRequest, type Reply } from '../kit/http.ts';
@@ -138,24 +140,64 @@ test('the body limit defaults to 16 MiB and --max-body-bytes takes sizes like 1M
 });
 
 // A pod the API server would never send (it validates types first), but a request can carry.
-for (const [name, object] of [
-  ['a null container', { metadata: { annotations: { 'podprof.io/inject': 'true' } }, spec: { containers: [null] } }],
-  ['containers as an object', { metadata: { annotations: { 'podprof.io/inject': 'true' } }, spec: { containers: { app: {} } } }],
-  ['ports as a string', { metadata: { annotations: { 'podprof.io/inject': 'true' } }, spec: { containers: [{ name: 'app', ports: '8080' }] } }],
-  ['annotations as a list', { metadata: { annotations: ['podprof.io/inject'] }, spec: { containers: [{ name: 'app' }] } }],
-  ['metadata as a string', { metadata: 'pod', spec: { containers: [{ name: 'app' }] } }],
-  ['object as a string', 'pod'],
-] as const) {
-  test(`a type-confused pod (${name}) gets a clear answer, never a 500`, async () => {
-    const body = json({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { ...review('typed').request, object } });
-    const r = await post(w, '/mutate/namespace', body);
-    if (r.status === 200) {
-      assert.equal((JSON.parse(r.text) as { response: { uid: string } }).response.uid, 'typed');
-      return;
-    }
-    assertError(r, 400, 'PODPROF_BAD_REQUEST');
-  });
+// With a uid to answer, it is an AdmissionReview denial naming the field, never an HTTP error:
+// the API server would log a webhook failure and, failurePolicy Ignore, let the pod in uninjected.
+const OPTED_IN = { annotations: { 'podprof.io/inject': 'true' } };
+const MALFORMED_PODS: Array<[string, unknown, string]> = [
+  ['containers null', { metadata: OPTED_IN, spec: { containers: null } }, 'spec.containers: want a list'],
+  ['containers a string', { metadata: OPTED_IN, spec: { containers: 'x' } }, 'spec.containers: want a list'],
+  ['containers an object', { metadata: OPTED_IN, spec: { containers: { app: {} } } }, 'spec.containers: want a list'],
+  ['containers empty', { metadata: OPTED_IN, spec: { containers: [] } }, 'spec.containers: want at least one container'],
+  ['no containers', { metadata: OPTED_IN, spec: {} }, 'spec.containers: want at least one container'],
+  ['a null container', { metadata: OPTED_IN, spec: { containers: [null] } }, 'spec.containers[0]: want an object'],
+  ['a container a string', { metadata: OPTED_IN, spec: { containers: [{ name: 'app' }, 'sidecar'] } }, 'spec.containers[1]: want an object'],
+  ['a container without a name', { metadata: OPTED_IN, spec: { containers: [{ image: 'app' }] } }, 'spec.containers[0].name: want a non-empty string'],
+  ['initContainers a string', { metadata: OPTED_IN, spec: { containers: [{ name: 'app' }], initContainers: 'x' } }, 'spec.initContainers: want a list'],
+  ['ports a string', { metadata: OPTED_IN, spec: { containers: [{ name: 'app', ports: '8080' }] } }, 'spec.containers[0].ports: want a list'],
+  ['containerPort a string', { metadata: OPTED_IN, spec: { containers: [{ name: 'app', ports: [{ containerPort: '8080' }] }] } }, 'spec.containers[0].ports[0].containerPort: want a number'],
+  ['annotations a list', { metadata: { annotations: ['podprof.io/inject'] }, spec: { containers: [{ name: 'app' }] } }, 'metadata.annotations: want a map of strings'],
+  ['annotations a string', { metadata: { annotations: 'podprof.io/inject' }, spec: { containers: [{ name: 'app' }] } }, 'metadata.annotations: want a map of strings'],
+  ['annotations null', { metadata: { annotations: null }, spec: { containers: [{ name: 'app' }] } }, 'metadata.annotations: want a map of strings'],
+  ['an annotation a number', { metadata: { annotations: { 'podprof.io/inject': 'true', 'podprof.io/port': 8080 } }, spec: { containers: [{ name: 'app' }] } }, 'metadata.annotations: want a map of strings'],
+  ['labels a list', { metadata: { ...OPTED_IN, labels: ['a'] }, spec: { containers: [{ name: 'app' }] } }, 'metadata.labels: want a map of strings'],
+  ['namespace a number', { metadata: { ...OPTED_IN, namespace: 7 }, spec: { containers: [{ name: 'app' }] } }, 'metadata.namespace: want a string'],
+  ['metadata a string', { metadata: 'pod', spec: { containers: [{ name: 'app' }] } }, 'metadata: want an object'],
+  ['spec a list', { metadata: OPTED_IN, spec: [] }, 'spec: want an object'],
+  ['hostNetwork a string', { metadata: OPTED_IN, spec: { hostNetwork: 'true', containers: [{ name: 'app' }] } }, 'spec.hostNetwork: want a boolean'],
+  ['object a string', 'pod', 'request.object: want an object'],
+  ['object null', null, 'request.object: want an object'],
+];
+
+for (const [name, object, field] of MALFORMED_PODS) {
+  for (const path of ['/mutate', '/mutate/namespace']) {
+    test(`a malformed pod (${name}) on ${path} is denied in an AdmissionReview answer that names ${field.split(':')[0]}`, async () => {
+      const body = json({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { ...review('typed').request, object } });
+      const r = await post(w, path, body);
+      assert.equal(r.status, 200, r.text.slice(0, 300));
+      const answer = JSON.parse(r.text) as { apiVersion: string; kind: string; response: AdmissionResponse };
+      assert.equal(answer.apiVersion, 'admission.k8s.io/v1');
+      assert.equal(answer.kind, 'AdmissionReview');
+      assert.equal(answer.response.uid, 'typed');
+      assert.equal(answer.response.allowed, false);
+      assert.equal(answer.response.patch, undefined);
+      assert.equal(answer.response.status?.code, 400);
+      assert.equal(answer.response.status?.message, `podprof: malformed pod: ${field}`);
+    });
+  }
 }
+
+test('a malformed pod is logged and counted as denied by the rule malformed-pod', async () => {
+  const metrics = async (): Promise<string> => (await fetch(`${w.healthUrl}/metrics`)).text();
+  const labels = { outcome: 'denied', rule: 'malformed-pod' };
+  const before = counterValue(await metrics(), 'podprof_webhook_reviews_total', labels);
+  const object = { metadata: { ...OPTED_IN, name: 'web' }, spec: { containers: null } };
+  await post(w, '/mutate', json({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { ...review('counted-malformed').request, object } }));
+  assert.equal(counterValue(await metrics(), 'podprof_webhook_reviews_total', labels), before + 1);
+  const line = reviewLogs(w.logs).find((l) => l.uid === 'counted-malformed');
+  assert.ok(line, 'a log line for the review');
+  assert.deepEqual([line.outcome, line.rule, line.namespace], ['denied', 'malformed-pod', 'team-a']);
+  assert.match(line.reason, /spec\.containers: want a list/);
+});
 
 // ---------------------------------------------------------------------------
 // Valid reviews
