@@ -632,10 +632,10 @@ const INVARIANTS: Invariant[] = [
     },
   },
   {
-    says: 'the example user roles let viewers take heap and goroutine snapshots only, and profilers everything but cmdline',
+    says: 'the example user roles let viewers take heap and goroutine snapshots only (and captures of them), and profilers everything but cmdline',
     check: (r) => {
       const viewer = only<V1ClusterRole>(r.users, 'ClusterRole', 'podprof-viewer');
-      assert.deepEqual(grants(viewer.rules, 'podprof.io'), ['get pods/goroutine', 'get pods/heap', 'list pods']);
+      assert.deepEqual(grants(viewer.rules, 'podprof.io'), ['create captures', 'get captures', 'get pods/goroutine', 'get pods/heap', 'list captures', 'list pods']);
       const profiler = only<V1ClusterRole>(r.users, 'ClusterRole', 'podprof-profiler');
       const types = ['profile', 'trace', 'heap', 'allocs', 'goroutine', 'block', 'mutex', 'threadcreate', 'symbol'];
       const expected = [...types.map((t) => `get pods/${t}`), 'list pods', 'get captures', 'list captures', 'create captures', 'delete captures', 'list targets'];
