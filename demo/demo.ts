@@ -13,6 +13,8 @@ import { SIDECAR_FLAGS } from '../sidecar/config.ts';
 import { startSidecar } from '../sidecar/server.ts';
 import { GATEWAY_FLAGS } from '../gateway/config.ts';
 import { startGateway } from '../gateway/server.ts';
+import { loadSidecarCa, type SidecarCa } from '../gateway/identity/ca.ts';
+import { createCertificate } from '../src/tls/x509.ts';
 import { startDemoTarget } from './target.ts';
 
 export const DEMO_FLAGS = {
@@ -28,21 +30,33 @@ interface Closer {
   close(): Promise<void>;
 }
 
-async function startPod(i: number, dir: string, jwksFile: string, log: Logger): Promise<{ kind: string; target: object; closers: Closer[] }> {
+/**
+ * The sidecar's serving certificate for 127.0.0.1 from the gateway's own CA
+ * (<store>/.sidecar-ca): in a cluster the gateway signs it after the sidecar
+ * enrolls with its pod-bound token; the demo has no API server, so it signs here.
+ */
+async function sidecarCert(dir: string, i: number, ca: SidecarCa): Promise<string[]> {
+  const leaf = createCertificate({ commonName: `demo sidecar ${i}`, ipAddresses: ['127.0.0.1'], days: 30, issuer: ca.signer! });
+  const files = { cert: join(dir, `sidecar-${i}.crt`), key: join(dir, `sidecar-${i}.key`) };
+  await writeFile(files.cert, leaf.certPem);
+  await writeFile(files.key, leaf.keyPem, { mode: 0o600 });
+  return ['--tls-cert-file', files.cert, '--tls-key-file', files.key];
+}
+
+async function startPod(i: number, dir: string, jwksFile: string, ca: SidecarCa, log: Logger): Promise<{ kind: string; target: object; closers: Closer[] }> {
   const app = await startDemoTarget();
   // The Node app serves CPU and heap profiles only (V8 has no goroutines, block or mutex profiles).
   const profiles = app.kind === 'node' ? ['profile', 'heap', 'symbol'] : undefined;
   const name = `demo-app-7c9d5-${['x2k4p', 'm8q1z', 'b7w3n', 'r5t9v'][i % 4]}${i >= 4 ? i : ''}`;
   const uid = randomUUID();
   const sidecar = await startSidecar(
-    parseFlags(SIDECAR_FLAGS, ['--listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--upstream', app.url, '--jwks-file', jwksFile, '--bypass-check-interval', '0', ...(profiles ? ['--profiles', profiles.join(',')] : [])], { POD_NAMESPACE: 'demo', POD_NAME: name, POD_UID: uid }),
+    parseFlags(SIDECAR_FLAGS, ['--listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--upstream', app.url, '--jwks-file', jwksFile, '--bypass-check-interval', '0', ...(await sidecarCert(dir, i, ca)), ...(profiles ? ['--profiles', profiles.join(',')] : [])], { POD_NAMESPACE: 'demo', POD_NAME: name, POD_UID: uid }),
     log.child({ pod: name }),
   ).catch(async (err: unknown) => {
     await app.stop();
     throw err;
   });
   const target = { namespace: 'demo', name, uid, ip: '127.0.0.1', port: sidecar.port, container: 'app', node: 'localhost', labels: { app: 'demo-app', runtime: app.kind }, workload: { kind: 'Deployment', name: 'demo-app' }, ...(profiles ? { profiles } : {}) };
-  void dir;
   return { kind: app.kind, target, closers: [{ close: () => sidecar.close(2000) }, { close: () => app.stop() }] };
 }
 
@@ -66,6 +80,7 @@ export async function startDemo(c: DemoConfig, log: Logger): Promise<RunningDemo
   await writeFile(files.jwks, JSON.stringify({ keys: [key.publicJwk] }));
   const token = `podprof-demo-${randomBytes(18).toString('base64url')}`;
   await writeFile(files.tokens, `${token},demo-user,podprof-demo\n`, { mode: 0o600 });
+  const ca = loadSidecarCa({ storeDir: join(c.dir, 'store') });
   const closers: Closer[] = [];
   // Whatever fails (a busy --port, an app that does not start), stop what already
   // runs: the sidecars' servers and the app processes would keep the CLI alive.
@@ -75,7 +90,7 @@ export async function startDemo(c: DemoConfig, log: Logger): Promise<RunningDemo
   let gateway: Awaited<ReturnType<typeof startGateway>>;
   try {
     for (let i = 0; i < c.pods; i++) {
-      const pod = await startPod(i, c.dir, files.jwks, log);
+      const pod = await startPod(i, c.dir, files.jwks, ca, log);
       kind = pod.kind;
       targets.push(pod.target);
       closers.push(...pod.closers);

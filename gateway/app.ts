@@ -7,6 +7,8 @@ import { loggableUrl } from '../src/log.ts';
 import type { GatewayContext } from './context.ts';
 import { audit, PPROF_PATH, route } from './http-util.ts';
 import { captureRoutes } from './routes/captures.ts';
+import { enrollHandler } from './routes/enroll.ts';
+import { ENROLL_PATH } from '../src/enrollment.ts';
 import { linksHandler } from './routes/links.ts';
 import { podsHandler } from './routes/pods.ts';
 import { pprofHandler } from './routes/pprof.ts';
@@ -71,6 +73,7 @@ export function createApp(ctx: GatewayContext): express.Express {
   app.get(PPROF_PATH, route(pprofHandler(ctx)));
   app.post(PPROF_PATH, route(pprofHandler(ctx)));
   app.get('/sd/targets', route(sdHandler(ctx)));
+  app.post(ENROLL_PATH, route(enrollHandler(ctx)));
   mountUi(app);
   app.use((req: Request) => {
     throw new PodprofError('PODPROF_NO_ROUTE', `${req.method} ${loggableUrl(req.path)}`);

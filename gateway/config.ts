@@ -24,7 +24,9 @@ export const GATEWAY_FLAGS = {
   namespaces: flag(list(str), 'namespaces to watch (default all)', { default: [] as readonly string[], defaultText: 'all' }),
   'signing-key-file': flag(list(str), 'ES256 private keys (PEM) for sidecar tokens; the first signs, all are published (rotation)', { required: true }),
   kid: flag(list(str), 'key ids, one per --signing-key-file (default: the key thumbprints)', { default: [] as readonly string[] }),
-  'sidecar-ca-file': flag(str, "CA (PEM) that signs sidecar certificates; absent: sidecars' self-signed certificates are accepted (the pod-bound single-use token is the protection)"),
+  'sidecar-ca-file': flag(str, "CA (PEM) that sidecar certificates must chain to (e.g. cert-manager's); absent: podprof's own CA, kept in <store-dir>/.sidecar-ca/, which signs enrolled sidecars' certificates"),
+  'sidecar-ca-key-file': flag(str, 'the key of --sidecar-ca-file: the gateway then signs enrolled sidecars’ certificates with that CA'),
+  'sidecar-cert-ttl': flag(duration(600_000, 7 * 86_400_000), 'lifetime of a sidecar certificate the gateway signs (sidecars renew at two thirds)', { default: 6 * 3_600_000, defaultText: '6h' }),
   'store-dir': flag(str, 'where captures are stored', { default: '/var/lib/podprof' }),
   'store-max-bytes': flag(bytes(1024 * 1024, 10 * 1024 ** 4), 'total size of stored captures; when full, new captures are refused (507) rather than evicting anyone', { default: 10 * 1024 ** 3, defaultText: '10GiB' }),
   'store-namespace-max-bytes': flag(bytes(1024 * 1024, 10 * 1024 ** 4), "size one namespace's captures may hold; over it, that namespace's oldest go", { default: 1024 ** 3, defaultText: '1GiB' }),
@@ -46,6 +48,7 @@ export function gatewayConfigProblems(c: GatewayConfig): string[] {
   if (c.auth === 'static' && c['tokens-file'] === undefined) p.push('--tokens-file: required with --auth=static');
   if (c.auth === 'proxy' && c['trusted-proxy-cidrs'].length === 0) p.push('--trusted-proxy-cidrs: required with --auth=proxy (who may assert identities)');
   if (c.discovery === 'static' && c['targets-file'] === undefined) p.push('--targets-file: required with --discovery=static');
+  if (c['sidecar-ca-key-file'] !== undefined && c['sidecar-ca-file'] === undefined) p.push('--sidecar-ca-key-file: give its certificate as --sidecar-ca-file');
   if (c.kid.length > 0 && c.kid.length !== c['signing-key-file'].length) p.push('--kid: give one per --signing-key-file');
   if (!(c['fanout-concurrency'] >= 1 && c['fanout-concurrency'] <= 256)) p.push('--fanout-concurrency: want 1 to 256');
   return p;

@@ -8,6 +8,8 @@ import type { TargetRegistry } from './discovery/registry.ts';
 import type { Keyring } from './keyring.ts';
 import type { LinkStore } from './links.ts';
 import type { GatewayMetrics } from './metrics.ts';
+import type { SidecarCa } from './identity/ca.ts';
+import type { TokenReviewer } from './identity/review.ts';
 import type { SidecarClient } from './sidecar-client.ts';
 
 export interface GatewayContext {
@@ -22,6 +24,8 @@ export interface GatewayContext {
   readonly captures: Captures;
   readonly metrics: GatewayMetrics;
   readonly log: Logger;
+  /** Sidecar identity: the CA their certificates chain to, and enrollment (absent without the Kubernetes API). */
+  readonly identity: { readonly ca: SidecarCa; readonly review?: TokenReviewer; readonly certTtlMs: number };
   /** The base URL users reach the gateway at; undefined: derived from each request's Host. */
   readonly publicUrl: URL | undefined;
 }

@@ -17,6 +17,8 @@ import { Keyring } from './keyring.ts';
 import { LinkStore } from './links.ts';
 import { createGatewayMetrics } from './metrics.ts';
 import { SidecarClient } from './sidecar-client.ts';
+import { loadSidecarCa } from './identity/ca.ts';
+import { kubernetesReviewer } from './identity/review.ts';
 
 export interface RunningGateway {
   readonly port: number;
@@ -55,6 +57,7 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
   const targets = new TargetRegistry();
   const metrics = createGatewayMetrics(() => targets.size);
   const authorize: Authorizer = c.authz === 'allow-all' ? allowAll : kubernetesAuthz(kc!);
+  const sidecarCa = loadSidecarCa({ caFile: c['sidecar-ca-file'], caKeyFile: c['sidecar-ca-key-file'], storeDir: c['store-dir'] });
   const captures = await Captures.open({
     dir: c['store-dir'],
     maxBytes: c['store-max-bytes'],
@@ -71,7 +74,7 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
   const ctx: GatewayContext = {
     registry: targets,
     keyring,
-    sidecars: new SidecarClient(keyring, c['sidecar-ca-file']),
+    sidecars: new SidecarClient(keyring, sidecarCa.trustPem),
     authenticate: authenticator(c, kc),
     authorize,
     sessions: new Sessions(c['session-key-file'] === undefined ? undefined : readFileSync(c['session-key-file'])),
@@ -80,6 +83,7 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
     metrics,
     log,
     publicUrl: c['public-url'],
+    identity: { ca: sidecarCa, review: kc ? kubernetesReviewer(kc) : undefined, certTtlMs: c['sidecar-cert-ttl'] },
   };
   const stopDiscovery = await discovery(c, kc, ctx);
   const service = await startService({
@@ -92,7 +96,7 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
     health: { ready: () => ({ ok: targets.synced, json: { ready: targets.synced, targets: targets.size } }) },
     metrics: metrics.registry,
     log,
-    readyFields: { auth: c.auth, authz: c.authz, discovery: c.discovery, kids: keyring.jwks().keys.map((k) => k.kid) },
+    readyFields: { sidecarCa: sidecarCa.source, enrollment: Boolean(kc && sidecarCa.signer), auth: c.auth, authz: c.authz, discovery: c.discovery, kids: keyring.jwks().keys.map((k) => k.kid) },
     beforeClose: async () => {
       await ctx.captures.close();
       stopDiscovery();

@@ -1,12 +1,17 @@
 // Requests to a pod's sidecar: HTTPS to podIP:podprof with a freshly minted,
 // pod-bound token. Nothing the user sent (Authorization, Cookie) is forwarded.
-import { readFileSync } from 'node:fs';
+// The token goes only over TLS the gateway verified: the sidecar's certificate
+// chains to the sidecar CA and names the pod's IP (Node checks the IP SAN
+// against the address it dialled). Anyone else at that address gets no token.
 import { Agent, request, type RequestOptions } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { PodprofError } from '../src/errors.ts';
 import type { PprofRequest } from '../src/endpoints/policy.ts';
 import type { Keyring } from './keyring.ts';
 import type { Target } from './targets.ts';
+
+/** Certificate checks that failed: whoever answered is not that pod's sidecar. */
+const TLS_REFUSALS = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT', 'CERT_SIGNATURE_FAILURE', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'INVALID_CA']);
 
 export interface SidecarCall {
   readonly response: Promise<IncomingMessage>;
@@ -19,10 +24,10 @@ export class SidecarClient {
 
   constructor(
     private readonly keys: Keyring,
-    caFile: string | undefined,
+    caPem: string,
     private readonly marginMs = 15_000,
   ) {
-    this.agent = new Agent({ keepAlive: true, maxSockets: 32, ...(caFile ? { ca: readFileSync(caFile) } : { rejectUnauthorized: false }) });
+    this.agent = new Agent({ keepAlive: true, maxSockets: 32, ca: caPem });
   }
 
   call(subject: string, t: Target, req: PprofRequest, body?: Buffer): SidecarCall {
@@ -45,7 +50,7 @@ export class SidecarClient {
       const timer = setTimeout(() => r?.destroy(new PodprofError('PODPROF_UPSTREAM_TIMEOUT', `the sidecar of ${t.namespace}/${t.name} did not answer within ${deadline / 1000}s`)), deadline);
       r.on('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        reject(err instanceof PodprofError ? err : new PodprofError('PODPROF_SIDECAR_UNREACHABLE', `the sidecar of ${t.namespace}/${t.name} at ${t.ip}:${t.port} failed: ${err.code ?? err.message}`));
+        reject(err instanceof PodprofError ? err : TLS_REFUSALS.has(err.code ?? '') ? new PodprofError('PODPROF_SIDECAR_UNVERIFIED', `${t.ip}:${t.port} did not prove it is the sidecar of ${t.namespace}/${t.name} (${err.code}: ${err.message}); no token was sent`) : new PodprofError('PODPROF_SIDECAR_UNREACHABLE', `the sidecar of ${t.namespace}/${t.name} at ${t.ip}:${t.port} failed: ${err.code ?? err.message}`));
       });
       r.end(body);
     });

@@ -4,6 +4,7 @@ import { bytes, duration, int, list, loopbackHttpUrl, httpsUrl, pathPrefix, str 
 import { DEFAULT_PROFILES, parseProfileType } from '../src/endpoints/catalog.ts';
 import { servingConfigProblems, servingFlags } from '../src/serving/config.ts';
 import { DEFAULT_AUDIENCE, DEFAULT_ISSUER } from '../src/token/claims.ts';
+import { TOKEN_FILE } from '../src/enrollment.ts';
 
 export const SIDECAR_FLAGS = {
   ...servingFlags({
@@ -19,6 +20,8 @@ export const SIDECAR_FLAGS = {
   'jwks-url': flag(httpsUrl, "the gateway's JWKS URL; refetched on an unknown kid"),
   'jwks-ca-file': flag(str, 'CA bundle (PEM) that signs the JWKS URL server certificate'),
   'jwks-ca': flag(str, 'the same CA bundle as inline PEM (the webhook injects PODPROF_JWKS_CA)'),
+  'enroll-url': flag(httpsUrl, "the gateway's enrollment URL (…/sidecar/v1/certificates): get a certificate for this pod's IP there (the webhook injects it)"),
+  'enroll-token-file': flag(str, "this pod's projected ServiceAccount token (audience podprof-sidecar) that proves which pod it is", { default: TOKEN_FILE }),
   issuer: flag(str, 'required token issuer', { default: DEFAULT_ISSUER }),
   audience: flag(str, 'required token audience', { default: DEFAULT_AUDIENCE }),
   'pod-namespace': flag(str, "this pod's namespace (downward API)", { env: ['POD_NAMESPACE'], required: true }),
@@ -41,6 +44,7 @@ export function sidecarConfigProblems(c: SidecarConfig): string[] {
   const problems: string[] = [];
   if (c['jwks-file'] === undefined && c.jwks === undefined && c['jwks-url'] === undefined) problems.push('--jwks-file, --jwks or --jwks-url: at least one is required (the gateway public keys)');
   problems.push(...servingConfigProblems(c));
-  if ((c['jwks-ca-file'] ?? c['jwks-ca']) !== undefined && c['jwks-url'] === undefined) problems.push('--jwks-ca-file/--jwks-ca: only meaningful with --jwks-url');
+  if ((c['jwks-ca-file'] ?? c['jwks-ca']) !== undefined && c['jwks-url'] === undefined && c['enroll-url'] === undefined) problems.push('--jwks-ca-file/--jwks-ca: only meaningful with --jwks-url or --enroll-url');
+  if (c['enroll-url'] !== undefined && c['tls-cert-file'] !== undefined) problems.push('--enroll-url and --tls-cert-file: one source of the serving certificate, not both');
   return problems;
 }

@@ -10,6 +10,7 @@ import { startBypassCheck, type BypassState } from './bypass.ts';
 import { FlightBoard } from './flight.ts';
 import { createHandler } from './handler.ts';
 import { sidecarReadiness } from './health.ts';
+import { startEnrollment, type Enrollment } from './enroll.ts';
 import { KeyStore } from './keystore.ts';
 import { createMetrics } from './metrics.ts';
 import { createStreamProxy } from './proxy.ts';
@@ -50,6 +51,8 @@ export async function startSidecar(c: SidecarConfig, log: Logger): Promise<Runni
     metrics.exposed.set(s.exposed === undefined ? -1 : s.exposed ? 1 : 0);
     if (s.exposed === true) log.warn({ bypass: s.detail }, 'the app pprof port is reachable on the pod IP');
   });
+  // eslint-disable-next-line prefer-const -- assigned after the service starts; its readiness reads it
+  let enrollment: Enrollment | undefined;
   const service = await startService({
     name: 'sidecar',
     tls: { certFile: c['tls-cert-file'], keyFile: c['tls-key-file'], hostnames: ['localhost', c['pod-name']], ips: [c['pod-ip'] ?? '127.0.0.1'] },
@@ -70,6 +73,7 @@ export async function startSidecar(c: SidecarConfig, log: Logger): Promise<Runni
         upstream: c.upstream,
         prefix: c['path-prefix'],
         bypass: () => bypass,
+        certificate: () => (enrollment === undefined ? { source: c['tls-cert-file'] ?? 'self-signed' } : { source: 'gateway', notAfter: enrollment.notAfter?.toISOString(), problem: enrollment.problem }),
         ready: () => (shuttingDown ? { ok: false, reason: 'shutting down' } : keys.size === 0 ? { ok: false, reason: 'no verification keys' } : { ok: true }),
       }),
     },
@@ -78,12 +82,16 @@ export async function startSidecar(c: SidecarConfig, log: Logger): Promise<Runni
     readyFields: { upstream: c.upstream.href, pod: `${c['pod-namespace']}/${c['pod-name']}`, keys: keys.size },
     beforeClose: () => {
       shuttingDown = true;
+      enrollment?.stop();
       stopKeyWatch();
       stopBypass();
     },
     afterClose: () => agent.destroy(),
   });
 
+  const enrollUrl = c['enroll-url'];
+  enrollment =
+    enrollUrl === undefined ? undefined : startEnrollment({ url: enrollUrl, tokenFile: c['enroll-token-file'], ca, pod: { namespace: c['pod-namespace'], name: c['pod-name'] }, apply: (tls) => service.setTls(tls), log });
   return {
     port: service.ports.main,
     healthPort: service.ports.health,

@@ -18,6 +18,7 @@ export const CATALOG = {
   PODPROF_POD_NOT_FOUND: { status: 404, hint: 'the pod does not exist, is not injected, or is not watched by this gateway (podprof explain NAMESPACE/POD)' },
   PODPROF_POD_NOT_READY: { status: 503, hint: 'the pod or its sidecar is not ready; retry when it is' },
   PODPROF_SIDECAR_UNREACHABLE: { status: 502, hint: "the pod's sidecar did not answer; check the pod and its podprof-sidecar container" },
+  PODPROF_SIDECAR_UNVERIFIED: { status: 502, hint: "whoever answered at the pod's address did not show a certificate for that pod from the sidecar CA; no token was sent (docs/security.md: sidecar certificates)" },
   PODPROF_LINK_INVALID: { status: 401, hint: 'one-time links work once and expire quickly; make a new one with podprof link' },
   PODPROF_PROFILE_DISABLED: { status: 403, hint: 'the pod does not allow this profile type (podprof.io/profiles)' },
   PODPROF_NOT_FOUND: { status: 404, hint: 'known profile types: profile, trace, heap, allocs, goroutine, block, mutex, threadcreate, cmdline, symbol' },

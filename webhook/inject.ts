@@ -1,6 +1,7 @@
 // The pure injection: pod in, injected pod out. No I/O. The admission patch is
 // the diff of the two (webhook/patch.ts), never written by hand.
 import { A, INJECTED_LABEL, SIDECAR_NAME, SIDECAR_PORT_NAME, type PodOptions } from '../src/annotations.ts';
+import { ENROLL_AUDIENCE, ENROLL_PATH, TOKEN_DIR, TOKEN_FILE } from '../src/enrollment.ts';
 import { formatMi, parseQuantity } from '../src/k8s/quantity.ts';
 import type { Container, EnvVar, Pod, ResourceList } from '../src/k8s/types.ts';
 import { SIDECAR_DEFAULTS, type InjectSettings } from './settings.ts';
@@ -54,6 +55,17 @@ function env(s: InjectSettings): EnvVar[] {
   return out;
 }
 
+/**
+ * The projected ServiceAccount token the sidecar enrolls with: audience
+ * podprof-sidecar, bound to this pod by the API server, rotated by the kubelet.
+ * Only with a gateway URL (enrollment is the gateway's).
+ */
+export const TOKEN_VOLUME = 'podprof-token';
+
+function enrollArgs(s: InjectSettings): string[] {
+  return s.gatewayUrl === undefined ? [] : [`--enroll-url=${s.gatewayUrl.replace(/\/+$/, '')}${ENROLL_PATH}`, `--enroll-token-file=${TOKEN_FILE}`];
+}
+
 export function sidecarContainer(pod: Pod, o: PodOptions, s: InjectSettings, native: boolean, ports: { port: number; healthPort: number }): Container {
   const probe = (path: string): Record<string, unknown> => ({ httpGet: { path, port: 'podprof-health' }, periodSeconds: 10, timeoutSeconds: 2 });
   return {
@@ -66,8 +78,10 @@ export function sidecarContainer(pod: Pod, o: PodOptions, s: InjectSettings, nat
       `--path-prefix=${o.path}`,
       `--profiles=${o.profiles.join(',')}`,
       `--max-seconds=${o.maxSeconds}`,
+      ...enrollArgs(s),
     ],
     env: env(s),
+    ...(s.gatewayUrl === undefined ? {} : { volumeMounts: [{ name: TOKEN_VOLUME, mountPath: TOKEN_DIR, readOnly: true }] }),
     ports: [
       { name: SIDECAR_PORT_NAME, containerPort: ports.port, protocol: 'TCP' },
       { name: 'podprof-health', containerPort: ports.healthPort, protocol: 'TCP' },
@@ -104,6 +118,9 @@ export function inject(pod: Pod, options: PodOptions, settings: InjectSettings):
   const sidecar = sidecarContainer(out, options, settings, native, { port, healthPort });
   if (native) spec.initContainers = [sidecar, ...(spec.initContainers ?? [])];
   else spec.containers = [...spec.containers, sidecar];
+  if (settings.gatewayUrl !== undefined) {
+    spec.volumes = [...(spec.volumes ?? []).filter((v) => v.name !== TOKEN_VOLUME), { name: TOKEN_VOLUME, projected: { sources: [{ serviceAccountToken: { audience: ENROLL_AUDIENCE, expirationSeconds: 3600, path: 'token' } }] } }];
+  }
   const meta = (out.metadata ??= {});
   const status: InjectionStatus = { version: settings.version, container: SIDECAR_NAME, native, port, healthPort };
   meta.annotations = { ...meta.annotations, [A.status]: JSON.stringify(status) };

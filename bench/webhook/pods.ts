@@ -20,7 +20,7 @@ type Fields = Record<string, unknown>;
 
 const leaf = (...names: string[]): Fields => Object.fromEntries([['.', {}], ...names.map((n): [string, Fields] => [`f:${n}`, {}])]);
 
-function apiAccessVolume(): Record<string, unknown> {
+function apiAccessVolume(): { name: string; [key: string]: unknown } {
   return {
     name: 'kube-api-access-x7k2p',
     projected: {

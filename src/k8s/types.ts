@@ -37,12 +37,14 @@ export interface Container {
   securityContext?: Record<string, unknown>;
   readinessProbe?: Record<string, unknown>;
   livenessProbe?: Record<string, unknown>;
+  volumeMounts?: Array<{ name: string; mountPath: string; readOnly?: boolean }>;
   [key: string]: unknown;
 }
 
 export interface PodSpec {
   containers: Container[];
   initContainers?: Container[];
+  volumes?: Array<{ name: string; [key: string]: unknown }>;
   hostNetwork?: boolean;
   nodeName?: string;
   [key: string]: unknown;

@@ -49,6 +49,8 @@ export interface ServiceOptions {
 
 export interface RunningService {
   readonly ports: { readonly main: number; readonly health: number };
+  /** Serve with this certificate from now on (a sidecar's enrolled certificate). */
+  setTls(tls: { readonly cert: string; readonly key: string }): void;
   /** Stop accepting; let in-flight requests finish within graceMs; then close everything. */
   close(graceMs: number): Promise<void>;
 }
@@ -83,6 +85,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   };
   return {
     ports,
+    setTls: (tls) => server.setSecureContext({ cert: tls.cert, key: tls.key }),
     close: (graceMs) => (closing ??= close(graceMs)),
   };
 }

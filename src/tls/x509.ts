@@ -1,6 +1,7 @@
 // Build X.509 certificates with ECDSA P-256 keys: a self-signed serving
-// certificate for the sidecar when none is mounted, and CAs and leaves for tests
-// and `podprof webhook certs`.
+// certificate for the sidecar when none is mounted, CAs and leaves for tests and
+// `podprof webhook certs`, and the gateway's short-lived sidecar certificates
+// (certifyKey: a leaf for a public key the sidecar keeps the private half of).
 import { createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { isIP, isIPv4 } from 'node:net';
 import { bitString, bool, explicit, octets, oid, seq, set, tlv, uint, utf8, time } from './der.ts';
@@ -11,8 +12,10 @@ export interface CertOptions {
   readonly ipAddresses?: readonly string[];
   readonly isCA?: boolean;
   readonly days?: number;
-  /** Sign with this CA; absent: self-signed. */
-  readonly issuer?: { readonly commonName: string; readonly key: KeyObject };
+  /** Validity in milliseconds; overrides days. */
+  readonly validForMs?: number;
+  /** Sign with this CA; absent: self-signed. `name` is the CA's subject as DER (subjectOf), else CN=commonName. */
+  readonly issuer?: { readonly commonName: string; readonly key: KeyObject; readonly name?: Buffer };
 }
 
 export interface KeyAndCert {
@@ -58,7 +61,46 @@ function toPem(label: string, der: Buffer): string {
 
 export function createCertificate(o: CertOptions): KeyAndCert {
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
+  return {
+    key: privateKey,
+    keyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    certPem: build(createPublicKey(privateKey), o.issuer?.key ?? privateKey, o),
+  };
+}
+
+/** A certificate (PEM) for `publicKey`, signed by `o.issuer`. */
+export function certifyKey(publicKey: KeyObject, o: CertOptions & { readonly issuer: NonNullable<CertOptions['issuer']> }): string {
+  return build(publicKey, o.issuer.key, o);
+}
+
+/** The subject Name of a certificate, as DER: what a leaf it signs names as its issuer. */
+export function subjectOf(certDer: Buffer): Buffer {
+  const tbs = children(children(certDer)[0]!);
+  // TBSCertificate: [0] version, serial, signature, issuer, validity, subject, …
+  const at = tbs[0]![0] === 0xa0 ? 5 : 4;
+  return tbs[at]!;
+}
+
+/** The TLVs inside a DER SEQUENCE, each with its header. */
+function children(der: Buffer): Buffer[] {
+  const header = (b: Buffer, i: number): [number, number] => {
+    const first = b[i + 1]!;
+    if (first < 0x80) return [2, first];
+    const n = first & 0x7f;
+    return [2 + n, b.subarray(i + 2, i + 2 + n).reduce((v, x) => v * 256 + x, 0)];
+  };
+  const [h, len] = header(der, 0);
+  const out: Buffer[] = [];
+  for (let i = h; i < h + len; ) {
+    const [ch, clen] = header(der, i);
+    out.push(der.subarray(i, i + ch + clen));
+    i += ch + clen;
+  }
+  return out;
+}
+
+function build(subjectKey: KeyObject, signingKey: KeyObject, o: CertOptions): string {
+  const spki = subjectKey.export({ format: 'der', type: 'spki' });
   const now = Date.now();
   const serial = randomBytes(16);
   serial[0] = (serial[0] ?? 0) & 0x7f;
@@ -66,17 +108,12 @@ export function createCertificate(o: CertOptions): KeyAndCert {
     explicit(0, uint(Buffer.from([2]))),
     uint(serial),
     ECDSA_SHA256,
-    name(o.issuer?.commonName ?? o.commonName),
-    seq(time(new Date(now - 5 * 60_000)), time(new Date(now + (o.days ?? 365) * 86_400_000))),
+    o.issuer?.name ?? name(o.issuer?.commonName ?? o.commonName),
+    seq(time(new Date(now - 5 * 60_000)), time(new Date(now + (o.validForMs ?? (o.days ?? 365) * 86_400_000)))),
     name(o.commonName),
     spki,
     extensions(o),
   );
-  const signature = sign('sha256', tbs, { key: o.issuer?.key ?? privateKey, dsaEncoding: 'der' });
-  const cert = seq(tbs, ECDSA_SHA256, bitString(signature));
-  return {
-    key: privateKey,
-    keyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
-    certPem: toPem('CERTIFICATE', cert),
-  };
+  const signature = sign('sha256', tbs, { key: signingKey, dsaEncoding: 'der' });
+  return toPem('CERTIFICATE', seq(tbs, ECDSA_SHA256, bitString(signature)));
 }

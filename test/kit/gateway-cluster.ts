@@ -22,6 +22,7 @@ import { ProcessKubelet, type PodHandle } from './cluster/kubelet.ts';
 import { waitFor } from './cluster/pod-specs.ts';
 import { httpsRequest, type Reply } from './http.ts';
 import { NODE, REPO } from './sidecar.ts';
+import { testSidecarCa } from './sidecar-ca.ts';
 import { deploymentPod, sidecarsOf, startWebhookCluster, type KubeObject, type WebhookCluster } from './webhook-cluster.ts';
 
 export const GATEWAY_NS = 'podprof-system';
@@ -133,6 +134,7 @@ export async function startGatewayCluster(): Promise<GatewayCluster> {
     '--auth', 'kubernetes', '--authz', 'kubernetes', '--discovery', 'kubernetes',
     '--signing-key-file', c.keys.keyFile, '--store-dir', dir,
     '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile,
+    ...(extra.includes('--sidecar-ca-file') ? [] : ['--sidecar-ca-file', testSidecarCa().caFile]),
     '--health-listen', '127.0.0.1:0', '--log-level', 'debug',
     ...(extra.some((a) => a.startsWith('--listen')) ? [] : ['--listen', '127.0.0.1:0']),
     ...extra,

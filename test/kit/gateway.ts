@@ -17,6 +17,7 @@ import { GATEWAY_FLAGS } from '../../gateway/config.ts';
 import { startGateway, type RunningGateway } from '../../gateway/server.ts';
 import { startGoTarget, type GoTarget } from './go-fixture.ts';
 import { makeKeys, startInProcess, type TestKeys, type TestSidecar } from './sidecar.ts';
+import { testSidecarCa } from './sidecar-ca.ts';
 
 const execFileP = promisify(execFile);
 
@@ -52,6 +53,8 @@ export interface Harness {
   readonly dir: string;
   readonly storeDir: string;
   readonly keys: TestKeys;
+  /** The CA the sidecars' certificates chain to (the gateway's --sidecar-ca-file). */
+  readonly sidecarCaFile: string;
   readonly pods: readonly HarnessPod[];
   readonly gateway: RunningGateway;
   /** The gateway's log lines (JSON), audit events included. */
@@ -84,7 +87,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
       const name = `${o.prefix ?? 'web'}-${i}`;
       const uid = randomUUID();
       const app = o.app ? await o.app(i) : await startGoTarget({ args: [...(o.appArgs ?? ['-cpu-workers', '1'])] });
-      const sidecar = await startInProcess(keys, app.url, ['--pod-namespace', namespace, '--pod-name', name, '--pod-uid', uid]);
+      const sidecar = await startInProcess(keys, app.url, ['--pod-namespace', namespace, '--pod-name', name, '--pod-uid', uid, ...testSidecarCa().issueFor('127.0.0.1').args]);
       return { namespace, name, uid, app, sidecar };
     }),
   );
@@ -94,7 +97,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
   const log = createLogger('podprof-gateway', { destination: sink(logs), level: 'info' });
   const start = (extra: readonly string[]): Promise<RunningGateway> =>
     startGateway(
-      parseFlags(GATEWAY_FLAGS, ['--listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--auth', 'static', '--tokens-file', files.tokens, '--authz', 'allow-all', '--discovery', 'static', '--targets-file', files.targets, '--signing-key-file', keys.keyFile, '--store-dir', files.store, ...(o.gatewayArgs ?? []), ...extra], {}),
+      parseFlags(GATEWAY_FLAGS, ['--listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--auth', 'static', '--tokens-file', files.tokens, '--authz', 'allow-all', '--discovery', 'static', '--targets-file', files.targets, '--signing-key-file', keys.keyFile, '--store-dir', files.store, '--sidecar-ca-file', testSidecarCa().caFile, ...(o.gatewayArgs ?? []), ...extra], {}),
       log,
     );
   let gateway = await start([]);
@@ -107,6 +110,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     dir,
     storeDir: files.store,
     keys,
+    sidecarCaFile: testSidecarCa().caFile,
     pods,
     get gateway() {
       return gateway;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { isDeepStrictEqual } from 'node:util';
 import { SIDECAR_NAME } from '../../src/annotations.ts';
+import { TOKEN_VOLUME } from '../../webhook/inject.ts';
 import { parseFlags } from '../../src/config/flags.ts';
 import type { Container, Pod } from '../../src/k8s/types.ts';
 import { createLogger } from '../../src/log.ts';
@@ -193,7 +194,8 @@ export function injectionProblems(before: Pod, after: Pod, o: { appPort: number;
   };
   eq('containers', withoutSidecar(after.spec?.containers), before.spec?.containers ?? []);
   eq('initContainers', withoutSidecar(after.spec?.initContainers), before.spec?.initContainers ?? []);
-  eq('volumes', after.spec?.volumes, before.spec?.volumes);
+  // The one volume injection adds: the sidecar's projected enrollment token.
+  eq('volumes', (after.spec?.volumes ?? []).filter((v) => v.name !== TOKEN_VOLUME), before.spec?.volumes ?? []);
   eq('managedFields', after.metadata?.managedFields, before.metadata?.managedFields);
   eq('ownerReferences', after.metadata?.ownerReferences, before.metadata?.ownerReferences);
   eq('name', after.metadata?.name, before.metadata?.name);

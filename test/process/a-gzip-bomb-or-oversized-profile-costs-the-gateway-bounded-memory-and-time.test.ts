@@ -26,7 +26,7 @@ before(async () => {
   bomb = await gzipBomb(1024);
   const big = randomBytes(100 * 1024 * 1024);
   h = await startHarness({ pods: 2, prefix: 'evil', app: (i) => (i === 0 ? startHostileApp(bomb, 'application/octet-stream') : startHostileApp(big, 'application/octet-stream')) });
-  gw = await startCli('gateway', ['--listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--auth', 'static', '--tokens-file', join(h.dir, 'tokens.csv'), '--authz', 'allow-all', '--discovery', 'static', '--targets-file', join(h.dir, 'targets.json'), '--signing-key-file', h.keys.keyFile, '--store-dir', join(h.dir, 'child-store')], { node: NODE, cwd: REPO });
+  gw = await startCli('gateway', ['--listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--auth', 'static', '--tokens-file', join(h.dir, 'tokens.csv'), '--authz', 'allow-all', '--discovery', 'static', '--targets-file', join(h.dir, 'targets.json'), '--signing-key-file', h.keys.keyFile, '--store-dir', join(h.dir, 'child-store'), '--sidecar-ca-file', h.sidecarCaFile], { node: NODE, cwd: REPO });
 });
 after(async () => {
   await gw?.close();

@@ -77,7 +77,7 @@ test('a gateway stopped gracefully during a capture stores it as failed, saying 
 
 test('podprof gateway killed with SIGKILL mid-capture: the next gateway reports that capture failed', async () => {
   const h = harness();
-  const args = ['gateway', '--listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--auth', 'static', '--tokens-file', join(h.dir, 'tokens.csv'), '--authz', 'allow-all', '--discovery', 'static', '--targets-file', join(h.dir, 'targets.json'), '--signing-key-file', h.keys.keyFile, '--store-dir', h.storeDir];
+  const args = ['gateway', '--listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--auth', 'static', '--tokens-file', join(h.dir, 'tokens.csv'), '--authz', 'allow-all', '--discovery', 'static', '--targets-file', join(h.dir, 'targets.json'), '--signing-key-file', h.keys.keyFile, '--store-dir', h.storeDir, '--sidecar-ca-file', h.sidecarCaFile];
   await h.gateway.close();
   const child = spawn(NODE, [join(REPO, 'bin/podprof.mjs'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

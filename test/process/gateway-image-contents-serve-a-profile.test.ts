@@ -16,6 +16,7 @@ import { gunzipSync } from 'node:zlib';
 import { Profile } from 'pprof-format';
 import { startGoTarget, type GoTarget } from '../kit/go-fixture.ts';
 import { bearer, httpsRequest } from '../kit/http.ts';
+import { testSidecarCa } from '../kit/sidecar-ca.ts';
 import { NODE, POD, REPO, makeKeys, startInProcess, type TestKeys, type TestSidecar } from '../kit/sidecar.ts';
 
 const DOCKERFILE = readFileSync(join(REPO, 'Dockerfile.gateway'), 'utf8');
@@ -96,7 +97,7 @@ before(
     chmodSync(keys.dir, 0o755);
     if (asRoot) chownSync(keys.keyFile, IMAGE_UID, IMAGE_UID);
     target = await startGoTarget({ listen: '127.0.0.1:0' });
-    sidecar = await startInProcess(keys, target.url);
+    sidecar = await startInProcess(keys, target.url, testSidecarCa().issueFor('127.0.0.1').args);
   },
   { timeout: 180_000 },
 );
@@ -142,7 +143,7 @@ test('the image contents start as uid 65532 on a read-only tree and, in static m
   const token = `image-test-${randomBytes(18).toString('base64url')}`;
   const tokensFile = privateFile(join(conf, 'tokens.csv'), `${token},alice,team-a\n`);
   const targetsFile = privateFile(join(conf, 'targets.json'), JSON.stringify([{ namespace: POD.namespace, name: POD.pod, uid: POD.uid, ip: '127.0.0.1', port: sidecar.port, container: 'app', labels: { app: 'web' } }]));
-  const gatewayArgs = [join(app, 'bin/podprof.mjs'), 'gateway', '--listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--auth', 'static', '--tokens-file', tokensFile, '--authz', 'allow-all', '--discovery', 'static', '--targets-file', targetsFile, '--signing-key-file', keys.keyFile, '--store-dir', store];
+  const gatewayArgs = [join(app, 'bin/podprof.mjs'), 'gateway', '--listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--auth', 'static', '--tokens-file', tokensFile, '--authz', 'allow-all', '--discovery', 'static', '--targets-file', targetsFile, '--signing-key-file', keys.keyFile, '--store-dir', store, '--sidecar-ca-file', testSidecarCa().caFile];
   const [cmd, argv] = asRoot ? ['setpriv', ['--reuid', String(IMAGE_UID), '--regid', String(IMAGE_UID), '--clear-groups', NODE, ...gatewayArgs]] : [NODE, gatewayArgs];
   const child = spawn(cmd, argv, { cwd: app, env: { PATH: process.env.PATH ?? '', HOME: '/', NODE_ENV: 'production' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';

@@ -54,7 +54,7 @@ const CASES: Record<string, Case> = {
       assert.deepEqual(ports(sidecar), [8444, 8081], "an init container's 8443 counts as taken");
     },
   },
-  'user-names-like-ours': { expect: 'injected', check: (out) => assert.deepEqual(out.spec?.volumes, [{ name: 'podprof', emptyDir: {} }]) },
+  'user-names-like-ours': { expect: 'injected', check: (out) => assert.deepEqual(out.spec?.volumes?.map((v) => v.name), ['podprof', 'podprof-token'], "the user's volume named like ours is kept; ours is added") },
   'user-container-named-podprof-sidecar': { expect: 'skipped', rule: 'already-injected' },
   'app-uses-8443-and-8081': { expect: 'injected', check: (_out, sidecar) => assert.deepEqual(ports(sidecar), [8445, 8082]) },
   'pprof-port-is-8443': {
@@ -129,7 +129,7 @@ const CASES: Record<string, Case> = {
   'custom-options': {
     expect: 'injected',
     check: (_out, sidecar) => {
-      assert.deepEqual(sidecar.args?.slice(2), ['--upstream=http://127.0.0.1:7070', '--path-prefix=/internal/debug/pprof', '--profiles=profile,heap,goroutine', '--max-seconds=30']);
+      assert.deepEqual(sidecar.args?.slice(2, 6), ['--upstream=http://127.0.0.1:7070', '--path-prefix=/internal/debug/pprof', '--profiles=profile,heap,goroutine', '--max-seconds=30']);
       assert.deepEqual(sidecar.resources, { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } });
     },
   },

@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildGoTarget } from '../go-fixture.ts';
+import { testSidecarCa } from '../sidecar-ca.ts';
 
 export const SIDECAR_CONTAINER = 'podprof-sidecar';
 export const REPO_DIR = fileURLToPath(new URL('../../../', import.meta.url));
@@ -110,9 +111,12 @@ export const sidecarRuntime: ContainerRuntime = ({ argv, env, ip }) => {
   const upstream = new URL(flagValue(rest, 'upstream') ?? env.PODPROF_UPSTREAM ?? 'http://127.0.0.1:6060');
   if (isLoopbackHost(upstream.hostname)) upstream.hostname = ip;
   for (const f of ['listen', 'health-listen', 'upstream']) rest = withoutFlag(rest, f);
+  // A serving certificate for the pod IP from the test sidecar CA, as cert-manager's
+  // CSI driver would mount one; unless the sidecar enrolls with the gateway itself.
+  const tls = flagValue(rest, 'enroll-url') === undefined && flagValue(rest, 'tls-cert-file') === undefined ? testSidecarCa().issueFor(ip).args : [];
   return {
     command: process.execPath,
-    args: [bin, 'sidecar', ...rest, '--listen', `${ip}:${listen}`, '--health-listen', `${ip}:${health}`, '--upstream', upstream.href.replace(/\/$/, '')],
+    args: [bin, 'sidecar', ...rest, ...tls, '--listen', `${ip}:${listen}`, '--health-listen', `${ip}:${health}`, '--upstream', upstream.href.replace(/\/$/, '')],
     cwd: REPO_DIR,
     readiness: { httpGet: `http://${ip}:${health}/readyz` },
   };
