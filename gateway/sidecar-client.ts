@@ -4,6 +4,7 @@
 // chains to the sidecar CA and names the pod's IP (Node checks the IP SAN
 // against the address it dialled). Anyone else at that address gets no token.
 import { Agent, request, type RequestOptions } from 'node:https';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import type { IncomingMessage } from 'node:http';
 import { PodprofError } from '../src/errors.ts';
 import type { PprofRequest } from '../src/endpoints/policy.ts';
@@ -12,6 +13,17 @@ import type { Target } from './targets.ts';
 
 /** Certificate checks that failed: whoever answered is not that pod's sidecar. */
 const TLS_REFUSALS = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT', 'CERT_SIGNATURE_FAILURE', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'INVALID_CA']);
+
+/**
+ * A certificate podprof's signer issued names its pod (CN <pod>.<namespace>.pod.podprof):
+ * one for another pod at this IP (the IP was reused) is refused too.
+ */
+function otherPod(cert: PeerCertificate, t: Target): Error | undefined {
+  const cn = cert.subject?.CN;
+  const name = Array.isArray(cn) ? cn[0] : cn;
+  if (name === undefined || !name.endsWith('.pod.podprof') || name === `${t.name}.${t.namespace}.pod.podprof`) return undefined;
+  return Object.assign(new Error(`the certificate is for ${name}, not ${t.name}.${t.namespace}`), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+}
 
 export interface SidecarCall {
   readonly response: Promise<IncomingMessage>;
@@ -38,6 +50,7 @@ export class SidecarClient {
       path: req.upstreamPath,
       method: body ? 'POST' : 'GET',
       agent: this.agent,
+      checkServerIdentity: (host, cert) => checkServerIdentity(host, cert) ?? otherPod(cert, t),
       headers: { authorization: `Bearer ${token}`, 'user-agent': 'podprof-gateway', ...(body ? { 'content-type': 'text/plain', 'content-length': String(body.length) } : {}) },
     };
     const deadline = req.seconds * 1000 + this.marginMs;

@@ -35,10 +35,11 @@ before(async () => {
   const selfSigned = createCertificate({ commonName: 'web-0', ipAddresses: ['127.0.0.1'] });
   const ca = testSidecarCa().ca;
   const otherIp = createCertificate({ commonName: 'sidecar 127.0.0.2', ipAddresses: ['127.0.0.2'], issuer: { commonName: 'podprof test sidecar CA', key: ca.key } });
-  const [a, b] = [await impostor({ key: selfSigned.keyPem, cert: selfSigned.certPem }), await impostor({ key: otherIp.keyPem, cert: otherIp.certPem })];
+  const otherPod = createCertificate({ commonName: 'web-9.team-a.pod.podprof', ipAddresses: ['127.0.0.1'], issuer: { commonName: 'podprof test sidecar CA', key: ca.key } });
+  const [a, b, c] = [await impostor({ key: selfSigned.keyPem, cert: selfSigned.certPem }), await impostor({ key: otherIp.keyPem, cert: otherIp.certPem }), await impostor({ key: otherPod.keyPem, cert: otherPod.certPem })];
   const real = harness().gateway.context.registry.get('team-a', 'web-0')!;
   const at = (name: string, port: number): Target => ({ ...real, name, uid: `${name}-uid`, port });
-  harness().gateway.context.registry.replaceAll([real, at('self-signed', a.port), at('other-ip', b.port)]);
+  harness().gateway.context.registry.replaceAll([real, at('self-signed', a.port), at('other-ip', b.port), at('ip-reused', c.port)]);
 });
 after(async () => {
   for (const i of impostors) i.server.close();
@@ -66,6 +67,13 @@ test('an impostor with a real certificate from the same CA, for another IP, rece
   assert.equal(r.status, 502, r.text);
   assert.match(r.text, /^PODPROF_SIDECAR_UNVERIFIED: .*ERR_TLS_CERT_ALTNAME_INVALID/);
   assert.deepEqual(impostors[1]!.seen, []);
+});
+
+test("a certificate podprof issued to another pod that had this IP is refused: it names that pod", async () => {
+  const r = await heap('ip-reused');
+  assert.equal(r.status, 502, r.text);
+  assert.match(r.text, /the certificate is for web-9\.team-a\.pod\.podprof, not ip-reused\.team-a/);
+  assert.deepEqual(impostors[2]!.seen, []);
 });
 
 test('a capture from impostors fails per pod with the same reason and stores nothing forged', async () => {
