@@ -13,7 +13,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   explain: { summary: 'explain FILE.yaml | NAMESPACE/POD: would podprof inject this pod, and why', load: async () => (await import('./explain.ts')).runExplain },
   capture: { summary: 'capture NS/POD | -n NS -l SELECTOR | -n NS deployment/NAME: a profile through the gateway, merged over pods', load: async () => (await import('./capture.ts')).runCapture },
   link: { summary: 'link NS/POD: a one-time URL for go tool pprof', load: async () => (await import('./link.ts')).runLink },
-  keys: { summary: 'keys generate: an ES256 signing key and its JWKS', load: async () => (await import('./keys.ts')).runKeys },
+  keys: { summary: 'keys generate: an ES256 signing key and its JWKS; keys sidecar-cert: a sidecar certificate from the gateway CA', load: async () => (await import('./keys.ts')).runKeys },
   token: { summary: 'token mint: a sidecar token for one pod and profile type', load: async () => (await import('./token.ts')).runToken },
 };
 

@@ -13,8 +13,7 @@ import { SIDECAR_FLAGS } from '../sidecar/config.ts';
 import { startSidecar } from '../sidecar/server.ts';
 import { GATEWAY_FLAGS } from '../gateway/config.ts';
 import { startGateway } from '../gateway/server.ts';
-import { loadSidecarCa, type SidecarCa } from '../gateway/identity/ca.ts';
-import { createCertificate } from '../src/tls/x509.ts';
+import { issueLocally, loadSidecarCa, type SidecarCa } from '../gateway/identity/ca.ts';
 import { startDemoTarget } from './target.ts';
 
 export const DEMO_FLAGS = {
@@ -35,8 +34,8 @@ interface Closer {
  * (<store>/.sidecar-ca): in a cluster the gateway signs it after the sidecar
  * enrolls with its pod-bound token; the demo has no API server, so it signs here.
  */
-async function sidecarCert(dir: string, i: number, ca: SidecarCa): Promise<string[]> {
-  const leaf = createCertificate({ commonName: `demo sidecar ${i}`, ipAddresses: ['127.0.0.1'], days: 30, issuer: ca.signer! });
+async function sidecarCert(dir: string, i: number, name: string, ca: SidecarCa): Promise<string[]> {
+  const leaf = issueLocally(ca, { namespace: 'demo', pod: name, ip: '127.0.0.1', validForMs: 30 * 86_400_000 });
   const files = { cert: join(dir, `sidecar-${i}.crt`), key: join(dir, `sidecar-${i}.key`) };
   await writeFile(files.cert, leaf.certPem);
   await writeFile(files.key, leaf.keyPem, { mode: 0o600 });
@@ -50,7 +49,7 @@ async function startPod(i: number, dir: string, jwksFile: string, ca: SidecarCa,
   const name = `demo-app-7c9d5-${['x2k4p', 'm8q1z', 'b7w3n', 'r5t9v'][i % 4]}${i >= 4 ? i : ''}`;
   const uid = randomUUID();
   const sidecar = await startSidecar(
-    parseFlags(SIDECAR_FLAGS, ['--listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--upstream', app.url, '--jwks-file', jwksFile, '--bypass-check-interval', '0', ...(await sidecarCert(dir, i, ca)), ...(profiles ? ['--profiles', profiles.join(',')] : [])], { POD_NAMESPACE: 'demo', POD_NAME: name, POD_UID: uid }),
+    parseFlags(SIDECAR_FLAGS, ['--listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--upstream', app.url, '--jwks-file', jwksFile, '--bypass-check-interval', '0', ...(await sidecarCert(dir, i, name, ca)), ...(profiles ? ['--profiles', profiles.join(',')] : [])], { POD_NAMESPACE: 'demo', POD_NAME: name, POD_UID: uid }),
     log.child({ pod: name }),
   ).catch(async (err: unknown) => {
     await app.stop();

@@ -8,7 +8,7 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createCertificate, subjectOf } from '../../src/tls/x509.ts';
+import { createCertificate, subjectOf, type KeyAndCert } from '../../src/tls/x509.ts';
 
 export interface SidecarCa {
   /** PEM the gateway verifies sidecar certificates against. */
@@ -55,3 +55,12 @@ export function loadSidecarCa(o: { caFile?: string; caKeyFile?: string; storeDir
 }
 
 const newCa = (): ReturnType<typeof createCertificate> => createCertificate({ commonName: 'podprof sidecar CA', isCA: true, days: 3650 });
+
+/** The subject podprof's signer gives a pod's certificate; the gateway checks it against the pod. */
+export const podCommonName = (namespace: string, pod: string): string => `${pod}.${namespace}.pod.podprof`;
+
+/** A key and certificate for a sidecar, signed here: the demo and `podprof keys sidecar-cert` (no API server to enroll with). */
+export function issueLocally(ca: SidecarCa, o: { namespace: string; pod: string; ip: string; validForMs: number }): KeyAndCert {
+  if (!ca.signer) throw new Error(`the sidecar CA (${ca.source}) has no key to sign with`);
+  return createCertificate({ commonName: podCommonName(o.namespace, o.pod), ipAddresses: [o.ip], validForMs: o.validForMs, issuer: ca.signer });
+}

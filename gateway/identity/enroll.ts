@@ -8,7 +8,7 @@ import { PodprofError } from '../../src/errors.ts';
 import { ENROLL_AUDIENCE } from '../../src/enrollment.ts';
 import { certifyKey } from '../../src/tls/x509.ts';
 import type { Target } from '../targets.ts';
-import type { SidecarCa } from './ca.ts';
+import { podCommonName, type SidecarCa } from './ca.ts';
 
 
 /** What the API server said about the token (TokenReview status). */
@@ -72,6 +72,6 @@ export function issue(review: ReviewedToken, claim: EnrollClaim, target: Target 
   if (target.uid !== bound.uid) throw forbidden(`the token is bound to pod uid ${bound.uid}, but ${claim.namespace}/${claim.pod} is uid ${target.uid}`);
   if (target.ip === '') throw new PodprofError('PODPROF_POD_NOT_READY', `${claim.namespace}/${claim.pod} has no IP yet; retry`);
   const key = p256(claim.publicKey);
-  const certificate = certifyKey(key, { commonName: `${claim.pod}.${claim.namespace}.pod.podprof`, ipAddresses: [target.ip], validForMs: ttlMs, issuer: ca.signer });
+  const certificate = certifyKey(key, { commonName: podCommonName(claim.namespace, claim.pod), ipAddresses: [target.ip], validForMs: ttlMs, issuer: ca.signer });
   return { certificate, ca: ca.trustPem, notAfter: new Date(now + ttlMs).toISOString() };
 }
