@@ -58,12 +58,19 @@ function env(s: InjectSettings): EnvVar[] {
 /**
  * The projected ServiceAccount token the sidecar enrolls with: audience
  * podprof-sidecar, bound to this pod by the API server, rotated by the kubelet.
- * Only with a gateway URL (enrollment is the gateway's).
+ * Only with a gateway URL (enrollment is the gateway's), and only when the pod
+ * names its ServiceAccount: the API server refuses a token volume otherwise
+ * ("must not be specified when serviceAccountName is not set"). In a cluster
+ * the ServiceAccount admission plugin has set it before any webhook runs.
  */
 export const TOKEN_VOLUME = 'podprof-token';
 
-function enrollArgs(s: InjectSettings): string[] {
-  return s.gatewayUrl === undefined ? [] : [`--enroll-url=${s.gatewayUrl.replace(/\/+$/, '')}${ENROLL_PATH}`, `--enroll-token-file=${TOKEN_FILE}`];
+export function enrolls(pod: Pod, s: InjectSettings): boolean {
+  return s.gatewayUrl !== undefined && typeof pod.spec?.serviceAccountName === 'string' && pod.spec.serviceAccountName !== '';
+}
+
+function enrollArgs(pod: Pod, s: InjectSettings): string[] {
+  return !enrolls(pod, s) || s.gatewayUrl === undefined ? [] : [`--enroll-url=${s.gatewayUrl.replace(/\/+$/, '')}${ENROLL_PATH}`, `--enroll-token-file=${TOKEN_FILE}`];
 }
 
 export function sidecarContainer(pod: Pod, o: PodOptions, s: InjectSettings, native: boolean, ports: { port: number; healthPort: number }): Container {
@@ -78,10 +85,10 @@ export function sidecarContainer(pod: Pod, o: PodOptions, s: InjectSettings, nat
       `--path-prefix=${o.path}`,
       `--profiles=${o.profiles.join(',')}`,
       `--max-seconds=${o.maxSeconds}`,
-      ...enrollArgs(s),
+      ...enrollArgs(pod, s),
     ],
     env: env(s),
-    ...(s.gatewayUrl === undefined ? {} : { volumeMounts: [{ name: TOKEN_VOLUME, mountPath: TOKEN_DIR, readOnly: true }] }),
+    ...(enrolls(pod, s) ? { volumeMounts: [{ name: TOKEN_VOLUME, mountPath: TOKEN_DIR, readOnly: true }] } : {}),
     ports: [
       { name: SIDECAR_PORT_NAME, containerPort: ports.port, protocol: 'TCP' },
       { name: 'podprof-health', containerPort: ports.healthPort, protocol: 'TCP' },
@@ -118,7 +125,7 @@ export function inject(pod: Pod, options: PodOptions, settings: InjectSettings):
   const sidecar = sidecarContainer(out, options, settings, native, { port, healthPort });
   if (native) spec.initContainers = [sidecar, ...(spec.initContainers ?? [])];
   else spec.containers = [...spec.containers, sidecar];
-  if (settings.gatewayUrl !== undefined) {
+  if (enrolls(out, settings)) {
     spec.volumes = [...(spec.volumes ?? []).filter((v) => v.name !== TOKEN_VOLUME), { name: TOKEN_VOLUME, projected: { sources: [{ serviceAccountToken: { audience: ENROLL_AUDIENCE, expirationSeconds: 3600, path: 'token' } }] } }];
   }
   const meta = (out.metadata ??= {});

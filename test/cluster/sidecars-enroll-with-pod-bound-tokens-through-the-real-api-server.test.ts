@@ -3,27 +3,22 @@
 // audience podprof-sidecar) and the gateway, after a TokenReview, issues a
 // certificate naming only that pod's IP. A token bound to pod A gets no
 // certificate for pod B; a token for another audience, or bound to no pod, gets
-// none at all. A real sidecar enrolls by itself and then serves the gateway's
-// certificate. Needs `npm run build`.
+// none at all. The webhook injects --enroll-url and the projected token volume
+// (the kubelet stand-in makes the token with TokenRequest, as the kubelet does),
+// so the pods' own sidecars enroll with the gateway's own CA and serve profiles
+// through it with no other CA configured. Needs `npm run build`.
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
 import { connect } from 'node:tls';
 import { after, before, test } from 'node:test';
 import { generateKeyPairSync } from 'node:crypto';
 import type { V1Pod } from '@kubernetes/client-node';
-import { parseFlags } from '../../src/config/flags.ts';
-import { createLogger } from '../../src/log.ts';
 import { ENROLL_AUDIENCE, ENROLL_PATH } from '../../src/enrollment.ts';
 import type { RunningGateway } from '../../gateway/server.ts';
 import type { Target } from '../../gateway/targets.ts';
-import { SIDECAR_FLAGS } from '../../sidecar/config.ts';
-import { startSidecar, type RunningSidecar } from '../../sidecar/server.ts';
 import { waitFor } from '../kit/cluster/pod-specs.ts';
-import { call, INJECT, lineSink, startGatewayCluster, waitRoutable, type GatewayCluster } from '../kit/gateway-cluster.ts';
-import { testSidecarCa } from '../kit/sidecar-ca.ts';
+import { call, INJECT, pprofPath, startGatewayCluster, waitRoutable, type GatewayCluster } from '../kit/gateway-cluster.ts';
 import { deploymentPod } from '../kit/webhook-cluster.ts';
 
 const NS = 'team-e';
@@ -31,9 +26,6 @@ let g: GatewayCluster;
 let gw: RunningGateway;
 let base: string;
 const pods: Record<'a' | 'b', { pod: V1Pod; target: Target }> = {} as never;
-const dir = mkdtempSync(join(tmpdir(), 'podprof-enroll-'));
-const sidecarLogs: string[] = [];
-let sidecar: RunningSidecar | undefined;
 
 async function runPod(app: string): Promise<{ pod: V1Pod; target: Target }> {
   const body = deploymentPod(app, { annotations: INJECT });
@@ -56,21 +48,28 @@ function enroll(tok: string, pod: string, key = publicKey()): ReturnType<typeof 
   return call(base, ENROLL_PATH, { token: tok, method: 'POST', body: { namespace: NS, pod, publicKey: key } });
 }
 
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const port = (srv.address() as AddressInfo).port;
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
+
+const caOf = (): X509Certificate => new X509Certificate(gw.context.identity.ca.trustPem);
+
 before(async () => {
-  g = await startGatewayCluster();
+  g = await startGatewayCluster({ enrollOn: await freePort() });
   await g.core.createNamespace({ body: { metadata: { name: NS } } });
   await g.core.createNamespacedServiceAccount({ namespace: NS, body: { metadata: { name: 'default' } } });
-  const ca = testSidecarCa();
-  gw = await g.startGateway(['--sidecar-ca-file', ca.caFile, '--sidecar-ca-key-file', ca.caKeyFile, '--sidecar-cert-ttl', '1h']);
+  gw = await g.startGateway(['--sidecar-cert-ttl', '1h']);
   base = `https://127.0.0.1:${gw.port}`;
   pods.a = await runPod('alpha');
   pods.b = await runPod('beta');
 });
 
 after(async () => {
-  await sidecar?.close(500);
   await g?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 test("a token bound to pod A gets a certificate for A's IP only, signed by the sidecar CA, valid for --sidecar-cert-ttl", async () => {
@@ -80,7 +79,7 @@ test("a token bound to pod A gets a certificate for A's IP only, signed by the s
   const issued = JSON.parse(r.text) as { certificate: string; ca: string; notAfter: string };
   const cert = new X509Certificate(issued.certificate);
   assert.equal(cert.subjectAltName, `IP Address:${a.ip}`);
-  assert.ok(cert.verify(new X509Certificate(readFileSync(testSidecarCa().caFile)).publicKey), 'signed by the sidecar CA');
+  assert.ok(cert.verify(caOf().publicKey), "signed by the gateway's own sidecar CA");
   const hours = (Date.parse(cert.validTo) - Date.now()) / 3_600_000;
   assert.ok(hours > 0.9 && hours <= 1.01, `valid for about an hour: ${cert.validTo}`);
   assert.ok(g.logs.some((l) => l.includes('sidecar certificate issued') && l.includes(a.ip)));
@@ -109,25 +108,23 @@ test('a key that is not ECDSA P-256 is refused with a 400 naming the field', asy
   assert.match(r.text, /publicKey: want an ECDSA P-256 key/);
 });
 
-test("a real sidecar with pod B's projected token enrolls by itself and then serves the certificate for B's IP", async () => {
-  const b = pods.b.target;
-  const tokenFile = join(dir, 'token');
-  writeFileSync(tokenFile, await token([ENROLL_AUDIENCE], pods.b.pod), { mode: 0o600 });
-  // A second sidecar process of pod B (same identity, its own port), as the webhook configures it.
-  const config = parseFlags(SIDECAR_FLAGS, ['--listen', `${b.ip}:0`, '--health-listen', `${b.ip}:0`, '--upstream', 'http://127.0.0.1:1', '--jwks-file', g.keys.jwksFile, '--enroll-url', `${base}${ENROLL_PATH}`, '--enroll-token-file', tokenFile, '--jwks-ca-file', g.tls.caFile, '--bypass-check-interval', '0'], { POD_NAMESPACE: NS, POD_NAME: b.name, POD_UID: b.uid });
-  sidecar = await startSidecar(config, createLogger('podprof-sidecar', { destination: lineSink(sidecarLogs), level: 'info' }));
-  const ready = await waitFor('the sidecar to enroll', async () => {
-    const j = await fetch(`http://${b.ip}:${sidecar!.healthPort}/readyz`).then((x) => x.json() as Promise<{ certificate: { source: string; notAfter?: string; problem?: string } }>);
-    return j.certificate.notAfter ? j.certificate : undefined;
-  }, 20_000);
-  assert.equal(ready.source, 'gateway');
-  const served = await new Promise<X509Certificate>((resolve, reject) => {
-    const s = connect({ host: b.ip, port: sidecar!.port, ca: readFileSync(testSidecarCa().caFile) }, () => {
-      resolve(new X509Certificate(s.getPeerX509Certificate()!.raw));
-      s.end();
+test("the pods' own sidecars enroll with the projected token the webhook mounts, and then serve profiles through the gateway", async () => {
+  assert.ok(gw.context.identity.ca.source.endsWith('.sidecar-ca'), `the gateway's own CA: ${gw.context.identity.ca.source}`);
+  for (const { target } of [pods.a, pods.b]) {
+    const r = await waitFor(`${target.name} to enroll and serve`, async () => {
+      const heap = await call(base, pprofPath(NS, target.name, 'heap'), { token: g.cp.adminToken });
+      return heap.status === 200 ? heap : undefined;
+    }, 30_000);
+    assert.equal(r.body[0], 0x1f, 'a gzipped profile');
+    const served = await new Promise<X509Certificate>((resolve, reject) => {
+      const s = connect({ host: target.ip, port: target.port, ca: gw.context.identity.ca.trustPem }, () => {
+        resolve(new X509Certificate(s.getPeerX509Certificate()!.raw));
+        s.end();
+      });
+      s.on('error', reject);
     });
-    s.on('error', reject);
-  });
-  assert.equal(served.subjectAltName, `IP Address:${b.ip}`, 'verified against the sidecar CA, for B’s IP');
-  assert.ok(sidecarLogs.some((l) => l.includes('sidecar certificate from the gateway in use')));
+    assert.equal(served.subjectAltName, `IP Address:${target.ip}`);
+    assert.equal(served.subject, `CN=${target.name}.${NS}.pod.podprof`);
+  }
+  assert.ok(g.logs.some((l) => l.includes('sidecar certificate from the gateway in use')), 'the sidecars say so');
 });

@@ -97,12 +97,17 @@ export function gatewayRbac(manifests: readonly KubeObject[]): KubeObject[] {
   });
 }
 
-export async function startGatewayCluster(): Promise<GatewayCluster> {
-  const c = await startWebhookCluster();
+/**
+ * `enrollOn`: a loopback port for the gateway; the webhook then injects
+ * --gateway-url for it, so sidecars enroll with the gateway's own CA (no test
+ * sidecar CA), with the projected token the kubelet stand-in makes.
+ */
+export async function startGatewayCluster(o: { enrollOn?: number } = {}): Promise<GatewayCluster> {
+  const tls = makeTls();
+  const c = await startWebhookCluster({ webhookArgs: o.enrollOn === undefined ? [] : ['--gateway-url', `https://127.0.0.1:${o.enrollOn}`, '--gateway-ca-file', tls.caFile] });
   const logs: string[] = [];
   const kubelet = new ProcessKubelet({ cp: c.cp, log: (l) => logs.push(l) });
   const rbac = c.kc.makeApiClient(RbacAuthorizationV1Api);
-  const tls = makeTls();
   const dir = mkdtempSync(join(tmpdir(), 'podprof-gateway-kube-'));
   const running = new Set<RunningGateway>();
   const children: ChildProcess[] = [];
@@ -134,9 +139,9 @@ export async function startGatewayCluster(): Promise<GatewayCluster> {
     '--auth', 'kubernetes', '--authz', 'kubernetes', '--discovery', 'kubernetes',
     '--signing-key-file', c.keys.keyFile, '--store-dir', dir,
     '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile,
-    ...(extra.includes('--sidecar-ca-file') ? [] : ['--sidecar-ca-file', testSidecarCa().caFile]),
+    ...(extra.includes('--sidecar-ca-file') || o.enrollOn !== undefined ? [] : ['--sidecar-ca-file', testSidecarCa().caFile]),
     '--health-listen', '127.0.0.1:0', '--log-level', 'debug',
-    ...(extra.some((a) => a.startsWith('--listen')) ? [] : ['--listen', '127.0.0.1:0']),
+    ...(extra.some((a) => a.startsWith('--listen')) ? [] : ['--listen', `127.0.0.1:${o.enrollOn ?? 0}`]),
     ...extra,
   ];
 

@@ -95,7 +95,7 @@ function reviewSink(reviews: ReviewLine[]): Writable {
 }
 
 /** Start the control plane and the webhook, register the base's webhook configuration, wait until it answers. */
-export async function startWebhookCluster(): Promise<WebhookCluster> {
+export async function startWebhookCluster(o: { webhookArgs?: readonly string[] } = {}): Promise<WebhookCluster> {
   const cp = await startControlPlane();
   const kc = new KubeConfig();
   kc.loadFromFile(cp.kubeconfigPath);
@@ -113,7 +113,7 @@ export async function startWebhookCluster(): Promise<WebhookCluster> {
   let running: RunningWebhook | undefined;
   const start = async (): Promise<void> => {
     const argv = ['--listen', `127.0.0.1:${port}`, '--health-listen', '127.0.0.1:0', '--tls-cert-file', join(tlsDir, 'tls.crt'), '--tls-key-file', join(tlsDir, 'tls.key')];
-    argv.push('--sidecar-image', SIDECAR_IMAGE, '--jwks-file', keys.jwksFile, '--namespace', 'podprof-system');
+    argv.push('--sidecar-image', SIDECAR_IMAGE, '--jwks-file', keys.jwksFile, '--namespace', 'podprof-system', ...(o.webhookArgs ?? []));
     running = await startWebhook(parseFlags(WEBHOOK_FLAGS, argv, {}), log);
     port = running.port;
   };

@@ -5,6 +5,7 @@ import type { KubeRest } from './kube-rest.ts';
 import { containerEnv, expandVars } from './pod-env.ts';
 import type { PlannedContainer } from './pod-runner.ts';
 import type { ContainerKind } from './pod-status.ts';
+import { mountedPaths, projectTokenVolumes } from './pod-volumes.ts';
 import { probeFromSpec } from './readiness.ts';
 import { findRuntime, type ContainerRuntime } from './runtimes.ts';
 
@@ -37,10 +38,12 @@ export function checkRuntimes(pod: V1Pod, runtimes: Readonly<Record<string, Cont
 export async function planPod(pod: V1Pod, ip: string, nodeName: string, runtimes: Readonly<Record<string, ContainerRuntime>>, rest: KubeRest): Promise<PlannedContainer[]> {
   checkRuntimes(pod, runtimes);
   const ctx = { pod, podIP: ip, hostIP: HOST_IP, nodeName, rest };
+  const volumes = await projectTokenVolumes(pod, rest);
   return Promise.all(
     containersOf(pod).map(async ({ c, kind }): Promise<PlannedContainer> => {
-      const env = await containerEnv(c, ctx);
-      const argv = [...(c.command ?? []), ...(c.args ?? [])].map((a) => expandVars(a, env));
+      const host = mountedPaths(c, volumes);
+      const env = Object.fromEntries(Object.entries(await containerEnv(c, ctx)).map(([k, v]) => [k, host(v)]));
+      const argv = [...(c.command ?? []), ...(c.args ?? [])].map((a) => host(expandVars(a, env)));
       const runtime = findRuntime(runtimes, c) as ContainerRuntime;
       const spec = await runtime({ pod, container: c, ip, env, argv });
       const probe = probeFromSpec(c, ip);
