@@ -60,15 +60,15 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
   const sidecarCa = loadSidecarCa({ caFile: c['sidecar-ca-file'], caKeyFile: c['sidecar-ca-key-file'], storeDir: c['store-dir'] });
   const captures = await Captures.open({
     dir: c['store-dir'],
-    maxBytes: c['store-max-bytes'],
-    maxNamespaceBytes: c['store-namespace-max-bytes'],
-    maxAgeMs: c['store-max-age'],
-    concurrency: c['fanout-concurrency'],
-    maxPodBytes: c['max-profile-bytes'],
-    maxDecodedBytes: c['max-decoded-bytes'],
-    decodeHeapMiB: c['decode-memory'],
-    maxRunning: c['max-captures'],
-    maxRunningPerUser: c['max-captures-per-user'],
+    store: { maxBytes: c['store-max-bytes'], maxNamespaceBytes: c['store-namespace-max-bytes'], maxAgeMs: c['store-max-age'] },
+    limits: {
+      concurrency: c['fanout-concurrency'],
+      maxPodBytes: c['max-profile-bytes'],
+      maxDecodedBytes: c['max-decoded-bytes'],
+      decodeHeapMiB: c['decode-memory'],
+      maxRunning: c['max-captures'],
+      maxRunningPerUser: c['max-captures-per-user'],
+    },
     log: log.child({ component: 'captures' }),
   });
   const ctx: GatewayContext = {

@@ -13,6 +13,8 @@ import { encodeProfile } from '../../src/profile/encode.ts';
 import { nodeGunzip } from '../../src/profile/node-gunzip.ts';
 import { int64, toNumeric, totals } from '../../src/profile/values.ts';
 import { mergeProfiles } from '../../src/profile/merge.ts';
+import { MAX_DECODED_BYTES } from '../../src/profile/gunzip.ts';
+import type { ProfileWorkers } from '../../gateway/captures/profile-workers.ts';
 import { prng } from '../lib/stats.ts';
 
 export interface MergeFile {
@@ -33,6 +35,19 @@ export async function mergeWithPodprof(files: readonly MergeFile[], out: string)
   const inputs = [];
   for (const f of files) inputs.push({ profile: await decodeProfile(readFileSync(f.path), gunzip, f.path), labels: { pod: f.pod }, name: f.pod });
   writeFileSync(out, encodeProfile(mergeProfiles(inputs)));
+  return performance.now() - t0;
+}
+
+/**
+ * The same merge as the gateway runs it since issue 10: off the event loop, in a
+ * worker thread with a capped heap — each pod's file checked on its own
+ * (summarize), then one merge job (decode again, merge, encode, fsync); ms.
+ */
+export async function mergeInWorker(workers: ProfileWorkers, files: readonly MergeFile[], out: string): Promise<number> {
+  const t0 = performance.now();
+  const inputs = files.map((f) => ({ pod: f.pod, file: f.path, what: f.pod }));
+  for (const input of inputs) await workers.run({ kind: 'summarize', input, maxDecodedBytes: MAX_DECODED_BYTES });
+  await workers.run({ kind: 'merge', inputs, out, maxDecodedBytes: MAX_DECODED_BYTES });
   return performance.now() - t0;
 }
 

@@ -51,7 +51,8 @@ import { rawTotals, startHarness, type Harness } from '../../test/kit/gateway.ts
 import { mint, REPO } from '../../test/kit/sidecar.ts';
 import { cpuMark, foreignCpuShare, type MachineInfo, machineInfo, median, type Percentiles, round, rssMiB, summarize, table, writeResults } from '../lib/stats.ts';
 import { expectStatus, send } from './client.ts';
-import { fileTotals, mergeWithGo, mergeWithPodprof, pprofBinary, replicaProfiles, shapeOf, type MergeFile, type ProfileShape } from './merge.ts';
+import { ProfileWorkers } from '../../gateway/captures/profile-workers.ts';
+import { fileTotals, mergeInWorker, mergeWithGo, mergeWithPodprof, pprofBinary, replicaProfiles, shapeOf, type MergeFile, type ProfileShape } from './merge.ts';
 import { syntheticTarget } from './pods.ts';
 import { killChildrenOnExit, killEverything } from '../lib/children.ts';
 
@@ -230,6 +231,9 @@ interface MergeSet {
   /** Per input file, mean. */
   inputShape: ProfileShape;
   podprofMs: number[];
+  /** The gateway's path: ProfileWorkers (per-pod checks, then the merge job, in a worker thread). */
+  workerMs: number[];
+  worker: number;
   goToolMs: number[];
   /** The pprof binary alone (no `go` command in front), for reference. */
   pprofBinaryMs: number[];
@@ -252,16 +256,21 @@ async function mergeSet(name: string, files: readonly MergeFile[], dir: string):
   await mergeWithPodprof(files, ours);
   await mergeWithGo(goTool, files, theirs);
   const podprofMs: number[] = [];
+  const workerMs: number[] = [];
   const goToolMs: number[] = [];
   const pprofBinaryMs: number[] = [];
+  const workers = new ProfileWorkers({ workers: 1, heapMiB: 256, timeoutMs: 120_000 });
+  await mergeInWorker(workers, files, scratch); // warm-up: the worker starts and compiles
   for (let i = 0; i < CFG.mergeRuns; i++) {
     const runs: Array<() => Promise<void>> = [
       async () => void podprofMs.push(await mergeWithPodprof(files, scratch)),
+      async () => void workerMs.push(await mergeInWorker(workers, files, scratch)),
       async () => void goToolMs.push(await mergeWithGo(goTool, files, scratch)),
       async () => void (bin && pprofBinaryMs.push(await mergeWithGo([bin], files, scratch))),
     ];
     for (const run of i % 2 === 0 ? runs : [...runs].reverse()) await run();
   }
+  await workers.close();
   const shapes = await Promise.all(files.map((f) => shapeOf(f.path)));
   const mean = (k: keyof ProfileShape): number => round(shapes.reduce((s, x) => s + x[k], 0) / shapes.length, 1);
   const inputTotals = await Promise.all(files.map((f) => fileTotals(f.path)));
@@ -279,6 +288,8 @@ async function mergeSet(name: string, files: readonly MergeFile[], dir: string):
     inputBytes: shapes.reduce((s, x) => s + x.bytes, 0),
     inputShape: { bytes: mean('bytes'), samples: mean('samples'), locations: mean('locations'), functions: mean('functions') },
     podprofMs,
+    workerMs,
+    worker: median(workerMs),
     goToolMs,
     pprofBinaryMs,
     podprof: p,
@@ -527,6 +538,7 @@ function mergeRows(s: MergeSet, what: string): Row[] {
   const bin = s.pprofBinary;
   return [
     { metric: `merge ${s.inputs} ${what}, median of ${CFG.mergeRuns}`, baseline: f(s.goTool, 1, 'ms'), podprof: f(s.podprof, 1, 'ms'), compare: ratio(s.ratio), target: `≤ × ${TARGETS.mergeRatio.toFixed(1)}`, pass: s.ratio <= TARGETS.mergeRatio },
+    { metric: '  same, as the gateway runs it: worker thread, each pod checked, then merged', baseline: `in-process: ${f(s.podprof, 1, 'ms')}`, podprof: f(s.worker, 1, 'ms'), compare: ratio(s.worker / s.podprof), target: '(info)', pass: undefined },
     { metric: '  same, vs the pprof binary alone (no go command)', baseline: bin === undefined ? 'n/a' : f(bin, 1, 'ms'), podprof: f(s.podprof, 1, 'ms'), compare: bin === undefined ? '' : ratio(s.podprof / bin), target: '(info)', pass: undefined },
     { metric: `  merged totals (${s.name})`, baseline: s.totals.go.join(' / '), podprof: s.totals.podprof.join(' / '), compare: s.totals.equal ? 'equal' : 'DIFFER', target: '= Σ inputs', pass: s.totals.equal },
   ];

@@ -41,8 +41,11 @@ export const DEFAULT_CAPTURE_LIMITS: CaptureLimits = {
   maxRunningPerUser: 2,
 };
 
-export interface CapturesOptions extends StoreLimits, Partial<CaptureLimits> {
+export interface CapturesOptions {
   readonly dir: string;
+  readonly store: StoreLimits;
+  /** Defaults: DEFAULT_CAPTURE_LIMITS. */
+  readonly limits?: Partial<CaptureLimits>;
   readonly log: Logger;
 }
 
@@ -75,14 +78,14 @@ export class Captures {
     private readonly opened: CaptureStore | Error,
     private readonly o: CapturesOptions,
   ) {
-    this.limits = { ...DEFAULT_CAPTURE_LIMITS, ...Object.fromEntries(Object.entries(o).filter(([k, v]) => k in DEFAULT_CAPTURE_LIMITS && v !== undefined)) };
+    this.limits = { ...DEFAULT_CAPTURE_LIMITS, ...o.limits };
     this.workers = new ProfileWorkers({ workers: 1, heapMiB: this.limits.decodeHeapMiB, timeoutMs: 120_000 });
   }
 
   /** Opens the store; if it cannot be opened the gateway still runs, and capture calls answer 503 saying why. */
   static async open(o: CapturesOptions): Promise<Captures> {
     try {
-      return new Captures(await CaptureStore.open(o.dir, { maxBytes: o.maxBytes, maxNamespaceBytes: o.maxNamespaceBytes, maxAgeMs: o.maxAgeMs }, o.log), o);
+      return new Captures(await CaptureStore.open(o.dir, o.store, o.log), o);
     } catch (err) {
       o.log.error({ err, dir: o.dir }, 'the capture store cannot be opened; captures are unavailable');
       return new Captures(err as Error, o);

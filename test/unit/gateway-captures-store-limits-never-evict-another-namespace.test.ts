@@ -94,7 +94,7 @@ test('captures older than the age limit are deleted when the store opens and by 
 test('a store directory that cannot be used makes capture calls answer 503 naming it, without stopping the gateway', async () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'podprof-store-')), 'a-file');
   writeFileSync(dir, 'not a directory');
-  const captures = await Captures.open({ dir: join(dir, 'store'), maxBytes: 1e9, maxNamespaceBytes: 1e9, maxAgeMs: DAY, concurrency: 4, log });
+  const captures = await Captures.open({ dir: join(dir, 'store'), store: { maxBytes: 1e9, maxNamespaceBytes: 1e9, maxAgeMs: DAY }, log });
   assert.throws(() => captures.store, (e: PodprofError) => e.code === 'PODPROF_STORE_UNAVAILABLE' && e.status === 503 && e.message.startsWith(`the capture store ${dir}/store cannot be used: ENOTDIR`));
   await captures.close();
 });
