@@ -11,6 +11,9 @@ import type { PprofRequest } from '../src/endpoints/policy.ts';
 import type { Keyring } from './keyring.ts';
 import type { Target } from './targets.ts';
 
+/** Pods with a pooled connection at once; the least recently used agent goes past this. */
+const MAX_AGENTS = 2048;
+
 /** Certificate checks that failed: whoever answered is not that pod's sidecar. */
 const TLS_REFUSALS = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT', 'CERT_SIGNATURE_FAILURE', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'INVALID_CA']);
 
@@ -32,14 +35,31 @@ export interface SidecarCall {
 }
 
 export class SidecarClient {
-  private readonly agent: Agent;
+  /** One keep-alive agent per pod, each checking that pod's certificate (a per-request check would defeat pooling). */
+  private readonly agents = new Map<string, Agent>();
 
   constructor(
     private readonly keys: Keyring,
-    caPem: string,
+    private readonly caPem: string,
     private readonly marginMs = 15_000,
-  ) {
-    this.agent = new Agent({ keepAlive: true, maxSockets: 32, ca: caPem });
+  ) {}
+
+  private agentFor(t: Target): Agent {
+    const key = `${t.namespace}/${t.name}/${t.uid}/${t.ip}:${t.port}`;
+    let agent = this.agents.get(key);
+    if (agent) {
+      this.agents.delete(key); // most recently used last
+    } else {
+      agent = new Agent({ keepAlive: true, maxSockets: 32, ca: this.caPem, checkServerIdentity: (host, cert) => checkServerIdentity(host, cert) ?? otherPod(cert, t) });
+      for (const [k, old] of this.agents) {
+        if (this.agents.size < MAX_AGENTS) break;
+        if (Object.keys(old.sockets).length > 0) continue; // in use: a capture is running through it
+        old.destroy();
+        this.agents.delete(k);
+      }
+    }
+    this.agents.set(key, agent);
+    return agent;
   }
 
   call(subject: string, t: Target, req: PprofRequest, body?: Buffer): SidecarCall {
@@ -49,8 +69,7 @@ export class SidecarClient {
       port: t.port,
       path: req.upstreamPath,
       method: body ? 'POST' : 'GET',
-      agent: this.agent,
-      checkServerIdentity: (host, cert) => checkServerIdentity(host, cert) ?? otherPod(cert, t),
+      agent: this.agentFor(t),
       headers: { authorization: `Bearer ${token}`, 'user-agent': 'podprof-gateway', ...(body ? { 'content-type': 'text/plain', 'content-length': String(body.length) } : {}) },
     };
     const deadline = req.seconds * 1000 + this.marginMs;
@@ -71,7 +90,8 @@ export class SidecarClient {
   }
 
   close(): void {
-    this.agent.destroy();
+    for (const a of this.agents.values()) a.destroy();
+    this.agents.clear();
   }
 }
 
