@@ -22,6 +22,7 @@ export const GATEWAY_FLAGS = {
   discovery: flag(oneOf(['kubernetes', 'static'] as const), 'where targets come from: an informer on injected pods, or --targets-file', { default: 'kubernetes' }),
   'targets-file': flag(str, 'static discovery: JSON list of targets'),
   namespaces: flag(list(str), 'namespaces to watch (default all)', { default: [] as readonly string[], defaultText: 'all' }),
+  'uninjected-scan-interval': flag(duration(0, 86_400_000), 'how often to list the pods of --namespaces (in pages) for annotated pods the webhook missed; 0: only at start', { default: 300_000, defaultText: '5m' }),
   'signing-key-file': flag(list(str), 'ES256 private keys (PEM) for sidecar tokens; the first signs, all are published (rotation)', { required: true }),
   kid: flag(list(str), 'key ids, one per --signing-key-file (default: the key thumbprints)', { default: [] as readonly string[] }),
   'sidecar-ca-file': flag(str, "CA (PEM) that sidecar certificates must chain to (e.g. cert-manager's); absent: podprof's own CA, kept in <store-dir>/.sidecar-ca/, which signs enrolled sidecars' certificates"),

@@ -47,7 +47,7 @@ function authenticator(c: GatewayConfig, kc: KubeConfig | undefined): Authentica
 async function discovery(c: GatewayConfig, kc: KubeConfig | undefined, ctx: GatewayContext): Promise<() => void> {
   if (c.discovery === 'static') return startStaticDiscovery(c['targets-file']!, ctx.registry, ctx.log);
   const { startKubernetesDiscovery } = await import('./discovery/kubernetes.ts');
-  return startKubernetesDiscovery({ kc: kc!, namespaces: c.namespaces, registry: ctx.registry, log: ctx.log, onMissed: (n) => ctx.metrics.missed.set(n) });
+  return startKubernetesDiscovery({ kc: kc!, namespaces: c.namespaces, registry: ctx.registry, log: ctx.log, missedEveryMs: c['uninjected-scan-interval'], onMissed: (n) => ctx.metrics.missed.set(n) });
 }
 
 export async function startGateway(c: GatewayConfig, log: Logger): Promise<RunningGateway> {

@@ -64,11 +64,31 @@ function readiness(status: PodStatus): Pick<Target, 'podReady' | 'sidecarReady' 
   };
 }
 
-/** The target for a pod, or undefined when the pod carries no podprof sidecar. */
+/**
+ * Why a pod with podprof's sidecar is still no target, or undefined: it must
+ * carry the status the webhook writes (a pod owner can write a container
+ * named podprof-sidecar and the label by hand, never through the webhook's
+ * checks), and not share the node's network (its "pod IP" is the node's, where
+ * anything on the node may answer).
+ */
+export function notRoutableBecause(pod: Pod): string | undefined {
+  if (pod.spec?.hostNetwork === true) return 'hostNetwork: the pod IP is the node’s';
+  const raw = pod.metadata?.annotations?.[A.status];
+  let status: { container?: unknown } | undefined;
+  try {
+    status = raw === undefined ? undefined : (JSON.parse(raw) as { container?: unknown });
+  } catch {
+    status = undefined;
+  }
+  if (status?.container !== SIDECAR_NAME) return `no ${A.status} annotation from the webhook`;
+  return undefined;
+}
+
+/** The target for a pod, or undefined when the pod carries no podprof sidecar the webhook made. */
 export function targetOf(pod: Pod): Target | undefined {
   const sidecar = sidecarOf(pod);
   const meta = pod.metadata;
-  if (!sidecar || !meta || meta.labels?.[INJECTED_LABEL] !== 'true') return undefined;
+  if (!sidecar || !meta || meta.labels?.[INJECTED_LABEL] !== 'true' || notRoutableBecause(pod) !== undefined) return undefined;
   const { options } = readPodOptions(pod);
   const port = sidecar.ports?.find((p) => p.name === SIDECAR_PORT_NAME)?.containerPort ?? 8443;
   return {

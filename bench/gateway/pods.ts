@@ -29,7 +29,7 @@ export function syntheticPod(i: number): Pod {
       name,
       uid: `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`,
       labels: { app: deployment, 'app.kubernetes.io/name': deployment, 'app.kubernetes.io/part-of': 'bench', tier: i % 3 === 0 ? 'backend' : 'frontend', 'pod-template-hash': templateHash, [INJECTED_LABEL]: 'true' },
-      annotations: { [A.inject]: 'true', [A.port]: '6060', [A.path]: '/debug/pprof', [A.status]: 'injected' },
+      annotations: { [A.inject]: 'true', [A.port]: '6060', [A.path]: '/debug/pprof', [A.status]: JSON.stringify({ version: '0.1.0', container: SIDECAR_NAME, native: false, port: 8443, healthPort: 8081 }) },
       ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${deployment}-${templateHash}`, uid: `rs-${templateHash}`, controller: true }],
     },
     spec: {

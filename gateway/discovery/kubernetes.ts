@@ -15,6 +15,7 @@ export interface DiscoveryOptions {
   readonly namespaces: readonly string[];
   readonly registry: TargetRegistry;
   readonly log: Logger;
+  /** How often to look for annotated pods the webhook missed (--uninjected-scan-interval); 0: only at start. */
   readonly missedEveryMs?: number;
   readonly onMissed?: (count: number) => void;
 }
@@ -78,15 +79,27 @@ function watchOne(opts: DiscoveryOptions, namespace: string | undefined, onListe
   };
 }
 
-async function findMissed(core: k8s.CoreV1Api, namespaces: readonly string[]): Promise<Map<string, { namespace: string; name: string }>> {
+/** Pods are listed in pages of this many: a scan never holds the whole cluster's pods at once. */
+const PAGE = 500;
+
+/**
+ * Annotated pods without the sidecar, in --namespaces (or all), page by page.
+ * Pods carry no label for the opt-in annotation, so this is a list of the pods
+ * without the injected label; it runs at start and every --uninjected-scan-interval.
+ */
+export async function findMissed(core: k8s.CoreV1Api, namespaces: readonly string[], pageSize = PAGE): Promise<Map<string, { namespace: string; name: string }>> {
   const labelSelector = `!${INJECTED_LABEL}`;
   const found = new Map<string, { namespace: string; name: string }>();
-  const lists = namespaces.length > 0 ? namespaces.map((namespace) => core.listNamespacedPod({ namespace, labelSelector })) : [core.listPodForAllNamespaces({ labelSelector })];
-  for (const list of await Promise.all(lists)) {
-    for (const p of list.items.map(plain).filter(missedInjection)) {
-      const id = { namespace: p.metadata?.namespace ?? '', name: p.metadata?.name ?? '' };
-      found.set(TargetRegistry.key(id.namespace, id.name), id);
-    }
+  for (const namespace of namespaces.length > 0 ? namespaces : [undefined]) {
+    let _continue: string | undefined;
+    do {
+      const page = namespace === undefined ? await core.listPodForAllNamespaces({ labelSelector, limit: pageSize, _continue }) : await core.listNamespacedPod({ namespace, labelSelector, limit: pageSize, _continue });
+      for (const p of page.items.map(plain).filter(missedInjection)) {
+        const id = { namespace: p.metadata?.namespace ?? '', name: p.metadata?.name ?? '' };
+        found.set(TargetRegistry.key(id.namespace, id.name), id);
+      }
+      _continue = page.metadata?._continue || undefined;
+    } while (_continue !== undefined);
   }
   return found;
 }
@@ -104,7 +117,9 @@ function watchMissed(opts: DiscoveryOptions): () => void {
   };
   const run = (): void => void scan().catch((err: unknown) => opts.log.warn({ err: apiReason(err) }, 'scan for uninjected pods failed'));
   run();
-  const timer = setInterval(run, opts.missedEveryMs ?? 60_000);
+  const every = opts.missedEveryMs ?? 300_000;
+  if (every === 0) return () => undefined;
+  const timer = setInterval(run, every);
   timer.unref();
   return () => clearInterval(timer);
 }

@@ -13,6 +13,8 @@ import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { Profile } from 'pprof-format';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { findMissed } from '../../gateway/discovery/kubernetes.ts';
 import type { RunningGateway } from '../../gateway/server.ts';
 import type { Target } from '../../gateway/targets.ts';
 import { waitFor } from '../kit/cluster/pod-specs.ts';
@@ -215,6 +217,22 @@ test('GET /api/v1/pods reports uninjected annotated pods also in a namespace tha
   assert.deepEqual(inC, { items: [], notInjected: [{ namespace: C, name: orphan }] });
   const carol = await call(base, `/api/v1/pods?namespace=${C}`, { token: tokens.carol });
   assert.equal(carol.status, 403);
+});
+
+test('the scan for uninjected pods lists page by page: every annotated pod the webhook missed is found with pages of 2', async () => {
+  await g.stopWebhook();
+  const more: string[] = [];
+  try {
+    for (let i = 0; i < 4; i++) more.push((await g.core.createNamespacedPod({ namespace: C, body: deploymentPod(`late${i}`, { annotations: INJECT }) })).metadata?.name ?? '');
+  } finally {
+    await g.startWebhook();
+  }
+  const core = g.kc.makeApiClient(CoreV1Api);
+  const inC = [...(await findMissed(core, [C], 2)).values()].map((m) => m.name).sort();
+  assert.deepEqual(inC, [orphan, ...more].sort());
+  const everywhere = [...(await findMissed(core, [], 2)).values()].map((m) => `${m.namespace}/${m.name}`);
+  assert.ok(everywhere.includes(`${B}/${legacy}`) && more.every((n) => everywhere.includes(`${C}/${n}`)), everywhere.join(', '));
+  for (const name of more) await g.core.deleteNamespacedPod({ namespace: C, name });
 });
 
 test("a sidecar token the gateway mints for pod X is refused by pod Y's sidecar, and is good for X once", async () => {

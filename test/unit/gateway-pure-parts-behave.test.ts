@@ -14,7 +14,7 @@ import { parseSelector, TargetRegistry } from '../../gateway/discovery/registry.
 import { Keyring } from '../../gateway/keyring.ts';
 import { LinkStore } from '../../gateway/links.ts';
 import { sdGroups } from '../../gateway/routes/sd.ts';
-import { missedInjection, routable, targetOf, type Target } from '../../gateway/targets.ts';
+import { missedInjection, notRoutableBecause, routable, targetOf, type Target } from '../../gateway/targets.ts';
 
 const settings = { sidecarImage: 'img', nativeSidecars: true, namespace: 'podprof-system', version: '0.1.0', jwks: '{"keys":[]}' };
 
@@ -45,6 +45,22 @@ test('a pod without the sidecar is no target; an annotated one without it is a m
   const notReady = runningInjectedPod('web-2');
   (notReady.status as { initContainerStatuses: Array<{ ready: boolean }> }).initContainerStatuses[0]!.ready = false;
   assert.ok(!routable(targetOf(notReady)!));
+});
+
+test('a pod with a hand-written sidecar and label but no webhook status, or on the host network, is no target', () => {
+  const good = runningInjectedPod('web-3');
+  assert.ok(targetOf(good));
+  const forged = structuredClone(good);
+  delete forged.metadata!.annotations!['podprof.io/status'];
+  assert.equal(targetOf(forged), undefined);
+  assert.equal(notRoutableBecause(forged), 'no podprof.io/status annotation from the webhook');
+  const garbled = structuredClone(good);
+  garbled.metadata!.annotations!['podprof.io/status'] = 'injected';
+  assert.equal(targetOf(garbled), undefined);
+  const host = structuredClone(good);
+  host.spec!.hostNetwork = true;
+  assert.equal(targetOf(host), undefined);
+  assert.match(notRoutableBecause(host) ?? '', /^hostNetwork/);
 });
 
 test('label selectors: equality, inequality, existence; set-based ones are refused', () => {
