@@ -84,11 +84,13 @@ export function notRoutableBecause(pod: Pod): string | undefined {
   return undefined;
 }
 
+const madeByTheWebhook = (pod: Pod): boolean => pod.metadata?.labels?.[INJECTED_LABEL] === 'true' && notRoutableBecause(pod) === undefined;
+
 /** The target for a pod, or undefined when the pod carries no podprof sidecar the webhook made. */
 export function targetOf(pod: Pod): Target | undefined {
   const sidecar = sidecarOf(pod);
   const meta = pod.metadata;
-  if (!sidecar || !meta || meta.labels?.[INJECTED_LABEL] !== 'true' || notRoutableBecause(pod) !== undefined) return undefined;
+  if (!sidecar || !meta || !madeByTheWebhook(pod)) return undefined;
   const { options } = readPodOptions(pod);
   const port = sidecar.ports?.find((p) => p.name === SIDECAR_PORT_NAME)?.containerPort ?? 8443;
   return {
@@ -101,7 +103,7 @@ export function targetOf(pod: Pod): Target | undefined {
     container: options.container ?? '',
     profiles: options.profiles,
     maxSeconds: options.maxSeconds,
-    labels: Object.fromEntries(Object.entries(meta.labels).filter(([k]) => k !== INJECTED_LABEL)),
+    labels: Object.fromEntries(Object.entries(meta.labels ?? {}).filter(([k]) => k !== INJECTED_LABEL)),
     workload: workloadOf(pod),
     ...readiness((pod.status ?? {})),
   };
