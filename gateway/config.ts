@@ -16,7 +16,7 @@ export const GATEWAY_FLAGS = {
   }),
   auth: flag(oneOf(['kubernetes', 'proxy', 'static'] as const), 'how users authenticate: kubernetes (TokenReview), proxy (trusted X-Forwarded-User), static (tokens file)', { default: 'kubernetes' }),
   'tokens-file': flag(str, 'static auth: CSV lines token,user,group1|group2'),
-  'token-audience': flag(str, 'kubernetes auth: audience the TokenReview asks for (empty: the API server default)'),
+  'token-audience': flag(str, "kubernetes auth: the audience users' and scrapers' tokens must be for (kubectl create token NAME --audience podprof); empty: the API server's own, which accepts tokens the gateway could replay", { default: 'podprof' }),
   'trusted-proxy-cidrs': flag(list(cidr), 'proxy auth: addresses allowed to send X-Forwarded-User/Groups', { default: [] as readonly string[] }),
   authz: flag(oneOf(['kubernetes', 'allow-all'] as const), 'kubernetes: SubjectAccessReview; allow-all: every authenticated user may do everything (demo only)', { default: 'kubernetes' }),
   discovery: flag(oneOf(['kubernetes', 'static'] as const), 'where targets come from: an informer on injected pods, or --targets-file', { default: 'kubernetes' }),
@@ -39,6 +39,7 @@ export const GATEWAY_FLAGS = {
   'store-max-age': flag(duration(60_000, 365 * 86_400_000), 'captures older than this are deleted', { default: 7 * 86_400_000, defaultText: '168h' }),
   'public-url': flag(httpsUrl, 'the URL users reach the gateway at (links, http_sd targets); default https://<host of the request>'),
   'session-key-file': flag(str, 'key for UI session cookies (any bytes); absent: random per start'),
+  'session-recheck': flag(duration(1000, 3_600_000), "how often a UI session re-checks the user's token and groups (a token no longer accepted ends it)", { default: 300_000, defaultText: '5m' }),
   'fanout-concurrency': flag((raw) => Number(raw), 'captures running at once during a fan-out', { default: 16 }),
 } as const;
 

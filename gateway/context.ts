@@ -5,6 +5,7 @@ import type { Sessions } from './auth/session.ts';
 import type { Authenticator, User } from './auth/user.ts';
 import type { Captures } from './captures/captures.ts';
 import type { TargetRegistry } from './discovery/registry.ts';
+import type { WorkloadResolver } from './discovery/workloads.ts';
 import type { Keyring } from './keyring.ts';
 import type { LinkStore } from './links.ts';
 import type { GatewayMetrics } from './metrics.ts';
@@ -18,6 +19,8 @@ export interface GatewayContext {
   readonly sidecars: SidecarClient;
   readonly authenticate: Authenticator;
   readonly authorize: Authorizer;
+  /** Workload membership for fan-outs (kubernetes discovery only). */
+  readonly workloads?: WorkloadResolver;
   readonly sessions: Sessions;
   readonly links: LinkStore;
   /** Stored captures and fan-out (POST/GET /api/v1/captures). */

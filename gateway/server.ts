@@ -19,6 +19,7 @@ import { createGatewayMetrics } from './metrics.ts';
 import { SidecarClient } from './sidecar-client.ts';
 import { loadSidecarCa } from './identity/ca.ts';
 import { kubernetesReviewer } from './identity/review.ts';
+import { kubernetesWorkloads } from './discovery/workloads.ts';
 
 export interface RunningGateway {
   readonly port: number;
@@ -77,7 +78,8 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
     sidecars: new SidecarClient(keyring, sidecarCa.trustPem),
     authenticate: authenticator(c, kc),
     authorize,
-    sessions: new Sessions(c['session-key-file'] === undefined ? undefined : readFileSync(c['session-key-file'])),
+    workloads: c.discovery === 'kubernetes' ? kubernetesWorkloads(kc!) : undefined,
+    sessions: new Sessions(c['session-key-file'] === undefined ? undefined : readFileSync(c['session-key-file']), c['session-recheck']),
     links: new LinkStore(),
     captures,
     metrics,

@@ -23,6 +23,8 @@ export interface Target {
   readonly labels: Readonly<Record<string, string>>;
   /** The controlling workload, e.g. { kind: 'Deployment', name: 'web' } (a ReplicaSet's pod counts as its Deployment's). */
   readonly workload?: Workload;
+  /** The pod's controller ownerReference as written on the pod (checked against the workload before a fan-out). */
+  readonly owner?: { readonly kind: string; readonly name: string; readonly uid?: string };
   readonly podReady: boolean;
   readonly sidecarReady: boolean;
   readonly phase: string;
@@ -34,6 +36,11 @@ export function routable(t: Target): boolean {
 
 function sidecarOf(pod: Pod): Container | undefined {
   return [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].find((c) => c.name === SIDECAR_NAME);
+}
+
+function ownerOf(pod: Pod): Target['owner'] {
+  const o = pod.metadata?.ownerReferences?.find((r) => r.controller === true);
+  return o ? { kind: o.kind, name: o.name, uid: o.uid } : undefined;
 }
 
 function workloadOf(pod: Pod): Target['workload'] {
@@ -105,6 +112,7 @@ export function targetOf(pod: Pod): Target | undefined {
     maxSeconds: options.maxSeconds,
     labels: Object.fromEntries(Object.entries(meta.labels ?? {}).filter(([k]) => k !== INJECTED_LABEL)),
     workload: workloadOf(pod),
+    owner: ownerOf(pod),
     ...readiness((pod.status ?? {})),
   };
 }

@@ -1,7 +1,7 @@
 // Authentication modes (docs/design.md §2.4): static tokens, Kubernetes TokenReview
 // (cached, bounded), and a trusted auth proxy's X-Forwarded-User/Groups.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { BlockList, isIPv6 } from 'node:net';
 import * as k8s from '@kubernetes/client-node';
 import { PodprofError } from '../../src/errors.ts';
@@ -10,24 +10,53 @@ import { bearerOf, type Authenticator, type User } from './user.ts';
 
 const invalid = (): PodprofError => new PodprofError('PODPROF_TOKEN_INVALID', 'the token was not accepted');
 
-/** Static tokens: CSV lines `token,user,group1|group2` (the demo's default). */
+/** Static tokens: CSV lines `token,user,group1|group2` (the demo's default); the file is read again when it changes. */
 export function staticAuth(tokensFile: string): Authenticator {
-  const entries = readFileSync(tokensFile, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#')).map((line) => {
-    const [token = '', name = '', groups = ''] = line.split(',');
-    if (token.length < 16 || name === '') throw new Error(`${tokensFile}: each line is token,user,groups with a token of 16+ characters`);
-    return { digest: createHash('sha256').update(token).digest(), user: { name, groups: groups.split('|').filter((g) => g !== ''), via: 'token' as const } };
-  });
+  const load = (): Array<{ digest: Buffer; user: User }> =>
+    readFileSync(tokensFile, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#')).map((line) => {
+      const [token = '', name = '', groups = ''] = line.split(',');
+      if (token.length < 16 || name === '') throw new Error(`${tokensFile}: each line is token,user,groups with a token of 16+ characters`);
+      return { digest: createHash('sha256').update(token).digest(), user: { name, groups: groups.split('|').filter((g) => g !== ''), via: 'token' as const } };
+    });
+  let entries = load();
+  let version = statSync(tokensFile).mtimeMs;
+  const current = (): typeof entries => {
+    const now = statSync(tokensFile, { throwIfNoEntry: false })?.mtimeMs;
+    if (now !== undefined && now !== version) {
+      // A bad edit keeps the previous tokens rather than locking everyone out.
+      try {
+        entries = load();
+        version = now;
+      } catch {
+        /* keep the last good list */
+      }
+    }
+    return entries;
+  };
   return (req) => {
     const token = bearerOf(req);
     if (token === undefined) return Promise.resolve(undefined);
     const digest = createHash('sha256').update(token).digest();
-    const hit = entries.find((e) => timingSafeEqual(e.digest, digest));
+    const hit = current().find((e) => timingSafeEqual(e.digest, digest));
     return hit ? Promise.resolve(hit.user) : Promise.reject(invalid());
   };
 }
 
-/** Kubernetes TokenReview; results cached by token digest (valid 60 s, invalid 10 s). */
-export function kubernetesAuth(kc: k8s.KubeConfig, audience: string | undefined): Authenticator {
+/** The user a TokenReview names, if it authenticated the token for `audience` ('' : any). */
+function reviewedUser(s: k8s.V1TokenReviewStatus | undefined, audience: string): User | null {
+  const forUs = audience === '' || (s?.audiences ?? []).includes(audience);
+  return s?.authenticated === true && s.user?.username && forUs ? { name: s.user.username, groups: s.user.groups ?? [], via: 'token' } : null;
+}
+
+/**
+ * Kubernetes TokenReview with the gateway's own audience (--token-audience,
+ * default podprof); results cached by token digest (valid 60 s, invalid 10 s).
+ * The API server must say the token is for that audience (status.audiences):
+ * a token for the API server itself is refused, so the gateway never holds a
+ * credential it could replay there. An empty audience takes the API server's
+ * own (for clusters whose authenticators cannot carry another one).
+ */
+export function kubernetesAuth(kc: k8s.KubeConfig, audience: string): Authenticator {
   const api = kc.makeApiClient(k8s.AuthenticationV1Api);
   const cache = new TtlCache<User | null>(10_000);
   return async (req) => {
@@ -37,11 +66,10 @@ export function kubernetesAuth(kc: k8s.KubeConfig, audience: string | undefined)
     let user = cache.get(key);
     if (user === undefined) {
       const review = await api.createTokenReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token, audiences: audience ? [audience] : undefined } } });
-      const s = review.status;
-      user = s?.authenticated === true && s.user?.username ? { name: s.user.username, groups: s.user.groups ?? [], via: 'token' } : null;
+      user = reviewedUser(review.status, audience);
       cache.set(key, user, user ? 60_000 : 10_000);
     }
-    if (user === null) throw invalid();
+    if (user === null) throw new PodprofError('PODPROF_TOKEN_INVALID', audience === '' ? 'the token was not accepted' : `the token was not accepted for audience ${audience} (make one with: kubectl create token NAME --audience ${audience})`);
     return user;
   };
 }

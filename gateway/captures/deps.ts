@@ -4,9 +4,12 @@
 import type { Authorizer } from '../auth/authz.ts';
 import type { TargetRegistry } from '../discovery/registry.ts';
 import type { SidecarClient } from '../sidecar-client.ts';
+import type { WorkloadResolver } from '../discovery/workloads.ts';
 
 export interface CaptureDeps {
   readonly registry: Pick<TargetRegistry, 'get' | 'list'>;
   readonly authorize: Authorizer;
   readonly sidecars: Pick<SidecarClient, 'call'>;
+  /** Workload membership from the API server (kubernetes discovery); absent: the pods' own ownerReferences are trusted (static discovery). */
+  readonly workloads?: WorkloadResolver;
 }

@@ -8,6 +8,7 @@ import { decide, type PprofRequest } from '../../src/endpoints/policy.ts';
 import { missingRule } from '../auth/authz.ts';
 import type { User } from '../auth/user.ts';
 import type { CaptureDeps } from './deps.ts';
+import { notAMember } from '../discovery/ownership.ts';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { saveSidecarBody, SidecarRefused } from '../sidecar-client.ts';
@@ -60,7 +61,16 @@ async function planOne(ctx: CaptureDeps, user: User, req: CaptureRequest, t: Tar
  * all (nothing would be captured): 403 when all were forbidden, else the first pod's error.
  */
 export async function planCapture(ctx: CaptureDeps, user: User, req: CaptureRequest): Promise<PlannedPod[]> {
-  const planned = await Promise.all(targetsOf(ctx, req).map((t) => planOne(ctx, user, req, t)));
+  const targets = targetsOf(ctx, req);
+  // A workload's fan-out takes only the pods the workload really owns (ownership.ts).
+  const members = req.target.workload && ctx.workloads ? await ctx.workloads(req.namespace, req.target.workload) : undefined;
+  const planned = await Promise.all(
+    targets.map((t): Promise<PlannedPod> => {
+      const outsider = members ? notAMember(t, members) : undefined;
+      if (outsider === undefined) return planOne(ctx, user, req, t);
+      return Promise.resolve({ target: t, result: { pod: t.name, uid: t.uid, status: 'forbidden', code: 'PODPROF_FORBIDDEN', error: outsider } });
+    }),
+  );
   if (planned.some((p) => p.request)) return planned;
   const first = planned[0]!.result;
   const prefix = planned.length > 1 ? `none of the ${planned.length} pods of ${describeTarget(req.namespace, req.target)} can be captured; ${first.pod}: ` : '';

@@ -1,6 +1,8 @@
 // Sessions for the web UI: POST with a bearer token (or through the auth proxy)
-// sets the cookie; GET tells who you are; DELETE logs out.
+// sets the cookie; GET tells who you are; DELETE logs out (the session ends for
+// every copy of the cookie).
 import type { Request, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
 import type { Session } from '../../src/api/types.ts';
 import { PodprofError } from '../../src/errors.ts';
 import { SESSION_COOKIE } from '../auth/session.ts';
@@ -9,17 +11,21 @@ import { userOf } from '../http-util.ts';
 
 export function sessionHandlers(ctx: GatewayContext): Record<'create' | 'whoami' | 'remove', (req: Request, res: Response) => void> {
   return {
-    create: (_req, res) => {
+    create: (req, res) => {
       const user = userOf(res);
       if (user.via === 'session' || user.via === 'link') throw new PodprofError('PODPROF_UNAUTHENTICATED', 'log in with a bearer token or through the auth proxy');
-      res.setHeader('set-cookie', ctx.sessions.issue(user));
+      // The token stays in this closure only (never logged): re-checks authenticate with it again.
+      const authorization = req.headers.authorization;
+      const recheck = user.via === 'token' && authorization ? () => ctx.authenticate({ headers: { authorization } } as IncomingMessage) : undefined;
+      res.setHeader('set-cookie', ctx.sessions.issue(user, recheck));
       res.status(201).json({ user: user.name, groups: user.groups } satisfies Session);
     },
     whoami: (_req, res) => {
       const user = userOf(res);
       res.json({ user: user.name, groups: user.groups, via: user.via } satisfies Session);
     },
-    remove: (_req, res) => {
+    remove: (req, res) => {
+      ctx.sessions.revoke(req);
       res.setHeader('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0`);
       res.status(204).end();
     },

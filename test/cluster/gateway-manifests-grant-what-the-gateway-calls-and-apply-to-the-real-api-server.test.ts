@@ -60,12 +60,18 @@ function volumeFor(file: string): { readOnly: boolean; volume: NonNullable<V1Pod
   return { readOnly: mount.readOnly === true, volume };
 }
 
-test("the gateway's ClusterRole grants exactly what it calls (pods get/list/watch, tokenreviews, subjectaccessreviews; no events) to its ServiceAccount", () => {
+test("the gateway's ClusterRole grants exactly what it calls (pods get/list/watch, tokenreviews, subjectaccessreviews, workloads get for fan-out membership; no events) to its ServiceAccount", () => {
   const role = only<V1ClusterRole>(base, 'ClusterRole', 'podprof-gateway');
   assert.deepEqual(grants(role.rules), [
     'create authentication.k8s.io/tokenreviews',
     'create authorization.k8s.io/subjectaccessreviews',
+    'get apps/daemonsets',
+    'get apps/deployments',
+    'get apps/replicasets',
+    'get apps/statefulsets',
+    'get batch/jobs',
     'get pods',
+    'list apps/replicasets',
     'list pods',
     'watch pods',
   ]);
@@ -195,10 +201,10 @@ test('applied for real, the ServiceAccount may do what the gateway does and no m
   const r = await k(['apply', '-k', 'manifests/']);
   assert.equal(r.code, 0, r.stderr);
   const can = async (...a: string[]): Promise<string> => (await k(['auth', 'can-i', ...a, `--as=${SA}`])).stdout.trim();
-  for (const a of [['list', 'pods', '-A'], ['watch', 'pods', '-A'], ['get', 'pods', '-n', 'team-x'], ['create', 'tokenreviews.authentication.k8s.io'], ['create', 'subjectaccessreviews.authorization.k8s.io']]) {
+  for (const a of [['list', 'pods', '-A'], ['watch', 'pods', '-A'], ['get', 'pods', '-n', 'team-x'], ['create', 'tokenreviews.authentication.k8s.io'], ['create', 'subjectaccessreviews.authorization.k8s.io'], ['get', 'deployments.apps', '-n', 'team-x'], ['list', 'replicasets.apps', '-n', 'team-x'], ['get', 'jobs.batch', '-n', 'team-x']]) {
     assert.equal(await can(...a), 'yes', a.join(' '));
   }
-  for (const a of [['create', 'events', '-n', 'team-x'], ['get', 'secrets', '-n', NS], ['list', 'secrets', '-A'], ['create', 'pods/exec', '-n', 'team-x'], ['create', 'pods/portforward', '-n', 'team-x'], ['update', 'pods', '-n', 'team-x'], ['update', 'configmaps', '-n', NS], ['get', 'pods.podprof.io', '--subresource=heap', '-n', 'team-x']]) {
+  for (const a of [['create', 'events', '-n', 'team-x'], ['get', 'secrets', '-n', NS], ['list', 'secrets', '-A'], ['create', 'pods/exec', '-n', 'team-x'], ['create', 'pods/portforward', '-n', 'team-x'], ['update', 'pods', '-n', 'team-x'], ['update', 'configmaps', '-n', NS], ['get', 'pods.podprof.io', '--subresource=heap', '-n', 'team-x'], ['update', 'deployments.apps', '-n', 'team-x'], ['list', 'deployments.apps', '-A']]) {
     assert.equal(await can(...a), 'no', a.join(' '));
   }
 });

@@ -13,7 +13,7 @@ import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { Profile } from 'pprof-format';
-import { CoreV1Api } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { findMissed } from '../../gateway/discovery/kubernetes.ts';
 import type { RunningGateway } from '../../gateway/server.ts';
 import type { Target } from '../../gateway/targets.ts';
@@ -111,6 +111,15 @@ test('no token is a 401 with WWW-Authenticate (JSON on the API, text for pprof);
     message: `carol may not list pods in namespace ${A}; a Role needs: apiGroups: ["podprof.io"], resources: ["pods"], verbs: ["list"]`,
     hint: 'ask your cluster admin for the RBAC rule named above',
   });
+});
+
+test("a token for the API server's own audience is refused with a 401 that says how to make one for podprof; the same ServiceAccount's podprof token is accepted", async () => {
+  const apiServerToken = await g.serviceAccountToken(MONITORING, 'alloy', [g.cp.server]);
+  secrets.push(['alloy token for the API server', apiServerToken]);
+  const refused = await call(base, '/sd/targets', { token: apiServerToken });
+  assert.equal(refused.status, 401, refused.text);
+  assert.match(refused.text, /the token was not accepted for audience podprof \(make one with: kubectl create token NAME --audience podprof\)/);
+  assert.equal((await call(base, '/sd/targets', { token: tokens.alloy! })).status, 200);
 });
 
 test('alice, bound to a Role allowing only pods/heap in team-a, gets the heap profile, a 403 naming pods/profile for a CPU profile, and nothing in team-b', async () => {
@@ -217,6 +226,39 @@ test('GET /api/v1/pods reports uninjected annotated pods also in a namespace tha
   assert.deepEqual(inC, { items: [], notInjected: [{ namespace: C, name: orphan }] });
   const carol = await call(base, `/api/v1/pods?namespace=${C}`, { token: tokens.carol });
   assert.equal(carol.status, 403);
+});
+
+test("a workload's fan-out takes only the pods the workload owns: a forged ownerReference (the ReplicaSet's name, another uid) or labels its selector does not select are refused", async () => {
+  const ns = A;
+  const apps = g.kc.makeApiClient(AppsV1Api);
+  const selector = { matchLabels: { app: 'shop' } };
+  const template = { metadata: { labels: { app: 'shop' } }, spec: { containers: [{ name: 'app', image: 'registry.example.com/shop:1' }] } };
+  const deploy = await apps.createNamespacedDeployment({ namespace: ns, body: { metadata: { name: 'shop' }, spec: { selector, template } } });
+  // No controller manager runs: make the ReplicaSet the Deployment controller would.
+  const rs = await apps.createNamespacedReplicaSet({ namespace: ns, body: { metadata: { name: 'shop-7d9f8b6c5d', labels: { app: 'shop', 'pod-template-hash': '7d9f8b6c5d' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'shop', uid: deploy.metadata!.uid!, controller: true }] }, spec: { selector, template } } });
+  const podOf = (name: string, ownerUid: string, app = 'shop'): V1Pod => {
+    const body = deploymentPod('shop', { annotations: INJECT, name, labels: { app } });
+    body.metadata!.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'shop-7d9f8b6c5d', uid: ownerUid, controller: true, blockOwnerDeletion: true }];
+    return body;
+  };
+  await g.core.createNamespacedPod({ namespace: ns, body: podOf('shop-real', rs.metadata!.uid!) });
+  await g.core.createNamespacedPod({ namespace: ns, body: podOf('shop-forged', '00000000-0000-4000-8000-00000000dead') });
+  await g.core.createNamespacedPod({ namespace: ns, body: podOf('shop-relabelled', rs.metadata!.uid!, 'other') });
+  const running = await g.kubelet.run(ns, 'shop-real');
+  await waitRoutable(gw, ns, 'shop-real', 30_000);
+  await waitFor('the gateway to see the other two', () => ['shop-forged', 'shop-relabelled'].every((n) => gw.context.registry.get(ns, n)) || undefined);
+  // shop-relabelled has app=other: the registry's workload comes from its owner name, so it claims deployment/shop too.
+  const r = await call(base, '/api/v1/captures', { token: tokens.admin, method: 'POST', body: { namespace: ns, workload: 'deployment/shop', type: 'heap' } });
+  assert.equal(r.status, 201, r.text);
+  const meta = JSON.parse(r.text) as { pods: Array<{ pod: string; status: string; error?: string }> };
+  const by = Object.fromEntries(meta.pods.map((p) => [p.pod, p]));
+  assert.equal(by['shop-real']?.status, 'ok', JSON.stringify(by['shop-real']));
+  assert.equal(by['shop-forged']?.status, 'forbidden');
+  assert.match(by['shop-forged']?.error ?? '', /^not a pod of deployment\/shop: its controller ReplicaSet\/shop-7d9f8b6c5d \(uid 00000000-0000-4000-8000-00000000dead\) is not deployment\/shop's$/);
+  assert.equal(by['shop-relabelled']?.status, 'forbidden');
+  assert.match(by['shop-relabelled']?.error ?? '', /selector does not select its labels/);
+  await running.stop();
+  for (const name of ['shop-real', 'shop-forged', 'shop-relabelled']) await g.core.deleteNamespacedPod({ namespace: ns, name });
 });
 
 test('the scan for uninjected pods lists page by page: every annotated pod the webhook missed is found with pages of 2', async () => {

@@ -39,7 +39,7 @@ test('a gateway whose ServiceAccount may not list pods answers 503 on /readyz an
   await g.core.createNamespace({ body: { metadata: { name: other } } });
   const { handle } = await g.runInjectedPod(other, 'early');
   const sa = 'podprof-gateway-unbound';
-  const gw = await g.startGateway([], g.kubeconfigFor(sa, await g.serviceAccountToken(GATEWAY_NS, sa)));
+  const gw = await g.startGateway([], g.kubeconfigFor(sa, await g.serviceAccountToken(GATEWAY_NS, sa, [])));
   const readyz = async (): Promise<{ status: number; body: unknown }> => {
     const r = await fetch(`http://127.0.0.1:${gw.healthPort}/readyz`);
     return { status: r.status, body: await r.json() };

@@ -56,8 +56,8 @@ export interface GatewayCluster extends WebhookCluster {
   startGateway(extra?: readonly string[], kubeconfig?: string): Promise<RunningGateway>;
   /** The same as the real CLI (dist/, run `npm run build` first) in a child process. */
   startGatewayChild(extra?: readonly string[]): Promise<ChildGateway>;
-  /** A token for a ServiceAccount (created if missing), from the TokenRequest API. */
-  serviceAccountToken(namespace: string, name: string): Promise<string>;
+  /** A token for a ServiceAccount (created if missing), from the TokenRequest API; audiences default to the gateway's, podprof. */
+  serviceAccountToken(namespace: string, name: string, audiences?: readonly string[]): Promise<string>;
   /** A kubeconfig file for the control plane that authenticates with this token. */
   kubeconfigFor(name: string, token: string): string;
   /** Create a pod through the API server (the webhook injects it) and run it with the kubelet stand-in. */
@@ -116,9 +116,9 @@ export async function startGatewayCluster(o: { enrollOn?: number } = {}): Promis
     const r = await c.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
     if (r.code !== 0) throw new Error(`kubectl apply failed: ${r.stderr}`);
   };
-  const serviceAccountToken = async (namespace: string, name: string): Promise<string> => {
+  const serviceAccountToken = async (namespace: string, name: string, audiences: readonly string[] = ['podprof']): Promise<string> => {
     await c.core.readNamespacedServiceAccount({ namespace, name }).catch(() => c.core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } }));
-    const tr = await c.core.createNamespacedServiceAccountToken({ namespace, name, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+    const tr = await c.core.createNamespacedServiceAccountToken({ namespace, name, body: { spec: { audiences: [...audiences], expirationSeconds: 3600 } } });
     const token = tr.status?.token;
     if (!token) throw new Error(`no token for ${namespace}/${name}`);
     return token;
@@ -127,7 +127,7 @@ export async function startGatewayCluster(o: { enrollOn?: number } = {}): Promis
   const ns = await c.kubectl(['apply', '-f', 'manifests/namespace.yaml']);
   if (ns.code !== 0) throw new Error(ns.stderr);
   await apply(gatewayRbac(c.manifests));
-  const gatewayToken = await serviceAccountToken(GATEWAY_NS, GATEWAY_SA);
+  const gatewayToken = await serviceAccountToken(GATEWAY_NS, GATEWAY_SA, []); // for the API server itself
   const kubeconfigFor = (name: string, token: string): string => {
     const path = join(dir, `kubeconfig-${name}`);
     writeKubeconfig(path, { server: c.cp.server, caFile: c.cp.caFile, tokens: { [name]: token }, currentUser: name });

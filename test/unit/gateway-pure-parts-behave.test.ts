@@ -97,11 +97,26 @@ test('a session cookie round-trips, is HttpOnly/Secure/SameSite=Strict, and a fo
   const cookie = sessions.issue({ name: 'alice', groups: ['team-a'], via: 'token' });
   assert.match(cookie, /HttpOnly; Secure; SameSite=Strict/);
   const value = cookie.split(';')[0]!;
-  assert.deepEqual(sessions.read(req({ cookie: value })), { name: 'alice', groups: ['team-a'], via: 'session' });
-  assert.equal(sessions.read(req({ cookie: value.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')) })), undefined);
-  assert.equal(new Sessions().read(req({ cookie: value })), undefined, 'another key');
+  assert.deepEqual(await sessions.read(req({ cookie: value })), { name: 'alice', groups: ['team-a'], via: 'session' });
+  assert.equal(await sessions.read(req({ cookie: value.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')) })), undefined);
+  assert.equal(await new Sessions().read(req({ cookie: value })), undefined, 'another key');
   await assert.rejects(sessions.authenticator()(req({ cookie: value }, 'POST')), /x-podprof-request/);
   assert.equal((await sessions.authenticator()(req({ cookie: value, 'x-podprof-request': '1' }, 'POST')))?.name, 'alice');
+});
+
+test('a revoked session is gone for every copy of its cookie; a re-check that fails ends it, one that succeeds refreshes the groups', async () => {
+  const sessions = new Sessions(undefined, 1000);
+  const value = sessions.issue({ name: 'alice', groups: ['a'], via: 'token' }).split(';')[0]!;
+  assert.ok(sessions.revoke(req({ cookie: value })));
+  assert.equal(await sessions.read(req({ cookie: value })), undefined);
+  let answer: { name: string; groups: string[]; via: 'token' } | undefined = { name: 'alice', groups: ['a', 'b'], via: 'token' };
+  const t0 = Date.now();
+  const again = sessions.issue({ name: 'alice', groups: ['a'], via: 'token' }, () => Promise.resolve(answer), t0).split(';')[0]!;
+  assert.deepEqual((await sessions.read(req({ cookie: again }), t0 + 10))?.groups, ['a'], 'not re-checked before the interval');
+  assert.deepEqual((await sessions.read(req({ cookie: again }), t0 + 1500))?.groups, ['a', 'b'], 'the re-check brought the new groups');
+  answer = undefined;
+  assert.equal(await sessions.read(req({ cookie: again }), t0 + 3000), undefined, 'the token no longer holds');
+  assert.equal(sessions.size, 0);
 });
 
 test('a one-time link works once, for its pod and type only', () => {

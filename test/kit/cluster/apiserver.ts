@@ -37,6 +37,10 @@ export function apiServerArgs(c: ApiServerConfig): string[] {
     // reference — test webhooks must use `url: https://127.0.0.1:PORT/...`.
     '--service-cluster-ip-range=10.0.0.0/24',
     `--service-account-issuer=https://127.0.0.1:${c.port}`,
+    // The static token users (alice, bob, …) are audience-agnostic: a TokenReview
+    // for audience "podprof" (the gateway's) accepts them only when the API
+    // server lists it among its own audiences, as a cluster with such users must.
+    `--api-audiences=https://127.0.0.1:${c.port},podprof`,
     `--service-account-key-file=${c.saPublicKeyFile}`,
     `--service-account-signing-key-file=${c.saPrivateKeyFile}`,
     `--token-auth-file=${c.tokenFile}`,
