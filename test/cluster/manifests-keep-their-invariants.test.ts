@@ -65,12 +65,14 @@ interface Manifest {
   [field: string]: unknown;
 }
 
-/** The four kustomizations, rendered. */
+/** The kustomizations, rendered. */
 interface Renders {
   base: Manifest[];
   certManager: Manifest[];
   certsJob: Manifest[];
   users: Manifest[];
+  /** Applied in app namespaces, so not part of `all`. */
+  sidecarPolicy: Manifest[];
 }
 
 interface Ran {
@@ -106,6 +108,7 @@ const rendered: Renders = {
   certManager: await render('cert-manager'),
   certsJob: await render('certs-job'),
   users: await render('users'),
+  sidecarPolicy: await render('networkpolicy-sidecar'),
 };
 
 // ---------------------------------------------------------------------------
@@ -245,7 +248,62 @@ interface Invariant {
   readonly breaks: Readonly<Record<string, (r: Renders) => void>>;
 }
 
+interface PolicyPort {
+  protocol?: string;
+  port?: number;
+  endPort?: number;
+}
+interface PolicyPeer {
+  namespaceSelector?: { matchLabels?: Record<string, string> };
+  podSelector?: { matchLabels?: Record<string, string> };
+}
+interface Policy {
+  spec: { podSelector: { matchLabels?: Record<string, string> }; policyTypes: string[]; ingress?: Array<{ from?: PolicyPeer[]; ports?: PolicyPort[] }>; egress?: Array<{ to?: PolicyPeer[]; ports?: PolicyPort[] }> };
+}
+const policy = (objs: readonly Manifest[], name: string): Policy & Manifest => only<Policy>(objs, 'NetworkPolicy', name);
+const portsOf = (rules: ReadonlyArray<{ ports?: PolicyPort[] }> | undefined): string[] => (rules ?? []).flatMap((r) => (r.ports ?? []).map((p) => `${p.protocol ?? 'TCP'}/${p.port ?? '*'}${p.endPort ? `-${p.endPort}` : ''}`)).sort();
+
 const INVARIANTS: Invariant[] = [
+  {
+    says: 'the gateway and the webhook each have a NetworkPolicy for exactly their pods: ingress on https and health only; the webhook no egress at all, the gateway only the API server, the sidecar ports and DNS',
+    check: (r) => {
+      for (const name of ['podprof-gateway', 'podprof-webhook']) {
+        const p = policy(r.base, name);
+        assert.deepEqual(p.spec.podSelector.matchLabels, { 'app.kubernetes.io/name': name });
+        assert.deepEqual([...p.spec.policyTypes].sort(), ['Egress', 'Ingress']);
+        assert.deepEqual(portsOf(p.spec.ingress), ['TCP/8081', 'TCP/8443'], `${name} ingress`);
+      }
+      assert.deepEqual(policy(r.base, 'podprof-webhook').spec.egress, [], 'the webhook calls nothing');
+      assert.ok((policy(r.base, 'podprof-gateway').spec.egress ?? []).every((rule) => (rule.ports ?? []).length > 0), 'every egress rule names its ports');
+      assert.deepEqual(portsOf(policy(r.base, 'podprof-gateway').spec.egress), ['TCP/443', 'TCP/53', 'TCP/6443', 'TCP/8443-8543', 'UDP/53']);
+    },
+    breaks: {
+      'webhook egress opened': (r) => void (policy(r.base, 'podprof-webhook').spec.egress = [{}]),
+      'gateway ingress on every port': (r) => void (policy(r.base, 'podprof-gateway').spec.ingress = [{}]),
+      'the gateway policy selects other pods': (r) => void (policy(r.base, 'podprof-gateway').spec.podSelector = {}),
+      'the gateway may reach any port': (r) => void policy(r.base, 'podprof-gateway').spec.egress!.push({ to: [{ namespaceSelector: {} }] }),
+    },
+  },
+  {
+    says: "the optional sidecar NetworkPolicy lets only podprof-system's gateway reach the sidecar ports 8443–8543 of injected pods and leaves every other port open",
+    check: (r) => {
+      const p = policy(r.sidecarPolicy, 'podprof-sidecar');
+      assert.equal(p.metadata.namespace, undefined, 'applied in the app namespace');
+      assert.deepEqual(p.spec.podSelector.matchLabels, { 'podprof.io/injected': 'true' });
+      const [gateway, rest] = p.spec.ingress ?? [];
+      assert.ok(gateway && rest, 'two rules: the gateway, and everyone else');
+      assert.deepEqual(gateway?.from, [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': NS } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'podprof-gateway' } } }]);
+      assert.deepEqual(portsOf([gateway]), ['TCP/8443-8543']);
+      assert.equal(rest?.from, undefined, 'the other ports: from anywhere');
+      assert.deepEqual(portsOf([rest]), ['SCTP/1-65535', 'TCP/1-8442', 'TCP/8544-65535', 'UDP/1-65535']);
+      assert.equal(p.spec.ingress?.length, 2);
+    },
+    breaks: {
+      'anyone reaches the sidecar port': (r) => void delete policy(r.sidecarPolicy, 'podprof-sidecar').spec.ingress![0]!.from,
+      "the app's ports are closed": (r) => void policy(r.sidecarPolicy, 'podprof-sidecar').spec.ingress!.pop(),
+      'the open range covers the sidecar port': (r) => void (policy(r.sidecarPolicy, 'podprof-sidecar').spec.ingress![1]!.ports![0]!.endPort = 8443),
+    },
+  },
   {
     says: 'the webhook configuration has two webhooks, /mutate for annotated pods and /mutate/namespace for enabled namespaces, both calling Service podprof-webhook on 443',
     check: (r) => {
@@ -690,8 +748,8 @@ after(async () => {
   await cp?.stop();
 });
 
-test('the base, the certs Job and the user roles pass the real API server (kubectl apply --dry-run=server -k), cert-manager objects only where cert-manager is installed', async () => {
-  for (const [dir, objects] of [['', rendered.base], ['certs-job', rendered.certsJob], ['users', rendered.users]] as const) {
+test('the base, the certs Job, the user roles and the sidecar NetworkPolicy pass the real API server (kubectl apply --dry-run=server -k), cert-manager objects only where cert-manager is installed', async () => {
+  for (const [dir, objects] of [['', rendered.base], ['certs-job', rendered.certsJob], ['users', rendered.users], ['networkpolicy-sidecar', rendered.sidecarPolicy]] as const) {
     const out = await kubectl(['apply', '--dry-run=server', '-k', `${MANIFESTS}/${dir}`]);
     assert.equal(out.code, 0, `manifests/${dir}:\n${out.stderr}`);
     assert.equal(out.stdout.trim().split('\n').length, objects.length, `one line per object:\n${out.stdout}`);
