@@ -1,22 +1,16 @@
 // Builds and runs the demo's Go app (demo/go-app): a real net/http/pprof server
 // that tests, benchmarks and `podprof demo` all profile.
-import { execFile, spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { access, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
-import { promisify } from 'node:util';
-
-const execFileP = promisify(execFile);
+import { buildGo } from './go-build.ts';
 
 // From demo/ in a checkout, or from dist/ when bundled into `podprof demo`.
 const FIXTURE_DIR = ['./go-app/', '../demo/go-app/']
   .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
   .find((dir) => existsSync(join(dir, 'main.go'))) ?? fileURLToPath(new URL('./go-app/', import.meta.url));
-const GO = process.env.GO ?? 'go';
 const START_TIMEOUT_MS = 10_000;
 const STOP_GRACE_MS = 3_000;
 
@@ -46,67 +40,9 @@ export interface FixtureRequest {
   headers: Record<string, string[]>;
 }
 
-function cacheDir(): string {
-  return process.env.PODPROF_CACHE_DIR ?? join(homedir(), '.cache', 'podprof');
-}
-
-async function sourceHash(): Promise<string> {
-  const names = (await readdir(FIXTURE_DIR))
-    .filter((n) => n === 'go.mod' || n === 'go.sum' || n.endsWith('.go'))
-    .sort();
-  const hash = createHash('sha256');
-  for (const name of names) {
-    hash.update(`${name}\0`);
-    hash.update(await readFile(join(FIXTURE_DIR, name)));
-    hash.update('\0');
-  }
-  const { stdout } = await execFileP(GO, ['version']);
-  hash.update(stdout);
-  return hash.digest('hex').slice(0, 16);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function build(): Promise<string> {
-  const dir = join(cacheDir(), 'fixtures', `target-${await sourceHash()}`);
-  const bin = join(dir, 'target');
-  if (await exists(bin)) return bin;
-  await mkdir(dir, { recursive: true });
-  // Build under a unique name and rename: concurrent builders each produce a
-  // complete binary and the last rename wins atomically.
-  const tmp = join(dir, `.target-${process.pid}-${randomBytes(4).toString('hex')}`);
-  try {
-    await execFileP(GO, ['build', '-trimpath', '-o', tmp, '.'], {
-      cwd: FIXTURE_DIR,
-      env: { ...process.env, CGO_ENABLED: '0' },
-    });
-    await rename(tmp, bin);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    const e = err as Error & { stderr?: string };
-    throw new Error(`go build of ${FIXTURE_DIR} failed: ${e.message}\n${e.stderr ?? ''}`, {
-      cause: err,
-    });
-  }
-  return bin;
-}
-
-let buildOnce: Promise<string> | undefined;
-
 /** Builds the fixture (cached by source + `go version` hash) and returns the binary path. */
-export async function buildGoTarget(): Promise<string> {
-  buildOnce ??= build().catch((err: unknown) => {
-    buildOnce = undefined;
-    throw err;
-  });
-  return buildOnce;
+export function buildGoTarget(): Promise<string> {
+  return buildGo(FIXTURE_DIR, 'target');
 }
 
 /** Spawns the fixture and resolves once it prints its `listening on` line. */

@@ -1,6 +1,15 @@
 // GET /sd/targets?types=&namespace=: Prometheus-style HTTP service discovery
 // (docs/design.md §2.7), consumable by Prometheus http_sd_configs, Grafana Alloy
 // discovery.http → pyroscope.scrape, and Parca. Always 200 with the full list.
+//
+// One group per pod and profile type the pod allows. Alloy builds a URL as
+// scheme://address + __profile_path_prefix__ + __profile_path__ and, for each
+// type its config enables, sets __profile_path__ and __name__ only where a
+// target lacks them: ours carry both, so every expansion of a group is the same
+// target, which Alloy keeps once (its scrape pool is keyed by the target's
+// hash). So each pod is scraped once per type it allows, at the type's own
+// URL, under the type's own name; types a pod does not allow have no group.
+// __metrics_path__ is the whole path, for consumers that take that.
 import type { Request, Response } from 'express';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
@@ -36,13 +45,15 @@ export function sdGroups(targets: readonly Target[], types: readonly ProfileType
     if (!routable(t)) continue;
     for (const type of types) {
       if (!t.profiles.includes(type) || SD_NAMES[type] === undefined) continue;
-      const path = `/api/v1/namespaces/${t.namespace}/pods/${t.name}/debug/pprof/${type}`;
+      const prefix = `/api/v1/namespaces/${t.namespace}/pods/${t.name}`;
+      const path = `/debug/pprof/${type}`;
       out.push({
         targets: [hostPort],
         labels: {
           __scheme__: 'https',
-          __metrics_path__: path,
+          __profile_path_prefix__: prefix,
           __profile_path__: path,
+          __metrics_path__: `${prefix}${path}`,
           __name__: SD_NAMES[type],
           service_name: `${t.namespace}/${t.workload?.name ?? t.name}`,
           namespace: t.namespace,

@@ -335,8 +335,9 @@ test("GET /sd/targets gives a scraper's ServiceAccount every injected, ready pod
       targets: [`127.0.0.1:${gw.port}`],
       labels: {
         __scheme__: 'https',
+        __profile_path_prefix__: `/api/v1/namespaces/${t.namespace}/pods/${t.name}`,
+        __profile_path__: `/debug/pprof/${type}`,
         __metrics_path__: pprofPath(t.namespace, t.name, type),
-        __profile_path__: pprofPath(t.namespace, t.name, type),
         __name__: name,
         service_name: `${t.namespace}/${t.namespace === A ? 'web' : 'api'}`,
         namespace: t.namespace,

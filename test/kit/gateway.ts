@@ -45,6 +45,8 @@ export interface HarnessOptions {
   readonly appArgs?: readonly string[];
   /** Start pod i's app instead of the Go fixture. */
   readonly app?: (i: number) => Promise<App>;
+  /** The profile types pod i allows (its podprof.io/profiles); default all but cmdline. */
+  readonly profiles?: (i: number) => readonly string[] | undefined;
 }
 
 export interface Harness {
@@ -91,7 +93,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
       return { namespace, name, uid, app, sidecar };
     }),
   );
-  const targets = pods.map((p) => ({ namespace, name: p.name, uid: p.uid, ip: '127.0.0.1', port: p.sidecar.port, container: 'app', node: 'localhost', labels: o.labels ?? { app: 'web' }, workload: o.workload ?? { kind: 'Deployment', name: 'web' } }));
+  const targets = pods.map((p, i) => ({ ...(o.profiles?.(i) ? { profiles: o.profiles(i) } : {}), namespace, name: p.name, uid: p.uid, ip: '127.0.0.1', port: p.sidecar.port, container: 'app', node: 'localhost', labels: o.labels ?? { app: 'web' }, workload: o.workload ?? { kind: 'Deployment', name: 'web' } }));
   writeFileSync(files.targets, JSON.stringify(targets, null, 2));
   const logs: string[] = [];
   const log = createLogger('podprof-gateway', { destination: sink(logs), level: 'info' });

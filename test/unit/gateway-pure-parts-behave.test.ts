@@ -83,7 +83,7 @@ test('http_sd: one group per routable pod and scrapable type, with the labels sc
   assert.deepEqual(groups[0], {
     targets: ['podprof.example:443'],
     labels: {
-      __scheme__: 'https', __metrics_path__: '/api/v1/namespaces/shop/pods/web-1/debug/pprof/profile', __profile_path__: '/api/v1/namespaces/shop/pods/web-1/debug/pprof/profile',
+      __scheme__: 'https', __profile_path_prefix__: '/api/v1/namespaces/shop/pods/web-1', __profile_path__: '/debug/pprof/profile', __metrics_path__: '/api/v1/namespaces/shop/pods/web-1/debug/pprof/profile',
       __name__: 'process_cpu', service_name: 'shop/web', namespace: 'shop', pod: 'web-1', container: 'app', node: 'node-1',
     },
   });
