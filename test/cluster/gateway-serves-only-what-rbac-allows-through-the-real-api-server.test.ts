@@ -53,7 +53,6 @@ before(async () => {
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { namespace: A, name: 'heap-only' }, rules: [rule(['pods/heap'], ['get'])] },
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { namespace: A, name: 'alice-heap-only' }, roleRef: roleRef('Role', 'heap-only'), subjects: [{ kind: 'User', name: 'alice', apiGroup: 'rbac.authorization.k8s.io' }] },
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { namespace: B, name: 'bob-viewer' }, roleRef: roleRef('ClusterRole', 'podprof-viewer'), subjects: [{ kind: 'User', name: 'bob', apiGroup: 'rbac.authorization.k8s.io' }] },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'podprof-scraper' }, rules: [rule(['targets'], ['list']), rule(['pods/profile', 'pods/heap', 'pods/goroutine', 'pods/block', 'pods/mutex'], ['get'])] },
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'alloy-scraper' }, roleRef: roleRef('ClusterRole', 'podprof-scraper'), subjects: [{ kind: 'ServiceAccount', name: 'alloy', namespace: MONITORING }] },
   ]);
   Object.assign(tokens, { admin: g.cp.adminToken, alice: g.cp.users.alice!.token, bob: g.cp.users.bob!.token, carol: g.cp.users.carol!.token });

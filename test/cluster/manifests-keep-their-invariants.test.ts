@@ -690,7 +690,7 @@ const INVARIANTS: Invariant[] = [
     },
   },
   {
-    says: 'the example user roles let viewers take heap and goroutine snapshots only (and captures of them), and profilers everything but cmdline',
+    says: 'the example user roles let viewers take heap and goroutine snapshots only (and captures of them), profilers everything but cmdline, and scrapers the continuous types and targets, no trace, cmdline or captures',
     check: (r) => {
       const viewer = only<V1ClusterRole>(r.users, 'ClusterRole', 'podprof-viewer');
       assert.deepEqual(grants(viewer.rules, 'podprof.io'), ['create captures', 'get captures', 'get pods/goroutine', 'get pods/heap', 'list captures', 'list pods']);
@@ -698,11 +698,14 @@ const INVARIANTS: Invariant[] = [
       const types = ['profile', 'trace', 'heap', 'allocs', 'goroutine', 'block', 'mutex', 'threadcreate', 'symbol'];
       const expected = [...types.map((t) => `get pods/${t}`), 'list pods', 'get captures', 'list captures', 'create captures', 'delete captures', 'list targets'];
       assert.deepEqual(grants(profiler.rules, 'podprof.io'), expected.sort());
-      for (const role of [viewer, profiler]) {
+      const scraper = only<V1ClusterRole>(r.users, 'ClusterRole', 'podprof-scraper');
+      assert.deepEqual(grants(scraper.rules, 'podprof.io'), ['get pods/allocs', 'get pods/block', 'get pods/goroutine', 'get pods/heap', 'get pods/mutex', 'get pods/profile', 'list targets']);
+      for (const role of [viewer, profiler, scraper]) {
         assert.ok((role.rules ?? []).every((rule) => (rule.apiGroups ?? []).every((g) => g === 'podprof.io')), `${role.metadata.name}: podprof.io only`);
       }
     },
     breaks: {
+      'scrapers take traces': (r) => void only<V1ClusterRole>(r.users, 'ClusterRole', 'podprof-scraper').rules![1]!.resources!.push('pods/trace'),
       'profilers read cmdline': (r) => void only<V1ClusterRole>(r.users, 'ClusterRole', 'podprof-profiler').rules![0]!.resources!.push('pods/cmdline'),
       'viewers take CPU profiles': (r) => void only<V1ClusterRole>(r.users, 'ClusterRole', 'podprof-viewer').rules![0]!.resources!.push('pods/profile'),
       'a wildcard': (r) => void (only<V1ClusterRole>(r.users, 'ClusterRole', 'podprof-viewer').rules![0]!.resources = ['pods/*']),
