@@ -69,7 +69,9 @@ function grafanaPrefix(key: string, v: string, endpoints: readonly string[], pro
 function upstreamSource(a: Record<string, string>): { portKey?: string; pathKey?: string; endpoints?: readonly string[]; source: string } {
   if (a[A.port] !== undefined || a[A.path] !== undefined) return { portKey: A.port, pathKey: A.path, source: DOMAIN };
   for (const [t, endpoints] of Object.entries(GRAFANA_ENDPOINTS)) {
-    const portKey = `profiles.grafana.com/${t}.port`;
+    const byNumber = `profiles.grafana.com/${t}.port`;
+    const byName = `profiles.grafana.com/${t}.port_name`;
+    const portKey = a[byNumber] === undefined && a[byName] !== undefined ? byName : byNumber;
     const pathKey = `profiles.grafana.com/${t}.path`;
     if (a[portKey] !== undefined || a[pathKey] !== undefined) return { portKey, pathKey, endpoints, source: 'profiles.grafana.com' };
   }
@@ -105,11 +107,29 @@ function quantity(key: string, raw: string | undefined, problems: AnnotationProb
   return raw;
 }
 
-function readUpstream(a: Record<string, string>, problems: AnnotationProblem[]): { port: number; path: string; source: string } {
+/**
+ * A port number, or (the bridges: parca.dev/port, profiles.grafana.com/<type>.port_name) the name
+ * of one of the pod's container ports, resolved to its number.
+ */
+function resolvePort(pod: Pod, key: string, raw: string): { port?: number; problem?: AnnotationProblem } {
+  if (/^\d+$/.test(raw)) {
+    const p = portProblem(key, raw);
+    return p ? { problem: p } : { port: Number(raw) };
+  }
+  const named = (pod.spec?.containers ?? []).flatMap((c) => c.ports ?? []).filter((p) => p.name !== undefined);
+  const byName = key === 'parca.dev/port' || key.endsWith('.port_name');
+  const hit = byName ? named.find((p) => p.name === raw) : undefined;
+  if (hit) return { port: hit.containerPort };
+  const names = named.map((p) => p.name).join(', ');
+  return { problem: { key, value: raw, allowed: byName ? `a port number from 1 to 65535, or the name of one of the pod's container ports (${names || 'none is named'})` : 'a port number from 1 to 65535' } };
+}
+
+function readUpstream(pod: Pod, a: Record<string, string>, problems: AnnotationProblem[]): { port: number; path: string; source: string } {
   const src = upstreamSource(a);
   const rawPort = src.portKey === undefined ? undefined : a[src.portKey];
   const rawPath = src.pathKey === undefined ? undefined : a[src.pathKey];
-  const portBad = rawPort === undefined ? undefined : portProblem(src.portKey ?? A.port, rawPort);
+  const resolved = rawPort === undefined ? undefined : resolvePort(pod, src.portKey ?? A.port, rawPort);
+  const portBad = resolved?.problem;
   check(problems, portBad);
   const pathKey = src.pathKey ?? A.path;
   let path: string | undefined;
@@ -119,7 +139,7 @@ function readUpstream(a: Record<string, string>, problems: AnnotationProblem[]):
     check(problems, pathBad);
     path = pathBad ? undefined : rawPath.replace(/\/+$/, '');
   }
-  return { port: rawPort === undefined || portBad ? 6060 : Number(rawPort), path: path ?? '/debug/pprof', source: src.source };
+  return { port: resolved?.port ?? 6060, path: path ?? '/debug/pprof', source: src.source };
 }
 
 function readContainer(pod: Pod, raw: string | undefined, problems: AnnotationProblem[]): string | undefined {
@@ -144,7 +164,7 @@ export function readPodOptions(pod: Pod): { options: PodOptions; problems: Annot
   const inject = a[A.inject];
   if (inject !== undefined && inject !== 'true' && inject !== 'false') problems.push({ key: A.inject, value: inject, allowed: '"true" or "false"' });
   const options: PodOptions = {
-    ...readUpstream(a, problems),
+    ...readUpstream(pod, a, problems),
     container: readContainer(pod, a[A.container], problems),
     profiles: parseProfiles(a[A.profiles], problems),
     maxSeconds: readMaxSeconds(a[A.maxSeconds], problems),

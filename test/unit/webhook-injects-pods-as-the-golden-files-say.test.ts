@@ -111,6 +111,9 @@ const CASES: Record<string, Case> = {
     },
   },
   'bridge-parca': { expect: 'injected', check: (_out, sidecar) => assert.equal(arg(sidecar, 'upstream'), 'http://127.0.0.1:6062') },
+  'bridge-grafana-port-name': { expect: 'injected', check: (_out, sidecar) => assert.equal(arg(sidecar, 'upstream'), 'http://127.0.0.1:6061', 'port_name pprof resolved to its containerPort') },
+  'bridge-parca-port-name': { expect: 'injected', check: (_out, sidecar) => assert.equal(arg(sidecar, 'upstream'), 'http://127.0.0.1:7070', 'parca.dev/port names a port') },
+  'invalid-grafana-port-name': denied('profiles.grafana.com/memory.port_name', 'pprof', "a port number from 1 to 65535, or the name of one of the pod's container ports (http)"),
   'bridge-profefe': {
     expect: 'injected',
     check: (_out, sidecar) => {
