@@ -10,6 +10,11 @@
 // hash). So each pod is scraped once per type it allows, at the type's own
 // URL, under the type's own name; types a pod does not allow have no group.
 // __metrics_path__ is the whole path, for consumers that take that.
+// Parca sets __name__ and __profile_path__ from its own profiling_config,
+// overwriting ours, so each group also carries __meta_podprof_profile (the
+// same name, which nothing overwrites): its relabel_configs keep a target
+// only where the two agree and prepend __profile_path_prefix__
+// (docs/integrations/parca.yaml).
 import type { Request, Response } from 'express';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
@@ -55,6 +60,7 @@ export function sdGroups(targets: readonly Target[], types: readonly ProfileType
           __profile_path__: path,
           __metrics_path__: `${prefix}${path}`,
           __name__: SD_NAMES[type],
+          __meta_podprof_profile: SD_NAMES[type],
           service_name: `${t.namespace}/${t.workload?.name ?? t.name}`,
           namespace: t.namespace,
           pod: t.name,

@@ -338,6 +338,7 @@ test("GET /sd/targets gives a scraper's ServiceAccount every injected, ready pod
         __profile_path__: `/debug/pprof/${type}`,
         __metrics_path__: pprofPath(t.namespace, t.name, type),
         __name__: name,
+        __meta_podprof_profile: name,
         service_name: `${t.namespace}/${t.namespace === A ? 'web' : 'api'}`,
         namespace: t.namespace,
         pod: t.name,

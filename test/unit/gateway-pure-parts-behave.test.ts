@@ -84,7 +84,7 @@ test('http_sd: one group per routable pod and scrapable type, with the labels sc
     targets: ['podprof.example:443'],
     labels: {
       __scheme__: 'https', __profile_path_prefix__: '/api/v1/namespaces/shop/pods/web-1', __profile_path__: '/debug/pprof/profile', __metrics_path__: '/api/v1/namespaces/shop/pods/web-1/debug/pprof/profile',
-      __name__: 'process_cpu', service_name: 'shop/web', namespace: 'shop', pod: 'web-1', container: 'app', node: 'node-1',
+      __name__: 'process_cpu', __meta_podprof_profile: 'process_cpu', service_name: 'shop/web', namespace: 'shop', pod: 'web-1', container: 'app', node: 'node-1',
     },
   });
   assert.deepEqual(groups.map((g) => g.labels.__name__), ['process_cpu', 'memory', 'goroutine']);
