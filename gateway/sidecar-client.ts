@@ -4,7 +4,7 @@
 // chains to the sidecar CA and names the pod's IP (Node checks the IP SAN
 // against the address it dialled). Anyone else at that address gets no token.
 import { Agent, request, type RequestOptions } from 'node:https';
-import { checkServerIdentity, type PeerCertificate } from 'node:tls';
+import { checkServerIdentity, createSecureContext, type PeerCertificate, type SecureContext } from 'node:tls';
 import type { IncomingMessage } from 'node:http';
 import { PodprofError } from '../src/errors.ts';
 import type { PprofRequest } from '../src/endpoints/policy.ts';
@@ -37,12 +37,19 @@ export interface SidecarCall {
 export class SidecarClient {
   /** One keep-alive agent per pod, each checking that pod's certificate (a per-request check would defeat pooling). */
   private readonly agents = new Map<string, Agent>();
+  /**
+   * One TLS context (the sidecar CA) for every connection: given `ca` instead,
+   * Node parses the CA into a new OpenSSL context for each connection it opens.
+   */
+  private readonly secureContext: SecureContext;
 
   constructor(
     private readonly keys: Keyring,
-    private readonly caPem: string,
+    caPem: string,
     private readonly marginMs = 15_000,
-  ) {}
+  ) {
+    this.secureContext = createSecureContext({ ca: caPem });
+  }
 
   private agentFor(t: Target): Agent {
     const key = `${t.namespace}/${t.name}/${t.uid}/${t.ip}:${t.port}`;
@@ -50,7 +57,7 @@ export class SidecarClient {
     if (agent) {
       this.agents.delete(key); // most recently used last
     } else {
-      agent = new Agent({ keepAlive: true, maxSockets: 32, ca: this.caPem, checkServerIdentity: (host, cert) => checkServerIdentity(host, cert) ?? otherPod(cert, t) });
+      agent = new Agent({ keepAlive: true, maxSockets: 32, secureContext: this.secureContext, checkServerIdentity: (host, cert) => checkServerIdentity(host, cert) ?? otherPod(cert, t) });
       for (const [k, old] of this.agents) {
         if (this.agents.size < MAX_AGENTS) break;
         if (Object.keys(old.sockets).length > 0) continue; // in use: a capture is running through it

@@ -14,7 +14,9 @@
 // overwriting ours, so each group also carries __meta_podprof_profile (the
 // same name, which nothing overwrites): its relabel_configs keep a target
 // only where the two agree and prepend __profile_path_prefix__
-// (docs/integrations/parca.yaml).
+// (docs/integrations/parca.yaml). The pod's labels and workload are meta labels
+// to relabel on (__meta_podprof_pod_label_<name>, __meta_podprof_workload_kind
+// and _name), named as kubernetes_sd names its own.
 import type { Request, Response } from 'express';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
@@ -44,6 +46,25 @@ export interface SdGroup {
   labels: Record<string, string>;
 }
 
+const labelName = (k: string): string => k.replace(/[^a-zA-Z0-9_]/g, '_');
+
+/**
+ * What a scraper's relabel_configs may select on, as kubernetes_sd names it:
+ * the pod's labels and its workload, as meta labels (dropped after relabelling).
+ */
+function workloadLabels(t: Target): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (t.workload) {
+    out.__meta_podprof_workload_kind = t.workload.kind;
+    out.__meta_podprof_workload_name = t.workload.name;
+  }
+  for (const [k, v] of Object.entries(t.labels)) {
+    out[`__meta_podprof_pod_label_${labelName(k)}`] = v;
+    out[`__meta_podprof_pod_labelpresent_${labelName(k)}`] = 'true';
+  }
+  return out;
+}
+
 export function sdGroups(targets: readonly Target[], types: readonly ProfileType[], hostPort: string): SdGroup[] {
   const out: SdGroup[] = [];
   for (const t of targets) {
@@ -66,6 +87,7 @@ export function sdGroups(targets: readonly Target[], types: readonly ProfileType
           pod: t.name,
           container: t.container,
           node: t.node,
+          ...workloadLabels(t),
         },
       });
     }

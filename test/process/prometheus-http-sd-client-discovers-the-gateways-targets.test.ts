@@ -57,7 +57,7 @@ test("Prometheus's http_sd client takes the gateway's answer: one group per pod 
   assert.deepEqual(g.targets, [new URL(harness().url).host]);
   assert.deepEqual(
     { ...g.labels, __meta_url: undefined },
-    { __scheme__: 'https', __profile_path_prefix__: '/api/v1/namespaces/team-a/pods/web-0', __profile_path__: '/debug/pprof/profile', __metrics_path__: '/api/v1/namespaces/team-a/pods/web-0/debug/pprof/profile', __name__: 'process_cpu', __meta_podprof_profile: 'process_cpu', service_name: 'team-a/web', namespace: 'team-a', pod: 'web-0', container: 'app', node: 'localhost', __meta_url: undefined },
+    { __scheme__: 'https', __profile_path_prefix__: '/api/v1/namespaces/team-a/pods/web-0', __profile_path__: '/debug/pprof/profile', __metrics_path__: '/api/v1/namespaces/team-a/pods/web-0/debug/pprof/profile', __name__: 'process_cpu', __meta_podprof_profile: 'process_cpu', service_name: 'team-a/web', namespace: 'team-a', pod: 'web-0', container: 'app', node: 'localhost', __meta_url: undefined, __meta_podprof_workload_kind: 'Deployment', __meta_podprof_workload_name: 'web', __meta_podprof_pod_label_app: 'web', __meta_podprof_pod_labelpresent_app: 'true' },
   );
   assert.equal(g.labels.__meta_url, `${harness().url}/sd/targets`, 'the client adds its own __meta_url');
 });

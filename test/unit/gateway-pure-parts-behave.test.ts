@@ -85,6 +85,8 @@ test('http_sd: one group per routable pod and scrapable type, with the labels sc
     labels: {
       __scheme__: 'https', __profile_path_prefix__: '/api/v1/namespaces/shop/pods/web-1', __profile_path__: '/debug/pprof/profile', __metrics_path__: '/api/v1/namespaces/shop/pods/web-1/debug/pprof/profile',
       __name__: 'process_cpu', __meta_podprof_profile: 'process_cpu', service_name: 'shop/web', namespace: 'shop', pod: 'web-1', container: 'app', node: 'node-1',
+      __meta_podprof_workload_kind: 'Deployment', __meta_podprof_workload_name: 'web',
+      __meta_podprof_pod_label_app: 'web', __meta_podprof_pod_labelpresent_app: 'true', __meta_podprof_pod_label_pod_template_hash: '7d9f', __meta_podprof_pod_labelpresent_pod_template_hash: 'true',
     },
   });
   assert.deepEqual(groups.map((g) => g.labels.__name__), ['process_cpu', 'memory', 'goroutine']);
