@@ -1,0 +1,70 @@
+// The images `npm run images` builds from the Dockerfiles (podman + runc; the
+// base image made locally when no registry is reachable), run as containers:
+// each declares the non-root user its manifest runs it as, starts on a
+// read-only root filesystem as that user, and the demo app and the sidecar,
+// sharing the host's loopback as an app and its sidecar share a pod's, serve a
+// CPU profile to a gateway-minted token — and nothing to a missing one.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { chmodSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
+import { Profile } from 'pprof-format';
+import { buildImages, imageExists, IMAGES, PODMAN, ulimitArgs, type ImageName } from '../../scripts/images.ts';
+import { freePorts } from '../kit/cluster/ports.ts';
+import { bearer, httpsRequest } from '../kit/http.ts';
+import { POD, makeKeys, mint } from '../kit/sidecar.ts';
+
+const execFileP = promisify(execFile);
+const keys = makeKeys();
+const names: string[] = [];
+
+const podman = (args: readonly string[]): Promise<{ stdout: string; stderr: string }> => execFileP('podman', [...PODMAN, ...args], { maxBuffer: 16 * 1024 * 1024 });
+
+before(async () => {
+  const missing: ImageName[] = [];
+  for (const n of Object.keys(IMAGES) as ImageName[]) if (!(await imageExists(IMAGES[n].tag))) missing.push(n);
+  if (missing.length > 0) await buildImages(missing);
+});
+
+after(async () => {
+  if (names.length > 0) await podman(['rm', '-f', '-t', '2', ...names]).catch(() => undefined);
+});
+
+test('every image declares a non-root user, and the three podprof images start read-only as that user', async () => {
+  for (const [name, { tag }] of Object.entries(IMAGES)) {
+    const { stdout } = await podman(['image', 'inspect', '--format', '{{.Config.User}}', tag]);
+    assert.equal(stdout.trim(), '65532:65532', `${name} runs as 65532`);
+    if (name === 'demo-app') continue;
+    const { stdout: help } = await podman(['run', '--rm', '--read-only', '--network=none', ...ulimitArgs(), tag, '--help']);
+    assert.match(help, /--listen/, `${name} --help`);
+  }
+});
+
+test('the demo app and the sidecar images, as a pod runs them, serve a CPU profile to a minted token only', async () => {
+  const [appPort, port, healthPort] = await freePorts(3);
+  chmodSync(keys.dir, 0o755);
+  chmodSync(keys.jwksFile, 0o644);
+  const app = `podprof-test-app-${process.pid}`;
+  const sidecar = `podprof-test-sidecar-${process.pid}`;
+  names.push(app, sidecar);
+  await podman(['run', '-d', '--name', app, '--read-only', '--network=host', ...ulimitArgs(), IMAGES['demo-app'].tag, '-listen', `127.0.0.1:${appPort}`]);
+  await podman(['run', '-d', '--name', sidecar, '--read-only', '--network=host', ...ulimitArgs(), '-v', `${keys.dir}:/keys:ro`,
+    '-e', `POD_NAMESPACE=${POD.namespace}`, '-e', `POD_NAME=${POD.pod}`, '-e', `POD_UID=${POD.uid}`,
+    IMAGES.sidecar.tag, '--listen', `127.0.0.1:${port}`, '--health-listen', `127.0.0.1:${healthPort}`, '--upstream', `http://127.0.0.1:${appPort}`, '--jwks-file', '/keys/jwks.json']);
+  const url = `https://127.0.0.1:${port}/debug/pprof/profile?seconds=1`;
+  let r: Awaited<ReturnType<typeof httpsRequest>> | undefined;
+  for (let i = 0; i < 100; i++) {
+    r = await httpsRequest(url, { headers: bearer(mint(keys, 'profile')) }).catch(() => undefined);
+    if (r?.status === 200) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const logs = async (): Promise<string> => (await podman(['logs', sidecar]).catch(() => ({ stdout: '', stderr: '' }))).stderr;
+  assert.equal(r?.status, 200, `${r?.text ?? 'no answer'}\n${await logs()}`);
+  assert.ok(Profile.decode(gunzipSync(r.body)).sample.length > 0, 'a CPU profile with samples');
+  const refused = await httpsRequest(url);
+  assert.equal(refused.status, 401);
+  const { stdout: user } = await podman(['top', sidecar, 'user']);
+  assert.match(user, /65532/, 'the sidecar process runs as 65532');
+});
