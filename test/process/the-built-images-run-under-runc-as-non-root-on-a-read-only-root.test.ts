@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { Profile } from 'pprof-format';
-import { buildImages, imageExists, IMAGES, PODMAN, ulimitArgs, type ImageName } from '../../scripts/images.ts';
+import { buildImages, imageExists, IMAGES, PODMAN, ulimitArgs, type ImageName } from '../kit/images.ts';
 import { freePorts } from '../kit/cluster/ports.ts';
 import { bearer, httpsRequest } from '../kit/http.ts';
 import { POD, makeKeys, mint } from '../kit/sidecar.ts';

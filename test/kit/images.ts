@@ -21,10 +21,10 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { buildGo } from '../demo/go-build.ts';
+import { buildGo } from '../../demo/go-build.ts';
 
 const execFileP = promisify(execFile);
-const REPO = new URL('../', import.meta.url).pathname;
+const REPO = new URL('../../', import.meta.url).pathname;
 export const BASE_IMAGE = 'docker.io/library/node:24-bookworm-slim';
 export const IMAGES = {
   sidecar: { tag: 'localhost/podprof-sidecar:dev', dockerfile: 'Dockerfile.sidecar' },
