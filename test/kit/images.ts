@@ -5,6 +5,7 @@
 //   localhost/podprof-webhook:dev   Dockerfile.webhook
 //   localhost/podprof-gateway:dev   Dockerfile.gateway
 //   localhost/podprof-demo-app:dev  demo/go-app (a static Go binary serving net/http/pprof on 127.0.0.1:6060)
+//   localhost/podprof-pause:dev     test/fixtures/pause (the test node's pod sandbox image: no registry has one here)
 //
 // The Dockerfiles start FROM node:24-bookworm-slim. Where no registry is
 // reachable and that image is missing, it is made here: Debian bookworm
@@ -31,6 +32,7 @@ export const IMAGES = {
   webhook: { tag: 'localhost/podprof-webhook:dev', dockerfile: 'Dockerfile.webhook' },
   gateway: { tag: 'localhost/podprof-gateway:dev', dockerfile: 'Dockerfile.gateway' },
   'demo-app': { tag: 'localhost/podprof-demo-app:dev', dockerfile: undefined },
+  pause: { tag: 'localhost/podprof-pause:dev', dockerfile: undefined },
 } as const;
 export type ImageName = keyof typeof IMAGES;
 /** podman's global flags: runc, because crun fails on this machine's hybrid cgroups (v1 + a v2 hugetlb-only hierarchy). */
@@ -107,21 +109,28 @@ export async function buildBaseImage(): Promise<void> {
   }
 }
 
-async function buildDemoApp(): Promise<void> {
-  const bin = await buildGo(join(REPO, 'demo/go-app'), 'podprof-demo-app');
-  const ctx = mkdtempSync(join(tmpdir(), 'podprof-demo-image-'));
+/** A FROM-scratch image of one static Go binary, run as 65532. */
+const GO_IMAGES = {
+  'demo-app': { src: 'demo/go-app', about: 'The demo app: a static Go binary serving its work and net/http/pprof on 127.0.0.1:6060.' },
+  pause: { src: 'test/fixtures/pause', about: 'The pod sandbox process: holds the namespaces, reaps zombies, exits on SIGTERM.' },
+} as const;
+
+async function buildGoImage(name: keyof typeof GO_IMAGES): Promise<void> {
+  const { src, about } = GO_IMAGES[name];
+  const bin = await buildGo(join(REPO, src), `podprof-${name}`);
+  const ctx = mkdtempSync(join(tmpdir(), `podprof-${name}-image-`));
   try {
-    copyFileSync(bin, join(ctx, 'demo-app'));
-    chmodSync(join(ctx, 'demo-app'), 0o755);
+    copyFileSync(bin, join(ctx, name));
+    chmodSync(join(ctx, name), 0o755);
     writeFileSync(join(ctx, 'Containerfile'), [
-      '# The demo app: a static Go binary serving its work and net/http/pprof on 127.0.0.1:6060.',
+      `# ${about}`,
       'FROM scratch',
-      'COPY demo-app /demo-app',
+      `COPY ${name} /${name}`,
       'USER 65532:65532',
-      'ENTRYPOINT ["/demo-app"]',
+      `ENTRYPOINT ["/${name}"]`,
       '',
     ].join('\n'));
-    await run('podman', [...PODMAN, 'build', '--pull=never', ...ulimitArgs(), '-f', join(ctx, 'Containerfile'), '-t', IMAGES['demo-app'].tag, ctx]);
+    await run('podman', [...PODMAN, 'build', '--pull=never', ...ulimitArgs(), '-f', join(ctx, 'Containerfile'), '-t', IMAGES[name].tag, ctx]);
   } finally {
     rmSync(ctx, { recursive: true, force: true });
   }
@@ -136,7 +145,7 @@ export async function buildImages(only: readonly ImageName[] = Object.keys(IMAGE
     const started = Date.now();
     console.error(`== ${IMAGES[name].tag}`);
     const { dockerfile } = IMAGES[name];
-    if (dockerfile === undefined) await buildDemoApp();
+    if (dockerfile === undefined) await buildGoImage(name as keyof typeof GO_IMAGES);
     // --network=host: the build's `npm ci` reaches the npm registry as this machine does.
     else await run('podman', [...PODMAN, 'build', '--pull=never', '--network=host', ...ulimitArgs(), ...trustArgs(), '-f', dockerfile, '-t', IMAGES[name].tag, '.']);
     console.error(`   (${Math.round((Date.now() - started) / 1000)}s)`);

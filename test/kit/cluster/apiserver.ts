@@ -16,6 +16,8 @@ export interface ApiServerConfig {
   /** Keep the ServiceAccount admission plugin (then create a "default" SA per namespace yourself). */
   serviceAccountAdmission?: boolean;
   extraArgs?: string[];
+  /** A real node joins (node.ts): the API server is advertised on the node's link, authorizes kubelets, reaches them and webhook pods. */
+  node?: { advertiseAddress: string; kubeletClientCertFile: string; kubeletClientKeyFile: string };
   detached?: boolean;
   log?: (line: string) => void;
 }
@@ -27,7 +29,7 @@ export function apiServerArgs(c: ApiServerConfig): string[] {
   const args = [
     `--etcd-servers=${c.etcdUrl}`,
     '--bind-address=127.0.0.1',
-    '--advertise-address=127.0.0.1',
+    `--advertise-address=${c.node?.advertiseAddress ?? '127.0.0.1'}`,
     `--secure-port=${c.port}`,
     // No --tls-cert-file: the apiserver self-signs a CA + serving cert into
     // cert-dir (apiserver.crt = serving cert + CA). Kept across restarts.
@@ -44,15 +46,27 @@ export function apiServerArgs(c: ApiServerConfig): string[] {
     `--service-account-key-file=${c.saPublicKeyFile}`,
     `--service-account-signing-key-file=${c.saPrivateKeyFile}`,
     `--token-auth-file=${c.tokenFile}`,
-    '--authorization-mode=RBAC',
+    `--authorization-mode=${c.node ? 'Node,RBAC' : 'RBAC'}`,
     // These three are default-on already; listed so that a change of defaults cannot silently drop them.
-    '--enable-admission-plugins=MutatingAdmissionWebhook,ValidatingAdmissionWebhook,PodSecurity',
+    `--enable-admission-plugins=MutatingAdmissionWebhook,ValidatingAdmissionWebhook,PodSecurity${c.node ? ',NodeRestriction' : ''}`,
     '--allow-privileged=true',
+  ];
+  if (c.node) {
+    args.push(
+      // The "kubernetes" Service points at the node's end of the link, where a bridge forwards to this loopback port.
+      '--endpoint-reconciler-type=lease',
+      // Webhook Services are called at their endpoints (pod IPs, routed over the node's link), not ClusterIPs.
+      '--enable-aggregator-routing=true',
+      `--kubelet-client-certificate=${c.node.kubeletClientCertFile}`,
+      `--kubelet-client-key=${c.node.kubeletClientKeyFile}`,
+      '--kubelet-preferred-address-types=InternalIP',
+    );
+  } else {
     // The "kubernetes" Service endpoints reconciler would write 127.0.0.1,
     // which Endpoints validation rejects (loopback), logging an error every
     // 10s. Nothing in-cluster needs that Service here.
-    '--endpoint-reconciler-type=none',
-  ];
+    args.push('--endpoint-reconciler-type=none');
+  }
   if (!c.serviceAccountAdmission) {
     // No kube-controller-manager runs, so nothing creates the "default"
     // ServiceAccount in new namespaces, and the ServiceAccount admission plugin

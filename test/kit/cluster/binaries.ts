@@ -1,4 +1,5 @@
-// Locates (building if needed) the kube-apiserver and etcd binaries via build.sh.
+// Locates (building if needed) the kube-apiserver and etcd binaries via build.sh,
+// and with { node: true } the node's binaries too (nodeBinaries(binDir) names them).
 // A cache hit takes milliseconds; a cold build takes many minutes (BUILD-NOTES.md).
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -11,11 +12,15 @@ export interface Binaries {
   etcd: string;
 }
 
+/** What a real node adds (build.sh --node): kubelet, the other control-plane components, containerd. */
+export const NODE_BINARIES = ['kubelet', 'kube-controller-manager', 'kube-scheduler', 'kube-proxy', 'containerd', 'containerd-shim-runc-v2', 'ctr'] as const;
+export type NodeBinaries = Record<(typeof NODE_BINARIES)[number], string>;
+
 const BUILD_SH = join(dirname(fileURLToPath(import.meta.url)), 'build.sh');
 
-export function findBinaries(log?: (line: string) => void): Promise<Binaries> {
+export function findBinaries(log?: (line: string) => void, opts: { node?: boolean } = {}): Promise<Binaries> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [BUILD_SH], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', [BUILD_SH, ...(opts.node ? ['--node'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
     const out: string[] = [];
     const err: string[] = [];
     createInterface({ input: child.stdout }).on('line', (l) => out.push(l));
@@ -34,4 +39,8 @@ export function findBinaries(log?: (line: string) => void): Promise<Binaries> {
       resolve({ binDir, kubeApiServer: join(binDir, 'kube-apiserver'), etcd: join(binDir, 'etcd') });
     });
   });
+}
+
+export function nodeBinaries(binDir: string): NodeBinaries {
+  return Object.fromEntries(NODE_BINARIES.map((b) => [b, join(binDir, b)])) as NodeBinaries;
 }

@@ -1,5 +1,6 @@
 // Long-running test cluster for manual work:
 //   npx tsx test/kit/cluster/cli.ts up      # prints `export KUBECONFIG=...`
+//   npx tsx test/kit/cluster/cli.ts up --node   # … and a real node (kubelet + containerd) with podprof's images
 //   npx tsx test/kit/cluster/cli.ts status
 //   npx tsx test/kit/cluster/cli.ts down
 // State: ${PODPROF_CACHE_DIR:-$HOME/.cache/podprof}/cluster-state.json
@@ -7,6 +8,8 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { startControlPlane, type TestUser } from './controlplane.ts';
+import { nodeAddresses, nodeLayout } from './node-config.ts';
+import { sweepNode } from './node-sweep.ts';
 import { isRunning, killPid } from './proc.ts';
 import { readPidFile, type PidRecord } from './stale.ts';
 
@@ -19,6 +22,8 @@ interface ClusterState {
   dataDir: string;
   etcdUrl: string;
   processes: PidRecord[];
+  /** The real node's index, when started with --node. */
+  nodeIndex?: number;
 }
 
 const cacheDir = process.env.PODPROF_CACHE_DIR ?? join(homedir(), '.cache', 'podprof');
@@ -47,6 +52,7 @@ async function down(): Promise<void> {
     log(`stopping ${p.name} (pid ${p.pid})`);
     await killPid(p.pid, p.bin);
   }
+  if (s.nodeIndex !== undefined) sweepNode(nodeAddresses(s.nodeIndex), nodeLayout(s.dataDir, s.nodeIndex));
   rmSync(s.dataDir, { recursive: true, force: true });
   rmSync(stateFile, { force: true });
   log(`removed ${s.dataDir}`);
@@ -60,7 +66,8 @@ async function up(): Promise<void> {
     return;
   }
   if (existing !== undefined) await down();
-  const cp = await startControlPlane({ detached: true, log: (l) => l.startsWith('[build]') && log(l) });
+  const withNode = process.argv.includes('--node');
+  const cp = await startControlPlane({ detached: true, node: withNode, log: (l) => l.startsWith('[build]') && log(l) });
   const state: ClusterState = {
     kubeconfigPath: cp.kubeconfigPath,
     server: cp.server,
@@ -70,10 +77,12 @@ async function up(): Promise<void> {
     dataDir: cp.dataDir,
     etcdUrl: cp.etcdUrl,
     processes: readPidFile(cp.dataDir)?.processes ?? [],
+    nodeIndex: cp.node?.addresses.index,
   };
   mkdirSync(cacheDir, { recursive: true });
   writeFileSync(stateFile, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
   log(`kube-apiserver ${cp.server} (logs: ${cp.dataDir}/*.log); stop with: cli.ts down`);
+  if (cp.node) log(`node ${cp.node.name} Ready at ${cp.node.addresses.nodeIp} (netns ${cp.node.addresses.netns}, logs: ${cp.node.layout.dir}/*.log)`);
   console.log(`export KUBECONFIG=${cp.kubeconfigPath}`);
 }
 

@@ -1,11 +1,17 @@
 // A real Kubernetes control plane (etcd + kube-apiserver, built from source by
-// build.sh) on 127.0.0.1 for tests. No controller-manager, scheduler or kubelet:
-// pods stay Pending, namespaces deleted stay Terminating, no GC.
+// build.sh) on 127.0.0.1 for tests. By default no controller-manager, scheduler or
+// kubelet: pods stay Pending, namespaces deleted stay Terminating, no GC.
+// With { node: true } a real node joins (node.ts): kube-controller-manager,
+// kube-scheduler, and containerd + kube-proxy + a kubelet in a network namespace.
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApiServer, caFilePath, type ApiServerConfig } from './apiserver.ts';
-import { findBinaries } from './binaries.ts';
+import { findBinaries, nodeBinaries } from './binaries.ts';
+import { nodeAddresses } from './node-config.ts';
+import { freeNodeIndex } from './node-net.ts';
+import { writeKubeletClientPki } from './node-pki.ts';
+import { NODE_USERS, startNode, type NodeComponent, type RealNode } from './node.ts';
 import { etcdUrl as etcdUrlOf, startEtcd } from './etcd.ts';
 import { killOnExit } from './exit-hooks.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
@@ -27,6 +33,8 @@ export interface ControlPlane {
   dataDir: string;
   etcdUrl: string;
   pids(): { etcd: number; kubeApiServer: number };
+  /** The real node, when started with { node: true }. */
+  node?: RealNode;
   stop(): Promise<void>;
   /** Stops and starts kube-apiserver only (same port, certs and etcd data). */
   restartApiServer(): Promise<void>;
@@ -44,7 +52,18 @@ export interface StartOptions {
   /** Processes survive this Node process (used by cli.ts `up`); stop() still works. */
   detached?: boolean;
   readyTimeoutMs?: number;
+  /** Start a real node too (node.ts), with these images from podman's store (default NODE_IMAGES). */
+  node?: boolean | { images: readonly string[] };
 }
+
+/** What `npm run images` builds: imported into every real node. */
+export const NODE_IMAGES = [
+  'localhost/podprof-pause:dev',
+  'localhost/podprof-sidecar:dev',
+  'localhost/podprof-webhook:dev',
+  'localhost/podprof-gateway:dev',
+  'localhost/podprof-demo-app:dev',
+] as const;
 
 export const ADMIN_USER = 'admin';
 export const DEFAULT_TEST_USERS: Readonly<Record<string, string[]>> = {
@@ -56,7 +75,7 @@ export const DEFAULT_TEST_USERS: Readonly<Record<string, string[]>> = {
 export async function startControlPlane(opts: StartOptions = {}): Promise<ControlPlane> {
   const log = opts.log;
   await cleanupStale(log);
-  const bins = await findBinaries(log);
+  const bins = await findBinaries(log, { node: opts.node !== undefined && opts.node !== false });
 
   const ownDir = opts.dataDir === undefined || !existsSync(opts.dataDir);
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), DATA_DIR_PREFIX));
@@ -73,9 +92,17 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
   for (const [name, groups] of Object.entries(opts.users ?? DEFAULT_TEST_USERS)) {
     users[name] = { token: randomToken(), groups: [...groups] };
   }
+  const withNode = opts.node !== undefined && opts.node !== false;
+  const nodeAddr = withNode ? nodeAddresses(freeNodeIndex()) : undefined;
+  const kubeletPki = withNode ? writeKubeletClientPki(dataDir) : undefined;
+  const nodeTokens = Object.fromEntries(Object.keys(NODE_USERS).map((c) => [c, randomToken()])) as Record<NodeComponent, string>;
+  const componentUsers = withNode
+    ? Object.fromEntries((Object.keys(NODE_USERS) as NodeComponent[]).map((c) => [NODE_USERS[c].name, { token: nodeTokens[c], groups: [...NODE_USERS[c].groups] }]))
+    : {};
   const tokenFile = join(dataDir, 'tokens.csv');
-  writeTokenFile(tokenFile, { [ADMIN_USER]: { token: adminToken, groups: ['system:masters'] }, ...users });
+  writeTokenFile(tokenFile, { [ADMIN_USER]: { token: adminToken, groups: ['system:masters'] }, ...users, ...componentUsers });
   const sa = writeServiceAccountKeys(dataDir);
+  let node: RealNode | undefined;
 
   let etcd: ManagedProcess | undefined;
   let apiserver: ManagedProcess | undefined;
@@ -85,6 +112,7 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
       processes: [
         ...(etcd ? [{ name: 'etcd', pid: etcd.pid, bin: bins.etcd }] : []),
         ...(apiserver ? [{ name: 'kube-apiserver', pid: apiserver.pid, bin: bins.kubeApiServer }] : []),
+        ...(node?.processes() ?? []),
       ],
     });
   const apiCfg: ApiServerConfig = {
@@ -95,12 +123,17 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
     tokenFile,
     saPublicKeyFile: sa.publicKeyFile,
     saPrivateKeyFile: sa.privateKeyFile,
-    serviceAccountAdmission: opts.serviceAccountAdmission,
+    // A real node has a controller-manager making each namespace's "default" ServiceAccount.
+    serviceAccountAdmission: withNode || opts.serviceAccountAdmission,
+    node: kubeletPki && nodeAddr && { advertiseAddress: nodeAddr.nodeIp, kubeletClientCertFile: kubeletPki.certFile, kubeletClientKeyFile: kubeletPki.keyFile },
     extraArgs: opts.extraApiServerArgs,
     detached: opts.detached,
     log,
   };
   const ready = { server, token: adminToken, timeoutMs: opts.readyTimeoutMs };
+  const kubeconfigPath = join(dataDir, 'kubeconfig');
+  const tokens: Record<string, string> = { [ADMIN_USER]: adminToken };
+  for (const [name, u] of Object.entries(users)) tokens[name] = u.token;
 
   try {
     recordPids();
@@ -108,17 +141,31 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
     recordPids();
     apiserver = await startApiServer(apiCfg, ready);
     recordPids();
+    writeKubeconfig(kubeconfigPath, { server, caFile: caFilePath(dataDir), tokens, currentUser: ADMIN_USER });
+    if (nodeAddr && kubeletPki) {
+      node = await startNode({
+        bins: nodeBinaries(bins.binDir),
+        dataDir,
+        addresses: nodeAddr,
+        apiPort,
+        caFile: caFilePath(dataDir),
+        adminKubeconfig: kubeconfigPath,
+        tokens: nodeTokens,
+        saPrivateKeyFile: sa.privateKeyFile,
+        kubeletClientCaFile: kubeletPki.caFile,
+        images: typeof opts.node === 'object' ? opts.node.images : NODE_IMAGES,
+        detached: opts.detached,
+        log,
+      });
+      recordPids();
+    }
   } catch (err) {
+    await apiserver?.stop(2000);
     await etcd?.stop(2000);
     removeDir();
     unregisterDir();
     throw err;
   }
-
-  const kubeconfigPath = join(dataDir, 'kubeconfig');
-  const tokens: Record<string, string> = { [ADMIN_USER]: adminToken };
-  for (const [name, u] of Object.entries(users)) tokens[name] = u.token;
-  writeKubeconfig(kubeconfigPath, { server, caFile: caFilePath(dataDir), tokens, currentUser: ADMIN_USER });
 
   return {
     kubeconfigPath,
@@ -130,7 +177,9 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
     etcdUrl: apiCfg.etcdUrl,
     // kubeApiServer is 0 while a restartApiServer() is in progress (or failed).
     pids: () => ({ etcd: etcd?.pid ?? 0, kubeApiServer: apiserver?.pid ?? 0 }),
+    node,
     async stop() {
+      await node?.stop();
       await apiserver?.stop();
       await etcd?.stop();
       removeDir();

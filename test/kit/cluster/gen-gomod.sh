@@ -33,7 +33,9 @@ etcd_version="$(awk '$1 == "go.etcd.io/etcd/server/v3" { print $2 }' "$gomod")"
   echo
   echo "require k8s.io/kubernetes ${K8S_VERSION}"
   echo
-  echo "tool k8s.io/kubernetes/cmd/kube-apiserver"
+  echo "tool ("
+  for c in kube-apiserver kube-controller-manager kube-proxy kube-scheduler kubelet; do echo "	k8s.io/kubernetes/cmd/$c"; done
+  echo ")"
   echo
   echo "replace ("
   for m in $staging; do echo "	$m => $m ${STAGING_VERSION}"; done

@@ -13,6 +13,8 @@ export interface SpawnOptions {
   detached?: boolean;
   logFile: string;
   log?: (line: string) => void;
+  /** Added to this process's environment. */
+  env?: Record<string, string>;
 }
 
 export interface ManagedProcess {
@@ -32,7 +34,7 @@ export function spawnManaged(o: SpawnOptions): ManagedProcess {
   const tail: string[] = [];
   if (o.detached) {
     const fd = openSync(o.logFile, 'a');
-    child = spawn(o.bin, o.args, { detached: true, stdio: ['ignore', fd, fd] });
+    child = spawn(o.bin, o.args, { detached: true, stdio: ['ignore', fd, fd], env: o.env && { ...process.env, ...o.env } });
     closeSync(fd);
     child.unref();
   } else {
@@ -41,7 +43,7 @@ export function spawnManaged(o: SpawnOptions): ManagedProcess {
     const [cmd, args] = existsSync(SETPRIV)
       ? [SETPRIV, ['--pdeathsig', 'SIGKILL', '--', o.bin, ...o.args]]
       : [o.bin, o.args];
-    child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: o.env && { ...process.env, ...o.env } });
     for (const stream of [child.stdout, child.stderr]) {
       if (stream === null) continue;
       createInterface({ input: stream }).on('line', (line) => {
