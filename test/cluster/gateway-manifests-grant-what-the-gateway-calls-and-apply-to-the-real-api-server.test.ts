@@ -175,7 +175,7 @@ before(async () => {
   const kc = new KubeConfig();
   kc.loadFromFile(cp.kubeconfigPath);
   core = kc.makeApiClient(CoreV1Api);
-  const ns = await k(['apply', '-f', 'manifests/namespace.yaml']);
+  const ns = await k(['apply', '-f', 'manifests/base/namespace.yaml']);
   assert.equal(ns.code, 0, ns.stderr);
 });
 

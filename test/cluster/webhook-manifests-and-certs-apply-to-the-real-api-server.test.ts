@@ -83,7 +83,7 @@ async function assertDryRunAccepts(dir: string): Promise<void> {
 
 test('kubectl apply --dry-run=server accepts every object of the base and of the certs-job component, without a Pod Security warning', async () => {
   // A server-side dry run does not create the namespace the other objects go into.
-  const ns = await k(['apply', '-f', 'manifests/namespace.yaml']);
+  const ns = await k(['apply', '-f', 'manifests/base/namespace.yaml']);
   assert.equal(ns.code, 0, ns.stderr);
   await assertDryRunAccepts('manifests/');
   await assertDryRunAccepts('manifests/certs-job/');

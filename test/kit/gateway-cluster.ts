@@ -124,7 +124,7 @@ export async function startGatewayCluster(o: { enrollOn?: number } = {}): Promis
     return token;
   };
 
-  const ns = await c.kubectl(['apply', '-f', 'manifests/namespace.yaml']);
+  const ns = await c.kubectl(['apply', '-f', 'manifests/base/namespace.yaml']);
   if (ns.code !== 0) throw new Error(ns.stderr);
   await apply(gatewayRbac(c.manifests));
   const gatewayToken = await serviceAccountToken(GATEWAY_NS, GATEWAY_SA, []); // for the API server itself

@@ -5,7 +5,7 @@
 #   ${PODPROF_CACHE_DIR:-$HOME/.cache/podprof}/controlplane/k8s-<v>-etcd-<v>/{kube-apiserver,etcd}
 # With --node it also builds what a real node needs into the same dir:
 # kubelet, kube-controller-manager, kube-scheduler, kube-proxy (same wrapper module),
-# containerd, containerd-shim-runc-v2 and ctr (containerd/go.mod).
+# containerd, containerd-shim-runc-v2 and ctr (containerd/go.mod), and CoreDNS (coredns/go.mod).
 # If the binaries already exist it only prints the dir (a few ms).
 # Cold build ~7 min on 2 cores, ~3.4 GB of Go caches: see BUILD-NOTES.md.
 # Needs Go >= the `go` line of go.mod (1.26) and the Go module proxy.
@@ -19,7 +19,7 @@ ETCD_VERSION="$(modver go.etcd.io/etcd/server/v3 "$HERE/etcd/go.mod")"
 [[ -n "$K8S_VERSION" && -n "$ETCD_VERSION" ]] || { echo "build.sh: cannot read versions from go.mod files" >&2; exit 1; }
 
 NODE=0; [[ "${1:-}" == "--node" ]] && NODE=1
-NODE_BINS=(kubelet kube-controller-manager kube-scheduler kube-proxy containerd containerd-shim-runc-v2 ctr)
+NODE_BINS=(kubelet kube-controller-manager kube-scheduler kube-proxy containerd containerd-shim-runc-v2 ctr coredns)
 BIN_DIR="${PODPROF_CACHE_DIR:-$HOME/.cache/podprof}/controlplane/k8s-${K8S_VERSION}-etcd-${ETCD_VERSION}"
 have_all() {
   [[ -x "$BIN_DIR/kube-apiserver" && -x "$BIN_DIR/etcd" ]] || return 1
@@ -72,6 +72,7 @@ if ((NODE)); then
   for c in containerd containerd-shim-runc-v2 ctr; do
     [[ -x "$BIN_DIR/$c" ]] || build "$HERE/containerd" "github.com/containerd/containerd/v2/cmd/$c" "$c" "-s -w"
   done
+  [[ -x "$BIN_DIR/coredns" ]] || build "$HERE/coredns" github.com/coredns/coredns coredns "-s -w"
 fi
 
 have_all || { echo "build.sh: binaries missing after build in $BIN_DIR" >&2; exit 1; }

@@ -173,8 +173,9 @@ export function kubeletConfig(a: NodeAddresses, l: NodeLayout, clientCaFile: str
     // Not -999: lowering an OOM score needs CAP_SYS_RESOURCE, which root lacks here.
     oomScoreAdj: 0,
     clusterDomain: 'cluster.local',
-    // No cluster DNS runs; pods that ask for ClusterFirst fall back to the node's resolv.conf.
-    resolvConf: '/etc/resolv.conf',
+    // CoreDNS runs on the node's address (node.ts); it answers cluster names only.
+    clusterDNS: [a.nodeIp],
+    resolvConf: '',
     podCIDR: a.podCidr,
     maxPods: 60,
     rotateCertificates: false,
@@ -194,3 +195,29 @@ export function kubeletConfig(a: NodeAddresses, l: NodeLayout, clientCaFile: str
     localStorageCapacityIsolation: true,
   };
 }
+
+/** CoreDNS as kubeadm configures it, minus forwarding: nothing outside the cluster is resolvable from a pod. */
+export function corefile(a: NodeAddresses, kubeconfig: string): string {
+  return [
+    '.:53 {',
+    `    bind ${a.nodeIp}`,
+    '    errors',
+    '    health 127.0.0.1:0',
+    '    ready 127.0.0.1:0',
+    '    kubernetes cluster.local in-addr.arpa ip6.arpa {',
+    `        kubeconfig ${kubeconfig} coreDns`,
+    '        pods insecure',
+    '        fallthrough in-addr.arpa ip6.arpa',
+    '        ttl 5',
+    '    }',
+    '    cache 5',
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** What CoreDNS's kubernetes plugin reads (kubeadm's system:coredns ClusterRole). */
+export const COREDNS_RULES = [
+  { apiGroups: [''], resources: ['endpoints', 'services', 'pods', 'namespaces'], verbs: ['list', 'watch'] },
+  { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
+];

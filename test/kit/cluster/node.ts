@@ -11,7 +11,7 @@ import type { NodeBinaries } from './binaries.ts';
 import { killOnExit } from './exit-hooks.ts';
 import { pollUntil } from './http.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
-import { cniConflist, containerdConfig, kubeletConfig, NODE_NAME, nodeLayout, type NodeAddresses, type NodeLayout } from './node-config.ts';
+import { cniConflist, containerdConfig, COREDNS_RULES, corefile, kubeletConfig, NODE_NAME, nodeLayout, type NodeAddresses, type NodeLayout } from './node-config.ts';
 import { createNodeNetwork, hostNetnsPath, netnsPath } from './node-net.ts';
 import { KUBELET_CLIENT_USER } from './node-pki.ts';
 import { createCgroupRoots, sweepNode } from './node-sweep.ts';
@@ -26,6 +26,7 @@ export const NODE_USERS = {
   kubeProxy: { name: 'system:kube-proxy', groups: [] },
   controllerManager: { name: 'system:kube-controller-manager', groups: [] },
   scheduler: { name: 'system:kube-scheduler', groups: [] },
+  coreDns: { name: 'podprof-test:coredns', groups: [] },
 } as const;
 export type NodeComponent = keyof typeof NODE_USERS;
 
@@ -74,8 +75,14 @@ export async function startNode(n: NodeInput): Promise<RealNode> {
   writeFileSync(join(l.cniConfDir, '10-podprof.conflist'), JSON.stringify(cniConflist(a, l), null, 2));
   writeFileSync(l.kubeletConfig, JSON.stringify(kubeletConfig(a, l, n.kubeletClientCaFile, kubeletHealthz), null, 2));
 
-  // The API server may call the kubelet (port-forward, logs) as the user of its client certificate.
-  await kubectl(n.adminKubeconfig, ['create', 'clusterrolebinding', 'podprof-test:apiserver-kubelet-admin', '--clusterrole=system:kubelet-api-admin', `--user=${KUBELET_CLIENT_USER}`]);
+  // The API server may call the kubelet (port-forward, logs) as the user of its client certificate;
+  // CoreDNS reads Services and their endpoints.
+  await kubectlApply(n.adminKubeconfig, [
+    clusterRoleBinding('podprof-test:apiserver-kubelet-admin', 'system:kubelet-api-admin', KUBELET_CLIENT_USER),
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'podprof-test:coredns' }, rules: COREDNS_RULES },
+    clusterRoleBinding('podprof-test:coredns', 'podprof-test:coredns', NODE_USERS.coreDns.name),
+  ]);
+  writeFileSync(join(l.dir, 'Corefile'), corefile(a, kubeconfigs.coreDns));
 
   createNodeNetwork(a);
   createCgroupRoots(l);
@@ -153,6 +160,7 @@ export async function startNode(n: NodeInput): Promise<RealNode> {
       `--healthz-bind-address=127.0.0.1:${proxyHealthz}`,
       `--metrics-bind-address=127.0.0.1:${proxyMetrics}`,
     ], { inNode: true });
+    start('coredns', n.bins.coredns, ['-conf', join(l.dir, 'Corefile')], { inNode: true });
     const kubelet = start('kubelet', n.bins.kubelet, [
       `--config=${l.kubeletConfig}`,
       `--kubeconfig=${kubeconfigs.kubelet}`,
@@ -191,6 +199,23 @@ export async function startNode(n: NodeInput): Promise<RealNode> {
     processes: () => procs.map(({ proc, bin }) => ({ name: proc.name, pid: proc.pid, bin })),
     stop: stopAll,
   };
+}
+
+function clusterRoleBinding(name: string, role: string, user: string): Record<string, unknown> {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
+  };
+}
+
+async function kubectlApply(kubeconfig: string, objects: Record<string, unknown>[]): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const child = execFile('kubectl', ['--kubeconfig', kubeconfig, 'apply', '-f', '-'], { timeout: 30_000 }, (err, _out, stderr) => (err ? reject(new Error(`kubectl apply: ${stderr}`)) : resolve()));
+    child.stdin?.end(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
+  });
 }
 
 async function kubectl(kubeconfig: string, args: string[]): Promise<string> {
