@@ -3,9 +3,10 @@
 // server, and containerd (runc, CNI bridge), kube-proxy and a kubelet inside a
 // network namespace the harness makes (node-net.ts). All built from source by
 // build.sh --node; podprof's images are imported from podman (npm run images).
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { NodeBinaries } from './binaries.ts';
 import { killOnExit } from './exit-hooks.ts';
@@ -87,6 +88,8 @@ export async function startNode(n: NodeInput): Promise<RealNode> {
   createNodeNetwork(a);
   createCgroupRoots(l);
   const unregisterSweep = n.detached ? () => {} : killOnExit(() => sweepNode(a, l));
+  // A SIGKILLed test process runs no exit hook: the reaper sweeps the node then.
+  const reaper = n.detached ? undefined : startReaper(a, n.dataDir);
   const procs: { proc: ManagedProcess; bin: string }[] = [];
   const logs: WriteStream[] = [];
   const start = (name: string, bin: string, args: string[], o: { inNode?: boolean; env?: Record<string, string> } = {}): ManagedProcess => {
@@ -114,6 +117,7 @@ export async function startNode(n: NodeInput): Promise<RealNode> {
     for (const { proc } of [...procs].reverse()) await proc.stop(proc.name === 'kubelet' ? 5000 : 3000);
     sweepNode(a, l);
     unregisterSweep();
+    reaper?.kill('SIGTERM');
     for (const f of logs) f.end();
   };
 
@@ -199,6 +203,14 @@ export async function startNode(n: NodeInput): Promise<RealNode> {
     processes: () => procs.map(({ proc, bin }) => ({ name: proc.name, pid: proc.pid, bin })),
     stop: stopAll,
   };
+}
+
+function startReaper(a: NodeAddresses, dataDir: string): ChildProcess {
+  const script = fileURLToPath(new URL('./node-reaper.ts', import.meta.url));
+  const repo = fileURLToPath(new URL('../../../', import.meta.url)); // where --import tsx resolves
+  const child = spawn(process.execPath, ['--import', 'tsx', script, String(process.pid), String(a.index), dataDir], { cwd: repo, detached: true, stdio: 'ignore' });
+  child.unref();
+  return child;
 }
 
 function clusterRoleBinding(name: string, role: string, user: string): Record<string, unknown> {
