@@ -88,7 +88,7 @@ test('the merged header follows go tool pprof: durationNanos summed, earliest ti
   assert.equal(stringAt(merged, merged.periodType!.type), 'cpu');
   const seconds = Number(BigInt(merged.durationNanos) / 10_000_000n) / 100;
   const shown = /Duration: ([\d.]+)s, Total samples/.exec(await goPprof(['-top', await mergeFiles('profile')]))?.[1];
-  assert.ok(seconds >= 3 && Math.abs(Number(shown) - seconds) < 0.011, `go tool pprof shows the summed duration: ${shown} vs ${seconds}`);
+  assert.ok(seconds > 2.5 && Math.abs(Number(shown) - seconds) < 0.011, `go tool pprof shows the summed duration: ${shown} vs ${seconds}`);
 });
 
 test('go tool pprof -tags lists one pod value per input, and heap numeric labels survive', async () => {
