@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
+import { processesNaming } from '../kit/cluster/node-sweep.ts';
 import { eventually } from '../kit/real-node.ts';
 
 const REPO = new URL('../../', import.meta.url).pathname;
@@ -18,16 +19,6 @@ function live(pid: string): boolean {
   } catch {
     return false;
   }
-}
-
-function processesNaming(text: string): number[] {
-  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-    try {
-      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(text);
-    } catch {
-      return false;
-    }
-  }).map(Number);
 }
 
 test('SIGKILL of the process holding a real node leaves no pod, shim, kubelet, containerd, namespace or cgroup behind', async () => {

@@ -75,7 +75,8 @@ export const DEFAULT_TEST_USERS: Readonly<Record<string, string[]>> = {
 export async function startControlPlane(opts: StartOptions = {}): Promise<ControlPlane> {
   const log = opts.log;
   await cleanupStale(log);
-  const bins = await findBinaries(log, { node: opts.node !== undefined && opts.node !== false });
+  const withNode = opts.node !== undefined && opts.node !== false;
+  const bins = await findBinaries(log, { node: withNode });
 
   const ownDir = opts.dataDir === undefined || !existsSync(opts.dataDir);
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), DATA_DIR_PREFIX));
@@ -92,7 +93,6 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
   for (const [name, groups] of Object.entries(opts.users ?? DEFAULT_TEST_USERS)) {
     users[name] = { token: randomToken(), groups: [...groups] };
   }
-  const withNode = opts.node !== undefined && opts.node !== false;
   const nodeAddr = withNode ? nodeAddresses(freeNodeIndex()) : undefined;
   const kubeletPki = withNode ? writeKubeletClientPki(dataDir) : undefined;
   const nodeTokens = Object.fromEntries(Object.keys(NODE_USERS).map((c) => [c, randomToken()])) as Record<NodeComponent, string>;

@@ -6,6 +6,7 @@
 //   node --import tsx node-reaper.ts OWNER_PID NODE_INDEX DATA_DIR
 import { nodeAddresses, nodeLayout } from './node-config.ts';
 import { sweepNode } from './node-sweep.ts';
+import { pidExists } from './proc.ts';
 
 const [owner, index, dataDir] = [Number(process.argv[2]), Number(process.argv[3]), process.argv[4] ?? ''];
 if (!Number.isInteger(owner) || !Number.isInteger(index) || dataDir === '') {
@@ -13,18 +14,9 @@ if (!Number.isInteger(owner) || !Number.isInteger(index) || dataDir === '') {
   process.exit(2);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 process.on('SIGTERM', () => process.exit(0));
 const timer = setInterval(() => {
-  if (alive(owner)) return;
+  if (pidExists(owner)) return;
   clearInterval(timer);
   sweepNode(nodeAddresses(index), nodeLayout(dataDir, index));
   process.exit(0);

@@ -68,12 +68,13 @@ function cmdlineNames(pid: string, text: string): boolean {
   }
 }
 
+/** Every process but this one whose command line contains `text`. */
+export function processesNaming(text: string): number[] {
+  return readdirSync('/proc').filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid && cmdlineNames(p, text)).map(Number);
+}
+
 function nodePids(l: NodeLayout): Set<number> {
-  const pids = new Set<number>(cgroupRoots(l).flatMap((root) => cgroupTree(root).flatMap(cgroupProcs)));
-  for (const p of readdirSync('/proc')) {
-    if (/^\d+$/.test(p) && Number(p) !== process.pid && cmdlineNames(p, l.dir)) pids.add(Number(p));
-  }
-  return pids;
+  return new Set<number>([...cgroupRoots(l).flatMap((root) => cgroupTree(root).flatMap(cgroupProcs)), ...processesNaming(l.dir)]);
 }
 
 /** Mount points under the node's dir, deepest (latest) first. */

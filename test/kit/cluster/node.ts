@@ -51,8 +51,6 @@ export interface RealNode {
   name: string;
   addresses: NodeAddresses;
   layout: NodeLayout;
-  /** Imports images from podman's store into the node's containerd. */
-  loadImages(tags: readonly string[]): Promise<void>;
   /** The running processes, for pid files. */
   processes(): { name: string; pid: number; bin: string }[];
   /** Stops the kubelet first (pods are left to the sweep), then everything else; removes every trace. */
@@ -199,7 +197,6 @@ export async function startNode(n: NodeInput): Promise<RealNode> {
     name: NODE_NAME,
     addresses: a,
     layout: l,
-    loadImages: (tags) => loadImages(n.bins.ctr, l, tags),
     processes: () => procs.map(({ proc, bin }) => ({ name: proc.name, pid: proc.pid, bin })),
     stop: stopAll,
   };

@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { killOnExit } from './exit-hooks.ts';
+import { pidExists } from './proc.ts';
 
 const PREFIX = 'podprof-podip-';
 const FIRST = 2;
@@ -20,19 +21,10 @@ let next = FIRST;
 
 const lockDir = (ip: string): string => join(tmpdir(), `${PREFIX}${ip}`);
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function isStale(dir: string): boolean {
   try {
     const pid = Number(readFileSync(join(dir, 'owner'), 'utf8'));
-    return Number.isInteger(pid) && pid > 0 ? !alive(pid) : true;
+    return Number.isInteger(pid) && pid > 0 ? !pidExists(pid) : true;
   } catch {
     try {
       return Date.now() - statSync(dir).mtimeMs > OWNERLESS_STALE_MS;

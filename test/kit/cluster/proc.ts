@@ -99,6 +99,16 @@ function readTail(file: string, n: number): string {
   }
 }
 
+/** Does a process with this pid exist (it may belong to someone else: EPERM)? */
+export function pidExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** Is pid a live (non-zombie) process whose executable is `bin`? */
 export function isRunning(pid: number, bin: string): boolean {
   try {

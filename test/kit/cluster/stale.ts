@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { killPid } from './proc.ts';
+import { killPid, pidExists } from './proc.ts';
 
 export const DATA_DIR_PREFIX = 'podprof-cp-';
 const PID_FILE = 'podprof-controlplane.json';
@@ -34,15 +34,6 @@ export function readPidFile(dataDir: string): PidFile | undefined {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Kills processes recorded in ${tmpdir}/podprof-cp-* data dirs whose owner
  * process is gone, and removes those dirs. Detached clusters are left alone.
@@ -65,7 +56,7 @@ export async function cleanupStale(log?: (line: string) => void): Promise<void> 
       if (st !== undefined && Date.now() - st.mtimeMs > 10 * 60_000) rmSync(dir, { recursive: true, force: true });
       continue;
     }
-    if (pf.ownerPid === null || pf.ownerPid === process.pid || alive(pf.ownerPid)) continue;
+    if (pf.ownerPid === null || pf.ownerPid === process.pid || pidExists(pf.ownerPid)) continue;
     for (const p of [...pf.processes].reverse()) {
       log?.(`cleanupStale: stopping leftover ${p.name} pid ${p.pid} from ${dir}`);
       await killPid(p.pid, p.bin, 2000);
