@@ -1,10 +1,10 @@
 // The plain-HTTP server on --health-listen, the same in every program:
 // /healthz (the process serves), /readyz (what the program says about itself),
-// /metrics (its prom-client registry), 404 for any other path and 405 for any
+// /metrics (its registry: prom-client's, or src/serving/text-metrics.ts), 404 for any other path and 405 for any
 // method but GET and HEAD.
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { Registry } from 'prom-client';
 import { setSecurityHeaders } from './headers.ts';
+import type { MetricsSource } from './text-metrics.ts';
 
 /** A program's readiness: 200 when ok, else 503; the body is `json` as JSON, or the text "ok"/"not ready". */
 export interface Readiness {
@@ -29,12 +29,12 @@ async function answerReady(res: ServerResponse, ready: () => Readiness | Promise
   else res.writeHead(r.ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(r.json));
 }
 
-async function answerMetrics(res: ServerResponse, registry: Registry): Promise<void> {
+async function answerMetrics(res: ServerResponse, registry: MetricsSource): Promise<void> {
   const body = await registry.metrics();
   res.writeHead(200, { 'content-type': registry.contentType }).end(body);
 }
 
-export function createHealthServer(health: HealthOptions, registry: Registry): Server {
+export function createHealthServer(health: HealthOptions, registry: MetricsSource): Server {
   const ready = health.ready ?? alwaysReady;
   return createServer((req, res) => {
     setSecurityHeaders(res);

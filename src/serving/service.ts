@@ -6,7 +6,6 @@
 // readiness, its registry, and hooks around closing.
 import type { RequestListener } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { Registry } from 'prom-client';
 import { answerClientErrors } from '../http/client-error.ts';
 import type { Logger } from '../log.ts';
 import type { ListenAddress } from './config.ts';
@@ -14,6 +13,7 @@ import { withSecurityHeaders } from './headers.ts';
 import { createHealthServer, type HealthOptions } from './health.ts';
 import { listen } from './listen.ts';
 import { closeNow, closeWithin } from './shutdown.ts';
+import type { MetricsSource } from './text-metrics.ts';
 import { loadTls, watchTls, type TlsSource } from './tls.ts';
 
 export interface ServiceTimeouts {
@@ -37,7 +37,7 @@ export interface ServiceOptions {
   readonly healthListen: ListenAddress;
   readonly timeouts: ServiceTimeouts;
   readonly health: HealthOptions;
-  readonly metrics: Registry;
+  readonly metrics: MetricsSource;
   readonly log: Logger;
   /** Logged with the ports once both listen. */
   readonly readyFields?: Readonly<Record<string, unknown>>;
