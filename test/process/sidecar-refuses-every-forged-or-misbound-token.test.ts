@@ -1,7 +1,7 @@
 // The token attack table (docs/design.md §2.3): every forged, expired, misbound or
 // replayed token is refused with 401/403, and the app never sees the request.
 import assert from 'node:assert/strict';
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, sign } from 'node:crypto';
 import { test } from 'node:test';
 import jwt from 'jsonwebtoken';
 import { generateSigningKey, privateKeyPem } from '../../src/token/keys.ts';
@@ -49,6 +49,19 @@ const ATTACKS: Array<[string, () => string, string]> = [
   ['default seconds above the claim', () => mint(keys, 'profile', { maxSeconds: 5 }), '/debug/pprof/profile'],
   ['truncated token', () => mint(keys, 'heap').slice(0, -20), '/debug/pprof/heap'],
   ['garbage token', () => 'not-a-token-at-all', '/debug/pprof/heap'],
+  ['a DER-encoded ES256 signature', () => {
+    const t = es256(claims());
+    const der = sign('sha256', Buffer.from(t.slice(0, t.lastIndexOf('.'))), { key: keys.key.privateKey, dsaEncoding: 'der' });
+    return `${t.slice(0, t.lastIndexOf('.'))}.${der.toString('base64url')}`;
+  }, '/debug/pprof/heap'],
+  ['a signature one byte short', () => es256(claims()).slice(0, -2), '/debug/pprof/heap'],
+  ["another token's signature on these claims", () => {
+    const mine = es256(claims());
+    return `${mine.slice(0, mine.lastIndexOf('.'))}.${mint(keys, 'heap').split('.')[2]}`;
+  }, '/debug/pprof/heap'],
+  ['an audience list without the sidecar', () => es256(claims({ aud: ['kubernetes', 'podprof-gateway'] })), '/debug/pprof/heap'],
+  ['issued in the future', () => es256(claims({ iat: now() + 120, exp: now() + 180 })), '/debug/pprof/heap'],
+  ['claims that are a JSON array', () => `${b64({ alg: 'ES256', kid: keys.key.kid })}.${b64([claims()])}.${'A'.repeat(86)}`, '/debug/pprof/heap'],
   ['a grant without a pod', () => es256(claims({ podprof: { type: 'heap', maxSeconds: 60 } })), '/debug/pprof/heap'],
 ];
 
