@@ -16,6 +16,8 @@ export interface CliProcess {
 
 export interface CliOptions {
   readonly node: string;
+  /** Before the script (`deno run --allow-all …`). */
+  readonly runtimeArgs?: readonly string[];
   readonly cwd: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly timeoutMs?: number;
@@ -50,7 +52,7 @@ function waitForPorts(command: string, child: ChildProcess, logs: string[], stde
 
 /** `podprof <command> <args>` as a child; resolves once it logs its ports. SIGTERM on close, SIGKILL after 5 s. */
 export async function startCli(command: string, args: readonly string[], o: CliOptions): Promise<CliProcess> {
-  const child = spawn(o.node, [join(o.cwd, 'bin/podprof.mjs'), command, ...args], { cwd: o.cwd, env: o.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(o.node, [...(o.runtimeArgs ?? []), join(o.cwd, 'bin/podprof.mjs'), command, ...args], { cwd: o.cwd, env: o.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: string[] = [];
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));

@@ -24,6 +24,21 @@ export function imageNodeOptions(dockerfile = 'Dockerfile.sidecar'): string {
   return /NODE_OPTIONS="([^"]*)"/.exec(text)?.[1] ?? '';
 }
 export const NODE = join(REPO, 'node_modules/.bin/node');
+
+/**
+ * The runtime sidecars run on in tests: Node, or PODPROF_TEST_SIDECAR_RUNTIME
+ * (a path, or "bun" / "deno" from node_modules). Set, every sidecar of the suite
+ * — the in-process ones too — runs as the built bundle on that runtime, so the
+ * whole sidecar suite can be run unchanged on it (README, "Which runtime").
+ */
+export const SIDECAR_RUNTIME = runtimeCommand(process.env.PODPROF_TEST_SIDECAR_RUNTIME);
+
+function runtimeCommand(name: string | undefined): { readonly command: string; readonly args: readonly string[] } | undefined {
+  if (name === undefined || name === '' || name === 'node') return undefined;
+  if (name === 'bun') return { command: join(REPO, 'node_modules/.bin/bun'), args: [] };
+  if (name === 'deno') return { command: join(REPO, 'node_modules/@deno/linux-x64-glibc/deno'), args: ['run', '--allow-all'] };
+  return { command: name, args: [] };
+}
 export const POD = { namespace: 'team-a', pod: 'web-7d9f-abcde', uid: '5f0c1a2b-0000-4000-8000-000000000001' } as const;
 
 export interface TestKeys {
@@ -60,6 +75,10 @@ function baseArgs(keys: TestKeys, upstream: string, extra: readonly string[]): s
 }
 
 export async function startInProcess(keys: TestKeys, upstream: string, extra: readonly string[] = []): Promise<TestSidecar> {
+  if (SIDECAR_RUNTIME) {
+    const child = await startChild(keys, upstream, [...extra, '--log-level', 'debug']);
+    return { url: child.url, port: child.port, healthUrl: child.healthUrl, logs: child.logs, close: () => child.close() };
+  }
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -76,7 +95,8 @@ export type ChildSidecar = TestSidecar & CliProcess;
 
 /** The real CLI, built bundle, as a child process (what the image runs), with the image's NODE_OPTIONS. */
 export function startChild(keys: TestKeys, upstream: string, extra: readonly string[] = [], cwd = REPO): Promise<ChildSidecar> {
-  return startCli('sidecar', baseArgs(keys, upstream, extra), { node: NODE, cwd, env: { ...process.env, NODE_OPTIONS: imageNodeOptions() } });
+  const runtime = SIDECAR_RUNTIME ?? { command: NODE, args: [] };
+  return startCli('sidecar', baseArgs(keys, upstream, extra), { node: runtime.command, runtimeArgs: runtime.args, cwd, env: { ...process.env, NODE_OPTIONS: imageNodeOptions() } });
 }
 
 export interface TargetAndSidecar {

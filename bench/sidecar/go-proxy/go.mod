@@ -1,0 +1,3 @@
+module podprof.bench/go-proxy
+
+go 1.26.0
