@@ -1,9 +1,10 @@
 // Bytes → pprof-format Profile, gzipped or not: the one decoder. Isomorphic:
 // the caller passes the Gunzip (nodeGunzip in Node, streamGunzip in browsers).
 // Anything wrong with the bytes fails with a ProfileError.
-import { Profile } from 'pprof-format';
+import type { Profile } from 'pprof-format';
 import { ProfileError } from './error.ts';
 import { isGzip, type Gunzip } from './gunzip.ts';
+import { readProfile } from './read-profile.ts';
 
 /** Decodes a profile. `what` names it in errors ("the profile of team-a/web-1"). */
 export async function decodeProfile(bytes: Uint8Array, gunzip: Gunzip, what = 'the profile'): Promise<Profile> {
@@ -18,7 +19,7 @@ export async function decodeProfile(bytes: Uint8Array, gunzip: Gunzip, what = 't
   }
   let p: Profile;
   try {
-    p = Profile.decode(raw);
+    p = readProfile(raw);
   } catch (err) {
     throw new ProfileError('protobuf', `${what} is not a pprof protobuf: ${(err as Error).message}`, { cause: err });
   }

@@ -1,7 +1,8 @@
 // Profile → the gzipped protobuf `go tool pprof` reads. Node only (zlib).
 import { gzipSync } from 'node:zlib';
 import type { Profile } from 'pprof-format';
+import { writeProfile } from './write-profile.ts';
 
 export function encodeProfile(p: Profile): Buffer {
-  return gzipSync(p.encode());
+  return gzipSync(writeProfile(p));
 }

@@ -8,9 +8,15 @@
 // locations are re-interned and deduplicated (mappings by size, offset and
 // build id or file, with addresses rebased for ASLR); samples with the same
 // stack and labels are summed; all-zero samples are dropped.
-import { Function as PFunction, Label, Line, Location, Mapping, Profile, Sample, StringTable, ValueType, type ProfileInput } from 'pprof-format';
+import { Function as PFunction, Line, Location, Mapping, Profile, StringTable, ValueType, type Label, type ProfileInput } from 'pprof-format';
 import { ProfileError } from './error.ts';
-import { int64, stringAt, toNumeric, valueTypeName, type Numeric } from './values.ts';
+import { IntKeys } from './int-keys.ts';
+import { Labels } from './merge-labels.ts';
+import { leaveEncoded, SampleFields } from './samples.ts';
+import { Sums } from './sums.ts';
+import { addUint64, difference, int64, stringAt, toNumeric, valueTypeName, type Numeric } from './values.ts';
+import { Writer } from './wire.ts';
+import { writeSample } from './write-profile.ts';
 
 export interface MergeInput {
   readonly profile: Profile;
@@ -36,64 +42,125 @@ export function checkCompatible(inputs: readonly MergeInput[]): void {
   });
 }
 
-type MappingInfo = { readonly m: Mapping; readonly offset: bigint };
+type MappingInfo = { readonly m: Mapping; readonly offset: Numeric };
 
 const id = (v: Numeric): number => Number(v);
-const u64 = (v: bigint): Numeric => toNumeric(BigInt.asUintN(64, v));
+const isZero = (v: Numeric): boolean => (typeof v === 'number' ? v === 0 : int64(v) === 0n);
+
+function room(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer> {
+  return need <= a.length ? a : new Int32Array(Math.max(need, a.length * 2));
+}
+
+/** Sorts a[from, to) in place; label lists are short. */
+function sortRange(a: Int32Array, from: number, to: number): void {
+  for (let i = from + 1; i < to; i++) {
+    const x = a[i]!;
+    let j = i - 1;
+    for (; j >= from && a[j]! > x; j--) a[j + 1] = a[j]!;
+    a[j + 1] = x;
+  }
+}
 
 class Merger {
   readonly strings = new StringTable();
   readonly mappings: Mapping[] = [];
   readonly locations: Location[] = [];
   readonly functions: PFunction[] = [];
-  private readonly samples = new Map<string, { s: Sample; values: bigint[] }>();
+  private readonly labels = new Labels();
+  // A sample's key: [its merged location ids, its label ids sorted, how many labels],
+  // then as payload its label ids in their order. Reused for every sample.
+  private key = new Int32Array(64);
+  private order = new Int32Array(8);
+  private readonly samples = new IntKeys();
+  private readonly fields = new SampleFields();
+  private readonly sums: Sums;
   private readonly mappingByKey = new Map<string, Mapping>();
   private readonly locationByKey = new Map<string, Location>();
   private readonly functionByKey = new Map<string, PFunction>();
   // Per input: source id → merged entity.
   private src = new Profile();
+  private srcStrings = new Int32Array(0); // merged index + 1; 0 = not yet
   private srcMappings = new Map<number, Mapping>();
   private srcLocations = new Map<number, Location>();
   private srcFunctions = new Map<number, PFunction>();
   private mappingOf = new Map<number, MappingInfo>();
-  private locationOf = new Map<number, Location>();
-  private functionOf = new Map<number, PFunction>();
+  private locationOf = new Map<number, number>(); // merged id; 0 = none
+  private functionOf = new Map<number, number>();
+  private replaced = new Set<string>();
+  private extra: ReadonlyArray<[string, string]> = [];
+  private extraIds: number[] | undefined;
+
+  constructor(width: number) {
+    this.sums = new Sums(width);
+  }
 
   private s(index: Numeric): number {
-    return this.strings.dedup(stringAt(this.src, index));
+    const i = Number(index);
+    const known = this.srcStrings[i];
+    if (known) return known - 1;
+    const merged = this.strings.dedup(stringAt(this.src, index));
+    if (known === 0) this.srcStrings[i] = merged + 1;
+    return merged;
   }
 
   add(input: MergeInput): void {
     const p = input.profile;
     this.src = p;
+    this.srcStrings = new Int32Array(p.stringTable.strings.length);
     this.srcMappings = new Map(p.mapping.map((m) => [id(m.id), m]));
     this.srcLocations = new Map(p.location.map((l) => [id(l.id), l]));
     this.srcFunctions = new Map(p.function.map((f) => [id(f.id), f]));
     this.mappingOf = new Map();
     this.locationOf = new Map();
     this.functionOf = new Map();
+    this.extra = Object.entries(input.labels ?? {});
+    this.replaced = new Set(this.extra.map(([k]) => k));
+    this.extraIds = undefined;
     // The first mapping is the main binary: keep it first, as Go does.
     if (this.mappings.length === 0 && p.mapping[0]) this.mapMapping(id(p.mapping[0].id));
-    const extra = Object.entries(input.labels ?? {});
-    for (const sample of p.sample) {
-      if (sample.value.every((v) => int64(v) === 0n)) continue;
-      this.addSample(sample, extra);
-    }
+    const f = this.fields;
+    f.each(p, () => {
+      for (let i = 0; i < f.valueCount; i++) {
+        if (!isZero(f.values[i]!)) return this.addSample(f);
+      }
+    });
   }
 
-  private addSample(src: Sample, extra: ReadonlyArray<[string, string]>): void {
-    const locationId = src.locationId.map((l) => this.mapLocation(id(l))).filter((l): l is Location => l !== undefined).map((l) => l.id);
-    const replaced = new Set(extra.map(([k]) => k));
-    const label = src.label
-      .filter((l) => !replaced.has(stringAt(this.src, l.key)))
-      .map((l) => new Label({ key: this.s(l.key), str: id(l.str) === 0 ? 0 : this.s(l.str), num: l.num, numUnit: id(l.numUnit) === 0 ? 0 : this.s(l.numUnit) }));
-    for (const [k, v] of extra) label.push(new Label({ key: this.strings.dedup(k), str: this.strings.dedup(v) }));
-    const labelKey = label.map((l) => `${this.strings.strings[id(l.key)]}\u0000${this.strings.strings[id(l.str)]}\u0000${int64(l.num)}\u0000${this.strings.strings[id(l.numUnit)]}`).sort();
-    const key = `${locationId.join(',')}\u0001${labelKey.join('\u0001')}`;
-    const values = src.value.map(int64);
-    const hit = this.samples.get(key);
-    if (hit) values.forEach((v, i) => (hit.values[i] = (hit.values[i] ?? 0n) + v));
-    else this.samples.set(key, { s: new Sample({ locationId, label }), values });
+  private addSample(f: SampleFields): void {
+    const key = (this.key = room(this.key, 1 + 2 * (f.labelCount + this.extra.length) + f.locationCount));
+    let n = 0;
+    for (let i = 0; i < f.locationCount; i++) {
+      const merged = this.mapLocation(id(f.locationIds[i]!));
+      if (merged !== 0) key[n++] = merged;
+    }
+    const labels = this.labelIds(f);
+    const order = this.order;
+    for (let i = 0; i < labels; i++) key[n + i] = order[i]!;
+    sortRange(key, n, n + labels);
+    key[n + labels] = labels;
+    const len = n + labels + 1;
+    let sample = this.samples.find(key, len);
+    if (sample < 0) {
+      for (let i = 0; i < labels; i++) key[len + i] = order[i]!;
+      sample = this.samples.add(key, len, labels);
+    }
+    this.sums.add(sample, f.values, f.valueCount);
+  }
+
+  /** Puts the ids of the sample's labels, the input's own last, into `order`; returns how many. */
+  private labelIds(f: SampleFields): number {
+    const order = (this.order = room(this.order, f.labelCount + this.extra.length));
+    let n = 0;
+    for (let i = 0; i < f.labelCount; i++) {
+      const key = f.labelKeys[i]!;
+      if (this.replaced.has(stringAt(this.src, key))) continue;
+      const str = f.labelStrs[i]!;
+      const unit = f.labelUnits[i]!;
+      order[n++] = this.labels.id(this.s(key), id(str) === 0 ? 0 : this.s(str), f.labelNums[i]!, id(unit) === 0 ? 0 : this.s(unit));
+    }
+    this.extraIds ??= this.extra.map(([k, v]) => this.labels.id(this.strings.dedup(k), this.strings.dedup(v), 0, 0));
+    for (const l of this.extraIds) order[n++] = l;
+    return n;
   }
 
   private mapMapping(srcId: number): MappingInfo | undefined {
@@ -110,14 +177,14 @@ class Merger {
       this.mappings.push(merged);
       this.mappingByKey.set(key, merged);
     }
-    const info = { m: merged, offset: BigInt(merged.memoryStart) - BigInt(m.memoryStart) };
+    const info = { m: merged, offset: difference(merged.memoryStart, m.memoryStart) };
     this.mappingOf.set(srcId, info);
     return info;
   }
 
   private mapFunction(srcId: number): number {
     const known = this.functionOf.get(srcId);
-    if (known) return id(known.id);
+    if (known !== undefined) return known;
     const f = this.srcFunctions.get(srcId);
     if (!f) return 0;
     const key = [f.startLine, stringAt(this.src, f.name), stringAt(this.src, f.systemName), stringAt(this.src, f.filename)].join('\u0000');
@@ -127,37 +194,52 @@ class Merger {
       this.functions.push(merged);
       this.functionByKey.set(key, merged);
     }
-    this.functionOf.set(srcId, merged);
+    this.functionOf.set(srcId, id(merged.id));
     return id(merged.id);
   }
 
-  private mapLocation(srcId: number): Location | undefined {
+  /** The merged id of a source location; 0 when there is no such location. */
+  private mapLocation(srcId: number): number {
     const known = this.locationOf.get(srcId);
-    if (known) return known;
+    if (known !== undefined) return known;
     const l = this.srcLocations.get(srcId);
-    if (!l) return undefined;
-    const mi = this.mapMapping(id(l.mappingId));
-    const address = BigInt.asUintN(64, BigInt(l.address) + (mi?.offset ?? 0n));
-    const line = l.line.map((ln) => new Line({ functionId: this.mapFunction(id(ln.functionId)), line: ln.line, column: ln.column }));
-    const relative = mi ? address - BigInt(mi.m.memoryStart) : address;
-    const key = `${mi ? id(mi.m.id) : 0}|${relative}|${l.isFolded}|${line.map((x) => `${id(x.functionId)}:${x.line}:${x.column}`).join(',')}`;
-    let merged = this.locationByKey.get(key);
-    if (!merged) {
-      merged = new Location({ id: this.locations.length + 1, mappingId: mi ? mi.m.id : 0, address: u64(address), line, isFolded: l.isFolded });
-      this.locations.push(merged);
-      this.locationByKey.set(key, merged);
-    }
+    const merged = l ? id(this.internLocation(l).id) : 0;
     this.locationOf.set(srcId, merged);
     return merged;
   }
 
-  sampleList(): Sample[] {
-    const out: Sample[] = [];
-    for (const { s, values } of this.samples.values()) {
-      if (values.every((v) => v === 0n)) continue;
-      out.push(new Sample({ locationId: s.locationId, label: s.label, value: values.map(toNumeric) }));
+  private internLocation(l: Location): Location {
+    const mi = this.mapMapping(id(l.mappingId));
+    const address = addUint64(l.address, mi?.offset ?? 0);
+    const line = l.line.map((ln) => new Line({ functionId: this.mapFunction(id(ln.functionId)), line: ln.line, column: ln.column }));
+    const relative = mi ? difference(address, mi.m.memoryStart) : address;
+    const key = `${mi ? id(mi.m.id) : 0}|${relative}|${l.isFolded}|${line.map((x) => `${id(x.functionId)}:${x.line}:${x.column}`).join(',')}`;
+    let merged = this.locationByKey.get(key);
+    if (!merged) {
+      merged = new Location({ id: this.locations.length + 1, mappingId: mi ? mi.m.id : 0, address, line, isFolded: l.isFolded });
+      this.locations.push(merged);
+      this.locationByKey.set(key, merged);
     }
-    return out;
+    return merged;
+  }
+
+  /** The merged samples, encoded: the bytes and each Sample message body's start and end. */
+  writeSamples(): { bytes: Uint8Array; spans: number[] } {
+    const w = new Writer();
+    const spans: number[] = [];
+    const pool = this.samples.pool;
+    const label: Label[] = [];
+    for (let i = 0; i < this.samples.size; i++) {
+      const value = this.sums.get(i);
+      if (!value) continue;
+      const at = this.samples.start(i);
+      const end = at + this.samples.length(i);
+      const labels = pool[end - 1]!;
+      label.length = 0;
+      for (let p = end; p < end + labels; p++) label.push(this.labels.get(pool[p]!));
+      spans.push(writeSample(w, pool, at, end - 1 - labels, value, label), w.size);
+    }
+    return { bytes: w.finish(), spans };
   }
 }
 
@@ -186,9 +268,11 @@ function header(inputs: readonly MergeInput[], strings: StringTable): ProfileInp
 /** One profile holding every input's samples, each labelled with its input's labels. */
 export function mergeProfiles(inputs: readonly MergeInput[]): Profile {
   checkCompatible(inputs);
-  const m = new Merger();
+  const m = new Merger(inputs[0]!.profile.sampleType.length);
   const head = header(inputs, m.strings);
   for (const input of inputs) m.add(input);
-  const sample = m.sampleList();
-  return new Profile({ ...head, sample, mapping: m.mappings, location: m.locations, function: m.functions, stringTable: m.strings });
+  const samples = m.writeSamples();
+  const merged = new Profile({ ...head, mapping: m.mappings, location: m.locations, function: m.functions, stringTable: m.strings });
+  leaveEncoded(merged, samples.bytes, samples.spans);
+  return merged;
 }

@@ -44,3 +44,17 @@ export function namedTotals(p: Profile): Record<string, string> {
   const names = sampleTypeNames(p);
   return Object.fromEntries(totals(p).map((t, i) => [names[i] ?? String(i), t.toString()]));
 }
+
+const exact = (v: Numeric): v is number => typeof v === 'number' && Number.isSafeInteger(v);
+
+/** a - b, exactly: a number while that is exact, else a bigint. */
+export function difference(a: Numeric, b: Numeric): Numeric {
+  const d = exact(a) && exact(b) ? a - b : NaN;
+  return Number.isSafeInteger(d) ? d : toNumeric(BigInt(a) - BigInt(b));
+}
+
+/** a + b wrapped to uint64 (an address moved by a signed offset): a number while that is exact, else a bigint. */
+export function addUint64(a: Numeric, b: Numeric): Numeric {
+  const s = exact(a) && exact(b) ? a + b : NaN;
+  return s >= 0 && Number.isSafeInteger(s) ? s : toNumeric(BigInt.asUintN(64, BigInt(a) + BigInt(b)));
+}
