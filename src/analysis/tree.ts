@@ -8,7 +8,7 @@ import type { NodeTable } from './graph.ts';
 import type { Sample } from './model.ts';
 import type { Prepared } from './prepare.ts';
 import { compileRegex, type Matcher } from './regex.ts';
-import { groupStacks, orderFreeSums, StackTrie } from './stack-trie.ts';
+import { groupStacks, orderFreeSums, StackTrie, type TrieNodes } from './stack-trie.ts';
 
 export interface FlameNode {
   /** Printed node name at the view's granularity ("" for the root). */
@@ -26,6 +26,20 @@ export interface FlameTree {
   /** nodes[0] is the root; its total is the sum of the samples drawn. */
   readonly nodes: readonly FlameNode[];
   /** The report total, for percentages (as in pprof, the unfiltered total). */
+  readonly total: number;
+}
+
+/** The flame tree as columns indexed by node id (node 0 is the root). */
+export interface FlameColumns extends TrieNodes {
+  /** Node n's children, heaviest first, are children[childStart[n] .. childStart[n + 1]). */
+  readonly childStart: Int32Array;
+  readonly children: Int32Array;
+}
+
+export interface FlameTable {
+  /** key[n] is 2 * node id (an index into `names`) + (inlined ? 1 : 0). */
+  readonly columns: FlameColumns;
+  readonly names: readonly string[];
   readonly total: number;
 }
 
@@ -85,22 +99,50 @@ function addPath(trie: StackTrie, keys: Int32Array, from: number, to: number, di
   trie.addSelf(at, value);
 }
 
-/** The trie as FlameNodes in creation order, children by decreasing |total| (ties in creation order). */
-function flameNodes(trie: StackTrie, names: readonly string[]): FlameNode[] {
-  const { size, parent, key, depth, total, self } = trie.nodes();
-  const nodes: FlameNode[] = [{ name: '', inline: false, parent: -1, depth: 0, total: total[0] as number, self: self[0] as number, children: [] }];
+/** Children of each node, heaviest first: node n's are children[childStart[n] .. childStart[n + 1]). */
+function childIndex(size: number, parent: Int32Array, total: Float64Array): { childStart: Int32Array; children: Int32Array } {
+  const childStart = new Int32Array(size + 1);
   for (let n = 1; n < size; n++) {
-    const k = key[n] as number;
-    const p = parent[n] as number;
-    nodes.push({ name: names[k >> 1] ?? '', inline: (k & 1) === 1, parent: p, depth: depth[n] as number, total: total[n] as number, self: self[n] as number, children: [] });
-    (nodes[p] as FlameNode).children.push(n);
+    const p = (parent[n] as number) + 1;
+    childStart[p] = (childStart[p] as number) + 1;
   }
-  const byTotal = (a: number, b: number): number => Math.abs(total[b] as number) - Math.abs(total[a] as number);
-  for (const node of nodes) if (node.children.length > 1) node.children.sort(byTotal);
+  for (let n = 0; n < size; n++) childStart[n + 1] = (childStart[n + 1] as number) + (childStart[n] as number);
+  const children = new Int32Array(Math.max(size - 1, 0));
+  const fill = childStart.slice(0, size);
+  for (let n = 1; n < size; n++) {
+    const p = parent[n] as number;
+    const at = fill[p] as number;
+    children[at] = n;
+    fill[p] = at + 1;
+  }
+  const byTotal = (a: number, b: number): number => Math.abs(total[b] as number) - Math.abs(total[a] as number) || a - b;
+  for (let n = 0; n < size; n++) {
+    const from = childStart[n] as number;
+    const to = childStart[n + 1] as number;
+    if (to - from > 1) children.subarray(from, to).sort(byTotal);
+  }
+  return { childStart, children };
+}
+
+/** The trie as columns; children by decreasing |total| (ties in creation order). */
+function flameColumns(trie: StackTrie): FlameColumns {
+  const nodes = trie.nodes();
+  return { ...nodes, ...childIndex(nodes.size, nodes.parent, nodes.total) };
+}
+
+/** The columns as FlameNodes. */
+function flameNodes(c: FlameColumns, names: readonly string[]): FlameNode[] {
+  const nodes: FlameNode[] = [];
+  for (let n = 0; n < c.size; n++) {
+    const k = c.key[n] as number;
+    const children = Array.from(c.children.subarray(c.childStart[n], c.childStart[n + 1]));
+    nodes.push({ name: n === 0 ? '' : (names[k >> 1] ?? ''), inline: (k & 1) === 1, parent: c.parent[n] as number, depth: c.depth[n] as number, total: c.total[n] as number, self: c.self[n] as number, children });
+  }
   return nodes;
 }
 
-export function flameTree(v: Prepared, o: FlameOptions = {}): FlameTree {
+/** The flame tree as typed arrays (what the UI's worker transfers). */
+export function flameTable(v: Prepared, o: FlameOptions = {}): FlameTable {
   const match = o.pivot ? nodeMatcher(v.table.names, compileRegex('pivot', o.pivot)) : undefined;
   const callers = o.callers === true;
   const samples = v.profile.samples;
@@ -123,5 +165,10 @@ export function flameTree(v: Prepared, o: FlameOptions = {}): FlameTree {
   } else {
     for (let s = 0; s < samples.length; s++) if (values[s] !== 0) add(s, values[s] as number);
   }
-  return { nodes: flameNodes(trie, v.table.names), total: v.total };
+  return { columns: flameColumns(trie), names: v.table.names, total: v.total };
+}
+
+export function flameTree(v: Prepared, o: FlameOptions = {}): FlameTree {
+  const t = flameTable(v, o);
+  return { nodes: flameNodes(t.columns, t.names), total: t.total };
 }

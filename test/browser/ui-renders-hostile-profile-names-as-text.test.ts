@@ -4,15 +4,16 @@
 // shows those names as text: no dialog opens, no script runs, no element
 // carries a javascript: URL or an event attribute, the graph's SVG has no link.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ensureUiBuilt, launch, login, ROOT, rows, screenshot, type Session } from '../kit/browser.ts';
 import { startHarness, type Harness } from '../kit/gateway.ts';
+import { seedCapture } from './seeded-capture.ts';
 
 let h: Harness | undefined;
 const harness = (): Harness => h as Harness;
-const ID = `${Date.now().toString(36)}-0123456789`;
+let ID = '';
 let s: Session;
 
 /** Attributes that could run code or navigate: any on*, and href/src/action values with a scheme other than http(s)/relative. */
@@ -31,13 +32,7 @@ const DANGER = `(() => {
 before(async () => {
   ensureUiBuilt();
   h = await startHarness({ pods: 1 });
-  const dir = join(harness().storeDir, ID);
-  mkdirSync(join(dir), { recursive: true });
-  copyFileSync(join(ROOT, 'test/fixtures/profiles/hostile.pb.gz'), join(dir, 'profile.pb.gz'));
-  const now = new Date().toISOString();
-  const meta = { id: ID, user: 'alice@example.com', groups: ['devs'], createdAt: now, finishedAt: now, namespace: 'team-a', target: { workload: { kind: 'Deployment', name: 'web' } }, type: 'profile', seconds: 1, status: 'done', pods: [{ pod: 'web-0', uid: 'u', status: 'ok' }], file: 'profile.pb.gz', bytes: statSync(join(dir, 'profile.pb.gz')).size };
-  writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
-  await harness().restartGateway();
+  ID = await seedCapture(harness(), new Uint8Array(readFileSync(join(ROOT, 'test/fixtures/profiles/hostile.pb.gz'))));
   s = await launch({ colorScheme: 'dark' });
   await login(s.page, harness().url, harness().token);
 });
@@ -58,7 +53,7 @@ async function check(view: string, ready: string): Promise<void> {
 
 test('Top shows the hostile names as text', async () => {
   await check('top', '#top-table');
-  const names = (await rows(s.page, '#top-table tbody tr')).map((r) => r.cells[5] ?? '');
+  const names = (await rows(s.page, '#top-table tbody tr[data-name]')).map((r) => r.cells[5] ?? '');
   assert.ok(names.some((n) => n.startsWith('javascript:alert(document.cookie)')), names.join(' | '));
 });
 

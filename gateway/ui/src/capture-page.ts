@@ -1,16 +1,16 @@
 // One capture: its metadata and progress, downloads and commands, then the
 // views (Top, Flame graph, Graph, Peek, Source, Pods) over the decoded profile
-// with the sample, granularity, refine and diff controls.
-import { prepare, type Prepared } from '../../../src/analysis/prepare.ts';
-import type { ProfileModel } from '../../../src/analysis/model.ts';
+// with the sample, granularity, refine and diff controls; the analysis
+// worker decodes the profile and computes the view's data.
 import { describeTarget } from '../../../src/api/describe.ts';
 import type { CaptureMeta } from '../../../src/api/types.ts';
 import { api, profileUrl, traceUrl } from './api.ts';
 import { button, copyText, h, notice, replace } from './dom.ts';
 import { ago, TYPE_LABEL } from './format-ui.ts';
 import { statusCell } from './captures.ts';
-import { loadDiff, loadProfile } from './profiles.ts';
-import { capturePath, navigate, readParams, viewOptions, type ParamState, type ViewName } from './state.ts';
+import { requestView } from './analysis-client.ts';
+import type { Summary, ViewData } from './analysis/protocol.ts';
+import { capturePath, navigate, readParams, type ParamState, type ViewName } from './state.ts';
 import { toolbar } from './toolbar.ts';
 import type { RenderedView, ViewContext } from './view-context.ts';
 import { topView } from './views/top.ts';
@@ -18,7 +18,7 @@ import { flameView } from './views/flame.ts';
 import { graphView } from './views/graph.ts';
 import { peekView } from './views/peek.ts';
 import { sourceView } from './views/source.ts';
-import { podsView, hasPodLabels } from './views/pods-breakdown.ts';
+import { podsView } from './views/pods-breakdown.ts';
 import { emptyReason } from './views/empty.ts';
 
 const TABS: readonly [ViewName, string][] = [
@@ -87,47 +87,39 @@ function tabs(ctx: ViewContext, view: ViewName, merged: boolean): HTMLElement {
   );
 }
 
-function renderView(view: ViewName, ctx: ViewContext): RenderedView {
-  switch (view) {
+function renderView(ctx: ViewContext, data: ViewData): RenderedView {
+  switch (data.view) {
+    case 'error':
+      return { el: notice('error', data.title, data.message) };
     case 'flame':
-      return flameView(ctx);
+      return flameView(ctx, data);
     case 'graph':
-      return graphView(ctx);
+      return graphView(ctx, data);
     case 'peek':
-      return { el: peekView(ctx) };
+      return { el: peekView(ctx, data) };
     case 'source':
-      return { el: sourceView(ctx) };
+      return { el: sourceView(ctx, data) };
     case 'pods':
-      return { el: podsView(ctx) };
+      return { el: podsView(ctx, data) };
     default:
-      return { el: topView(ctx) };
+      return topView(ctx, data);
   }
 }
 
-function showProfile(main: HTMLElement, c: CaptureMeta, model: ProfileModel, view: ViewName, params: ParamState, alive: () => boolean): (() => void) | undefined {
+function showProfile(main: HTMLElement, c: CaptureMeta, summary: Summary, data: ViewData | undefined, view: ViewName, params: ParamState): (() => void) | undefined {
   const set = (patch: ParamState, to: ViewName = view): void => {
     const next = { ...params, ...patch };
     for (const k of Object.keys(next) as (keyof ParamState)[]) if (next[k] === undefined || next[k] === '') delete next[k];
     navigate(capturePath(c.id, to, next));
   };
-  let prepared: Prepared;
-  try {
-    prepared = prepare(model, viewOptions(params));
-  } catch (err) {
-    main.append(notice('error', 'These view options do not work', (err as Error).message), button('Reset options', () => navigate(capturePath(c.id, view, {}))));
-    return undefined;
-  }
-  if (!alive()) return undefined;
-  const ctx: ViewContext = { capture: c, model, prepared, params, diff: params.base !== undefined, set };
-  const merged = hasPodLabels(model);
+  const ctx: ViewContext = { capture: c, summary, params, diff: params.base !== undefined, set };
   const body = h('section', { class: 'view', id: `view-${view}`, 'aria-live': 'polite' });
-  main.append(tabs(ctx, view, merged), toolbar(ctx, view), ...prepared.warnings.map((w) => notice('info', w)), body);
-  const empty = emptyReason(ctx);
-  if (empty) {
-    body.append(empty);
+  main.append(tabs(ctx, view, summary.merged), toolbar(ctx, view), ...summary.warnings.map((w) => notice('info', w)), body);
+  if (!data) {
+    body.append(emptyReason(ctx));
     return undefined;
   }
-  const r = renderView(view, ctx);
+  const r = renderView(ctx, data);
   body.append(r.el);
   return r.dispose;
 }
@@ -153,16 +145,14 @@ export function capturePage(main: HTMLElement, id: string, view: ViewName): () =
           return;
         }
         const loading = notice('info', 'Loading the profile…');
+        loading.id = 'profile-loading';
         main.append(loading);
-        try {
-          const model = params.base ? await loadDiff(id, params.base, params.normalize === '1') : await loadProfile(id);
-          if (stopped) return;
-          loading.remove();
-          dispose = showProfile(main, c, model, view, params, () => !stopped);
-        } catch (err) {
-          loading.remove();
-          main.append(notice('error', 'The profile could not be read', (err as Error).message));
-        }
+        const a = await requestView({ id, view, params });
+        if (stopped) return;
+        loading.remove();
+        if (a.ok) dispose = showProfile(main, c, a.summary, a.data, view, params);
+        else if (a.stage === 'options') main.append(notice('error', 'These view options do not work', a.message), button('Reset options', () => navigate(capturePath(c.id, view, {}))));
+        else main.append(notice('error', 'The profile could not be read', a.message));
       },
       (err: Error) => replace(main, notice('error', `Capture ${id}`, err.message)),
     );

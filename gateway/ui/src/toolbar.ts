@@ -18,13 +18,13 @@ const REFINE: readonly [Param, string, string][] = [
 const FILTER_NAMES: Readonly<Partial<Record<Param, string>>> = { f: 'focus', i: 'ignore', h: 'hide', s: 'show', sf: 'show from', tagfocus: 'tagfocus', tagignore: 'tagignore', pivot: 'pivot', base: 'diff base' };
 
 function sampleSelect(ctx: ViewContext): HTMLElement {
-  const sel = h('select', { id: 'si', 'aria-label': 'Sample type' }, ...ctx.model.sampleTypes.map((t, i) => h('option', { value: t.type, selected: i === ctx.prepared.valueIndex }, `${t.type} (${t.unit})`)));
+  const sel = h('select', { id: 'si', 'aria-label': 'Sample type' }, ...ctx.summary.sampleTypes.map((t, i) => h('option', { value: t.type, selected: i === ctx.summary.valueIndex }, `${t.type} (${t.unit})`)));
   sel.addEventListener('change', () => ctx.set({ si: sel.value }));
   return h('label', {}, 'Sample ', sel);
 }
 
 function granularitySelect(ctx: ViewContext): HTMLElement {
-  const sel = h('select', { id: 'g', 'aria-label': 'Granularity' }, ...GRANULARITIES.map((g) => h('option', { value: g, selected: g === ctx.prepared.granularity }, g)));
+  const sel = h('select', { id: 'g', 'aria-label': 'Granularity' }, ...GRANULARITIES.map((g) => h('option', { value: g, selected: g === ctx.summary.granularity }, g)));
   sel.addEventListener('change', () => ctx.set({ g: sel.value === 'functions' ? undefined : sel.value }));
   return h('label', {}, 'Granularity ', sel);
 }

@@ -1,14 +1,12 @@
-// What every view of a capture gets: the decoded profile, the prepared
-// (filtered, indexed) view, the URL state and a way to change it.
-import type { ProfileModel } from '../../../src/analysis/model.ts';
-import type { Prepared } from '../../../src/analysis/prepare.ts';
+// What every view of a capture gets: the summary of the decoded profile (from
+// the analysis worker), the URL state and a way to change it.
 import type { CaptureMeta } from '../../../src/api/types.ts';
+import type { Summary } from './analysis/protocol.ts';
 import type { ParamState, ViewName } from './state.ts';
 
 export interface ViewContext {
   readonly capture: CaptureMeta;
-  readonly model: ProfileModel;
-  readonly prepared: Prepared;
+  readonly summary: Summary;
   readonly params: ParamState;
   readonly diff: boolean;
   /** Changes URL parameters (undefined removes one) and re-renders; `view` switches the view too. */

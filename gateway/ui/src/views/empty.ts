@@ -3,12 +3,10 @@
 import { notice } from '../dom.ts';
 import type { ViewContext } from '../view-context.ts';
 
-export function emptyReason(ctx: ViewContext): HTMLElement | undefined {
-  const { prepared, model, capture } = ctx;
-  const any = prepared.profile.samples.some((s) => (s.values[prepared.valueIndex] ?? 0) !== 0);
-  if (any) return undefined;
-  const raw = model.samples.some((s) => (s.values[prepared.valueIndex] ?? 0) !== 0);
-  if (raw) return notice('empty', 'No samples match the filters', 'Remove a filter above (focus, ignore, tagfocus…) to see data again.');
+/** Why a view has no data (the worker sends none when the summary says empty). */
+export function emptyReason(ctx: ViewContext): HTMLElement {
+  const { summary, capture } = ctx;
+  if (summary.empty === 'filtered') return notice('empty', 'No samples match the filters', 'Remove a filter above (focus, ignore, tagfocus…) to see data again.');
   switch (capture.type) {
     case 'block':
       return notice('empty', 'The block profile is empty', 'Go records blocking events only after the app calls runtime.SetBlockProfileRate(rate) with a rate > 0 (e.g. 10000 ns). Set it at start-up, then capture again.');
@@ -17,6 +15,6 @@ export function emptyReason(ctx: ViewContext): HTMLElement | undefined {
     case 'profile':
       return notice('empty', 'No CPU samples', 'The process used no CPU while it was profiled (it sampled at 100 Hz): capture longer or while it is busy.');
     default:
-      return notice('empty', `No ${prepared.sampleType.type} samples`, 'The profile has no non-zero values of this sample type; try another one in the Sample menu.');
+      return notice('empty', `No ${summary.sampleType.type} samples`, 'The profile has no non-zero values of this sample type; try another one in the Sample menu.');
   }
 }

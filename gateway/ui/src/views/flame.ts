@@ -1,15 +1,16 @@
-// Flame graph on a canvas (callers above callees, root on top). Draws only
-// the rows in view and the boxes at least half a pixel wide, so 100k+ nodes
-// stay smooth; no DOM per node. Click zooms, the panel pivots (callers of /
+// Flame graph on a canvas (callers above callees, root on top), from the tree
+// the analysis worker built and laid out (typed arrays). Draws only the rows
+// in view and the boxes at least half a pixel wide, so 100k+ nodes stay
+// smooth; no DOM per node; colours are made per name, when first drawn. Click zooms, the panel pivots (callers of /
 // callees from a function), focuses or peeks; the search regex highlights;
 // a diff is coloured red (grew) / green (shrank). Keyboard: ←/→ siblings,
 // ↑ parent, ↓ heaviest child, Enter zoom, Esc reset.
-import { compileRegex, exactNameRegex } from '../../../../src/analysis/regex.ts';
-import { percentage } from '../../../../src/analysis/format.ts';
-import { valueFormatter } from '../../../../src/analysis/format.ts';
-import { button, h, notice, replace } from '../dom.ts';
+import { exactNameRegex } from '../../../../src/analysis/regex.ts';
+import { percentage, valueFormatter } from '../../../../src/analysis/format.ts';
+import type { FlameData } from '../analysis/protocol.ts';
+import { button, h, replace } from '../dom.ts';
 import type { RenderedView, ViewContext } from '../view-context.ts';
-import { ancestry, layoutFlame, nodeAt, type FlameLayout } from './flame-layout.ts';
+import { ancestry, childrenOf, isInline, nameOf, nodeAt } from './flame-geometry.ts';
 
 const ROW = 18;
 
@@ -25,59 +26,32 @@ function pkgOf(name: string): string {
   return dot > 0 ? name.slice(0, dot) : name;
 }
 
-function colours(l: FlameLayout, dark: boolean): string[] {
-  return l.nodes.map((n, i) => {
-    if (i === 0) return dark ? '#555' : '#c8c8c8';
+/** Box colours: by package (cached per name), or for a diff by growth (red) or shrinkage (green). */
+function colours(l: FlameData, dark: boolean): (n: number) => string {
+  const byName: string[] = [];
+  return (n) => {
+    if (n === 0) return dark ? '#555' : '#c8c8c8';
     if (l.delta) {
-      const r = (l.delta[i] ?? 0) / (Math.abs(n.total) || 1);
+      const r = (l.delta[n] ?? 0) / (Math.abs(l.columns.total[n] ?? 0) || 1);
       const a = Math.min(1, Math.abs(r));
       const light = dark ? 30 + 10 * (1 - a) : 88 - 38 * a;
       return r > 0.001 ? `hsl(0 75% ${light}%)` : r < -0.001 ? `hsl(120 55% ${light}%)` : dark ? '#666' : '#ddd';
     }
-    const hv = hash(pkgOf(n.name));
-    return `hsl(${(hv % 50) + 5} ${70 + (hv % 20)}% ${dark ? 32 + (hv % 10) : 62 + (hv % 14)}%)`;
-  });
-}
-
-function searchMatches(l: FlameLayout, q: string | undefined): Uint8Array | undefined {
-  if (!q) return undefined;
-  const re = compileRegex('search', q);
-  const m = new Uint8Array(l.nodes.length);
-  const cache = new Map<string, boolean>();
-  l.nodes.forEach((n, i) => {
-    let hit = cache.get(n.name);
-    if (hit === undefined) cache.set(n.name, (hit = re(n.name)));
-    if (hit) m[i] = 1;
-  });
-  return m;
-}
-
-/** Sum of the totals of matched nodes that have no matched ancestor. */
-function matchedTotal(l: FlameLayout, m: Uint8Array): number {
-  const covered = new Uint8Array(l.nodes.length);
-  let sum = 0;
-  l.nodes.forEach((n, i) => {
-    if (i > 0 && covered[n.parent]) covered[i] = 1;
-    else if (m[i]) {
-      covered[i] = 1;
-      sum += Math.abs(n.total);
+    const id = (l.columns.key[n] ?? 0) >> 1;
+    let colour = byName[id];
+    if (colour === undefined) {
+      const hv = hash(pkgOf(l.names[id] ?? ''));
+      colour = byName[id] = `hsl(${(hv % 50) + 5} ${70 + (hv % 20)}% ${dark ? 32 + (hv % 10) : 62 + (hv % 14)}%)`;
     }
-  });
-  return sum;
+    return colour;
+  };
 }
 
-export function flameView(ctx: ViewContext): RenderedView {
-  performance.mark('podprof:flame-start');
-  let layout: FlameLayout;
-  let matches: Uint8Array | undefined;
-  try {
-    layout = layoutFlame(ctx.prepared, { pivot: ctx.params.pivot, callers: ctx.params.callers === '1' }, ctx.diff);
-    matches = searchMatches(layout, ctx.params.q);
-  } catch (err) {
-    return { el: notice('error', 'Bad regex', (err as Error).message) };
-  }
-  const l = layout;
-  const fmt = valueFormatter(ctx.prepared.sampleType.unit, 'auto');
+export function flameView(ctx: ViewContext, l: FlameData): RenderedView {
+  performance.mark('podprof:flame-start', { startTime: l.startedAt - performance.timeOrigin });
+  const matches = l.matches;
+  const c = l.columns;
+  const fmt = valueFormatter(ctx.summary.sampleType.unit, 'auto');
   const dark = matchMedia('(prefers-color-scheme: dark)').matches;
   const fill = colours(l, dark);
   const canvas = h('canvas', { tabindex: 0, id: 'flame-canvas', role: 'img', 'aria-label': 'Flame graph. Arrow keys move between frames, Enter zooms, Escape resets.' });
@@ -95,12 +69,13 @@ export function flameView(ctx: ViewContext): RenderedView {
   let painted = false;
   let raf = 0;
 
+  const total = ctx.summary.total;
   const describe = (n: number): string[] => {
-    const node = l.nodes[n];
-    if (!node) return [];
-    const lines = [n === 0 ? (ctx.params.pivot ? `pivot ${ctx.params.pivot}` : 'root') : node.name + (node.inline ? ' (inline)' : '')];
-    if (l.delta) lines.push(`change ${(l.delta[n] ?? 0) > 0 ? '+' : ''}${fmt(l.delta[n] ?? 0)} (${(l.delta[n] ?? 0) < 0 ? '-' : '+'}${percentage(l.delta[n] ?? 0, l.total).trim()} of base)`, `volume ${fmt(node.total)}`);
-    else lines.push(`cum ${fmt(node.total)} (${percentage(node.total, l.total).trim()})`, `flat ${fmt(node.self)} (${percentage(node.self, l.total).trim()})`);
+    if (n < 0 || n >= c.size) return [];
+    const cum = c.total[n] as number;
+    const lines = [n === 0 ? (ctx.params.pivot ? `pivot ${ctx.params.pivot}` : 'root') : nameOf(l, n) + (isInline(l, n) ? ' (inline)' : '')];
+    if (l.delta) lines.push(`change ${(l.delta[n] ?? 0) > 0 ? '+' : ''}${fmt(l.delta[n] ?? 0)} (${(l.delta[n] ?? 0) < 0 ? '-' : '+'}${percentage(l.delta[n] ?? 0, total).trim()} of base)`, `volume ${fmt(cum)}`);
+    else lines.push(`cum ${fmt(cum)} (${percentage(cum, total).trim()})`, `flat ${fmt(c.self[n] as number)} (${percentage(c.self[n] as number, total).trim()})`);
     return lines;
   };
 
@@ -117,8 +92,8 @@ export function flameView(ctx: ViewContext): RenderedView {
     spacer.style.height = `${Math.max(0, (l.maxDepth + 1) * ROW - height)}px`;
     return dpr;
   };
-  const labelOf = (n: number): string => (n === 0 ? (ctx.params.pivot ? `pivot: ${ctx.params.pivot}` : 'root') : (l.nodes[n]?.name ?? ''));
-  const colourOf = (n: number): string => (matches?.[n] ? (dark ? '#c040c0' : '#e060e0') : (fill[n] ?? '#ccc'));
+  const labelOf = (n: number): string => (n === 0 ? (ctx.params.pivot ? `pivot: ${ctx.params.pivot}` : 'root') : nameOf(l, n));
+  const colourOf = (n: number): string => (matches?.[n] ? (dark ? '#c040c0' : '#e060e0') : fill(n));
   const outline = (n: number, px: number, y: number, pw: number): void => {
     if (n !== selected && n !== hover) return;
     g.strokeStyle = n === selected ? (dark ? '#fff' : '#000') : '#888';
@@ -133,6 +108,63 @@ export function flameView(ctx: ViewContext): RenderedView {
     canvas.dataset.painted = '1';
   };
 
+  /** The boxes in rows firstRow..lastRow at least half a pixel wide, as (node, x, width) triples. */
+  const boxesInView = (firstRow: number, lastRow: number): number[] => {
+    const x0 = l.x[zoom] ?? 0;
+    const scale = width / (l.w[zoom] || 1);
+    const boxes: number[] = [];
+    const visit = (n: number, px: number, pw: number): void => {
+      const d = c.depth[n] ?? 0;
+      if (d >= firstRow && d <= lastRow) boxes.push(n, px, pw);
+    };
+    for (const a of ancestry(l, zoom)) if (a !== zoom) visit(a, 0, width);
+    const stack = [zoom];
+    while (stack.length > 0) {
+      const n = stack.pop() as number;
+      const pw = (l.w[n] ?? 0) * scale;
+      if ((c.depth[n] as number) > lastRow || pw < 0.5) continue;
+      visit(n, ((l.x[n] ?? 0) - x0) * scale, pw);
+      const kids = childrenOf(l, n);
+      for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i] as number);
+    }
+    return boxes;
+  };
+  /** Fills the boxes with one fillStyle per colour, those the search does not match dimmed. */
+  const fillBoxes = (boxes: readonly number[], yOf: (n: number) => number): void => {
+    for (const dim of matches ? [true, false] : [false]) {
+      const byColour = new Map<string, number[]>();
+      for (let i = 0; i < boxes.length; i += 3) {
+        const n = boxes[i] as number;
+        if (dim !== (matches !== undefined && !matches[n])) continue;
+        const colour = colourOf(n);
+        const list = byColour.get(colour);
+        if (list) list.push(i);
+        else byColour.set(colour, [i]);
+      }
+      g.globalAlpha = dim ? 0.35 : 1;
+      for (const [colour, list] of byColour) {
+        g.fillStyle = colour;
+        for (const i of list) g.fillRect(boxes[i + 1] as number, yOf(boxes[i] as number), Math.max((boxes[i + 2] as number) - 0.5, 0.5), ROW - 1);
+      }
+    }
+    g.globalAlpha = 1;
+  };
+  const labelBoxes = (boxes: readonly number[], yOf: (n: number) => number): void => {
+    g.fillStyle = dark ? '#f2f2f2' : '#111';
+    for (let i = 0; i < boxes.length; i += 3) {
+      const n = boxes[i] as number;
+      const px = boxes[i + 1] as number;
+      const pw = boxes[i + 2] as number;
+      if (pw > 3 * charW) {
+        const label = labelOf(n);
+        const fit = Math.floor((pw - 6) / charW);
+        g.fillText(label.length > fit ? `${label.slice(0, Math.max(fit - 1, 1))}…` : label, px + 3, yOf(n) + ROW / 2);
+      }
+      outline(n, px, yOf(n), pw);
+    }
+  };
+
+  // One pass collects the boxes in view; then the fills, the labels and the outlines.
   function draw(): void {
     raf = 0;
     const dpr = sizeCanvas();
@@ -142,38 +174,10 @@ export function flameView(ctx: ViewContext): RenderedView {
     g.textBaseline = 'middle';
     charW = g.measureText('M').width || 7;
     const top = scroller.scrollTop;
-    const firstRow = Math.floor(top / ROW);
-    const lastRow = Math.ceil((top + height) / ROW);
-    const x0 = l.x[zoom] ?? 0;
-    const scale = width / (l.w[zoom] || 1);
-    const text = dark ? '#f2f2f2' : '#111';
-    const box = (n: number, px: number, pw: number): void => {
-      const d = l.nodes[n]?.depth ?? 0;
-      if (d < firstRow || d > lastRow) return;
-      const y = d * ROW - top;
-      g.fillStyle = colourOf(n);
-      g.globalAlpha = matches !== undefined && !matches[n] ? 0.35 : 1;
-      g.fillRect(px, y, Math.max(pw - 0.5, 0.5), ROW - 1);
-      if (pw > 3 * charW) {
-        const label = labelOf(n);
-        const fit = Math.floor((pw - 6) / charW);
-        g.fillStyle = text;
-        g.fillText(label.length > fit ? `${label.slice(0, Math.max(fit - 1, 1))}…` : label, px + 3, y + ROW / 2);
-      }
-      g.globalAlpha = 1;
-      outline(n, px, y, pw);
-    };
-    for (const a of ancestry(l, zoom)) if (a !== zoom) box(a, 0, width);
-    const stack = [zoom];
-    while (stack.length > 0) {
-      const n = stack.pop() as number;
-      const node = l.nodes[n];
-      if (!node || node.depth > lastRow) continue;
-      const pw = (l.w[n] ?? 0) * scale;
-      if (pw < 0.5) continue;
-      box(n, ((l.x[n] ?? 0) - x0) * scale, pw);
-      for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i] as number);
-    }
+    const boxes = boxesInView(Math.floor(top / ROW), Math.ceil((top + height) / ROW));
+    const yOf = (n: number): number => (c.depth[n] as number) * ROW - top;
+    fillBoxes(boxes, yOf);
+    labelBoxes(boxes, yOf);
     markPainted();
   }
   const redraw = (): void => {
@@ -183,7 +187,7 @@ export function flameView(ctx: ViewContext): RenderedView {
   const hitTest = (ev: MouseEvent): number => {
     const r = canvas.getBoundingClientRect();
     const depth = Math.floor((ev.clientY - r.top + scroller.scrollTop) / ROW);
-    const zd = l.nodes[zoom]?.depth ?? 0;
+    const zd = c.depth[zoom] ?? 0;
     if (depth <= zd) return ancestry(l, zoom)[depth] ?? -1;
     const frac = (l.x[zoom] ?? 0) + ((ev.clientX - r.left) / width) * (l.w[zoom] || 1);
     return nodeAt(l, zoom, depth, frac);
@@ -194,7 +198,7 @@ export function flameView(ctx: ViewContext): RenderedView {
       replace(panel, h('span', { class: 'muted' }, 'Click a frame to zoom; its details and actions appear here.'));
       return;
     }
-    const name = l.nodes[selected]?.name ?? '';
+    const name = nameOf(l, selected);
     const exact = exactNameRegex(name);
     replace(
       panel,
@@ -216,7 +220,7 @@ export function flameView(ctx: ViewContext): RenderedView {
   const select = (n: number): void => {
     if (n < 0) return;
     selected = n;
-    const d = l.nodes[n]?.depth ?? 0;
+    const d = c.depth[n] ?? 0;
     if (d * ROW < scroller.scrollTop || (d + 1) * ROW > scroller.scrollTop + height) scroller.scrollTop = Math.max(0, d * ROW - height / 2);
     showPanel();
     redraw();
@@ -249,13 +253,12 @@ export function flameView(ctx: ViewContext): RenderedView {
   });
   canvas.addEventListener('keydown', (ev) => {
     const cur = selected < 0 ? zoom : selected;
-    const node = l.nodes[cur];
-    if (!node) return;
-    const siblings = l.nodes[node.parent]?.children ?? [cur];
+    const parent = c.parent[cur] ?? -1;
+    const siblings = parent < 0 ? Int32Array.of(cur) : childrenOf(l, parent);
     const at = siblings.indexOf(cur);
     const target: Record<string, () => void> = {
-      ArrowUp: () => select(node.parent),
-      ArrowDown: () => select(node.children[0] ?? -1),
+      ArrowUp: () => select(parent),
+      ArrowDown: () => select(childrenOf(l, cur)[0] ?? -1),
       ArrowLeft: () => select(siblings[at - 1] ?? -1),
       ArrowRight: () => select(siblings[at + 1] ?? -1),
       Enter: () => setZoom(cur),
@@ -276,8 +279,8 @@ export function flameView(ctx: ViewContext): RenderedView {
   const summary = h(
     'p',
     { class: 'muted' },
-    `${l.nodes.length - 1} frames in ${l.maxDepth} levels`,
-    matches ? ` · search matches ${fmt(matchedTotal(l, matches))} (${percentage(matchedTotal(l, matches), l.total).trim()})` : '',
+    `${c.size - 1} frames in ${l.maxDepth} levels`,
+    matches ? ` · search matches ${fmt(l.matchedTotal)} (${percentage(l.matchedTotal, total).trim()})` : '',
     l.delta ? ' · red grew, green shrank (against the base)' : '',
   );
   const el = h('div', { class: 'flame' }, summary, panel, h('div', { class: 'flame-wrap' }, scroller, tip));

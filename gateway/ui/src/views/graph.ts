@@ -1,16 +1,15 @@
 // Graph: pprof's pruned call graph (n nodes, nf, ef), as DOT laid out by
 // Graphviz in a Web Worker (cancellable), then shown as sanitized SVG. Click
 // a node for its actions.
-import { callGraph, DEFAULT_NODE_COUNT, type CallGraph } from '../../../../src/analysis/callgraph.ts';
+import type { CallGraph } from '../../../../src/analysis/callgraph.ts';
 import { exactNameRegex } from '../../../../src/analysis/regex.ts';
 import { button, h, notice, replace } from '../dom.ts';
+import { MAX_GRAPH_NODES, type GraphData } from '../analysis/protocol.ts';
 import { numberParam } from '../state.ts';
 import { legend } from '../toolbar.ts';
 import type { RenderedView, ViewContext } from '../view-context.ts';
 import { callGraphDot } from './dot.ts';
 import { sanitizeSvg } from './sanitize-svg.ts';
-
-export const MAX_GRAPH_NODES = 400;
 
 function nodeActions(ctx: ViewContext, g: CallGraph, i: number): HTMLElement[] {
   const n = g.nodes[i];
@@ -26,10 +25,8 @@ function nodeActions(ctx: ViewContext, g: CallGraph, i: number): HTMLElement[] {
   ];
 }
 
-export function graphView(ctx: ViewContext): RenderedView {
-  const asked = numberParam(ctx.params.n) ?? DEFAULT_NODE_COUNT;
-  const n = Math.min(asked === 0 ? MAX_GRAPH_NODES : asked, MAX_GRAPH_NODES);
-  const g = callGraph(ctx.prepared, { n, nf: numberParam(ctx.params.nf), ef: numberParam(ctx.params.ef) });
+export function graphView(ctx: ViewContext, { graph: g }: GraphData): RenderedView {
+  const asked = numberParam(ctx.params.n);
   const dark = matchMedia('(prefers-color-scheme: dark)').matches;
   const dot = callGraphDot(g, g.legend, dark);
   const status = h('div', { class: 'graph-status', 'aria-live': 'polite' });
@@ -81,7 +78,7 @@ export function graphView(ctx: ViewContext): RenderedView {
     const m = /^N(\d+)$/.exec(title);
     if (m) replace(panel, ...nodeActions(ctx, g, Number(m[1])));
   });
-  const note = asked > MAX_GRAPH_NODES || asked === 0 ? notice('info', `Showing at most ${MAX_GRAPH_NODES} nodes`, 'Graphviz slows down sharply past a few hundred nodes; focus on a part of the profile to see more of it.') : null;
+  const note = asked !== undefined && (asked > MAX_GRAPH_NODES || asked === 0) ? notice('info', `Showing at most ${MAX_GRAPH_NODES} nodes`, 'Graphviz slows down sharply past a few hundred nodes; focus on a part of the profile to see more of it.') : null;
   return {
     el: h('div', { class: 'graph' }, legend(g.legend), note, status, panel, canvas),
     dispose: () => {

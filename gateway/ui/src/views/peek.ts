@@ -2,8 +2,8 @@
 // (or the five heaviest when there is none), its callers and callees with
 // the weight of each call and its share of the function's cum.
 import { exactNameRegex } from '../../../../src/analysis/regex.ts';
-import { peek, type PeekCall, type PeekEntry } from '../../../../src/analysis/peek.ts';
-import { top } from '../../../../src/analysis/top.ts';
+import type { PeekCall, PeekEntry } from '../../../../src/analysis/peek.ts';
+import type { PeekData } from '../analysis/protocol.ts';
 import { h, notice } from '../dom.ts';
 import { legend } from '../toolbar.ts';
 import type { ViewContext } from '../view-context.ts';
@@ -24,18 +24,7 @@ function entryRows(ctx: ViewContext, e: PeekEntry): HTMLTableRowElement[] {
   ];
 }
 
-export function peekView(ctx: ViewContext): HTMLElement {
-  let regex = ctx.params.q;
-  if (!regex) {
-    const names = top(ctx.prepared, { n: 5 }).rows.map((r) => exactNameRegex(r.name));
-    regex = names.length > 0 ? names.join('|') : '.';
-  }
-  let report;
-  try {
-    report = peek(ctx.prepared, regex);
-  } catch (err) {
-    return notice('error', 'Bad peek regex', (err as Error).message);
-  }
+export function peekView(ctx: ViewContext, { report, regex }: PeekData): HTMLElement {
   if (report.entries.length === 0) return notice('empty', 'No function matches', `Nothing matches ${regex}; type a regex in the search box and press Peek.`);
   const tbody = h('tbody', {}, ...report.entries.flatMap((e) => entryRows(ctx, e)));
   keyboardRows(tbody, (tr) => ctx.set({ q: exactNameRegex(tr.dataset.name ?? '') }));

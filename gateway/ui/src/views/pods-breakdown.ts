@@ -1,26 +1,11 @@
 // Per-pod breakdown of a merged capture: the selected sample type's total by
 // the `pod` label (after the filters); click a pod to tag-focus on it.
 import { percentage, selectOutputUnit, valueFormatter } from '../../../../src/analysis/format.ts';
-import type { ProfileModel } from '../../../../src/analysis/model.ts';
 import { exactNameRegex } from '../../../../src/analysis/regex.ts';
+import { POD_LABEL, type PodsData } from '../analysis/protocol.ts';
 import { button, h, notice } from '../dom.ts';
 import type { ViewContext } from '../view-context.ts';
 import { keyboardRows } from './table-keys.ts';
-
-export const POD_LABEL = 'pod';
-
-export function hasPodLabels(p: ProfileModel): boolean {
-  return p.samples.some((s) => s.labels.has(POD_LABEL));
-}
-
-export function totalsByPod(p: ProfileModel, valueIndex: number): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const s of p.samples) {
-    const v = s.values[valueIndex] ?? 0;
-    for (const pod of s.labels.get(POD_LABEL) ?? ['(no pod label)']) out.set(pod, (out.get(pod) ?? 0) + v);
-  }
-  return out;
-}
 
 /** A bar sized through CSSOM (the CSP refuses style attributes). */
 function bar(pct: number): HTMLElement {
@@ -29,11 +14,10 @@ function bar(pct: number): HTMLElement {
   return b;
 }
 
-export function podsView(ctx: ViewContext): HTMLElement {
-  const totals = [...totalsByPod(ctx.prepared.profile, ctx.prepared.valueIndex)].sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]) || a[0].localeCompare(b[0]));
+export function podsView(ctx: ViewContext, { totals }: PodsData): HTMLElement {
   if (totals.length === 0) return notice('empty', 'No pod labels', 'Only merged captures (a workload or a selector) label each sample with its pod.');
-  const unit = ctx.prepared.sampleType.unit;
-  const fmt = valueFormatter(unit, selectOutputUnit(totals.map(([, v]) => ({ flat: v, cum: v })), ctx.prepared.total, unit));
+  const unit = ctx.summary.sampleType.unit;
+  const fmt = valueFormatter(unit, selectOutputUnit(totals.map(([, v]) => ({ flat: v, cum: v })), ctx.summary.total, unit));
   const max = Math.max(...totals.map(([, v]) => Math.abs(v))) || 1;
   const focus = (pod: string): void => ctx.set({ tagfocus: `${POD_LABEL}=${exactNameRegex(pod)}` }, 'top');
   const tbody = h(
@@ -45,7 +29,7 @@ export function podsView(ctx: ViewContext): HTMLElement {
         { tabindex: -1, 'data-pod': pod },
         h('td', { class: 'fn' }, button(pod, () => focus(pod), { class: 'link', title: `tagfocus=pod=${pod}` })),
         h('td', { class: 'num' }, fmt(v)),
-        h('td', { class: 'num' }, percentage(v, ctx.prepared.total)),
+        h('td', { class: 'num' }, percentage(v, ctx.summary.total)),
         h('td', { class: 'bar-cell' }, bar((100 * Math.abs(v)) / max)),
       );
       return tr;
@@ -55,7 +39,7 @@ export function podsView(ctx: ViewContext): HTMLElement {
   return h(
     'div',
     { class: 'pods-breakdown' },
-    h('p', { class: 'hint' }, `${ctx.prepared.sampleType.type} by pod. Click a pod (or Enter) to tag-focus the views on it.`),
-    h('table', { class: 'grid data', id: 'pods-table' }, h('thead', {}, h('tr', {}, ...['pod', ctx.prepared.sampleType.type, '%', ''].map((t) => h('th', { scope: 'col' }, t)))), tbody),
+    h('p', { class: 'hint' }, `${ctx.summary.sampleType.type} by pod. Click a pod (or Enter) to tag-focus the views on it.`),
+    h('table', { class: 'grid data', id: 'pods-table' }, h('thead', {}, h('tr', {}, ...['pod', ctx.summary.sampleType.type, '%', ''].map((t) => h('th', { scope: 'col' }, t)))), tbody),
   );
 }

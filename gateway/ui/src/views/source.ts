@@ -1,29 +1,20 @@
 // Source lines without the sources: flat and cum per file:line, from the
 // profile's line numbers (the gateway has no source files to show).
 import { percentage, selectOutputUnit, valueFormatter } from '../../../../src/analysis/format.ts';
-import { sourceLines, type SourceFile } from '../../../../src/analysis/lines.ts';
-import { compileRegex } from '../../../../src/analysis/regex.ts';
+import type { SourceFile } from '../../../../src/analysis/lines.ts';
+import type { SourceData } from '../analysis/protocol.ts';
 import { button, h, notice } from '../dom.ts';
 import type { ViewContext } from '../view-context.ts';
 import { keyboardRows } from './table-keys.ts';
 
 const FILES = 30;
 
-export function sourceView(ctx: ViewContext): HTMLElement {
-  let files = sourceLines(ctx.prepared);
-  if (ctx.params.q) {
-    try {
-      const re = compileRegex('search', ctx.params.q);
-      files = files.filter((f) => re(f.file) || f.lines.some((l) => re(l.function)));
-    } catch (err) {
-      return notice('error', 'Bad search regex', (err as Error).message);
-    }
-  }
+export function sourceView(ctx: ViewContext, { files }: SourceData): HTMLElement {
   if (files.length === 0) return notice('empty', 'No lines', 'No file:line matches the search.');
   const all = files.flatMap((f) => f.lines);
-  const unit = ctx.prepared.sampleType.unit;
-  const fmt = valueFormatter(unit, selectOutputUnit(all, ctx.prepared.total, unit));
-  const total = ctx.prepared.total;
+  const unit = ctx.summary.sampleType.unit;
+  const fmt = valueFormatter(unit, selectOutputUnit(all, ctx.summary.total, unit));
+  const total = ctx.summary.total;
   const fileBlock = (f: SourceFile): HTMLElement => {
     const tbody = h(
       'tbody',

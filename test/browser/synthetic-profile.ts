@@ -3,10 +3,22 @@
 // 20,000 functions in 400 packages, 60,000 locations (some with inlined
 // frames), 120,000 distinct stacks grown as a random recursive tree (depths
 // ~10–45), and 400,000 samples drawn with a skew (a few hot stacks, a long
-// tail), each labelled pod=…. Encoded with pprof-format and gzipped.
+// tail), each labelled pod=…. Encoded with pprof-format and gzipped. The UI
+// bench (bench/ui) measures it; the UI tests open it, and smaller ones.
 import { gzipSync } from 'node:zlib';
 import { Function as PFunction, Label, Line, Location, Mapping, Profile, Sample, StringTable, ValueType } from 'pprof-format';
-import { prng } from '../lib/stats.ts';
+
+/** mulberry32, as bench/lib/stats.ts's prng (test/ may not import bench/): the same bytes for a seed. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 export interface SyntheticOptions {
   readonly functions?: number;
@@ -15,7 +27,6 @@ export interface SyntheticOptions {
   readonly samples?: number;
   readonly seed?: number;
 }
-
 
 export function syntheticProfile(o: SyntheticOptions = {}): Uint8Array {
   const rnd = prng(o.seed ?? 42);

@@ -1,0 +1,109 @@
+// What the page and the analysis worker (analysis-worker.ts) say to each
+// other: the page asks for one view of a capture, the worker answers with the
+// view's data, plain and structured-cloneable, the big arrays transferred.
+import type { CallGraph } from '../../../../src/analysis/callgraph.ts';
+import type { Granularity } from '../../../../src/analysis/granularity.ts';
+import type { SourceFile } from '../../../../src/analysis/lines.ts';
+import type { ValueType } from '../../../../src/analysis/model.ts';
+import type { PeekReport } from '../../../../src/analysis/peek.ts';
+import type { TopRow } from '../../../../src/analysis/top.ts';
+import type { FlameColumns } from '../../../../src/analysis/tree.ts';
+import type { ParamState, ViewName } from '../state.ts';
+
+/** The label a merged capture puts on each sample. */
+export const POD_LABEL = 'pod';
+/** Graphviz slows down sharply past a few hundred nodes. */
+export const MAX_GRAPH_NODES = 400;
+
+/** When a profile was decoded, as epoch milliseconds (the page converts them to its own timeline). */
+export interface DecodeTime {
+  readonly id: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface ViewRequest {
+  readonly id: string;
+  readonly view: ViewName;
+  readonly params: ParamState;
+}
+
+/** What every view shows around its data (toolbar, warnings, empty states). */
+export interface Summary {
+  readonly sampleTypes: readonly ValueType[];
+  readonly valueIndex: number;
+  readonly sampleType: ValueType;
+  readonly granularity: Granularity;
+  /** The report total (percentages are of it). */
+  readonly total: number;
+  readonly warnings: readonly string[];
+  /** Samples carry pod labels (a merged capture). */
+  readonly merged: boolean;
+  /** 'filtered': the filters left no sample; 'none': the profile has none of this type. */
+  readonly empty: 'no' | 'filtered' | 'none';
+}
+
+export interface TopData {
+  readonly view: 'top';
+  readonly legend: readonly string[];
+  /** Sorted and filtered by the search. */
+  readonly rows: readonly TopRow[];
+  readonly allRows: number;
+}
+
+export interface FlameData {
+  readonly view: 'flame';
+  readonly columns: FlameColumns;
+  readonly names: readonly string[];
+  /** Each node's x and width as fractions of the root. */
+  readonly x: Float64Array;
+  readonly w: Float64Array;
+  /** Signed totals (growth or shrinkage), only for a diff. */
+  readonly delta: Float64Array | undefined;
+  /** 1 for the nodes the search matches, only with a search. */
+  readonly matches: Uint8Array | undefined;
+  readonly matchedTotal: number;
+  readonly maxDepth: number;
+  /** Worker time (epoch ms) at which the flame tree's build began. */
+  readonly startedAt: number;
+}
+
+export interface GraphData {
+  readonly view: 'graph';
+  readonly graph: CallGraph;
+}
+
+export interface PeekData {
+  readonly view: 'peek';
+  readonly report: PeekReport;
+  readonly regex: string;
+}
+
+export interface SourceData {
+  readonly view: 'source';
+  readonly files: readonly SourceFile[];
+}
+
+export interface PodsData {
+  readonly view: 'pods';
+  /** Total per pod, heaviest first. */
+  readonly totals: readonly (readonly [string, number])[];
+}
+
+/** A bad regex in the view's own parameters (search, pivot, peek). */
+export interface BadRegex {
+  readonly view: 'error';
+  readonly title: string;
+  readonly message: string;
+}
+
+export type ViewData = TopData | FlameData | GraphData | PeekData | SourceData | PodsData | BadRegex;
+
+export type ViewAnswer =
+  | { readonly ok: true; readonly summary: Summary; readonly data: ViewData | undefined; readonly decoded: readonly DecodeTime[] }
+  | { readonly ok: false; readonly stage: 'profile' | 'options'; readonly message: string };
+
+export interface Envelope<T> {
+  readonly seq: number;
+  readonly body: T;
+}

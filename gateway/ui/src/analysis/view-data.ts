@@ -1,0 +1,96 @@
+// Each view's data, computed in the worker from the prepared profile and the
+// view's URL parameters; the page only draws it.
+import { callGraph, DEFAULT_NODE_COUNT } from '../../../../src/analysis/callgraph.ts';
+import { sourceLines } from '../../../../src/analysis/lines.ts';
+import type { ProfileModel } from '../../../../src/analysis/model.ts';
+import { peek } from '../../../../src/analysis/peek.ts';
+import type { Prepared } from '../../../../src/analysis/prepare.ts';
+import { compileRegex, exactNameRegex, RegexOptionError } from '../../../../src/analysis/regex.ts';
+import { top, type TopRow } from '../../../../src/analysis/top.ts';
+import { numberParam, type ParamState, type ViewName } from '../state.ts';
+import { flameData } from './flame-data.ts';
+import { MAX_GRAPH_NODES, POD_LABEL, type BadRegex, type GraphData, type PeekData, type PodsData, type SourceData, type Summary, type TopData, type ViewData } from './protocol.ts';
+
+export function summary(model: ProfileModel, p: Prepared): Summary {
+  const sampled = (m: ProfileModel): boolean => m.samples.some((s) => (s.values[p.valueIndex] ?? 0) !== 0);
+  return {
+    sampleTypes: model.sampleTypes,
+    valueIndex: p.valueIndex,
+    sampleType: p.sampleType,
+    granularity: p.granularity,
+    total: p.total,
+    warnings: p.warnings,
+    merged: model.samples.some((s) => s.labels.has(POD_LABEL)),
+    empty: sampled(p.profile) ? 'no' : sampled(model) ? 'filtered' : 'none',
+  };
+}
+
+function sortedRows(rows: readonly TopRow[], key: string | undefined): readonly TopRow[] {
+  if (key !== 'cum' && key !== 'name') return rows;
+  const copy = [...rows];
+  if (key === 'cum') copy.sort((a, b) => Math.abs(b.cum) - Math.abs(a.cum) || a.name.localeCompare(b.name));
+  else copy.sort((a, b) => a.name.localeCompare(b.name));
+  return copy;
+}
+
+function topData(p: Prepared, params: ParamState): TopData {
+  const report = top(p, { n: numberParam(params.n), nf: numberParam(params.nf), ef: numberParam(params.ef), cum: params.sort === 'cum' });
+  const match = params.q ? compileRegex('search', params.q) : undefined;
+  const rows = sortedRows(report.rows, params.sort).filter((r) => !match || match(r.name));
+  return { view: 'top', legend: report.legend, rows, allRows: report.rows.length };
+}
+
+function graphData(p: Prepared, params: ParamState): GraphData {
+  const asked = numberParam(params.n) ?? DEFAULT_NODE_COUNT;
+  const n = Math.min(asked === 0 ? MAX_GRAPH_NODES : asked, MAX_GRAPH_NODES);
+  return { view: 'graph', graph: callGraph(p, { n, nf: numberParam(params.nf), ef: numberParam(params.ef) }) };
+}
+
+function peekData(p: Prepared, params: ParamState): PeekData {
+  let regex = params.q;
+  if (!regex) {
+    const names = top(p, { n: 5 }).rows.map((r) => exactNameRegex(r.name));
+    regex = names.length > 0 ? names.join('|') : '.';
+  }
+  return { view: 'peek', report: peek(p, regex), regex };
+}
+
+function sourceData(p: Prepared, params: ParamState): SourceData {
+  const files = sourceLines(p);
+  if (!params.q) return { view: 'source', files };
+  const re = compileRegex('search', params.q);
+  return { view: 'source', files: files.filter((f) => re(f.file) || f.lines.some((l) => re(l.function))) };
+}
+
+function podsData(p: Prepared): PodsData {
+  const out = new Map<string, number>();
+  for (const s of p.profile.samples) {
+    const v = s.values[p.valueIndex] ?? 0;
+    for (const pod of s.labels.get(POD_LABEL) ?? ['(no pod label)']) out.set(pod, (out.get(pod) ?? 0) + v);
+  }
+  return { view: 'pods', totals: [...out].sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]) || a[0].localeCompare(b[0])) };
+}
+
+const REGEX_TITLES: Readonly<Record<ViewName, string>> = { top: 'Bad search regex', flame: 'Bad regex', graph: 'Bad regex', peek: 'Bad peek regex', source: 'Bad search regex', pods: 'Bad regex' };
+
+export function viewData(view: ViewName, p: Prepared, params: ParamState): ViewData | BadRegex {
+  try {
+    switch (view) {
+      case 'flame':
+        return flameData(p, { pivot: params.pivot, callers: params.callers === '1' }, params.base !== undefined, params.q);
+      case 'graph':
+        return graphData(p, params);
+      case 'peek':
+        return peekData(p, params);
+      case 'source':
+        return sourceData(p, params);
+      case 'pods':
+        return podsData(p);
+      default:
+        return topData(p, params);
+    }
+  } catch (err) {
+    if (!(err instanceof RegexOptionError)) throw err;
+    return { view: 'error', title: REGEX_TITLES[view], message: (err as Error).message };
+  }
+}

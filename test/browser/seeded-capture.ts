@@ -1,0 +1,21 @@
+// Puts a profile into a harness gateway's capture store as a finished
+// capture (then restarts the gateway so it lists it), for the UI tests that
+// need a profile no Go pod makes: hostile names, or one of a chosen size.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Harness } from '../kit/gateway.ts';
+
+let made = 0;
+
+/** Stores `bytes` (a .pb.gz) as a finished workload CPU capture; returns its id. */
+export async function seedCapture(h: Harness, bytes: Uint8Array): Promise<string> {
+  const id = `${Date.now().toString(36)}-${(made++).toString(16).padStart(10, '0')}`;
+  const dir = join(h.storeDir, id);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'profile.pb.gz'), bytes);
+  const now = new Date().toISOString();
+  const meta = { id, user: 'alice@example.com', groups: ['devs'], createdAt: now, finishedAt: now, namespace: 'team-a', target: { workload: { kind: 'Deployment', name: 'web' } }, type: 'profile', seconds: 30, status: 'done', pods: [{ pod: 'web-0', uid: 'u', status: 'ok' }], file: 'profile.pb.gz', bytes: bytes.length };
+  writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
+  await h.restartGateway();
+  return id;
+}
