@@ -9,6 +9,7 @@ import type { ProfileType } from '../src/endpoints/catalog.ts';
 import type { PprofRequest } from '../src/endpoints/policy.ts';
 import { pprofResponseHeaders } from '../src/endpoints/response.ts';
 import { upstreamError } from './upstream.ts';
+import { streamed } from './reclaim.ts';
 
 export interface FlightOptions {
   readonly upstream: URL;
@@ -96,6 +97,7 @@ class Flight {
   private onChunk(chunk: Buffer): void {
     this.firstByteSent = true;
     this.bytes += chunk.length;
+    streamed(chunk.length);
     if (this.bytes > this.opts.maxResponseBytes) {
       this.fail(new PodprofError('PODPROF_RESPONSE_TOO_LARGE', `the ${this.request.type} response exceeded ${this.opts.maxResponseBytes} bytes and was cut`), 'too-large');
       return;

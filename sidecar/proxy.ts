@@ -8,6 +8,7 @@ import { request as httpRequest, type Agent, type IncomingMessage, type ServerRe
 import { PodprofError, sendError } from '../src/errors.ts';
 import type { PprofRequest } from '../src/endpoints/policy.ts';
 import { pprofResponseHeaders } from '../src/endpoints/response.ts';
+import { streamed } from './reclaim.ts';
 import { requestHeaders, upstreamError } from './upstream.ts';
 
 export interface ProxyOptions {
@@ -81,6 +82,7 @@ export function createStreamProxy(opts: ProxyOptions): StreamProxy {
         res.writeHead(status, pprofResponseHeaders(request, status, upRes.headers));
         upRes.on('data', (chunk: Buffer) => {
           bytes += chunk.length;
+          streamed(chunk.length);
           if (bytes > opts.maxResponseBytes) {
             up.destroy();
             res.destroy(); // cut: the client sees a broken transfer
