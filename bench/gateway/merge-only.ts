@@ -6,7 +6,8 @@
 // Without an argument the seed is a fresh 6 s CPU profile of the Go fixture
 // (-cpu-workers 2), as run.ts takes it. 50 replicas of it are merged by
 // mergeWithPodprof and by the pprof binary `go tool pprof` runs, alternately,
-// after one untimed warm-up each; prints the medians of 5, the ratio, the GC
+// after one untimed warm-up each; prints the medians of 15, their ratio and
+// the median of each adjacent pair's (steadier on a busy machine), the GC
 // time of podprof's runs and whether the merged totals agree. The seed is
 // kept as <dir>/seed.pb.gz, to pass again.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -19,7 +20,7 @@ import { median } from '../lib/stats.ts';
 import { fileTotals, mergeWithGo, mergeWithPodprof, pprofBinary, replicaProfiles } from './merge.ts';
 
 const PODS = 50;
-const RUNS = 5;
+const RUNS = 15;
 const SEED_SECONDS = 6;
 
 killChildrenOnExit();
@@ -77,5 +78,5 @@ const [a, b] = [await fileTotals(ours), await fileTotals(theirs)];
 console.log(`merge ${PODS} busy replicas (${dir})`);
 console.log(`  podprof       ${median(podprofMs).toFixed(1)} ms  [${fmt(podprofMs)}], GC ${median(podprofGcMs).toFixed(1)} ms [${fmt(podprofGcMs)}]`);
 console.log(`  pprof binary  ${median(binaryMs).toFixed(1)} ms  [${fmt(binaryMs)}]`);
-console.log(`  ratio         ${(median(podprofMs) / median(binaryMs)).toFixed(2)}×`);
+console.log(`  ratio         ${(median(podprofMs) / median(binaryMs)).toFixed(2)}×, run by run ${median(podprofMs.map((ms, i) => ms / binaryMs[i]!)).toFixed(2)}× (median of each pair's)`);
 console.log(`  totals        ${a.join(' / ')} vs ${b.join(' / ')}: ${a.join() === b.join() ? 'equal' : 'DIFFER'}`);

@@ -11,7 +11,7 @@ import { Sample } from 'pprof-format';
 import { decodeProfile } from '../../src/profile/decode.ts';
 import { encodeProfile } from '../../src/profile/encode.ts';
 import { nodeGunzip } from '../../src/profile/node-gunzip.ts';
-import { int64, toNumeric, totals } from '../../src/profile/values.ts';
+import { int64, namedTotals, toNumeric, totals } from '../../src/profile/values.ts';
 import { mergeProfiles } from '../../src/profile/merge.ts';
 import { MAX_DECODED_BYTES } from '../../src/profile/gunzip.ts';
 import type { ProfileWorkers } from '../../gateway/captures/profile-workers.ts';
@@ -29,12 +29,14 @@ export const goGroups = processGroups;
 
 const gunzip = nodeGunzip();
 
-/** podprof's merge of the files into `out`, timed end to end (files read → merged file written); ms. */
+/** podprof's merge of the files into `out`, timed end to end (files read → merged file written, its totals summed as the gateway's merge job does); ms. */
 export async function mergeWithPodprof(files: readonly MergeFile[], out: string): Promise<number> {
   const t0 = performance.now();
   const inputs = [];
   for (const f of files) inputs.push({ profile: await decodeProfile(readFileSync(f.path), gunzip, f.path), labels: { pod: f.pod }, name: f.pod });
-  writeFileSync(out, encodeProfile(mergeProfiles(inputs)));
+  const merged = mergeProfiles(inputs);
+  writeFileSync(out, encodeProfile(merged));
+  namedTotals(merged);
   return performance.now() - t0;
 }
 

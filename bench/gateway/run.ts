@@ -14,8 +14,8 @@
 //     CPU profile, CFG.seconds s) against the slowest single-pod capture through
 //     the same gateway; CFG.rounds rounds, alternating which goes first;
 //  2. merge of CFG.pods profiles: mergeProfiles (read + decode + merge + encode
-//     + write) against `go tool pprof -proto f1 … fN > out` on the same files,
-//     median of CFG.mergeRuns, merged totals checked against each other. Two
+//     + write + totals) against `go tool pprof -proto f1 … fN > out` on the
+//     same files, median of CFG.mergeRuns, merged totals checked against each other. Two
 //     input sets: the fan-out's own per-pod files (idle pods: nearly empty CPU
 //     profiles), and CFG.pods "busy replicas" made from one real CPU profile of
 //     a fixture running its workload (merge.ts, replicaProfiles). Reference

@@ -1,9 +1,17 @@
-// Durable file operations for the capture store: data is fsynced before it is
-// renamed into place, and the directory is fsynced after, so a crash leaves
-// either the old file or the new one — never half of one.
+// Durable file operations for the capture store: a file's data is fsynced as
+// it is written (each pod's by the worker fetching it, in parallel); a
+// capture's files are moved into place with each directory fsynced once
+// (moveDurably: one fsync for every pod's file), before its final meta.json
+// replaces the old one (writeAtomic: temp file, fsync, rename, fsync the
+// directory), so a crash leaves either the old meta or the new one, and the new
+// one only ever names files already on disk. Directory fsyncs go through a
+// SyncDir, the seam tests use to count them or make them fail.
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+
+/** How a directory is fsynced: fsyncDir, or what a test puts in its place. */
+export type SyncDir = (dir: string) => Promise<void>;
 
 /** fsync a directory so renames and creations in it survive a crash. */
 export async function fsyncDir(dir: string): Promise<void> {
@@ -45,7 +53,7 @@ export async function streamDurable(path: string, source: AsyncIterable<Uint8Arr
 }
 
 /** Replace `path` atomically: write a sibling temp file, fsync it, rename it over, fsync the directory. */
-export async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
+export async function writeAtomic(path: string, data: Uint8Array | string, syncDir = fsyncDir): Promise<void> {
   const tmp = `${path}.tmp-${randomBytes(4).toString('hex')}`;
   try {
     await writeDurable(tmp, data);
@@ -54,7 +62,21 @@ export async function writeAtomic(path: string, data: Uint8Array | string): Prom
     await rm(tmp, { force: true });
     throw err;
   }
-  await fsyncDir(dirname(path));
+  await syncDir(dirname(path));
+}
+
+/**
+ * Moves the files under `from`, each written with writeDurable or
+ * streamDurable, into `to` (which exists), their names durable: each
+ * subdirectory of `from` is fsynced once (pods/: one fsync for every pod's
+ * file), its top-level entries are renamed into `to` (pods/ as one rename),
+ * and `to` is fsynced once.
+ */
+export async function moveDurably(from: string, to: string, syncDir = fsyncDir): Promise<void> {
+  const files = await filesUnder(from);
+  for (const d of new Set(files.map(dirname))) if (d !== '.') await syncDir(join(from, d));
+  for (const top of new Set(files.map((f) => f.split('/')[0]!))) await rename(join(from, top), join(to, top));
+  await syncDir(to);
 }
 
 /** Every regular file under `dir`, as paths relative to it. */

@@ -5,17 +5,19 @@
 //   <store>/<id>/pods/<pod>.pb.gz   each pod's own profile (fan-out)
 //   <store>/.tmp-<id>/              where data lands while the capture runs
 //
-// Data is written and fsynced in the temp dir, renamed into <id>/ at commit,
-// and meta.json is replaced last (temp file + rename), so a capture is only
-// ever listed as done once everything it names is on disk. Limits: captures
+// Data is written and fsynced in the temp dir (each pod's body as it streams
+// in, the pods in parallel); at commit it is moved into <id>/ with each
+// directory fsynced once (one fsync for all of pods/, renamed as one), and
+// meta.json is replaced last (temp file + rename), so a capture is only ever
+// listed as done once everything it names is on disk. Limits: captures
 // older than --store-max-age go; a namespace over --store-namespace-max-bytes
 // loses its own oldest captures, never another namespace's; a store at
 // --store-max-bytes takes no new captures (isFull) rather than evicting anyone's.
 import { createReadStream, type ReadStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from '../../src/log.ts';
-import { filesUnder, fsyncDir, sizeOf, writeAtomic, writeDurable } from './fs-atomic.ts';
+import { fsyncDir, moveDurably, sizeOf, writeAtomic, writeDurable, type SyncDir } from './fs-atomic.ts';
 import { META, recoverStore, TMP_PREFIX } from './recover.ts';
 import type { CaptureMeta } from '../../src/api/types.ts';
 
@@ -57,12 +59,13 @@ export class CaptureStore {
     readonly dir: string,
     readonly limits: StoreLimits,
     private readonly log: Logger,
+    private readonly syncDir: SyncDir,
   ) {}
 
-  /** Opens (creating) the store: recovers from any crash, applies the limits, and sweeps periodically. */
-  static async open(dir: string, limits: StoreLimits, log: Logger): Promise<CaptureStore> {
+  /** Opens (creating) the store: recovers from any crash, applies the limits, and sweeps periodically. `syncDir`: how it fsyncs its directories (tests count them). */
+  static async open(dir: string, limits: StoreLimits, log: Logger, syncDir: SyncDir = fsyncDir): Promise<CaptureStore> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const s = new CaptureStore(dir, limits, log);
+    const s = new CaptureStore(dir, limits, log, syncDir);
     for (const m of await recoverStore(dir, log)) s.metas.set(m.id, m);
     await s.enforceLimits();
     s.timer = setInterval(() => void s.enforceLimits(), Math.max(1000, Math.min(limits.maxAgeMs / 10, 600_000)));
@@ -74,8 +77,8 @@ export class CaptureStore {
     const dir = join(this.dir, meta.id);
     const tmp = join(this.dir, `${TMP_PREFIX}${meta.id}`);
     await mkdir(dir, { mode: 0o700 });
-    await writeAtomic(join(dir, META), JSON.stringify(meta, null, 2));
-    await fsyncDir(this.dir);
+    await writeAtomic(join(dir, META), JSON.stringify(meta, null, 2), this.syncDir);
+    await this.syncDir(this.dir);
     await mkdir(tmp, { mode: 0o700 });
     const w = new CaptureWriter(this, meta, tmp);
     this.live.set(meta.id, w);
@@ -87,20 +90,16 @@ export class CaptureStore {
     const { meta } = w;
     const dir = join(this.dir, meta.id);
     try {
-      const files = await filesUnder(w.tmp);
-      for (const f of files) {
-        await mkdir(dirname(join(dir, f)), { recursive: true });
-        await rename(join(w.tmp, f), join(dir, f));
-      }
-      for (const d of new Set(files.map((f) => dirname(join(dir, f))))) await fsyncDir(d);
+      await moveDurably(w.tmp, dir, this.syncDir);
       meta.bytes = (await sizeOf(dir)) - (await stat(join(dir, META))).size;
       meta.finishedAt ??= new Date().toISOString();
-      await writeAtomic(join(dir, META), JSON.stringify(meta, null, 2));
+      await writeAtomic(join(dir, META), JSON.stringify(meta, null, 2), this.syncDir);
     } catch (err) {
       this.log.error({ err, capture: meta.id }, 'capture store: writing the capture failed');
       Object.assign(meta, { status: 'failed', error: `storing the capture failed: ${(err as Error).message}`, file: undefined, bytes: 0, totals: undefined, finishedAt: new Date().toISOString() });
+      for (const p of meta.pods) p.file = undefined;
       await rm(dir, { recursive: true, force: true });
-      await mkdir(dir, { recursive: true }).then(() => writeAtomic(join(dir, META), JSON.stringify(meta, null, 2))).catch(() => undefined);
+      await mkdir(dir, { recursive: true }).then(() => writeAtomic(join(dir, META), JSON.stringify(meta, null, 2), this.syncDir)).catch(() => undefined);
     }
     await rm(w.tmp, { recursive: true, force: true });
     this.live.delete(meta.id);

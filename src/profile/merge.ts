@@ -187,7 +187,7 @@ class Merger {
     if (known !== undefined) return known;
     const f = this.srcFunctions.get(srcId);
     if (!f) return 0;
-    const key = [f.startLine, stringAt(this.src, f.name), stringAt(this.src, f.systemName), stringAt(this.src, f.filename)].join('\u0000');
+    const key = `${f.startLine}\u0000${stringAt(this.src, f.name)}\u0000${stringAt(this.src, f.systemName)}\u0000${stringAt(this.src, f.filename)}`;
     let merged = this.functionByKey.get(key);
     if (!merged) {
       merged = new PFunction({ id: this.functions.length + 1, name: this.s(f.name), systemName: this.s(f.systemName), filename: this.s(f.filename), startLine: f.startLine });
@@ -211,11 +211,16 @@ class Merger {
   private internLocation(l: Location): Location {
     const mi = this.mapMapping(id(l.mappingId));
     const address = addUint64(l.address, mi?.offset ?? 0);
-    const line = l.line.map((ln) => new Line({ functionId: this.mapFunction(id(ln.functionId)), line: ln.line, column: ln.column }));
     const relative = mi ? difference(address, mi.m.memoryStart) : address;
-    const key = `${mi ? id(mi.m.id) : 0}|${relative}|${l.isFolded}|${line.map((x) => `${id(x.functionId)}:${x.line}:${x.column}`).join(',')}`;
+    let key = `${mi ? id(mi.m.id) : 0}|${relative}|${l.isFolded}|`;
+    for (let i = 0; i < l.line.length; i++) {
+      const ln = l.line[i]!;
+      key += `${i === 0 ? '' : ','}${this.mapFunction(id(ln.functionId))}:${ln.line}:${ln.column}`;
+    }
     let merged = this.locationByKey.get(key);
     if (!merged) {
+      // Lines are built only for a new location (mapFunction answers from its map now).
+      const line = l.line.map((ln) => new Line({ functionId: this.mapFunction(id(ln.functionId)), line: ln.line, column: ln.column }));
       merged = new Location({ id: this.locations.length + 1, mappingId: mi ? mi.m.id : 0, address, line, isFolded: l.isFolded });
       this.locations.push(merged);
       this.locationByKey.set(key, merged);

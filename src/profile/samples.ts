@@ -4,8 +4,7 @@
 // from the Sample objects. readProfile leaves the samples encoded, checked, and
 // builds the objects only when `sample` is first read. Pure and isomorphic.
 import { Label, Sample, type Profile } from 'pprof-format';
-import type { Numeric } from './values.ts';
-import { DELIMITED, Reader, VARINT } from './wire.ts';
+import { DELIMITED, Reader, VARINT, type Numeric } from './wire.ts';
 
 /** One sample's fields; arrays are reused, only the first `*Count` entries are this sample's. */
 export class SampleFields {

@@ -2,8 +2,10 @@
 // sample type names, signed int64 values (delta profiles go negative) and
 // per-type totals. Pure.
 import type { Profile, ValueType } from 'pprof-format';
+import { SampleFields } from './samples.ts';
+import type { Numeric } from './wire.ts';
 
-export type Numeric = number | bigint;
+export type { Numeric } from './wire.ts';
 
 export function stringAt(p: Profile, index: Numeric): string {
   return p.stringTable.strings[Number(index)] ?? '';
@@ -28,15 +30,25 @@ export function toNumeric(v: bigint): Numeric {
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
 
-/** The sum of every sample's value, per sample type, in sample-type order. */
+/**
+ * The sum of every sample's value, per sample type, in sample-type order. Read
+ * off the encoded samples while they still are (samples.ts): no Sample objects
+ * are built. Summed as numbers while exact, the rest as bigints.
+ */
 export function totals(p: Profile): bigint[] {
-  const out = p.sampleType.map(() => 0n);
-  for (const s of p.sample) {
-    s.value.forEach((v, i) => {
-      if (i < out.length) out[i] = (out[i] ?? 0n) + int64(v);
-    });
-  }
-  return out;
+  const width = p.sampleType.length;
+  const small = new Float64Array(width);
+  const big = p.sampleType.map(() => 0n);
+  const f = new SampleFields();
+  f.each(p, () => {
+    for (let i = 0; i < f.valueCount && i < width; i++) {
+      const v = f.values[i]!;
+      const sum = typeof v === 'number' ? small[i]! + v : NaN;
+      if (Number.isSafeInteger(v) && Number.isSafeInteger(sum)) small[i] = sum;
+      else big[i] = big[i]! + int64(v);
+    }
+  });
+  return big.map((b, i) => b + BigInt(small[i]!));
 }
 
 /** Per-type totals keyed by name, for messages and metadata: { "cpu/nanoseconds": "1230000000" }. */

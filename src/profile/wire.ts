@@ -3,7 +3,9 @@
 // as a number while they are exact (≤ 2^53 - 1) and only past that as a bigint
 // (unsigned, as pprof-format gives them), so the usual ids, addresses and
 // values never touch BigInt. Pure and isomorphic.
-import type { Numeric } from './values.ts';
+
+/** A protobuf integer as read: a number while exact, else a bigint. */
+export type Numeric = number | bigint;
 
 export const VARINT = 0;
 export const DELIMITED = 2;
