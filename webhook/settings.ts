@@ -18,6 +18,11 @@ export const EXCLUDED_NAMESPACES = ['kube-system', 'kube-node-lease'] as const;
 
 export const SIDECAR_DEFAULTS = {
   cpuRequest: '20m',
+  /**
+   * From bench/sidecar (README, Benchmarks): idle RSS ~63–66 MiB plus one 50 MiB profile streaming
+   * (+27–33 MiB) ≈ 96 MiB; the limit, twice that, is above the peak under 50 concurrent 50 MiB
+   * streams (~140–155 MiB). Of the idle figure ~45 MiB is the node binary, shared per node.
+   */
   memoryRequest: '96Mi',
   /** Guaranteed pods need a CPU limit equal to the request; a 20m limit would throttle captures. */
   guaranteedCpu: '100m',
