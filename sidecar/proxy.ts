@@ -2,8 +2,9 @@
 // request headers, allowlisted response headers, a byte cap, a deadline for the
 // app's answer of `seconds` + margin, and a client abort that cancels the
 // upstream. One node:http request piped into the response, as the single-flight
-// captures do (./flight.ts): http-proxy-3 cost every sidecar ~2.5 MiB at start
-// (bench/sidecar) for what these lines do.
+// captures do (./flight.ts): http-proxy-3 and its dependencies (follow-redirects,
+// debug) add ~2.5 MiB loaded from node_modules (bench/sidecar) for what these
+// lines do.
 import { request as httpRequest, type Agent, type IncomingMessage, type ServerResponse } from 'node:http';
 import { PodprofError, sendError } from '../src/errors.ts';
 import type { PprofRequest } from '../src/endpoints/policy.ts';

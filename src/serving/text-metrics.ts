@@ -1,8 +1,9 @@
 // A few counters, gauges and histograms in the Prometheus text format (0.0.4),
-// for the sidecar: prom-client and its dependencies cost the sidecar ~12 MiB of
-// resident memory at start on Node (~7 MiB on Bun, bench/sidecar) for five
-// metrics, multiplied by every injected pod. The gateway and the webhook keep
-// prom-client (src/serving/metrics.ts). Both satisfy MetricsSource.
+// for the sidecar, which has five metrics: prom-client with its default metrics
+// adds ~7.5 MiB when loaded from node_modules (bench/sidecar's dependency
+// probe); bundled, it was most of the ~1.3 MiB the sidecar shed with
+// jsonwebtoken and http-proxy-3 — in every injected pod. The gateway and the
+// webhook keep prom-client (src/serving/metrics.ts). Both satisfy MetricsSource.
 import { memoryUsage, cpuUsage } from 'node:process';
 
 /** What the health server serves on /metrics. */

@@ -3,7 +3,7 @@
 // r||s, RFC 7518 §3.4) before any claim is read, and exp, iat, aud and iss are
 // required. node:crypto does it directly with the KeyObject the key store
 // parsed once: jsonwebtoken (which the gateway signs with) and its dependencies
-// would add ~1 MiB to every sidecar and parse the token a second time.
+// add ~1 MiB loaded from node_modules, and parse the token a second time.
 import { verify as verifySignature, type KeyObject } from 'node:crypto';
 import { PROFILE_TYPES } from '../endpoints/catalog.ts';
 import { CLOCK_SKEW_SECONDS, MAX_TOKEN_BYTES, MAX_TOKEN_LIFETIME_SECONDS, type SidecarClaims } from './claims.ts';
