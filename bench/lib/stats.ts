@@ -171,15 +171,3 @@ export function summarize(xs: readonly number[], digits?: number): Percentiles {
   const r = (n: number): number => (digits === undefined ? n : round(n, digits));
   return { p50: r(percentile(xs, 50)), p99: r(percentile(xs, 99)), mean: r(xs.reduce((a, b) => a + b, 0) / xs.length), max: r(Math.max(...xs)) };
 }
-
-/** A small deterministic PRNG (mulberry32): the same sequence for a seed in every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

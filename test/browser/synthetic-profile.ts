@@ -7,18 +7,7 @@
 // bench (bench/ui) measures it; the UI tests open it, and smaller ones.
 import { gzipSync } from 'node:zlib';
 import { Function as PFunction, Label, Line, Location, Mapping, Profile, Sample, StringTable, ValueType } from 'pprof-format';
-
-/** mulberry32, as bench/lib/stats.ts's prng (test/ may not import bench/): the same bytes for a seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../kit/prng.ts';
 
 export interface SyntheticOptions {
   readonly functions?: number;
