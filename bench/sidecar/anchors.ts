@@ -82,16 +82,13 @@ function command(name: AnchorName, ctx: AnchorContext, upstream: string, extra: 
   return { file: rt.command, args: [...rt.args, join(REPO, 'bin/podprof.mjs'), ...sidecar], env: { ...process.env, NODE_OPTIONS: name === 'sidecar-node' ? imageNodeOptions() : '' } };
 }
 
-/** Starts an anchor in front of `upstream` and resolves once it prints its port. */
-export function startAnchor(name: AnchorName, ctx: AnchorContext, upstream: string, extra: readonly string[] = []): Promise<Running> {
-  const c = command(name, ctx, upstream, extra);
-  const t0 = performance.now();
-  const child = track(spawn(c.file, c.args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: c.env, detached: true }));
+/** The port a child prints once it listens ("listening on <port>", or a podprof ready line's "port"). */
+export function printedPort(child: ChildProcess & { stdout: NodeJS.ReadableStream; stderr: NodeJS.ReadableStream }, what: string, timeoutMs = 20_000): Promise<number> {
   let stderr = '';
   let stdout = '';
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start: ${stderr}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`${what} did not start: ${stderr}`)), timeoutMs);
     child.stdout.on('data', (b: Buffer) => {
       if (stdout.length < 4096) stdout += b.toString();
       const m = /listening on (\d+)|"port":(\d+)/.exec(stdout);
@@ -99,12 +96,21 @@ export function startAnchor(name: AnchorName, ctx: AnchorContext, upstream: stri
         clearTimeout(timer);
         child.stdout.removeAllListeners('data');
         child.stdout.resume();
-        resolve({ name, url: `https://127.0.0.1:${m[1] ?? m[2]}`, pid: child.pid!, child, tokens: name !== 'bare-node', startMs: performance.now() - t0 });
+        resolve(Number(m[1] ?? m[2]));
       }
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`${name} exited ${code}: ${stderr.slice(0, 500)}`));
+      reject(new Error(`${what} exited ${code}: ${stderr.slice(0, 500)}`));
     });
   });
+}
+
+/** Starts an anchor in front of `upstream` and resolves once it prints its port. */
+export async function startAnchor(name: AnchorName, ctx: AnchorContext, upstream: string, extra: readonly string[] = []): Promise<Running> {
+  const c = command(name, ctx, upstream, extra);
+  const t0 = performance.now();
+  const child = track(spawn(c.file, c.args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: c.env, detached: true }));
+  const port = await printedPort(child, name);
+  return { name, url: `https://127.0.0.1:${port}`, pid: child.pid!, child, tokens: name !== 'bare-node', startMs: performance.now() - t0 };
 }

@@ -21,7 +21,7 @@ import { startGoTarget } from '../../test/kit/go-fixture.ts';
 import { makeKeys, NODE, REPO } from '../../test/kit/sidecar.ts';
 import { killChildrenOnExit, killEverything, processGroups, stop, track } from '../lib/children.ts';
 import { cpuMark, foreignCpuShare, machineInfo, round, table, writeResults, type Percentiles } from '../lib/stats.ts';
-import { anchorContext, ANCHORS, startAnchor, type AnchorContext, type AnchorName, type Running } from './anchors.ts';
+import { anchorContext, ANCHORS, printedPort, startAnchor, type AnchorContext, type AnchorName, type Running } from './anchors.ts';
 import { expectOk, get, side, type Side } from './client.ts';
 import { growth, latency, memory, throughput, underLoad, type Growth, type LoadResult, type Memory } from './measure.ts';
 
@@ -124,14 +124,8 @@ async function smallProfile(ctx: AnchorContext): Promise<{ direct: Percentiles; 
 }
 
 async function startBigUpstream(): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = track(spawn(NODE, [join(REPO, 'bench/sidecar/big-upstream.ts')], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BIG_UPSTREAM_BYTES: String(CFG.bodyBytes) } }));
-  const port = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (c: Buffer) => {
-      const m = /listening on (\d+)/.exec(c.toString());
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`big upstream exited ${code}`)));
-  });
+  const child = track(spawn(NODE, [join(REPO, 'bench/sidecar/big-upstream.ts')], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BIG_UPSTREAM_BYTES: String(CFG.bodyBytes) } }));
+  const port = await printedPort(child, 'big upstream');
   return { url: `http://127.0.0.1:${port}`, stop: () => stop(child) };
 }
 

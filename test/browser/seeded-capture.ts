@@ -3,7 +3,8 @@
 // need a profile no Go pod makes: hostile names, or one of a chosen size.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Harness } from '../kit/gateway.ts';
+import { ensureUiBuilt, launch, login, type Session } from '../kit/browser.ts';
+import { startHarness, type Harness } from '../kit/gateway.ts';
 
 let made = 0;
 
@@ -18,4 +19,20 @@ export async function seedCapture(h: Harness, bytes: Uint8Array): Promise<string
   writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
   await h.restartGateway();
   return id;
+}
+
+export interface SeededUi {
+  readonly h: Harness;
+  readonly s: Session;
+  readonly id: string;
+}
+
+/** A one-pod harness with `bytes` stored as a finished capture, and a browser logged in to it. Call from a before() hook. */
+export async function openSeeded(bytes: Uint8Array, browser: Parameters<typeof launch>[0] = {}): Promise<SeededUi> {
+  ensureUiBuilt();
+  const h = await startHarness({ pods: 1 });
+  const id = await seedCapture(h, bytes);
+  const s = await launch(browser);
+  await login(s.page, h.url, h.token);
+  return { h, s, id };
 }

@@ -10,9 +10,9 @@ import { prepare } from '../../src/analysis/prepare.ts';
 import { flameTree } from '../../src/analysis/tree.ts';
 import { decodeProfile } from '../../src/profile/decode.ts';
 import { nodeGunzip } from '../../src/profile/node-gunzip.ts';
-import { ensureUiBuilt, launch, login, type Session } from '../kit/browser.ts';
-import { startHarness, type Harness } from '../kit/gateway.ts';
-import { seedCapture } from './seeded-capture.ts';
+import type { Session } from '../kit/browser.ts';
+import type { Harness } from '../kit/gateway.ts';
+import { openSeeded } from './seeded-capture.ts';
 import { syntheticProfile } from './synthetic-profile.ts';
 
 let h: Harness | undefined;
@@ -22,11 +22,7 @@ let s: Session;
 let id = '';
 
 before(async () => {
-  ensureUiBuilt();
-  h = await startHarness({ pods: 1 });
-  id = await seedCapture(harness(), bytes);
-  s = await launch();
-  await login(s.page, harness().url, harness().token);
+  ({ h, s, id } = await openSeeded(bytes));
 });
 after(async () => {
   await s?.close();

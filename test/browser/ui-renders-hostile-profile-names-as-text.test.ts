@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ensureUiBuilt, launch, login, ROOT, rows, screenshot, type Session } from '../kit/browser.ts';
-import { startHarness, type Harness } from '../kit/gateway.ts';
-import { seedCapture } from './seeded-capture.ts';
+import { ROOT, rows, screenshot, type Session } from '../kit/browser.ts';
+import type { Harness } from '../kit/gateway.ts';
+import { openSeeded } from './seeded-capture.ts';
 
 let h: Harness | undefined;
 const harness = (): Harness => h as Harness;
@@ -30,11 +30,7 @@ const DANGER = `(() => {
 })()`;
 
 before(async () => {
-  ensureUiBuilt();
-  h = await startHarness({ pods: 1 });
-  ID = await seedCapture(harness(), new Uint8Array(readFileSync(join(ROOT, 'test/fixtures/profiles/hostile.pb.gz'))));
-  s = await launch({ colorScheme: 'dark' });
-  await login(s.page, harness().url, harness().token);
+  ({ h, s, id: ID } = await openSeeded(new Uint8Array(readFileSync(join(ROOT, 'test/fixtures/profiles/hostile.pb.gz'))), { colorScheme: 'dark' }));
 });
 after(async () => {
   await s?.close();

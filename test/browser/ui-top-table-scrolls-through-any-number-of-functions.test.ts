@@ -9,9 +9,9 @@ import { prepare } from '../../src/analysis/prepare.ts';
 import { top, type TopRow } from '../../src/analysis/top.ts';
 import { decodeProfile } from '../../src/profile/decode.ts';
 import { nodeGunzip } from '../../src/profile/node-gunzip.ts';
-import { ensureUiBuilt, launch, login, rows, type Session } from '../kit/browser.ts';
-import { startHarness, type Harness } from '../kit/gateway.ts';
-import { seedCapture } from './seeded-capture.ts';
+import { rows, type Session } from '../kit/browser.ts';
+import type { Harness } from '../kit/gateway.ts';
+import { openSeeded } from './seeded-capture.ts';
 import { syntheticProfile } from './synthetic-profile.ts';
 
 let h: Harness | undefined;
@@ -22,12 +22,8 @@ let id = '';
 let want: readonly TopRow[] = [];
 
 before(async () => {
-  ensureUiBuilt();
-  h = await startHarness({ pods: 1 });
   want = top(prepare(fromPprof(await decodeProfile(bytes, nodeGunzip()))), { nf: 0 }).rows;
-  id = await seedCapture(harness(), bytes);
-  s = await launch();
-  await login(s.page, harness().url, harness().token);
+  ({ h, s, id } = await openSeeded(bytes));
 });
 after(async () => {
   await s?.close();
