@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildGo } from '../../demo/go-build.ts';
 import { createCertificate } from '../../src/tls/x509.ts';
-import { imageNodeOptions, NODE, POD, REPO, type TestKeys } from '../../test/kit/sidecar.ts';
+import { imageNodeOptions, NODE, POD, REPO, runtime, type TestKeys } from '../../test/kit/sidecar.ts';
 import { track } from '../lib/children.ts';
 
 export type AnchorName = 'go' | 'bare-node' | 'sidecar-node' | 'sidecar-bun' | 'sidecar-deno';
@@ -57,12 +57,6 @@ const s = https.createServer({ cert: fs.readFileSync(process.env.CERT), key: fs.
 s.listen(0, '127.0.0.1', () => process.stdout.write('listening on ' + s.address().port + '\\n'));
 `;
 
-const RUNTIMES = {
-  'sidecar-node': { command: NODE, args: [] as string[] },
-  'sidecar-bun': { command: join(REPO, 'node_modules/.bin/bun'), args: [] as string[] },
-  'sidecar-deno': { command: join(REPO, 'node_modules/@deno/linux-x64-glibc/deno'), args: ['run', '--allow-all'] },
-} as const;
-
 export interface AnchorContext {
   readonly keys: TestKeys;
   readonly tls: TlsFiles;
@@ -77,7 +71,7 @@ function command(name: AnchorName, ctx: AnchorContext, upstream: string, extra: 
   const pod = ['--pod-namespace', POD.namespace, '--pod-name', POD.pod, '--pod-uid', POD.uid];
   if (name === 'go') return { file: ctx.goProxy, args: ['-upstream', upstream, '-jwks-file', ctx.keys.jwksFile, '-cert', ctx.tls.cert, '-key', ctx.tls.key, ...pod.map((a) => a.replace(/^--/, '-'))], env: process.env };
   if (name === 'bare-node') return { file: NODE, args: ['-e', BARE_PROXY], env: { ...process.env, UPSTREAM: upstream, CERT: ctx.tls.cert, KEY: ctx.tls.key } };
-  const rt = RUNTIMES[name];
+  const rt = runtime(name.slice('sidecar-'.length));
   const sidecar = ['sidecar', '--listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--upstream', upstream, '--jwks-file', ctx.keys.jwksFile, ...pod, '--bypass-check-interval', '0', ...extra];
   return { file: rt.command, args: [...rt.args, join(REPO, 'bin/podprof.mjs'), ...sidecar], env: { ...process.env, NODE_OPTIONS: name === 'sidecar-node' ? imageNodeOptions() : '' } };
 }

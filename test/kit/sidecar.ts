@@ -31,10 +31,17 @@ export const NODE = join(REPO, 'node_modules/.bin/node');
  * — the in-process ones too — runs as the built bundle on that runtime, so the
  * whole sidecar suite can be run unchanged on it (README, "Which runtime").
  */
-export const SIDECAR_RUNTIME = runtimeCommand(process.env.PODPROF_TEST_SIDECAR_RUNTIME);
+export const SIDECAR_RUNTIME = [undefined, '', 'node'].includes(process.env.PODPROF_TEST_SIDECAR_RUNTIME) ? undefined : runtime(process.env.PODPROF_TEST_SIDECAR_RUNTIME!);
 
-function runtimeCommand(name: string | undefined): { readonly command: string; readonly args: readonly string[] } | undefined {
-  if (name === undefined || name === '' || name === 'node') return undefined;
+export interface Runtime {
+  readonly command: string;
+  /** Before the script (`deno run --allow-all …`). */
+  readonly args: readonly string[];
+}
+
+/** How to run the bundle on `name`: "node", "bun" or "deno" from node_modules, or a runtime's path. */
+export function runtime(name: string): Runtime {
+  if (name === 'node') return { command: NODE, args: [] };
   if (name === 'bun') return { command: join(REPO, 'node_modules/.bin/bun'), args: [] };
   if (name === 'deno') return { command: join(REPO, 'node_modules/@deno/linux-x64-glibc/deno'), args: ['run', '--allow-all'] };
   return { command: name, args: [] };
@@ -95,8 +102,8 @@ export type ChildSidecar = TestSidecar & CliProcess;
 
 /** The real CLI, built bundle, as a child process (what the image runs), with the image's NODE_OPTIONS. */
 export function startChild(keys: TestKeys, upstream: string, extra: readonly string[] = [], cwd = REPO): Promise<ChildSidecar> {
-  const runtime = SIDECAR_RUNTIME ?? { command: NODE, args: [] };
-  return startCli('sidecar', baseArgs(keys, upstream, extra), { node: runtime.command, runtimeArgs: runtime.args, cwd, env: { ...process.env, NODE_OPTIONS: imageNodeOptions() } });
+  const rt = SIDECAR_RUNTIME ?? runtime('node');
+  return startCli('sidecar', baseArgs(keys, upstream, extra), { node: rt.command, runtimeArgs: rt.args, cwd, env: { ...process.env, NODE_OPTIONS: imageNodeOptions() } });
 }
 
 export interface TargetAndSidecar {
