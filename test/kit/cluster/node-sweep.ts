@@ -77,11 +77,11 @@ function nodePids(l: NodeLayout): Set<number> {
   return new Set<number>([...cgroupRoots(l).flatMap((root) => cgroupTree(root).flatMap(cgroupProcs)), ...processesNaming(l.dir)]);
 }
 
-/** Mount points under the node's dir, deepest (latest) first. */
-function nodeMounts(l: NodeLayout): string[] {
+/** Mount points at or under `dir` (a node's kubelet and containerd mounts), deepest (latest) first. */
+export function mountsUnder(dir: string): string[] {
   const lines = readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
   const points = lines.map((line) => line.split(' ')[4] ?? '').map((p) => p.replace(/\\040/g, ' '));
-  return points.filter((p) => p === l.dir || p.startsWith(`${l.dir}/`)).reverse();
+  return points.filter((p) => p === dir || p.startsWith(`${dir}/`)).reverse();
 }
 
 export function sweepNode(a: NodeAddresses, l: NodeLayout): void {
@@ -97,7 +97,7 @@ export function sweepNode(a: NodeAddresses, l: NodeLayout): void {
     }
     spawnSync('sleep', ['0.2']);
   }
-  for (const m of nodeMounts(l)) spawnSync('umount', ['-l', m]);
+  for (const m of mountsUnder(l.dir)) spawnSync('umount', ['-l', m]);
   for (const root of cgroupRoots(l)) {
     for (const d of cgroupTree(root)) {
       try {

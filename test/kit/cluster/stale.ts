@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { mountsUnder } from './node-sweep.ts';
 import { killPid, pidExists } from './proc.ts';
 
 export const DATA_DIR_PREFIX = 'podprof-cp-';
@@ -60,6 +61,13 @@ export async function cleanupStale(log?: (line: string) => void): Promise<void> 
     for (const p of [...pf.processes].reverse()) {
       log?.(`cleanupStale: stopping leftover ${p.name} pid ${p.pid} from ${dir}`);
       await killPid(p.pid, p.bin, 2000);
+    }
+    // A dead owner's node is torn down by its own sweep (node-reaper.ts), which unmounts the node's
+    // volumes first; removing the dir around those mounts fails with EBUSY. Its sweep, or the next
+    // cleanup, removes it.
+    if (mountsUnder(dir).length > 0) {
+      log?.(`cleanupStale: ${dir} still has mounts (its node is being swept); left for later`);
+      continue;
     }
     rmSync(dir, { recursive: true, force: true });
   }
