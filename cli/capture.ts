@@ -8,7 +8,7 @@ import type { CaptureBody, CaptureMeta } from '../src/api/types.ts';
 import { ConfigError, flag, helpText, parseFlags } from '../src/config/flags.ts';
 import { int, str } from '../src/config/values.ts';
 import { parseProfileType } from '../src/endpoints/catalog.ts';
-import { GATEWAY_CLIENT_FLAGS, errorOf, gatewayClient, splitArgs } from './gateway-client.ts';
+import { CLIENT_BOOLEANS, GATEWAY_CLIENT_FLAGS, errorOf, gatewayClient, splitArgs } from './gateway-client.ts';
 
 const FLAGS = {
   ...GATEWAY_CLIENT_FLAGS,
@@ -98,7 +98,7 @@ export async function runCapture(argv: readonly string[]): Promise<number> {
     process.stdout.write(helpText('capture NAMESPACE/POD | -n NAMESPACE -l SELECTOR | -n NAMESPACE deployment/NAME', SUMMARY, FLAGS));
     return 0;
   }
-  const { positional, flags } = splitArgs(argv, SHORTS, new Set(['insecure-skip-tls-verify']));
+  const { positional, flags } = splitArgs(argv, SHORTS, CLIENT_BOOLEANS);
   const c = parseFlags(FLAGS, flags);
   const body: CaptureBody = { ...targetOf(positional, c.namespace, c.selector), type: c.type, seconds: c.seconds };
   const client = await gatewayClient(c);

@@ -1,7 +1,12 @@
 // What every user command that talks to a podprof gateway shares: the flags
-// (--gateway, --token, --ca-file, --insecure-skip-tls-verify), the token (flag,
-// PODPROF_TOKEN, else the current kubeconfig user's), argv with a positional
-// argument and kubectl-style short flags, and a small HTTPS JSON client.
+// (--gateway, --token, --ca-file, --insecure-skip-tls-verify), the token, argv
+// with a positional argument and kubectl-style short flags, and a small HTTPS
+// JSON client. The token is one for the gateway (audience podprof): --token,
+// PODPROF_TOKEN, or, where the kubeconfig's user is a ServiceAccount, one it
+// requests for that audience. The kubeconfig's own credential is for the API
+// server and never leaves for the gateway: a gateway (or a mistyped URL) that
+// held it could replay it there. Without a verified certificate no token is
+// sent unless --send-token-unverified says so too.
 import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { request } from 'node:https';
@@ -9,12 +14,19 @@ import { apiErrorOf, type ApiError } from '../src/api/error.ts';
 import { flag, type ConfigOf } from '../src/config/flags.ts';
 import { bool, httpsUrl, str } from '../src/config/values.ts';
 
+/** The audience of the tokens the gateway accepts (its --token-audience default). */
+export const TOKEN_AUDIENCE = 'podprof';
+
 export const GATEWAY_CLIENT_FLAGS = {
   gateway: flag(httpsUrl, 'the podprof gateway, e.g. https://podprof.example.com', { required: true }),
-  token: flag(str, "bearer token; default: the current kubeconfig user's token"),
+  token: flag(str, `a token for the gateway, audience ${TOKEN_AUDIENCE} (kubectl create token NAME --audience ${TOKEN_AUDIENCE}); default: one requested for the kubeconfig's ServiceAccount`),
   'ca-file': flag(str, "CA (PEM) that signs the gateway's certificate; default: the system CAs"),
-  'insecure-skip-tls-verify': flag(bool, "do not verify the gateway's certificate (test setups only)", { default: false }),
+  'insecure-skip-tls-verify': flag(bool, "do not verify the gateway's certificate (test setups only); sends no token without --send-token-unverified", { default: false }),
+  'send-token-unverified': flag(bool, 'with --insecure-skip-tls-verify: send the token anyway, to whoever answers at --gateway', { default: false }),
 } as const;
+
+/** Boolean flags of every gateway command (they never take the next word as their value). */
+export const CLIENT_BOOLEANS: ReadonlySet<string> = new Set(['insecure-skip-tls-verify', 'send-token-unverified']);
 
 export type GatewayClientConfig = ConfigOf<typeof GATEWAY_CLIENT_FLAGS>;
 
@@ -59,18 +71,38 @@ export interface GatewayClient {
   json<T>(method: string, path: string, body?: unknown): Promise<T>;
 }
 
-async function tokenOf(c: GatewayClientConfig): Promise<string> {
-  if (c.token !== undefined && c.token !== '') return c.token;
-  const { KubeConfig } = await import('@kubernetes/client-node');
-  const kc = new KubeConfig();
+const NO_TOKEN = `no token for the gateway: pass --token or set PODPROF_TOKEN to one for audience ${TOKEN_AUDIENCE} (kubectl create token NAME --audience ${TOKEN_AUDIENCE}); the kubeconfig's own credential is for the API server and is never sent to the gateway`;
+
+/**
+ * A token for the gateway from the kubeconfig: when its user is a ServiceAccount
+ * (SelfSubjectReview says so), a TokenRequest for that account with audience
+ * podprof. The kubeconfig's credential goes to the API server only.
+ */
+async function requestedToken(): Promise<string | undefined> {
+  const k8s = await import('@kubernetes/client-node');
+  const kc = new k8s.KubeConfig();
   try {
     kc.loadFromDefault();
   } catch {
-    // No kubeconfig: the message below says what to do.
+    return undefined;
   }
-  const token = kc.getCurrentUser()?.token;
-  if (token) return token;
-  throw new Error("no token: pass --token or set PODPROF_TOKEN, or use a kubeconfig whose current user has a token (e.g. kubectl create token <service-account>)");
+  if (!kc.getCurrentCluster()) return undefined;
+  try {
+    const review = await kc.makeApiClient(k8s.AuthenticationV1Api).createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
+    const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(review.status?.userInfo?.username ?? '');
+    if (!sa) return undefined;
+    const tr = await kc.makeApiClient(k8s.CoreV1Api).createNamespacedServiceAccountToken({ namespace: sa[1]!, name: sa[2]!, body: { spec: { audiences: [TOKEN_AUDIENCE], expirationSeconds: 3600 } } });
+    return tr.status?.token;
+  } catch {
+    return undefined; // not allowed to request one: the message says how to get one
+  }
+}
+
+async function tokenOf(c: GatewayClientConfig): Promise<string> {
+  if (c.token !== undefined && c.token !== '') return c.token;
+  const requested = await requestedToken();
+  if (requested) return requested;
+  throw new Error(NO_TOKEN);
 }
 
 export function errorOf(r: Reply): ApiError {
@@ -78,6 +110,9 @@ export function errorOf(r: Reply): ApiError {
 }
 
 export async function gatewayClient(c: GatewayClientConfig): Promise<GatewayClient> {
+  if (c['insecure-skip-tls-verify'] && !c['send-token-unverified']) {
+    throw new Error("--insecure-skip-tls-verify: the gateway's certificate would not be checked, so no token is sent to it; pass --ca-file with its CA, or add --send-token-unverified to send the token to whoever answers");
+  }
   const token = await tokenOf(c);
   const tls = c['insecure-skip-tls-verify'] ? { rejectUnauthorized: false } : c['ca-file'] ? { ca: readFileSync(c['ca-file']) } : {};
   const base = new URL(c.gateway.href.replace(/\/+$/, ''));

@@ -6,7 +6,7 @@ import { ConfigError, flag, helpText, parseFlags } from '../src/config/flags.ts'
 import { int, str } from '../src/config/values.ts';
 import { parseProfileType } from '../src/endpoints/catalog.ts';
 import { targetOf } from './capture.ts';
-import { GATEWAY_CLIENT_FLAGS, gatewayClient, splitArgs } from './gateway-client.ts';
+import { CLIENT_BOOLEANS, GATEWAY_CLIENT_FLAGS, gatewayClient, splitArgs } from './gateway-client.ts';
 
 const FLAGS = {
   ...GATEWAY_CLIENT_FLAGS,
@@ -28,7 +28,7 @@ export async function runLink(argv: readonly string[]): Promise<number> {
     process.stdout.write(helpText('link NAMESPACE/POD', SUMMARY, FLAGS));
     return 0;
   }
-  const { positional, flags } = splitArgs(argv, { n: 'namespace', t: 'type' }, new Set(['insecure-skip-tls-verify']));
+  const { positional, flags } = splitArgs(argv, { n: 'namespace', t: 'type' }, CLIENT_BOOLEANS);
   const c = parseFlags(FLAGS, flags);
   const target = targetOf(positional, c.namespace, undefined);
   if (target.pod === undefined) throw new ConfigError(['link: give one pod, as NAMESPACE/POD (links are per pod; use podprof capture for a workload)']);

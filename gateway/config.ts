@@ -2,6 +2,7 @@
 import { flag, type ConfigOf } from '../src/config/flags.ts';
 import { bytes, duration, httpsUrl, int, list, oneOf, str } from '../src/config/values.ts';
 import { servingConfigProblems, servingFlags } from '../src/serving/config.ts';
+import { transferFlags } from '../src/http/transfer-flags.ts';
 
 const cidr = (raw: string): string => {
   if (!/^[0-9a-fA-F.:]+\/\d{1,3}$/.test(raw)) throw new Error('want CIDRs like 10.0.0.0/8 or 127.0.0.1/32');
@@ -10,6 +11,7 @@ const cidr = (raw: string): string => {
 
 export const GATEWAY_FLAGS = {
   ...servingFlags({
+    connections: { max: 4096, perAddress: 512 },
     listenHelp: 'HTTPS address for users, go tool pprof and scrapers',
     noCertificate: 'self-signed',
     grace: { ms: 10_000, text: '10s' },
@@ -33,14 +35,22 @@ export const GATEWAY_FLAGS = {
   'store-namespace-max-bytes': flag(bytes(1024 * 1024, 10 * 1024 ** 4), "size one namespace's captures may hold; over it, that namespace's oldest go", { default: 1024 ** 3, defaultText: '1GiB' }),
   'max-profile-bytes': flag(bytes(1024, 4 * 1024 ** 3), "largest profile a capture takes from one pod (streamed to disk)", { default: 64 * 1024 ** 2, defaultText: '64MiB' }),
   'max-decoded-bytes': flag(bytes(1024 * 1024, 4 * 1024 ** 3), 'largest decompressed profile the gateway decodes (a gzip bomb stops here)', { default: 256 * 1024 ** 2, defaultText: '256MiB' }),
-  'decode-memory': flag(int(32, 16_384), 'heap (MiB) of the worker thread that decodes and merges profiles', { default: 256 }),
-  'max-captures': flag(int(1, 10_000), 'captures running at once, in all (429 beyond)', { default: 8 }),
+  'decode-memory': flag(int(32, 16_384), 'heap (MiB) of each worker thread that decodes and merges profiles', { default: 256 }),
+  'decode-workers': flag(int(1, 64), 'worker threads that decode and merge profiles; jobs wait their turn per user, so one user’s slow profiles delay another’s by one job at most', { default: 1 }),
+  'decode-timeout': flag(duration(1000, 3_600_000), 'longest one decode or merge may run; past it the worker is stopped and that pod (or merge) fails', { default: 120_000, defaultText: '2m' }),
+  'max-captures': flag(int(1, 10_000), 'captures running at once, in all (429 beyond)', { default: 32 }),
+  'max-captures-per-namespace': flag(int(1, 10_000), 'captures running at once per namespace (429 beyond): one tenant’s ServiceAccounts cannot take every slot', { default: 8 }),
   'max-captures-per-user': flag(int(1, 10_000), 'captures running at once per user (429 beyond)', { default: 2 }),
+  'max-streams-per-user': flag(int(1, 10_000), 'live pprof requests one user may have running through the gateway at once (429 beyond)', { default: 16 }),
+  'max-links-per-user': flag(int(1, 100_000), 'one-time links a user may hold open at once (429 beyond)', { default: 64 }),
+  'max-sessions': flag(int(1, 10_000_000), 'UI sessions held at once; past it new sign-ins wait (429), nobody is logged out', { default: 100_000 }),
+  'max-sessions-per-user': flag(int(1, 1000), "UI sessions of one user; past it that user's oldest ends", { default: 16 }),
   'store-max-age': flag(duration(60_000, 365 * 86_400_000), 'captures older than this are deleted', { default: 7 * 86_400_000, defaultText: '168h' }),
   'public-url': flag(httpsUrl, 'the URL users reach the gateway at (links, http_sd targets); default https://<host of the request>'),
   'session-key-file': flag(str, 'key for UI session cookies (any bytes); absent: random per start'),
   'session-recheck': flag(duration(1000, 3_600_000), "how often a UI session re-checks the user's token and groups (a token no longer accepted ends it)", { default: 300_000, defaultText: '5m' }),
-  'fanout-concurrency': flag((raw) => Number(raw), 'captures running at once during a fan-out', { default: 16 }),
+  'fanout-concurrency': flag((raw) => Number(raw), 'pods one fan-out capture asks at once', { default: 16 }),
+  ...transferFlags('a sidecar'),
 } as const;
 
 export type GatewayConfig = ConfigOf<typeof GATEWAY_FLAGS>;
@@ -53,5 +63,6 @@ export function gatewayConfigProblems(c: GatewayConfig): string[] {
   if (c['sidecar-ca-key-file'] !== undefined && c['sidecar-ca-file'] === undefined) p.push('--sidecar-ca-key-file: give its certificate as --sidecar-ca-file');
   if (c.kid.length > 0 && c.kid.length !== c['signing-key-file'].length) p.push('--kid: give one per --signing-key-file');
   if (!(c['fanout-concurrency'] >= 1 && c['fanout-concurrency'] <= 256)) p.push('--fanout-concurrency: want 1 to 256');
+  if (c['max-captures-per-user'] > c['max-captures-per-namespace'] || c['max-captures-per-namespace'] > c['max-captures']) p.push('--max-captures-per-user ≤ --max-captures-per-namespace ≤ --max-captures');
   return p;
 }

@@ -1,5 +1,7 @@
 // What every gateway route may use.
 import type { Logger } from '../src/log.ts';
+import type { RateLimiter } from '../src/limits/rate.ts';
+import type { Shares } from '../src/limits/shares.ts';
 import type { Authorizer } from './auth/authz.ts';
 import type { Sessions } from './auth/session.ts';
 import type { Authenticator, User } from './auth/user.ts';
@@ -23,12 +25,20 @@ export interface GatewayContext {
   readonly workloads?: WorkloadResolver;
   readonly sessions: Sessions;
   readonly links: LinkStore;
+  /** Live pprof requests running per user (--max-streams-per-user). */
+  readonly streams: Shares;
   /** Stored captures and fan-out (POST/GET /api/v1/captures). */
   readonly captures: Captures;
   readonly metrics: GatewayMetrics;
   readonly log: Logger;
   /** Sidecar identity: the CA their certificates chain to, and enrollment (absent without the Kubernetes API). */
-  readonly identity: { readonly ca: SidecarCa; readonly review?: TokenReviewer; readonly certTtlMs: number };
+  readonly identity: {
+    readonly ca: SidecarCa;
+    readonly review?: TokenReviewer;
+    /** TokenReviews per source address, shared with user authentication (auth/authn.ts REVIEW_RATE). */
+    readonly reviews: RateLimiter;
+    readonly certTtlMs: number;
+  };
   /** The base URL users reach the gateway at; undefined: derived from each request's Host. */
   readonly publicUrl: URL | undefined;
 }

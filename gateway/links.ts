@@ -1,11 +1,13 @@
 // One-time links for `go tool pprof`, which cannot send headers but sends URL
 // userinfo as Basic auth: https://pprof:<secret>@gateway/…/debug/pprof/heap.
 // Short-lived, single use, scoped to one pod and profile type; pprof prints
-// the URL, so the secret must be worthless once used.
+// the URL, so the secret must be worthless once used. Each user holds at most
+// --max-links-per-user open links: one user cannot lock everyone out.
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { PodprofError } from '../src/errors.ts';
 import type { ProfileType } from '../src/endpoints/catalog.ts';
+import { Shares } from '../src/limits/shares.ts';
 import type { User } from './auth/user.ts';
 
 export const LINK_USER = 'pprof';
@@ -21,15 +23,43 @@ interface Link {
 
 const digest = (secret: string): string => createHash('sha256').update(secret).digest('base64url');
 
+export interface LinkLimits {
+  /** Open links of one user (--max-links-per-user). */
+  readonly perUser: number;
+  /** Open links in all. */
+  readonly total: number;
+}
+
+export const DEFAULT_LINK_LIMITS: LinkLimits = { perUser: 64, total: 100_000 };
+
 export class LinkStore {
   private readonly links = new Map<string, Link>();
+  private readonly open: Shares;
+  private prunedAt = 0;
+
+  constructor(readonly limits: LinkLimits = DEFAULT_LINK_LIMITS) {
+    this.open = new Shares({ perHolder: limits.perUser, total: limits.total });
+  }
 
   create(user: User, namespace: string, pod: string, type: ProfileType, now = Date.now()): string {
-    this.prune(now);
-    if (this.links.size > 10_000) throw new PodprofError('PODPROF_THROTTLED', 'too many open links; use or let some expire', 60);
+    if (now - this.prunedAt > 1000 || this.open.of(user.name) >= this.limits.perUser) this.prune(now);
+    const refused = this.open.take(user.name);
+    if (refused === 'holder') throw new PodprofError('PODPROF_THROTTLED', `${user.name} has ${this.limits.perUser} open links (--max-links-per-user); use them or let them expire`, this.secondsUntilOneExpires(user.name, now));
+    if (refused === 'total') throw new PodprofError('PODPROF_THROTTLED', `the gateway holds ${this.limits.total} open links; retry when some expire`, 60);
     const secret = randomBytes(24).toString('base64url');
     this.links.set(digest(secret), { user, namespace, pod, type, until: now + LINK_TTL_MS });
     return secret;
+  }
+
+  private secondsUntilOneExpires(name: string, now: number): number {
+    let soonest = now + LINK_TTL_MS;
+    for (const l of this.links.values()) if (l.user.name === name && l.until < soonest) soonest = l.until;
+    return Math.max(1, Math.ceil((soonest - now) / 1000));
+  }
+
+  private forget(key: string, link: Link): void {
+    this.links.delete(key);
+    this.open.give(link.user.name);
   }
 
   /** The link's owner, if the request carries a live link for exactly this pod and type; the link is spent. */
@@ -40,7 +70,7 @@ export class LinkStore {
     if (user !== LINK_USER) return undefined;
     const key = digest(rest.join(':'));
     const link = this.links.get(key);
-    this.links.delete(key);
+    if (link) this.forget(key, link);
     if (!link || link.until < now) throw new PodprofError('PODPROF_LINK_INVALID', 'this link was already used or has expired');
     if (link.namespace !== namespace || link.pod !== pod || link.type !== type) {
       throw new PodprofError('PODPROF_LINK_INVALID', `this link is for ${link.namespace}/${link.pod} ${link.type}, not ${namespace}/${pod} ${type}`);
@@ -49,6 +79,11 @@ export class LinkStore {
   }
 
   private prune(now: number): void {
-    for (const [k, l] of this.links) if (l.until < now) this.links.delete(k);
+    this.prunedAt = now;
+    for (const [k, l] of this.links) if (l.until < now) this.forget(k, l);
+  }
+
+  get size(): number {
+    return this.links.size;
   }
 }

@@ -1,6 +1,16 @@
-// The gateway's own counters, on the registry its health server serves.
+// The gateway's own counters, on the registry its health server serves. Their
+// labels come from fixed sets (the route patterns the app registers, the
+// statuses podprof answers with): a caller can add no series.
+import type { Response } from 'express';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { createRegistry } from '../src/serving/metrics.ts';
+
+export { statusLabel } from '../src/serving/status-label.ts';
+
+/** The route that answered ("GET /api/v1/captures/:id"), set by the app as it matched; "other" before that (401s, 404s, the UI's files). */
+export function routeLabel(res: Response): string {
+  return (res.locals as { route?: string }).route ?? 'other';
+}
 
 export interface GatewayMetrics {
   readonly registry: Registry;

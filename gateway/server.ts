@@ -5,8 +5,11 @@ import type { Logger } from '../src/log.ts';
 import { startService } from '../src/serving/service.ts';
 import { createApp } from './app.ts';
 import { allowAll, kubernetesAuthz, type Authorizer } from './auth/authz.ts';
-import { kubernetesAuth, proxyAuth, staticAuth } from './auth/authn.ts';
-import { Sessions } from './auth/session.ts';
+import { kubernetesAuth, proxyAuth, REVIEW_RATE, staticAuth } from './auth/authn.ts';
+import { DEFAULT_SESSION_LIMITS, Sessions } from './auth/session.ts';
+import { RateLimiter } from '../src/limits/rate.ts';
+import { Shares } from '../src/limits/shares.ts';
+import { transferLimits } from '../src/http/transfer-flags.ts';
 import type { Authenticator } from './auth/user.ts';
 import { Captures } from './captures/captures.ts';
 import type { GatewayConfig } from './config.ts';
@@ -14,7 +17,7 @@ import type { GatewayContext } from './context.ts';
 import { TargetRegistry } from './discovery/registry.ts';
 import { startStaticDiscovery } from './discovery/static.ts';
 import { Keyring } from './keyring.ts';
-import { LinkStore } from './links.ts';
+import { DEFAULT_LINK_LIMITS, LinkStore } from './links.ts';
 import { createGatewayMetrics } from './metrics.ts';
 import { SidecarClient } from './sidecar-client.ts';
 import { loadSidecarCa } from './identity/ca.ts';
@@ -39,10 +42,10 @@ async function kubeConfig(): Promise<KubeConfig> {
   return kc;
 }
 
-function authenticator(c: GatewayConfig, kc: KubeConfig | undefined): Authenticator {
+function authenticator(c: GatewayConfig, kc: KubeConfig | undefined, reviews: RateLimiter): Authenticator {
   if (c.auth === 'static') return staticAuth(c['tokens-file']!);
   if (c.auth === 'proxy') return proxyAuth(c['trusted-proxy-cidrs']);
-  return kubernetesAuth(kc!, c['token-audience']);
+  return kubernetesAuth(kc!, c['token-audience'], reviews);
 }
 
 async function discovery(c: GatewayConfig, kc: KubeConfig | undefined, ctx: GatewayContext): Promise<() => void> {
@@ -67,25 +70,30 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
       maxPodBytes: c['max-profile-bytes'],
       maxDecodedBytes: c['max-decoded-bytes'],
       decodeHeapMiB: c['decode-memory'],
+      decodeWorkers: c['decode-workers'],
+      decodeTimeoutMs: c['decode-timeout'],
       maxRunning: c['max-captures'],
+      maxRunningPerNamespace: c['max-captures-per-namespace'],
       maxRunningPerUser: c['max-captures-per-user'],
     },
     log: log.child({ component: 'captures' }),
   });
+  const reviews = new RateLimiter(REVIEW_RATE);
   const ctx: GatewayContext = {
     registry: targets,
     keyring,
-    sidecars: new SidecarClient(keyring, sidecarCa.trustPem),
-    authenticate: authenticator(c, kc),
+    sidecars: new SidecarClient(keyring, sidecarCa.trustPem, transferLimits(c)),
+    authenticate: authenticator(c, kc, reviews),
     authorize,
     workloads: c.discovery === 'kubernetes' ? kubernetesWorkloads(kc!) : undefined,
-    sessions: new Sessions(c['session-key-file'] === undefined ? undefined : readFileSync(c['session-key-file']), c['session-recheck']),
-    links: new LinkStore(),
+    sessions: new Sessions(c['session-key-file'] === undefined ? undefined : readFileSync(c['session-key-file']), c['session-recheck'], { ...DEFAULT_SESSION_LIMITS, max: c['max-sessions'], perUser: c['max-sessions-per-user'] }),
+    links: new LinkStore({ ...DEFAULT_LINK_LIMITS, perUser: c['max-links-per-user'] }),
+    streams: new Shares({ perHolder: c['max-streams-per-user'], total: Number.POSITIVE_INFINITY }),
     captures,
     metrics,
     log,
     publicUrl: c['public-url'],
-    identity: { ca: sidecarCa, review: kc ? kubernetesReviewer(kc) : undefined, certTtlMs: c['sidecar-cert-ttl'] },
+    identity: { ca: sidecarCa, review: kc ? kubernetesReviewer(kc) : undefined, reviews, certTtlMs: c['sidecar-cert-ttl'] },
   };
   const stopDiscovery = await discovery(c, kc, ctx);
   const service = await startService({
@@ -94,7 +102,8 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
     handler: createApp(ctx),
     listen: c.listen,
     healthListen: c['health-listen'],
-    timeouts: { headersMs: 15_000, requestMs: 60_000, keepAliveMs: 120_000, connectionsCheckingIntervalMs: 2000 },
+    connections: { max: c['max-connections'], perAddress: c['max-connections-per-address'] },
+    timeouts: { handshakeMs: c['header-timeout'], headersMs: c['header-timeout'], requestMs: c['header-timeout'] + 50_000, keepAliveMs: 120_000, connectionsCheckingIntervalMs: Math.min(1000, c['header-timeout']) },
     health: { ready: () => ({ ok: targets.synced, json: { ready: targets.synced, targets: targets.size } }) },
     metrics: metrics.registry,
     log,

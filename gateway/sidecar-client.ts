@@ -7,9 +7,13 @@ import { Agent, request, type RequestOptions } from 'node:https';
 import { checkServerIdentity, createSecureContext, type PeerCertificate, type SecureContext } from 'node:tls';
 import type { IncomingMessage } from 'node:http';
 import { PodprofError } from '../src/errors.ts';
+import { DEFAULT_TRANSFER, watchTransfer, type TransferLimits } from '../src/http/transfer.ts';
 import type { PprofRequest } from '../src/endpoints/policy.ts';
 import type { Keyring } from './keyring.ts';
 import type { Target } from './targets.ts';
+
+/** Connections to one sidecar at most: under its --max-connections-per-address (24). */
+const MAX_SOCKETS_PER_POD = 16;
 
 /** Pods with a pooled connection at once; the least recently used agent goes past this. */
 const MAX_AGENTS = 2048;
@@ -29,9 +33,24 @@ function otherPod(cert: PeerCertificate, t: Target): Error | undefined {
 }
 
 export interface SidecarCall {
+  /** The sidecar's answer (headers); rejects with the catalog error when it never came. */
   readonly response: Promise<IncomingMessage>;
+  /**
+   * The answer's body, at most maxBytes, under the transfer deadline and rate
+   * (src/http/transfer.ts); throws the catalog error of whichever limit it passed.
+   */
+  body(maxBytes: number): AsyncGenerator<Buffer>;
   /** Cancel: the sidecar then cancels its upstream request, which frees Go's profiler. */
   abort(): void;
+}
+
+/** How the gateway explains a failed request to a sidecar: unverified, or unreachable. */
+function callError(t: Target, err: NodeJS.ErrnoException): PodprofError {
+  if (err instanceof PodprofError) return err;
+  if (TLS_REFUSALS.has(err.code ?? '')) {
+    return new PodprofError('PODPROF_SIDECAR_UNVERIFIED', `${t.ip}:${t.port} did not prove it is the sidecar of ${t.namespace}/${t.name} (${err.code}: ${err.message}); no token was sent`);
+  }
+  return new PodprofError('PODPROF_SIDECAR_UNREACHABLE', `the sidecar of ${t.namespace}/${t.name} at ${t.ip}:${t.port} failed: ${err.code ?? err.message}`);
 }
 
 export class SidecarClient {
@@ -46,6 +65,7 @@ export class SidecarClient {
   constructor(
     private readonly keys: Keyring,
     caPem: string,
+    private readonly transfer: TransferLimits = DEFAULT_TRANSFER,
     private readonly marginMs = 15_000,
   ) {
     this.secureContext = createSecureContext({ ca: caPem });
@@ -57,7 +77,7 @@ export class SidecarClient {
     if (agent) {
       this.agents.delete(key); // most recently used last
     } else {
-      agent = new Agent({ keepAlive: true, maxSockets: 32, secureContext: this.secureContext, checkServerIdentity: (host, cert) => checkServerIdentity(host, cert) ?? otherPod(cert, t) });
+      agent = new Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_POD, secureContext: this.secureContext, checkServerIdentity: (host, cert) => checkServerIdentity(host, cert) ?? otherPod(cert, t) });
       for (const [k, old] of this.agents) {
         if (this.agents.size < MAX_AGENTS) break;
         if (Object.keys(old.sockets).length > 0) continue; // in use: a capture is running through it
@@ -79,21 +99,49 @@ export class SidecarClient {
       agent: this.agentFor(t),
       headers: { authorization: `Bearer ${token}`, 'user-agent': 'podprof-gateway', ...(body ? { 'content-type': 'text/plain', 'content-length': String(body.length) } : {}) },
     };
-    const deadline = req.seconds * 1000 + this.marginMs;
+    const plan = { startedAt: Date.now(), recordMs: req.seconds * 1000, marginMs: this.marginMs, limits: this.transfer, peer: `the sidecar of ${t.namespace}/${t.name}` };
+    let expired: PodprofError | undefined;
     let r: ReturnType<typeof request> | undefined;
+    const watch = watchTransfer(plan, (err) => {
+      expired = err;
+      r?.destroy(err);
+    });
     const response = new Promise<IncomingMessage>((resolve, reject) => {
       r = request(opts, (res) => {
-        clearTimeout(timer);
+        watch.started();
         resolve(res);
       });
-      const timer = setTimeout(() => r?.destroy(new PodprofError('PODPROF_UPSTREAM_TIMEOUT', `the sidecar of ${t.namespace}/${t.name} did not answer within ${deadline / 1000}s`)), deadline);
       r.on('error', (err: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        reject(err instanceof PodprofError ? err : TLS_REFUSALS.has(err.code ?? '') ? new PodprofError('PODPROF_SIDECAR_UNVERIFIED', `${t.ip}:${t.port} did not prove it is the sidecar of ${t.namespace}/${t.name} (${err.code}: ${err.message}); no token was sent`) : new PodprofError('PODPROF_SIDECAR_UNREACHABLE', `the sidecar of ${t.namespace}/${t.name} at ${t.ip}:${t.port} failed: ${err.code ?? err.message}`));
+        watch.stop();
+        reject(expired ?? callError(t, err));
       });
       r.end(body);
     });
-    return { response, abort: () => r?.destroy() };
+    const abort = (): void => {
+      watch.stop();
+      r?.destroy();
+    };
+    async function* read(maxBytes: number): AsyncGenerator<Buffer> {
+      const res = await response;
+      let size = 0;
+      try {
+        for await (const c of res as AsyncIterable<Buffer>) {
+          watch.count(c.length);
+          size += c.length;
+          if (size > maxBytes) {
+            abort();
+            throw tooLarge(t, maxBytes);
+          }
+          yield c;
+        }
+      } catch (err) {
+        throw expired ?? (err instanceof PodprofError ? err : brokeOff(t));
+      } finally {
+        watch.stop();
+      }
+      if (!res.complete) throw expired ?? brokeOff(t);
+    }
+    return { response, body: read, abort };
   }
 
   close(): void {
@@ -102,38 +150,44 @@ export class SidecarClient {
   }
 }
 
+function brokeOff(t: Target): PodprofError {
+  return new PodprofError('PODPROF_SIDECAR_UNREACHABLE', `the sidecar of ${t.namespace}/${t.name} broke off its answer`);
+}
+
+/** What podprof reads of a refusal (its text says why): the first few KiB, never the whole body. */
+const REFUSAL_BYTES = 4096;
+
+async function refusalText(call: SidecarCall): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const c of call.body(Number.POSITIVE_INFINITY)) {
+      chunks.push(c);
+      size += c.length;
+      if (size >= REFUSAL_BYTES) break;
+    }
+  } catch {
+    // A refusal cut short still says what it said so far.
+  } finally {
+    call.abort();
+  }
+  return Buffer.concat(chunks).subarray(0, 1000).toString('utf8');
+}
+
 /**
  * A call's body, streamed to `save` (a file, not memory) and bounded by
- * `maxBytes`; rejects with SidecarRefused (the sidecar's own text) on non-200.
+ * `maxBytes` and the transfer deadline; rejects with SidecarRefused (the
+ * sidecar's own text, its first KiB) on non-200.
  */
 export async function saveSidecarBody(call: SidecarCall, t: Target, maxBytes: number, save: (body: AsyncIterable<Buffer>) => Promise<number>): Promise<number> {
   const res = await call.response;
-  if (res.statusCode !== 200) {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const c of res as AsyncIterable<Buffer>) {
-      if (size < 4096) chunks.push(c);
-      size += c.length;
-    }
-    throw new SidecarRefused(res.statusCode ?? 502, Buffer.concat(chunks).subarray(0, 1000).toString('utf8'));
-  }
+  if (res.statusCode !== 200) throw new SidecarRefused(res.statusCode ?? 502, await refusalText(call));
   const declared = Number(res.headers['content-length'] ?? 0);
   if (declared > maxBytes) {
     call.abort();
     throw tooLarge(t, maxBytes);
   }
-  async function* capped(): AsyncGenerator<Buffer> {
-    let size = 0;
-    for await (const c of res as AsyncIterable<Buffer>) {
-      size += c.length;
-      if (size > maxBytes) {
-        call.abort();
-        throw tooLarge(t, maxBytes);
-      }
-      yield c;
-    }
-  }
-  return save(capped());
+  return save(call.body(maxBytes));
 }
 
 function tooLarge(t: Target, maxBytes: number): PodprofError {

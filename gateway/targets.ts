@@ -28,6 +28,8 @@ export interface Target {
   readonly podReady: boolean;
   readonly sidecarReady: boolean;
   readonly phase: string;
+  /** The pod has a deletionTimestamp: it is going, and gets no new certificate. */
+  readonly deleting?: boolean;
 }
 
 export function routable(t: Target): boolean {
@@ -113,6 +115,7 @@ export function targetOf(pod: Pod): Target | undefined {
     labels: Object.fromEntries(Object.entries(meta.labels ?? {}).filter(([k]) => k !== INJECTED_LABEL)),
     workload: workloadOf(pod),
     owner: ownerOf(pod),
+    deleting: (meta as { deletionTimestamp?: unknown }).deletionTimestamp !== undefined,
     ...readiness((pod.status ?? {})),
   };
 }

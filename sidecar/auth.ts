@@ -58,7 +58,7 @@ export function authorize(claims: SidecarClaims, request: PprofRequest, replay: 
   if (request.seconds > g.maxSeconds) {
     throw new PodprofError('PODPROF_TOKEN_SECONDS', `token allows at most ${g.maxSeconds}s, request asks for ${request.seconds}s`);
   }
-  if (!replay.use(claims.jti, claims.exp)) {
-    throw new PodprofError('PODPROF_TOKEN_REPLAYED', 'this token was already used');
-  }
+  const use = replay.use(claims.jti, claims.exp, claims.sub);
+  if (use === 'replayed') throw new PodprofError('PODPROF_TOKEN_REPLAYED', 'this token was already used');
+  if (use === 'full') throw new PodprofError('PODPROF_THROTTLED', `this pod holds the ids of too many live tokens of ${claims.sub}; they expire within minutes`, 30);
 }

@@ -5,9 +5,11 @@ import { DEFAULT_PROFILES, parseProfileType } from '../src/endpoints/catalog.ts'
 import { servingConfigProblems, servingFlags } from '../src/serving/config.ts';
 import { DEFAULT_AUDIENCE, DEFAULT_ISSUER } from '../src/token/claims.ts';
 import { TOKEN_FILE } from '../src/enrollment.ts';
+import { transferFlags } from '../src/http/transfer-flags.ts';
 
 export const SIDECAR_FLAGS = {
   ...servingFlags({
+    connections: { max: 64, perAddress: 24 },
     listenHelp: 'HTTPS address for pprof requests from the gateway',
     noCertificate: 'a self-signed ECDSA certificate made at start',
     grace: { ms: 30_000, text: '30s' },
@@ -32,8 +34,8 @@ export const SIDECAR_FLAGS = {
   'max-seconds': flag(int(1, 3600), 'cap for timed captures (seconds)', { default: 60 }),
   'max-response-bytes': flag(bytes(1024, 16 * 1024 ** 3), 'cut responses larger than this', { default: 512 * 1024 ** 2, defaultText: '512MiB' }),
   'upstream-margin': flag(duration(100, 600_000), 'time an upstream request may take beyond its `seconds`', { default: 10_000, defaultText: '10s' }),
+  ...transferFlags('the app'),
   'snapshot-timeout': flag(duration(100, 600_000), 'time an untimed request (heap, goroutine, …) may take upstream', { default: 30_000, defaultText: '30s' }),
-  'header-timeout': flag(duration(100, 300_000), 'time a client has to send its request headers', { default: 10_000, defaultText: '10s' }),
   'bypass-check-interval': flag(duration(0, 86_400_000), 'how often to check the app does not serve pprof on the pod IP (0: only at start)', { default: 60_000, defaultText: '1m' }),
 } as const;
 

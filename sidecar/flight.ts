@@ -1,7 +1,9 @@
 // One CPU profile and one trace at a time (Go refuses a second with a 500).
 // An identical request that arrives before the capture's first byte joins it and
-// receives the same bytes; any other gets 429 + Retry-After saying who holds the
-// profiler until when. The upstream request belongs to no single client: it is
+// receives the same bytes; any other gets 429 + Retry-After saying when the
+// profiler frees up (never who holds it: the 429 reaches other users and is
+// stored with their captures; the holder is in this sidecar's audit log). The
+// upstream request belongs to no single client: it is
 // cancelled only when every subscriber has gone, which makes Go stop profiling.
 import { request as httpRequest, type Agent, type ServerResponse } from 'node:http';
 import { PodprofError, sendError } from '../src/errors.ts';
@@ -10,12 +12,14 @@ import type { PprofRequest } from '../src/endpoints/policy.ts';
 import { pprofResponseHeaders } from '../src/endpoints/response.ts';
 import { upstreamError } from './upstream.ts';
 import { streamed } from './reclaim.ts';
+import { watchTransfer, type TransferLimits, type TransferWatch } from '../src/http/transfer.ts';
 
 export interface FlightOptions {
   readonly upstream: URL;
   readonly agent: Agent;
   readonly marginMs: number;
   readonly maxResponseBytes: number;
+  readonly transfer: TransferLimits;
 }
 
 export interface Delivery {
@@ -44,20 +48,21 @@ class Flight {
   private bytes = 0;
   private readonly upstreamReq;
   private upstreamRes: NodeJS.ReadableStream | undefined;
-  private readonly timer: NodeJS.Timeout;
+  /** The app answers by seconds + margin and sends its body within the transfer limits (src/http/transfer.ts). */
+  private readonly watch: TransferWatch;
 
   constructor(
     readonly request: PprofRequest,
-    readonly holder: string,
     private readonly opts: FlightOptions,
     private readonly onEnd: () => void,
   ) {
     const url = new URL(request.upstreamPath, opts.upstream);
     this.upstreamReq = httpRequest(url, { agent: opts.agent, headers: { 'user-agent': 'podprof-sidecar', accept: '*/*' } });
-    this.timer = setTimeout(() => this.fail(new PodprofError('PODPROF_UPSTREAM_TIMEOUT', `the app did not finish the ${request.type} capture in ${this.deadlineMs / 1000}s`), 'timeout'), this.deadlineMs);
+    const plan = { startedAt: this.startedAt, recordMs: request.seconds * 1000, marginMs: opts.marginMs, limits: opts.transfer, peer: `the app (${request.type} capture)` };
+    this.watch = watchTransfer(plan, (err) => this.fail(err, 'timeout'));
     this.upstreamReq.on('response', (up) => {
       this.upstreamRes = up;
-      clearTimeout(this.timer);
+      this.watch.started();
       this.status = up.statusCode ?? 502;
       this.headers = pprofResponseHeaders(this.request, this.status, up.headers);
       for (const s of this.subs) s.res.writeHead(this.status, this.headers);
@@ -68,10 +73,6 @@ class Flight {
     });
     this.upstreamReq.on('error', (err) => this.fail(upstreamError(err), 'upstream-error'));
     this.upstreamReq.end();
-  }
-
-  get deadlineMs(): number {
-    return this.request.seconds * 1000 + this.opts.marginMs;
   }
 
   get endsAt(): number {
@@ -97,6 +98,7 @@ class Flight {
   private onChunk(chunk: Buffer): void {
     this.firstByteSent = true;
     this.bytes += chunk.length;
+    this.watch.count(chunk.length);
     streamed(chunk.length);
     if (this.bytes > this.opts.maxResponseBytes) {
       this.fail(new PodprofError('PODPROF_RESPONSE_TOO_LARGE', `the ${this.request.type} response exceeded ${this.opts.maxResponseBytes} bytes and was cut`), 'too-large');
@@ -136,7 +138,7 @@ class Flight {
 
   private settle(): void {
     this.finished = true;
-    clearTimeout(this.timer);
+    this.watch.stop();
     this.onEnd();
   }
 }
@@ -147,13 +149,13 @@ export class FlightBoard {
   constructor(private readonly opts: FlightOptions) {}
 
   /** Serve an exclusive capture to `res`: join, start, or refuse with 429. */
-  serve(request: PprofRequest, holder: string, res: ServerResponse): Promise<Delivery> {
+  serve(request: PprofRequest, res: ServerResponse): Promise<Delivery> {
     const current = this.running.get(request.type);
     if (current && !current.finished) {
       if (current.request.upstreamPath === request.upstreamPath && !current.firstByteSent) return current.add(res, true);
       throw this.busy(current);
     }
-    const flight = new Flight(request, holder, this.opts, () => {
+    const flight = new Flight(request, this.opts, () => {
       if (this.running.get(request.type) === flight) this.running.delete(request.type);
     });
     this.running.set(request.type, flight);
@@ -167,10 +169,6 @@ export class FlightBoard {
   private busy(f: Flight): PodprofError {
     const left = Math.max(1, Math.ceil((f.endsAt - Date.now()) / 1000) + 1);
     const name = PROFILER_NAME[f.request.type] ?? f.request.type;
-    return new PodprofError(
-      'PODPROF_PROFILER_BUSY',
-      `the ${name} is busy: a ${f.request.seconds}s capture for ${f.holder} started at ${new Date(f.startedAt).toISOString()} and frees up in about ${left}s`,
-      left,
-    );
+    return new PodprofError('PODPROF_PROFILER_BUSY', `the ${name} of this pod is busy with another ${f.request.seconds}s capture; it frees up in about ${left}s`, left);
   }
 }

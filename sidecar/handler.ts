@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PodprofError, sendError, toPodprofError } from '../src/errors.ts';
 import { readBody } from '../src/http/body.ts';
 import { loggableUrl, type Logger } from '../src/log.ts';
+import { statusLabel } from '../src/serving/status-label.ts';
 import { decide, type PolicyLimits, type PprofRequest } from '../src/endpoints/policy.ts';
 import type { SidecarClaims } from '../src/token/claims.ts';
 import { authenticate, authorize, refuseTokenInQuery, type AuthContext } from './auth.ts';
@@ -40,7 +41,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, deps: HandlerDep
   const body = request.type === 'symbol' && req.method === 'POST' ? await readBody(req, deps.maxBodyBytes) : undefined;
   if (!body && hasBody(req)) throw new PodprofError('PODPROF_BAD_REQUEST', `${req.method ?? 'GET'} requests to ${request.type} carry no body`);
   deps.throttle.check(request);
-  if (request.exclusive) return deps.flights.serve(request, claims.sub, res);
+  if (request.exclusive) return deps.flights.serve(request, res);
   return deps.proxy(req, res, request, body);
 }
 
@@ -70,7 +71,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
         deps.metrics.inflight.dec();
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         const type = request?.type ?? 'none';
-        deps.metrics.requests.inc({ type, outcome: o.outcome, code: o.code ?? String(o.status) });
+        deps.metrics.requests.inc({ type, outcome: o.outcome, code: o.code ?? statusLabel(o.status) });
         deps.metrics.bytes.inc({ type }, o.bytes);
         deps.metrics.duration.observe({ type }, seconds);
         deps.log.info(

@@ -11,6 +11,7 @@ import type { PprofRequest } from '../src/endpoints/policy.ts';
 import { pprofResponseHeaders } from '../src/endpoints/response.ts';
 import { streamed } from './reclaim.ts';
 import { requestHeaders, upstreamError } from './upstream.ts';
+import { watchTransfer, type TransferLimits } from '../src/http/transfer.ts';
 
 export interface ProxyOptions {
   readonly upstream: URL;
@@ -18,6 +19,7 @@ export interface ProxyOptions {
   readonly marginMs: number;
   readonly snapshotTimeoutMs: number;
   readonly maxResponseBytes: number;
+  readonly transfer: TransferLimits;
 }
 
 export interface ProxyResult {
@@ -37,18 +39,21 @@ export function createStreamProxy(opts: ProxyOptions): StreamProxy {
       const settle = (r: ProxyResult): void => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
+        watch.stop();
         resolve(r);
       };
       const headers = { ...requestHeaders(req.headers), ...(body ? { 'content-length': String(body.length) } : {}) };
       if (!body) delete headers['content-length'];
       const up = httpRequest(new URL(request.upstreamPath, opts.upstream), { method: req.method === 'POST' ? 'POST' : 'GET', agent: opts.agent, headers });
-      const deadline = request.seconds > 0 ? request.seconds * 1000 + opts.marginMs : opts.snapshotTimeoutMs;
-      const timer = setTimeout(() => {
-        sendError(res, new PodprofError('PODPROF_UPSTREAM_TIMEOUT', `the app did not answer within ${deadline / 1000}s`), 'pprof');
+      // The app must answer by seconds + margin (or the snapshot timeout), and send its whole
+      // body within the transfer budget at the minimum rate: a trickle is cut, never waited on.
+      const plan = { startedAt: Date.now(), recordMs: request.seconds * 1000, marginMs: request.seconds > 0 ? opts.marginMs : opts.snapshotTimeoutMs, limits: opts.transfer, peer: 'the app' };
+      const watch = watchTransfer(plan, (err) => {
         up.destroy();
-        settle({ status: 504, bytes, outcome: 'timeout' });
-      }, deadline);
+        if (res.headersSent) res.destroy(); // mid-body: the client sees a broken transfer, never a short profile
+        else sendError(res, err, 'pprof');
+        settle({ status: res.headersSent ? res.statusCode : err.status, bytes, outcome: 'timeout' });
+      });
       res.once('close', () => {
         if (res.writableFinished) return;
         up.destroy();
@@ -69,9 +74,7 @@ export function createStreamProxy(opts: ProxyOptions): StreamProxy {
       up.end(body);
 
       function streamAnswer(upRes: IncomingMessage): void {
-        // The deadline bounds the wait for the app's answer; a slow reader of a large
-        // body is governed by the server's socket inactivity timeout instead.
-        clearTimeout(timer);
+        watch.started();
         const status = upRes.statusCode ?? 502;
         if (Number(upRes.headers['content-length'] ?? 0) > opts.maxResponseBytes) {
           up.destroy();
@@ -83,6 +86,7 @@ export function createStreamProxy(opts: ProxyOptions): StreamProxy {
         res.writeHead(status, pprofResponseHeaders(request, status, upRes.headers));
         upRes.on('data', (chunk: Buffer) => {
           bytes += chunk.length;
+          watch.count(chunk.length);
           streamed(chunk.length);
           if (bytes > opts.maxResponseBytes) {
             up.destroy();
@@ -94,6 +98,7 @@ export function createStreamProxy(opts: ProxyOptions): StreamProxy {
           }
         });
         const broke = (): void => {
+          if (settled) return;
           res.destroy();
           settle({ status, bytes, outcome: 'upstream-error' });
         };
@@ -102,6 +107,7 @@ export function createStreamProxy(opts: ProxyOptions): StreamProxy {
           if (!upRes.complete) broke();
         });
         upRes.once('end', () => {
+          watch.stop();
           res.once('finish', () => settle({ status, bytes, outcome: 'ok' }));
           res.end();
         });

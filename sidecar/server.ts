@@ -16,6 +16,7 @@ import { createMetrics } from './metrics.ts';
 import { createStreamProxy } from './proxy.ts';
 import { ReplayCache } from './replay.ts';
 import { Throttle } from './throttle.ts';
+import { transferLimits } from '../src/http/transfer-flags.ts';
 
 export interface RunningSidecar {
   readonly port: number;
@@ -32,7 +33,7 @@ export async function startSidecar(c: SidecarConfig, log: Logger): Promise<Runni
   const stopKeyWatch = keys.watchFile(log);
   const metrics = createMetrics();
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  const upstream = { upstream: c.upstream, agent, marginMs: c['upstream-margin'], maxResponseBytes: c['max-response-bytes'] };
+  const upstream = { upstream: c.upstream, agent, marginMs: c['upstream-margin'], maxResponseBytes: c['max-response-bytes'], transfer: transferLimits(c) };
   let shuttingDown = false;
   const handler = createHandler({
     auth: { keys, replay: new ReplayCache(), self: { namespace: c['pod-namespace'], pod: c['pod-name'], uid: c['pod-uid'] }, issuer: c.issuer, audience: c.audience },
@@ -59,8 +60,10 @@ export async function startSidecar(c: SidecarConfig, log: Logger): Promise<Runni
     handler,
     listen: c.listen,
     healthListen: c['health-listen'],
+    connections: { max: c['max-connections'], perAddress: c['max-connections-per-address'] },
     timeouts: {
       headersMs: c['header-timeout'],
+      handshakeMs: c['header-timeout'],
       requestMs: c['header-timeout'] + 30_000,
       keepAliveMs: 5_000,
       // A connection idle this long is stuck (a client that stopped reading, an app

@@ -5,6 +5,9 @@ import { readFileSync, statSync } from 'node:fs';
 import { BlockList, isIPv6 } from 'node:net';
 import * as k8s from '@kubernetes/client-node';
 import { PodprofError } from '../../src/errors.ts';
+import type { IncomingMessage } from 'node:http';
+import { addressKey } from '../../src/limits/address.ts';
+import { RateLimiter, type RateLimits } from '../../src/limits/rate.ts';
 import { TtlCache } from './cache.ts';
 import { bearerOf, type Authenticator, type User } from './user.ts';
 
@@ -48,15 +51,25 @@ function reviewedUser(s: k8s.V1TokenReviewStatus | undefined, audience: string):
   return s?.authenticated === true && s.user?.username && forUs ? { name: s.user.username, groups: s.user.groups ?? [], via: 'token' } : null;
 }
 
+/** TokenReviews the gateway asks for per source address: a flood of made-up tokens costs the API server nothing past it. */
+export const REVIEW_RATE: RateLimits = { burst: 50, perSecond: 10, maxCallers: 10_000 };
+
+/** Spends one review of the caller's address, or throws 429 saying when to retry. */
+export function spendReview(limiter: RateLimiter, req: IncomingMessage): void {
+  const wait = limiter.take(addressKey(req.socket?.remoteAddress));
+  if (wait > 0) throw new PodprofError('PODPROF_THROTTLED', 'too many new tokens from this address; each is reviewed by the API server', wait);
+}
+
 /**
  * Kubernetes TokenReview with the gateway's own audience (--token-audience,
- * default podprof); results cached by token digest (valid 60 s, invalid 10 s).
+ * default podprof); results cached by token digest (valid 60 s, invalid 10 s);
+ * reviews rate-limited per source address (REVIEW_RATE).
  * The API server must say the token is for that audience (status.audiences):
  * a token for the API server itself is refused, so the gateway never holds a
  * credential it could replay there. An empty audience takes the API server's
  * own (for clusters whose authenticators cannot carry another one).
  */
-export function kubernetesAuth(kc: k8s.KubeConfig, audience: string): Authenticator {
+export function kubernetesAuth(kc: k8s.KubeConfig, audience: string, limiter = new RateLimiter(REVIEW_RATE)): Authenticator {
   const api = kc.makeApiClient(k8s.AuthenticationV1Api);
   const cache = new TtlCache<User | null>(10_000);
   return async (req) => {
@@ -65,6 +78,7 @@ export function kubernetesAuth(kc: k8s.KubeConfig, audience: string): Authentica
     const key = createHash('sha256').update(token).digest('base64url');
     let user = cache.get(key);
     if (user === undefined) {
+      spendReview(limiter, req);
       const review = await api.createTokenReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token, audiences: audience ? [audience] : undefined } } });
       user = reviewedUser(review.status, audience);
       cache.set(key, user, user ? 60_000 : 10_000);

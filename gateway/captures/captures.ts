@@ -3,15 +3,17 @@
 // start() answers as soon as the capture is recorded; `done` settles when it is
 // stored. close() aborts what is in flight, so those captures end as
 // failed/partial rather than being lost. Bounded: --max-captures running at once
-// in all, --max-captures-per-user per user (429 with Retry-After past either);
-// each pod's body streams to disk under --max-profile-bytes; decoding runs in
-// worker threads (profile-workers.ts).
+// in all, --max-captures-per-namespace per namespace, --max-captures-per-user per
+// user (429 with Retry-After past any); each pod's body streams to disk under
+// --max-profile-bytes and the transfer deadline; decoding runs in worker threads
+// that take turns between users (profile-workers.ts).
 import { randomBytes } from 'node:crypto';
 import { PodprofError } from '../../src/errors.ts';
 import type { Logger } from '../../src/log.ts';
 import type { User } from '../auth/user.ts';
 import type { CaptureDeps } from './deps.ts';
 import { assemble, podFile } from './assemble.ts';
+import type { ProfileJob } from './profile-jobs.ts';
 import { ProfileWorkers } from './profile-workers.ts';
 import { fetchPods, planCapture } from './fanout.ts';
 import { CaptureStore, type StoreLimits } from './store.ts';
@@ -27,8 +29,12 @@ export interface CaptureLimits {
   readonly maxDecodedBytes: number;
   /** Heap of a decoding worker in MiB (--decode-memory). */
   readonly decodeHeapMiB: number;
-  /** Captures running at once, in all and per user (--max-captures, --max-captures-per-user). */
+  /** Decoding worker threads (--decode-workers) and the longest job (--decode-timeout). */
+  readonly decodeWorkers: number;
+  readonly decodeTimeoutMs: number;
+  /** Captures running at once, in all, per namespace and per user (--max-captures, --max-captures-per-namespace, --max-captures-per-user). */
   readonly maxRunning: number;
+  readonly maxRunningPerNamespace: number;
   readonly maxRunningPerUser: number;
 }
 
@@ -37,7 +43,10 @@ export const DEFAULT_CAPTURE_LIMITS: CaptureLimits = {
   maxPodBytes: 64 * 1024 ** 2,
   maxDecodedBytes: 256 * 1024 ** 2,
   decodeHeapMiB: 256,
-  maxRunning: 8,
+  decodeWorkers: 1,
+  decodeTimeoutMs: 120_000,
+  maxRunning: 32,
+  maxRunningPerNamespace: 8,
   maxRunningPerUser: 2,
 };
 
@@ -51,6 +60,7 @@ export interface CapturesOptions {
 
 interface Running {
   readonly user: string;
+  readonly namespace: string;
   /** When its pods should have answered (ms since the epoch). */
   readonly endsAt: number;
 }
@@ -79,7 +89,7 @@ export class Captures {
     private readonly o: CapturesOptions,
   ) {
     this.limits = { ...DEFAULT_CAPTURE_LIMITS, ...o.limits };
-    this.workers = new ProfileWorkers({ workers: 1, heapMiB: this.limits.decodeHeapMiB, timeoutMs: 120_000 });
+    this.workers = new ProfileWorkers({ workers: this.limits.decodeWorkers, heapMiB: this.limits.decodeHeapMiB, timeoutMs: this.limits.decodeTimeoutMs });
   }
 
   /** Opens the store; if it cannot be opened the gateway still runs, and capture calls answer 503 saying why. */
@@ -97,10 +107,20 @@ export class Captures {
     return this.opened;
   }
 
+  /** The first running limit this capture would pass: whose captures count, and what to say. */
+  private over(user: User, namespace: string): { of: Running[]; text: string } | undefined {
+    const all = [...this.active];
+    const mine = all.filter((r) => r.user === user.name);
+    if (mine.length >= this.limits.maxRunningPerUser) return { of: mine, text: `${user.name} has ${mine.length} captures running (--max-captures-per-user ${this.limits.maxRunningPerUser})` };
+    const here = all.filter((r) => r.namespace === namespace);
+    if (here.length >= this.limits.maxRunningPerNamespace) return { of: here, text: `${here.length} captures are running in namespace ${namespace} (--max-captures-per-namespace ${this.limits.maxRunningPerNamespace})` };
+    if (all.length >= this.limits.maxRunning) return { of: all, text: `${all.length} captures are running (--max-captures ${this.limits.maxRunning})` };
+    return undefined;
+  }
+
   /** Refuses a capture past the running limits (429 with when to retry) or into a full store (507). */
-  private admit(user: User, store: CaptureStore): void {
-    const mine = [...this.active].filter((r) => r.user === user.name);
-    const over = mine.length >= this.limits.maxRunningPerUser ? { of: mine, text: `${user.name} has ${mine.length} captures running (--max-captures-per-user ${this.limits.maxRunningPerUser})` } : this.active.size >= this.limits.maxRunning ? { of: [...this.active], text: `${this.active.size} captures are running (--max-captures ${this.limits.maxRunning})` } : undefined;
+  private admit(user: User, namespace: string, store: CaptureStore): void {
+    const over = this.over(user, namespace);
     if (over) {
       const soonest = Math.min(...over.of.map((r) => r.endsAt));
       throw new PodprofError('PODPROF_TOO_MANY_CAPTURES', over.text, Math.max(1, Math.ceil((soonest - Date.now()) / 1000)));
@@ -110,10 +130,10 @@ export class Captures {
 
   async start(ctx: CaptureDeps, user: User, req: CaptureRequest): Promise<StartedCapture> {
     const store = this.store;
-    this.admit(user, store);
+    this.admit(user, req.namespace, store);
     const planned = await planCapture(ctx, user, req);
     if (this.closing) throw new PodprofError('PODPROF_SHUTTING_DOWN', 'the gateway is shutting down; no new captures');
-    this.admit(user, store);
+    this.admit(user, req.namespace, store);
     const meta: CaptureMeta = {
       id: newCaptureId(),
       user: user.name,
@@ -127,7 +147,7 @@ export class Captures {
       pods: planned.map((p) => p.result),
       bytes: 0,
     };
-    const running: Running = { user: user.name, endsAt: Date.now() + ((meta.seconds ?? 0) + 15) * 1000 };
+    const running: Running = { user: user.name, namespace: req.namespace, endsAt: Date.now() + ((meta.seconds ?? 0) + 15) * 1000 };
     this.active.add(running);
     let writer: Awaited<ReturnType<CaptureStore['begin']>>;
     try {
@@ -149,7 +169,8 @@ export class Captures {
     };
     const done = (async (): Promise<CaptureMeta> => {
       try {
-        await assemble(writer, await fetchPods(ctx, user, planned, fetchOptions), { workers: this.workers, maxDecodedBytes: this.limits.maxDecodedBytes });
+        const workers = { run: (job: ProfileJob) => this.workers.run(job, user.name) };
+        await assemble(writer, await fetchPods(ctx, user, planned, fetchOptions), { workers, maxDecodedBytes: this.limits.maxDecodedBytes });
       } catch (err) {
         this.o.log.error({ err, capture: meta.id }, 'capture failed unexpectedly');
         Object.assign(meta, { status: 'failed', error: `internal error: ${(err as Error).message}`, file: undefined });

@@ -5,7 +5,7 @@
 // fails (429 busy, 500 "cpu profiling already in use", unreachable, …).
 import { PodprofError } from '../../src/errors.ts';
 import { decide, type PprofRequest } from '../../src/endpoints/policy.ts';
-import { missingRule } from '../auth/authz.ts';
+import { missingRule, type Access } from '../auth/authz.ts';
 import type { User } from '../auth/user.ts';
 import type { CaptureDeps } from './deps.ts';
 import { notAMember } from '../discovery/ownership.ts';
@@ -23,6 +23,18 @@ export interface PlannedPod {
   readonly result: PodResult;
   /** Set when the pod passed authorization and policy. */
   readonly request?: PprofRequest;
+}
+
+/**
+ * Before anything is looked up, the caller must be allowed to know what it asks
+ * about: `get pods/<type>` on the pod it names, or `list pods` in the namespace
+ * for a selector or a workload. Otherwise a caller with only `create captures`
+ * would learn which pods and label values exist from the answers.
+ */
+async function mayResolve(ctx: CaptureDeps, user: User, req: CaptureRequest): Promise<void> {
+  const { namespace, target } = req;
+  const access: Access = target.pod !== undefined ? { verb: 'get', resource: 'pods', subresource: req.type, namespace, name: target.pod } : { verb: 'list', resource: 'pods', namespace };
+  if (!(await ctx.authorize(user, access)).allowed) throw new PodprofError('PODPROF_FORBIDDEN', missingRule(user, access));
 }
 
 function targetsOf(ctx: CaptureDeps, req: CaptureRequest): Target[] {
@@ -61,6 +73,7 @@ async function planOne(ctx: CaptureDeps, user: User, req: CaptureRequest, t: Tar
  * all (nothing would be captured): 403 when all were forbidden, else the first pod's error.
  */
 export async function planCapture(ctx: CaptureDeps, user: User, req: CaptureRequest): Promise<PlannedPod[]> {
+  await mayResolve(ctx, user, req);
   const targets = targetsOf(ctx, req);
   // A workload's fan-out takes only the pods the workload really owns (ownership.ts).
   const members = req.target.workload && ctx.workloads ? await ctx.workloads(req.namespace, req.target.workload) : undefined;

@@ -1,5 +1,7 @@
 // Profile work off the event loop: jobs (profile-jobs.ts) run in worker threads
-// with a capped heap, one job per worker at a time, the rest queued. A job that
+// with a capped heap, one job per worker at a time, the rest queued by owner
+// (the user whose capture it is) and taken in turns, so one user's many or slow
+// profiles delay another's by one job per worker at most. A job that
 // runs out of memory or time kills only its worker (a new one starts for the
 // next job) and fails with a message naming the limit; the gateway keeps serving
 // meanwhile. This is what bounds a hostile profile: the gunzip cap bounds its
@@ -7,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { FairQueue, type FairQueueLimits } from '../../src/limits/fair-queue.ts';
 import type { JobResult, ProfileJob } from './profile-jobs.ts';
 
 export interface ProfileWorkersOptions {
@@ -15,6 +18,8 @@ export interface ProfileWorkersOptions {
   /** Old-generation heap of each worker in MiB (--decode-memory). */
   readonly heapMiB: number;
   readonly timeoutMs: number;
+  /** Jobs one owner may have waiting, and all owners (default 10,000 and 100,000). */
+  readonly queue?: FairQueueLimits;
 }
 
 /** A job failed: the profile was bad (`profile`), or a limit was hit. */
@@ -35,31 +40,37 @@ function workerFile(): string {
 }
 
 export class ProfileWorkers {
-  private readonly queue: Pending[] = [];
+  private readonly queue: FairQueue<Pending>;
   private readonly idle: Worker[] = [];
   private busy = 0;
   private nextId = 0;
   private closed = false;
   private readonly file = workerFile();
 
-  constructor(private readonly o: ProfileWorkersOptions) {}
+  constructor(private readonly o: ProfileWorkersOptions) {
+    this.queue = new FairQueue(o.queue ?? { perOwner: 10_000, total: 100_000 });
+  }
 
-  run(job: ProfileJob): Promise<JobResult> {
+  /** Runs job in turn with the other owners' jobs. */
+  run(job: ProfileJob, owner = ''): Promise<JobResult> {
     if (this.closed) return Promise.reject(new ProfileJobError('the gateway is shutting down'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ job, resolve, reject });
+      if (!this.queue.push(owner, { job, resolve, reject })) {
+        reject(new ProfileJobError(`${this.queue.waitingFor(owner) >= this.queue.limits.perOwner ? 'this user has' : 'the gateway has'} too many profiles waiting to be decoded`));
+        return;
+      }
       this.pump();
     });
   }
 
   /** Jobs waiting for a worker. */
   get waiting(): number {
-    return this.queue.length;
+    return this.queue.size;
   }
 
   private pump(): void {
-    while (this.queue.length > 0 && this.busy < this.o.workers) {
-      const p = this.queue.shift()!;
+    while (this.queue.size > 0 && this.busy < this.o.workers) {
+      const p = this.queue.next()!;
       this.busy++;
       this.execute(this.idle.pop() ?? this.spawn(), p);
     }
@@ -108,7 +119,7 @@ export class ProfileWorkers {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const p of this.queue.splice(0)) p.reject(new ProfileJobError('the gateway is shutting down'));
+    for (const p of this.queue.drain()) p.reject(new ProfileJobError('the gateway is shutting down'));
     await Promise.all(this.idle.splice(0).map((w) => w.terminate()));
   }
 }

@@ -10,7 +10,6 @@ import { certifyKey } from '../../src/tls/x509.ts';
 import type { Target } from '../targets.ts';
 import { podCommonName, type SidecarCa } from './ca.ts';
 
-
 /** What the API server said about the token (TokenReview status). */
 export interface ReviewedToken {
   readonly authenticated: boolean;
@@ -30,6 +29,8 @@ export interface Issued {
   readonly ca: string;
   readonly notAfter: string;
 }
+
+const LIVE_PHASES = new Set(['Pending', 'Running']);
 
 const forbidden = (m: string): PodprofError => new PodprofError('PODPROF_FORBIDDEN', m);
 
@@ -71,6 +72,11 @@ export function issue(review: ReviewedToken, claim: EnrollClaim, target: Target 
   if (!target) throw new PodprofError('PODPROF_POD_NOT_FOUND', `no injected pod ${claim.namespace}/${claim.pod} is known to the gateway (yet)`);
   if (target.uid !== bound.uid) throw forbidden(`the token is bound to pod uid ${bound.uid}, but ${claim.namespace}/${claim.pod} is uid ${target.uid}`);
   if (target.ip === '') throw new PodprofError('PODPROF_POD_NOT_READY', `${claim.namespace}/${claim.pod} has no IP yet; retry`);
+  // A pod that finished or is being deleted serves nothing, and its IP may go to the next pod.
+  // Pending stays allowed: a native sidecar starts (and enrolls) before the app, while the pod is Pending.
+  if (!LIVE_PHASES.has(target.phase) || target.deleting === true) {
+    throw forbidden(`${claim.namespace}/${claim.pod} is ${target.deleting === true ? 'being deleted' : `in phase ${target.phase}`}; only a running or starting pod gets a certificate`);
+  }
   const key = p256(claim.publicKey);
   const certificate = certifyKey(key, { commonName: podCommonName(claim.namespace, claim.pod), ipAddresses: [target.ip], validForMs: ttlMs, issuer: ca.signer });
   return { certificate, ca: ca.trustPem, notAfter: new Date(now + ttlMs).toISOString() };

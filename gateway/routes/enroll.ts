@@ -4,6 +4,7 @@
 // every request; the token is never logged.
 import type { Request, Response } from 'express';
 import { PodprofError } from '../../src/errors.ts';
+import { spendReview } from '../auth/authn.ts';
 import { bearerOf } from '../auth/user.ts';
 import type { GatewayContext } from '../context.ts';
 import { audit } from '../http-util.ts';
@@ -17,6 +18,7 @@ export function enrollHandler(ctx: GatewayContext): (req: Request, res: Response
     if (!review) throw new PodprofError('PODPROF_NO_ROUTE', 'sidecar enrollment needs the Kubernetes API (TokenReview); this gateway has none (--auth, --authz and --discovery are not kubernetes)');
     const claim = parseClaim(req.body);
     const a = Object.assign(audit(res), { namespace: claim.namespace, pod: claim.pod, type: 'enroll' });
+    spendReview(ctx.identity.reviews, req);
     const reviewed = await review(token);
     a.user = reviewed.username;
     const target = ctx.registry.get(claim.namespace, claim.pod);

@@ -2,15 +2,48 @@
 // pod-bound token, stream the sidecar's answer back. A client abort cancels the
 // sidecar request (which frees the app's profiler).
 import type { Request, Response } from 'express';
-import { pipeline } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { PodprofError } from '../../src/errors.ts';
 import { readBody } from '../../src/http/body.ts';
-import { decide } from '../../src/endpoints/policy.ts';
+import { decide, type PprofRequest } from '../../src/endpoints/policy.ts';
 import { pprofResponseHeaders } from '../../src/endpoints/response.ts';
 import { missingRule } from '../auth/authz.ts';
 import type { GatewayContext } from '../context.ts';
 import { audit, PPROF_PATH, userOf } from '../http-util.ts';
 import { routable } from '../targets.ts';
+import type { SidecarCall } from '../sidecar-client.ts';
+import type { User } from '../auth/user.ts';
+
+/** Takes one of the user's live streams (--max-streams-per-user) until the response closes. */
+function holdStream(ctx: GatewayContext, user: User, res: Response): void {
+  if (ctx.streams.take(user.name) !== undefined) {
+    throw new PodprofError('PODPROF_THROTTLED', `${user.name} has ${ctx.streams.of(user.name)} pprof requests running through the gateway (--max-streams-per-user)`, 1);
+  }
+  res.once('close', () => ctx.streams.give(user.name));
+}
+
+/**
+ * Streams the sidecar's answer to the client; the bytes sent and how it ended. The sidecar caps the size
+ * (--max-response-bytes); the transfer deadline bounds the time, whichever side is slow: a client that
+ * stops reading holds a sidecar connection no longer.
+ */
+async function relay(call: SidecarCall, request: PprofRequest, res: Response): Promise<{ bytes: number; err?: unknown }> {
+  const upstream = await call.response;
+  const status = upstream.statusCode ?? 502;
+  res.writeHead(status, pprofResponseHeaders(request, status, upstream.headers));
+  let bytes = 0;
+  async function* counted(): AsyncGenerator<Buffer> {
+    for await (const c of call.body(Number.POSITIVE_INFINITY)) {
+      bytes += c.length;
+      yield c;
+    }
+  }
+  const err = await pipeline(counted(), res).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  return { bytes, err };
+}
 
 export function pprofHandler(ctx: GatewayContext): (req: Request, res: Response) => Promise<void> {
   return async (req, res) => {
@@ -28,22 +61,14 @@ export function pprofHandler(ctx: GatewayContext): (req: Request, res: Response)
     const request = decide(req.method, `${target.path}/${type}${query}`, { prefix: target.path, profiles: target.profiles, maxSeconds: target.maxSeconds });
     a.params = request.params;
     if (!routable(target)) throw new PodprofError('PODPROF_POD_NOT_READY', `${namespace}/${pod} is not ready (pod ready: ${target.podReady}, sidecar ready: ${target.sidecarReady}, ip: ${target.ip || 'none'})`);
+    holdStream(ctx, user, res);
     const body = req.method === 'POST' ? await readBody(req, 1024 * 1024) : undefined;
     const call = ctx.sidecars.call(user.name, target, request, body);
     res.on('close', () => {
       if (!res.writableFinished) call.abort();
     });
-    const upstream = await call.response;
-    const status = upstream.statusCode ?? 502;
-    res.writeHead(status, pprofResponseHeaders(request, status, upstream.headers));
-    let bytes = 0;
-    upstream.on('data', (c: Buffer) => (bytes += c.length));
-    await new Promise<void>((resolve) => {
-      pipeline(upstream, res, (err) => {
-        Object.assign(a, { bytes, outcome: err ? 'broken' : 'ok' });
-        ctx.metrics.bytes.inc({ type }, bytes);
-        resolve();
-      });
-    });
+    const { bytes, err } = await relay(call, request, res);
+    Object.assign(a, { bytes, outcome: err ? 'broken' : 'ok', reason: err instanceof PodprofError ? err.message : a.reason });
+    ctx.metrics.bytes.inc({ type }, bytes);
   };
 }

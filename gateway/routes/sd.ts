@@ -24,7 +24,7 @@ import { PodprofError } from '../../src/errors.ts';
 import { isProfileType, type ProfileType } from '../../src/endpoints/catalog.ts';
 import { missingRule } from '../auth/authz.ts';
 import type { GatewayContext } from '../context.ts';
-import { baseUrl, userOf } from '../http-util.ts';
+import { userOf } from '../http-util.ts';
 import { routable, type Target } from '../targets.ts';
 
 const gzipAsync = promisify(gzip);
@@ -95,18 +95,66 @@ export function sdGroups(targets: readonly Target[], types: readonly ProfileType
   return out;
 }
 
-function parseTypes(raw: unknown): readonly ProfileType[] {
+/** The scrapable types asked for, each once, in the catalog's order: `heap` 3,000 times is `heap`. */
+export function parseTypes(raw: unknown): readonly ProfileType[] {
   if (typeof raw !== 'string' || raw === '') return DEFAULT_SD_TYPES;
-  const types = raw.split(',').map((s) => s.trim());
-  const bad = types.filter((t) => !isProfileType(t) || SD_NAMES[t] === undefined);
-  if (bad.length > 0) throw new PodprofError('PODPROF_BAD_PARAMETER', `types: ${bad.join(', ')} cannot be scraped; want some of ${Object.keys(SD_NAMES).join(', ')}`);
-  return types as ProfileType[];
+  const asked = new Set(raw.split(',').map((s) => s.trim()));
+  const bad = [...asked].filter((t) => !isProfileType(t) || SD_NAMES[t] === undefined);
+  if (bad.length > 0) throw new PodprofError('PODPROF_BAD_PARAMETER', `types: ${bad.slice(0, 5).join(', ').slice(0, 200)} cannot be scraped; want some of ${Object.keys(SD_NAMES).join(', ')}`);
+  return (Object.keys(SD_NAMES) as ProfileType[]).filter((t) => asked.has(t));
 }
+
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** What a Host header may be for the targets to name it: a hostname or an IP, and a port. */
+const HOST = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]{1,253})(:\d{1,5})?$/;
 
 interface Encoded {
   readonly version: number;
   readonly json: Buffer;
   readonly gzip: Buffer;
+}
+
+/** What the encoded answers may hold in all; the least recently used go first past it. */
+export const SD_CACHE_BYTES = 64 * 1024 * 1024;
+
+/** Encoded answers by key, bounded by their bytes (a Map keeps use order: a hit moves to the end). */
+export class AnswerCache {
+  private readonly entries = new Map<string, Encoded>();
+  private bytes = 0;
+
+  constructor(private readonly maxBytes = SD_CACHE_BYTES) {}
+
+  get(key: string): Encoded | undefined {
+    const e = this.entries.get(key);
+    if (e) {
+      this.entries.delete(key);
+      this.entries.set(key, e);
+    }
+    return e;
+  }
+
+  set(key: string, e: Encoded): void {
+    this.drop(key);
+    const size = e.json.length + e.gzip.length;
+    if (size > this.maxBytes) return; // served, not kept
+    for (const k of this.entries.keys()) {
+      if (this.bytes + size <= this.maxBytes) break;
+      this.drop(k);
+    }
+    this.entries.set(key, e);
+    this.bytes += size;
+  }
+
+  get size(): { entries: number; bytes: number } {
+    return { entries: this.entries.size, bytes: this.bytes };
+  }
+
+  private drop(key: string): void {
+    const e = this.entries.get(key);
+    if (!e) return;
+    this.entries.delete(key);
+    this.bytes -= e.json.length + e.gzip.length;
+  }
 }
 
 /**
@@ -115,21 +163,34 @@ interface Encoded {
  * version. With 5000 pods the JSON is ~10 MiB; building it per request cost
  * hundreds of milliseconds at p99.
  */
+function namespaceOf(raw: unknown): string | undefined {
+  const namespace = typeof raw === 'string' && raw !== '' ? raw : undefined;
+  if (namespace !== undefined && !NAMESPACE.test(namespace)) throw new PodprofError('PODPROF_BAD_PARAMETER', 'namespace: want a Kubernetes namespace name');
+  return namespace;
+}
+
+/** The host:port the targets name: --public-url's (the Host a caller sends then changes nothing, nor the cache key), else the request's. */
+function hostOf(req: Request, publicUrl: URL | undefined): string {
+  if (publicUrl) return publicUrl.host;
+  const sent = req.headers.host ?? 'localhost';
+  if (!HOST.test(sent)) throw new PodprofError('PODPROF_BAD_REQUEST', 'the Host header is not a host[:port]; set --public-url');
+  return new URL(`https://${sent}`).host;
+}
+
 export function sdHandler(ctx: GatewayContext): (req: Request, res: Response) => Promise<void> {
-  const cache = new Map<string, Encoded>();
+  const cache = new AnswerCache();
   return async (req, res) => {
     const user = userOf(res);
-    const namespace = typeof req.query.namespace === 'string' && req.query.namespace !== '' ? req.query.namespace : undefined;
+    const namespace = namespaceOf(req.query.namespace);
     const types = parseTypes(req.query.types);
     const access = { verb: 'list', resource: 'targets', namespace } as const;
     if (!(await ctx.authorize(user, access)).allowed) throw new PodprofError('PODPROF_FORBIDDEN', missingRule(user, access));
-    const host = new URL(baseUrl(req, ctx.publicUrl)).host;
-    const key = JSON.stringify([namespace, types, host]);
+    const host = hostOf(req, ctx.publicUrl);
+    const key = `${namespace ?? ''} ${types.join(',')} ${ctx.publicUrl ? '' : host}`;
     let hit = cache.get(key);
     if (hit?.version !== ctx.registry.version) {
       const json = Buffer.from(JSON.stringify(sdGroups(ctx.registry.list({ namespace }), types, host)));
       hit = { version: ctx.registry.version, json, gzip: await gzipAsync(json, { level: 6 }) };
-      if (cache.size >= 64) cache.clear();
       cache.set(key, hit);
     }
     const gz = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));

@@ -5,7 +5,7 @@ import type { Request, Response } from 'express';
 import type { IncomingMessage } from 'node:http';
 import type { Session } from '../../src/api/types.ts';
 import { PodprofError } from '../../src/errors.ts';
-import { SESSION_COOKIE } from '../auth/session.ts';
+import { Sessions } from '../auth/session.ts';
 import type { GatewayContext } from '../context.ts';
 import { userOf } from '../http-util.ts';
 
@@ -26,7 +26,7 @@ export function sessionHandlers(ctx: GatewayContext): Record<'create' | 'whoami'
     },
     remove: (req, res) => {
       ctx.sessions.revoke(req);
-      res.setHeader('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0`);
+      res.setHeader('set-cookie', Sessions.clearCookie());
       res.status(204).end();
     },
   };

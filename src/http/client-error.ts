@@ -20,9 +20,18 @@ export function clientErrorResponse(err: NodeJS.ErrnoException): string {
   return `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\nContent-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\nX-Go-Pprof: 1\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 }
 
+/** How long a refused client has to read the answer before its connection is cut. */
+const LINGER_MS = 2000;
+
 export function answerClientErrors(server: Server): void {
   server.on('clientError', (err: NodeJS.ErrnoException, socket: import('node:stream').Duplex) => {
-    if (socket.writable) socket.end(clientErrorResponse(err));
-    else socket.destroy();
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    socket.end(clientErrorResponse(err));
+    // end() waits for the client's FIN: a client that never reads or closes would keep
+    // the connection (and its memory) forever.
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
   });
 }

@@ -4,7 +4,7 @@
 // what differs: what --listen serves, what happens without a certificate,
 // and how long a shutdown may wait.
 import { flag, type ConfigOf, type Flag } from '../config/flags.ts';
-import { duration, listenAddress, str } from '../config/values.ts';
+import { duration, int, listenAddress, str } from '../config/values.ts';
 
 export interface ListenAddress {
   readonly host: string;
@@ -20,6 +20,8 @@ export interface ServingFlagOptions {
   readonly grace: { readonly ms: number; readonly text: string };
   /** Help text of --shutdown-grace. */
   readonly graceHelp?: string;
+  /** Defaults of --max-connections and --max-connections-per-address: who connects, and how many. */
+  readonly connections: { readonly max: number; readonly perAddress: number };
 }
 
 type Defaulted<T> = Flag<T> & { readonly default: T; readonly defaultText?: string };
@@ -31,6 +33,9 @@ export type ServingFlags = {
   readonly 'tls-key-file': Flag<string>;
   readonly 'shutdown-grace': Defaulted<number>;
   readonly 'log-level': Defaulted<string>;
+  readonly 'header-timeout': Defaulted<number>;
+  readonly 'max-connections': Defaulted<number>;
+  readonly 'max-connections-per-address': Defaulted<number>;
 };
 
 export type ServingConfig = ConfigOf<ServingFlags>;
@@ -43,12 +48,16 @@ export function servingFlags(o: ServingFlagOptions): ServingFlags {
     'tls-key-file': flag(str, 'serving key (PEM), with --tls-cert-file'),
     'shutdown-grace': flag(duration(0, 3_600_000), o.graceHelp ?? 'on SIGTERM, how long in-flight requests may finish', { default: o.grace.ms, defaultText: o.grace.text }),
     'log-level': flag(str, 'pino log level', { default: 'info' }),
+    'header-timeout': flag(duration(100, 300_000), 'time a client has for the TLS handshake, then for its request headers (a silent connection is closed then)', { default: 10_000, defaultText: '10s' }),
+    'max-connections': flag(int(1, 1_000_000), 'connections --listen keeps open at once, in all; past it new ones are closed at accept', { default: o.connections.max }),
+    'max-connections-per-address': flag(int(1, 1_000_000), 'connections --listen keeps open at once from one source address (IPv6: one /64); behind a proxy this is the proxy', { default: o.connections.perAddress }),
   };
 }
 
 /** Cross-flag rules of the shared flags; each program's …ConfigProblems adds these to its own. */
-export function servingConfigProblems(c: Pick<ServingConfig, 'tls-cert-file' | 'tls-key-file'>): string[] {
+export function servingConfigProblems(c: Pick<ServingConfig, 'tls-cert-file' | 'tls-key-file' | 'max-connections' | 'max-connections-per-address'>): string[] {
   const problems: string[] = [];
+  if (c['max-connections-per-address'] > c['max-connections']) problems.push('--max-connections-per-address: at most --max-connections');
   if ((c['tls-cert-file'] === undefined) !== (c['tls-key-file'] === undefined)) problems.push('--tls-cert-file and --tls-key-file: give both or neither');
   return problems;
 }

@@ -2,7 +2,7 @@
 // /healthz (the process serves), /readyz (what the program says about itself),
 // /metrics (its registry: prom-client's, or src/serving/text-metrics.ts), 404 for any other path and 405 for any
 // method but GET and HEAD.
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import { setSecurityHeaders } from './headers.ts';
 import type { MetricsSource } from './text-metrics.ts';
 
@@ -34,9 +34,9 @@ async function answerMetrics(res: ServerResponse, registry: MetricsSource): Prom
   res.writeHead(200, { 'content-type': registry.contentType }).end(body);
 }
 
-export function createHealthServer(health: HealthOptions, registry: MetricsSource): Server {
+export function createHealthServer(health: HealthOptions, registry: MetricsSource, options: ServerOptions = {}): Server {
   const ready = health.ready ?? alwaysReady;
-  return createServer((req, res) => {
+  return createServer(options, (req, res) => {
     setSecurityHeaders(res);
     const path = (req.url ?? '/').split('?')[0];
     const failed = (err: unknown): void => {

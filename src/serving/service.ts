@@ -12,6 +12,7 @@ import type { ListenAddress } from './config.ts';
 import { withSecurityHeaders } from './headers.ts';
 import { createHealthServer, type HealthOptions } from './health.ts';
 import { listen } from './listen.ts';
+import { connectionMetrics, guardConnections, type ConnectionLimits } from './connections.ts';
 import { closeNow, closeWithin } from './shutdown.ts';
 import type { MetricsSource } from './text-metrics.ts';
 import { loadTls, watchTls, type TlsSource } from './tls.ts';
@@ -26,7 +27,22 @@ export interface ServiceTimeouts {
   readonly socketMs?: number;
   /** How often the header and request timeouts are checked. */
   readonly connectionsCheckingIntervalMs: number;
+  /** Time a client has to finish the TLS handshake (default 10 s; Node's own is 120 s). */
+  readonly handshakeMs?: number;
 }
+
+/**
+ * How a connection is bounded from accept to close: the TLS handshake
+ * (handshakeMs), then the first request's headers (headersMs, counted from the
+ * handshake: a silent client is cut then), the whole request (requestMs), the
+ * idle time between requests (keepAliveMs); a refused request's connection
+ * lingers 2 s at most (src/http/client-error.ts). The health port: the same,
+ * shorter (HEALTH_TIMEOUTS).
+ */
+const HEALTH_TIMEOUTS = { headersMs: 5000, requestMs: 10_000, keepAliveMs: 5000 };
+const HEALTH_TIMEOUTS_OPTIONS = { headersTimeout: HEALTH_TIMEOUTS.headersMs, requestTimeout: HEALTH_TIMEOUTS.requestMs };
+/** The kubelet's probes and a Prometheus or two: few callers, few connections. */
+export const HEALTH_CONNECTIONS: ConnectionLimits = { max: 128, perAddress: 32 };
 
 export interface ServiceOptions {
   /** The program ("sidecar"): the ready log line says "<name> ready". */
@@ -36,6 +52,8 @@ export interface ServiceOptions {
   readonly listen: ListenAddress;
   readonly healthListen: ListenAddress;
   readonly timeouts: ServiceTimeouts;
+  /** Caps on open connections to --listen (--max-connections, --max-connections-per-address). */
+  readonly connections: ConnectionLimits;
   readonly health: HealthOptions;
   readonly metrics: MetricsSource;
   readonly log: Logger;
@@ -57,14 +75,23 @@ export interface RunningService {
 
 export async function startService(o: ServiceOptions): Promise<RunningService> {
   const t = o.timeouts;
-  const server = createHttpsServer({ ...loadTls(o.tls), minVersion: 'TLSv1.2', connectionsCheckingInterval: t.connectionsCheckingIntervalMs }, withSecurityHeaders(o.handler));
-  server.headersTimeout = t.headersMs;
-  server.requestTimeout = t.requestMs;
+  const server = createHttpsServer(
+    { ...loadTls(o.tls), minVersion: 'TLSv1.2', connectionsCheckingInterval: t.connectionsCheckingIntervalMs, handshakeTimeout: t.handshakeMs ?? 10_000, headersTimeout: t.headersMs, requestTimeout: t.requestMs },
+    withSecurityHeaders(o.handler),
+  );
   server.keepAliveTimeout = t.keepAliveMs;
   if (t.socketMs !== undefined) server.timeout = t.socketMs;
   answerClientErrors(server);
   const stopTlsWatch = watchTls(o.tls, (opts) => server.setSecureContext(opts), o.log);
-  const health = createHealthServer(o.health, o.metrics);
+  // The program's metrics, and how many connections each port holds and refused.
+  const metrics: MetricsSource = {
+    contentType: o.metrics.contentType,
+    metrics: async () => `${(await o.metrics.metrics()).replace(/\n?$/, '\n')}${connectionMetrics(`podprof_${o.name}_`, guards)}`,
+  };
+  const health = createHealthServer(o.health, metrics, { connectionsCheckingInterval: 1000, ...HEALTH_TIMEOUTS_OPTIONS });
+  health.keepAliveTimeout = HEALTH_TIMEOUTS.keepAliveMs;
+  answerClientErrors(health);
+  const guards = { main: guardConnections(server, o.connections), health: guardConnections(health, HEALTH_CONNECTIONS) };
   let ports: RunningService['ports'];
   try {
     ports = { main: await listen(server, o.listen), health: await listen(health, o.healthListen) };

@@ -206,7 +206,7 @@ test('GET /api/v1/pods lists the injected pods of the namespaces the caller may 
   const login = await call(base, '/api/v1/session', { token: tokens.bob, method: 'POST' });
   assert.equal(login.status, 201, login.text);
   const cookie = String(login.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? '';
-  assert.match(cookie, /^podprof_session=[\w-]+\.[\w-]+$/);
+  assert.match(cookie, /^__Host-podprof_session=[\w-]+\.[\w-]+$/);
   assert.match(String(login.headers['set-cookie']?.[0]), /HttpOnly; Secure; SameSite=Strict/);
   secrets.push(['session cookie', cookie.slice(cookie.indexOf('=') + 1)]);
   const viaCookie = await call(base, '/api/v1/pods', { headers: { cookie } });

@@ -16,6 +16,9 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import {
   AdmissionregistrationV1Api,
   ApiException,
@@ -73,6 +76,8 @@ interface Renders {
   users: Manifest[];
   /** Applied in app namespaces, so not part of `all`. */
   sidecarPolicy: Manifest[];
+  /** The base with the webhook-from-apiserver component, as an operator's overlay renders it. */
+  webhookFromApiserver: Manifest[];
 }
 
 interface Ran {
@@ -94,8 +99,20 @@ function run(cmd: string, args: readonly string[], opts: { input?: string; env?:
   });
 }
 
+/** An overlay in a temporary folder: the base plus `components` (paths under manifests/). */
+async function renderWith(components: readonly string[]): Promise<Manifest[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'podprof-overlay-'));
+  const rel = (p: string): string => relative(dir, join(MANIFESTS, p));
+  writeFileSync(join(dir, 'kustomization.yaml'), `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [${rel('base')}]\ncomponents: [${components.map(rel).join(', ')}]\n`);
+  try {
+    return await render(relative(MANIFESTS, dir));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function render(dir: string): Promise<Manifest[]> {
-  const out = await run('kubectl', ['kustomize', `${MANIFESTS}/${dir}`]);
+  const out = await run('kubectl', ['kustomize', join(MANIFESTS, dir)]);
   assert.equal(out.code, 0, `kubectl kustomize manifests/${dir} failed:\n${out.stderr}`);
   return parseAllDocuments(out.stdout).map((doc) => {
     assert.deepEqual(doc.errors, [], `manifests/${dir} renders valid YAML`);
@@ -109,6 +126,7 @@ const rendered: Renders = {
   certsJob: await render('certs-job'),
   users: await render('users'),
   sidecarPolicy: await render('networkpolicy-sidecar'),
+  webhookFromApiserver: await renderWith(['webhook-from-apiserver']),
 };
 
 // ---------------------------------------------------------------------------
@@ -302,6 +320,23 @@ const INVARIANTS: Invariant[] = [
       'anyone reaches the sidecar port': (r) => void delete policy(r.sidecarPolicy, 'podprof-sidecar').spec.ingress![0]!.from,
       "the app's ports are closed": (r) => void policy(r.sidecarPolicy, 'podprof-sidecar').spec.ingress!.pop(),
       'the open range covers the sidecar port': (r) => void (policy(r.sidecarPolicy, 'podprof-sidecar').spec.ingress![1]!.ports![0]!.endPort = 8443),
+    },
+  },
+  {
+    says: "with the webhook-from-apiserver component the webhook's HTTPS port admits only the address it names; its health port stays open for the kubelet",
+    check: (r) => {
+      const p = policy(r.webhookFromApiserver, 'podprof-webhook');
+      const [https, health] = p.spec.ingress ?? [];
+      assert.deepEqual(https?.from, [{ ipBlock: { cidr: '192.0.2.10/32' } }]);
+      assert.deepEqual(portsOf([https]), ['TCP/8443']);
+      assert.equal(health?.from, undefined);
+      assert.deepEqual(portsOf([health!]), ['TCP/8081']);
+      assert.equal(p.spec.ingress?.length, 2);
+      assert.deepEqual(p.spec.egress, [], 'still no egress');
+    },
+    breaks: {
+      'the https port from anywhere': (r) => void delete policy(r.webhookFromApiserver, 'podprof-webhook').spec.ingress![0]!.from,
+      'a third rule': (r) => void policy(r.webhookFromApiserver, 'podprof-webhook').spec.ingress!.push({}),
     },
   },
   {
@@ -759,6 +794,8 @@ test('the base, the certs Job, the user roles and the sidecar NetworkPolicy pass
     assert.ok(out.stdout.split('\n').every((l) => l === '' || l.endsWith('(server dry run)')), out.stdout);
     assert.doesNotMatch(out.stderr, /Warning: would violate PodSecurity/, 'no Pod Security warning for the workloads');
   }
+  const fromApiserver = await kubectl(['apply', '--dry-run=server', '-f', '-'], JSON.stringify(policy(rendered.webhookFromApiserver, 'podprof-webhook')));
+  assert.equal(fromApiserver.code, 0, `the webhook-from-apiserver NetworkPolicy:\n${fromApiserver.stderr}`);
   const certManager = await kubectl(['apply', '--dry-run=server', '-k', `${MANIFESTS}/cert-manager`]);
   assert.notEqual(certManager.code, 0);
   assert.match(certManager.stderr, /no matches for kind "(Issuer|Certificate)" in version "cert-manager.io\/v1"/);

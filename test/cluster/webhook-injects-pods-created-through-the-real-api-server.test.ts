@@ -62,6 +62,21 @@ test('a Deployment-style pod created through the API client with podprof.io/inje
   });
 });
 
+test('the largest pod the API server stores is reviewed well under --max-body-bytes (4 MiB): the figure the default comes from', async (t) => {
+  // etcd keeps an object of at most 1.5 MiB (--max-request-bytes); the API server takes request bodies of
+  // up to 3 MiB. The biggest pod that is stored, with 1.4 MB of environment, reviewed as JSON:
+  const env = Array.from({ length: 1400 }, (_, i) => ({ name: `BLOB_${i}`, value: 'x'.repeat(1000) }));
+  const pod = await create(RESTRICTED, deploymentPod('huge', { annotations: INJECT, containers: [{ ...restrictedApp(), env }] }));
+  assertInjected(pod);
+  const line = c.reviews.find((r) => r.name === pod.metadata?.name || r.name === 'huge-7d9f8b6c5d-*');
+  assert.ok(line, 'the review was logged');
+  assert.ok(line.bytes > 1_400_000 && line.bytes < 4 * 1024 * 1024, `the review was ${line.bytes} bytes`);
+  // A little more is refused by the API server itself (etcd's limit), before any webhook limit matters.
+  const bigger = Array.from({ length: 1700 }, (_, i) => ({ name: `BLOB_${i}`, value: 'x'.repeat(1000) }));
+  await assert.rejects(create(RESTRICTED, deploymentPod('huger', { annotations: INJECT, containers: [{ ...restrictedApp(), env: bigger }] })), (err) => /too large|request entity/i.test(`${apiMessage(err).code} ${apiMessage(err).message}`));
+  t.diagnostic(`a stored pod with 1.4 MB of environment was reviewed as ${line.bytes} bytes (the webhook takes up to 4 MiB); 1.7 MB was refused by the API server`);
+});
+
 test('kubectl apply -f of an annotated pod stores it injected once; applying it again leaves it unchanged', async () => {
   const manifest = stringify(deploymentPod('shop', { name: 'shop-applied', annotations: INJECT }));
   const applied = await c.kubectl(['apply', '-n', RESTRICTED, '-f', '-'], manifest);

@@ -4,7 +4,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type FaultMode = 'reset-mid-body' | 'hang' | { bytes: number };
+/** `trickle`: 200, then one byte every `everyMs`, for as long as the client listens. */
+export type FaultMode = 'reset-mid-body' | 'hang' | { bytes: number } | { trickle: { everyMs: number; status?: number } };
 
 export interface FaultUpstream {
   url: string;
@@ -31,6 +32,14 @@ function stream(res: ServerResponse, total: number): void {
   pump();
 }
 
+/** Answers `status` and then one byte every everyMs until the client goes. */
+export function trickle(res: ServerResponse, everyMs: number, status = 200): void {
+  res.writeHead(status, { 'content-type': 'application/octet-stream' });
+  res.write('x');
+  const timer = setInterval(() => res.write('x'), everyMs);
+  res.on('close', () => clearInterval(timer));
+}
+
 export async function startFaultUpstream(mode: FaultMode): Promise<FaultUpstream> {
   const sockets = new Set<import('node:net').Socket>();
   const up: FaultUpstream = { url: '', mode, seen: [], close: () => Promise.resolve() };
@@ -41,6 +50,10 @@ export async function startFaultUpstream(mode: FaultMode): Promise<FaultUpstream
     if (m === 'reset-mid-body') {
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
       res.write(CHUNK, () => setTimeout(() => res.socket?.destroy(), 50));
+      return;
+    }
+    if ('trickle' in m) {
+      trickle(res, m.trickle.everyMs, m.trickle.status ?? 200);
       return;
     }
     res.writeHead(200, { 'content-type': 'application/octet-stream' });

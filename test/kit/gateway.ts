@@ -3,7 +3,7 @@
 // discovery / static auth / allow-all mode. Plus `go tool pprof` helpers.
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,8 @@ import { allowAll, type Authorizer } from '../../gateway/auth/authz.ts';
 import { GATEWAY_FLAGS } from '../../gateway/config.ts';
 import { startGateway, type RunningGateway } from '../../gateway/server.ts';
 import { startGoTarget, type GoTarget } from './go-fixture.ts';
-import { makeKeys, startInProcess, type TestKeys, type TestSidecar } from './sidecar.ts';
+import { startCli, type CliProcess } from './cli-process.ts';
+import { makeKeys, NODE, REPO, startInProcess, type TestKeys, type TestSidecar } from './sidecar.ts';
 import { testSidecarCa } from './sidecar-ca.ts';
 
 const execFileP = promisify(execFile);
@@ -45,6 +46,10 @@ export interface HarnessOptions {
   readonly appArgs?: readonly string[];
   /** Start pod i's app instead of the Go fixture. */
   readonly app?: (i: number) => Promise<App>;
+  /** Extra flags for pod i's sidecar. */
+  readonly sidecarArgs?: (i: number) => readonly string[];
+  /** Stand something else in for pod i's sidecar (a hostile one: it gets a certificate the gateway trusts); undefined: the real one. */
+  readonly sidecar?: (i: number, tls: { certFile: string; keyFile: string }) => Promise<TestSidecar> | undefined;
   /** The profile types pod i allows (its podprof.io/profiles); default all but cmdline. */
   readonly profiles?: (i: number) => readonly string[] | undefined;
 }
@@ -61,6 +66,8 @@ export interface Harness {
   readonly gateway: RunningGateway;
   /** The gateway's log lines (JSON), audit events included. */
   readonly logs: string[];
+  /** Adds a user to the static tokens file (the gateway reads it again); their token. */
+  addUser(name: string, groups?: readonly string[]): Promise<string>;
   /** Replace the gateway's authorizer (RBAC decisions for a test); undefined restores allow-all. */
   setAuthorizer(a: Authorizer | undefined): void;
   /** Stop the gateway and start a new one on the same store, keys and targets. */
@@ -89,7 +96,8 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
       const name = `${o.prefix ?? 'web'}-${i}`;
       const uid = randomUUID();
       const app = o.app ? await o.app(i) : await startGoTarget({ args: [...(o.appArgs ?? ['-cpu-workers', '1'])] });
-      const sidecar = await startInProcess(keys, app.url, ['--pod-namespace', namespace, '--pod-name', name, '--pod-uid', uid, ...testSidecarCa().issueFor('127.0.0.1').args]);
+      const tls = testSidecarCa().issueFor('127.0.0.1');
+      const sidecar = (await o.sidecar?.(i, tls)) ?? await startInProcess(keys, app.url, ['--pod-namespace', namespace, '--pod-name', name, '--pod-uid', uid, ...tls.args, ...(o.sidecarArgs?.(i) ?? [])]);
       return { namespace, name, uid, app, sidecar };
     }),
   );
@@ -118,6 +126,12 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
       return gateway;
     },
     logs,
+    async addUser(name, groups = []) {
+      const t = `podprof-test-${randomBytes(18).toString('base64url')}`;
+      appendFileSync(files.tokens, `${t},${name},${groups.join('|')}\n`);
+      await new Promise((r) => setTimeout(r, 20)); // a new mtime, whatever the file system's resolution
+      return t;
+    },
     setAuthorizer(a) {
       (gateway.context as { authorize: Authorizer }).authorize = a ?? allowAll;
     },
@@ -150,6 +164,12 @@ export function useHarness(o: HarnessOptions = {}): () => Harness {
     if (!h) throw new Error('used before the before() hook ran');
     return h;
   };
+}
+
+/** The real `podprof gateway` (the built bundle, a child process) on a harness's tokens, targets, keys and sidecar CA. */
+export function startChildGateway(h: Harness, extraArgs: readonly string[] = []): Promise<CliProcess> {
+  const args = ['--listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--auth', 'static', '--tokens-file', join(h.dir, 'tokens.csv'), '--authz', 'allow-all', '--discovery', 'static', '--targets-file', join(h.dir, 'targets.json')];
+  return startCli('gateway', [...args, '--signing-key-file', h.keys.keyFile, '--store-dir', join(h.dir, `child-store-${randomBytes(4).toString('hex')}`), '--sidecar-ca-file', h.sidecarCaFile, ...extraArgs], { node: NODE, cwd: REPO });
 }
 
 /** `go tool pprof ARGS`; stdout. */

@@ -61,7 +61,7 @@ export function localWebhookConfiguration(objects: readonly KubeObject[], baseUr
 }
 
 /** One admission review as the webhook logged it (name: generateName + "*" before the name exists). */
-export type ReviewLine = { namespace: string; name: string; outcome: string; rule: string; reason: string };
+export type ReviewLine = { namespace: string; name: string; outcome: string; rule: string; reason: string; bytes: number };
 
 export interface WebhookCluster {
   cp: ControlPlane;

@@ -9,12 +9,12 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { startCli, type CliProcess } from '../kit/cli-process.ts';
-import { jsonError, startHarness, type Harness } from '../kit/gateway.ts';
+import type { CliProcess } from '../kit/cli-process.ts';
+import { jsonError, startChildGateway, startHarness, type Harness } from '../kit/gateway.ts';
 import { gzipBomb, startHostileApp } from '../kit/hostile-app.ts';
 import { bearer, httpsRequest } from '../kit/http.ts';
 import { rssMiB } from '../kit/rss.ts';
-import { NODE, REPO } from '../kit/sidecar.ts';
+import { REPO } from '../kit/sidecar.ts';
 import type { CaptureMeta } from '../../src/api/types.ts';
 
 const LIMIT_MIB = Number(/limits:\s*\n\s*memory:\s*(\d+)Mi/.exec(readFileSync(join(REPO, 'manifests/gateway/deployment.yaml'), 'utf8'))?.[1]);
@@ -26,7 +26,7 @@ before(async () => {
   bomb = await gzipBomb(1024);
   const big = randomBytes(100 * 1024 * 1024);
   h = await startHarness({ pods: 2, prefix: 'evil', app: (i) => (i === 0 ? startHostileApp(bomb, 'application/octet-stream') : startHostileApp(big, 'application/octet-stream')) });
-  gw = await startCli('gateway', ['--listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--auth', 'static', '--tokens-file', join(h.dir, 'tokens.csv'), '--authz', 'allow-all', '--discovery', 'static', '--targets-file', join(h.dir, 'targets.json'), '--signing-key-file', h.keys.keyFile, '--store-dir', join(h.dir, 'child-store'), '--sidecar-ca-file', h.sidecarCaFile], { node: NODE, cwd: REPO });
+  gw = await startChildGateway(h);
 });
 after(async () => {
   await gw?.close();

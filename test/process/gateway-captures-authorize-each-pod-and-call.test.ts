@@ -36,7 +36,33 @@ test('each pod of a fan-out is authorized on its own: a pod the user may not pro
     assert.equal(refused.status, 'forbidden');
     assert.match(refused.error ?? '', /^alice@example\.com may not get pods\/heap web-2 in namespace team-a; a Role needs: apiGroups: \["podprof.io"\], resources: \["pods\/heap"\], verbs: \["get"\]/);
     assert.deepEqual(asked.find((a) => a.resource === 'captures'), { verb: 'create', resource: 'captures', namespace: 'team-a' });
-    assert.deepEqual(asked.filter((a) => a.resource === 'pods').map((a) => `${a.verb} ${a.subresource} ${a.namespace}/${a.name}`).sort(), ['get heap team-a/web-0', 'get heap team-a/web-1', 'get heap team-a/web-2']);
+    assert.deepEqual(asked.find((a) => a.verb === 'list'), { verb: 'list', resource: 'pods', namespace: 'team-a' }, 'a workload is resolved only for who may list its pods');
+    assert.deepEqual(asked.filter((a) => a.resource === 'pods' && a.verb === 'get').map((a) => `${a.verb} ${a.subresource} ${a.namespace}/${a.name}`).sort(), ['get heap team-a/web-0', 'get heap team-a/web-1', 'get heap team-a/web-2']);
+  } finally {
+    harness().setAuthorizer(undefined);
+  }
+});
+
+test('without the right to know them, a capture says nothing about which pods, labels or workloads exist', async () => {
+  // Only `create captures`: no `list pods`, no `get pods/<type>`.
+  harness().setAuthorizer(rbac((a) => a.resource === 'pods'));
+  try {
+    const answers = await Promise.all(
+      [
+        { selector: 'app=web' },
+        { selector: 'app=no-such-app' },
+        { workload: 'deployment/web' },
+        { workload: 'deployment/no-such-workload' },
+      ].map((target) => api('POST', '/api/v1/captures', { namespace: 'team-a', ...target, type: 'heap' })),
+    );
+    for (const r of answers) {
+      assert.equal(r.status, 403, r.text);
+      assert.equal(jsonError(r).message, 'alice@example.com may not list pods in namespace team-a; a Role needs: apiGroups: ["podprof.io"], resources: ["pods"], verbs: ["list"]');
+    }
+    const [real, none] = await Promise.all(['web-0', 'web-9'].map((pod) => api('POST', '/api/v1/captures', { namespace: 'team-a', pod, type: 'heap' })));
+    assert.equal(real!.status, 403);
+    assert.equal(none!.status, 403, 'a pod that does not exist is not a 404 to someone who may not profile it');
+    assert.equal(jsonError(real!).message.replace('web-0', 'POD'), jsonError(none!).message.replace('web-9', 'POD'));
   } finally {
     harness().setAuthorizer(undefined);
   }
@@ -44,7 +70,7 @@ test('each pod of a fan-out is authorized on its own: a pod the user may not pro
 
 test('a capture of pods the user may profile none of is a 403 naming the rule, and nothing is stored', async () => {
   const before = (JSON.parse((await api('GET', '/api/v1/captures')).text) as { items: unknown[] }).items.length;
-  harness().setAuthorizer(rbac((a) => a.resource === 'pods'));
+  harness().setAuthorizer(rbac((a) => a.resource === 'pods' && a.verb === 'get'));
   try {
     const r = await api('POST', '/api/v1/captures', { namespace: 'team-a', selector: 'app=web', type: 'profile', seconds: 1 });
     assert.equal(r.status, 403);

@@ -51,7 +51,7 @@ test('a CPU fan-out where one sidecar is busy (429) and one app profiler is held
   assert.equal(busy.status, 'failed');
   assert.equal(busy.httpStatus, 429);
   assert.equal(busy.code, 'PODPROF_PROFILER_BUSY');
-  assert.match(busy.error ?? '', /^429: PODPROF_PROFILER_BUSY: the CPU profiler is busy: a 3s capture for alice@example\.com started at .* frees up in about \d+s/);
+  assert.match(busy.error ?? '', /^429: PODPROF_PROFILER_BUSY: the CPU profiler of this pod is busy with another 3s capture; it frees up in about \d+s/);
   const held = podOf(meta, 'web-1');
   assert.equal(held.httpStatus, 500);
   assert.match(held.error ?? '', /^500: Could not enable CPU profiling: cpu profiling already in use/);

@@ -7,6 +7,7 @@ import { startGoTarget, type GoTarget } from '../kit/go-fixture.ts';
 import { bearer, httpsRequest } from '../kit/http.ts';
 import { get, rawRequest } from '../kit/raw.ts';
 import { makeKeys, mint, startChild, type ChildSidecar } from '../kit/sidecar.ts';
+import { allClosedWithin, closeAll, openSilent } from '../kit/silent-connections.ts';
 
 const keys = makeKeys();
 let target: GoTarget;
@@ -136,5 +137,22 @@ test('hostile request: a client trickling one byte a second is cut off at the he
   });
   assert.ok(Date.now() - started < 8000, 'the sidecar hung up within a few seconds');
   assert.match(closed, /^(HTTP\/1\.1 408 Request Timeout[\s\S]*PODPROF_REQUEST_TIMEOUT: [\s\S]*|)$/);
+  await assertAliveAndServing();
+});
+
+test('hostile connections: silent ones are closed after the header timeout; past 24 from one address new ones are closed at accept while another address is served', async (t) => {
+  const silent = [...(await openSilent(sidecar.port, 10, { tls: false })), ...(await openSilent(sidecar.port, 10, { tls: true }))];
+  assert.ok(await allClosedWithin(silent, 6000), 'every silent connection was closed');
+  const held = await openSilent(sidecar.port, 30, { tls: false });
+  try {
+    const refused = held.filter((c) => c.refused).length;
+    assert.equal(refused, 6, `${refused} of 30 refused (--max-connections-per-address 24)`);
+    const other = await httpsRequest(`${sidecar.url}/debug/pprof/heap`, { headers: bearer(mint(keys, 'heap')), localAddress: '127.0.0.2' });
+    assert.equal(other.status, 200, other.text);
+    t.diagnostic(`20 silent connections closed; ${refused} of 30 from 127.0.0.1 refused at accept; 127.0.0.2 served`);
+  } finally {
+    closeAll(held);
+  }
+  await new Promise((r) => setTimeout(r, 300)); // the sidecar sees them close
   await assertAliveAndServing();
 });

@@ -133,9 +133,9 @@ test('a chunked body over --max-body-bytes is answered 413, not a connection res
   assertError(r, 413, 'PODPROF_REQUEST_TOO_LARGE');
 });
 
-test('the body limit defaults to 16 MiB and --max-body-bytes takes sizes like 1MiB', () => {
+test('the body limit defaults to 4 MiB and --max-body-bytes takes sizes like 1MiB', () => {
   const base = ['--sidecar-image', SIDECAR_IMAGE, '--jwks-file', writeJwksFile()];
-  assert.equal(parseFlags(WEBHOOK_FLAGS, base, {})['max-body-bytes'], 16 * 1024 * 1024);
+  assert.equal(parseFlags(WEBHOOK_FLAGS, base, {})['max-body-bytes'], 4 * 1024 * 1024);
   assert.equal(parseFlags(WEBHOOK_FLAGS, [...base, '--max-body-bytes', '1MiB'], {})['max-body-bytes'], 1024 * 1024);
 });
 

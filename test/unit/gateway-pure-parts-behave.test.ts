@@ -1,5 +1,6 @@
 // The gateway's pure parts: a pod becomes a target, selectors, http_sd groups,
-// session cookies, one-time links and key rotation.
+// session cookies and their per-user shares, one-time links, key rotation and
+// the fixed sets metrics labels come from.
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { test } from 'node:test';
@@ -13,7 +14,9 @@ import { missingRule } from '../../gateway/auth/authz.ts';
 import { parseSelector, TargetRegistry } from '../../gateway/discovery/registry.ts';
 import { Keyring } from '../../gateway/keyring.ts';
 import { LinkStore } from '../../gateway/links.ts';
-import { sdGroups } from '../../gateway/routes/sd.ts';
+import { AnswerCache, parseTypes, sdGroups } from '../../gateway/routes/sd.ts';
+import { statusLabel } from '../../gateway/metrics.ts';
+import type { PodprofError } from '../../src/errors.ts';
 import { missedInjection, notRoutableBecause, routable, targetOf, type Target } from '../../gateway/targets.ts';
 
 const settings = { sidecarImage: 'img', nativeSidecars: true, namespace: 'podprof-system', version: '0.1.0', jwks: '{"keys":[]}' };
@@ -119,6 +122,73 @@ test('a revoked session is gone for every copy of its cookie; a re-check that fa
   answer = undefined;
   assert.equal(await sessions.read(req({ cookie: again }), t0 + 3000), undefined, 'the token no longer holds');
   assert.equal(sessions.size, 0);
+});
+
+test("one user's sessions evict only that user's oldest; sign-ins are rate-limited per user; a full table logs nobody out", async () => {
+  const limits = { max: 20, perUser: 3, signIns: { burst: 5, everyMs: 1000 } };
+  const sessions = new Sessions(undefined, 300_000, limits);
+  const t = Date.now();
+  const alice = sessions.issue({ name: 'alice', groups: [], via: 'token' }, undefined, t).split(';')[0]!;
+  const mallory: string[] = [];
+  for (let i = 0; i < 5; i++) mallory.push(sessions.issue({ name: 'mallory', groups: [], via: 'token' }, undefined, t + i).split(';')[0]!);
+  assert.throws(() => sessions.issue({ name: 'mallory', groups: [], via: 'token' }, undefined, t + 10), (e: PodprofError) => e.code === 'PODPROF_THROTTLED' && e.retryAfterSeconds === 1);
+  assert.equal(sessions.size, 4, "mallory holds 3 (her cap), alice 1");
+  assert.equal(await sessions.read(req({ cookie: mallory[0]! }), t + 20), undefined, "mallory's oldest went");
+  assert.ok(await sessions.read(req({ cookie: mallory[4]! }), t + 20));
+  assert.equal((await sessions.read(req({ cookie: alice }), t + 20))?.name, 'alice', "alice's session survived mallory's sign-ins");
+  // Fill the table with other users: a newcomer then waits; nobody is logged out.
+  for (let i = 0; sessions.size < limits.max; i++) sessions.issue({ name: `user-${i}`, groups: [], via: 'token' }, undefined, t + 30);
+  assert.throws(() => sessions.issue({ name: 'newcomer', groups: [], via: 'token' }, undefined, t + 40), /nobody is logged out/);
+  assert.equal((await sessions.read(req({ cookie: alice }), t + 50))?.name, 'alice');
+  assert.ok(sessions.issue({ name: 'mallory', groups: [], via: 'token' }, undefined, t + 5000), 'a user at her own cap still signs in, in place of her own oldest');
+  assert.match(sessions.issue({ name: 'alice', groups: [], via: 'token' }, undefined, t + 8 * 3600_000 + 1), /^__Host-podprof_session=/, 'expired sessions make room');
+});
+
+test('a cookie-authenticated pprof GET needs the request header, a same-origin fetch or the user’s own navigation; other GETs do not', async () => {
+  const sessions = new Sessions();
+  const value = sessions.issue({ name: 'alice', groups: [], via: 'token' }).split(';')[0]!;
+  const acts = (r: IncomingMessage): boolean => (r as { url?: string }).url === '/pprof';
+  const withUrl = (headers: Record<string, string>, url: string): IncomingMessage => Object.assign(req(headers), { url });
+  await assert.rejects(sessions.authenticator(acts)(withUrl({ cookie: value }, '/pprof')), (e: PodprofError) => e.code === 'PODPROF_CSRF');
+  await assert.rejects(sessions.authenticator(acts)(withUrl({ cookie: value, 'sec-fetch-site': 'same-site' }, '/pprof')), /own pages/);
+  await assert.rejects(sessions.authenticator(acts)(withUrl({ cookie: value, 'sec-fetch-site': 'cross-site' }, '/pprof')), /own pages/);
+  assert.equal((await sessions.authenticator(acts)(withUrl({ cookie: value, 'sec-fetch-site': 'same-origin' }, '/pprof')))?.name, 'alice');
+  assert.equal((await sessions.authenticator(acts)(withUrl({ cookie: value, 'sec-fetch-site': 'none' }, '/pprof')))?.name, 'alice', 'a URL the user typed');
+  assert.equal((await sessions.authenticator(acts)(withUrl({ cookie: value, 'x-podprof-request': '1' }, '/pprof')))?.name, 'alice');
+  assert.equal((await sessions.authenticator(acts)(withUrl({ cookie: value }, '/api/v1/pods')))?.name, 'alice');
+});
+
+test("one user's open links are capped without touching anyone else's", () => {
+  const links = new LinkStore({ perUser: 2, total: 3 });
+  const mallory = { name: 'mallory', groups: [], via: 'token' as const };
+  const alice = { name: 'alice', groups: [], via: 'token' as const };
+  links.create(mallory, 'ns', 'p', 'heap');
+  links.create(mallory, 'ns', 'p', 'heap');
+  assert.throws(() => links.create(mallory, 'ns', 'p', 'heap'), (e: PodprofError) => e.code === 'PODPROF_THROTTLED' && /mallory has 2 open links/.test(e.message) && (e.retryAfterSeconds ?? 0) > 0);
+  const secret = links.create(alice, 'ns', 'p', 'heap');
+  assert.equal(links.redeem(req({ authorization: `Basic ${Buffer.from(`pprof:${secret}`).toString('base64')}` }), 'ns', 'p', 'heap')?.name, 'alice');
+  assert.equal(links.size, 2, 'a spent link gives its share back');
+  assert.equal(links.create(mallory, 'ns', 'p', 'heap', Date.now() + 6 * 60_000).length > 0, true, 'expired links give their share back');
+});
+
+test('http_sd types are taken once each, in the catalog order; the answer cache is bounded by bytes', () => {
+  assert.deepEqual(parseTypes(Array.from({ length: 3000 }, () => 'heap').join(',')), ['heap']);
+  assert.deepEqual(parseTypes('mutex,heap,profile,heap'), ['profile', 'heap', 'mutex']);
+  assert.throws(() => parseTypes('heap,cmdline'), /cmdline cannot be scraped/);
+  const cache = new AnswerCache(1000);
+  const e = (n: number): { version: number; json: Buffer; gzip: Buffer } => ({ version: 1, json: Buffer.alloc(n), gzip: Buffer.alloc(0) });
+  cache.set('a', e(400));
+  cache.set('b', e(400));
+  cache.get('a');
+  cache.set('c', e(400));
+  assert.deepEqual([cache.get('a') !== undefined, cache.get('b') !== undefined, cache.get('c') !== undefined], [true, false, true], 'the least recently used went');
+  cache.set('huge', e(5000));
+  assert.equal(cache.get('huge'), undefined, 'an answer larger than the cache is served, never kept');
+  assert.ok(cache.size.bytes <= 1000);
+});
+
+test('metrics labels come from fixed sets whatever a caller or an app sends', () => {
+  assert.deepEqual([200, 401, 404, 429, 502, 299, 599, 999, 123].map(statusLabel), ['200', '401', '404', '429', '502', '2xx', '5xx', '9xx', '1xx']);
 });
 
 test('a one-time link works once, for its pod and type only', () => {

@@ -60,3 +60,33 @@ test('a file that is not a profile fails in the decoder’s words; jobs queue be
   assert.match(String((results[0]).reason), /the profile of team-a\/p is not a pprof protobuf/);
   assert.deepEqual(results.slice(1).map((r) => r.status), ['fulfilled', 'fulfilled']);
 });
+
+test("jobs take turns between users: one user's queue of slow profiles delays another's by one job", async () => {
+  const fair = new ProfileWorkers({ workers: 1, heapMiB: 512, timeoutMs: 60_000 });
+  const medium = profileFile('medium.pb.gz', 100_000);
+  try {
+    const order: string[] = [];
+    const run = (owner: string, file: string, tag: string): Promise<void> =>
+      fair.run({ kind: 'summarize', input: { pod: 'p', file, what: tag }, maxDecodedBytes: 256 * 1024 * 1024 }, owner).then(() => void order.push(tag));
+    const jobs = [1, 2, 3, 4].map((i) => run('mallory', medium, `mallory-${i}`));
+    jobs.push(run('alice', small, 'alice'));
+    await Promise.all(jobs);
+    assert.deepEqual(order.slice(0, 2), ['mallory-1', 'alice'], `order: ${order.join(', ')}`);
+  } finally {
+    await fair.close();
+  }
+});
+
+test("a user's jobs past their queue share are refused at once, and another user's still run", async () => {
+  const capped = new ProfileWorkers({ workers: 1, heapMiB: 256, timeoutMs: 60_000, queue: { perOwner: 2, total: 100 } });
+  try {
+    const job = (file: string): Parameters<ProfileWorkers['run']>[0] => ({ kind: 'summarize', input: { pod: 'p', file, what: 'x' }, maxDecodedBytes: 256 * 1024 * 1024 });
+    // The first runs at once; two more wait (her share); the fourth is refused.
+    const mine = [1, 2, 3, 4].map(() => capped.run(job(small), 'mallory'));
+    await assert.rejects(mine[3]!, /this user has too many profiles waiting to be decoded/);
+    assert.deepEqual(await capped.run(job(small), 'alice'), { totals: { 'samples/count': '55' } });
+    await Promise.all(mine.slice(0, 3));
+  } finally {
+    await capped.close();
+  }
+});

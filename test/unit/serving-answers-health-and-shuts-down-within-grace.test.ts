@@ -47,6 +47,7 @@ async function start(ready?: () => Readiness | Promise<Readiness>): Promise<{ s:
     listen: LOOPBACK,
     healthListen: LOOPBACK,
     timeouts: { headersMs: 2000, requestMs: 5000, keepAliveMs: 1000, connectionsCheckingIntervalMs: 500 },
+    connections: { max: 64, perAddress: 16 },
     health: ready === undefined ? {} : { ready },
     metrics: registry,
     log: createLogger('podprof-servingtest', { destination: sink }),
@@ -115,12 +116,14 @@ test('without a readiness of its own, /readyz answers the text "ok"', async () =
   }
 });
 
+const CAPS = { 'max-connections': 10, 'max-connections-per-address': 5, 'header-timeout': 10_000 };
+
 test('--tls-cert-file and --tls-key-file: give both or neither, in every program', () => {
   const rule = '--tls-cert-file and --tls-key-file: give both or neither';
-  assert.deepEqual(servingConfigProblems({ 'tls-cert-file': 'c.pem', 'tls-key-file': undefined }), [rule]);
-  assert.deepEqual(servingConfigProblems({ 'tls-cert-file': undefined, 'tls-key-file': 'k.pem' }), [rule]);
-  assert.deepEqual(servingConfigProblems({ 'tls-cert-file': 'c.pem', 'tls-key-file': 'k.pem' }), []);
-  assert.deepEqual(servingConfigProblems({ 'tls-cert-file': undefined, 'tls-key-file': undefined }), []);
+  assert.deepEqual(servingConfigProblems({ ...CAPS, 'tls-cert-file': 'c.pem', 'tls-key-file': undefined }), [rule]);
+  assert.deepEqual(servingConfigProblems({ ...CAPS, 'tls-cert-file': undefined, 'tls-key-file': 'k.pem' }), [rule]);
+  assert.deepEqual(servingConfigProblems({ ...CAPS, 'tls-cert-file': 'c.pem', 'tls-key-file': 'k.pem' }), []);
+  assert.deepEqual(servingConfigProblems({ ...CAPS, 'tls-cert-file': undefined, 'tls-key-file': undefined }), []);
   const certOnly = ['--tls-cert-file', 'c.pem'];
   const sidecar = parseFlags(SIDECAR_FLAGS, [...certOnly, '--jwks-file', 'j'], { POD_NAMESPACE: 'a', POD_NAME: 'b', POD_UID: 'c' });
   assert.ok(sidecarConfigProblems(sidecar).includes(rule));
@@ -129,7 +132,7 @@ test('--tls-cert-file and --tls-key-file: give both or neither, in every program
 });
 
 test('the shared flags keep each program’s defaults, and --shutdown-grace defaults to its old fixed wait', () => {
-  const flags = servingFlags({ listenHelp: 'who calls', noCertificate: 'self-signed', grace: { ms: 7000, text: '7s' } });
+  const flags = servingFlags({ listenHelp: 'who calls', noCertificate: 'self-signed', grace: { ms: 7000, text: '7s' }, connections: { max: 10, perAddress: 5 } });
   const c = parseFlags(flags, ['--shutdown-grace', '250ms'], {});
   assert.deepEqual([c.listen, c['health-listen'], c['shutdown-grace'], c['log-level']], [{ host: '', port: 8443 }, { host: '', port: 8081 }, 250, 'info']);
   assert.equal(flags.listen.description, 'who calls');
