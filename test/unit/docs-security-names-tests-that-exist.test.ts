@@ -19,3 +19,14 @@ test('each numbered attack in docs/security.md names at least one test', () => {
   assert.ok(sections.length >= 5, `${sections.length} attacks`);
   for (const s of sections) assert.match(s, /`test\/[a-z]+\/[a-z0-9-]+\.test\.ts`/, s.split('\n')[0]);
 });
+
+test('every flag the table of bounds names is a flag of one of the programs', async () => {
+  const { GATEWAY_FLAGS } = await import('../../gateway/config.ts');
+  const { SIDECAR_FLAGS } = await import('../../sidecar/config.ts');
+  const { WEBHOOK_FLAGS } = await import('../../webhook/config.ts');
+  const known = new Set([...Object.keys(GATEWAY_FLAGS), ...Object.keys(SIDECAR_FLAGS), ...Object.keys(WEBHOOK_FLAGS)]);
+  const table = PAGE.slice(PAGE.indexOf('## Every bound'));
+  const named = [...new Set([...table.matchAll(/`--([a-z0-9-]+)`/g)].map((m) => m[1]!))];
+  assert.ok(named.length >= 15, `names ${named.length} flags`);
+  assert.deepEqual(named.filter((f) => !known.has(f)), []);
+});
