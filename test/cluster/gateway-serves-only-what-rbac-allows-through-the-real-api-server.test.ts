@@ -17,7 +17,9 @@ import { AppsV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { findMissed } from '../../gateway/discovery/kubernetes.ts';
 import type { RunningGateway } from '../../gateway/server.ts';
 import type { Target } from '../../gateway/targets.ts';
+import { writeKubeconfig } from '../kit/cluster/kubeconfig.ts';
 import { waitFor } from '../kit/cluster/pod-specs.ts';
+import { NODE, REPO } from '../kit/sidecar.ts';
 import { call, INJECT, pprofPath, startGatewayCluster, waitRoutable, type GatewayCluster } from '../kit/gateway-cluster.ts';
 import { bearer, httpsRequest, type Reply } from '../kit/http.ts';
 import { deploymentPod, sidecarsOf } from '../kit/webhook-cluster.ts';
@@ -119,6 +121,26 @@ test("a token for the API server's own audience is refused with a 401 that says 
   assert.equal(refused.status, 401, refused.text);
   assert.match(refused.text, /the token was not accepted for audience podprof \(make one with: kubectl create token NAME --audience podprof\)/);
   assert.equal((await call(base, '/sd/targets', { token: tokens.alloy! })).status, 200);
+});
+
+test("podprof link with a ServiceAccount's kubeconfig asks the API server for a podprof token and sends the gateway only that", async () => {
+  // The ServiceAccount may profile team-a and request tokens for itself (create serviceaccounts/token on its own name).
+  await g.core.createNamespacedServiceAccount({ namespace: A, body: { metadata: { name: 'ci' } } });
+  await g.apply([
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { namespace: A, name: 'ci-profiler' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'podprof-profiler' }, subjects: [{ kind: 'ServiceAccount', name: 'ci', namespace: A }] },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { namespace: A, name: 'ci-own-token' }, rules: [{ apiGroups: [''], resources: ['serviceaccounts/token'], resourceNames: ['ci'], verbs: ['create'] }] },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { namespace: A, name: 'ci-own-token' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'ci-own-token' }, subjects: [{ kind: 'ServiceAccount', name: 'ci', namespace: A }] },
+  ]);
+  const apiToken = await g.serviceAccountToken(A, 'ci', [g.cp.server]);
+  secrets.push(['ci token for the API server', apiToken]);
+  const kubeconfig = join(g.tls.dir, 'ci-kubeconfig');
+  writeKubeconfig(kubeconfig, { server: g.cp.server, caFile: g.cp.caFile, tokens: { ci: apiToken }, currentUser: 'ci' });
+  const env = { ...process.env, KUBECONFIG: kubeconfig, PODPROF_TOKEN: '' };
+  const out = await execFileP(NODE, [join(REPO, 'bin/podprof.mjs'), 'link', `${A}/${web.name}`, '--type', 'heap', '--gateway', base, '--ca-file', g.tls.caFile], { env, timeout: 60_000 });
+  assert.match(out.stdout, /^https:\/\/pprof:[^@]+@127\.0\.0\.1:\d+\/api\/v1\/namespaces\/team-a\/pods\//);
+  const created = g.logs.filter((l) => l.includes('"outcome":"link-created"'));
+  assert.ok(created.some((l) => l.includes('"user":"system:serviceaccount:team-a:ci"')), 'the gateway saw the ServiceAccount, with a token for audience podprof');
+  assert.ok(g.logs.every((l) => !l.includes(apiToken)), 'the API-server token appears nowhere');
 });
 
 test('alice, bound to a Role allowing only pods/heap in team-a, gets the heap profile, a 403 naming pods/profile for a CPU profile, and nothing in team-b', async () => {
