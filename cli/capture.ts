@@ -14,13 +14,16 @@ const FLAGS = {
   ...GATEWAY_CLIENT_FLAGS,
   namespace: flag(str, 'namespace (-n); with -l SELECTOR or a workload like deployment/NAME'),
   selector: flag(str, 'label selector (-l), e.g. app=web: every injected pod it matches, merged'),
-  type: flag(parseProfileType, 'profile, heap, allocs, goroutine, block, mutex, threadcreate, or trace (one pod only)', { default: 'profile' as const }),
+  type: flag(parseProfileType, 'profile, heap, allocs, goroutine, block, mutex, threadcreate, or trace (one pod only)', {
+    default: 'profile' as const,
+  }),
   seconds: flag(int(1, 3600), 'capture length for profile and trace; a delta over N seconds for the others'),
   output: flag(str, 'file to write (-o); - for stdout', { required: true }),
 } as const;
 
 const SHORTS = { n: 'namespace', l: 'selector', o: 'output', t: 'type' };
-const SUMMARY = 'Captures a profile through the podprof gateway from one pod, or from every pod of a selector or workload merged into one profile whose samples carry a pod label.';
+const SUMMARY =
+  'Captures a profile through the podprof gateway from one pod, or from every pod of a selector or workload merged into one profile whose samples carry a pod label.';
 const WORKLOAD = /^(deployment|deploy|statefulset|sts|daemonset|ds)$/i;
 
 /** The target part of a capture's POST body. */
@@ -68,7 +71,10 @@ function podCounts(m: CaptureMeta): string {
 
 function progressLine(m: CaptureMeta, elapsedMs: number): string {
   const s = Math.floor(elapsedMs / 1000);
-  const timed = m.seconds !== undefined && m.seconds > 0 ? `${bar(elapsedMs / 1000 / m.seconds)} ${Math.min(s, m.seconds)}s/${m.seconds}s  ` : `${s}s  `;
+  const timed =
+    m.seconds !== undefined && m.seconds > 0
+      ? `${bar(elapsedMs / 1000 / m.seconds)} ${Math.min(s, m.seconds)}s/${m.seconds}s  `
+      : `${s}s  `;
   return `${m.type} ${timed}${podCounts(m)}`;
 }
 
@@ -76,7 +82,9 @@ async function poll(client: Awaited<ReturnType<typeof gatewayClient>>, first: Ca
   const tty = process.stderr.isTTY === true;
   const started = Date.now();
   const what = first.pods.length === 1 ? `${first.namespace}/${first.pods[0]!.pod}` : `${first.pods.length} pods in ${first.namespace}`;
-  process.stderr.write(`capturing ${first.type}${first.seconds ? ` for ${first.seconds}s` : ''} from ${what} (capture ${first.id})${tty ? '\n' : '…\n'}`);
+  process.stderr.write(
+    `capturing ${first.type}${first.seconds ? ` for ${first.seconds}s` : ''} from ${what} (capture ${first.id})${tty ? '\n' : '…\n'}`,
+  );
   let m = first;
   while (m.status === 'running') {
     if (tty) process.stderr.write(`\r\x1b[K${progressLine(m, Date.now() - started)}`);
@@ -89,7 +97,10 @@ async function poll(client: Awaited<ReturnType<typeof gatewayClient>>, first: Ca
 
 function report(m: CaptureMeta): void {
   for (const p of m.pods) {
-    if (p.status !== 'ok') process.stderr.write(`podprof capture: ${m.namespace}/${p.pod} ${p.status === 'forbidden' ? 'refused' : 'failed'}: ${p.error ?? p.status}\n`);
+    if (p.status !== 'ok')
+      process.stderr.write(
+        `podprof capture: ${m.namespace}/${p.pod} ${p.status === 'forbidden' ? 'refused' : 'failed'}: ${p.error ?? p.status}\n`,
+      );
   }
 }
 
@@ -113,8 +124,13 @@ export async function runCapture(argv: readonly string[]): Promise<number> {
   if (c.output === '-') process.stdout.write(file.body);
   else await writeFile(c.output, file.body);
   const ok = meta.pods.filter((p) => p.status === 'ok').length;
-  const merged = meta.pods.length > 1 ? `merged from ${ok} of ${meta.pods.length} pods (label pod=<name>)` : `from ${meta.namespace}/${meta.pods[0]?.pod ?? '?'}`;
+  const merged =
+    meta.pods.length > 1
+      ? `merged from ${ok} of ${meta.pods.length} pods (label pod=<name>)`
+      : `from ${meta.namespace}/${meta.pods[0]?.pod ?? '?'}`;
   const next = meta.type === 'trace' ? `go tool trace ${c.output}` : `go tool pprof -http=: ${c.output}`;
-  process.stderr.write(`wrote ${c.output === '-' ? 'stdout' : c.output} (${file.body.length} bytes): ${meta.type} ${merged}; capture ${meta.id}${meta.status === 'partial' ? ' — PARTIAL' : ''}\n  ${next}\n`);
+  process.stderr.write(
+    `wrote ${c.output === '-' ? 'stdout' : c.output} (${file.body.length} bytes): ${meta.type} ${merged}; capture ${meta.id}${meta.status === 'partial' ? ' — PARTIAL' : ''}\n  ${next}\n`,
+  );
   return meta.status === 'partial' ? 3 : 0;
 }

@@ -7,12 +7,17 @@ import { DEMO_FLAGS, startDemo } from '../demo/demo.ts';
 
 export async function runDemo(argv: readonly string[]): Promise<number> {
   if (argv.includes('--help')) {
-    process.stdout.write(helpText('demo', 'Runs a gateway, sidecars and demo apps on this machine and prints the URL and token to use.', DEMO_FLAGS));
+    process.stdout.write(
+      helpText('demo', 'Runs a gateway, sidecars and demo apps on this machine and prints the URL and token to use.', DEMO_FLAGS),
+    );
     return 0;
   }
   const c = parseFlags(DEMO_FLAGS, argv);
   const quiet = new Writable({ write: (_c, _e, cb) => cb() });
-  const log = c['log-level'] === 'silent' ? createLogger('podprof-demo', { destination: quiet }) : createLogger('podprof-demo', { level: c['log-level'] });
+  const log =
+    c['log-level'] === 'silent'
+      ? createLogger('podprof-demo', { destination: quiet })
+      : createLogger('podprof-demo', { level: c['log-level'] });
   const demo = await startDemo(c, log);
   const { url, token } = demo;
   process.stdout.write(`

@@ -19,10 +19,19 @@ export const TOKEN_AUDIENCE = 'podprof';
 
 export const GATEWAY_CLIENT_FLAGS = {
   gateway: flag(httpsUrl, 'the podprof gateway, e.g. https://podprof.example.com', { required: true }),
-  token: flag(str, `a token for the gateway, audience ${TOKEN_AUDIENCE} (kubectl create token NAME --audience ${TOKEN_AUDIENCE}); default: one requested for the kubeconfig's ServiceAccount`),
+  token: flag(
+    str,
+    `a token for the gateway, audience ${TOKEN_AUDIENCE} (kubectl create token NAME --audience ${TOKEN_AUDIENCE}); default: one requested for the kubeconfig's ServiceAccount`,
+  ),
   'ca-file': flag(str, "CA (PEM) that signs the gateway's certificate; default: the system CAs"),
-  'insecure-skip-tls-verify': flag(bool, "do not verify the gateway's certificate (test setups only); sends no token without --send-token-unverified", { default: false }),
-  'send-token-unverified': flag(bool, 'with --insecure-skip-tls-verify: send the token anyway, to whoever answers at --gateway', { default: false }),
+  'insecure-skip-tls-verify': flag(
+    bool,
+    "do not verify the gateway's certificate (test setups only); sends no token without --send-token-unverified",
+    { default: false },
+  ),
+  'send-token-unverified': flag(bool, 'with --insecure-skip-tls-verify: send the token anyway, to whoever answers at --gateway', {
+    default: false,
+  }),
 } as const;
 
 /** Boolean flags of every gateway command (they never take the next word as their value). */
@@ -34,7 +43,11 @@ export type GatewayClientConfig = ConfigOf<typeof GATEWAY_CLIENT_FLAGS>;
  * kubectl-style argv → the positional arguments and `--flag value` pairs parseFlags reads.
  * Short flags map through `shorts` (-n → namespace); boolean flags never take the next word.
  */
-export function splitArgs(argv: readonly string[], shorts: Readonly<Record<string, string>>, booleans: ReadonlySet<string>): { positional: string[]; flags: string[] } {
+export function splitArgs(
+  argv: readonly string[],
+  shorts: Readonly<Record<string, string>>,
+  booleans: ReadonlySet<string>,
+): { positional: string[]; flags: string[] } {
   const positional: string[] = [];
   const flags: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -88,10 +101,16 @@ async function requestedToken(): Promise<string | undefined> {
   }
   if (!kc.getCurrentCluster()) return undefined;
   try {
-    const review = await kc.makeApiClient(k8s.AuthenticationV1Api).createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
+    const review = await kc
+      .makeApiClient(k8s.AuthenticationV1Api)
+      .createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
     const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(review.status?.userInfo?.username ?? '');
     if (!sa) return undefined;
-    const tr = await kc.makeApiClient(k8s.CoreV1Api).createNamespacedServiceAccountToken({ namespace: sa[1]!, name: sa[2]!, body: { spec: { audiences: [TOKEN_AUDIENCE], expirationSeconds: 3600 } } });
+    const tr = await kc.makeApiClient(k8s.CoreV1Api).createNamespacedServiceAccountToken({
+      namespace: sa[1]!,
+      name: sa[2]!,
+      body: { spec: { audiences: [TOKEN_AUDIENCE], expirationSeconds: 3600 } },
+    });
     return tr.status?.token;
   } catch {
     return undefined; // not allowed to request one: the message says how to get one
@@ -111,7 +130,9 @@ export function errorOf(r: Reply): ApiError {
 
 export async function gatewayClient(c: GatewayClientConfig): Promise<GatewayClient> {
   if (c['insecure-skip-tls-verify'] && !c['send-token-unverified']) {
-    throw new Error("--insecure-skip-tls-verify: the gateway's certificate would not be checked, so no token is sent to it; pass --ca-file with its CA, or add --send-token-unverified to send the token to whoever answers");
+    throw new Error(
+      "--insecure-skip-tls-verify: the gateway's certificate would not be checked, so no token is sent to it; pass --ca-file with its CA, or add --send-token-unverified to send the token to whoever answers",
+    );
   }
   const token = await tokenOf(c);
   const tls = c['insecure-skip-tls-verify'] ? { rejectUnauthorized: false } : c['ca-file'] ? { ca: readFileSync(c['ca-file']) } : {};
@@ -128,7 +149,9 @@ export async function gatewayClient(c: GatewayClientConfig): Promise<GatewayClie
         res.on('error', reject);
       });
       req.on('error', (err: NodeJS.ErrnoException) => {
-        const tlsHint = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(err.code ?? '') ? " (the gateway's certificate is not trusted: pass --ca-file, or --insecure-skip-tls-verify on a test setup)" : '';
+        const tlsHint = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(err.code ?? '')
+          ? " (the gateway's certificate is not trusted: pass --ca-file, or --insecure-skip-tls-verify on a test setup)"
+          : '';
         reject(new Error(`cannot reach the gateway at ${base.origin}: ${err.code ?? err.message}${tlsHint}`));
       });
       req.end(payload);

@@ -36,8 +36,20 @@ export async function runKeys(argv: readonly string[]): Promise<number> {
   const [verb, ...rest] = argv;
   if (verb === 'sidecar-cert' && !rest.includes('--help')) return sidecarCert(rest);
   if (verb !== 'generate' || rest.includes('--help')) {
-    process.stdout.write(helpText('keys generate', 'Writes signing-key.pem (ES256 private key, mode 0600) and jwks.json (its public key, kid = RFC 7638 thumbprint).', FLAGS));
-    process.stdout.write(helpText('keys sidecar-cert', "Writes a sidecar's tls.crt and tls.key, signed by the gateway's own sidecar CA, and that CA as ca.crt.", CERT_FLAGS));
+    process.stdout.write(
+      helpText(
+        'keys generate',
+        'Writes signing-key.pem (ES256 private key, mode 0600) and jwks.json (its public key, kid = RFC 7638 thumbprint).',
+        FLAGS,
+      ),
+    );
+    process.stdout.write(
+      helpText(
+        'keys sidecar-cert',
+        "Writes a sidecar's tls.crt and tls.key, signed by the gateway's own sidecar CA, and that CA as ca.crt.",
+        CERT_FLAGS,
+      ),
+    );
     return verb === 'generate' || verb === 'sidecar-cert' || verb === '--help' || verb === undefined ? 0 : 2;
   }
   const c = parseFlags(FLAGS, rest);

@@ -6,14 +6,29 @@ import { ConfigError } from '../src/config/flags.ts';
 type Command = (argv: readonly string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  sidecar: { summary: "serve one pod's loopback pprof to gateway-signed tokens", load: async () => (await import('./sidecar.ts')).runSidecar },
+  sidecar: {
+    summary: "serve one pod's loopback pprof to gateway-signed tokens",
+    load: async () => (await import('./sidecar.ts')).runSidecar,
+  },
   demo: { summary: 'run a gateway, sidecars and demo apps on this machine', load: async () => (await import('./demo.ts')).runDemo },
-  gateway: { summary: 'the gateway: RBAC, per-pod routing, links for go tool pprof, http_sd', load: async () => (await import('./gateway.ts')).runGateway },
+  gateway: {
+    summary: 'the gateway: RBAC, per-pod routing, links for go tool pprof, http_sd',
+    load: async () => (await import('./gateway.ts')).runGateway,
+  },
   webhook: { summary: 'the admission webhook that injects the sidecar', load: async () => (await import('./webhook.ts')).runWebhook },
-  explain: { summary: 'explain FILE.yaml | NAMESPACE/POD: would podprof inject this pod, and why', load: async () => (await import('./explain.ts')).runExplain },
-  capture: { summary: 'capture NS/POD | -n NS -l SELECTOR | -n NS deployment/NAME: a profile through the gateway, merged over pods', load: async () => (await import('./capture.ts')).runCapture },
+  explain: {
+    summary: 'explain FILE.yaml | NAMESPACE/POD: would podprof inject this pod, and why',
+    load: async () => (await import('./explain.ts')).runExplain,
+  },
+  capture: {
+    summary: 'capture NS/POD | -n NS -l SELECTOR | -n NS deployment/NAME: a profile through the gateway, merged over pods',
+    load: async () => (await import('./capture.ts')).runCapture,
+  },
   link: { summary: 'link NS/POD: a one-time URL for go tool pprof', load: async () => (await import('./link.ts')).runLink },
-  keys: { summary: 'keys generate: an ES256 signing key and its JWKS; keys sidecar-cert: a sidecar certificate from the gateway CA', load: async () => (await import('./keys.ts')).runKeys },
+  keys: {
+    summary: 'keys generate: an ES256 signing key and its JWKS; keys sidecar-cert: a sidecar certificate from the gateway CA',
+    load: async () => (await import('./keys.ts')).runKeys,
+  },
   token: { summary: 'token mint: a sidecar token for one pod and profile type', load: async () => (await import('./token.ts')).runToken },
 };
 
@@ -34,7 +49,9 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   try {
-    return await (await command.load())(rest);
+    return await (
+      await command.load()
+    )(rest);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`podprof ${name}: ${err.message}\n`);

@@ -25,7 +25,9 @@ const FLAGS = {
 export async function runToken(argv: readonly string[]): Promise<number> {
   const [verb, ...rest] = argv;
   if (verb !== 'mint' || rest.includes('--help')) {
-    process.stdout.write(helpText('token mint', 'Prints a single-use sidecar token bound to one pod, profile type and max seconds.', FLAGS));
+    process.stdout.write(
+      helpText('token mint', 'Prints a single-use sidecar token bound to one pod, profile type and max seconds.', FLAGS),
+    );
     return verb === 'mint' || verb === '--help' || verb === undefined ? 0 : 2;
   }
   const c = parseFlags(FLAGS, rest);

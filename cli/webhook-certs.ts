@@ -7,10 +7,16 @@ import { RENEW_BEFORE_DAYS, ensureWebhookCerts, type CertsTarget } from '../webh
 
 const FLAGS = {
   namespace: flag(str, "the webhook's namespace (its Service and Secret live there)", { default: 'podprof-system' }),
-  service: flag(str, "the webhook's Service; the certificate names <service>.<namespace>.svc(.cluster.local)", { default: 'podprof-webhook' }),
+  service: flag(str, "the webhook's Service; the certificate names <service>.<namespace>.svc(.cluster.local)", {
+    default: 'podprof-webhook',
+  }),
   secret: flag(str, 'the Secret (type kubernetes.io/tls) for tls.crt, tls.key and ca.crt', { default: 'podprof-webhook-tls' }),
   'webhook-config': flag(str, 'the MutatingWebhookConfiguration whose webhooks get the CA as caBundle', { default: 'podprof-webhook' }),
-  days: flag(int(RENEW_BEFORE_DAYS + 1, 3650), `validity of a new certificate, in days; one expiring within ${RENEW_BEFORE_DAYS} days is replaced`, { default: 365 }),
+  days: flag(
+    int(RENEW_BEFORE_DAYS + 1, 3650),
+    `validity of a new certificate, in days; one expiring within ${RENEW_BEFORE_DAYS} days is replaced`,
+    { default: 365 },
+  ),
 } as const;
 
 const SUMMARY = [
@@ -32,7 +38,13 @@ export async function runWebhookCerts(argv: readonly string[], io: CertsIo = {})
     return 0;
   }
   const c = parseFlags(FLAGS, argv);
-  const target: CertsTarget = { namespace: c.namespace, service: c.service, secret: c.secret, webhookConfig: c['webhook-config'], days: c.days };
+  const target: CertsTarget = {
+    namespace: c.namespace,
+    service: c.service,
+    secret: c.secret,
+    webhookConfig: c['webhook-config'],
+    days: c.days,
+  };
   const k8s = await import('@kubernetes/client-node');
   const kc = new k8s.KubeConfig();
   if (io.kubeconfigFile === undefined) kc.loadFromDefault();

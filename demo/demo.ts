@@ -42,20 +42,54 @@ async function sidecarCert(dir: string, i: number, name: string, ca: SidecarCa):
   return ['--tls-cert-file', files.cert, '--tls-key-file', files.key];
 }
 
-async function startPod(i: number, dir: string, jwksFile: string, ca: SidecarCa, log: Logger): Promise<{ kind: string; target: object; closers: Closer[] }> {
+async function startPod(
+  i: number,
+  dir: string,
+  jwksFile: string,
+  ca: SidecarCa,
+  log: Logger,
+): Promise<{ kind: string; target: object; closers: Closer[] }> {
   const app = await startDemoTarget();
   // The Node app serves CPU and heap profiles only (V8 has no goroutines, block or mutex profiles).
   const profiles = app.kind === 'node' ? ['profile', 'heap', 'symbol'] : undefined;
   const name = `demo-app-7c9d5-${['x2k4p', 'm8q1z', 'b7w3n', 'r5t9v'][i % 4]}${i >= 4 ? i : ''}`;
   const uid = randomUUID();
   const sidecar = await startSidecar(
-    parseFlags(SIDECAR_FLAGS, ['--listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--upstream', app.url, '--jwks-file', jwksFile, '--bypass-check-interval', '0', ...(await sidecarCert(dir, i, name, ca)), ...(profiles ? ['--profiles', profiles.join(',')] : [])], { POD_NAMESPACE: 'demo', POD_NAME: name, POD_UID: uid }),
+    parseFlags(
+      SIDECAR_FLAGS,
+      [
+        '--listen',
+        '127.0.0.1:0',
+        '--health-listen',
+        '127.0.0.1:0',
+        '--upstream',
+        app.url,
+        '--jwks-file',
+        jwksFile,
+        '--bypass-check-interval',
+        '0',
+        ...(await sidecarCert(dir, i, name, ca)),
+        ...(profiles ? ['--profiles', profiles.join(',')] : []),
+      ],
+      { POD_NAMESPACE: 'demo', POD_NAME: name, POD_UID: uid },
+    ),
     log.child({ pod: name }),
   ).catch(async (err: unknown) => {
     await app.stop();
     throw err;
   });
-  const target = { namespace: 'demo', name, uid, ip: '127.0.0.1', port: sidecar.port, container: 'app', node: 'localhost', labels: { app: 'demo-app', runtime: app.kind }, workload: { kind: 'Deployment', name: 'demo-app' }, ...(profiles ? { profiles } : {}) };
+  const target = {
+    namespace: 'demo',
+    name,
+    uid,
+    ip: '127.0.0.1',
+    port: sidecar.port,
+    container: 'app',
+    node: 'localhost',
+    labels: { app: 'demo-app', runtime: app.kind },
+    workload: { kind: 'Deployment', name: 'demo-app' },
+    ...(profiles ? { profiles } : {}),
+  };
   return { kind: app.kind, target, closers: [{ close: () => sidecar.close(2000) }, { close: () => app.stop() }] };
 }
 
@@ -74,7 +108,12 @@ export interface RunningDemo {
 export async function startDemo(c: DemoConfig, log: Logger): Promise<RunningDemo> {
   await mkdir(join(c.dir, 'store'), { recursive: true });
   const key = generateSigningKey();
-  const files = { key: join(c.dir, 'signing-key.pem'), jwks: join(c.dir, 'jwks.json'), tokens: join(c.dir, 'tokens.csv'), targets: join(c.dir, 'targets.json') };
+  const files = {
+    key: join(c.dir, 'signing-key.pem'),
+    jwks: join(c.dir, 'jwks.json'),
+    tokens: join(c.dir, 'tokens.csv'),
+    targets: join(c.dir, 'targets.json'),
+  };
   await writeFile(files.key, privateKeyPem(key), { mode: 0o600 });
   await writeFile(files.jwks, JSON.stringify({ keys: [key.publicJwk] }));
   const token = `podprof-demo-${randomBytes(18).toString('base64url')}`;
@@ -96,10 +135,35 @@ export async function startDemo(c: DemoConfig, log: Logger): Promise<RunningDemo
     }
     await writeFile(files.targets, JSON.stringify(targets, null, 2));
     gateway = await startGateway(
-      parseFlags(GATEWAY_FLAGS, ['--listen', `127.0.0.1:${c.port}`, '--health-listen', '127.0.0.1:0', '--auth', 'static', '--tokens-file', files.tokens, '--authz', 'allow-all', '--discovery', 'static', '--targets-file', files.targets, '--signing-key-file', files.key, '--store-dir', join(c.dir, 'store')], {}),
+      parseFlags(
+        GATEWAY_FLAGS,
+        [
+          '--listen',
+          `127.0.0.1:${c.port}`,
+          '--health-listen',
+          '127.0.0.1:0',
+          '--auth',
+          'static',
+          '--tokens-file',
+          files.tokens,
+          '--authz',
+          'allow-all',
+          '--discovery',
+          'static',
+          '--targets-file',
+          files.targets,
+          '--signing-key-file',
+          files.key,
+          '--store-dir',
+          join(c.dir, 'store'),
+        ],
+        {},
+      ),
       log,
     ).catch((err: NodeJS.ErrnoException) => {
-      throw err.code === 'EADDRINUSE' ? new Error(`--port ${c.port}: 127.0.0.1:${c.port} is already in use (--port 0 picks a free one)`, { cause: err }) : err;
+      throw err.code === 'EADDRINUSE'
+        ? new Error(`--port ${c.port}: 127.0.0.1:${c.port} is already in use (--port 0 picks a free one)`, { cause: err })
+        : err;
     });
   } catch (err) {
     await stopAll();

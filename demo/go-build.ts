@@ -46,7 +46,11 @@ async function build(dir: string, name: string): Promise<string> {
   // complete binary and the last rename wins atomically.
   const tmp = join(out, `.${name}-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
-    await execFileP(GO, ['build', '-trimpath', '-o', tmp, '.'], { cwd: dir, env: { ...process.env, CGO_ENABLED: '0' }, maxBuffer: 16 * 1024 * 1024 });
+    await execFileP(GO, ['build', '-trimpath', '-o', tmp, '.'], {
+      cwd: dir,
+      env: { ...process.env, CGO_ENABLED: '0' },
+      maxBuffer: 16 * 1024 * 1024,
+    });
     await rename(tmp, bin);
   } catch (err) {
     await rm(tmp, { force: true });

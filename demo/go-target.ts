@@ -8,9 +8,10 @@ import { existsSync } from 'node:fs';
 import { buildGo } from './go-build.ts';
 
 // From demo/ in a checkout, or from dist/ when bundled into `podprof demo`.
-const FIXTURE_DIR = ['./go-app/', '../demo/go-app/']
-  .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
-  .find((dir) => existsSync(join(dir, 'main.go'))) ?? fileURLToPath(new URL('./go-app/', import.meta.url));
+const FIXTURE_DIR =
+  ['./go-app/', '../demo/go-app/']
+    .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
+    .find((dir) => existsSync(join(dir, 'main.go'))) ?? fileURLToPath(new URL('./go-app/', import.meta.url));
 const START_TIMEOUT_MS = 10_000;
 const STOP_GRACE_MS = 3_000;
 
@@ -72,12 +73,8 @@ export async function startGoTarget(opts: StartGoTargetOptions = {}): Promise<Go
       child.kill('SIGKILL');
       reject(new Error(`go target ${bin} ${args.join(' ')}: ${why}\nstderr:\n${stderr}`));
     };
-    const onExit = (code: number | null, signal: string | null): void =>
-      fail(`exited early (code ${code}, signal ${signal})`);
-    const timer = setTimeout(
-      () => fail(`no "listening on" line within ${START_TIMEOUT_MS} ms`),
-      START_TIMEOUT_MS,
-    );
+    const onExit = (code: number | null, signal: string | null): void => fail(`exited early (code ${code}, signal ${signal})`);
+    const timer = setTimeout(() => fail(`no "listening on" line within ${START_TIMEOUT_MS} ms`), START_TIMEOUT_MS);
     child.once('error', (err) => fail(`spawn failed: ${err.message}`));
     child.once('close', onExit);
     createInterface({ input: child.stdout }).on('line', (line) => {

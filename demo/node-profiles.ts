@@ -44,8 +44,23 @@ export interface Shape {
   readonly defaultSampleType?: string;
 }
 
-export const CPU_SHAPE: Shape = { sampleTypes: [['samples', 'count'], ['cpu', 'nanoseconds']], periodType: ['cpu', 'nanoseconds'], period: CPU_SAMPLING_US * 1000 };
-export const HEAP_SHAPE: Shape = { sampleTypes: [['inuse_objects', 'count'], ['inuse_space', 'bytes']], periodType: ['space', 'bytes'], period: HEAP_SAMPLING_BYTES, defaultSampleType: 'inuse_space' };
+export const CPU_SHAPE: Shape = {
+  sampleTypes: [
+    ['samples', 'count'],
+    ['cpu', 'nanoseconds'],
+  ],
+  periodType: ['cpu', 'nanoseconds'],
+  period: CPU_SAMPLING_US * 1000,
+};
+export const HEAP_SHAPE: Shape = {
+  sampleTypes: [
+    ['inuse_objects', 'count'],
+    ['inuse_space', 'bytes'],
+  ],
+  periodType: ['space', 'bytes'],
+  period: HEAP_SAMPLING_BYTES,
+  defaultSampleType: 'inuse_space',
+};
 
 /** What HeapProfiler.getSamplingProfile returns (@types/node leaves out ids and samples). */
 export interface SamplingHeapProfile {
@@ -65,8 +80,11 @@ function displayPath(url: string): string {
 function frameOf(cf: Runtime.CallFrame): Frame {
   const name = cf.functionName === '' ? '(anonymous)' : cf.functionName;
   if (cf.url === '' || cf.lineNumber < 0) return { name, file: cf.url, line: 0 };
-  const entry: Partial<SourceMapping> | undefined = cf.url.startsWith('file:') ? findSourceMap(cf.url)?.findEntry(cf.lineNumber, cf.columnNumber) : undefined;
-  if (entry?.originalSource !== undefined && entry.originalLine !== undefined) return { name, file: displayPath(entry.originalSource), line: entry.originalLine + 1 };
+  const entry: Partial<SourceMapping> | undefined = cf.url.startsWith('file:')
+    ? findSourceMap(cf.url)?.findEntry(cf.lineNumber, cf.columnNumber)
+    : undefined;
+  if (entry?.originalSource !== undefined && entry.originalLine !== undefined)
+    return { name, file: displayPath(entry.originalSource), line: entry.originalLine + 1 };
   return { name, file: displayPath(cf.url), line: cf.lineNumber + 1 };
 }
 
@@ -125,7 +143,12 @@ export function collectHeap(p: SamplingHeapProfile, interval = HEAP_SAMPLING_BYT
 export function delta(before: Collected, after: Collected): Collected {
   const stacks = new Map<string, Stack>();
   for (const s of after.stacks.values()) add(stacks, s.frames, s.values);
-  for (const s of before.stacks.values()) add(stacks, s.frames, s.values.map((v) => -v));
+  for (const s of before.stacks.values())
+    add(
+      stacks,
+      s.frames,
+      s.values.map((v) => -v),
+    );
   for (const [key, s] of stacks) if (s.values.every((v) => Math.round(v) === 0)) stacks.delete(key);
   return { stacks, timeNanos: after.timeNanos, durationNanos: after.timeNanos - before.timeNanos };
 }
@@ -139,7 +162,13 @@ export async function encodePprof(c: Collected, shape: Shape): Promise<Buffer> {
     const key = `${f.name}\0${f.file}\0${f.line}`;
     let fn = functions.get(key);
     if (fn === undefined) {
-      fn = new PprofFunction({ id: functions.size + 1, name: strings.dedup(f.name), systemName: strings.dedup(f.name), filename: strings.dedup(f.file), startLine: f.line });
+      fn = new PprofFunction({
+        id: functions.size + 1,
+        name: strings.dedup(f.name),
+        systemName: strings.dedup(f.name),
+        filename: strings.dedup(f.file),
+        startLine: f.line,
+      });
       functions.set(key, fn);
     }
     let loc = locations.get(key);
@@ -149,11 +178,15 @@ export async function encodePprof(c: Collected, shape: Shape): Promise<Buffer> {
     }
     return Number(loc.id);
   };
-  const sample = [...c.stacks.values()].map((s) => new Sample({ locationId: s.frames.map(locationOf), value: s.values.map((v) => Math.round(v)) }));
+  const sample = [...c.stacks.values()].map(
+    (s) => new Sample({ locationId: s.frames.map(locationOf), value: s.values.map((v) => Math.round(v)) }),
+  );
   const profile = new Profile({
     sampleType: shape.sampleTypes.map(([type, unit]) => new ValueType({ type: strings.dedup(type), unit: strings.dedup(unit) })),
     sample,
-    mapping: [new Mapping({ id: 1, filename: strings.dedup(process.execPath), hasFunctions: true, hasFilenames: true, hasLineNumbers: true })],
+    mapping: [
+      new Mapping({ id: 1, filename: strings.dedup(process.execPath), hasFunctions: true, hasFilenames: true, hasLineNumbers: true }),
+    ],
     location: [...locations.values()],
     function: [...functions.values()],
     stringTable: strings,

@@ -11,7 +11,19 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
-import { CPU_SAMPLING_US, CPU_SHAPE, HEAP_SAMPLING_BYTES, HEAP_SHAPE, collectCpu, collectHeap, delta, encodePprof, renderText, type Collected, type SamplingHeapProfile } from './node-profiles.ts';
+import {
+  CPU_SAMPLING_US,
+  CPU_SHAPE,
+  HEAP_SAMPLING_BYTES,
+  HEAP_SHAPE,
+  collectCpu,
+  collectHeap,
+  delta,
+  encodePprof,
+  renderText,
+  type Collected,
+  type SamplingHeapProfile,
+} from './node-profiles.ts';
 import { startWorkload } from './node-workload.ts';
 
 const START_TIMEOUT_MS = 15_000;
@@ -32,7 +44,10 @@ export async function startNodeTarget(): Promise<NodeTarget> {
   const loader = self.endsWith('.ts') ? ['--import', import.meta.resolve('tsx')] : [];
   const code = `const m = await import(${JSON.stringify(self)});\nif (typeof m.serveNodeTarget !== 'function') throw new Error('no serveNodeTarget export in ' + ${JSON.stringify(self)});\nawait m.serveNodeTarget();`;
   const { NODE_TEST_CONTEXT: _inTest, ...env } = process.env;
-  const child = spawn(process.execPath, [...loader, '--enable-source-maps', '--input-type=module', '-e', code, 'podprof-demo-app'], { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const child = spawn(process.execPath, [...loader, '--enable-source-maps', '--input-type=module', '-e', code, 'podprof-demo-app'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
   const { stdout, stderr: errors } = child;
   if (stdout === null || errors === null) throw new Error('the Node demo app has no stdout/stderr pipes');
   let stderr = '';
@@ -74,11 +89,16 @@ export async function startNodeTarget(): Promise<NodeTarget> {
 }
 
 function serveError(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'x-go-pprof': '1', 'x-content-type-options': 'nosniff' }).end(`${text}\n`);
+  res
+    .writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'x-go-pprof': '1', 'x-content-type-options': 'nosniff' })
+    .end(`${text}\n`);
 }
 
 function serveBody(res: ServerResponse, body: Buffer | string, filename?: string): void {
-  const headers = filename === undefined ? { 'content-type': 'text/plain; charset=utf-8' } : { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="${filename}"` };
+  const headers =
+    filename === undefined
+      ? { 'content-type': 'text/plain; charset=utf-8' }
+      : { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="${filename}"` };
   res.writeHead(200, { ...headers, 'x-content-type-options': 'nosniff' }).end(body);
 }
 

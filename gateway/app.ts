@@ -36,7 +36,11 @@ function authenticate(ctx: GatewayContext): RequestHandler {
   return route(async (req, res, next) => {
     if (PUBLIC.has(req.path) || !GUARDED.test(req.path)) return next();
     const user = linkOf(ctx, req) ?? (await session(req)) ?? (await ctx.authenticate(req));
-    if (!user) throw new PodprofError('PODPROF_UNAUTHENTICATED', 'no credentials: send Authorization: Bearer <your Kubernetes token>, or use a one-time link');
+    if (!user)
+      throw new PodprofError(
+        'PODPROF_UNAUTHENTICATED',
+        'no credentials: send Authorization: Bearer <your Kubernetes token>, or use a one-time link',
+      );
     (res.locals as { user?: unknown }).user = user;
     Object.assign(audit(res), { user: user.name, groups: user.groups, via: user.via });
     next();
@@ -51,7 +55,19 @@ function auditTrail(ctx: GatewayContext): RequestHandler {
       const labels = { route: routeLabel(res), status: statusLabel(res.statusCode) };
       ctx.metrics.requests.inc(labels);
       ctx.metrics.duration.observe({ route: labels.route }, ms / 1000);
-      ctx.log.info({ audit: { method: req.method, path: loggableUrl(req.originalUrl), ...audit(res), status: res.statusCode, durationMs: Math.round(ms), aborted: !res.writableFinished || undefined } }, 'request');
+      ctx.log.info(
+        {
+          audit: {
+            method: req.method,
+            path: loggableUrl(req.originalUrl),
+            ...audit(res),
+            status: res.statusCode,
+            durationMs: Math.round(ms),
+            aborted: !res.writableFinished || undefined,
+          },
+        },
+        'request',
+      );
     });
     next();
   };
@@ -78,10 +94,14 @@ export function createApp(ctx: GatewayContext): express.Express {
   app.use(express.json({ limit: '64kb' }));
   /** A route, named in metrics by its pattern ("GET /api/v1/captures/:id"). */
   const on = (method: Method, path: string | RegExp, name: string, handler: RequestHandler): void => {
-    app[method](path, (_req, res, next) => {
-      (res.locals as { route?: string }).route = `${method.toUpperCase()} ${name}`;
-      next();
-    }, handler);
+    app[method](
+      path,
+      (_req, res, next) => {
+        (res.locals as { route?: string }).route = `${method.toUpperCase()} ${name}`;
+        next();
+      },
+      handler,
+    );
   };
   const session = sessionHandlers(ctx);
   on('post', '/api/v1/session', '/api/v1/session', session.create);

@@ -16,39 +16,106 @@ export const GATEWAY_FLAGS = {
     noCertificate: 'self-signed',
     grace: { ms: 10_000, text: '10s' },
   }),
-  auth: flag(oneOf(['kubernetes', 'proxy', 'static'] as const), 'how users authenticate: kubernetes (TokenReview), proxy (trusted X-Forwarded-User), static (tokens file)', { default: 'kubernetes' }),
+  auth: flag(
+    oneOf(['kubernetes', 'proxy', 'static'] as const),
+    'how users authenticate: kubernetes (TokenReview), proxy (trusted X-Forwarded-User), static (tokens file)',
+    { default: 'kubernetes' },
+  ),
   'tokens-file': flag(str, 'static auth: CSV lines token,user,group1|group2'),
-  'token-audience': flag(str, "kubernetes auth: the audience users' and scrapers' tokens must be for (kubectl create token NAME --audience podprof); empty: the API server's own, which accepts tokens the gateway could replay", { default: 'podprof' }),
-  'trusted-proxy-cidrs': flag(list(cidr), 'proxy auth: addresses allowed to send X-Forwarded-User/Groups', { default: [] as readonly string[] }),
-  authz: flag(oneOf(['kubernetes', 'allow-all'] as const), 'kubernetes: SubjectAccessReview; allow-all: every authenticated user may do everything (demo only)', { default: 'kubernetes' }),
-  discovery: flag(oneOf(['kubernetes', 'static'] as const), 'where targets come from: an informer on injected pods, or --targets-file', { default: 'kubernetes' }),
+  'token-audience': flag(
+    str,
+    "kubernetes auth: the audience users' and scrapers' tokens must be for (kubectl create token NAME --audience podprof); empty: the API server's own, which accepts tokens the gateway could replay",
+    { default: 'podprof' },
+  ),
+  'trusted-proxy-cidrs': flag(list(cidr), 'proxy auth: addresses allowed to send X-Forwarded-User/Groups', {
+    default: [] as readonly string[],
+  }),
+  authz: flag(
+    oneOf(['kubernetes', 'allow-all'] as const),
+    'kubernetes: SubjectAccessReview; allow-all: every authenticated user may do everything (demo only)',
+    { default: 'kubernetes' },
+  ),
+  discovery: flag(oneOf(['kubernetes', 'static'] as const), 'where targets come from: an informer on injected pods, or --targets-file', {
+    default: 'kubernetes',
+  }),
   'targets-file': flag(str, 'static discovery: JSON list of targets'),
   namespaces: flag(list(str), 'namespaces to watch (default all)', { default: [] as readonly string[], defaultText: 'all' }),
-  'uninjected-scan-interval': flag(duration(0, 86_400_000), 'how often to list the pods of --namespaces (in pages) for annotated pods the webhook missed; 0: only at start', { default: 300_000, defaultText: '5m' }),
-  'signing-key-file': flag(list(str), 'ES256 private keys (PEM) for sidecar tokens; the first signs, all are published (rotation)', { required: true }),
+  'uninjected-scan-interval': flag(
+    duration(0, 86_400_000),
+    'how often to list the pods of --namespaces (in pages) for annotated pods the webhook missed; 0: only at start',
+    { default: 300_000, defaultText: '5m' },
+  ),
+  'signing-key-file': flag(list(str), 'ES256 private keys (PEM) for sidecar tokens; the first signs, all are published (rotation)', {
+    required: true,
+  }),
   kid: flag(list(str), 'key ids, one per --signing-key-file (default: the key thumbprints)', { default: [] as readonly string[] }),
-  'sidecar-ca-file': flag(str, "CA (PEM) that sidecar certificates must chain to (e.g. cert-manager's); absent: podprof's own CA, kept in <store-dir>/.sidecar-ca/, which signs enrolled sidecars' certificates"),
+  'sidecar-ca-file': flag(
+    str,
+    "CA (PEM) that sidecar certificates must chain to (e.g. cert-manager's); absent: podprof's own CA, kept in <store-dir>/.sidecar-ca/, which signs enrolled sidecars' certificates",
+  ),
   'sidecar-ca-key-file': flag(str, 'the key of --sidecar-ca-file: the gateway then signs enrolled sidecars’ certificates with that CA'),
-  'sidecar-cert-ttl': flag(duration(600_000, 7 * 86_400_000), 'lifetime of a sidecar certificate the gateway signs (sidecars renew at two thirds)', { default: 6 * 3_600_000, defaultText: '6h' }),
+  'sidecar-cert-ttl': flag(
+    duration(600_000, 7 * 86_400_000),
+    'lifetime of a sidecar certificate the gateway signs (sidecars renew at two thirds)',
+    { default: 6 * 3_600_000, defaultText: '6h' },
+  ),
   'store-dir': flag(str, 'where captures are stored', { default: '/var/lib/podprof' }),
-  'store-max-bytes': flag(bytes(1024 * 1024, 10 * 1024 ** 4), 'total size of stored captures; when full, new captures are refused (507) rather than evicting anyone', { default: 10 * 1024 ** 3, defaultText: '10GiB' }),
-  'store-namespace-max-bytes': flag(bytes(1024 * 1024, 10 * 1024 ** 4), "size one namespace's captures may hold; over it, that namespace's oldest go", { default: 1024 ** 3, defaultText: '1GiB' }),
-  'max-profile-bytes': flag(bytes(1024, 4 * 1024 ** 3), "largest profile a capture takes from one pod (streamed to disk)", { default: 64 * 1024 ** 2, defaultText: '64MiB' }),
-  'max-decoded-bytes': flag(bytes(1024 * 1024, 4 * 1024 ** 3), 'largest decompressed profile the gateway decodes (a gzip bomb stops here)', { default: 256 * 1024 ** 2, defaultText: '256MiB' }),
+  'store-max-bytes': flag(
+    bytes(1024 * 1024, 10 * 1024 ** 4),
+    'total size of stored captures; when full, new captures are refused (507) rather than evicting anyone',
+    { default: 10 * 1024 ** 3, defaultText: '10GiB' },
+  ),
+  'store-namespace-max-bytes': flag(
+    bytes(1024 * 1024, 10 * 1024 ** 4),
+    "size one namespace's captures may hold; over it, that namespace's oldest go",
+    { default: 1024 ** 3, defaultText: '1GiB' },
+  ),
+  'max-profile-bytes': flag(bytes(1024, 4 * 1024 ** 3), 'largest profile a capture takes from one pod (streamed to disk)', {
+    default: 64 * 1024 ** 2,
+    defaultText: '64MiB',
+  }),
+  'max-decoded-bytes': flag(
+    bytes(1024 * 1024, 4 * 1024 ** 3),
+    'largest decompressed profile the gateway decodes (a gzip bomb stops here)',
+    { default: 256 * 1024 ** 2, defaultText: '256MiB' },
+  ),
   'decode-memory': flag(int(32, 16_384), 'heap (MiB) of each worker thread that decodes and merges profiles', { default: 256 }),
-  'decode-workers': flag(int(1, 64), 'worker threads that decode and merge profiles; jobs wait their turn per user, so one user’s slow profiles delay another’s by one job at most', { default: 1 }),
-  'decode-timeout': flag(duration(1000, 3_600_000), 'longest one decode or merge may run; past it the worker is stopped and that pod (or merge) fails', { default: 120_000, defaultText: '2m' }),
+  'decode-workers': flag(
+    int(1, 64),
+    'worker threads that decode and merge profiles; jobs wait their turn per user, so one user’s slow profiles delay another’s by one job at most',
+    { default: 1 },
+  ),
+  'decode-timeout': flag(
+    duration(1000, 3_600_000),
+    'longest one decode or merge may run; past it the worker is stopped and that pod (or merge) fails',
+    { default: 120_000, defaultText: '2m' },
+  ),
   'max-captures': flag(int(1, 10_000), 'captures running at once, in all (429 beyond)', { default: 32 }),
-  'max-captures-per-namespace': flag(int(1, 10_000), 'captures running at once per namespace (429 beyond): one tenant’s ServiceAccounts cannot take every slot', { default: 8 }),
+  'max-captures-per-namespace': flag(
+    int(1, 10_000),
+    'captures running at once per namespace (429 beyond): one tenant’s ServiceAccounts cannot take every slot',
+    { default: 8 },
+  ),
   'max-captures-per-user': flag(int(1, 10_000), 'captures running at once per user (429 beyond)', { default: 2 }),
-  'max-streams-per-user': flag(int(1, 10_000), 'live pprof requests one user may have running through the gateway at once (429 beyond)', { default: 16 }),
+  'max-streams-per-user': flag(int(1, 10_000), 'live pprof requests one user may have running through the gateway at once (429 beyond)', {
+    default: 16,
+  }),
   'max-links-per-user': flag(int(1, 100_000), 'one-time links a user may hold open at once (429 beyond)', { default: 64 }),
-  'max-sessions': flag(int(1, 10_000_000), 'UI sessions held at once; past it new sign-ins wait (429), nobody is logged out', { default: 100_000 }),
+  'max-sessions': flag(int(1, 10_000_000), 'UI sessions held at once; past it new sign-ins wait (429), nobody is logged out', {
+    default: 100_000,
+  }),
   'max-sessions-per-user': flag(int(1, 1000), "UI sessions of one user; past it that user's oldest ends", { default: 16 }),
-  'store-max-age': flag(duration(60_000, 365 * 86_400_000), 'captures older than this are deleted', { default: 7 * 86_400_000, defaultText: '168h' }),
+  'store-max-age': flag(duration(60_000, 365 * 86_400_000), 'captures older than this are deleted', {
+    default: 7 * 86_400_000,
+    defaultText: '168h',
+  }),
   'public-url': flag(httpsUrl, 'the URL users reach the gateway at (links, http_sd targets); default https://<host of the request>'),
   'session-key-file': flag(str, 'key for UI session cookies (any bytes); absent: random per start'),
-  'session-recheck': flag(duration(1000, 3_600_000), "how often a UI session re-checks the user's token and groups (a token no longer accepted ends it)", { default: 300_000, defaultText: '5m' }),
+  'session-recheck': flag(
+    duration(1000, 3_600_000),
+    "how often a UI session re-checks the user's token and groups (a token no longer accepted ends it)",
+    { default: 300_000, defaultText: '5m' },
+  ),
   'fanout-concurrency': flag((raw) => Number(raw), 'pods one fan-out capture asks at once', { default: 16 }),
   ...transferFlags('a sidecar'),
 } as const;
@@ -58,11 +125,14 @@ export type GatewayConfig = ConfigOf<typeof GATEWAY_FLAGS>;
 export function gatewayConfigProblems(c: GatewayConfig): string[] {
   const p = servingConfigProblems(c);
   if (c.auth === 'static' && c['tokens-file'] === undefined) p.push('--tokens-file: required with --auth=static');
-  if (c.auth === 'proxy' && c['trusted-proxy-cidrs'].length === 0) p.push('--trusted-proxy-cidrs: required with --auth=proxy (who may assert identities)');
+  if (c.auth === 'proxy' && c['trusted-proxy-cidrs'].length === 0)
+    p.push('--trusted-proxy-cidrs: required with --auth=proxy (who may assert identities)');
   if (c.discovery === 'static' && c['targets-file'] === undefined) p.push('--targets-file: required with --discovery=static');
-  if (c['sidecar-ca-key-file'] !== undefined && c['sidecar-ca-file'] === undefined) p.push('--sidecar-ca-key-file: give its certificate as --sidecar-ca-file');
+  if (c['sidecar-ca-key-file'] !== undefined && c['sidecar-ca-file'] === undefined)
+    p.push('--sidecar-ca-key-file: give its certificate as --sidecar-ca-file');
   if (c.kid.length > 0 && c.kid.length !== c['signing-key-file'].length) p.push('--kid: give one per --signing-key-file');
   if (!(c['fanout-concurrency'] >= 1 && c['fanout-concurrency'] <= 256)) p.push('--fanout-concurrency: want 1 to 256');
-  if (c['max-captures-per-user'] > c['max-captures-per-namespace'] || c['max-captures-per-namespace'] > c['max-captures']) p.push('--max-captures-per-user ≤ --max-captures-per-namespace ≤ --max-captures');
+  if (c['max-captures-per-user'] > c['max-captures-per-namespace'] || c['max-captures-per-namespace'] > c['max-captures'])
+    p.push('--max-captures-per-user ≤ --max-captures-per-namespace ≤ --max-captures');
   return p;
 }

@@ -44,8 +44,14 @@ export class LinkStore {
   create(user: User, namespace: string, pod: string, type: ProfileType, now = Date.now()): string {
     if (now - this.prunedAt > 1000 || this.open.of(user.name) >= this.limits.perUser) this.prune(now);
     const refused = this.open.take(user.name);
-    if (refused === 'holder') throw new PodprofError('PODPROF_THROTTLED', `${user.name} has ${this.limits.perUser} open links (--max-links-per-user); use them or let them expire`, this.secondsUntilOneExpires(user.name, now));
-    if (refused === 'total') throw new PodprofError('PODPROF_THROTTLED', `the gateway holds ${this.limits.total} open links; retry when some expire`, 60);
+    if (refused === 'holder')
+      throw new PodprofError(
+        'PODPROF_THROTTLED',
+        `${user.name} has ${this.limits.perUser} open links (--max-links-per-user); use them or let them expire`,
+        this.secondsUntilOneExpires(user.name, now),
+      );
+    if (refused === 'total')
+      throw new PodprofError('PODPROF_THROTTLED', `the gateway holds ${this.limits.total} open links; retry when some expire`, 60);
     const secret = randomBytes(24).toString('base64url');
     this.links.set(digest(secret), { user, namespace, pod, type, until: now + LINK_TTL_MS });
     return secret;
@@ -73,7 +79,10 @@ export class LinkStore {
     if (link) this.forget(key, link);
     if (!link || link.until < now) throw new PodprofError('PODPROF_LINK_INVALID', 'this link was already used or has expired');
     if (link.namespace !== namespace || link.pod !== pod || link.type !== type) {
-      throw new PodprofError('PODPROF_LINK_INVALID', `this link is for ${link.namespace}/${link.pod} ${link.type}, not ${namespace}/${pod} ${type}`);
+      throw new PodprofError(
+        'PODPROF_LINK_INVALID',
+        `this link is for ${link.namespace}/${link.pod} ${link.type}, not ${namespace}/${pod} ${type}`,
+      );
     }
     return { ...link.user, via: 'link' };
   }

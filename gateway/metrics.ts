@@ -26,8 +26,19 @@ export function createGatewayMetrics(targetCount: () => number = () => 0): Gatew
   const registry = createRegistry('podprof_gateway_');
   return {
     registry,
-    requests: new Counter({ name: 'podprof_gateway_requests_total', help: 'requests by route and status', labelNames: ['route', 'status'], registers: [registry] }),
-    duration: new Histogram({ name: 'podprof_gateway_request_duration_seconds', help: 'time per request', labelNames: ['route'], buckets: [0.005, 0.05, 0.5, 2, 10, 30, 60, 120], registers: [registry] }),
+    requests: new Counter({
+      name: 'podprof_gateway_requests_total',
+      help: 'requests by route and status',
+      labelNames: ['route', 'status'],
+      registers: [registry],
+    }),
+    duration: new Histogram({
+      name: 'podprof_gateway_request_duration_seconds',
+      help: 'time per request',
+      labelNames: ['route'],
+      buckets: [0.005, 0.05, 0.5, 2, 10, 30, 60, 120],
+      registers: [registry],
+    }),
     targets: new Gauge({
       name: 'podprof_gateway_targets',
       help: 'injected pods known to the gateway',
@@ -36,7 +47,16 @@ export function createGatewayMetrics(targetCount: () => number = () => 0): Gatew
         this.set(targetCount());
       },
     }),
-    missed: new Gauge({ name: 'podprof_gateway_uninjected_annotated_pods', help: 'pods annotated podprof.io/inject=true that carry no sidecar', registers: [registry] }),
-    bytes: new Counter({ name: 'podprof_gateway_profile_bytes_total', help: 'profile bytes sent to users', labelNames: ['type'], registers: [registry] }),
+    missed: new Gauge({
+      name: 'podprof_gateway_uninjected_annotated_pods',
+      help: 'pods annotated podprof.io/inject=true that carry no sidecar',
+      registers: [registry],
+    }),
+    bytes: new Counter({
+      name: 'podprof_gateway_profile_bytes_total',
+      help: 'profile bytes sent to users',
+      labelNames: ['type'],
+      registers: [registry],
+    }),
   };
 }

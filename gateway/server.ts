@@ -51,7 +51,14 @@ function authenticator(c: GatewayConfig, kc: KubeConfig | undefined, reviews: Ra
 async function discovery(c: GatewayConfig, kc: KubeConfig | undefined, ctx: GatewayContext): Promise<() => void> {
   if (c.discovery === 'static') return startStaticDiscovery(c['targets-file']!, ctx.registry, ctx.log);
   const { startKubernetesDiscovery } = await import('./discovery/kubernetes.ts');
-  return startKubernetesDiscovery({ kc: kc!, namespaces: c.namespaces, registry: ctx.registry, log: ctx.log, missedEveryMs: c['uninjected-scan-interval'], onMissed: (n) => ctx.metrics.missed.set(n) });
+  return startKubernetesDiscovery({
+    kc: kc!,
+    namespaces: c.namespaces,
+    registry: ctx.registry,
+    log: ctx.log,
+    missedEveryMs: c['uninjected-scan-interval'],
+    onMissed: (n) => ctx.metrics.missed.set(n),
+  });
 }
 
 export async function startGateway(c: GatewayConfig, log: Logger): Promise<RunningGateway> {
@@ -86,7 +93,11 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
     authenticate: authenticator(c, kc, reviews),
     authorize,
     workloads: c.discovery === 'kubernetes' ? kubernetesWorkloads(kc!) : undefined,
-    sessions: new Sessions(c['session-key-file'] === undefined ? undefined : readFileSync(c['session-key-file']), c['session-recheck'], { ...DEFAULT_SESSION_LIMITS, max: c['max-sessions'], perUser: c['max-sessions-per-user'] }),
+    sessions: new Sessions(c['session-key-file'] === undefined ? undefined : readFileSync(c['session-key-file']), c['session-recheck'], {
+      ...DEFAULT_SESSION_LIMITS,
+      max: c['max-sessions'],
+      perUser: c['max-sessions-per-user'],
+    }),
     links: new LinkStore({ ...DEFAULT_LINK_LIMITS, perUser: c['max-links-per-user'] }),
     streams: new Shares({ perHolder: c['max-streams-per-user'], total: Number.POSITIVE_INFINITY }),
     captures,
@@ -103,11 +114,24 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
     listen: c.listen,
     healthListen: c['health-listen'],
     connections: { max: c['max-connections'], perAddress: c['max-connections-per-address'] },
-    timeouts: { handshakeMs: c['header-timeout'], headersMs: c['header-timeout'], requestMs: c['header-timeout'] + 50_000, keepAliveMs: 120_000, connectionsCheckingIntervalMs: Math.min(1000, c['header-timeout']) },
+    timeouts: {
+      handshakeMs: c['header-timeout'],
+      headersMs: c['header-timeout'],
+      requestMs: c['header-timeout'] + 50_000,
+      keepAliveMs: 120_000,
+      connectionsCheckingIntervalMs: Math.min(1000, c['header-timeout']),
+    },
     health: { ready: () => ({ ok: targets.synced, json: { ready: targets.synced, targets: targets.size } }) },
     metrics: metrics.registry,
     log,
-    readyFields: { sidecarCa: sidecarCa.source, enrollment: Boolean(kc && sidecarCa.signer), auth: c.auth, authz: c.authz, discovery: c.discovery, kids: keyring.jwks().keys.map((k) => k.kid) },
+    readyFields: {
+      sidecarCa: sidecarCa.source,
+      enrollment: Boolean(kc && sidecarCa.signer),
+      auth: c.auth,
+      authz: c.authz,
+      discovery: c.discovery,
+      kids: keyring.jwks().keys.map((k) => k.kid),
+    },
     beforeClose: async () => {
       await ctx.captures.close();
       stopDiscovery();

@@ -19,7 +19,20 @@ const MAX_SOCKETS_PER_POD = 16;
 const MAX_AGENTS = 2048;
 
 /** Certificate checks that failed: whoever answered is not that pod's sidecar. */
-const TLS_REFUSALS = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT', 'CERT_SIGNATURE_FAILURE', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'INVALID_CA']);
+const TLS_REFUSALS = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'INVALID_CA',
+]);
 
 /**
  * A certificate podprof's signer issued names its pod (CN <pod>.<namespace>.pod.podprof):
@@ -48,9 +61,15 @@ export interface SidecarCall {
 function callError(t: Target, err: NodeJS.ErrnoException): PodprofError {
   if (err instanceof PodprofError) return err;
   if (TLS_REFUSALS.has(err.code ?? '')) {
-    return new PodprofError('PODPROF_SIDECAR_UNVERIFIED', `${t.ip}:${t.port} did not prove it is the sidecar of ${t.namespace}/${t.name} (${err.code}: ${err.message}); no token was sent`);
+    return new PodprofError(
+      'PODPROF_SIDECAR_UNVERIFIED',
+      `${t.ip}:${t.port} did not prove it is the sidecar of ${t.namespace}/${t.name} (${err.code}: ${err.message}); no token was sent`,
+    );
   }
-  return new PodprofError('PODPROF_SIDECAR_UNREACHABLE', `the sidecar of ${t.namespace}/${t.name} at ${t.ip}:${t.port} failed: ${err.code ?? err.message}`);
+  return new PodprofError(
+    'PODPROF_SIDECAR_UNREACHABLE',
+    `the sidecar of ${t.namespace}/${t.name} at ${t.ip}:${t.port} failed: ${err.code ?? err.message}`,
+  );
 }
 
 export class SidecarClient {
@@ -77,7 +96,12 @@ export class SidecarClient {
     if (agent) {
       this.agents.delete(key); // most recently used last
     } else {
-      agent = new Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_POD, secureContext: this.secureContext, checkServerIdentity: (host, cert) => checkServerIdentity(host, cert) ?? otherPod(cert, t) });
+      agent = new Agent({
+        keepAlive: true,
+        maxSockets: MAX_SOCKETS_PER_POD,
+        secureContext: this.secureContext,
+        checkServerIdentity: (host, cert) => checkServerIdentity(host, cert) ?? otherPod(cert, t),
+      });
       for (const [k, old] of this.agents) {
         if (this.agents.size < MAX_AGENTS) break;
         if (Object.keys(old.sockets).length > 0) continue; // in use: a capture is running through it
@@ -97,9 +121,19 @@ export class SidecarClient {
       path: req.upstreamPath,
       method: body ? 'POST' : 'GET',
       agent: this.agentFor(t),
-      headers: { authorization: `Bearer ${token}`, 'user-agent': 'podprof-gateway', ...(body ? { 'content-type': 'text/plain', 'content-length': String(body.length) } : {}) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        'user-agent': 'podprof-gateway',
+        ...(body ? { 'content-type': 'text/plain', 'content-length': String(body.length) } : {}),
+      },
     };
-    const plan = { startedAt: Date.now(), recordMs: req.seconds * 1000, marginMs: this.marginMs, limits: this.transfer, peer: `the sidecar of ${t.namespace}/${t.name}` };
+    const plan = {
+      startedAt: Date.now(),
+      recordMs: req.seconds * 1000,
+      marginMs: this.marginMs,
+      limits: this.transfer,
+      peer: `the sidecar of ${t.namespace}/${t.name}`,
+    };
     let expired: PodprofError | undefined;
     let r: ReturnType<typeof request> | undefined;
     const watch = watchTransfer(plan, (err) => {
@@ -179,7 +213,12 @@ async function refusalText(call: SidecarCall): Promise<string> {
  * `maxBytes` and the transfer deadline; rejects with SidecarRefused (the
  * sidecar's own text, its first KiB) on non-200.
  */
-export async function saveSidecarBody(call: SidecarCall, t: Target, maxBytes: number, save: (body: AsyncIterable<Buffer>) => Promise<number>): Promise<number> {
+export async function saveSidecarBody(
+  call: SidecarCall,
+  t: Target,
+  maxBytes: number,
+  save: (body: AsyncIterable<Buffer>) => Promise<number>,
+): Promise<number> {
   const res = await call.response;
   if (res.statusCode !== 200) throw new SidecarRefused(res.statusCode ?? 502, await refusalText(call));
   const declared = Number(res.headers['content-length'] ?? 0);
@@ -191,7 +230,10 @@ export async function saveSidecarBody(call: SidecarCall, t: Target, maxBytes: nu
 }
 
 function tooLarge(t: Target, maxBytes: number): PodprofError {
-  return new PodprofError('PODPROF_RESPONSE_TOO_LARGE', `the profile of ${t.namespace}/${t.name} is larger than ${maxBytes / 1024 / 1024} MiB (--max-profile-bytes)`);
+  return new PodprofError(
+    'PODPROF_RESPONSE_TOO_LARGE',
+    `the profile of ${t.namespace}/${t.name} is larger than ${maxBytes / 1024 / 1024} MiB (--max-profile-bytes)`,
+  );
 }
 
 export class SidecarRefused extends Error {

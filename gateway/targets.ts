@@ -116,7 +116,7 @@ export function targetOf(pod: Pod): Target | undefined {
     workload: workloadOf(pod),
     owner: ownerOf(pod),
     deleting: (meta as { deletionTimestamp?: unknown }).deletionTimestamp !== undefined,
-    ...readiness((pod.status ?? {})),
+    ...readiness(pod.status ?? {}),
   };
 }
 

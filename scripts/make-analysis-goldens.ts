@@ -70,9 +70,13 @@ function hostileProfile(): Buffer {
     new Location({ id, mappingId: 1, address: 0x1000 + id, line: fns.map((f) => new Line({ functionId: f, line: 10 + f })) });
   const locations = [loc(1, 1), loc(2, 2, 3), loc(3, 4)];
   const label = (k: string, v: string): Label => new Label({ key: st.dedup(k), str: st.dedup(v) });
-  const sample = (ids: number[], v: number, pod: string): Sample => new Sample({ locationId: ids, value: [v, v * 1e7], label: [label('pod', pod)] });
+  const sample = (ids: number[], v: number, pod: string): Sample =>
+    new Sample({ locationId: ids, value: [v, v * 1e7], label: [label('pod', pod)] });
   const p = new Profile({
-    sampleType: [new ValueType({ type: st.dedup('samples'), unit: st.dedup('count') }), new ValueType({ type: st.dedup('cpu'), unit: st.dedup('nanoseconds') })],
+    sampleType: [
+      new ValueType({ type: st.dedup('samples'), unit: st.dedup('count') }),
+      new ValueType({ type: st.dedup('cpu'), unit: st.dedup('nanoseconds') }),
+    ],
     sample: [sample([1, 2, 3], 5, '<img src=x onerror=alert(1)>'), sample([2, 3], 3, 'javascript:alert(1)'), sample([3], 1, 'web-1')],
     mapping: [mapping],
     location: locations,
@@ -95,8 +99,16 @@ async function capture(): Promise<void> {
     await new Promise((r) => setTimeout(r, 2_000)); // let the workload warm up
     const [cpuA, cpuB] = await Promise.all([save(a, 'profile?seconds=3', 'cpu'), save(b, 'profile?seconds=3', 'cpu-2')]);
     const [heapA, heapB] = await Promise.all([save(a, 'heap', 'heap'), save(b, 'heap', 'heap-2')]);
-    await Promise.all([save(a, 'allocs', 'allocs'), save(a, 'goroutine', 'goroutine'), save(a, 'mutex', 'mutex'), save(a, 'block', 'block')]);
-    for (const [kind, x, y] of [['cpu', cpuA, cpuB], ['heap', heapA, heapB]] as const) {
+    await Promise.all([
+      save(a, 'allocs', 'allocs'),
+      save(a, 'goroutine', 'goroutine'),
+      save(a, 'mutex', 'mutex'),
+      save(a, 'block', 'block'),
+    ]);
+    for (const [kind, x, y] of [
+      ['cpu', cpuA, cpuB],
+      ['heap', heapA, heapB],
+    ] as const) {
       const la = join(GOLDEN, `.${kind}-web-1.pb.gz`);
       const lb = join(GOLDEN, `.${kind}-web-2.pb.gz`);
       await writeFile(la, withPodLabel(x, 'web-1'));
@@ -137,13 +149,19 @@ const SPECIFIC: Record<string, [string, string[]][]> = {
     ['sample_index-samples', ['-sample_index=samples']],
   ],
   heap: [
-    ...['alloc_objects', 'alloc_space', 'inuse_objects', 'inuse_space'].map((si): [string, string[]] => [`si-${si}`, [`-sample_index=${si}`]]),
+    ...['alloc_objects', 'alloc_space', 'inuse_objects', 'inuse_space'].map((si): [string, string[]] => [
+      `si-${si}`,
+      [`-sample_index=${si}`],
+    ]),
     ['lines-alloc_space', ['-lines', '-sample_index=alloc_space']],
     ['tagfocus-bytes', ['-tagfocus=8kb:', '-sample_index=alloc_space']],
     ['diff', ['-diff_base=heap-2.pb.gz']],
     ['diff-normalize', ['-diff_base=heap-2.pb.gz', '-normalize', '-sample_index=alloc_space']],
   ],
-  allocs: ['alloc_objects', 'alloc_space', 'inuse_objects', 'inuse_space'].map((si): [string, string[]] => [`si-${si}`, [`-sample_index=${si}`]]),
+  allocs: ['alloc_objects', 'alloc_space', 'inuse_objects', 'inuse_space'].map((si): [string, string[]] => [
+    `si-${si}`,
+    [`-sample_index=${si}`],
+  ]),
   ...Object.fromEntries(['mutex', 'block'].map((k) => [k, [['si-contentions', ['-sample_index=contentions']]]])),
   'merged-cpu': [
     ['tagfocus-web-1', ['-tagfocus=pod=web-1']],
@@ -158,18 +176,31 @@ const SPECIFIC: Record<string, [string, string[]][]> = {
   hostile: [['focus-script', ['-focus=<script>']]],
 };
 
-const TRACES: [string, string[]][] = [['default', []], ['focus-main', ['-focus=main\\.']]];
+const TRACES: [string, string[]][] = [
+  ['default', []],
+  ['focus-main', ['-focus=main\\.']],
+];
 
 const PEEK: Record<string, [string, string[]][]> = {
   '*': [['main', ['-peek=main\\.']]],
-  cpu: [['sha', ['-peek=burnSHA|Sum256']], ['lines', ['-peek=burnFib', '-lines']]],
+  cpu: [
+    ['sha', ['-peek=burnSHA|Sum256']],
+    ['lines', ['-peek=burnFib', '-lines']],
+  ],
   heap: [['malg', ['-peek=malg|allocator', '-sample_index=alloc_space']]],
   'merged-cpu': [['tagfocus', ['-peek=cpuBurner', '-tagfocus=pod=web-1']]],
 };
 
 const DOT: Record<string, [string, string[]][]> = {
-  '*': [['default', []], ['nodecount10', ['-nodecount=10']]],
-  cpu: [['focus', ['-focus=cpuBurner']], ['fractions', ['-nodefraction=0.05', '-edgefraction=0.01']], ['diff', ['-diff_base=cpu-2.pb.gz']]],
+  '*': [
+    ['default', []],
+    ['nodecount10', ['-nodecount=10']],
+  ],
+  cpu: [
+    ['focus', ['-focus=cpuBurner']],
+    ['fractions', ['-nodefraction=0.05', '-edgefraction=0.01']],
+    ['diff', ['-diff_base=cpu-2.pb.gz']],
+  ],
   heap: [['alloc_space', ['-sample_index=alloc_space', '-nodecount=20']]],
   'merged-cpu': [['nodecount20', ['-nodecount=20']]],
 };
@@ -194,12 +225,15 @@ async function goldens(): Promise<Golden[]> {
   ];
   for (const profile of profiles) {
     for (const [kind, sets, ext] of kinds) {
-      for (const [name, args] of [...(sets['*'] ?? []), ...(sets[profile] ?? [])]) jobs.push({ profile, name, kind, args, file: `${profile}.${name}.${ext}` });
+      for (const [name, args] of [...(sets['*'] ?? []), ...(sets[profile] ?? [])])
+        jobs.push({ profile, name, kind, args, file: `${profile}.${name}.${ext}` });
     }
   }
   for (let i = 0; i < jobs.length; i += 8) {
     await Promise.all(
-      jobs.slice(i, i + 8).map(async (g) => writeFile(join(GOLDEN, g.file), await pprof(g.kind === 'peek' ? g.args : [`-${g.kind}`, ...g.args], g.profile))),
+      jobs
+        .slice(i, i + 8)
+        .map(async (g) => writeFile(join(GOLDEN, g.file), await pprof(g.kind === 'peek' ? g.args : [`-${g.kind}`, ...g.args], g.profile))),
     );
   }
   return jobs;

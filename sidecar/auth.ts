@@ -44,7 +44,10 @@ export async function authenticate(req: IncomingMessage, ctx: AuthContext): Prom
   if (!result.ok) throw new PodprofError('PODPROF_TOKEN_INVALID', result.reason);
   const g = result.claims.podprof;
   if (g.namespace !== ctx.self.namespace || g.pod !== ctx.self.pod || g.uid !== ctx.self.uid) {
-    throw new PodprofError('PODPROF_TOKEN_WRONG_POD', `token is for pod ${g.namespace}/${g.pod}, this is ${ctx.self.namespace}/${ctx.self.pod}`);
+    throw new PodprofError(
+      'PODPROF_TOKEN_WRONG_POD',
+      `token is for pod ${g.namespace}/${g.pod}, this is ${ctx.self.namespace}/${ctx.self.pod}`,
+    );
   }
   return result.claims;
 }
@@ -60,5 +63,10 @@ export function authorize(claims: SidecarClaims, request: PprofRequest, replay: 
   }
   const use = replay.use(claims.jti, claims.exp, claims.sub);
   if (use === 'replayed') throw new PodprofError('PODPROF_TOKEN_REPLAYED', 'this token was already used');
-  if (use === 'full') throw new PodprofError('PODPROF_THROTTLED', `this pod holds the ids of too many live tokens of ${claims.sub}; they expire within minutes`, 30);
+  if (use === 'full')
+    throw new PodprofError(
+      'PODPROF_THROTTLED',
+      `this pod holds the ids of too many live tokens of ${claims.sub}; they expire within minutes`,
+      30,
+    );
 }

@@ -40,7 +40,13 @@ export function startBypassCheck(o: BypassCheck, state: BypassState, onChange: (
   }
   const check = async (): Promise<void> => {
     const exposed = await probeExposure(podIp, o.port, o.prefix);
-    Object.assign(state, { exposed, checkedAt: new Date().toISOString(), detail: exposed ? `pprof answers on ${podIp}:${o.port}: the app listens beyond loopback and anyone in the cluster can bypass the sidecar` : `pprof does not answer on ${podIp}:${o.port}` });
+    Object.assign(state, {
+      exposed,
+      checkedAt: new Date().toISOString(),
+      detail: exposed
+        ? `pprof answers on ${podIp}:${o.port}: the app listens beyond loopback and anyone in the cluster can bypass the sidecar`
+        : `pprof does not answer on ${podIp}:${o.port}`,
+    });
     onChange(state);
   };
   void check();

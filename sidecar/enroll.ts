@@ -37,13 +37,22 @@ interface Answer {
 
 function post(o: EnrollOptions, token: string, body: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request(o.url, { method: 'POST', ca: o.ca, timeout: 10_000, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c.length + text.length < 65_536 ? c : ''));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      res.on('error', reject);
-    });
+    const req = request(
+      o.url,
+      {
+        method: 'POST',
+        ca: o.ca,
+        timeout: 10_000,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c.length + text.length < 65_536 ? c : ''));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('no answer in 10s')));
     req.on('error', reject);
     req.end(body);
@@ -53,7 +62,11 @@ function post(o: EnrollOptions, token: string, body: string): Promise<Answer> {
 export function startEnrollment(o: EnrollOptions): Enrollment {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const keyPem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
-  const body = JSON.stringify({ namespace: o.pod.namespace, pod: o.pod.name, publicKey: publicKey.export({ format: 'pem', type: 'spki' }).toString() });
+  const body = JSON.stringify({
+    namespace: o.pod.namespace,
+    pod: o.pod.name,
+    publicKey: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+  });
   const retry = o.retryMs ?? { min: 1000, max: 30_000 };
   const state: { problem: string | undefined; notAfter: Date | undefined } = { problem: 'enrolling with the gateway', notAfter: undefined };
   let timer: NodeJS.Timeout | undefined;

@@ -58,7 +58,13 @@ class Flight {
   ) {
     const url = new URL(request.upstreamPath, opts.upstream);
     this.upstreamReq = httpRequest(url, { agent: opts.agent, headers: { 'user-agent': 'podprof-sidecar', accept: '*/*' } });
-    const plan = { startedAt: this.startedAt, recordMs: request.seconds * 1000, marginMs: opts.marginMs, limits: opts.transfer, peer: `the app (${request.type} capture)` };
+    const plan = {
+      startedAt: this.startedAt,
+      recordMs: request.seconds * 1000,
+      marginMs: opts.marginMs,
+      limits: opts.transfer,
+      peer: `the app (${request.type} capture)`,
+    };
     this.watch = watchTransfer(plan, (err) => this.fail(err, 'timeout'));
     this.upstreamReq.on('response', (up) => {
       this.upstreamRes = up;
@@ -101,7 +107,13 @@ class Flight {
     this.watch.count(chunk.length);
     streamed(chunk.length);
     if (this.bytes > this.opts.maxResponseBytes) {
-      this.fail(new PodprofError('PODPROF_RESPONSE_TOO_LARGE', `the ${this.request.type} response exceeded ${this.opts.maxResponseBytes} bytes and was cut`), 'too-large');
+      this.fail(
+        new PodprofError(
+          'PODPROF_RESPONSE_TOO_LARGE',
+          `the ${this.request.type} response exceeded ${this.opts.maxResponseBytes} bytes and was cut`,
+        ),
+        'too-large',
+      );
       return;
     }
     let pressure = false;
@@ -169,6 +181,10 @@ export class FlightBoard {
   private busy(f: Flight): PodprofError {
     const left = Math.max(1, Math.ceil((f.endsAt - Date.now()) / 1000) + 1);
     const name = PROFILER_NAME[f.request.type] ?? f.request.type;
-    return new PodprofError('PODPROF_PROFILER_BUSY', `the ${name} of this pod is busy with another ${f.request.seconds}s capture; it frees up in about ${left}s`, left);
+    return new PodprofError(
+      'PODPROF_PROFILER_BUSY',
+      `the ${name} of this pod is busy with another ${f.request.seconds}s capture; it frees up in about ${left}s`,
+      left,
+    );
   }
 }

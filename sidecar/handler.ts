@@ -37,9 +37,16 @@ function hasBody(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 }
 
-async function serve(req: IncomingMessage, res: ServerResponse, deps: HandlerDeps, claims: SidecarClaims, request: PprofRequest): Promise<Outcome> {
+async function serve(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: HandlerDeps,
+  claims: SidecarClaims,
+  request: PprofRequest,
+): Promise<Outcome> {
   const body = request.type === 'symbol' && req.method === 'POST' ? await readBody(req, deps.maxBodyBytes) : undefined;
-  if (!body && hasBody(req)) throw new PodprofError('PODPROF_BAD_REQUEST', `${req.method ?? 'GET'} requests to ${request.type} carry no body`);
+  if (!body && hasBody(req))
+    throw new PodprofError('PODPROF_BAD_REQUEST', `${req.method ?? 'GET'} requests to ${request.type} carry no body`);
   deps.throttle.check(request);
   if (request.exclusive) return deps.flights.serve(request, res);
   return deps.proxy(req, res, request, body);

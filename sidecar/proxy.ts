@@ -44,13 +44,24 @@ export function createStreamProxy(opts: ProxyOptions): StreamProxy {
       };
       const headers = { ...requestHeaders(req.headers), ...(body ? { 'content-length': String(body.length) } : {}) };
       if (!body) delete headers['content-length'];
-      const up = httpRequest(new URL(request.upstreamPath, opts.upstream), { method: req.method === 'POST' ? 'POST' : 'GET', agent: opts.agent, headers });
+      const up = httpRequest(new URL(request.upstreamPath, opts.upstream), {
+        method: req.method === 'POST' ? 'POST' : 'GET',
+        agent: opts.agent,
+        headers,
+      });
       // The app must answer by seconds + margin (or the snapshot timeout), and send its whole
       // body within the transfer budget at the minimum rate: a trickle is cut, never waited on.
-      const plan = { startedAt: Date.now(), recordMs: request.seconds * 1000, marginMs: request.seconds > 0 ? opts.marginMs : opts.snapshotTimeoutMs, limits: opts.transfer, peer: 'the app' };
+      const plan = {
+        startedAt: Date.now(),
+        recordMs: request.seconds * 1000,
+        marginMs: request.seconds > 0 ? opts.marginMs : opts.snapshotTimeoutMs,
+        limits: opts.transfer,
+        peer: 'the app',
+      };
       const watch = watchTransfer(plan, (err) => {
         up.destroy();
-        if (res.headersSent) res.destroy(); // mid-body: the client sees a broken transfer, never a short profile
+        if (res.headersSent)
+          res.destroy(); // mid-body: the client sees a broken transfer, never a short profile
         else sendError(res, err, 'pprof');
         settle({ status: res.headersSent ? res.statusCode : err.status, bytes, outcome: 'timeout' });
       });
@@ -78,7 +89,10 @@ export function createStreamProxy(opts: ProxyOptions): StreamProxy {
         const status = upRes.statusCode ?? 502;
         if (Number(upRes.headers['content-length'] ?? 0) > opts.maxResponseBytes) {
           up.destroy();
-          const err = new PodprofError('PODPROF_RESPONSE_TOO_LARGE', `the app's ${upRes.headers['content-length']}-byte response exceeds ${opts.maxResponseBytes} bytes`);
+          const err = new PodprofError(
+            'PODPROF_RESPONSE_TOO_LARGE',
+            `the app's ${upRes.headers['content-length']}-byte response exceeds ${opts.maxResponseBytes} bytes`,
+          );
           sendError(res, err, 'pprof');
           settle({ status: err.status, bytes: 0, outcome: 'too-large' });
           return;

@@ -33,10 +33,22 @@ export async function startSidecar(c: SidecarConfig, log: Logger): Promise<Runni
   const stopKeyWatch = keys.watchFile(log);
   const metrics = createMetrics();
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  const upstream = { upstream: c.upstream, agent, marginMs: c['upstream-margin'], maxResponseBytes: c['max-response-bytes'], transfer: transferLimits(c) };
+  const upstream = {
+    upstream: c.upstream,
+    agent,
+    marginMs: c['upstream-margin'],
+    maxResponseBytes: c['max-response-bytes'],
+    transfer: transferLimits(c),
+  };
   let shuttingDown = false;
   const handler = createHandler({
-    auth: { keys, replay: new ReplayCache(), self: { namespace: c['pod-namespace'], pod: c['pod-name'], uid: c['pod-uid'] }, issuer: c.issuer, audience: c.audience },
+    auth: {
+      keys,
+      replay: new ReplayCache(),
+      self: { namespace: c['pod-namespace'], pod: c['pod-name'], uid: c['pod-uid'] },
+      issuer: c.issuer,
+      audience: c.audience,
+    },
     limits: { prefix: c['path-prefix'], profiles: c.profiles, maxSeconds: c['max-seconds'] },
     flights: new FlightBoard(upstream),
     proxy: createStreamProxy({ ...upstream, snapshotTimeoutMs: c['snapshot-timeout'] }),
@@ -48,15 +60,24 @@ export async function startSidecar(c: SidecarConfig, log: Logger): Promise<Runni
   });
 
   const bypass: BypassState = { exposed: undefined };
-  const stopBypass = startBypassCheck({ podIp: c['pod-ip'], port: Number(c.upstream.port || 80), prefix: c['path-prefix'], everyMs: c['bypass-check-interval'] }, bypass, (s) => {
-    metrics.exposed.set(s.exposed === undefined ? -1 : s.exposed ? 1 : 0);
-    if (s.exposed === true) log.warn({ bypass: s.detail }, 'the app pprof port is reachable on the pod IP');
-  });
+  const stopBypass = startBypassCheck(
+    { podIp: c['pod-ip'], port: Number(c.upstream.port || 80), prefix: c['path-prefix'], everyMs: c['bypass-check-interval'] },
+    bypass,
+    (s) => {
+      metrics.exposed.set(s.exposed === undefined ? -1 : s.exposed ? 1 : 0);
+      if (s.exposed === true) log.warn({ bypass: s.detail }, 'the app pprof port is reachable on the pod IP');
+    },
+  );
   // eslint-disable-next-line prefer-const -- assigned after the service starts; its readiness reads it
   let enrollment: Enrollment | undefined;
   const service = await startService({
     name: 'sidecar',
-    tls: { certFile: c['tls-cert-file'], keyFile: c['tls-key-file'], hostnames: ['localhost', c['pod-name']], ips: [c['pod-ip'] ?? '127.0.0.1'] },
+    tls: {
+      certFile: c['tls-cert-file'],
+      keyFile: c['tls-key-file'],
+      hostnames: ['localhost', c['pod-name']],
+      ips: [c['pod-ip'] ?? '127.0.0.1'],
+    },
     handler,
     listen: c.listen,
     healthListen: c['health-listen'],
@@ -76,8 +97,16 @@ export async function startSidecar(c: SidecarConfig, log: Logger): Promise<Runni
         upstream: c.upstream,
         prefix: c['path-prefix'],
         bypass: () => bypass,
-        certificate: () => (enrollment === undefined ? { source: c['tls-cert-file'] ?? 'self-signed' } : { source: 'gateway', notAfter: enrollment.notAfter?.toISOString(), problem: enrollment.problem }),
-        ready: () => (shuttingDown ? { ok: false, reason: 'shutting down' } : keys.size === 0 ? { ok: false, reason: 'no verification keys' } : { ok: true }),
+        certificate: () =>
+          enrollment === undefined
+            ? { source: c['tls-cert-file'] ?? 'self-signed' }
+            : { source: 'gateway', notAfter: enrollment.notAfter?.toISOString(), problem: enrollment.problem },
+        ready: () =>
+          shuttingDown
+            ? { ok: false, reason: 'shutting down' }
+            : keys.size === 0
+              ? { ok: false, reason: 'no verification keys' }
+              : { ok: true },
       }),
     },
     metrics: metrics.registry,
@@ -94,7 +123,16 @@ export async function startSidecar(c: SidecarConfig, log: Logger): Promise<Runni
 
   const enrollUrl = c['enroll-url'];
   enrollment =
-    enrollUrl === undefined ? undefined : startEnrollment({ url: enrollUrl, tokenFile: c['enroll-token-file'], ca, pod: { namespace: c['pod-namespace'], name: c['pod-name'] }, apply: (tls) => service.setTls(tls), log });
+    enrollUrl === undefined
+      ? undefined
+      : startEnrollment({
+          url: enrollUrl,
+          tokenFile: c['enroll-token-file'],
+          ca,
+          pod: { namespace: c['pod-namespace'], name: c['pod-name'] },
+          apply: (tls) => service.setTls(tls),
+          log,
+        });
   return {
     port: service.ports.main,
     healthPort: service.ports.health,

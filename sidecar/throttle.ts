@@ -10,7 +10,12 @@ export class Throttle {
   constructor(private readonly intervalMs: number) {}
 
   check(r: PprofRequest, now = Date.now()): void {
-    const key = r.type === 'heap' && r.params.gc === 1 ? 'heap gc=1' : r.type === 'goroutine' && r.params.debug === 2 ? 'goroutine debug=2' : undefined;
+    const key =
+      r.type === 'heap' && r.params.gc === 1
+        ? 'heap gc=1'
+        : r.type === 'goroutine' && r.params.debug === 2
+          ? 'goroutine debug=2'
+          : undefined;
     if (key === undefined) return;
     const prev = this.last.get(key);
     if (prev !== undefined && now - prev < this.intervalMs) {

@@ -42,10 +42,18 @@ export interface AnnotationProblem {
 }
 
 /** Grafana (Alloy/Pyroscope) profile types and the pprof endpoints their `.path` annotation names in full. */
-const GRAFANA_ENDPOINTS: Record<string, readonly string[]> = { cpu: ['profile'], memory: ['heap', 'allocs'], goroutine: ['goroutine'], block: ['block'], mutex: ['mutex'] };
+const GRAFANA_ENDPOINTS: Record<string, readonly string[]> = {
+  cpu: ['profile'],
+  memory: ['heap', 'allocs'],
+  goroutine: ['goroutine'],
+  block: ['block'],
+  mutex: ['mutex'],
+};
 
 function portProblem(key: string, v: string): AnnotationProblem | undefined {
-  return /^\d{1,5}$/.test(v) && Number(v) >= 1 && Number(v) <= 65535 ? undefined : { key, value: v, allowed: 'a port number from 1 to 65535' };
+  return /^\d{1,5}$/.test(v) && Number(v) >= 1 && Number(v) <= 65535
+    ? undefined
+    : { key, value: v, allowed: 'a port number from 1 to 65535' };
 }
 
 function pathProblem(key: string, v: string): AnnotationProblem | undefined {
@@ -59,7 +67,11 @@ function grafanaPrefix(key: string, v: string, endpoints: readonly string[], pro
   const endpoint = endpoints.find((e) => trimmed.endsWith(`/${e}`));
   const prefix = endpoint === undefined ? undefined : trimmed.slice(0, -endpoint.length - 1);
   if (prefix === undefined || pathProblem(key, prefix) !== undefined) {
-    problems.push({ key, value: v, allowed: `the full endpoint, ending in ${endpoints.map((e) => `/${e}`).join(' or ')}, e.g. /debug/pprof/${endpoints[0] ?? 'profile'}` });
+    problems.push({
+      key,
+      value: v,
+      allowed: `the full endpoint, ending in ${endpoints.map((e) => `/${e}`).join(' or ')}, e.g. /debug/pprof/${endpoints[0] ?? 'profile'}`,
+    });
     return undefined;
   }
   return prefix;
@@ -76,7 +88,8 @@ function upstreamSource(a: Record<string, string>): { portKey?: string; pathKey?
     if (a[portKey] !== undefined || a[pathKey] !== undefined) return { portKey, pathKey, endpoints, source: 'profiles.grafana.com' };
   }
   if (a['parca.dev/port'] !== undefined) return { portKey: 'parca.dev/port', source: 'parca.dev' };
-  if (a['profefe.com/port'] !== undefined || a['profefe.com/path'] !== undefined) return { portKey: 'profefe.com/port', pathKey: 'profefe.com/path', source: 'profefe.com' };
+  if (a['profefe.com/port'] !== undefined || a['profefe.com/path'] !== undefined)
+    return { portKey: 'profefe.com/port', pathKey: 'profefe.com/path', source: 'profefe.com' };
   return { source: 'defaults' };
 }
 
@@ -86,7 +99,10 @@ function check(problems: AnnotationProblem[], p: AnnotationProblem | undefined):
 
 function parseProfiles(raw: string | undefined, problems: AnnotationProblem[]): readonly ProfileType[] {
   if (raw === undefined) return DEFAULT_PROFILES;
-  const items = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   const bad = items.filter((s) => !isProfileType(s));
   if (bad.length > 0 || items.length === 0) {
     problems.push({ key: A.profiles, value: raw, allowed: `a comma-separated list of ${PROFILE_TYPES.join(', ')}` });
@@ -103,7 +119,8 @@ function parseBoolean(key: string, raw: string | undefined, problems: Annotation
 }
 
 function quantity(key: string, raw: string | undefined, problems: AnnotationProblem[]): string | undefined {
-  if (raw !== undefined && parseQuantity(raw) === undefined) problems.push({ key, value: raw, allowed: 'a Kubernetes quantity such as 50m, 0.1, 64Mi or 1Gi' });
+  if (raw !== undefined && parseQuantity(raw) === undefined)
+    problems.push({ key, value: raw, allowed: 'a Kubernetes quantity such as 50m, 0.1, 64Mi or 1Gi' });
   return raw;
 }
 
@@ -121,7 +138,15 @@ function resolvePort(pod: Pod, key: string, raw: string): { port?: number; probl
   const hit = byName ? named.find((p) => p.name === raw) : undefined;
   if (hit) return { port: hit.containerPort };
   const names = named.map((p) => p.name).join(', ');
-  return { problem: { key, value: raw, allowed: byName ? `a port number from 1 to 65535, or the name of one of the pod's container ports (${names || 'none is named'})` : 'a port number from 1 to 65535' } };
+  return {
+    problem: {
+      key,
+      value: raw,
+      allowed: byName
+        ? `a port number from 1 to 65535, or the name of one of the pod's container ports (${names || 'none is named'})`
+        : 'a port number from 1 to 65535',
+    },
+  };
 }
 
 function readUpstream(pod: Pod, a: Record<string, string>, problems: AnnotationProblem[]): { port: number; path: string; source: string } {
@@ -162,7 +187,8 @@ export function readPodOptions(pod: Pod): { options: PodOptions; problems: Annot
   const a = pod.metadata?.annotations ?? {};
   const problems: AnnotationProblem[] = [];
   const inject = a[A.inject];
-  if (inject !== undefined && inject !== 'true' && inject !== 'false') problems.push({ key: A.inject, value: inject, allowed: '"true" or "false"' });
+  if (inject !== undefined && inject !== 'true' && inject !== 'false')
+    problems.push({ key: A.inject, value: inject, allowed: '"true" or "false"' });
   const options: PodOptions = {
     ...readUpstream(pod, a, problems),
     container: readContainer(pod, a[A.container], problems),

@@ -97,8 +97,16 @@ interface Issued {
 function issue(t: CertsTarget, names: readonly string[]): Issued {
   const caName = `${t.service}.${t.namespace} webhook CA`;
   const ca = createCertificate({ commonName: caName, isCA: true, days: t.days + 1 });
-  const leaf = createCertificate({ commonName: names[0] ?? t.service, dnsNames: names, days: t.days, issuer: { commonName: caName, key: ca.key } });
-  return { data: { 'tls.crt': b64(leaf.certPem), 'tls.key': b64(leaf.keyPem), 'ca.crt': b64(ca.certPem) }, validTo: day(new Date(new X509Certificate(leaf.certPem).validTo)) };
+  const leaf = createCertificate({
+    commonName: names[0] ?? t.service,
+    dnsNames: names,
+    days: t.days,
+    issuer: { commonName: caName, key: ca.key },
+  });
+  return {
+    data: { 'tls.crt': b64(leaf.certPem), 'tls.key': b64(leaf.keyPem), 'ca.crt': b64(ca.certPem) },
+    validTo: day(new Date(new X509Certificate(leaf.certPem).validTo)),
+  };
 }
 
 async function readSecret(c: CertsClients, t: CertsTarget): Promise<V1Secret | undefined> {
@@ -111,7 +119,14 @@ async function readSecret(c: CertsClients, t: CertsTarget): Promise<V1Secret | u
 }
 
 async function writeSecret(c: CertsClients, t: CertsTarget, existing: V1Secret | undefined, data: Record<string, string>): Promise<void> {
-  const body: V1Secret = { ...existing, apiVersion: 'v1', kind: 'Secret', type: TLS_TYPE, metadata: { ...existing?.metadata, name: t.secret, namespace: t.namespace }, data: { ...existing?.data, ...data } };
+  const body: V1Secret = {
+    ...existing,
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: TLS_TYPE,
+    metadata: { ...existing?.metadata, name: t.secret, namespace: t.namespace },
+    data: { ...existing?.data, ...data },
+  };
   try {
     if (existing === undefined) await c.core.createNamespacedSecret({ namespace: t.namespace, body });
     else await c.core.replaceNamespacedSecret({ namespace: t.namespace, name: t.secret, body });
@@ -125,7 +140,9 @@ async function ensureSecret(c: CertsClients, t: CertsTarget, print: (line: strin
   const names = servingNames(t);
   const existing = await readSecret(c, t);
   if (existing !== undefined && existing.type !== TLS_TYPE) {
-    throw new Error(`secret ${t.namespace}/${t.secret} has type ${existing.type ?? 'Opaque'}, not ${TLS_TYPE}; the type cannot be changed: delete the secret and run again`);
+    throw new Error(
+      `secret ${t.namespace}/${t.secret} has type ${existing.type ?? 'Opaque'}, not ${TLS_TYPE}; the type cannot be changed: delete the secret and run again`,
+    );
   }
   const reason = replaceReason(existing, names);
   const data = existing?.data ?? {};
@@ -136,7 +153,9 @@ async function ensureSecret(c: CertsClients, t: CertsTarget, print: (line: strin
   }
   const issued = issue(t, names);
   await writeSecret(c, t, existing, issued.data);
-  print(`secret ${t.namespace}/${t.secret}: ${existing === undefined ? 'created' : 'replaced'} (${reason}), a new CA and a certificate for ${names.join(', ')} valid until ${issued.validTo}`);
+  print(
+    `secret ${t.namespace}/${t.secret}: ${existing === undefined ? 'created' : 'replaced'} (${reason}), a new CA and a certificate for ${names.join(', ')} valid until ${issued.validTo}`,
+  );
   const current = unb64(issued.data['ca.crt']);
   const previous = pemCertificates(unb64(data['ca.crt'])).filter((x) => Date.parse(x.validTo) > Date.now());
   return { current, trusted: [current, ...previous.map((x) => x.toString())].join('') };
@@ -147,12 +166,21 @@ function trusts(caBundle: string | undefined, ca: string): boolean {
   return want !== undefined && pemCertificates(unb64(caBundle)).some((x) => x.fingerprint256 === want);
 }
 
-async function ensureCaBundle(c: CertsClients, t: CertsTarget, ca: { current: string; trusted: string }, print: (line: string) => void): Promise<void> {
+async function ensureCaBundle(
+  c: CertsClients,
+  t: CertsTarget,
+  ca: { current: string; trusted: string },
+  print: (line: string) => void,
+): Promise<void> {
   let config: V1MutatingWebhookConfiguration;
   try {
     config = await c.admission.readMutatingWebhookConfiguration({ name: t.webhookConfig });
   } catch (err) {
-    if (apiCode(err) === 404) throw new Error(`mutatingwebhookconfiguration ${t.webhookConfig} not found: apply the base manifests first (kubectl apply -k manifests/), then run this again`, { cause: err });
+    if (apiCode(err) === 404)
+      throw new Error(
+        `mutatingwebhookconfiguration ${t.webhookConfig} not found: apply the base manifests first (kubectl apply -k manifests/), then run this again`,
+        { cause: err },
+      );
     throw apiFailure(`reading mutatingwebhookconfiguration ${t.webhookConfig}`, err);
   }
   const webhooks = config.webhooks ?? [];

@@ -7,7 +7,6 @@ import { decide } from './review.ts';
 import { applyPatch, type JsonPatch } from './patch.ts';
 import type { InjectSettings } from './settings.ts';
 
-
 interface Workload {
   kind?: string;
   metadata?: { name?: string; namespace?: string };
@@ -19,7 +18,11 @@ export function podOf(doc: Workload): Pod | undefined {
   if (doc.kind === 'Pod') return doc as Pod;
   const template = doc.spec?.template ?? doc.spec?.jobTemplate?.spec?.template;
   if (!template) return undefined;
-  const metadata = { ...template.metadata, namespace: template.metadata?.namespace ?? doc.metadata?.namespace ?? 'default', generateName: `${doc.metadata?.name ?? 'pod'}-` };
+  const metadata = {
+    ...template.metadata,
+    namespace: template.metadata?.namespace ?? doc.metadata?.namespace ?? 'default',
+    generateName: `${doc.metadata?.name ?? 'pod'}-`,
+  };
   return { apiVersion: 'v1', kind: 'Pod', ...template, metadata };
 }
 
@@ -31,9 +34,16 @@ export interface Explanation {
 }
 
 export function explainPod(title: string, pod: Pod, settings: InjectSettings, namespaceOptIn: boolean): Explanation {
-  const d = decide({ uid: 'explain', kind: { kind: 'Pod' }, operation: 'CREATE', namespace: pod.metadata?.namespace ?? 'default', object: pod }, settings, namespaceOptIn);
+  const d = decide(
+    { uid: 'explain', kind: { kind: 'Pod' }, operation: 'CREATE', namespace: pod.metadata?.namespace ?? 'default', object: pod },
+    settings,
+    namespaceOptIn,
+  );
   const verdict = d.outcome === 'injected' ? 'inject' : d.outcome === 'denied' ? 'deny' : 'skip';
-  const injected = d.response.patch === undefined ? undefined : applyPatch(pod, JSON.parse(Buffer.from(d.response.patch, 'base64').toString('utf8')) as JsonPatch);
+  const injected =
+    d.response.patch === undefined
+      ? undefined
+      : applyPatch(pod, JSON.parse(Buffer.from(d.response.patch, 'base64').toString('utf8')) as JsonPatch);
   return { title, verdict, reason: d.reason, injected };
 }
 
@@ -48,7 +58,11 @@ async function fromCluster(ref: string): Promise<{ pod: Pod; namespaceOptIn: boo
   const status = plain.metadata?.annotations?.[A.status];
   const note = status === undefined ? 'the pod is not injected now' : `the pod is injected now: ${status}`;
   delete plain.metadata?.annotations?.[A.status];
-  plain.spec = { ...plain.spec!, containers: plain.spec!.containers.filter((c) => c.name !== 'podprof-sidecar'), initContainers: plain.spec?.initContainers?.filter((c) => c.name !== 'podprof-sidecar') };
+  plain.spec = {
+    ...plain.spec!,
+    containers: plain.spec!.containers.filter((c) => c.name !== 'podprof-sidecar'),
+    initContainers: plain.spec?.initContainers?.filter((c) => c.name !== 'podprof-sidecar'),
+  };
   return { pod: plain, namespaceOptIn: ns.metadata?.labels?.[NAMESPACE_OPT_IN_LABEL] === 'enabled', note };
 }
 
@@ -64,7 +78,12 @@ export async function itemsOf(target: string, namespaceOptIn: boolean): Promise<
   const items: Item[] = [];
   for (const doc of loadAllYaml(await readFile(target, 'utf8')) as Array<Workload | null>) {
     const pod = doc ? podOf(doc) : undefined;
-    if (doc && pod) items.push({ title: `${doc.kind ?? 'object'} ${pod.metadata?.namespace ?? 'default'}/${doc.metadata?.name ?? ''}`, pod, optIn: namespaceOptIn });
+    if (doc && pod)
+      items.push({
+        title: `${doc.kind ?? 'object'} ${pod.metadata?.namespace ?? 'default'}/${doc.metadata?.name ?? ''}`,
+        pod,
+        optIn: namespaceOptIn,
+      });
   }
   if (items.length === 0) throw new Error(`${target}: no Pod or workload with a pod template found`);
   return items;

@@ -32,14 +32,22 @@ function reserve(req: IncomingMessage, deps: WebhookDeps): () => void {
   const refused = deps.inflight.take(holder, bytes);
   if (refused !== undefined) {
     const whose = refused === 'holder' ? 'this address has' : 'all callers have';
-    throw new PodprofError('PODPROF_THROTTLED', `${whose} too many request bytes in flight (--max-inflight-bytes ${deps.inflight.limits.total})`, 1);
+    throw new PodprofError(
+      'PODPROF_THROTTLED',
+      `${whose} too many request bytes in flight (--max-inflight-bytes ${deps.inflight.limits.total})`,
+      1,
+    );
   }
   return () => deps.inflight.give(holder, bytes);
 }
 
 async function review(req: IncomingMessage, deps: WebhookDeps, namespaceOptIn: boolean): Promise<{ decision: Decision; bytes: number }> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/json') throw new PodprofError('PODPROF_UNSUPPORTED_MEDIA_TYPE', `content type ${JSON.stringify(type ?? '').slice(0, 60)} is not application/json`);
+  if (type !== 'application/json')
+    throw new PodprofError(
+      'PODPROF_UNSUPPORTED_MEDIA_TYPE',
+      `content type ${JSON.stringify(type ?? '').slice(0, 60)} is not application/json`,
+    );
   const release = reserve(req, deps);
   try {
     const body = await readBody(req, deps.maxBodyBytes);
@@ -72,7 +80,14 @@ export function createWebhookHandler(deps: WebhookDeps): (req: IncomingMessage, 
     const namespaceOptIn = ROUTES[path];
     if (namespaceOptIn === undefined || req.method !== 'POST') {
       req.resume();
-      sendError(res, new PodprofError(namespaceOptIn === undefined ? 'PODPROF_NO_ROUTE' : 'PODPROF_METHOD_NOT_ALLOWED', `${req.method ?? ''} ${path.slice(0, 100)}: POST /mutate or /mutate/namespace`), 'json');
+      sendError(
+        res,
+        new PodprofError(
+          namespaceOptIn === undefined ? 'PODPROF_NO_ROUTE' : 'PODPROF_METHOD_NOT_ALLOWED',
+          `${req.method ?? ''} ${path.slice(0, 100)}: POST /mutate or /mutate/namespace`,
+        ),
+        'json',
+      );
       return;
     }
     review(req, deps, namespaceOptIn).then(

@@ -29,11 +29,14 @@ function freePort(used: Set<number>, preferred: number, avoid: readonly number[]
 /** A Guaranteed pod: every container sets cpu and memory limits equal to its requests (or limits only). */
 export function isGuaranteed(pod: Pod): boolean {
   const cs = pod.spec?.containers ?? [];
-  return cs.length > 0 && cs.every((c) => {
-    const l = c.resources?.limits ?? {};
-    const r = c.resources?.requests ?? l;
-    return ['cpu', 'memory'].every((k) => l[k] !== undefined && parseQuantity(l[k]) === parseQuantity(r[k] ?? l[k]));
-  });
+  return (
+    cs.length > 0 &&
+    cs.every((c) => {
+      const l = c.resources?.limits ?? {};
+      const r = c.resources?.requests ?? l;
+      return ['cpu', 'memory'].every((k) => l[k] !== undefined && parseQuantity(l[k]) === parseQuantity(r[k] ?? l[k]));
+    })
+  );
 }
 
 function resources(pod: Pod, o: PodOptions): { requests: ResourceList; limits: ResourceList } {
@@ -48,9 +51,15 @@ function resources(pod: Pod, o: PodOptions): { requests: ResourceList; limits: R
 
 function env(s: InjectSettings): EnvVar[] {
   const field = (name: string, fieldPath: string): EnvVar => ({ name, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath } } });
-  const out = [field('POD_NAME', 'metadata.name'), field('POD_NAMESPACE', 'metadata.namespace'), field('POD_UID', 'metadata.uid'), field('POD_IP', 'status.podIP')];
+  const out = [
+    field('POD_NAME', 'metadata.name'),
+    field('POD_NAMESPACE', 'metadata.namespace'),
+    field('POD_UID', 'metadata.uid'),
+    field('POD_IP', 'status.podIP'),
+  ];
   if (s.jwks !== undefined) out.push({ name: 'PODPROF_JWKS', value: s.jwks });
-  if (s.gatewayUrl !== undefined) out.push({ name: 'PODPROF_JWKS_URL', value: `${s.gatewayUrl.replace(/\/+$/, '')}/.well-known/jwks.json` });
+  if (s.gatewayUrl !== undefined)
+    out.push({ name: 'PODPROF_JWKS_URL', value: `${s.gatewayUrl.replace(/\/+$/, '')}/.well-known/jwks.json` });
   if (s.gatewayCa !== undefined) out.push({ name: 'PODPROF_JWKS_CA', value: s.gatewayCa });
   return out;
 }
@@ -70,11 +79,23 @@ export function enrolls(pod: Pod, s: InjectSettings): boolean {
 }
 
 function enrollArgs(pod: Pod, s: InjectSettings): string[] {
-  return !enrolls(pod, s) || s.gatewayUrl === undefined ? [] : [`--enroll-url=${s.gatewayUrl.replace(/\/+$/, '')}${ENROLL_PATH}`, `--enroll-token-file=${TOKEN_FILE}`];
+  return !enrolls(pod, s) || s.gatewayUrl === undefined
+    ? []
+    : [`--enroll-url=${s.gatewayUrl.replace(/\/+$/, '')}${ENROLL_PATH}`, `--enroll-token-file=${TOKEN_FILE}`];
 }
 
-export function sidecarContainer(pod: Pod, o: PodOptions, s: InjectSettings, native: boolean, ports: { port: number; healthPort: number }): Container {
-  const probe = (path: string): Record<string, unknown> => ({ httpGet: { path, port: 'podprof-health' }, periodSeconds: 10, timeoutSeconds: 2 });
+export function sidecarContainer(
+  pod: Pod,
+  o: PodOptions,
+  s: InjectSettings,
+  native: boolean,
+  ports: { port: number; healthPort: number },
+): Container {
+  const probe = (path: string): Record<string, unknown> => ({
+    httpGet: { path, port: 'podprof-health' },
+    periodSeconds: 10,
+    timeoutSeconds: 2,
+  });
   return {
     name: SIDECAR_NAME,
     image: s.sidecarImage,
@@ -126,7 +147,13 @@ export function inject(pod: Pod, options: PodOptions, settings: InjectSettings):
   if (native) spec.initContainers = [sidecar, ...(spec.initContainers ?? [])];
   else spec.containers = [...spec.containers, sidecar];
   if (enrolls(out, settings)) {
-    spec.volumes = [...(spec.volumes ?? []).filter((v) => v.name !== TOKEN_VOLUME), { name: TOKEN_VOLUME, projected: { sources: [{ serviceAccountToken: { audience: ENROLL_AUDIENCE, expirationSeconds: 3600, path: 'token' } }] } }];
+    spec.volumes = [
+      ...(spec.volumes ?? []).filter((v) => v.name !== TOKEN_VOLUME),
+      {
+        name: TOKEN_VOLUME,
+        projected: { sources: [{ serviceAccountToken: { audience: ENROLL_AUDIENCE, expirationSeconds: 3600, path: 'token' } }] },
+      },
+    ];
   }
   const meta = (out.metadata ??= {});
   const status: InjectionStatus = { version: settings.version, container: SIDECAR_NAME, native, port, healthPort };

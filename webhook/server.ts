@@ -41,12 +41,28 @@ export async function startWebhook(c: WebhookConfig, log: Logger): Promise<Runni
   const handler = createWebhookHandler({
     settings: () => settings,
     maxBodyBytes: c['max-body-bytes'],
-    inflight: new Shares({ perHolder: Math.max(c['max-body-bytes'], Math.floor(c['max-inflight-bytes'] / 4)), total: c['max-inflight-bytes'] }),
+    inflight: new Shares({
+      perHolder: Math.max(c['max-body-bytes'], Math.floor(c['max-inflight-bytes'] / 4)),
+      total: c['max-inflight-bytes'],
+    }),
     log,
     onDecision: (d, ms, bytes) => {
       m.reviews.inc({ outcome: d.outcome, rule: d.rule });
       m.duration.observe(ms / 1000);
-      log.info({ review: { uid: d.response.uid, ...d.pod, outcome: d.outcome, rule: d.rule, reason: d.reason, ms: Math.round(ms * 100) / 100, bytes } }, 'admission review');
+      log.info(
+        {
+          review: {
+            uid: d.response.uid,
+            ...d.pod,
+            outcome: d.outcome,
+            rule: d.rule,
+            reason: d.reason,
+            ms: Math.round(ms * 100) / 100,
+            bytes,
+          },
+        },
+        'admission review',
+      );
     },
   });
   const watched = [c['jwks-file'], c['gateway-ca-file']].filter((f): f is string => f !== undefined);
@@ -68,7 +84,13 @@ export async function startWebhook(c: WebhookConfig, log: Logger): Promise<Runni
     connections: { max: c['max-connections'], perAddress: c['max-connections-per-address'] },
     // The API server keeps connections for 90 s and client-go does not retry a POST
     // that meets a closed connection: stay open longer than it does.
-    timeouts: { handshakeMs: c['header-timeout'], headersMs: c['header-timeout'], requestMs: c['header-timeout'] + 5000, keepAliveMs: 120_000, connectionsCheckingIntervalMs: Math.min(1000, c['header-timeout']) },
+    timeouts: {
+      handshakeMs: c['header-timeout'],
+      headersMs: c['header-timeout'],
+      requestMs: c['header-timeout'] + 5000,
+      keepAliveMs: 120_000,
+      connectionsCheckingIntervalMs: Math.min(1000, c['header-timeout']),
+    },
     health: {},
     metrics: m.registry,
     log,

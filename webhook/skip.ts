@@ -17,19 +17,26 @@ export interface SkipContext {
 
 export type SkipRule = (c: SkipContext) => string | undefined;
 
-export const notPodCreate: SkipRule = (c) => (c.kind === 'Pod' && c.operation === 'CREATE' ? undefined : `not a pod CREATE (${c.kind} ${c.operation})`);
+export const notPodCreate: SkipRule = (c) =>
+  c.kind === 'Pod' && c.operation === 'CREATE' ? undefined : `not a pod CREATE (${c.kind} ${c.operation})`;
 
 export const excludedNamespace: SkipRule = (c) =>
-  (EXCLUDED_NAMESPACES as readonly string[]).includes(c.namespace) || c.namespace === c.settings.namespace ? `namespace ${c.namespace} is excluded` : undefined;
+  (EXCLUDED_NAMESPACES as readonly string[]).includes(c.namespace) || c.namespace === c.settings.namespace
+    ? `namespace ${c.namespace} is excluded`
+    : undefined;
 
-export const optedOut: SkipRule = (c) => (c.pod.metadata?.annotations?.[A.inject] === 'false' ? `opted out (${A.inject}: "false")` : undefined);
+export const optedOut: SkipRule = (c) =>
+  c.pod.metadata?.annotations?.[A.inject] === 'false' ? `opted out (${A.inject}: "false")` : undefined;
 
 // Any value of the annotation but "false" counts as an attempt to opt in, so a
 // typo ("True", "yes") is denied with a message rather than silently ignored.
 export const notOptedIn: SkipRule = (c) =>
-  c.pod.metadata?.annotations?.[A.inject] !== undefined || c.namespaceOptIn ? undefined : `not opted in (no ${A.inject}: "true" and the namespace is not labelled ${A.inject}=enabled)`;
+  c.pod.metadata?.annotations?.[A.inject] !== undefined || c.namespaceOptIn
+    ? undefined
+    : `not opted in (no ${A.inject}: "true" and the namespace is not labelled ${A.inject}=enabled)`;
 
-export const hostNetwork: SkipRule = (c) => (c.pod.spec?.hostNetwork === true ? 'hostNetwork pod: its loopback is the node’s, a sidecar there would expose other pods' : undefined);
+export const hostNetwork: SkipRule = (c) =>
+  c.pod.spec?.hostNetwork === true ? 'hostNetwork pod: its loopback is the node’s, a sidecar there would expose other pods' : undefined;
 
 export const alreadyInjected: SkipRule = (c) => {
   if (c.pod.metadata?.annotations?.[A.status] !== undefined) return `already injected (${A.status} is set)`;

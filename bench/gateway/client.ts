@@ -35,7 +35,9 @@ export function send(url: URL, o: SendOptions): Promise<Timed> {
         bytes += c.length;
         if (keep) chunks.push(c);
       });
-      res.on('end', () => resolve({ ms: performance.now() - t0, status: res.statusCode ?? 0, bytes, body: Buffer.concat(chunks), endedAt: Date.now() }));
+      res.on('end', () =>
+        resolve({ ms: performance.now() - t0, status: res.statusCode ?? 0, bytes, body: Buffer.concat(chunks), endedAt: Date.now() }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);

@@ -76,7 +76,11 @@ const podprofGcMs = podprofSpans.map(gcWithin);
 const fmt = (xs: readonly number[]): string => xs.map((x) => x.toFixed(1)).join(', ');
 const [a, b] = [await fileTotals(ours), await fileTotals(theirs)];
 console.log(`merge ${PODS} busy replicas (${dir})`);
-console.log(`  podprof       ${median(podprofMs).toFixed(1)} ms  [${fmt(podprofMs)}], GC ${median(podprofGcMs).toFixed(1)} ms [${fmt(podprofGcMs)}]`);
+console.log(
+  `  podprof       ${median(podprofMs).toFixed(1)} ms  [${fmt(podprofMs)}], GC ${median(podprofGcMs).toFixed(1)} ms [${fmt(podprofGcMs)}]`,
+);
 console.log(`  pprof binary  ${median(binaryMs).toFixed(1)} ms  [${fmt(binaryMs)}]`);
-console.log(`  ratio         ${(median(podprofMs) / median(binaryMs)).toFixed(2)}×, run by run ${median(podprofMs.map((ms, i) => ms / binaryMs[i]!)).toFixed(2)}× (median of each pair's)`);
+console.log(
+  `  ratio         ${(median(podprofMs) / median(binaryMs)).toFixed(2)}×, run by run ${median(podprofMs.map((ms, i) => ms / binaryMs[i]!)).toFixed(2)}× (median of each pair's)`,
+);
 console.log(`  totals        ${a.join(' / ')} vs ${b.join(' / ')}: ${a.join() === b.join() ? 'equal' : 'DIFFER'}`);

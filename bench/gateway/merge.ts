@@ -33,7 +33,8 @@ const gunzip = nodeGunzip();
 export async function mergeWithPodprof(files: readonly MergeFile[], out: string): Promise<number> {
   const t0 = performance.now();
   const inputs = [];
-  for (const f of files) inputs.push({ profile: await decodeProfile(readFileSync(f.path), gunzip, f.path), labels: { pod: f.pod }, name: f.pod });
+  for (const f of files)
+    inputs.push({ profile: await decodeProfile(readFileSync(f.path), gunzip, f.path), labels: { pod: f.pod }, name: f.pod });
   const merged = mergeProfiles(inputs);
   writeFileSync(out, encodeProfile(merged));
   namedTotals(merged);
@@ -104,7 +105,6 @@ export async function shapeOf(path: string): Promise<ProfileShape> {
   return { bytes: data.length, samples: p.sample.length, locations: p.location.length, functions: p.function.length };
 }
 
-
 /**
  * `n` replicas of one real CPU profile, as `n` pods of one Deployment would
  * differ: the same binary and stacks, each sample kept with probability 0.8 and
@@ -116,10 +116,12 @@ export async function replicaProfiles(seed: Uint8Array, n: number, dir: string, 
   for (let i = 0; i < n; i++) {
     const rnd = prng(1000 + i);
     const p = await decodeProfile(seed, gunzip, 'the seed profile');
-    p.sample = p.sample.filter(() => rnd() < 0.8).map((s) => {
-      const k = BigInt(1 + Math.floor(rnd() * 3));
-      return new Sample({ locationId: s.locationId, label: s.label, value: s.value.map((v) => toNumeric(int64(v) * k)) });
-    });
+    p.sample = p.sample
+      .filter(() => rnd() < 0.8)
+      .map((s) => {
+        const k = BigInt(1 + Math.floor(rnd() * 3));
+        return new Sample({ locationId: s.locationId, label: s.label, value: s.value.map((v) => toNumeric(int64(v) * k)) });
+      });
     p.timeNanos = toNumeric(int64(p.timeNanos) + BigInt(i) * 1_000_000n);
     const pod = `${prefix}-${i}`;
     const path = join(dir, `${pod}.pb.gz`);

@@ -12,7 +12,7 @@ const NAMESPACES = 20;
 const DEPLOYMENTS = 10;
 
 function hex(i: number, width: number): string {
-  return (i * 2654435761 >>> 0).toString(16).padStart(8, '0').slice(0, width);
+  return ((i * 2654435761) >>> 0).toString(16).padStart(8, '0').slice(0, width);
 }
 
 /** The i-th synthetic pod, as the API server would return it (status included). */
@@ -28,9 +28,23 @@ export function syntheticPod(i: number): Pod {
       namespace,
       name,
       uid: `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`,
-      labels: { app: deployment, 'app.kubernetes.io/name': deployment, 'app.kubernetes.io/part-of': 'bench', tier: i % 3 === 0 ? 'backend' : 'frontend', 'pod-template-hash': templateHash, [INJECTED_LABEL]: 'true' },
-      annotations: { [A.inject]: 'true', [A.port]: '6060', [A.path]: '/debug/pprof', [A.status]: JSON.stringify({ version: '0.1.0', container: SIDECAR_NAME, native: false, port: 8443, healthPort: 8081 }) },
-      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${deployment}-${templateHash}`, uid: `rs-${templateHash}`, controller: true }],
+      labels: {
+        app: deployment,
+        'app.kubernetes.io/name': deployment,
+        'app.kubernetes.io/part-of': 'bench',
+        tier: i % 3 === 0 ? 'backend' : 'frontend',
+        'pod-template-hash': templateHash,
+        [INJECTED_LABEL]: 'true',
+      },
+      annotations: {
+        [A.inject]: 'true',
+        [A.port]: '6060',
+        [A.path]: '/debug/pprof',
+        [A.status]: JSON.stringify({ version: '0.1.0', container: SIDECAR_NAME, native: false, port: 8443, healthPort: 8081 }),
+      },
+      ownerReferences: [
+        { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${deployment}-${templateHash}`, uid: `rs-${templateHash}`, controller: true },
+      ],
     },
     spec: {
       nodeName: `node-${(i % 40).toString().padStart(2, '0')}`,

@@ -49,10 +49,32 @@ import { createCertificate } from '../../src/tls/x509.ts';
 import { startGoTarget } from '../../test/kit/go-fixture.ts';
 import { rawTotals, startHarness, type Harness } from '../../test/kit/gateway.ts';
 import { mint, REPO } from '../../test/kit/sidecar.ts';
-import { cpuMark, foreignCpuShare, type MachineInfo, machineInfo, median, type Percentiles, round, rssMiB, summarize, table, writeResults } from '../lib/stats.ts';
+import {
+  cpuMark,
+  foreignCpuShare,
+  type MachineInfo,
+  machineInfo,
+  median,
+  type Percentiles,
+  round,
+  rssMiB,
+  summarize,
+  table,
+  writeResults,
+} from '../lib/stats.ts';
 import { expectStatus, send } from './client.ts';
 import { ProfileWorkers } from '../../gateway/captures/profile-workers.ts';
-import { fileTotals, mergeInWorker, mergeWithGo, mergeWithPodprof, pprofBinary, replicaProfiles, shapeOf, type MergeFile, type ProfileShape } from './merge.ts';
+import {
+  fileTotals,
+  mergeInWorker,
+  mergeWithGo,
+  mergeWithPodprof,
+  pprofBinary,
+  replicaProfiles,
+  shapeOf,
+  type MergeFile,
+  type ProfileShape,
+} from './merge.ts';
 import { syntheticTarget } from './pods.ts';
 import { killChildrenOnExit, killEverything } from '../lib/children.ts';
 
@@ -88,8 +110,6 @@ const TARGETS = {
 
 // ---------------------------------------------------------------- processes
 
-
-
 killChildrenOnExit();
 
 /** A full, synchronous GC: exposed at run time, so `node --import tsx bench/gateway/run.ts` needs no --expose-gc. */
@@ -109,10 +129,13 @@ function log(msg: string): void {
 
 const agent = (): https.Agent => new https.Agent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: false });
 
-
-
 /** ABAB… batches, the order flipped every other batch, after `warmup` untimed requests per side. */
-async function interleaved<K extends string>(sides: Record<K, (record: boolean) => Promise<number>>, warmup: number, requests: number, batches: number): Promise<Record<K, number[]>> {
+async function interleaved<K extends string>(
+  sides: Record<K, (record: boolean) => Promise<number>>,
+  warmup: number,
+  requests: number,
+  batches: number,
+): Promise<Record<K, number[]>> {
   const keys = Object.keys(sides) as K[];
   const samples = Object.fromEntries(keys.map((k) => [k, [] as number[]])) as Record<K, number[]>;
   for (const k of keys) for (let i = 0; i < warmup; i++) await sides[k](false);
@@ -168,8 +191,23 @@ function sidecarStart(h: Harness, pod: string): number {
   return Number.NaN;
 }
 
-async function capture(h: Harness, ag: https.Agent, body: Record<string, unknown>, kind: CaptureRun['kind']): Promise<{ run: CaptureRun; meta: CaptureMeta }> {
-  const r = expectStatus(await send(new URL('/api/v1/captures', h.url), { agent: ag, method: 'POST', headers: { authorization: `Bearer ${h.token}` }, json: body, keep: true }), 201, `POST /api/v1/captures ${JSON.stringify(body)}`);
+async function capture(
+  h: Harness,
+  ag: https.Agent,
+  body: Record<string, unknown>,
+  kind: CaptureRun['kind'],
+): Promise<{ run: CaptureRun; meta: CaptureMeta }> {
+  const r = expectStatus(
+    await send(new URL('/api/v1/captures', h.url), {
+      agent: ag,
+      method: 'POST',
+      headers: { authorization: `Bearer ${h.token}` },
+      json: body,
+      keep: true,
+    }),
+    201,
+    `POST /api/v1/captures ${JSON.stringify(body)}`,
+  );
   const meta = JSON.parse(r.body.toString('utf8')) as CaptureMeta;
   const t = (iso: string | undefined): number => (iso === undefined ? Number.NaN : Date.parse(iso));
   const podMs = meta.pods.map((p) => t(p.finishedAt) - t(p.startedAt));
@@ -191,7 +229,8 @@ async function capture(h: Harness, ag: https.Agent, body: Record<string, unknown
     sidecarLagMaxMs: Math.max(...lags),
     bytes: meta.bytes,
   };
-  if (meta.status !== 'done') throw new Error(`${kind} capture ended ${meta.status}: ${meta.error ?? meta.pods.find((p) => p.error)?.error ?? ''}`);
+  if (meta.status !== 'done')
+    throw new Error(`${kind} capture ended ${meta.status}: ${meta.error ?? meta.pods.find((p) => p.error)?.error ?? ''}`);
   return { run, meta };
 }
 
@@ -212,7 +251,9 @@ async function fanout(h: Harness): Promise<FanoutResult> {
         const { run, meta } = await capture(h, ag, kind === 'single' ? single : all, kind);
         runs.push(run);
         if (kind === 'fanout') last = meta;
-        log(`   ${run.wallMs.toFixed(0)} ms (slowest pod ${run.maxPodMs} ms, sidecars reached after ≤ ${run.sidecarLagMaxMs} ms, tail ${run.tailMs} ms of which assemble ${run.assembleMs} ms)`);
+        log(
+          `   ${run.wallMs.toFixed(0)} ms (slowest pod ${run.maxPodMs} ms, sidecars reached after ≤ ${run.sidecarLagMaxMs} ms, tail ${run.tailMs} ms of which assemble ${run.assembleMs} ms)`,
+        );
       }
     }
     const worst = (k: CaptureRun['kind']): number => Math.max(...runs.filter((r) => r.kind === k).map((r) => r.wallMs));
@@ -358,7 +399,13 @@ interface SdResult {
 async function bareServer(body: Buffer, gzip = false): Promise<{ url: URL; close(): Promise<void> }> {
   const c = createCertificate({ commonName: 'localhost', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
   const s = https.createServer({ cert: c.certPem, key: c.keyPem }, (_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(body.length), ...(gzip ? { 'content-encoding': 'gzip' } : {}) }).end(body);
+    res
+      .writeHead(200, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': String(body.length),
+        ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+      })
+      .end(body);
   });
   await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
   const { port } = s.address() as AddressInfo;
@@ -414,7 +461,12 @@ async function sd(h: Harness): Promise<SdResult> {
         bareGzip: async () => expectStatus(await send(bareGz.url, { agent: gzAgent }), 200, 'bare gzip sd').ms,
         gateway: async () => expectStatus(await send(gwUrl, { agent: gwAgent, headers }), 200, 'GET /sd/targets').ms,
         // As Prometheus and Alloy ask: Go's HTTP client sends Accept-Encoding: gzip by default.
-        gatewayGzip: async () => expectStatus(await send(gwUrl, { agent: gzGwAgent, headers: { ...headers, 'accept-encoding': 'gzip' } }), 200, 'GET /sd/targets gzip').ms,
+        gatewayGzip: async () =>
+          expectStatus(
+            await send(gwUrl, { agent: gzGwAgent, headers: { ...headers, 'accept-encoding': 'gzip' } }),
+            200,
+            'GET /sd/targets gzip',
+          ).ms,
       },
       CFG.sdWarmup,
       CFG.sdRequests,
@@ -496,7 +548,8 @@ async function proxy(h: Harness): Promise<ProxyResult> {
           responseBytes = r.bytes;
           return r.ms;
         },
-        gateway: async () => expectStatus(await send(viaGateway, { agent: gwAgent, headers: gwHeaders }), 200, 'goroutine via the gateway').ms,
+        gateway: async () =>
+          expectStatus(await send(viaGateway, { agent: gwAgent, headers: gwHeaders }), 200, 'goroutine via the gateway').ms,
       },
       CFG.proxyWarmup,
       CFG.proxyRequests,
@@ -504,7 +557,14 @@ async function proxy(h: Harness): Promise<ProxyResult> {
     );
     const d = summarize(samples.direct);
     const g = summarize(samples.gateway);
-    return { requestsPerSide: samples.gateway.length, responseBytes, direct: d, gateway: g, addedP50: g.p50 - d.p50, addedP99: g.p99 - d.p99 };
+    return {
+      requestsPerSide: samples.gateway.length,
+      responseBytes,
+      direct: d,
+      gateway: g,
+      addedP50: g.p50 - d.p50,
+      addedP99: g.p99 - d.p99,
+    };
   } finally {
     gwAgent.destroy();
     directAgent.destroy();
@@ -537,26 +597,110 @@ const ratio = (n: number): string => `× ${n.toFixed(3)}`;
 function mergeRows(s: MergeSet, what: string): Row[] {
   const bin = s.pprofBinary;
   return [
-    { metric: `merge ${s.inputs} ${what}, median of ${CFG.mergeRuns}`, baseline: f(s.goTool, 1, 'ms'), podprof: f(s.podprof, 1, 'ms'), compare: ratio(s.ratio), target: `≤ × ${TARGETS.mergeRatio.toFixed(1)}`, pass: s.ratio <= TARGETS.mergeRatio },
-    { metric: '  same, as the gateway runs it: worker thread, each pod checked, then merged', baseline: `in-process: ${f(s.podprof, 1, 'ms')}`, podprof: f(s.worker, 1, 'ms'), compare: ratio(s.worker / s.podprof), target: '(info)', pass: undefined },
-    { metric: '  same, vs the pprof binary alone (no go command)', baseline: bin === undefined ? 'n/a' : f(bin, 1, 'ms'), podprof: f(s.podprof, 1, 'ms'), compare: bin === undefined ? '' : ratio(s.podprof / bin), target: `≤ × ${TARGETS.mergeRatio.toFixed(1)} (issue 13)`, pass: bin === undefined ? undefined : s.podprof / bin <= TARGETS.mergeRatio },
-    { metric: `  merged totals (${s.name})`, baseline: s.totals.go.join(' / '), podprof: s.totals.podprof.join(' / '), compare: s.totals.equal ? 'equal' : 'DIFFER', target: '= Σ inputs', pass: s.totals.equal },
+    {
+      metric: `merge ${s.inputs} ${what}, median of ${CFG.mergeRuns}`,
+      baseline: f(s.goTool, 1, 'ms'),
+      podprof: f(s.podprof, 1, 'ms'),
+      compare: ratio(s.ratio),
+      target: `≤ × ${TARGETS.mergeRatio.toFixed(1)}`,
+      pass: s.ratio <= TARGETS.mergeRatio,
+    },
+    {
+      metric: '  same, as the gateway runs it: worker thread, each pod checked, then merged',
+      baseline: `in-process: ${f(s.podprof, 1, 'ms')}`,
+      podprof: f(s.worker, 1, 'ms'),
+      compare: ratio(s.worker / s.podprof),
+      target: '(info)',
+      pass: undefined,
+    },
+    {
+      metric: '  same, vs the pprof binary alone (no go command)',
+      baseline: bin === undefined ? 'n/a' : f(bin, 1, 'ms'),
+      podprof: f(s.podprof, 1, 'ms'),
+      compare: bin === undefined ? '' : ratio(s.podprof / bin),
+      target: `≤ × ${TARGETS.mergeRatio.toFixed(1)} (issue 13)`,
+      pass: bin === undefined ? undefined : s.podprof / bin <= TARGETS.mergeRatio,
+    },
+    {
+      metric: `  merged totals (${s.name})`,
+      baseline: s.totals.go.join(' / '),
+      podprof: s.totals.podprof.join(' / '),
+      compare: s.totals.equal ? 'equal' : 'DIFFER',
+      target: '= Σ inputs',
+      pass: s.totals.equal,
+    },
   ];
 }
 
 function rows(m: Measured): Row[] {
   const { fan, merge, sd: s, proxy: p } = m;
   return [
-    { metric: `fan-out ${CFG.pods} pods × ${CFG.seconds} s CPU, POST wall (worst of ${CFG.rounds})`, baseline: f(fan.single, 0, 'ms'), podprof: f(fan.fanout, 0, 'ms'), compare: ratio(fan.ratio), target: `≤ × ${TARGETS.fanoutRatio}`, pass: fan.ratio <= TARGETS.fanoutRatio },
+    {
+      metric: `fan-out ${CFG.pods} pods × ${CFG.seconds} s CPU, POST wall (worst of ${CFG.rounds})`,
+      baseline: f(fan.single, 0, 'ms'),
+      podprof: f(fan.fanout, 0, 'ms'),
+      compare: ratio(fan.ratio),
+      target: `≤ × ${TARGETS.fanoutRatio}`,
+      pass: fan.ratio <= TARGETS.fanoutRatio,
+    },
     ...mergeRows(merge.fanout, 'fan-out files (idle pods)'),
     ...mergeRows(merge.busy, 'busy-replica CPU profiles'),
-    { metric: `/sd/targets ${s.pods} pods (${(s.responseBytes / MiB).toFixed(1)} MiB) p50`, baseline: f(s.bare.p50, 2, 'ms'), podprof: f(s.gateway.p50, 2, 'ms'), compare: signed(s.addedP50, 2, 'ms'), target: '(info)', pass: undefined },
-    { metric: `/sd/targets ${s.pods} pods p99, uncompressed`, baseline: f(s.bare.p99, 2, 'ms'), podprof: f(s.gateway.p99, 2, 'ms'), compare: signed(s.addedP99, 2, 'ms'), target: '(info)', pass: undefined },
-    { metric: `/sd/targets ${s.pods} pods p50, gzip as scrapers ask (${(s.gzipBytes / 1024).toFixed(0)} KiB)`, baseline: f(s.bareGzip.p50, 2, 'ms'), podprof: f(s.gatewayGzip.p50, 2, 'ms'), compare: signed(s.gatewayGzip.p50 - s.bareGzip.p50, 2, 'ms'), target: '(info)', pass: undefined },
-    { metric: `/sd/targets ${s.pods} pods p99, gzip as scrapers ask`, baseline: f(s.bareGzip.p99, 2, 'ms'), podprof: f(s.gatewayGzip.p99, 2, 'ms'), compare: signed(s.gatewayGzip.p99 - s.bareGzip.p99, 2, 'ms'), target: `p99 ≤ ${TARGETS.sdP99Ms} ms`, pass: s.gatewayGzip.p99 <= TARGETS.sdP99Ms },
-    { metric: 'registry heap per pod (forced GC)', baseline: '', podprof: f(s.heapPerPodBytes / 1024, 2, 'KiB'), compare: `${f(s.heapAfterMiB - s.heapBeforeMiB, 1, 'MiB')} / ${s.pods} pods`, target: '(info)', pass: undefined },
-    { metric: 'goroutine via gateway p50', baseline: f(p.direct.p50, 3, 'ms'), podprof: f(p.gateway.p50, 3, 'ms'), compare: signed(p.addedP50, 3, 'ms'), target: `added ≤ ${TARGETS.proxyAddedP50Ms} ms`, pass: p.addedP50 <= TARGETS.proxyAddedP50Ms },
-    { metric: 'goroutine via gateway p99', baseline: f(p.direct.p99, 3, 'ms'), podprof: f(p.gateway.p99, 3, 'ms'), compare: signed(p.addedP99, 3, 'ms'), target: '(info)', pass: undefined },
+    {
+      metric: `/sd/targets ${s.pods} pods (${(s.responseBytes / MiB).toFixed(1)} MiB) p50`,
+      baseline: f(s.bare.p50, 2, 'ms'),
+      podprof: f(s.gateway.p50, 2, 'ms'),
+      compare: signed(s.addedP50, 2, 'ms'),
+      target: '(info)',
+      pass: undefined,
+    },
+    {
+      metric: `/sd/targets ${s.pods} pods p99, uncompressed`,
+      baseline: f(s.bare.p99, 2, 'ms'),
+      podprof: f(s.gateway.p99, 2, 'ms'),
+      compare: signed(s.addedP99, 2, 'ms'),
+      target: '(info)',
+      pass: undefined,
+    },
+    {
+      metric: `/sd/targets ${s.pods} pods p50, gzip as scrapers ask (${(s.gzipBytes / 1024).toFixed(0)} KiB)`,
+      baseline: f(s.bareGzip.p50, 2, 'ms'),
+      podprof: f(s.gatewayGzip.p50, 2, 'ms'),
+      compare: signed(s.gatewayGzip.p50 - s.bareGzip.p50, 2, 'ms'),
+      target: '(info)',
+      pass: undefined,
+    },
+    {
+      metric: `/sd/targets ${s.pods} pods p99, gzip as scrapers ask`,
+      baseline: f(s.bareGzip.p99, 2, 'ms'),
+      podprof: f(s.gatewayGzip.p99, 2, 'ms'),
+      compare: signed(s.gatewayGzip.p99 - s.bareGzip.p99, 2, 'ms'),
+      target: `p99 ≤ ${TARGETS.sdP99Ms} ms`,
+      pass: s.gatewayGzip.p99 <= TARGETS.sdP99Ms,
+    },
+    {
+      metric: 'registry heap per pod (forced GC)',
+      baseline: '',
+      podprof: f(s.heapPerPodBytes / 1024, 2, 'KiB'),
+      compare: `${f(s.heapAfterMiB - s.heapBeforeMiB, 1, 'MiB')} / ${s.pods} pods`,
+      target: '(info)',
+      pass: undefined,
+    },
+    {
+      metric: 'goroutine via gateway p50',
+      baseline: f(p.direct.p50, 3, 'ms'),
+      podprof: f(p.gateway.p50, 3, 'ms'),
+      compare: signed(p.addedP50, 3, 'ms'),
+      target: `added ≤ ${TARGETS.proxyAddedP50Ms} ms`,
+      pass: p.addedP50 <= TARGETS.proxyAddedP50Ms,
+    },
+    {
+      metric: 'goroutine via gateway p99',
+      baseline: f(p.direct.p99, 3, 'ms'),
+      podprof: f(p.gateway.p99, 3, 'ms'),
+      compare: signed(p.addedP99, 3, 'ms'),
+      target: '(info)',
+      pass: undefined,
+    },
   ];
 }
 
@@ -574,7 +718,10 @@ function mergeNote(s: MergeSet): string {
 
 function notes(m: Measured, foreign: number): string[] {
   const { fan, merge, sd: s, proxy: p } = m;
-  const runs = fan.runs.map((r) => `${r.kind} ${r.wallMs.toFixed(0)} ms (slowest pod ${r.maxPodMs} ms, median pod ${r.medianPodMs} ms, start spread ${r.startSpreadMs} ms, sidecar reached after median ${r.sidecarLagMedianMs} / max ${r.sidecarLagMaxMs} ms, tail ${r.tailMs} ms = assemble ${r.assembleMs} + commit/answer ${r.tailMs - r.assembleMs}, ${r.podsOk}/${r.pods} ok)`);
+  const runs = fan.runs.map(
+    (r) =>
+      `${r.kind} ${r.wallMs.toFixed(0)} ms (slowest pod ${r.maxPodMs} ms, median pod ${r.medianPodMs} ms, start spread ${r.startSpreadMs} ms, sidecar reached after median ${r.sidecarLagMedianMs} / max ${r.sidecarLagMaxMs} ms, tail ${r.tailMs} ms = assemble ${r.assembleMs} + commit/answer ${r.tailMs - r.assembleMs}, ${r.podsOk}/${r.pods} ok)`,
+  );
   return [
     `setup: ${CFG.pods} Go fixture pods (${CFG.appArgs.join(' ')}) + in-process sidecars + in-process gateway (--fanout-concurrency ${CFG.fanoutConcurrency}) started in ${f(m.startupMs, 0, 'ms')}; client, gateway and sidecars share this process's event loop.`,
     `fan-out: baseline is the slowest one-pod capture through the same gateway; runs: ${runs.join('; ')}. "tail" = last pod finished → response received (decode, merge, write + fsync of every file, commit).`,
@@ -600,25 +747,49 @@ function rounded(v: unknown): unknown {
 function report(m: Measured, machine: MachineInfo, foreign: number, loadAtStart: number[], totalMs: number): void {
   const tableRows = rows(m);
   const misses = tableRows.filter((r) => r.pass === false).length;
-  const text = table([['metric', 'baseline', 'podprof', 'ratio / added', 'target', 'result'], ...tableRows.map((r) => [r.metric, r.baseline, r.podprof, r.compare, r.target, verdict(r)])]);
-  process.stdout.write(`\npodprof gateway benchmark — ${machine.cpu} (${machine.cores} cores), node ${machine.node}, ${machine.date}${QUICK ? ' — BENCH_QUICK smoke run' : ''}\n\n${text}\n\n`);
+  const text = table([
+    ['metric', 'baseline', 'podprof', 'ratio / added', 'target', 'result'],
+    ...tableRows.map((r) => [r.metric, r.baseline, r.podprof, r.compare, r.target, verdict(r)]),
+  ]);
+  process.stdout.write(
+    `\npodprof gateway benchmark — ${machine.cpu} (${machine.cores} cores), node ${machine.node}, ${machine.date}${QUICK ? ' — BENCH_QUICK smoke run' : ''}\n\n${text}\n\n`,
+  );
   process.stdout.write(`${notes(m, foreign).join('\n')}\n\n`);
-  process.stdout.write(`${misses === 0 ? 'all targets met' : `${misses} target(s) MISSED`}; whole run ${(totalMs / 1000).toFixed(0)} s; figures in ${RESULTS}\n`);
+  process.stdout.write(
+    `${misses === 0 ? 'all targets met' : `${misses} target(s) MISSED`}; whole run ${(totalMs / 1000).toFixed(0)} s; figures in ${RESULTS}\n`,
+  );
   const { fan, merge, sd: s, proxy: p } = m;
   const { last: _last, ...fanOut } = fan;
-  writeResults(RESULTS, rounded({
-    machine: { ...machine, loadavgAtStart: loadAtStart, foreignCpuShare: round(foreign, 3) },
-    quick: QUICK,
-    config: CFG,
-    targets: TARGETS,
-    runSeconds: round(totalMs / 1000, 1),
-    setup: { startupMs: round(m.startupMs, 0), sharedEventLoop: 'client, gateway and sidecars run in this process' },
-    fanout: { unit: 'ms', baseline: 'slowest one-pod capture through the same gateway', ...fanOut, runs: fanOut.runs.map((r) => ({ ...r, wallMs: round(r.wallMs, 1) })) },
-    merge: { unit: 'ms', baseline: 'go tool pprof -proto FILES > out (spawn to exit)', ...merge },
-    sd: { unit: 'ms', baseline: 'bare Node https server in this process answering the same bytes', heapMethod: 'heapUsed after 3 forced GCs, before and after upserting the targets into the running gateway registry', ...s },
-    proxy: { unit: 'ms', baseline: 'GET /debug/pprof/goroutine straight to the sidecar (https keep-alive, token minted beforehand)', ...p },
-    table: tableRows.map((r) => ({ ...r, result: r.pass === undefined ? 'info' : r.pass ? 'pass' : 'MISS' })),
-  }));
+  writeResults(
+    RESULTS,
+    rounded({
+      machine: { ...machine, loadavgAtStart: loadAtStart, foreignCpuShare: round(foreign, 3) },
+      quick: QUICK,
+      config: CFG,
+      targets: TARGETS,
+      runSeconds: round(totalMs / 1000, 1),
+      setup: { startupMs: round(m.startupMs, 0), sharedEventLoop: 'client, gateway and sidecars run in this process' },
+      fanout: {
+        unit: 'ms',
+        baseline: 'slowest one-pod capture through the same gateway',
+        ...fanOut,
+        runs: fanOut.runs.map((r) => ({ ...r, wallMs: round(r.wallMs, 1) })),
+      },
+      merge: { unit: 'ms', baseline: 'go tool pprof -proto FILES > out (spawn to exit)', ...merge },
+      sd: {
+        unit: 'ms',
+        baseline: 'bare Node https server in this process answering the same bytes',
+        heapMethod: 'heapUsed after 3 forced GCs, before and after upserting the targets into the running gateway registry',
+        ...s,
+      },
+      proxy: {
+        unit: 'ms',
+        baseline: 'GET /debug/pprof/goroutine straight to the sidecar (https keep-alive, token minted beforehand)',
+        ...p,
+      },
+      table: tableRows.map((r) => ({ ...r, result: r.pass === undefined ? 'info' : r.pass ? 'pass' : 'MISS' })),
+    }),
+  );
 }
 
 // ---------------------------------------------------------------- main
@@ -628,7 +799,11 @@ async function measure(stopLater: (fn: () => Promise<void>) => void): Promise<Me
   stopLater(() => rm(dir, { recursive: true, force: true }));
   log(`starting ${CFG.pods} Go fixture pods (${CFG.appArgs.join(' ')}), their sidecars and the gateway`);
   const t0 = performance.now();
-  const h = await startHarness({ pods: CFG.pods, appArgs: CFG.appArgs, gatewayArgs: ['--fanout-concurrency', String(CFG.fanoutConcurrency)] });
+  const h = await startHarness({
+    pods: CFG.pods,
+    appArgs: CFG.appArgs,
+    gatewayArgs: ['--fanout-concurrency', String(CFG.fanoutConcurrency)],
+  });
   const startupMs = performance.now() - t0;
   stopLater(() => h.close());
   const fan = await fanout(h);
@@ -642,7 +817,9 @@ async function main(): Promise<void> {
   const started = performance.now();
   const machine = machineInfo();
   const loadAtStart = loadavg().map((x) => round(x));
-  log(`${machine.cpu}, ${machine.cores} cores, node ${machine.node}, load average ${loadAtStart.join(' ')}${QUICK ? ' (BENCH_QUICK smoke run)' : ''}`);
+  log(
+    `${machine.cpu}, ${machine.cores} cores, node ${machine.node}, load average ${loadAtStart.join(' ')}${QUICK ? ' (BENCH_QUICK smoke run)' : ''}`,
+  );
   const cpu0 = cpuMark();
   const stops: Array<() => Promise<void>> = [];
   let measured: Measured;

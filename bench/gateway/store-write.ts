@@ -35,8 +35,23 @@ store.close();
 
 let seq = 0;
 function meta(): CaptureMeta {
-  const pods = Array.from({ length: PODS }, (_, i) => ({ pod: `web-${i}`, uid: `u${i}`, status: 'ok' as const, file: `pods/web-${i}.pb.gz` }));
-  return { id: `bench000-${String(seq++).padStart(10, '0')}`, user: 'bench', createdAt: new Date().toISOString(), namespace: 'team-a', target: { workload: { kind: 'Deployment', name: 'web' } }, type: 'profile', status: 'running', pods, bytes: 0 };
+  const pods = Array.from({ length: PODS }, (_, i) => ({
+    pod: `web-${i}`,
+    uid: `u${i}`,
+    status: 'ok' as const,
+    file: `pods/web-${i}.pb.gz`,
+  }));
+  return {
+    id: `bench000-${String(seq++).padStart(10, '0')}`,
+    user: 'bench',
+    createdAt: new Date().toISOString(),
+    namespace: 'team-a',
+    target: { workload: { kind: 'Deployment', name: 'web' } },
+    type: 'profile',
+    status: 'running',
+    pods,
+    bytes: 0,
+  };
 }
 
 const body = (): Readable => Readable.from(Array.from({ length: CHUNKS }, () => CHUNK));
@@ -101,7 +116,9 @@ async function timed(run: () => Promise<number>, into?: Times): Promise<void> {
 
 const fmt = (xs: readonly number[]): string => `${median(xs).toFixed(1)} ms (fastest ${Math.min(...xs).toFixed(1)})`;
 const ratio = (a: readonly number[], b: readonly number[]): string => `${(median(a) / median(b)).toFixed(2)}×`;
-console.log(`store write path: ${PODS} pods × ${(CHUNKS * CHUNK.length) / 1024} KiB + a ${MERGED.length / 1024} KiB merged profile, begin → commit, median of ${RUNS} (${root})`);
+console.log(
+  `store write path: ${PODS} pods × ${(CHUNKS * CHUNK.length) / 1024} KiB + a ${MERGED.length / 1024} KiB merged profile, begin → commit, median of ${RUNS} (${root})`,
+);
 for (const c of CONCURRENCY) {
   const now: Times = { total: [], commit: [] };
   const before: Times = { total: [], commit: [] };
@@ -111,6 +128,8 @@ for (const c of CONCURRENCY) {
     const runs = [() => timed(() => current(c), now), () => timed(() => previous(c), before)];
     for (const run of i % 2 === 0 ? runs : runs.reverse()) await run();
   }
-  console.log(`  concurrency ${c}: whole path: previous ${fmt(before.total)}, now ${fmt(now.total)}, ${ratio(now.total, before.total)}; commit alone: previous ${fmt(before.commit)}, now ${fmt(now.commit)}, ${ratio(now.commit, before.commit)}`);
+  console.log(
+    `  concurrency ${c}: whole path: previous ${fmt(before.total)}, now ${fmt(now.total)}, ${ratio(now.total, before.total)}; commit alone: previous ${fmt(before.commit)}, now ${fmt(now.commit)}, ${ratio(now.commit, before.commit)}`,
+  );
 }
 await rm(root, { recursive: true, force: true });

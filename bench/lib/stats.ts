@@ -80,7 +80,10 @@ export function sampleRss(pid: number, everyMs = 20): { stop(): RssSampling } {
 export function cpuTicks(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    const fields = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
     // after the command name: state is field 3, so utime (14) and stime (15) are at 11 and 12
     return fields[11]! + fields[12]!;
   } catch {
@@ -104,9 +107,14 @@ export interface CpuMark {
 }
 
 export function cpuMark(): CpuMark {
-  const [user = 0, nice = 0, system = 0, ...rest] = (/^cpu\s+(.+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1] ?? '').split(/\s+/).map(Number);
+  const [user = 0, nice = 0, system = 0, ...rest] = (/^cpu\s+(.+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1] ?? '')
+    .split(/\s+/)
+    .map(Number);
   const stat = readFileSync('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  const fields = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
   // after the command name: state is field 3, so utime (14) … cstime (17) are at 11 … 14
   const own = fields.slice(11, 15).reduce((a, b) => a + b, 0);
   return { busy: user + nice + system, total: user + nice + system + rest.reduce((a, b) => a + b, 0), own };
@@ -169,5 +177,10 @@ export interface Percentiles {
 /** p50, p99, mean and max of the samples; rounded to `digits` when given. */
 export function summarize(xs: readonly number[], digits?: number): Percentiles {
   const r = (n: number): number => (digits === undefined ? n : round(n, digits));
-  return { p50: r(percentile(xs, 50)), p99: r(percentile(xs, 99)), mean: r(xs.reduce((a, b) => a + b, 0) / xs.length), max: r(Math.max(...xs)) };
+  return {
+    p50: r(percentile(xs, 50)),
+    p99: r(percentile(xs, 99)),
+    mean: r(xs.reduce((a, b) => a + b, 0) / xs.length),
+    max: r(Math.max(...xs)),
+  };
 }

@@ -54,7 +54,9 @@ function startChild(args: string[], name: string): { child: ChildProcess; lines:
   const rl = createInterface({ input: child.stdout });
   const lines = rl[Symbol.asyncIterator]();
   const output = new Promise<string>((resolve, reject) => {
-    child.once('exit', (code, signal) => (code === 0 || signal === 'SIGTERM' ? resolve('') : reject(new Error(`${name} exited with ${signal ?? code}`))));
+    child.once('exit', (code, signal) =>
+      code === 0 || signal === 'SIGTERM' ? resolve('') : reject(new Error(`${name} exited with ${signal ?? code}`)),
+    );
   });
   return { child, lines, output };
 }
@@ -100,7 +102,15 @@ interface ModeResult {
   cpuS: ReturnType<typeof summarize>;
   wallS: number;
   scraperCpuS: number;
-  gateway?: { cpuS: number; cpuMsPerScrape: number; cores: number; rssPeakMiB: number; rssEndMiB: number; socketsPeak: number; rssStartMiB: number };
+  gateway?: {
+    cpuS: number;
+    cpuMsPerScrape: number;
+    cores: number;
+    rssPeakMiB: number;
+    rssEndMiB: number;
+    socketsPeak: number;
+    rssStartMiB: number;
+  };
 }
 
 async function runScraper(plan: object, dir: string, name: string, watch?: number): Promise<ModeResult> {
@@ -111,10 +121,13 @@ async function runScraper(plan: object, dir: string, name: string, watch?: numbe
   const rssStart = watch !== undefined ? rssMiB(watch) : 0;
   let rssPeak = rssStart;
   let socketsPeak = 0;
-  const sampler = watch !== undefined ? setInterval(() => {
-    rssPeak = Math.max(rssPeak, rssMiB(watch));
-    socketsPeak = Math.max(socketsPeak, openSockets(watch));
-  }, 250) : undefined;
+  const sampler =
+    watch !== undefined
+      ? setInterval(() => {
+          rssPeak = Math.max(rssPeak, rssMiB(watch));
+          socketsPeak = Math.max(socketsPeak, openSockets(watch));
+        }, 250)
+      : undefined;
   const s = startChild([...TSX, 'bench/scrape/scraper.ts', planFile], 'scraper');
   const line = await nextLine(s.lines, 'scraper');
   const scraperTicks = cpuTicks(s.child.pid!) ?? 0;
@@ -127,14 +140,28 @@ async function runScraper(plan: object, dir: string, name: string, watch?: numbe
   const result: ModeResult = {
     scrapes: out.scrapes.length,
     failed,
-    nonCpuMs: summarize(out.scrapes.filter((x) => x.type !== 'profile' && x.status === 200).map((x) => x.ms), 2),
-    cpuS: summarize(out.scrapes.filter((x) => x.type === 'profile' && x.status === 200).map((x) => x.ms / 1000), 2),
+    nonCpuMs: summarize(
+      out.scrapes.filter((x) => x.type !== 'profile' && x.status === 200).map((x) => x.ms),
+      2,
+    ),
+    cpuS: summarize(
+      out.scrapes.filter((x) => x.type === 'profile' && x.status === 200).map((x) => x.ms / 1000),
+      2,
+    ),
     wallS: round(wallS, 1),
     scraperCpuS: round(scraperTicks / hz, 1),
   };
   if (watch !== undefined) {
     const cpuS = ((cpuTicks(watch) ?? 0) - (g0 ?? 0)) / hz;
-    result.gateway = { cpuS: round(cpuS, 1), cpuMsPerScrape: round((cpuS * 1000) / out.scrapes.length, 3), cores: round(cpuS / wallS, 3), rssStartMiB: round(rssStart, 1), rssPeakMiB: round(rssPeak, 1), rssEndMiB: round(rssMiB(watch), 1), socketsPeak };
+    result.gateway = {
+      cpuS: round(cpuS, 1),
+      cpuMsPerScrape: round((cpuS * 1000) / out.scrapes.length, 3),
+      cores: round(cpuS / wallS, 3),
+      rssStartMiB: round(rssStart, 1),
+      rssPeakMiB: round(rssPeak, 1),
+      rssEndMiB: round(rssMiB(watch), 1),
+      socketsPeak,
+    };
   }
   return result;
 }
@@ -146,27 +173,86 @@ async function main(): Promise<void> {
   await realProfiles(profiles);
 
   const ca = createCertificate({ commonName: 'bench sidecar CA', isCA: true });
-  const leaf = createCertificate({ commonName: 'bench sidecars', ipAddresses: Array.from({ length: CFG.pods }, (_, i) => sidecarIp(i)), issuer: { commonName: 'bench sidecar CA', key: ca.key } });
+  const leaf = createCertificate({
+    commonName: 'bench sidecars',
+    ipAddresses: Array.from({ length: CFG.pods }, (_, i) => sidecarIp(i)),
+    issuer: { commonName: 'bench sidecar CA', key: ca.key },
+  });
   const gwCa = createCertificate({ commonName: 'bench gateway CA', isCA: true });
-  const gwLeaf = createCertificate({ commonName: '127.0.0.1', ipAddresses: ['127.0.0.1'], issuer: { commonName: 'bench gateway CA', key: gwCa.key } });
+  const gwLeaf = createCertificate({
+    commonName: '127.0.0.1',
+    ipAddresses: ['127.0.0.1'],
+    issuer: { commonName: 'bench gateway CA', key: gwCa.key },
+  });
   const f = (name: string, content: string): string => {
     writeFileSync(join(dir, name), content, { mode: 0o600 });
     return join(dir, name);
   };
-  const files = { sidecarCa: f('sidecar-ca.crt', ca.certPem), sidecarCert: f('sidecars.crt', leaf.certPem), sidecarKey: f('sidecars.key', leaf.keyPem), gwCa: f('gw-ca.crt', gwCa.certPem), gwCert: f('gw.crt', gwLeaf.certPem), gwKey: f('gw.key', gwLeaf.keyPem) };
+  const files = {
+    sidecarCa: f('sidecar-ca.crt', ca.certPem),
+    sidecarCert: f('sidecars.crt', leaf.certPem),
+    sidecarKey: f('sidecars.key', leaf.keyPem),
+    gwCa: f('gw-ca.crt', gwCa.certPem),
+    gwCert: f('gw.crt', gwLeaf.certPem),
+    gwKey: f('gw.key', gwLeaf.keyPem),
+  };
   const token = `podprof-bench-${randomBytes(18).toString('base64url')}`;
   const tokens = f('tokens.csv', `${token},alloy,system:serviceaccounts\n`);
-  const targets = Array.from({ length: CFG.pods }, (_, i) => ({ namespace: `bench-${String(i % CFG.namespaces).padStart(2, '0')}`, name: `web-${i}`, uid: randomUUID(), ip: sidecarIp(i), port: SIDECAR_PORT, container: 'app', node: `node-${i % 10}`, labels: { app: 'web' }, workload: { kind: 'Deployment', name: 'web' } }));
+  const targets = Array.from({ length: CFG.pods }, (_, i) => ({
+    namespace: `bench-${String(i % CFG.namespaces).padStart(2, '0')}`,
+    name: `web-${i}`,
+    uid: randomUUID(),
+    ip: sidecarIp(i),
+    port: SIDECAR_PORT,
+    container: 'app',
+    node: `node-${i % 10}`,
+    labels: { app: 'web' },
+    workload: { kind: 'Deployment', name: 'web' },
+  }));
   const targetsFile = f('targets.json', JSON.stringify(targets));
   const keys = makeKeys();
 
-  const sidecars = startChild([...TSX, 'bench/scrape/sidecars.ts', String(CFG.pods), files.sidecarCert, files.sidecarKey, profiles], 'sidecars');
+  const sidecars = startChild(
+    [...TSX, 'bench/scrape/sidecars.ts', String(CFG.pods), files.sidecarCert, files.sidecarKey, profiles],
+    'sidecars',
+  );
   if ((await nextLine(sidecars.lines, 'sidecars')) !== 'ready') throw new Error('sidecars did not start');
 
   const port = 20000 + Math.floor(Math.random() * 20000);
   // BENCH_GATEWAY_NODE_ARGS: node flags for the gateway process (e.g. to try V8 heap settings).
   const gatewayNodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
-  const gateway = startChild([...gatewayNodeArgs, 'dist/podprof.js', 'gateway', '--listen', `127.0.0.1:${port}`, '--health-listen', '127.0.0.1:0', '--tls-cert-file', files.gwCert, '--tls-key-file', files.gwKey, '--auth', 'static', '--tokens-file', tokens, '--authz', 'allow-all', '--discovery', 'static', '--targets-file', targetsFile, '--signing-key-file', keys.keyFile, '--store-dir', join(dir, 'store'), '--sidecar-ca-file', files.sidecarCa], 'gateway');
+  const gateway = startChild(
+    [
+      ...gatewayNodeArgs,
+      'dist/podprof.js',
+      'gateway',
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--health-listen',
+      '127.0.0.1:0',
+      '--tls-cert-file',
+      files.gwCert,
+      '--tls-key-file',
+      files.gwKey,
+      '--auth',
+      'static',
+      '--tokens-file',
+      tokens,
+      '--authz',
+      'allow-all',
+      '--discovery',
+      'static',
+      '--targets-file',
+      targetsFile,
+      '--signing-key-file',
+      keys.keyFile,
+      '--store-dir',
+      join(dir, 'store'),
+      '--sidecar-ca-file',
+      files.sidecarCa,
+    ],
+    'gateway',
+  );
   void (async () => {
     for (;;) if ((await gateway.lines.next()).done === true) return; // the audit log: read and dropped
   })();
@@ -177,24 +263,39 @@ async function main(): Promise<void> {
       const r = request(`${base}/sd/targets`, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
         const parts: Buffer[] = [];
         res.on('data', (c: Buffer) => parts.push(c));
-        res.on('end', () => resolve(res.statusCode === 200 ? (JSON.parse(Buffer.concat(parts).toString('utf8')) as { targets: string[]; labels: Record<string, string> }[]) : undefined));
+        res.on('end', () =>
+          resolve(
+            res.statusCode === 200
+              ? (JSON.parse(Buffer.concat(parts).toString('utf8')) as { targets: string[]; labels: Record<string, string> }[])
+              : undefined,
+          ),
+        );
       });
       r.on('error', () => resolve(undefined));
       r.end();
     });
   let groups: Awaited<ReturnType<typeof sd>>;
-  for (let i = 0; i < 200 && (groups = await sd())?.length !== CFG.pods * SCRAPE_TYPES.length; i++) await new Promise((r) => setTimeout(r, 100));
-  if (groups?.length !== CFG.pods * SCRAPE_TYPES.length) throw new Error(`the gateway did not list ${CFG.pods * SCRAPE_TYPES.length} targets`);
+  for (let i = 0; i < 200 && (groups = await sd())?.length !== CFG.pods * SCRAPE_TYPES.length; i++)
+    await new Promise((r) => setTimeout(r, 100));
+  if (groups?.length !== CFG.pods * SCRAPE_TYPES.length)
+    throw new Error(`the gateway did not list ${CFG.pods * SCRAPE_TYPES.length} targets`);
 
   const seconds = CFG.intervalS - 1;
   const q = (type: string): string => (type === 'profile' ? `?seconds=${seconds}` : '');
-  const direct = targets.flatMap((t) => SCRAPE_TYPES.map((type) => ({ type, url: `https://${t.ip}:${SIDECAR_PORT}/debug/pprof/${type}${q(type)}` })));
+  const direct = targets.flatMap((t) =>
+    SCRAPE_TYPES.map((type) => ({ type, url: `https://${t.ip}:${SIDECAR_PORT}/debug/pprof/${type}${q(type)}` })),
+  );
   const viaGateway = groups.map((g) => {
     const type = g.labels.__profile_path__!.replace('/debug/pprof/', '');
-    return { type, url: `${g.labels.__scheme__}://${g.targets[0]}${g.labels.__profile_path_prefix__}${g.labels.__profile_path__}${q(type)}` };
+    return {
+      type,
+      url: `${g.labels.__scheme__}://${g.targets[0]}${g.labels.__profile_path_prefix__}${g.labels.__profile_path__}${q(type)}`,
+    };
   });
   const plan = { intervalS: CFG.intervalS, intervals: CFG.intervals };
-  console.log(`${CFG.pods} pods × ${SCRAPE_TYPES.length} types every ${CFG.intervalS} s (CPU ${seconds} s), ${CFG.intervals} intervals per mode`);
+  console.log(
+    `${CFG.pods} pods × ${SCRAPE_TYPES.length} types every ${CFG.intervalS} s (CPU ${seconds} s), ${CFG.intervals} intervals per mode`,
+  );
   const gatewayPid = gateway.child.pid!;
   const idleRss = rssMiB(gatewayPid);
   const results = {
@@ -210,25 +311,36 @@ async function main(): Promise<void> {
   const gw = g.gateway!;
   const scrapesPerSecond = (CFG.pods * SCRAPE_TYPES.length) / CFG.intervalS;
   const podsPerCore = Math.floor(CFG.pods / gw.cores);
-  console.log(table([
-    ['', 'direct to sidecars', 'through the gateway', 'ratio'],
-    ['scrapes', String(d.scrapes), String(g.scrapes), ''],
-    ['failed', JSON.stringify(d.failed), JSON.stringify(g.failed), ''],
-    ['non-CPU scrape p50 ms', String(d.nonCpuMs.p50), String(g.nonCpuMs.p50), `×${round(g.nonCpuMs.p50 / d.nonCpuMs.p50, 2)}`],
-    ['non-CPU scrape p99 ms', String(d.nonCpuMs.p99), String(g.nonCpuMs.p99), `×${round(g.nonCpuMs.p99 / d.nonCpuMs.p99, 2)}`],
-    ['CPU scrape p50 / p99 s', `${d.cpuS.p50} / ${d.cpuS.p99}`, `${g.cpuS.p50} / ${g.cpuS.p99}`, ''],
-    ['scraper CPU s', String(d.scraperCpuS), String(g.scraperCpuS), ''],
-  ]));
-  console.log(table([
-    ['gateway', ''],
-    ['CPU ms per scrape', String(gw.cpuMsPerScrape)],
-    ['cores used', `${gw.cores} (${round(scrapesPerSecond, 1)} scrapes/s)`],
-    ['RSS idle → peak → end MiB', `${round(idleRss, 1)} → ${gw.rssPeakMiB} → ${gw.rssEndMiB}`],
-    ['open sockets, peak', String(gw.socketsPeak)],
-    ['pods per core (5 types / 15 s)', String(podsPerCore)],
-    ['sidecar 429s (overlapping CPU)', String(sidecarCounts.refused)],
-  ]));
-  writeResults(join(REPO, 'bench/results', QUICK ? 'scrape-quick.json' : 'scrape.json'), { machine: machineInfo(), config: CFG, results, gatewayIdleRssMiB: round(idleRss, 1), sidecars: sidecarCounts, podsPerCore });
+  console.log(
+    table([
+      ['', 'direct to sidecars', 'through the gateway', 'ratio'],
+      ['scrapes', String(d.scrapes), String(g.scrapes), ''],
+      ['failed', JSON.stringify(d.failed), JSON.stringify(g.failed), ''],
+      ['non-CPU scrape p50 ms', String(d.nonCpuMs.p50), String(g.nonCpuMs.p50), `×${round(g.nonCpuMs.p50 / d.nonCpuMs.p50, 2)}`],
+      ['non-CPU scrape p99 ms', String(d.nonCpuMs.p99), String(g.nonCpuMs.p99), `×${round(g.nonCpuMs.p99 / d.nonCpuMs.p99, 2)}`],
+      ['CPU scrape p50 / p99 s', `${d.cpuS.p50} / ${d.cpuS.p99}`, `${g.cpuS.p50} / ${g.cpuS.p99}`, ''],
+      ['scraper CPU s', String(d.scraperCpuS), String(g.scraperCpuS), ''],
+    ]),
+  );
+  console.log(
+    table([
+      ['gateway', ''],
+      ['CPU ms per scrape', String(gw.cpuMsPerScrape)],
+      ['cores used', `${gw.cores} (${round(scrapesPerSecond, 1)} scrapes/s)`],
+      ['RSS idle → peak → end MiB', `${round(idleRss, 1)} → ${gw.rssPeakMiB} → ${gw.rssEndMiB}`],
+      ['open sockets, peak', String(gw.socketsPeak)],
+      ['pods per core (5 types / 15 s)', String(podsPerCore)],
+      ['sidecar 429s (overlapping CPU)', String(sidecarCounts.refused)],
+    ]),
+  );
+  writeResults(join(REPO, 'bench/results', QUICK ? 'scrape-quick.json' : 'scrape.json'), {
+    machine: machineInfo(),
+    config: CFG,
+    results,
+    gatewayIdleRssMiB: round(idleRss, 1),
+    sidecars: sidecarCounts,
+    podsPerCore,
+  });
   await rm(dir, { recursive: true, force: true });
   await rm(keys.dir, { recursive: true, force: true });
 }

@@ -28,7 +28,13 @@ export interface Scrape {
 
 async function main(): Promise<void> {
   const plan = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as Plan;
-  const agent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 100_000, ca: readFileSync(plan.caFile), timeout: 120_000 });
+  const agent = new Agent({
+    keepAlive: true,
+    maxSockets: Infinity,
+    maxFreeSockets: 100_000,
+    ca: readFileSync(plan.caFile),
+    timeout: 120_000,
+  });
   const scrapes: Scrape[] = [];
   const get = (url: string, type: string): Promise<void> =>
     new Promise((resolve) => {
@@ -37,12 +43,16 @@ async function main(): Promise<void> {
         scrapes.push({ type, ms: performance.now() - t0, status, bytes });
         resolve();
       };
-      const r = request(url, { agent, headers: { authorization: `Bearer ${plan.token}`, 'user-agent': 'podprof-bench-scraper' } }, (res) => {
-        let bytes = 0;
-        res.on('data', (c: Buffer) => (bytes += c.length));
-        res.on('end', () => done(res.statusCode ?? 0, bytes));
-        res.on('error', () => done(-1, bytes));
-      });
+      const r = request(
+        url,
+        { agent, headers: { authorization: `Bearer ${plan.token}`, 'user-agent': 'podprof-bench-scraper' } },
+        (res) => {
+          let bytes = 0;
+          res.on('data', (c: Buffer) => (bytes += c.length));
+          res.on('end', () => done(res.statusCode ?? 0, bytes));
+          res.on('error', () => done(-1, bytes));
+        },
+      );
       r.on('error', () => done(-1, 0));
       r.end();
     });

@@ -45,10 +45,13 @@ async function main(): Promise<void> {
         return;
       }
       cpuBusy = true;
-      const timer = setTimeout(() => {
-        cpuBusy = false;
-        send();
-      }, Number(url.searchParams.get('seconds') ?? '30') * 1000);
+      const timer = setTimeout(
+        () => {
+          cpuBusy = false;
+          send();
+        },
+        Number(url.searchParams.get('seconds') ?? '30') * 1000,
+      );
       res.once('close', () => {
         if (res.writableFinished) return;
         clearTimeout(timer); // the caller went away mid-capture
@@ -56,7 +59,11 @@ async function main(): Promise<void> {
       });
     });
   });
-  await Promise.all(servers.map((s, i) => new Promise<void>((resolve, reject) => s.once('error', reject).listen(SIDECAR_PORT, sidecarIp(i), () => resolve()))));
+  await Promise.all(
+    servers.map(
+      (s, i) => new Promise<void>((resolve, reject) => s.once('error', reject).listen(SIDECAR_PORT, sidecarIp(i), () => resolve())),
+    ),
+  );
   process.stdout.write('ready\n');
   process.once('SIGTERM', () => {
     process.stdout.write(`${JSON.stringify(counts)}\n`, () => process.exit(0));

@@ -67,17 +67,60 @@ export async function anchorContext(keys: TestKeys): Promise<AnchorContext> {
   return { keys, tls: tlsFiles(keys.dir), goProxy: await buildGo(join(REPO, 'bench/sidecar/go-proxy'), 'podprof-bench-go-proxy') };
 }
 
-function command(name: AnchorName, ctx: AnchorContext, upstream: string, extra: readonly string[]): { file: string; args: string[]; env: NodeJS.ProcessEnv } {
+function command(
+  name: AnchorName,
+  ctx: AnchorContext,
+  upstream: string,
+  extra: readonly string[],
+): { file: string; args: string[]; env: NodeJS.ProcessEnv } {
   const pod = ['--pod-namespace', POD.namespace, '--pod-name', POD.pod, '--pod-uid', POD.uid];
-  if (name === 'go') return { file: ctx.goProxy, args: ['-upstream', upstream, '-jwks-file', ctx.keys.jwksFile, '-cert', ctx.tls.cert, '-key', ctx.tls.key, ...pod.map((a) => a.replace(/^--/, '-'))], env: process.env };
-  if (name === 'bare-node') return { file: NODE, args: ['-e', BARE_PROXY], env: { ...process.env, UPSTREAM: upstream, CERT: ctx.tls.cert, KEY: ctx.tls.key } };
+  if (name === 'go')
+    return {
+      file: ctx.goProxy,
+      args: [
+        '-upstream',
+        upstream,
+        '-jwks-file',
+        ctx.keys.jwksFile,
+        '-cert',
+        ctx.tls.cert,
+        '-key',
+        ctx.tls.key,
+        ...pod.map((a) => a.replace(/^--/, '-')),
+      ],
+      env: process.env,
+    };
+  if (name === 'bare-node')
+    return { file: NODE, args: ['-e', BARE_PROXY], env: { ...process.env, UPSTREAM: upstream, CERT: ctx.tls.cert, KEY: ctx.tls.key } };
   const rt = runtime(name.slice('sidecar-'.length));
-  const sidecar = ['sidecar', '--listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--upstream', upstream, '--jwks-file', ctx.keys.jwksFile, ...pod, '--bypass-check-interval', '0', ...extra];
-  return { file: rt.command, args: [...rt.args, join(REPO, 'bin/podprof.mjs'), ...sidecar], env: { ...process.env, NODE_OPTIONS: name === 'sidecar-node' ? imageNodeOptions() : '' } };
+  const sidecar = [
+    'sidecar',
+    '--listen',
+    '127.0.0.1:0',
+    '--health-listen',
+    '127.0.0.1:0',
+    '--upstream',
+    upstream,
+    '--jwks-file',
+    ctx.keys.jwksFile,
+    ...pod,
+    '--bypass-check-interval',
+    '0',
+    ...extra,
+  ];
+  return {
+    file: rt.command,
+    args: [...rt.args, join(REPO, 'bin/podprof.mjs'), ...sidecar],
+    env: { ...process.env, NODE_OPTIONS: name === 'sidecar-node' ? imageNodeOptions() : '' },
+  };
 }
 
 /** The port a child prints once it listens ("listening on <port>", or a podprof ready line's "port"). */
-export function printedPort(child: ChildProcess & { stdout: NodeJS.ReadableStream; stderr: NodeJS.ReadableStream }, what: string, timeoutMs = 20_000): Promise<number> {
+export function printedPort(
+  child: ChildProcess & { stdout: NodeJS.ReadableStream; stderr: NodeJS.ReadableStream },
+  what: string,
+  timeoutMs = 20_000,
+): Promise<number> {
   let stderr = '';
   let stdout = '';
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));

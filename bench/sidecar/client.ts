@@ -27,7 +27,9 @@ export function get(url: URL, agent: http.Agent | false, headers?: Record<string
         bytes += c.length;
         if (keep && bytes < MiB) chunks.push(c);
       });
-      res.on('end', () => resolve({ ms: performance.now() - t0, status: res.statusCode ?? 0, bytes, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({ ms: performance.now() - t0, status: res.statusCode ?? 0, bytes, body: Buffer.concat(chunks).toString('utf8') }),
+      );
       res.on('error', reject);
     });
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
@@ -51,9 +53,19 @@ export interface Side {
   headers(n: number): Array<Record<string, string> | undefined>;
 }
 
-export function side(name: string, base: string, path: string, keys: TestKeys | undefined, type: 'goroutine' | 'heap', maxSockets: number): Side {
+export function side(
+  name: string,
+  base: string,
+  path: string,
+  keys: TestKeys | undefined,
+  type: 'goroutine' | 'heap',
+  maxSockets: number,
+): Side {
   const url = new URL(path, base);
-  const agent = url.protocol === 'https:' ? new https.Agent({ keepAlive: true, maxSockets, rejectUnauthorized: false }) : new http.Agent({ keepAlive: true, maxSockets });
+  const agent =
+    url.protocol === 'https:'
+      ? new https.Agent({ keepAlive: true, maxSockets, rejectUnauthorized: false })
+      : new http.Agent({ keepAlive: true, maxSockets });
   return {
     name,
     url,

@@ -11,11 +11,41 @@ const collect = () => {
 };
 const steps = [
   ['runtime, nothing loaded', () => Promise.resolve()],
-  ['node:https, node:tls, node:crypto', async () => { await import('node:https'); await import('node:tls'); await import('node:crypto'); }],
-  ['pino (logger, used)', async () => { const p = (await import(M + 'pino/pino.js')).default; p({}, p.destination({ dest: 1, sync: false })); }],
-  ['http-proxy-3 (no longer loaded)', async () => { const h = await import(M + 'http-proxy-3/dist/lib/index.js'); h.createProxyServer({ target: 'http://127.0.0.1:1' }); }],
-  ['prom-client + default metrics (no longer loaded)', async () => { const pc = await import(M + 'prom-client/index.js'); pc.collectDefaultMetrics({ register: new pc.Registry() }); }],
-  ['jsonwebtoken (no longer loaded)', async () => { await import(M + 'jsonwebtoken/index.js'); }],
+  [
+    'node:https, node:tls, node:crypto',
+    async () => {
+      await import('node:https');
+      await import('node:tls');
+      await import('node:crypto');
+    },
+  ],
+  [
+    'pino (logger, used)',
+    async () => {
+      const p = (await import(M + 'pino/pino.js')).default;
+      p({}, p.destination({ dest: 1, sync: false }));
+    },
+  ],
+  [
+    'http-proxy-3 (no longer loaded)',
+    async () => {
+      const h = await import(M + 'http-proxy-3/dist/lib/index.js');
+      h.createProxyServer({ target: 'http://127.0.0.1:1' });
+    },
+  ],
+  [
+    'prom-client + default metrics (no longer loaded)',
+    async () => {
+      const pc = await import(M + 'prom-client/index.js');
+      pc.collectDefaultMetrics({ register: new pc.Registry() });
+    },
+  ],
+  [
+    'jsonwebtoken (no longer loaded)',
+    async () => {
+      await import(M + 'jsonwebtoken/index.js');
+    },
+  ],
 ];
 for (const [step, run] of steps) {
   await run();

@@ -19,7 +19,10 @@ export function memory(pid: number): Memory {
 }
 
 /** Interleaved batches (ABC…, …CBA) of sequential GETs over one keep-alive connection per side. */
-export async function latency(sides: readonly Side[], o: { warmup: number; requests: number; batches: number }): Promise<Record<string, Percentiles & { bytes: number }>> {
+export async function latency(
+  sides: readonly Side[],
+  o: { warmup: number; requests: number; batches: number },
+): Promise<Record<string, Percentiles & { bytes: number }>> {
   const samples: Record<string, number[]> = Object.fromEntries(sides.map((s) => [s.name, []]));
   let bytes = 0;
   const batch = async (s: Side, n: number, record: boolean): Promise<void> => {
@@ -37,7 +40,11 @@ export async function latency(sides: readonly Side[], o: { warmup: number; reque
 }
 
 /** MiB/s of one `bytes`-long GET per side, interleaved, median of `runs` after two warm-ups. */
-export async function throughput(sides: readonly Side[], bytes: number, runs: number): Promise<Record<string, { median: number; runs: number[] }>> {
+export async function throughput(
+  sides: readonly Side[],
+  bytes: number,
+  runs: number,
+): Promise<Record<string, { median: number; runs: number[] }>> {
   const out: Record<string, number[]> = Object.fromEntries(sides.map((s) => [s.name, []]));
   const once = async (s: Side): Promise<number> => {
     const t = expectOk(await get(s.url, s.agent, s.headers(1)[0]), `throughput via ${s.name}`, bytes);
@@ -68,7 +75,8 @@ export async function underLoad(s: Side, pid: number, streams: number, bytes: nu
   const failures: string[] = [];
   for (const r of results) {
     if (r.status === 'rejected') failures.push(String(r.reason));
-    else if (r.value.status !== 200 || r.value.bytes !== bytes) failures.push(`HTTP ${r.value.status} after ${r.value.bytes} bytes ${r.value.body.slice(0, 200)}`);
+    else if (r.value.status !== 200 || r.value.bytes !== bytes)
+      failures.push(`HTTP ${r.value.status} after ${r.value.bytes} bytes ${r.value.body.slice(0, 200)}`);
   }
   return { peakMiB: sampled.peakMiB, kernelPeakMiB: hwmReset && hwm !== undefined ? hwm / 1024 : undefined, seconds, failures };
 }

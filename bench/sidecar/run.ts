@@ -39,7 +39,16 @@ const CFG = {
 const RESULTS = join(REPO, QUICK ? 'bench/results/sidecar-quick.json' : 'bench/results/sidecar.json');
 /** The runtime the image ships (Dockerfile.sidecar): the goals are judged on it; the other sidecars are for comparison. */
 const SHIPPED: AnchorName = 'sidecar-node';
-const GOALS = { idleRssMiB: 32, idleVsGo: 2, loadRssMiB: 64, growth: 0.05, addedP50Ms: 1, addedP99Ms: 3, addedVsGo: 1.5, throughputVsGo: 0.9 } as const;
+const GOALS = {
+  idleRssMiB: 32,
+  idleVsGo: 2,
+  loadRssMiB: 64,
+  growth: 0.05,
+  addedP50Ms: 1,
+  addedP99Ms: 3,
+  addedVsGo: 1.5,
+  throughputVsGo: 0.9,
+} as const;
 
 killChildrenOnExit();
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
@@ -57,9 +66,16 @@ interface Big {
   afterLoad: Memory;
 }
 type PerAnchor<T> = Partial<Record<AnchorName, T | { error: string }>>;
-const ok = <T>(v: T | { error: string } | undefined): T | undefined => (v === undefined || (typeof v === 'object' && v !== null && 'error' in v) ? undefined : v);
+const ok = <T>(v: T | { error: string } | undefined): T | undefined =>
+  v === undefined || (typeof v === 'object' && v !== null && 'error' in v) ? undefined : v;
 
-async function started(names: readonly AnchorName[], ctx: AnchorContext, upstream: string, extra: readonly string[], failed: PerAnchor<unknown>): Promise<Running[]> {
+async function started(
+  names: readonly AnchorName[],
+  ctx: AnchorContext,
+  upstream: string,
+  extra: readonly string[],
+  failed: PerAnchor<unknown>,
+): Promise<Running[]> {
   const out: Running[] = [];
   for (const n of names) {
     try {
@@ -75,7 +91,13 @@ async function started(names: readonly AnchorName[], ctx: AnchorContext, upstrea
 }
 
 /** Three requests on one keep-alive connection, each answered within 5 s: a side that cannot is reported, not measured. */
-async function answering(running: Running[], ctx: AnchorContext, path: string, type: 'goroutine' | 'heap', failed: PerAnchor<unknown>): Promise<Running[]> {
+async function answering(
+  running: Running[],
+  ctx: AnchorContext,
+  path: string,
+  type: 'goroutine' | 'heap',
+  failed: PerAnchor<unknown>,
+): Promise<Running[]> {
   const out: Running[] = [];
   for (const r of running) {
     const s = sideOf(r, ctx, path, type, 1);
@@ -92,7 +114,8 @@ async function answering(running: Running[], ctx: AnchorContext, path: string, t
   return out;
 }
 
-const sideOf = (r: Running, ctx: AnchorContext, path: string, type: 'goroutine' | 'heap', sockets: number): Side => side(r.name, r.url, path, r.tokens ? ctx.keys : undefined, type, sockets);
+const sideOf = (r: Running, ctx: AnchorContext, path: string, type: 'goroutine' | 'heap', sockets: number): Side =>
+  side(r.name, r.url, path, r.tokens ? ctx.keys : undefined, type, sockets);
 
 async function smallProfile(ctx: AnchorContext): Promise<{ direct: Percentiles; per: PerAnchor<Small> }> {
   // -workload=false: the fixture's synthetic workload burns ~40 % of a core, noise for every side.
@@ -103,14 +126,22 @@ async function smallProfile(ctx: AnchorContext): Promise<{ direct: Percentiles; 
     await sleep(1000);
     const idle = new Map(running.map((r) => [r.name, memory(r.pid)]));
     log('1. latency, small profile');
-    const sides = [side('direct', target.url, '/debug/pprof/goroutine', undefined, 'goroutine', 1), ...running.map((r) => sideOf(r, ctx, '/debug/pprof/goroutine', 'goroutine', 1))];
+    const sides = [
+      side('direct', target.url, '/debug/pprof/goroutine', undefined, 'goroutine', 1),
+      ...running.map((r) => sideOf(r, ctx, '/debug/pprof/goroutine', 'goroutine', 1)),
+    ];
     const lat = await latency(sides, CFG);
     for (const s of sides) s.agent.destroy();
     for (const r of running) {
       log(`1. RSS across ${CFG.growthRequests} requests: ${r.name}`);
       const s = sideOf(r, ctx, '/debug/pprof/goroutine', 'goroutine', CFG.growthConcurrency);
       try {
-        per[r.name] = { startMs: r.startMs, idle: idle.get(r.name)!, latency: lat[r.name]!, growth: await growth(s, r.pid, CFG.growthRequests, CFG.growthConcurrency) };
+        per[r.name] = {
+          startMs: r.startMs,
+          idle: idle.get(r.name)!,
+          latency: lat[r.name]!,
+          growth: await growth(s, r.pid, CFG.growthRequests, CFG.growthConcurrency),
+        };
       } catch (err) {
         per[r.name] = { error: (err as Error).message.slice(0, 300) };
       }
@@ -124,7 +155,12 @@ async function smallProfile(ctx: AnchorContext): Promise<{ direct: Percentiles; 
 }
 
 async function startBigUpstream(): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = track(spawn(NODE, [join(REPO, 'bench/sidecar/big-upstream.ts')], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BIG_UPSTREAM_BYTES: String(CFG.bodyBytes) } }));
+  const child = track(
+    spawn(NODE, [join(REPO, 'bench/sidecar/big-upstream.ts')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, BIG_UPSTREAM_BYTES: String(CFG.bodyBytes) },
+    }),
+  );
   const port = await printedPort(child, 'big upstream');
   return { url: `http://127.0.0.1:${port}`, stop: () => stop(child) };
 }
@@ -132,12 +168,21 @@ async function startBigUpstream(): Promise<{ url: string; stop(): Promise<void> 
 async function bigBody(ctx: AnchorContext): Promise<{ direct: number; per: PerAnchor<Big> }> {
   const big = await startBigUpstream();
   const per: PerAnchor<Big> = {};
-  const running = await answering(await started(ANCHORS, ctx, big.url, ['--max-response-bytes', '1GiB'], per), ctx, '/debug/pprof/heap', 'heap', per);
+  const running = await answering(
+    await started(ANCHORS, ctx, big.url, ['--max-response-bytes', '1GiB'], per),
+    ctx,
+    '/debug/pprof/heap',
+    'heap',
+    per,
+  );
   try {
     await sleep(1000);
     const idle = new Map(running.map((r) => [r.name, memory(r.pid)]));
     log('2. throughput, 50 MiB');
-    const sides = [side('direct', big.url, '/debug/pprof/heap', undefined, 'heap', 1), ...running.map((r) => sideOf(r, ctx, '/debug/pprof/heap', 'heap', 1))];
+    const sides = [
+      side('direct', big.url, '/debug/pprof/heap', undefined, 'heap', 1),
+      ...running.map((r) => sideOf(r, ctx, '/debug/pprof/heap', 'heap', 1)),
+    ];
     const tp = await throughput(sides, CFG.bodyBytes, CFG.throughputRuns);
     for (const s of sides) s.agent.destroy();
     for (const r of running) {
@@ -160,7 +205,10 @@ function dependencies(): Record<string, Array<{ step: string; rssMiB: number }>>
   const out: Record<string, Array<{ step: string; rssMiB: number }>> = {};
   for (const [name, [cmd, ...args]] of Object.entries(runtimes)) {
     const r = spawnSync(cmd!, [...args, join(REPO, 'bench/sidecar/dependency-probe.mjs')], { encoding: 'utf8', timeout: 30_000 });
-    out[name] = r.stdout.split('\n').filter((l) => l.startsWith('{"step"')).map((l) => JSON.parse(l) as { step: string; rssMiB: number });
+    out[name] = r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{"step"'))
+      .map((l) => JSON.parse(l) as { step: string; rssMiB: number });
   }
   return out;
 }
@@ -180,21 +228,65 @@ interface Goal {
 
 function goals(direct: { latency: Percentiles; throughput: number }): Goal[] {
   return [
-    { metric: 'idle RSS (MiB)', value: (s) => s?.idle.rss, digits: 1, unit: '', goal: `≤ ${GOALS.idleRssMiB} and ≤ ${GOALS.idleVsGo}× go`, met: (v, go) => v <= GOALS.idleRssMiB && go !== undefined && v <= GOALS.idleVsGo * go },
+    {
+      metric: 'idle RSS (MiB)',
+      value: (s) => s?.idle.rss,
+      digits: 1,
+      unit: '',
+      goal: `≤ ${GOALS.idleRssMiB} and ≤ ${GOALS.idleVsGo}× go`,
+      met: (v, go) => v <= GOALS.idleRssMiB && go !== undefined && v <= GOALS.idleVsGo * go,
+    },
     { metric: '  of it anonymous (own) memory', value: (s) => s?.idle.anon, digits: 1, unit: '', goal: '(info)', met: () => true },
-    { metric: `RSS peak, ${CFG.streams} × 50 MiB streams`, value: (_, b) => b?.load.peakMiB, digits: 1, unit: '', goal: `≤ ${GOALS.loadRssMiB}`, met: (v) => v <= GOALS.loadRssMiB },
-    { metric: `RSS growth over ${CFG.growthRequests} requests`, value: (s) => (s ? s.growth.growth * 100 : undefined), digits: 1, unit: ' %', goal: `≤ ${GOALS.growth * 100} %`, met: (v) => v <= GOALS.growth * 100 },
+    {
+      metric: `RSS peak, ${CFG.streams} × 50 MiB streams`,
+      value: (_, b) => b?.load.peakMiB,
+      digits: 1,
+      unit: '',
+      goal: `≤ ${GOALS.loadRssMiB}`,
+      met: (v) => v <= GOALS.loadRssMiB,
+    },
+    {
+      metric: `RSS growth over ${CFG.growthRequests} requests`,
+      value: (s) => (s ? s.growth.growth * 100 : undefined),
+      digits: 1,
+      unit: ' %',
+      goal: `≤ ${GOALS.growth * 100} %`,
+      met: (v) => v <= GOALS.growth * 100,
+    },
     { metric: 'start → listening (ms)', value: (s) => s?.startMs, digits: 0, unit: '', goal: '(info)', met: () => true },
-    { metric: 'added latency p50, small profile (ms)', value: (s) => (s ? s.latency.p50 - direct.latency.p50 : undefined), digits: 3, unit: '', goal: `≤ ${GOALS.addedP50Ms} and ≤ ${GOALS.addedVsGo}× go`, met: (v, go) => v <= GOALS.addedP50Ms && go !== undefined && v <= GOALS.addedVsGo * go },
-    { metric: 'added latency p99, small profile (ms)', value: (s) => (s ? s.latency.p99 - direct.latency.p99 : undefined), digits: 3, unit: '', goal: `≤ ${GOALS.addedP99Ms} and ≤ ${GOALS.addedVsGo}× go`, met: (v, go) => v <= GOALS.addedP99Ms && go !== undefined && v <= GOALS.addedVsGo * go },
-    { metric: '50 MiB throughput (MiB/s)', value: (_, b) => b?.throughput.median, digits: 0, unit: '', goal: `≥ ${GOALS.throughputVsGo * 100} % of go`, met: (v, go) => go !== undefined && v >= GOALS.throughputVsGo * go },
+    {
+      metric: 'added latency p50, small profile (ms)',
+      value: (s) => (s ? s.latency.p50 - direct.latency.p50 : undefined),
+      digits: 3,
+      unit: '',
+      goal: `≤ ${GOALS.addedP50Ms} and ≤ ${GOALS.addedVsGo}× go`,
+      met: (v, go) => v <= GOALS.addedP50Ms && go !== undefined && v <= GOALS.addedVsGo * go,
+    },
+    {
+      metric: 'added latency p99, small profile (ms)',
+      value: (s) => (s ? s.latency.p99 - direct.latency.p99 : undefined),
+      digits: 3,
+      unit: '',
+      goal: `≤ ${GOALS.addedP99Ms} and ≤ ${GOALS.addedVsGo}× go`,
+      met: (v, go) => v <= GOALS.addedP99Ms && go !== undefined && v <= GOALS.addedVsGo * go,
+    },
+    {
+      metric: '50 MiB throughput (MiB/s)',
+      value: (_, b) => b?.throughput.median,
+      digits: 0,
+      unit: '',
+      goal: `≥ ${GOALS.throughputVsGo * 100} % of go`,
+      met: (v, go) => go !== undefined && v >= GOALS.throughputVsGo * go,
+    },
   ];
 }
 
 async function main(): Promise<void> {
   const machine = machineInfo();
   const loadAtStart = loadavg().map((x) => round(x));
-  log(`${machine.cpu}, ${machine.cores} cores, node ${machine.node}, load average ${loadAtStart.join(' ')}${QUICK ? ' (BENCH_QUICK smoke run)' : ''}`);
+  log(
+    `${machine.cpu}, ${machine.cores} cores, node ${machine.node}, load average ${loadAtStart.join(' ')}${QUICK ? ' (BENCH_QUICK smoke run)' : ''}`,
+  );
   const cpu0 = cpuMark();
   const ctx = await anchorContext(makeKeys());
   let small: Awaited<ReturnType<typeof smallProfile>>;
@@ -213,14 +305,30 @@ async function main(): Promise<void> {
     const v = (n: AnchorName): number | undefined => g.value(ok(small.per[n]), ok(big.per[n]));
     const shipped = v(SHIPPED);
     const result = g.goal === '(info)' ? '' : shipped === undefined ? 'n/a' : g.met(shipped, v('go')) ? 'pass' : 'MISS';
-    return { metric: g.metric, ...Object.fromEntries(ANCHORS.map((n) => [n, f(v(n), g.digits, g.unit)])), vsGo: shipped !== undefined && v('go') ? `× ${(shipped / v('go')!).toFixed(2)}` : '—', goal: g.goal, result };
+    return {
+      metric: g.metric,
+      ...Object.fromEntries(ANCHORS.map((n) => [n, f(v(n), g.digits, g.unit)])),
+      vsGo: shipped !== undefined && v('go') ? `× ${(shipped / v('go')!).toFixed(2)}` : '—',
+      goal: g.goal,
+      result,
+    };
   });
   const header = ['metric', ...ANCHORS, `${SHIPPED} / go`, 'goal', `result (${SHIPPED})`];
-  const text = table([header, ...rows.map((r) => [r.metric, ...ANCHORS.map((n) => (r as unknown as Record<string, string>)[n]!), r.vsGo, r.goal, r.result])]);
+  const text = table([
+    header,
+    ...rows.map((r) => [r.metric, ...ANCHORS.map((n) => (r as unknown as Record<string, string>)[n]!), r.vsGo, r.goal, r.result]),
+  ]);
   const misses = rows.filter((r) => r.result === 'MISS').length;
-  const depLines = Object.entries(deps).map(([rt, steps]) => `${rt}: ${steps.map((s, i) => `${s.step} ${i === 0 ? f(s.rssMiB, 1) : `+${f(s.rssMiB - steps[i - 1]!.rssMiB, 1)}`}`).join('; ')} (MiB)`);
-  const errors = ANCHORS.flatMap((n) => [small.per[n], big.per[n]].filter((x) => x && 'error' in x).map((x) => `${n}: ${(x as { error: string }).error}`));
-  process.stdout.write(`\npodprof sidecar benchmark — ${machine.cpu} (${machine.cores} cores), ${machine.date}${QUICK ? ' — BENCH_QUICK smoke run' : ''}\n\n${text}\n\n`);
+  const depLines = Object.entries(deps).map(
+    ([rt, steps]) =>
+      `${rt}: ${steps.map((s, i) => `${s.step} ${i === 0 ? f(s.rssMiB, 1) : `+${f(s.rssMiB - steps[i - 1]!.rssMiB, 1)}`}`).join('; ')} (MiB)`,
+  );
+  const errors = ANCHORS.flatMap((n) =>
+    [small.per[n], big.per[n]].filter((x) => x && 'error' in x).map((x) => `${n}: ${(x as { error: string }).error}`),
+  );
+  process.stdout.write(
+    `\npodprof sidecar benchmark — ${machine.cpu} (${machine.cores} cores), ${machine.date}${QUICK ? ' — BENCH_QUICK smoke run' : ''}\n\n${text}\n\n`,
+  );
   process.stdout.write(
     [
       `direct (no proxy): small profile p50 ${f(small.direct.p50, 3)} ms, p99 ${f(small.direct.p99, 3)} ms; 50 MiB ${f(big.direct, 0)} MiB/s`,
@@ -231,7 +339,18 @@ async function main(): Promise<void> {
       `${misses === 0 ? 'all goals met' : `${misses} goal(s) MISSED`} by ${SHIPPED}; figures in ${RESULTS}`,
     ].join('\n') + '\n',
   );
-  writeResults(RESULTS, { machine: { ...machine, loadavgAtStart: loadAtStart, foreignCpuShare: round(foreign, 3) }, quick: QUICK, config: CFG, goals: GOALS, shipped: SHIPPED, direct: { latency: small.direct, throughputMiBs: big.direct }, small: small.per, big: big.per, dependencies: deps, table: rows });
+  writeResults(RESULTS, {
+    machine: { ...machine, loadavgAtStart: loadAtStart, foreignCpuShare: round(foreign, 3) },
+    quick: QUICK,
+    config: CFG,
+    goals: GOALS,
+    shipped: SHIPPED,
+    direct: { latency: small.direct, throughputMiBs: big.direct },
+    small: small.per,
+    big: big.per,
+    dependencies: deps,
+    table: rows,
+  });
 }
 
 main().catch((err: unknown) => {

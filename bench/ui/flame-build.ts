@@ -21,4 +21,6 @@ for (let i = 0; i < WARMUP + RUNS; i++) {
   nodes = flameTable(v).columns.size;
   if (i >= WARMUP) ms.push(performance.now() - t);
 }
-console.log(`flameTable: ${nodes} nodes, ${v.profile.samples.length} samples; ${ms.map((x) => round(x, 1)).join(', ')} ms; median ${round(median(ms), 1)} ms`);
+console.log(
+  `flameTable: ${nodes} nodes, ${v.profile.samples.length} samples; ${ms.map((x) => round(x, 1)).join(', ')} ms; median ${round(median(ms), 1)} ms`,
+);

@@ -48,7 +48,9 @@ async function decodeAndTop(file: string): Promise<{ ms: number; rows: number; n
 }
 
 async function goTop(file: string): Promise<number> {
-  const [ms] = await timed(() => execFileP('go', ['tool', 'pprof', '-top', file], { maxBuffer: 256 * 1024 * 1024, env: { ...process.env, PPROF_TMPDIR: tmpdir() } }));
+  const [ms] = await timed(() =>
+    execFileP('go', ['tool', 'pprof', '-top', file], { maxBuffer: 256 * 1024 * 1024, env: { ...process.env, PPROF_TMPDIR: tmpdir() } }),
+  );
   return ms;
 }
 
@@ -103,7 +105,24 @@ async function flamePaint(file: string): Promise<PageRuns> {
     mkdirSync(dir, { recursive: true });
     copyFileSync(file, join(dir, 'profile.pb.gz'));
     const now = new Date().toISOString();
-    writeFileSync(join(dir, 'meta.json'), JSON.stringify({ id, user: 'bench', groups: [], createdAt: now, finishedAt: now, namespace: 'team-a', target: { workload: { kind: 'Deployment', name: 'web' } }, type: 'profile', seconds: 30, status: 'done', pods: [{ pod: 'web-0', uid: 'u', status: 'ok' }], file: 'profile.pb.gz', bytes: statSync(file).size }));
+    writeFileSync(
+      join(dir, 'meta.json'),
+      JSON.stringify({
+        id,
+        user: 'bench',
+        groups: [],
+        createdAt: now,
+        finishedAt: now,
+        namespace: 'team-a',
+        target: { workload: { kind: 'Deployment', name: 'web' } },
+        type: 'profile',
+        seconds: 30,
+        status: 'done',
+        pods: [{ pod: 'web-0', uid: 'u', status: 'ok' }],
+        file: 'profile.pb.gz',
+        bytes: statSync(file).size,
+      }),
+    );
     await h.restartGateway();
     const s = await launch();
     await s.context.addInitScript(MAIN_THREAD_PROBE);
@@ -114,7 +133,9 @@ async function flamePaint(file: string): Promise<PageRuns> {
       for (let i = 0; i < RUNS; i++) {
         await s.page.goto(`${h.url}/captures/${id}/flame`);
         await s.page.waitForSelector('canvas[data-painted]', { timeout: 300_000 });
-        const m = await s.page.evaluate<{ paint: number; decode: number }>(`({ paint: performance.getEntriesByName('podprof:flame-first-paint')[0]?.duration ?? NaN, decode: performance.getEntriesByName('podprof:decode:${id}')[0]?.duration ?? NaN })`);
+        const m = await s.page.evaluate<{ paint: number; decode: number }>(
+          `({ paint: performance.getEntriesByName('podprof:flame-first-paint')[0]?.duration ?? NaN, decode: performance.getEntriesByName('podprof:decode:${id}')[0]?.duration ?? NaN })`,
+        );
         runs.firstPaintMs.push(m.paint);
         runs.decodeMs.push(m.decode);
         runs.flameMainThread.push(await mainThread());
@@ -139,7 +160,9 @@ const [genMs, bytes] = await timed(() => Promise.resolve(syntheticProfile()));
 writeFileSync(file, bytes);
 const model = fromPprof(await decodeProfile(bytes, nodeGunzip()));
 const flameNodes = flameTree(prepare(model)).nodes.length;
-console.log(`profile: ${(bytes.length / 1e6).toFixed(2)} MB gzipped, ${model.samples.length} samples, ${model.locations.length} locations, flame tree ${flameNodes} nodes (generated in ${Math.round(genMs)} ms)`);
+console.log(
+  `profile: ${(bytes.length / 1e6).toFixed(2)} MB gzipped, ${model.samples.length} samples, ${model.locations.length} locations, flame tree ${flameNodes} nodes (generated in ${Math.round(genMs)} ms)`,
+);
 
 const ours: number[] = [];
 const go: number[] = [];
@@ -149,25 +172,68 @@ for (let i = 0; i < RUNS; i++) {
 }
 console.log(`decode+top: podprof ${Math.round(median(ours))} ms, go tool pprof -top ${Math.round(median(go))} ms`);
 const paint = await flamePaint(file);
-console.log(`flame first paint (Chromium): ${paint.firstPaintMs.map(Math.round).join(', ')} ms; in-browser decode ${paint.decodeMs.map(Math.round).join(', ')} ms`);
+console.log(
+  `flame first paint (Chromium): ${paint.firstPaintMs.map(Math.round).join(', ')} ms; in-browser decode ${paint.decodeMs.map(Math.round).join(', ')} ms`,
+);
 const longest = (runs: MainThread[], k: keyof MainThread): number[] => runs.map((r) => round(r[k], 1));
-console.log(`main thread, load to flame paint: longest task ${longest(paint.flameMainThread, 'longestTask').join(', ')} ms, longest frame gap ${longest(paint.flameMainThread, 'longestFrameGap').join(', ')} ms`);
-console.log(`main thread, load to Top (${paint.topRows} rows): longest task ${longest(paint.topMainThread, 'longestTask').join(', ')} ms, longest frame gap ${longest(paint.topMainThread, 'longestFrameGap').join(', ')} ms`);
+console.log(
+  `main thread, load to flame paint: longest task ${longest(paint.flameMainThread, 'longestTask').join(', ')} ms, longest frame gap ${longest(paint.flameMainThread, 'longestFrameGap').join(', ')} ms`,
+);
+console.log(
+  `main thread, load to Top (${paint.topRows} rows): longest task ${longest(paint.topMainThread, 'longestTask').join(', ')} ms, longest frame gap ${longest(paint.topMainThread, 'longestFrameGap').join(', ')} ms`,
+);
 const bundle = bundleSize();
-console.log(`bundle: ${(bundle.gzipBytes / 1024).toFixed(1)} KiB gzipped without the Graphviz worker (${(bundle.workerGzipBytes / 1024).toFixed(0)} KiB)`);
+console.log(
+  `bundle: ${(bundle.gzipBytes / 1024).toFixed(1)} KiB gzipped without the Graphviz worker (${(bundle.workerGzipBytes / 1024).toFixed(0)} KiB)`,
+);
 
 const result = {
   machine: machineInfo(),
-  profile: { how: 'synthetic, test/browser/synthetic-profile.ts (seed 42)', gzipBytes: bytes.length, samples: model.samples.length, locations: model.locations.length, functions: new Set(model.frames.map((f) => f.functionId)).size, flameTreeNodes: flameNodes },
-  decodeTop: { podprofMs: ours.map((x) => round(x, 1)), goPprofTopMs: go.map((x) => round(x, 1)), medianPodprofMs: round(median(ours), 1), medianGoMs: round(median(go), 1), ratio: round(median(ours) / median(go), 3), target: '≤ 1.0' },
-  flameFirstPaint: { ms: paint.firstPaintMs.map((x) => round(x, 1)), medianMs: round(median(paint.firstPaintMs), 1), browserDecodeMs: paint.decodeMs.map((x) => round(x, 1)), target: '≤ 500 ms', measure: 'podprof:flame-first-paint: from the start of the flame tree build in the analysis worker (after decode and prepare) through layout, the transfer to the page and the first canvas draw, 1280x800' },
-  mainThread: {
-    flame: { longestTaskMs: longest(paint.flameMainThread, 'longestTask'), longestFrameGapMs: longest(paint.flameMainThread, 'longestFrameGap') },
-    top: { rows: paint.topRows, longestTaskMs: longest(paint.topMainThread, 'longestTask'), longestFrameGapMs: longest(paint.topMainThread, 'longestFrameGap') },
-    target: '≤ 50 ms',
-    measure: "navigation to the flame graph's first paint, and to the Top table with nf=0: the longest task ('longtask' entries are the tasks over 50 ms; 0 = none) and the longest gap between requestAnimationFrame callbacks",
+  profile: {
+    how: 'synthetic, test/browser/synthetic-profile.ts (seed 42)',
+    gzipBytes: bytes.length,
+    samples: model.samples.length,
+    locations: model.locations.length,
+    functions: new Set(model.frames.map((f) => f.functionId)).size,
+    flameTreeNodes: flameNodes,
   },
-  bundle: { gzipBytes: bundle.gzipBytes, gzipKiB: round(bundle.gzipBytes / 1024, 1), workerGzipBytes: bundle.workerGzipBytes, files: bundle.files, target: '≤ 300 KB gz without the Graphviz wasm' },
+  decodeTop: {
+    podprofMs: ours.map((x) => round(x, 1)),
+    goPprofTopMs: go.map((x) => round(x, 1)),
+    medianPodprofMs: round(median(ours), 1),
+    medianGoMs: round(median(go), 1),
+    ratio: round(median(ours) / median(go), 3),
+    target: '≤ 1.0',
+  },
+  flameFirstPaint: {
+    ms: paint.firstPaintMs.map((x) => round(x, 1)),
+    medianMs: round(median(paint.firstPaintMs), 1),
+    browserDecodeMs: paint.decodeMs.map((x) => round(x, 1)),
+    target: '≤ 500 ms',
+    measure:
+      'podprof:flame-first-paint: from the start of the flame tree build in the analysis worker (after decode and prepare) through layout, the transfer to the page and the first canvas draw, 1280x800',
+  },
+  mainThread: {
+    flame: {
+      longestTaskMs: longest(paint.flameMainThread, 'longestTask'),
+      longestFrameGapMs: longest(paint.flameMainThread, 'longestFrameGap'),
+    },
+    top: {
+      rows: paint.topRows,
+      longestTaskMs: longest(paint.topMainThread, 'longestTask'),
+      longestFrameGapMs: longest(paint.topMainThread, 'longestFrameGap'),
+    },
+    target: '≤ 50 ms',
+    measure:
+      "navigation to the flame graph's first paint, and to the Top table with nf=0: the longest task ('longtask' entries are the tasks over 50 ms; 0 = none) and the longest gap between requestAnimationFrame callbacks",
+  },
+  bundle: {
+    gzipBytes: bundle.gzipBytes,
+    gzipKiB: round(bundle.gzipBytes / 1024, 1),
+    workerGzipBytes: bundle.workerGzipBytes,
+    files: bundle.files,
+    target: '≤ 300 KB gz without the Graphviz wasm',
+  },
 };
 writeResults(join(ROOT, 'bench/results/ui.json'), result);
 console.log(`wrote bench/results/ui.json`);

@@ -105,7 +105,11 @@ export class RawConnection {
     const t1 = performance.now();
     const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
     const p = this.pending;
-    const res = { status: this.status, body: all.subarray(this.headerLength, this.headerLength + this.contentLength), ms: p ? t1 - p.t0 : Number.NaN };
+    const res = {
+      status: this.status,
+      body: all.subarray(this.headerLength, this.headerLength + this.contentLength),
+      ms: p ? t1 - p.t0 : Number.NaN,
+    };
     this.reset();
     if (p) p.resolve(res);
   }

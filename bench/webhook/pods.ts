@@ -36,7 +36,11 @@ function apiAccessVolume(): { name: string; [key: string]: unknown } {
 
 const API_MOUNT = { name: 'kube-api-access-x7k2p', readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' };
 
-const CONTAINER_DEFAULTS = { terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File', imagePullPolicy: 'IfNotPresent' };
+const CONTAINER_DEFAULTS = {
+  terminationMessagePath: '/dev/termination-log',
+  terminationMessagePolicy: 'File',
+  imagePullPolicy: 'IfNotPresent',
+};
 
 const SECURITY = { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };
 
@@ -75,8 +79,12 @@ function metadataFields(annotations: Record<string, string>, labels: Record<stri
 }
 
 function containerFields(c: Container): Fields {
-  const env = Object.fromEntries((c.env ?? []).map((e) => [`k:{"name":"${e.name}"}`, leaf('name', e.value === undefined ? 'valueFrom' : 'value')]));
-  const ports = Object.fromEntries((c.ports ?? []).map((p) => [`k:{"containerPort":${p.containerPort},"protocol":"TCP"}`, leaf('containerPort', 'name', 'protocol')]));
+  const env = Object.fromEntries(
+    (c.env ?? []).map((e) => [`k:{"name":"${e.name}"}`, leaf('name', e.value === undefined ? 'valueFrom' : 'value')]),
+  );
+  const ports = Object.fromEntries(
+    (c.ports ?? []).map((p) => [`k:{"containerPort":${p.containerPort},"protocol":"TCP"}`, leaf('containerPort', 'name', 'protocol')]),
+  );
   return {
     '.': {},
     'f:args': {},
@@ -113,7 +121,13 @@ function managedFields(annotations: Record<string, string>, labels: Record<strin
 }
 
 function pod(name: string, containers: Container[]): Pod {
-  const labels = { app: name, 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': NAMESPACE, 'app.kubernetes.io/version': '1.14.2', 'pod-template-hash': HASH };
+  const labels = {
+    app: name,
+    'app.kubernetes.io/name': name,
+    'app.kubernetes.io/part-of': NAMESPACE,
+    'app.kubernetes.io/version': '1.14.2',
+    'pod-template-hash': HASH,
+  };
   const annotations = {
     'podprof.io/inject': 'true',
     'podprof.io/port': '6060',
@@ -131,7 +145,9 @@ function pod(name: string, containers: Container[]): Pod {
       creationTimestamp: null,
       labels,
       annotations,
-      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${name}-${HASH}`, uid: OWNER_UID, controller: true, blockOwnerDeletion: true }] as ObjectMeta['ownerReferences'],
+      ownerReferences: [
+        { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${name}-${HASH}`, uid: OWNER_UID, controller: true, blockOwnerDeletion: true },
+      ] as ObjectMeta['ownerReferences'],
       managedFields: managedFields(annotations, labels, containers),
     },
     spec: { volumes: [apiAccessVolume()], containers, ...podSpecDefaults() },
@@ -184,7 +200,10 @@ export function largePod(containers = 10, envPerContainer = 200): Pod {
   const cs = Array.from({ length: containers }, (_, i) =>
     appContainer(
       `worker-${i}`,
-      Array.from({ length: envPerContainer }, (_, j) => ({ name: `WORKER_${i}_SETTING_${String(j).padStart(3, '0')}`, value: `value-${i}-${j}-${'x'.repeat(24)}` })),
+      Array.from({ length: envPerContainer }, (_, j) => ({
+        name: `WORKER_${i}_SETTING_${String(j).padStart(3, '0')}`,
+        value: `value-${i}-${j}-${'x'.repeat(24)}`,
+      })),
     ),
   );
   return pod('batch', cs);

@@ -41,7 +41,22 @@ import { diffPatch } from '../../webhook/patch.ts';
 import { decide, readReview } from '../../webhook/review.ts';
 import { loadSettings } from '../../webhook/server.ts';
 import type { InjectSettings } from '../../webhook/settings.ts';
-import { clockTicksPerSecond, cpuMark, cpuTicks, foreignCpuShare, type MachineInfo, machineInfo, percentile, type Percentiles, round, rssMiB, sampleRss, summarize, table, writeResults } from '../lib/stats.ts';
+import {
+  clockTicksPerSecond,
+  cpuMark,
+  cpuTicks,
+  foreignCpuShare,
+  type MachineInfo,
+  machineInfo,
+  percentile,
+  type Percentiles,
+  round,
+  rssMiB,
+  sampleRss,
+  summarize,
+  table,
+  writeResults,
+} from '../lib/stats.ts';
 import { postBytes, RawConnection, type RawResponse } from './client.ts';
 import { admissionReview, largePod, typicalPod } from './pods.ts';
 import { killChildrenOnExit, killEverything, spawned, stop } from '../lib/children.ts';
@@ -73,12 +88,7 @@ const SIDES: readonly Side[] = ['baseline', 'webhook'];
 
 // ---------------------------------------------------------------- processes
 
-
-
-
 killChildrenOnExit();
-
-
 
 interface Pinning {
   serverCore: number | undefined;
@@ -107,7 +117,13 @@ interface Server {
 }
 
 /** Spawns `node …args` (pinned when asked) with stdout to a file, and waits for the `"port":N` line. */
-async function startServer(side: Side, args: string[], env: Record<string, string>, dir: string, core: number | undefined): Promise<Server> {
+async function startServer(
+  side: Side,
+  args: string[],
+  env: Record<string, string>,
+  dir: string,
+  core: number | undefined,
+): Promise<Server> {
   const logFile = join(dir, `${side}.log`);
   const fd = openSync(logFile, 'w');
   const [cmd, argv] = core === undefined ? [NODE, args] : ['taskset', ['-c', String(core), NODE, ...args]];
@@ -121,7 +137,8 @@ async function startServer(side: Side, args: string[], env: Record<string, strin
   for (;;) {
     const m = /"port":(\d+)/.exec(readFileSync(logFile, 'utf8'));
     if (m) return { side, child, pid: child.pid!, port: Number(m[1]), logFile };
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${side} exited ${child.exitCode ?? child.signalCode}: ${stderr}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`${side} exited ${child.exitCode ?? child.signalCode}: ${stderr}`);
     if (performance.now() > deadline) throw new Error(`${side} did not start in 15 s: ${stderr}`);
     await sleep(20);
   }
@@ -152,7 +169,11 @@ interface Files {
 
 function files(): Files {
   const keys = makeKeys();
-  const c = createCertificate({ commonName: 'podprof-webhook.podprof-system.svc', dnsNames: ['podprof-webhook.podprof-system.svc', 'localhost'], ipAddresses: ['127.0.0.1'] });
+  const c = createCertificate({
+    commonName: 'podprof-webhook.podprof-system.svc',
+    dnsNames: ['podprof-webhook.podprof-system.svc', 'localhost'],
+    ipAddresses: ['127.0.0.1'],
+  });
   const f = { dir: keys.dir, jwks: keys.jwksFile, cert: join(keys.dir, 'tls.crt'), key: join(keys.dir, 'tls.key') };
   writeFileSync(f.cert, c.certPem);
   writeFileSync(f.key, c.keyPem, { mode: 0o600 });
@@ -162,11 +183,22 @@ function files(): Files {
 /** The webhook's flags, as manifests/webhook/deployment.yaml passes them (the serving cert doubles as the gateway CA). */
 function webhookFlags(f: Files): string[] {
   return [
-    '--listen', `${HOST}:0`, '--health-listen', `${HOST}:0`,
-    '--tls-cert-file', f.cert, '--tls-key-file', f.key,
-    '--sidecar-image', SIDECAR_IMAGE,
-    '--gateway-url', 'https://podprof-gateway.podprof-system.svc:8443', '--gateway-ca-file', f.cert,
-    '--jwks-file', f.jwks,
+    '--listen',
+    `${HOST}:0`,
+    '--health-listen',
+    `${HOST}:0`,
+    '--tls-cert-file',
+    f.cert,
+    '--tls-key-file',
+    f.key,
+    '--sidecar-image',
+    SIDECAR_IMAGE,
+    '--gateway-url',
+    'https://podprof-gateway.podprof-system.svc:8443',
+    '--gateway-ca-file',
+    f.cert,
+    '--jwks-file',
+    f.jwks,
   ];
 }
 
@@ -196,7 +228,13 @@ function timeOps(fn: () => number, seconds: number, warmup: number): OpStats {
     samples.push(now - a);
   }
   const total = now - t0;
-  return { ops: samples.length, opsPerSec: samples.length / (total / 1000), p50Us: percentile(samples, 50) * 1000, p99Us: percentile(samples, 99) * 1000, meanUs: (total / samples.length) * 1000 };
+  return {
+    ops: samples.length,
+    opsPerSec: samples.length / (total / 1000),
+    p50Us: percentile(samples, 50) * 1000,
+    p99Us: percentile(samples, 99) * 1000,
+    meanUs: (total / samples.length) * 1000,
+  };
 }
 
 interface InProcess {
@@ -230,8 +268,8 @@ function inProcess(kind: PodKind, pod: Pod, settings: InjectSettings): InProcess
   const step = (fn: () => number): number => round(timeOps(fn, CFG.breakdownSeconds, warmup).meanUs, 1);
   const steps = {
     'readPodOptions()': step(() => readPodOptions(pod).problems.length),
-    'structuredClone(pod) (inside inject)': step(() => (structuredClone(pod).spec?.containers.length ?? 0)),
-    'inject()': step(() => (inject(pod, options, settings).spec?.containers.length ?? 0)),
+    'structuredClone(pod) (inside inject)': step(() => structuredClone(pod).spec?.containers.length ?? 0),
+    'inject()': step(() => inject(pod, options, settings).spec?.containers.length ?? 0),
     'diffPatch() (fast-json-patch compare)': step(() => diffPatch(pod, injected).length),
     'patch JSON + base64': step(() => Buffer.from(JSON.stringify(patch)).toString('base64').length),
   };
@@ -252,7 +290,12 @@ interface Requests {
 function requestsFor(pod: Pod, port: number): Requests {
   const uids = Array.from({ length: CFG.uids }, (_, i) => `${randomUUID().slice(0, 24)}${String(i).padStart(12, '0')}`);
   const bodies = uids.map((uid) => Buffer.from(JSON.stringify(admissionReview(pod, uid))));
-  return { bytes: bodies.map((b) => postBytes(HOST, port, '/mutate', b)), uids, needles: uids.map((u) => Buffer.from(`"uid":"${u}"`)), bodyBytes: bodies[0]!.length };
+  return {
+    bytes: bodies.map((b) => postBytes(HOST, port, '/mutate', b)),
+    uids,
+    needles: uids.map((u) => Buffer.from(`"uid":"${u}"`)),
+    bodyBytes: bodies[0]!.length,
+  };
 }
 
 const PATCH_NEEDLE = Buffer.from('"patchType":"JSONPatch"');
@@ -261,7 +304,8 @@ const PATCH_NEEDLE = Buffer.from('"patchType":"JSONPatch"');
 function checkResponse(side: Side, r: RawResponse, reqs: Requests, i: number): void {
   if (r.status !== 200) throw new Error(`${side}: HTTP ${r.status}: ${r.body.toString('utf8').slice(0, 300)}`);
   if (!r.body.includes(reqs.needles[i]!)) throw new Error(`${side}: the response does not echo uid ${reqs.uids[i]}`);
-  if (side === 'webhook' && !r.body.includes(PATCH_NEEDLE)) throw new Error(`webhook: no JSONPatch in ${r.body.toString('utf8').slice(0, 300)}`);
+  if (side === 'webhook' && !r.body.includes(PATCH_NEEDLE))
+    throw new Error(`webhook: no JSONPatch in ${r.body.toString('utf8').slice(0, 300)}`);
 }
 
 /** One full check of each side's answer, before anything is timed; returns the response sizes. */
@@ -274,11 +318,17 @@ async function validate(server: Server, reqs: Requests): Promise<number> {
     checkResponse(server.side, r, reqs, 0);
     const review = JSON.parse(r.body.toString('utf8')) as { response?: { uid?: string; allowed?: boolean; patch?: string } };
     const response = review.response;
-    if (!response || response.uid !== reqs.uids[0] || response.allowed !== true) throw new Error(`${server.side}: unexpected answer ${r.body.toString('utf8').slice(0, 300)}`);
+    if (!response || response.uid !== reqs.uids[0] || response.allowed !== true)
+      throw new Error(`${server.side}: unexpected answer ${r.body.toString('utf8').slice(0, 300)}`);
     if (server.side === 'webhook') {
-      const patch = JSON.parse(Buffer.from(response.patch ?? '', 'base64').toString('utf8')) as Array<{ op: string; path: string; value?: unknown }>;
+      const patch = JSON.parse(Buffer.from(response.patch ?? '', 'base64').toString('utf8')) as Array<{
+        op: string;
+        path: string;
+        value?: unknown;
+      }>;
       const added = patch.find((p) => p.op === 'add' && p.path === '/spec/initContainers');
-      if (!JSON.stringify(added?.value ?? '').includes('"name":"podprof-sidecar"')) throw new Error(`webhook: the patch does not add podprof-sidecar: ${JSON.stringify(patch).slice(0, 300)}`);
+      if (!JSON.stringify(added?.value ?? '').includes('"name":"podprof-sidecar"'))
+        throw new Error(`webhook: the patch does not add podprof-sidecar: ${JSON.stringify(patch).slice(0, 300)}`);
     }
     return r.body.length;
   } finally {
@@ -286,12 +336,17 @@ async function validate(server: Server, reqs: Requests): Promise<number> {
   }
 }
 
-
-
 /** Review counter per side, to check the webhook logged one line per review. */
 const sent: Record<Side, number> = { baseline: 0, webhook: 0 };
 
-async function sequential(side: Side, c: RawConnection, reqs: Requests, n: number, from: number, into: number[] | undefined): Promise<void> {
+async function sequential(
+  side: Side,
+  c: RawConnection,
+  reqs: Requests,
+  n: number,
+  from: number,
+  into: number[] | undefined,
+): Promise<void> {
   for (let k = 0; k < n; k++) {
     const i = (from + k) % reqs.bytes.length;
     await c.connect(); // reconnects (untimed) if the server closed an idle connection
@@ -310,7 +365,8 @@ async function latency(kind: PodKind, servers: Record<Side, Server>, reqs: Recor
     for (const side of SIDES) await sequential(side, conns[side], reqs[side], CFG.latencyWarmup[kind], 0, undefined);
     const perBatch = Math.ceil(CFG.latencyRequests[kind] / CFG.batches);
     for (let b = 0; b < CFG.batches; b++) {
-      for (const side of b % 2 === 0 ? SIDES : [...SIDES].reverse()) await sequential(side, conns[side], reqs[side], perBatch, b * perBatch, samples[side]);
+      for (const side of b % 2 === 0 ? SIDES : [...SIDES].reverse())
+        await sequential(side, conns[side], reqs[side], perBatch, b * perBatch, samples[side]);
     }
   } finally {
     for (const side of SIDES) conns[side].close();
@@ -355,7 +411,13 @@ async function throughputRound(server: Server, reqs: Requests, latencies: number
     const seconds = (performance.now() - t0) / 1000;
     const own = process.cpuUsage(own0);
     const ticks = (cpuTicks(server.pid) ?? Number.NaN) - ticks0;
-    return { reviews, seconds, perSec: reviews / seconds, serverCpu: ticks / CLK_TCK / seconds, clientCpu: (own.user + own.system) / 1e6 / seconds };
+    return {
+      reviews,
+      seconds,
+      perSec: reviews / seconds,
+      serverCpu: ticks / CLK_TCK / seconds,
+      clientCpu: (own.user + own.system) / 1e6 / seconds,
+    };
   } finally {
     for (const c of conns) c.close();
   }
@@ -390,8 +452,20 @@ async function throughput(servers: Record<Side, Server>, reqs: Record<Side, Requ
     const rs = rounds[side];
     const secs = rs.reduce((a, x) => a + x.seconds, 0);
     return {
-      rounds: rs.map((x) => ({ reviews: x.reviews, seconds: round(x.seconds, 3), perSec: round(x.perSec, 0), serverCpu: round(x.serverCpu, 3), clientCpu: round(x.clientCpu, 3) })),
-      perSec: round(percentile(rs.map((x) => x.perSec), 50), 0),
+      rounds: rs.map((x) => ({
+        reviews: x.reviews,
+        seconds: round(x.seconds, 3),
+        perSec: round(x.perSec, 0),
+        serverCpu: round(x.serverCpu, 3),
+        clientCpu: round(x.clientCpu, 3),
+      })),
+      perSec: round(
+        percentile(
+          rs.map((x) => x.perSec),
+          50,
+        ),
+        0,
+      ),
       serverCpu: round(rs.reduce((a, x) => a + x.serverCpu * x.seconds, 0) / secs, 3),
       perCpuSecond: round(rs.reduce((a, x) => a + x.reviews, 0) / rs.reduce((a, x) => a + x.serverCpu * x.seconds, 0), 0),
       clientCpu: round(rs.reduce((a, x) => a + x.clientCpu * x.seconds, 0) / secs, 3),
@@ -429,7 +503,8 @@ interface Row {
 
 const f = (n: number, digits: number, unit: string): string => `${n.toFixed(digits)} ${unit}`;
 const times = (a: number, b: number): string => `× ${(b / a).toFixed(2)}`;
-const added = (a: number, b: number, digits: number, unit: string): string => `${times(a, b)} (${b - a >= 0 ? '+' : ''}${(b - a).toFixed(digits)} ${unit})`;
+const added = (a: number, b: number, digits: number, unit: string): string =>
+  `${times(a, b)} (${b - a >= 0 ? '+' : ''}${(b - a).toFixed(digits)} ${unit})`;
 const share = (a: number, b: number): string => `${((b / a) * 100).toFixed(0)} %`;
 
 function httpsRows(kind: PodKind, h: OverHttps): Row[] {
@@ -437,27 +512,89 @@ function httpsRows(kind: PodKind, h: OverHttps): Row[] {
   const typical = kind === 'typical';
   const label = `${kind}, ${(h.requestBytes / 1024).toFixed(h.requestBytes < 10240 ? 1 : 0)} KiB`;
   return [
-    { metric: `${label}: latency p50, 1 conn`, baseline: f(l.baseline.p50, 3, 'ms'), webhook: f(l.webhook.p50, 3, 'ms'), compare: added(l.baseline.p50, l.webhook.p50, 3, 'ms'), target: '', pass: undefined },
-    { metric: `${label}: latency p99, 1 conn`, baseline: f(l.baseline.p99, 3, 'ms'), webhook: f(l.webhook.p99, 3, 'ms'), compare: added(l.baseline.p99, l.webhook.p99, 3, 'ms'), target: typical ? `≤ ${TARGETS.typicalP99Ms} ms` : '', pass: typical ? l.webhook.p99 <= TARGETS.typicalP99Ms : undefined },
-    { metric: `${label}: reviews/s, ${CFG.connections} conns`, baseline: f(t.baseline.perSec, 0, '/s'), webhook: f(t.webhook.perSec, 0, '/s'), compare: share(t.baseline.perSec, t.webhook.perSec), target: typical ? `≥ ${TARGETS.typicalReviewsPerSec} /s` : '', pass: typical ? t.webhook.perSec >= TARGETS.typicalReviewsPerSec : undefined },
-    { metric: `${label}: server CPU meanwhile`, baseline: f(t.baseline.serverCpu * 100, 0, '%'), webhook: f(t.webhook.serverCpu * 100, 0, '%'), compare: '', target: '', pass: undefined },
-    { metric: `${label}: reviews per CPU-second`, baseline: f(t.baseline.perCpuSecond, 0, '/s'), webhook: f(t.webhook.perCpuSecond, 0, '/s'), compare: share(t.baseline.perCpuSecond, t.webhook.perCpuSecond), target: '', pass: undefined },
-    { metric: `${label}: latency p99, ${CFG.connections} conns`, baseline: f(t.baseline.underLoad.p99, 2, 'ms'), webhook: f(t.webhook.underLoad.p99, 2, 'ms'), compare: times(t.baseline.underLoad.p99, t.webhook.underLoad.p99), target: '', pass: undefined },
+    {
+      metric: `${label}: latency p50, 1 conn`,
+      baseline: f(l.baseline.p50, 3, 'ms'),
+      webhook: f(l.webhook.p50, 3, 'ms'),
+      compare: added(l.baseline.p50, l.webhook.p50, 3, 'ms'),
+      target: '',
+      pass: undefined,
+    },
+    {
+      metric: `${label}: latency p99, 1 conn`,
+      baseline: f(l.baseline.p99, 3, 'ms'),
+      webhook: f(l.webhook.p99, 3, 'ms'),
+      compare: added(l.baseline.p99, l.webhook.p99, 3, 'ms'),
+      target: typical ? `≤ ${TARGETS.typicalP99Ms} ms` : '',
+      pass: typical ? l.webhook.p99 <= TARGETS.typicalP99Ms : undefined,
+    },
+    {
+      metric: `${label}: reviews/s, ${CFG.connections} conns`,
+      baseline: f(t.baseline.perSec, 0, '/s'),
+      webhook: f(t.webhook.perSec, 0, '/s'),
+      compare: share(t.baseline.perSec, t.webhook.perSec),
+      target: typical ? `≥ ${TARGETS.typicalReviewsPerSec} /s` : '',
+      pass: typical ? t.webhook.perSec >= TARGETS.typicalReviewsPerSec : undefined,
+    },
+    {
+      metric: `${label}: server CPU meanwhile`,
+      baseline: f(t.baseline.serverCpu * 100, 0, '%'),
+      webhook: f(t.webhook.serverCpu * 100, 0, '%'),
+      compare: '',
+      target: '',
+      pass: undefined,
+    },
+    {
+      metric: `${label}: reviews per CPU-second`,
+      baseline: f(t.baseline.perCpuSecond, 0, '/s'),
+      webhook: f(t.webhook.perCpuSecond, 0, '/s'),
+      compare: share(t.baseline.perCpuSecond, t.webhook.perCpuSecond),
+      target: '',
+      pass: undefined,
+    },
+    {
+      metric: `${label}: latency p99, ${CFG.connections} conns`,
+      baseline: f(t.baseline.underLoad.p99, 2, 'ms'),
+      webhook: f(t.webhook.underLoad.p99, 2, 'ms'),
+      compare: times(t.baseline.underLoad.p99, t.webhook.underLoad.p99),
+      target: '',
+      pass: undefined,
+    },
   ];
 }
 
 function rows(m: Measured): Row[] {
   return [
     ...PODS.flatMap((k) => httpsRows(k, m.https[k])),
-    { metric: 'RSS idle, after start', baseline: f(m.rssIdleMiB.baseline, 1, 'MiB'), webhook: f(m.rssIdleMiB.webhook, 1, 'MiB'), compare: `+${(m.rssIdleMiB.webhook - m.rssIdleMiB.baseline).toFixed(1)} MiB`, target: '', pass: undefined },
-    { metric: 'RSS peak under load (large pod)', baseline: f(m.https.large.throughput.baseline.rssPeakMiB, 1, 'MiB'), webhook: f(m.https.large.throughput.webhook.rssPeakMiB, 1, 'MiB'), compare: '', target: '', pass: undefined },
+    {
+      metric: 'RSS idle, after start',
+      baseline: f(m.rssIdleMiB.baseline, 1, 'MiB'),
+      webhook: f(m.rssIdleMiB.webhook, 1, 'MiB'),
+      compare: `+${(m.rssIdleMiB.webhook - m.rssIdleMiB.baseline).toFixed(1)} MiB`,
+      target: '',
+      pass: undefined,
+    },
+    {
+      metric: 'RSS peak under load (large pod)',
+      baseline: f(m.https.large.throughput.baseline.rssPeakMiB, 1, 'MiB'),
+      webhook: f(m.https.large.throughput.webhook.rssPeakMiB, 1, 'MiB'),
+      compare: '',
+      target: '',
+      pass: undefined,
+    },
   ];
 }
 
 function inProcessTable(m: Measured): string {
   const r = (kind: PodKind, what: 'decide' | 'handler'): string[] => {
     const s = m.inProcess[kind][what];
-    return [`${kind}: ${what === 'decide' ? 'decide()' : 'parse + decide() + serialize'}`, f(s.opsPerSec, 0, 'ops/s'), f(s.meanUs, 1, 'µs'), f(s.p50Us, 1, 'µs'), f(s.p99Us, 1, 'µs')];
+    return [
+      `${kind}: ${what === 'decide' ? 'decide()' : 'parse + decide() + serialize'}`,
+      f(s.opsPerSec, 0, 'ops/s'),
+      f(s.meanUs, 1, 'µs'),
+      f(s.p50Us, 1, 'µs'),
+      f(s.p99Us, 1, 'µs'),
+    ];
   };
   return table([['in process (this core)', 'throughput', 'mean', 'p50', 'p99'], ...PODS.flatMap((k) => [r(k, 'decide'), r(k, 'handler')])]);
 }
@@ -471,15 +608,20 @@ function notes(m: Measured, pinning: Pinning, foreign: number): string[] {
     const ip = m.inProcess[kind];
     const wl = h.latency.webhook;
     const base = h.latency.baseline;
-    const steps = Object.entries(ip.steps).map(([k, v]) => `${k} ${v} µs`).join(', ');
+    const steps = Object.entries(ip.steps)
+      .map(([k, v]) => `${k} ${v} µs`)
+      .join(', ');
     out.push(
       `${kind}: request ${h.requestBytes} B, answer ${h.responseBytes.webhook} B (baseline ${h.responseBytes.baseline} B); decide() ${ip.decide.meanUs.toFixed(1)} µs = ${((ip.decide.meanUs / 1000 / wl.mean) * 100).toFixed(0)} % of the webhook's mean latency ${wl.mean.toFixed(3)} ms; ` +
         `parse + decide + serialize ${ip.handler.meanUs.toFixed(1)} µs; webhook − baseline mean ${(wl.mean - base.mean).toFixed(3)} ms; ` +
         `server CPU per review ${(1e6 / h.throughput.webhook.perCpuSecond).toFixed(0)} µs (baseline ${(1e6 / h.throughput.baseline.perCpuSecond).toFixed(0)} µs)`,
     );
     out.push(`${kind}: decide() steps, mean: ${steps}`);
-    const rounds = (s: Side): string => h.throughput[s].rounds.map((x) => `${x.perSec}/s at ${(x.serverCpu * 100).toFixed(0)} % CPU`).join(', ');
-    out.push(`${kind}: rounds of ${CFG.throughputSeconds} s — baseline ${rounds('baseline')}; webhook ${rounds('webhook')}; load generator CPU ${(h.throughput.webhook.clientCpu * 100).toFixed(0)} % (webhook), ${(h.throughput.baseline.clientCpu * 100).toFixed(0)} % (baseline)`);
+    const rounds = (s: Side): string =>
+      h.throughput[s].rounds.map((x) => `${x.perSec}/s at ${(x.serverCpu * 100).toFixed(0)} % CPU`).join(', ');
+    out.push(
+      `${kind}: rounds of ${CFG.throughputSeconds} s — baseline ${rounds('baseline')}; webhook ${rounds('webhook')}; load generator CPU ${(h.throughput.webhook.clientCpu * 100).toFixed(0)} % (webhook), ${(h.throughput.baseline.clientCpu * 100).toFixed(0)} % (baseline)`,
+    );
   }
   out.push(
     pinning.serverCore === undefined
@@ -529,25 +671,40 @@ async function measure(pinning: Pinning, stopLater: (s: Server) => void): Promis
   }
 
   await stop(webhook.child);
-  const lines = readFileSync(webhook.logFile, 'utf8').split('\n').filter((l) => l.includes('"msg":"admission review"')).length;
+  const lines = readFileSync(webhook.logFile, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('"msg":"admission review"')).length;
   return { inProcess: inProc, https, rssIdleMiB, logLines: { reviews: sent.webhook, lines } };
 }
 
 function report(m: Measured, machine: MachineInfo, pinning: Pinning, foreign: number, loadAtStart: number[]): void {
   const tableRows = rows(m);
   const misses = tableRows.filter((r) => r.pass === false).length;
-  const httpsTable = table([['over HTTPS (server on one core)', 'baseline https', 'podprof webhook', 'webhook vs baseline', 'target', 'result'], ...tableRows.map((r) => [r.metric, r.baseline, r.webhook, r.compare, r.target, verdict(r)])]);
-  process.stdout.write(`\npodprof webhook benchmark — ${machine.cpu} (${machine.cores} cores), node ${machine.node}, ${machine.date}${QUICK ? ' — BENCH_QUICK smoke run' : ''}\n\n`);
+  const httpsTable = table([
+    ['over HTTPS (server on one core)', 'baseline https', 'podprof webhook', 'webhook vs baseline', 'target', 'result'],
+    ...tableRows.map((r) => [r.metric, r.baseline, r.webhook, r.compare, r.target, verdict(r)]),
+  ]);
+  process.stdout.write(
+    `\npodprof webhook benchmark — ${machine.cpu} (${machine.cores} cores), node ${machine.node}, ${machine.date}${QUICK ? ' — BENCH_QUICK smoke run' : ''}\n\n`,
+  );
   process.stdout.write(`${inProcessTable(m)}\n\n${httpsTable}\n\n${notes(m, pinning, foreign).join('\n')}\n\n`);
   process.stdout.write(`${misses === 0 ? 'all targets met' : `${misses} target(s) MISSED`}; figures in ${RESULTS}\n`);
-  const rounded = (s: OpStats): OpStats => ({ ops: s.ops, opsPerSec: round(s.opsPerSec, 0), meanUs: round(s.meanUs, 1), p50Us: round(s.p50Us, 1), p99Us: round(s.p99Us, 1) });
+  const rounded = (s: OpStats): OpStats => ({
+    ops: s.ops,
+    opsPerSec: round(s.opsPerSec, 0),
+    meanUs: round(s.meanUs, 1),
+    p50Us: round(s.p50Us, 1),
+    p99Us: round(s.p99Us, 1),
+  });
   writeResults(RESULTS, {
     machine: { ...machine, loadavgAtStart: loadAtStart, foreignCpuShare: round(foreign, 3), pinning },
     quick: QUICK,
     config: CFG,
     targets: TARGETS,
     baseline: 'node https server (same certificate): JSON.parse of the body, a fixed { allowed: true } answer with the request uid',
-    inProcess: Object.fromEntries(PODS.map((k) => [k, { ...m.inProcess[k], decide: rounded(m.inProcess[k].decide), handler: rounded(m.inProcess[k].handler) }])),
+    inProcess: Object.fromEntries(
+      PODS.map((k) => [k, { ...m.inProcess[k], decide: rounded(m.inProcess[k].decide), handler: rounded(m.inProcess[k].handler) }]),
+    ),
     https: { latencyUnit: 'ms', cpuUnit: 'cores', ...m.https },
     rssIdleMiB: m.rssIdleMiB,
     logLines: m.logLines,
@@ -559,7 +716,9 @@ async function main(): Promise<void> {
   const machine = machineInfo();
   const loadAtStart = loadavg().map((x) => round(x));
   const pinning = pin();
-  log(`${machine.cpu}, ${machine.cores} cores, node ${machine.node}, load average ${loadAtStart.join(' ')}${QUICK ? ' (BENCH_QUICK smoke run)' : ''}`);
+  log(
+    `${machine.cpu}, ${machine.cores} cores, node ${machine.node}, load average ${loadAtStart.join(' ')}${QUICK ? ' (BENCH_QUICK smoke run)' : ''}`,
+  );
   const cpu0 = cpuMark();
   const servers: Server[] = [];
   let measured: Measured;

@@ -16,11 +16,19 @@ const invalid = (): PodprofError => new PodprofError('PODPROF_TOKEN_INVALID', 't
 /** Static tokens: CSV lines `token,user,group1|group2` (the demo's default); the file is read again when it changes. */
 export function staticAuth(tokensFile: string): Authenticator {
   const load = (): Array<{ digest: Buffer; user: User }> =>
-    readFileSync(tokensFile, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#')).map((line) => {
-      const [token = '', name = '', groups = ''] = line.split(',');
-      if (token.length < 16 || name === '') throw new Error(`${tokensFile}: each line is token,user,groups with a token of 16+ characters`);
-      return { digest: createHash('sha256').update(token).digest(), user: { name, groups: groups.split('|').filter((g) => g !== ''), via: 'token' as const } };
-    });
+    readFileSync(tokensFile, 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !l.startsWith('#'))
+      .map((line) => {
+        const [token = '', name = '', groups = ''] = line.split(',');
+        if (token.length < 16 || name === '')
+          throw new Error(`${tokensFile}: each line is token,user,groups with a token of 16+ characters`);
+        return {
+          digest: createHash('sha256').update(token).digest(),
+          user: { name, groups: groups.split('|').filter((g) => g !== ''), via: 'token' as const },
+        };
+      });
   let entries = load();
   let version = statSync(tokensFile).mtimeMs;
   const current = (): typeof entries => {
@@ -48,7 +56,9 @@ export function staticAuth(tokensFile: string): Authenticator {
 /** The user a TokenReview names, if it authenticated the token for `audience` ('' : any). */
 function reviewedUser(s: k8s.V1TokenReviewStatus | undefined, audience: string): User | null {
   const forUs = audience === '' || (s?.audiences ?? []).includes(audience);
-  return s?.authenticated === true && s.user?.username && forUs ? { name: s.user.username, groups: s.user.groups ?? [], via: 'token' } : null;
+  return s?.authenticated === true && s.user?.username && forUs
+    ? { name: s.user.username, groups: s.user.groups ?? [], via: 'token' }
+    : null;
 }
 
 /** TokenReviews the gateway asks for per source address: a flood of made-up tokens costs the API server nothing past it. */
@@ -57,7 +67,8 @@ export const REVIEW_RATE: RateLimits = { burst: 50, perSecond: 10, maxCallers: 1
 /** Spends one review of the caller's address, or throws 429 saying when to retry. */
 export function spendReview(limiter: RateLimiter, req: IncomingMessage): void {
   const wait = limiter.take(addressKey(req.socket?.remoteAddress));
-  if (wait > 0) throw new PodprofError('PODPROF_THROTTLED', 'too many new tokens from this address; each is reviewed by the API server', wait);
+  if (wait > 0)
+    throw new PodprofError('PODPROF_THROTTLED', 'too many new tokens from this address; each is reviewed by the API server', wait);
 }
 
 /**
@@ -79,11 +90,23 @@ export function kubernetesAuth(kc: k8s.KubeConfig, audience: string, limiter = n
     let user = cache.get(key);
     if (user === undefined) {
       spendReview(limiter, req);
-      const review = await api.createTokenReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token, audiences: audience ? [audience] : undefined } } });
+      const review = await api.createTokenReview({
+        body: {
+          apiVersion: 'authentication.k8s.io/v1',
+          kind: 'TokenReview',
+          spec: { token, audiences: audience ? [audience] : undefined },
+        },
+      });
       user = reviewedUser(review.status, audience);
       cache.set(key, user, user ? 60_000 : 10_000);
     }
-    if (user === null) throw new PodprofError('PODPROF_TOKEN_INVALID', audience === '' ? 'the token was not accepted' : `the token was not accepted for audience ${audience} (make one with: kubectl create token NAME --audience ${audience})`);
+    if (user === null)
+      throw new PodprofError(
+        'PODPROF_TOKEN_INVALID',
+        audience === ''
+          ? 'the token was not accepted'
+          : `the token was not accepted for audience ${audience} (make one with: kubectl create token NAME --audience ${audience})`,
+      );
     return user;
   };
 }
@@ -102,7 +125,10 @@ export function proxyAuth(cidrs: readonly string[]): Authenticator {
     if (!trusted.check(addr, isIPv6(addr) ? 'ipv6' : 'ipv4')) {
       return Promise.reject(new PodprofError('PODPROF_TOKEN_INVALID', `X-Forwarded-User from ${addr}, which is not a trusted proxy`));
     }
-    const groups = String(req.headers['x-forwarded-groups'] ?? '').split(',').map((g) => g.trim()).filter((g) => g !== '');
+    const groups = String(req.headers['x-forwarded-groups'] ?? '')
+      .split(',')
+      .map((g) => g.trim())
+      .filter((g) => g !== '');
     return Promise.resolve({ name, groups, via: 'proxy' });
   };
 }

@@ -35,7 +35,18 @@ export function kubernetesAuthz(kc: k8s.KubeConfig): Authorizer {
       body: {
         apiVersion: 'authorization.k8s.io/v1',
         kind: 'SubjectAccessReview',
-        spec: { user: user.name, groups: [...user.groups], resourceAttributes: { group: API_GROUP, resource: a.resource, subresource: a.subresource, namespace: a.namespace, name: a.name, verb: a.verb } },
+        spec: {
+          user: user.name,
+          groups: [...user.groups],
+          resourceAttributes: {
+            group: API_GROUP,
+            resource: a.resource,
+            subresource: a.subresource,
+            namespace: a.namespace,
+            name: a.name,
+            verb: a.verb,
+          },
+        },
       },
     });
     const d: Decision = { allowed: sar.status?.allowed === true, reason: sar.status?.reason };

@@ -79,15 +79,30 @@ export class Sessions {
    */
   issue(user: User, recheck?: Recheck, now = Date.now()): string {
     const wait = this.signIns.take(user.name, now);
-    if (wait > 0) throw new PodprofError('PODPROF_THROTTLED', `${user.name} signed in ${this.limits.signIns.burst} times in a short while; sign-in is rate-limited per user`, wait);
+    if (wait > 0)
+      throw new PodprofError(
+        'PODPROF_THROTTLED',
+        `${user.name} signed in ${this.limits.signIns.burst} times in a short while; sign-in is rate-limited per user`,
+        wait,
+      );
     const mine = this.pruneUser(user.name, now);
     if (mine.length >= this.limits.perUser) this.end(mine[0]!);
     else if (this.live.size >= this.limits.max) this.sweep(now);
     if (this.live.size >= this.limits.max && mine.length < this.limits.perUser) {
-      throw new PodprofError('PODPROF_THROTTLED', `the gateway holds ${this.live.size} sessions (--max-sessions); nobody is logged out to make room`, 60);
+      throw new PodprofError(
+        'PODPROF_THROTTLED',
+        `the gateway holds ${this.live.size} sessions (--max-sessions); nobody is logged out to make room`,
+        60,
+      );
     }
     const id = randomBytes(24).toString('base64url');
-    this.live.set(id, { user: { name: user.name, groups: user.groups, via: 'session' }, owner: user.name, expires: now + SESSION_MS, recheckAt: now + this.recheckMs, recheck });
+    this.live.set(id, {
+      user: { name: user.name, groups: user.groups, via: 'session' },
+      owner: user.name,
+      expires: now + SESSION_MS,
+      recheckAt: now + this.recheckMs,
+      recheck,
+    });
     const list = this.byUser.get(user.name) ?? [];
     list.push(id);
     this.byUser.set(user.name, list);
@@ -128,7 +143,10 @@ export class Sessions {
   }
 
   private idOf(req: IncomingMessage): string | undefined {
-    const raw = (req.headers.cookie ?? '').split(/;\s*/).find((c) => c.startsWith(`${SESSION_COOKIE}=`))?.slice(SESSION_COOKIE.length + 1);
+    const raw = (req.headers.cookie ?? '')
+      .split(/;\s*/)
+      .find((c) => c.startsWith(`${SESSION_COOKIE}=`))
+      ?.slice(SESSION_COOKIE.length + 1);
     const [id = '', mac = ''] = (raw ?? '').split('.');
     const want = Buffer.from(this.sign(id));
     return id !== '' && mac.length === want.length && timingSafeEqual(Buffer.from(mac), want) ? id : undefined;
@@ -172,7 +190,10 @@ export class Sessions {
       // A page of ours (a download link, the UI) says same-origin, a URL the user typed or bookmarked says none;
       // another site, even a sibling under one registrable domain, can say neither.
       if (acts(req) && !USER_OR_OWN.has(String(req.headers['sec-fetch-site']))) {
-        throw new PodprofError('PODPROF_CSRF', `a cookie-authenticated request to a pod needs the ${CSRF_HEADER} header or to come from this gateway's own pages`);
+        throw new PodprofError(
+          'PODPROF_CSRF',
+          `a cookie-authenticated request to a pod needs the ${CSRF_HEADER} header or to come from this gateway's own pages`,
+        );
       }
       return user;
     };

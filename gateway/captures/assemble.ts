@@ -36,12 +36,20 @@ function finalStatus(meta: CaptureMeta): void {
   meta.status = 'failed';
   if (meta.error === undefined) {
     const first = meta.pods.find((p) => p.error !== undefined);
-    meta.error = meta.pods.length === 1 ? `${first?.pod ?? 'the pod'}: ${first?.error ?? 'failed'}` : `every pod failed; first: ${first?.pod ?? '?'}: ${first?.error ?? 'failed'}`;
+    meta.error =
+      meta.pods.length === 1
+        ? `${first?.pod ?? 'the pod'}: ${first?.error ?? 'failed'}`
+        : `every pod failed; first: ${first?.pod ?? '?'}: ${first?.error ?? 'failed'}`;
   }
 }
 
 /** Checks one pod's file in a worker; a bad profile fails the pod and its file goes. */
-async function checked(w: CaptureWriter, r: PodResult, file: string, o: AssembleOptions): Promise<{ input: PodFile; totals: Record<string, string> } | undefined> {
+async function checked(
+  w: CaptureWriter,
+  r: PodResult,
+  file: string,
+  o: AssembleOptions,
+): Promise<{ input: PodFile; totals: Record<string, string> } | undefined> {
   const input: PodFile = { pod: r.pod, file: join(w.tmp, file), what: `the profile of ${w.meta.namespace}/${r.pod}` };
   try {
     const { totals } = await o.workers.run({ kind: 'summarize', input, maxDecodedBytes: o.maxDecodedBytes } satisfies ProfileJob);

@@ -89,7 +89,11 @@ export class Captures {
     private readonly o: CapturesOptions,
   ) {
     this.limits = { ...DEFAULT_CAPTURE_LIMITS, ...o.limits };
-    this.workers = new ProfileWorkers({ workers: this.limits.decodeWorkers, heapMiB: this.limits.decodeHeapMiB, timeoutMs: this.limits.decodeTimeoutMs });
+    this.workers = new ProfileWorkers({
+      workers: this.limits.decodeWorkers,
+      heapMiB: this.limits.decodeHeapMiB,
+      timeoutMs: this.limits.decodeTimeoutMs,
+    });
   }
 
   /** Opens the store; if it cannot be opened the gateway still runs, and capture calls answer 503 saying why. */
@@ -103,7 +107,8 @@ export class Captures {
   }
 
   get store(): CaptureStore {
-    if (this.opened instanceof Error) throw new PodprofError('PODPROF_STORE_UNAVAILABLE', `the capture store ${this.o.dir} cannot be used: ${this.opened.message}`);
+    if (this.opened instanceof Error)
+      throw new PodprofError('PODPROF_STORE_UNAVAILABLE', `the capture store ${this.o.dir} cannot be used: ${this.opened.message}`);
     return this.opened;
   }
 
@@ -111,10 +116,19 @@ export class Captures {
   private over(user: User, namespace: string): { of: Running[]; text: string } | undefined {
     const all = [...this.active];
     const mine = all.filter((r) => r.user === user.name);
-    if (mine.length >= this.limits.maxRunningPerUser) return { of: mine, text: `${user.name} has ${mine.length} captures running (--max-captures-per-user ${this.limits.maxRunningPerUser})` };
+    if (mine.length >= this.limits.maxRunningPerUser)
+      return {
+        of: mine,
+        text: `${user.name} has ${mine.length} captures running (--max-captures-per-user ${this.limits.maxRunningPerUser})`,
+      };
     const here = all.filter((r) => r.namespace === namespace);
-    if (here.length >= this.limits.maxRunningPerNamespace) return { of: here, text: `${here.length} captures are running in namespace ${namespace} (--max-captures-per-namespace ${this.limits.maxRunningPerNamespace})` };
-    if (all.length >= this.limits.maxRunning) return { of: all, text: `${all.length} captures are running (--max-captures ${this.limits.maxRunning})` };
+    if (here.length >= this.limits.maxRunningPerNamespace)
+      return {
+        of: here,
+        text: `${here.length} captures are running in namespace ${namespace} (--max-captures-per-namespace ${this.limits.maxRunningPerNamespace})`,
+      };
+    if (all.length >= this.limits.maxRunning)
+      return { of: all, text: `${all.length} captures are running (--max-captures ${this.limits.maxRunning})` };
     return undefined;
   }
 
@@ -125,7 +139,11 @@ export class Captures {
       const soonest = Math.min(...over.of.map((r) => r.endsAt));
       throw new PodprofError('PODPROF_TOO_MANY_CAPTURES', over.text, Math.max(1, Math.ceil((soonest - Date.now()) / 1000)));
     }
-    if (store.isFull) throw new PodprofError('PODPROF_STORE_FULL', `the capture store holds ${store.totalBytes} bytes, its limit (--store-max-bytes ${store.limits.maxBytes})`);
+    if (store.isFull)
+      throw new PodprofError(
+        'PODPROF_STORE_FULL',
+        `the capture store holds ${store.totalBytes} bytes, its limit (--store-max-bytes ${store.limits.maxBytes})`,
+      );
   }
 
   async start(ctx: CaptureDeps, user: User, req: CaptureRequest): Promise<StartedCapture> {
@@ -170,7 +188,10 @@ export class Captures {
     const done = (async (): Promise<CaptureMeta> => {
       try {
         const workers = { run: (job: ProfileJob) => this.workers.run(job, user.name) };
-        await assemble(writer, await fetchPods(ctx, user, planned, fetchOptions), { workers, maxDecodedBytes: this.limits.maxDecodedBytes });
+        await assemble(writer, await fetchPods(ctx, user, planned, fetchOptions), {
+          workers,
+          maxDecodedBytes: this.limits.maxDecodedBytes,
+        });
       } catch (err) {
         this.o.log.error({ err, capture: meta.id }, 'capture failed unexpectedly');
         Object.assign(meta, { status: 'failed', error: `internal error: ${(err as Error).message}`, file: undefined });

@@ -33,7 +33,10 @@ export interface PlannedPod {
  */
 async function mayResolve(ctx: CaptureDeps, user: User, req: CaptureRequest): Promise<void> {
   const { namespace, target } = req;
-  const access: Access = target.pod !== undefined ? { verb: 'get', resource: 'pods', subresource: req.type, namespace, name: target.pod } : { verb: 'list', resource: 'pods', namespace };
+  const access: Access =
+    target.pod !== undefined
+      ? { verb: 'get', resource: 'pods', subresource: req.type, namespace, name: target.pod }
+      : { verb: 'list', resource: 'pods', namespace };
   if (!(await ctx.authorize(user, access)).allowed) throw new PodprofError('PODPROF_FORBIDDEN', missingRule(user, access));
 }
 
@@ -56,7 +59,15 @@ async function planOne(ctx: CaptureDeps, user: User, req: CaptureRequest, t: Tar
     return { target: t, result: { ...result, status: 'forbidden', code: 'PODPROF_FORBIDDEN', error: missingRule(user, access) } };
   }
   if (!routable(t)) {
-    return { target: t, result: { ...result, status: 'failed', code: 'PODPROF_POD_NOT_READY', error: `not ready (pod ready: ${t.podReady}, sidecar ready: ${t.sidecarReady}, ip: ${t.ip || 'none'})` } };
+    return {
+      target: t,
+      result: {
+        ...result,
+        status: 'failed',
+        code: 'PODPROF_POD_NOT_READY',
+        error: `not ready (pod ready: ${t.podReady}, sidecar ready: ${t.sidecarReady}, ip: ${t.ip || 'none'})`,
+      },
+    };
   }
   try {
     const query = req.seconds === undefined ? '' : `?seconds=${req.seconds}`;
@@ -81,12 +92,18 @@ export async function planCapture(ctx: CaptureDeps, user: User, req: CaptureRequ
     targets.map((t): Promise<PlannedPod> => {
       const outsider = members ? notAMember(t, members) : undefined;
       if (outsider === undefined) return planOne(ctx, user, req, t);
-      return Promise.resolve({ target: t, result: { pod: t.name, uid: t.uid, status: 'forbidden', code: 'PODPROF_FORBIDDEN', error: outsider } });
+      return Promise.resolve({
+        target: t,
+        result: { pod: t.name, uid: t.uid, status: 'forbidden', code: 'PODPROF_FORBIDDEN', error: outsider },
+      });
     }),
   );
   if (planned.some((p) => p.request)) return planned;
   const first = planned[0]!.result;
-  const prefix = planned.length > 1 ? `none of the ${planned.length} pods of ${describeTarget(req.namespace, req.target)} can be captured; ${first.pod}: ` : '';
+  const prefix =
+    planned.length > 1
+      ? `none of the ${planned.length} pods of ${describeTarget(req.namespace, req.target)} can be captured; ${first.pod}: `
+      : '';
   throw new PodprofError((first.code ?? 'PODPROF_FORBIDDEN') as PodprofError['code'], `${prefix}${first.error ?? 'refused'}`);
 }
 

@@ -7,6 +7,10 @@ import { runProfileJob, type ProfileJob } from './profile-jobs.ts';
 parentPort?.on('message', (msg: { id: number; job: ProfileJob }) => {
   runProfileJob(msg.job).then(
     (result) => parentPort?.postMessage({ id: msg.id, result }),
-    (err: unknown) => parentPort?.postMessage({ id: msg.id, error: { message: err instanceof Error ? err.message : String(err), profile: err instanceof ProfileError } }),
+    (err: unknown) =>
+      parentPort?.postMessage({
+        id: msg.id,
+        error: { message: err instanceof Error ? err.message : String(err), profile: err instanceof ProfileError },
+      }),
   );
 });

@@ -56,7 +56,11 @@ export class ProfileWorkers {
     if (this.closed) return Promise.reject(new ProfileJobError('the gateway is shutting down'));
     return new Promise((resolve, reject) => {
       if (!this.queue.push(owner, { job, resolve, reject })) {
-        reject(new ProfileJobError(`${this.queue.waitingFor(owner) >= this.queue.limits.perOwner ? 'this user has' : 'the gateway has'} too many profiles waiting to be decoded`));
+        reject(
+          new ProfileJobError(
+            `${this.queue.waitingFor(owner) >= this.queue.limits.perOwner ? 'this user has' : 'the gateway has'} too many profiles waiting to be decoded`,
+          ),
+        );
         return;
       }
       this.pump();
@@ -77,7 +81,9 @@ export class ProfileWorkers {
   }
 
   private spawn(): Worker {
-    const w = new Worker(this.file, { resourceLimits: { maxOldGenerationSizeMb: this.o.heapMiB, maxYoungGenerationSizeMb: Math.min(64, Math.max(8, this.o.heapMiB >> 3)) } });
+    const w = new Worker(this.file, {
+      resourceLimits: { maxOldGenerationSizeMb: this.o.heapMiB, maxYoungGenerationSizeMb: Math.min(64, Math.max(8, this.o.heapMiB >> 3)) },
+    });
     w.unref();
     return w;
   }
@@ -105,11 +111,17 @@ export class ProfileWorkers {
       finish(true, () => (m.error ? p.reject(new ProfileJobError(m.error.message)) : p.resolve(m.result!)));
     };
     const onError = (err: Error & { code?: string }): void => {
-      const text = err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `decoding it needed more than ${this.o.heapMiB} MiB of memory (--decode-memory)` : `the profile worker failed: ${err.message}`;
+      const text =
+        err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? `decoding it needed more than ${this.o.heapMiB} MiB of memory (--decode-memory)`
+          : `the profile worker failed: ${err.message}`;
       finish(false, () => p.reject(new ProfileJobError(text)));
     };
     const onExit = (code: number): void => finish(false, () => p.reject(new ProfileJobError(`the profile worker exited (${code})`)));
-    const timer = setTimeout(() => finish(false, () => p.reject(new ProfileJobError(`decoding it took longer than ${this.o.timeoutMs / 1000}s`))), this.o.timeoutMs);
+    const timer = setTimeout(
+      () => finish(false, () => p.reject(new ProfileJobError(`decoding it took longer than ${this.o.timeoutMs / 1000}s`))),
+      this.o.timeoutMs,
+    );
     w.on('message', onMessage);
     w.on('error', onError);
     w.on('exit', onExit);

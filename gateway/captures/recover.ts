@@ -26,7 +26,8 @@ export async function readMeta(dir: string, id: string): Promise<MetaRead> {
   }
   try {
     const meta = JSON.parse(text) as CaptureMeta;
-    if (meta.id !== id || typeof meta.status !== 'string' || !Array.isArray(meta.pods)) return { corrupt: 'meta.json does not describe this capture' };
+    if (meta.id !== id || typeof meta.status !== 'string' || !Array.isArray(meta.pods))
+      return { corrupt: 'meta.json does not describe this capture' };
     return { meta };
   } catch (err) {
     return { corrupt: (err as Error).message };
@@ -43,7 +44,9 @@ async function markCrashed(dir: string, meta: CaptureMeta): Promise<CaptureMeta>
     file: undefined,
     bytes: 0,
     totals: undefined,
-    pods: meta.pods.map((p) => (p.status === 'pending' || p.status === 'running' ? { ...p, status: 'failed', error: CRASHED } : { ...p, file: undefined })),
+    pods: meta.pods.map((p) =>
+      p.status === 'pending' || p.status === 'running' ? { ...p, status: 'failed', error: CRASHED } : { ...p, file: undefined },
+    ),
   };
   await writeAtomic(join(dir, META), JSON.stringify(fixed, null, 2));
   return fixed;

@@ -11,7 +11,8 @@ export const CAPTURE_TYPES: readonly ProfileType[] = ['profile', 'heap', 'allocs
 
 const NAMESPACE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const POD = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
-const USAGE = 'want JSON {"namespace": "team-a", "pod": "web-0" | "selector": "app=web" | "workload": "deployment/web", "type": "profile", "seconds": 10}';
+const USAGE =
+  'want JSON {"namespace": "team-a", "pod": "web-0" | "selector": "app=web" | "workload": "deployment/web", "type": "profile", "seconds": 10}';
 
 function bad(message: string): PodprofError {
   return new PodprofError('PODPROF_BAD_PARAMETER', message);
@@ -31,7 +32,8 @@ function workloadOf(raw: unknown): Workload {
 
 function targetOf(b: Record<string, unknown>): CaptureTarget {
   const given = (['pod', 'selector', 'workload'] as const).filter((k) => b[k] !== undefined && b[k] !== '');
-  if (given.length !== 1) throw bad(`give exactly one of pod, selector or workload (got ${given.length === 0 ? 'none' : given.join(' and ')}); ${USAGE}`);
+  if (given.length !== 1)
+    throw bad(`give exactly one of pod, selector or workload (got ${given.length === 0 ? 'none' : given.join(' and ')}); ${USAGE}`);
   if (b.pod !== undefined) {
     if (typeof b.pod !== 'string' || !POD.test(b.pod)) throw bad('pod: want a pod name');
     return { pod: b.pod };
@@ -70,7 +72,9 @@ export function parseCaptureRequest(body: unknown): CaptureRequest {
   const type = b.type;
   const target = targetOf(b);
   if (type === 'trace' && target.pod === undefined) {
-    throw bad('trace captures are per pod: execution traces cannot be merged, so give "pod" (fan-out to a selector or workload is for pprof profiles)');
+    throw bad(
+      'trace captures are per pod: execution traces cannot be merged, so give "pod" (fan-out to a selector or workload is for pprof profiles)',
+    );
   }
   return { namespace: b.namespace, target, type, seconds: secondsOf(b.seconds, type) };
 }

@@ -96,10 +96,19 @@ export class CaptureStore {
       await writeAtomic(join(dir, META), JSON.stringify(meta, null, 2), this.syncDir);
     } catch (err) {
       this.log.error({ err, capture: meta.id }, 'capture store: writing the capture failed');
-      Object.assign(meta, { status: 'failed', error: `storing the capture failed: ${(err as Error).message}`, file: undefined, bytes: 0, totals: undefined, finishedAt: new Date().toISOString() });
+      Object.assign(meta, {
+        status: 'failed',
+        error: `storing the capture failed: ${(err as Error).message}`,
+        file: undefined,
+        bytes: 0,
+        totals: undefined,
+        finishedAt: new Date().toISOString(),
+      });
       for (const p of meta.pods) p.file = undefined;
       await rm(dir, { recursive: true, force: true });
-      await mkdir(dir, { recursive: true }).then(() => writeAtomic(join(dir, META), JSON.stringify(meta, null, 2), this.syncDir)).catch(() => undefined);
+      await mkdir(dir, { recursive: true })
+        .then(() => writeAtomic(join(dir, META), JSON.stringify(meta, null, 2), this.syncDir))
+        .catch(() => undefined);
     }
     await rm(w.tmp, { recursive: true, force: true });
     this.live.delete(meta.id);
@@ -145,7 +154,9 @@ export class CaptureStore {
 
   /** Deletes captures older than the age limit, then each namespace's oldest until it fits its quota. */
   enforceLimits(): Promise<void> {
-    this.sweeping = this.sweeping.then(() => this.sweep()).catch((err: unknown) => this.log.error({ err }, 'capture store: applying limits failed'));
+    this.sweeping = this.sweeping
+      .then(() => this.sweep())
+      .catch((err: unknown) => this.log.error({ err }, 'capture store: applying limits failed'));
     return this.sweeping;
   }
 
@@ -159,7 +170,15 @@ export class CaptureStore {
       if (!expired && perNamespace.get(m.namespace)! <= this.limits.maxNamespaceBytes) continue;
       if (await this.delete(m.id)) {
         perNamespace.set(m.namespace, perNamespace.get(m.namespace)! - m.bytes);
-        this.log.info({ capture: m.id, namespace: m.namespace, bytes: m.bytes, reason: expired ? 'older than --store-max-age' : 'namespace over --store-namespace-max-bytes' }, 'capture deleted');
+        this.log.info(
+          {
+            capture: m.id,
+            namespace: m.namespace,
+            bytes: m.bytes,
+            reason: expired ? 'older than --store-max-age' : 'namespace over --store-namespace-max-bytes',
+          },
+          'capture deleted',
+        );
       }
     }
   }

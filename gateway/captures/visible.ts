@@ -7,7 +7,11 @@ import type { Captures } from './captures.ts';
 import type { CaptureMeta } from '../../src/api/types.ts';
 import { missingPodAccess, shownTo } from './access.ts';
 
-export async function visibleCaptures(ctx: { readonly authorize: Authorizer; readonly captures: Pick<Captures, 'store'> }, user: User, namespace?: string): Promise<CaptureMeta[]> {
+export async function visibleCaptures(
+  ctx: { readonly authorize: Authorizer; readonly captures: Pick<Captures, 'store'> },
+  user: User,
+  namespace?: string,
+): Promise<CaptureMeta[]> {
   const all = ctx.captures.store.list().filter((m) => namespace === undefined || m.namespace === namespace);
   const allowed = new Set<string>();
   for (const ns of new Set(all.map((m) => m.namespace))) {

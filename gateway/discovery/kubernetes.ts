@@ -44,7 +44,9 @@ function watchOne(opts: DiscoveryOptions, namespace: string | undefined, onListe
   const path = namespace === undefined ? '/api/v1/pods' : `/api/v1/namespaces/${namespace}/pods`;
   let backoff = 500;
   const list = async (): Promise<k8s.V1PodList> => {
-    const pods = await (namespace === undefined ? core.listPodForAllNamespaces({ labelSelector }) : core.listNamespacedPod({ namespace, labelSelector }));
+    const pods = await (namespace === undefined
+      ? core.listPodForAllNamespaces({ labelSelector })
+      : core.listNamespacedPod({ namespace, labelSelector }));
     // The informer applies these items in the continuation of this promise, before any I/O callback can run.
     onListed();
     // A successful list is health: the next failure starts the backoff afresh.
@@ -87,13 +89,20 @@ const PAGE = 500;
  * Pods carry no label for the opt-in annotation, so this is a list of the pods
  * without the injected label; it runs at start and every --uninjected-scan-interval.
  */
-export async function findMissed(core: k8s.CoreV1Api, namespaces: readonly string[], pageSize = PAGE): Promise<Map<string, { namespace: string; name: string }>> {
+export async function findMissed(
+  core: k8s.CoreV1Api,
+  namespaces: readonly string[],
+  pageSize = PAGE,
+): Promise<Map<string, { namespace: string; name: string }>> {
   const labelSelector = `!${INJECTED_LABEL}`;
   const found = new Map<string, { namespace: string; name: string }>();
   for (const namespace of namespaces.length > 0 ? namespaces : [undefined]) {
     let _continue: string | undefined;
     do {
-      const page = namespace === undefined ? await core.listPodForAllNamespaces({ labelSelector, limit: pageSize, _continue }) : await core.listNamespacedPod({ namespace, labelSelector, limit: pageSize, _continue });
+      const page =
+        namespace === undefined
+          ? await core.listPodForAllNamespaces({ labelSelector, limit: pageSize, _continue })
+          : await core.listNamespacedPod({ namespace, labelSelector, limit: pageSize, _continue });
       for (const p of page.items.map(plain).filter(missedInjection)) {
         const id = { namespace: p.metadata?.namespace ?? '', name: p.metadata?.name ?? '' };
         found.set(TargetRegistry.key(id.namespace, id.name), id);
@@ -110,7 +119,8 @@ function watchMissed(opts: DiscoveryOptions): () => void {
     const found = await findMissed(core, opts.namespaces);
     for (const k of opts.registry.missed.keys()) if (!found.has(k)) opts.registry.missed.delete(k);
     for (const [k, v] of found) {
-      if (!opts.registry.missed.has(k)) opts.log.warn({ pod: k }, 'annotated pod was not injected (created while the webhook was down?); recreate it to inject');
+      if (!opts.registry.missed.has(k))
+        opts.log.warn({ pod: k }, 'annotated pod was not injected (created while the webhook was down?); recreate it to inject');
       opts.registry.missed.set(k, v);
     }
     opts.onMissed?.(found.size);

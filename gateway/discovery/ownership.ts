@@ -24,7 +24,16 @@ export function selects(sel: LabelSelector | undefined, labels: Readonly<Record<
   for (const e of sel.matchExpressions ?? []) {
     const has = e.key in labels;
     const inValues = has && (e.values ?? []).includes(labels[e.key]!);
-    const ok = e.operator === 'In' ? inValues : e.operator === 'NotIn' ? !inValues : e.operator === 'Exists' ? has : e.operator === 'DoesNotExist' ? !has : false;
+    const ok =
+      e.operator === 'In'
+        ? inValues
+        : e.operator === 'NotIn'
+          ? !inValues
+          : e.operator === 'Exists'
+            ? has
+            : e.operator === 'DoesNotExist'
+              ? !has
+              : false;
     if (!ok) return false;
   }
   return true;
@@ -33,7 +42,8 @@ export function selects(sel: LabelSelector | undefined, labels: Readonly<Record<
 /** Why `t` is not one of the workload's pods, or undefined when it is. */
 export function notAMember(t: Target, m: Membership): string | undefined {
   const what = `${m.kind.toLowerCase()}/${m.name}`;
-  if (!t.owner?.uid || !m.ownerUids.has(t.owner.uid)) return `not a pod of ${what}: its controller ${t.owner ? `${t.owner.kind}/${t.owner.name} (uid ${t.owner.uid ?? 'none'})` : '(none)'} is not ${what}'s`;
+  if (!t.owner?.uid || !m.ownerUids.has(t.owner.uid))
+    return `not a pod of ${what}: its controller ${t.owner ? `${t.owner.kind}/${t.owner.name} (uid ${t.owner.uid ?? 'none'})` : '(none)'} is not ${what}'s`;
   if (!selects(m.selector, t.labels)) return `not a pod of ${what}: ${what}'s selector does not select its labels`;
   return undefined;
 }

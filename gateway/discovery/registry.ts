@@ -13,12 +13,15 @@ type Matcher = (labels: Readonly<Record<string, string>>) => boolean;
 
 /** Equality-based selectors (`k=v`, `k==v`, `k!=v`, `k`, `!k`); set-based ones are refused. */
 export function parseSelector(raw: string): Matcher {
-  const terms = raw.split(',').map((t) => t.trim()).filter((t) => t !== '');
+  const terms = raw
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
   const checks = terms.map((t): Matcher => {
     const m = /^(!?)([A-Za-z0-9._/-]+)(?:\s*(==|=|!=)\s*([A-Za-z0-9._-]*))?$/.exec(t);
     if (!m) throw new Error(`unsupported label selector term "${t.slice(0, 60)}": use k=v, k!=v, k or !k`);
     const [, not, key = '', op, value = ''] = m;
-    if (op === undefined) return (l) => (not === '!') !== (key in l);
+    if (op === undefined) return (l) => (not === '!') !== key in l;
     if (not === '!') throw new Error(`unsupported label selector term "${t.slice(0, 60)}"`);
     return op === '!=' ? (l) => l[key] !== value : (l) => l[key] === value;
   });

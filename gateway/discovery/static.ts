@@ -14,9 +14,21 @@ function targetOf(e: Entry, i: number): Target {
   }
   const profiles = (e.profiles ?? DEFAULT_PROFILES).filter((p): p is ProfileType => isProfileType(p));
   return {
-    namespace: e.namespace!, name: e.name!, uid: e.uid!, ip: e.ip!,
-    port: e.port ?? 8443, path: e.path ?? '/debug/pprof', node: e.node ?? '', container: e.container ?? 'app', profiles, maxSeconds: e.maxSeconds ?? 60,
-    labels: e.labels ?? {}, workload: e.workload, podReady: e.podReady ?? true, sidecarReady: e.sidecarReady ?? true, phase: e.phase ?? 'Running',
+    namespace: e.namespace!,
+    name: e.name!,
+    uid: e.uid!,
+    ip: e.ip!,
+    port: e.port ?? 8443,
+    path: e.path ?? '/debug/pprof',
+    node: e.node ?? '',
+    container: e.container ?? 'app',
+    profiles,
+    maxSeconds: e.maxSeconds ?? 60,
+    labels: e.labels ?? {},
+    workload: e.workload,
+    podReady: e.podReady ?? true,
+    sidecarReady: e.sidecarReady ?? true,
+    phase: e.phase ?? 'Running',
   };
 }
 

@@ -43,14 +43,19 @@ export function kubernetesWorkloads(kc: k8s.KubeConfig): WorkloadResolver {
     try {
       obj = await read(kind, w.name, namespace);
     } catch (err) {
-      if ((err as { code?: number }).code === 404) throw new PodprofError('PODPROF_NO_TARGETS', `no ${kind}/${w.name} in namespace ${namespace}`);
+      if ((err as { code?: number }).code === 404)
+        throw new PodprofError('PODPROF_NO_TARGETS', `no ${kind}/${w.name} in namespace ${namespace}`);
       throw err;
     }
     const uid = obj.metadata?.uid ?? '';
     let ownerUids = new Set([uid]);
     if (kind === 'deployment') {
       const sets = await apps.listNamespacedReplicaSet({ namespace });
-      ownerUids = new Set(sets.items.filter((rs) => rs.metadata?.ownerReferences?.some((o) => o.controller === true && o.uid === uid)).map((rs) => rs.metadata?.uid ?? ''));
+      ownerUids = new Set(
+        sets.items
+          .filter((rs) => rs.metadata?.ownerReferences?.some((o) => o.controller === true && o.uid === uid))
+          .map((rs) => rs.metadata?.uid ?? ''),
+      );
     }
     const m: Membership = { kind: w.kind, name: w.name, selector: obj.spec?.selector, ownerUids };
     cache.set(key, m, 5000);

@@ -62,5 +62,10 @@ export const podCommonName = (namespace: string, pod: string): string => `${pod}
 /** A key and certificate for a sidecar, signed here: the demo and `podprof keys sidecar-cert` (no API server to enroll with). */
 export function issueLocally(ca: SidecarCa, o: { namespace: string; pod: string; ip: string; validForMs: number }): KeyAndCert {
   if (!ca.signer) throw new Error(`the sidecar CA (${ca.source}) has no key to sign with`);
-  return createCertificate({ commonName: podCommonName(o.namespace, o.pod), ipAddresses: [o.ip], validForMs: o.validForMs, issuer: ca.signer });
+  return createCertificate({
+    commonName: podCommonName(o.namespace, o.pod),
+    ipAddresses: [o.ip],
+    validForMs: o.validForMs,
+    issuer: ca.signer,
+  });
 }

@@ -37,7 +37,8 @@ const forbidden = (m: string): PodprofError => new PodprofError('PODPROF_FORBIDD
 export function parseClaim(body: unknown): EnrollClaim {
   const b = (body ?? {}) as Record<string, unknown>;
   for (const k of ['namespace', 'pod', 'publicKey'] as const) {
-    if (typeof b[k] !== 'string' || b[k] === '') throw new PodprofError('PODPROF_BAD_REQUEST', `${k}: want a string (JSON {"namespace", "pod", "publicKey": SPKI PEM})`);
+    if (typeof b[k] !== 'string' || b[k] === '')
+      throw new PodprofError('PODPROF_BAD_REQUEST', `${k}: want a string (JSON {"namespace", "pod", "publicKey": SPKI PEM})`);
   }
   return { namespace: b.namespace as string, pod: b.pod as string, publicKey: b.publicKey as string };
 }
@@ -45,7 +46,8 @@ export function parseClaim(body: unknown): EnrollClaim {
 /** The pod the token is bound to, or why it cannot enroll. */
 export function boundPod(r: ReviewedToken): { namespace: string; pod: string; uid: string } {
   if (!r.authenticated) throw new PodprofError('PODPROF_TOKEN_INVALID', 'the API server did not accept the enrollment token');
-  if (!(r.audiences ?? []).includes(ENROLL_AUDIENCE)) throw new PodprofError('PODPROF_TOKEN_INVALID', `the enrollment token is not for audience ${ENROLL_AUDIENCE}`);
+  if (!(r.audiences ?? []).includes(ENROLL_AUDIENCE))
+    throw new PodprofError('PODPROF_TOKEN_INVALID', `the enrollment token is not for audience ${ENROLL_AUDIENCE}`);
   const sa = /^system:serviceaccount:([^:]+):[^:]+$/.exec(r.username ?? '');
   const pod = r.extra?.['authentication.kubernetes.io/pod-name']?.[0];
   const uid = r.extra?.['authentication.kubernetes.io/pod-uid']?.[0];
@@ -60,24 +62,46 @@ function p256(pem: string): KeyObject {
   } catch {
     throw new PodprofError('PODPROF_BAD_REQUEST', 'publicKey: want an SPKI PEM public key');
   }
-  if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new PodprofError('PODPROF_BAD_REQUEST', 'publicKey: want an ECDSA P-256 key');
+  if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1')
+    throw new PodprofError('PODPROF_BAD_REQUEST', 'publicKey: want an ECDSA P-256 key');
   return key;
 }
 
 /** The certificate for `claim`, if the token's pod, the claim and the gateway's view of the pod all agree. */
-export function issue(review: ReviewedToken, claim: EnrollClaim, target: Target | undefined, ca: SidecarCa, ttlMs: number, now = Date.now()): Issued {
-  if (!ca.signer) throw new PodprofError('PODPROF_NO_ROUTE', 'this gateway does not sign sidecar certificates (--sidecar-ca-file without --sidecar-ca-key-file)');
+export function issue(
+  review: ReviewedToken,
+  claim: EnrollClaim,
+  target: Target | undefined,
+  ca: SidecarCa,
+  ttlMs: number,
+  now = Date.now(),
+): Issued {
+  if (!ca.signer)
+    throw new PodprofError(
+      'PODPROF_NO_ROUTE',
+      'this gateway does not sign sidecar certificates (--sidecar-ca-file without --sidecar-ca-key-file)',
+    );
   const bound = boundPod(review);
-  if (bound.namespace !== claim.namespace || bound.pod !== claim.pod) throw forbidden(`the token is bound to pod ${bound.namespace}/${bound.pod}, not ${claim.namespace}/${claim.pod}`);
-  if (!target) throw new PodprofError('PODPROF_POD_NOT_FOUND', `no injected pod ${claim.namespace}/${claim.pod} is known to the gateway (yet)`);
-  if (target.uid !== bound.uid) throw forbidden(`the token is bound to pod uid ${bound.uid}, but ${claim.namespace}/${claim.pod} is uid ${target.uid}`);
+  if (bound.namespace !== claim.namespace || bound.pod !== claim.pod)
+    throw forbidden(`the token is bound to pod ${bound.namespace}/${bound.pod}, not ${claim.namespace}/${claim.pod}`);
+  if (!target)
+    throw new PodprofError('PODPROF_POD_NOT_FOUND', `no injected pod ${claim.namespace}/${claim.pod} is known to the gateway (yet)`);
+  if (target.uid !== bound.uid)
+    throw forbidden(`the token is bound to pod uid ${bound.uid}, but ${claim.namespace}/${claim.pod} is uid ${target.uid}`);
   if (target.ip === '') throw new PodprofError('PODPROF_POD_NOT_READY', `${claim.namespace}/${claim.pod} has no IP yet; retry`);
   // A pod that finished or is being deleted serves nothing, and its IP may go to the next pod.
   // Pending stays allowed: a native sidecar starts (and enrolls) before the app, while the pod is Pending.
   if (!LIVE_PHASES.has(target.phase) || target.deleting === true) {
-    throw forbidden(`${claim.namespace}/${claim.pod} is ${target.deleting === true ? 'being deleted' : `in phase ${target.phase}`}; only a running or starting pod gets a certificate`);
+    throw forbidden(
+      `${claim.namespace}/${claim.pod} is ${target.deleting === true ? 'being deleted' : `in phase ${target.phase}`}; only a running or starting pod gets a certificate`,
+    );
   }
   const key = p256(claim.publicKey);
-  const certificate = certifyKey(key, { commonName: podCommonName(claim.namespace, claim.pod), ipAddresses: [target.ip], validForMs: ttlMs, issuer: ca.signer });
+  const certificate = certifyKey(key, {
+    commonName: podCommonName(claim.namespace, claim.pod),
+    ipAddresses: [target.ip],
+    validForMs: ttlMs,
+    issuer: ca.signer,
+  });
   return { certificate, ca: ca.trustPem, notAfter: new Date(now + ttlMs).toISOString() };
 }

@@ -48,7 +48,12 @@ function create(ctx: GatewayContext): Handler {
     const a = Object.assign(audit(res), { namespace: request.namespace, pod: request.target.pod, type: request.type });
     await authorizeOrThrow(ctx, user, res, { verb: 'create', resource: 'captures', namespace: request.namespace });
     const started = await ctx.captures.start(ctx, user, request);
-    a.params = { capture: started.meta.id, target: describeTarget(request.namespace, request.target), seconds: started.meta.seconds, pods: started.meta.pods.length };
+    a.params = {
+      capture: started.meta.id,
+      target: describeTarget(request.namespace, request.target),
+      seconds: started.meta.seconds,
+      pods: started.meta.pods.length,
+    };
     if (req.query.async === 'true' || req.query.async === '1') {
       a.outcome = 'capture-started';
       res.status(202).location(`/api/v1/captures/${started.meta.id}`).json(started.meta);
@@ -89,11 +94,25 @@ function download(ctx: GatewayContext, fileOf: (req: Request, meta: CaptureMeta)
     const file = fileOf(req, meta);
     const found = file === undefined ? undefined : await ctx.captures.store.read(meta.id, file);
     if (!file || !found) {
-      const why = meta.status === 'failed' ? `it failed: ${meta.error ?? 'no pod answered'}` : meta.file === TRACE_FILE ? `it is a trace: download ${TRACE_FILE}` : 'no such file in it';
-      throw new PodprofError('PODPROF_CAPTURE_NOT_FOUND', `capture ${meta.id} has no ${String(req.params.pod ?? req.path.split('/').pop())}: ${why}`);
+      const why =
+        meta.status === 'failed'
+          ? `it failed: ${meta.error ?? 'no pod answered'}`
+          : meta.file === TRACE_FILE
+            ? `it is a trace: download ${TRACE_FILE}`
+            : 'no such file in it';
+      throw new PodprofError(
+        'PODPROF_CAPTURE_NOT_FOUND',
+        `capture ${meta.id} has no ${String(req.params.pod ?? req.path.split('/').pop())}: ${why}`,
+      );
     }
     const name = `${meta.namespace}-${meta.target.pod ?? meta.target.workload?.name ?? 'selector'}-${meta.type}-${meta.id}${file === TRACE_FILE ? '.trace.out' : '.pb.gz'}`;
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(found.size), 'content-disposition': `attachment; filename="${name.replace(/[^A-Za-z0-9._-]/g, '_')}"`, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      'content-length': String(found.size),
+      'content-disposition': `attachment; filename="${name.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    });
     Object.assign(a, { bytes: found.size, outcome: 'downloaded' });
     await pipeline(found.stream, res).catch(() => (a.outcome = 'broken'));
   };
@@ -102,7 +121,8 @@ function download(ctx: GatewayContext, fileOf: (req: Request, meta: CaptureMeta)
 function remove(ctx: GatewayContext): Handler {
   return async (req, res) => {
     const meta = await captureFor(ctx, req, res, 'delete');
-    if (ctx.captures.store.isRunning(meta.id)) throw new PodprofError('PODPROF_CAPTURE_RUNNING', `capture ${meta.id} is still running; delete it when it is done`);
+    if (ctx.captures.store.isRunning(meta.id))
+      throw new PodprofError('PODPROF_CAPTURE_RUNNING', `capture ${meta.id} is still running; delete it when it is done`);
     await ctx.captures.store.delete(meta.id);
     Object.assign(audit(res), { type: meta.type, outcome: 'deleted' });
     res.status(204).end();
@@ -126,7 +146,10 @@ export function captureRoutes(ctx: GatewayContext): CaptureRoutes {
     get: get(ctx),
     profile: download(ctx, (_req, m) => (m.file === PROFILE_FILE ? PROFILE_FILE : undefined)),
     trace: download(ctx, (_req, m) => (m.file === TRACE_FILE ? TRACE_FILE : undefined)),
-    pod: download(ctx, (req, m) => m.pods.find((p) => p.file !== undefined && p.file === podFile(String(req.params.pod).replace(/\.pb\.gz$/, '')))?.file),
+    pod: download(
+      ctx,
+      (req, m) => m.pods.find((p) => p.file !== undefined && p.file === podFile(String(req.params.pod).replace(/\.pb\.gz$/, '')))?.file,
+    ),
     remove: remove(ctx),
   };
 }

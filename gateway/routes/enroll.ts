@@ -13,9 +13,17 @@ import { issue, parseClaim } from '../identity/enroll.ts';
 export function enrollHandler(ctx: GatewayContext): (req: Request, res: Response) => Promise<void> {
   return async (req, res) => {
     const token = bearerOf(req);
-    if (token === undefined) throw new PodprofError('PODPROF_UNAUTHENTICATED', 'send the pod’s projected ServiceAccount token (audience podprof-sidecar) as Authorization: Bearer');
+    if (token === undefined)
+      throw new PodprofError(
+        'PODPROF_UNAUTHENTICATED',
+        'send the pod’s projected ServiceAccount token (audience podprof-sidecar) as Authorization: Bearer',
+      );
     const review = ctx.identity.review;
-    if (!review) throw new PodprofError('PODPROF_NO_ROUTE', 'sidecar enrollment needs the Kubernetes API (TokenReview); this gateway has none (--auth, --authz and --discovery are not kubernetes)');
+    if (!review)
+      throw new PodprofError(
+        'PODPROF_NO_ROUTE',
+        'sidecar enrollment needs the Kubernetes API (TokenReview); this gateway has none (--auth, --authz and --discovery are not kubernetes)',
+      );
     const claim = parseClaim(req.body);
     const a = Object.assign(audit(res), { namespace: claim.namespace, pod: claim.pod, type: 'enroll' });
     spendReview(ctx.identity.reviews, req);

@@ -24,7 +24,8 @@ export function linksHandler(ctx: GatewayContext): (req: Request, res: Response)
       throw new PodprofError('PODPROF_BAD_PARAMETER', 'want JSON {"namespace": "...", "pod": "...", "type": "heap", "seconds": 30}');
     }
     const seconds = b.seconds === undefined ? undefined : Number(b.seconds);
-    if (seconds !== undefined && !(Number.isInteger(seconds) && seconds >= 1 && seconds <= 3600)) throw new PodprofError('PODPROF_BAD_PARAMETER', 'seconds: want a whole number from 1 to 3600');
+    if (seconds !== undefined && !(Number.isInteger(seconds) && seconds >= 1 && seconds <= 3600))
+      throw new PodprofError('PODPROF_BAD_PARAMETER', 'seconds: want a whole number from 1 to 3600');
     const access = { verb: 'get', resource: 'pods', subresource: type, namespace, name: pod } as const;
     if (!(await ctx.authorize(user, access)).allowed) throw new PodprofError('PODPROF_FORBIDDEN', missingRule(user, access));
     if (!ctx.registry.get(namespace, pod)) throw new PodprofError('PODPROF_POD_NOT_FOUND', `no injected pod ${namespace}/${pod}`);
@@ -35,6 +36,10 @@ export function linksHandler(ctx: GatewayContext): (req: Request, res: Response)
     base.password = secret;
     base.pathname = `/api/v1/namespaces/${namespace}/pods/${pod}/debug/pprof/${type}`;
     if (seconds !== undefined) base.search = `?seconds=${seconds}`;
-    res.status(201).json({ url: base.href, expiresAt: new Date(Date.now() + LINK_TTL_MS).toISOString(), command: `go tool pprof -http=: '${base.href}'` } satisfies Link);
+    res.status(201).json({
+      url: base.href,
+      expiresAt: new Date(Date.now() + LINK_TTL_MS).toISOString(),
+      command: `go tool pprof -http=: '${base.href}'`,
+    } satisfies Link);
   };
 }

@@ -19,8 +19,26 @@ export async function visibleNamespaces(ctx: GatewayContext, user: User, namespa
 
 /** A target as the API shows it: field by field, so nothing internal leaks by accident. */
 export function podView(t: Target): PodView {
-  const { namespace, name, uid, ip, port, node, path, container, profiles, maxSeconds, labels, workload, podReady, sidecarReady, phase } = t;
-  return { namespace, name, uid, ip, port, node, path, container, profiles, maxSeconds, labels, ...(workload ? { workload } : {}), podReady, sidecarReady, phase, routable: routable(t) };
+  const { namespace, name, uid, ip, port, node, path, container, profiles, maxSeconds, labels, workload, podReady, sidecarReady, phase } =
+    t;
+  return {
+    namespace,
+    name,
+    uid,
+    ip,
+    port,
+    node,
+    path,
+    container,
+    profiles,
+    maxSeconds,
+    labels,
+    ...(workload ? { workload } : {}),
+    podReady,
+    sidecarReady,
+    phase,
+    routable: routable(t),
+  };
 }
 
 export function podsHandler(ctx: GatewayContext): (req: Request, res: Response) => Promise<void> {
@@ -39,7 +57,11 @@ export function podsHandler(ctx: GatewayContext): (req: Request, res: Response) 
     }
     // Namespaces whose pods were all created while the webhook was down have no target: check them too.
     const uninjected = [...ctx.registry.missed.values()].filter((m) => !namespace || m.namespace === namespace);
-    const visible = await visibleNamespaces(ctx, user, [...targets, ...uninjected].map((t) => t.namespace));
+    const visible = await visibleNamespaces(
+      ctx,
+      user,
+      [...targets, ...uninjected].map((t) => t.namespace),
+    );
     const missed = uninjected.filter((m) => visible.has(m.namespace));
     const body: PodList = { items: targets.filter((t) => visible.has(t.namespace)).map(podView), notInjected: missed };
     res.json(body);

@@ -17,7 +17,11 @@ import type { User } from '../auth/user.ts';
 /** Takes one of the user's live streams (--max-streams-per-user) until the response closes. */
 function holdStream(ctx: GatewayContext, user: User, res: Response): void {
   if (ctx.streams.take(user.name) !== undefined) {
-    throw new PodprofError('PODPROF_THROTTLED', `${user.name} has ${ctx.streams.of(user.name)} pprof requests running through the gateway (--max-streams-per-user)`, 1);
+    throw new PodprofError(
+      'PODPROF_THROTTLED',
+      `${user.name} has ${ctx.streams.of(user.name)} pprof requests running through the gateway (--max-streams-per-user)`,
+      1,
+    );
   }
   res.once('close', () => ctx.streams.give(user.name));
 }
@@ -58,9 +62,17 @@ export function pprofHandler(ctx: GatewayContext): (req: Request, res: Response)
     if (!target) throw new PodprofError('PODPROF_POD_NOT_FOUND', `no injected pod ${namespace}/${pod}`);
     a.uid = target.uid;
     const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
-    const request = decide(req.method, `${target.path}/${type}${query}`, { prefix: target.path, profiles: target.profiles, maxSeconds: target.maxSeconds });
+    const request = decide(req.method, `${target.path}/${type}${query}`, {
+      prefix: target.path,
+      profiles: target.profiles,
+      maxSeconds: target.maxSeconds,
+    });
     a.params = request.params;
-    if (!routable(target)) throw new PodprofError('PODPROF_POD_NOT_READY', `${namespace}/${pod} is not ready (pod ready: ${target.podReady}, sidecar ready: ${target.sidecarReady}, ip: ${target.ip || 'none'})`);
+    if (!routable(target))
+      throw new PodprofError(
+        'PODPROF_POD_NOT_READY',
+        `${namespace}/${pod} is not ready (pod ready: ${target.podReady}, sidecar ready: ${target.sidecarReady}, ip: ${target.ip || 'none'})`,
+      );
     holdStream(ctx, user, res);
     const body = req.method === 'POST' ? await readBody(req, 1024 * 1024) : undefined;
     const call = ctx.sidecars.call(user.name, target, request, body);

@@ -100,7 +100,11 @@ export function parseTypes(raw: unknown): readonly ProfileType[] {
   if (typeof raw !== 'string' || raw === '') return DEFAULT_SD_TYPES;
   const asked = new Set(raw.split(',').map((s) => s.trim()));
   const bad = [...asked].filter((t) => !isProfileType(t) || SD_NAMES[t] === undefined);
-  if (bad.length > 0) throw new PodprofError('PODPROF_BAD_PARAMETER', `types: ${bad.slice(0, 5).join(', ').slice(0, 200)} cannot be scraped; want some of ${Object.keys(SD_NAMES).join(', ')}`);
+  if (bad.length > 0)
+    throw new PodprofError(
+      'PODPROF_BAD_PARAMETER',
+      `types: ${bad.slice(0, 5).join(', ').slice(0, 200)} cannot be scraped; want some of ${Object.keys(SD_NAMES).join(', ')}`,
+    );
   return (Object.keys(SD_NAMES) as ProfileType[]).filter((t) => asked.has(t));
 }
 
@@ -165,7 +169,8 @@ export class AnswerCache {
  */
 function namespaceOf(raw: unknown): string | undefined {
   const namespace = typeof raw === 'string' && raw !== '' ? raw : undefined;
-  if (namespace !== undefined && !NAMESPACE.test(namespace)) throw new PodprofError('PODPROF_BAD_PARAMETER', 'namespace: want a Kubernetes namespace name');
+  if (namespace !== undefined && !NAMESPACE.test(namespace))
+    throw new PodprofError('PODPROF_BAD_PARAMETER', 'namespace: want a Kubernetes namespace name');
   return namespace;
 }
 
@@ -194,7 +199,12 @@ export function sdHandler(ctx: GatewayContext): (req: Request, res: Response) =>
       cache.set(key, hit);
     }
     const gz = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-    res.writeHead(200, { 'content-type': 'application/json', vary: 'Accept-Encoding', ...(gz ? { 'content-encoding': 'gzip' } : {}), 'content-length': String((gz ? hit.gzip : hit.json).length) });
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      vary: 'Accept-Encoding',
+      ...(gz ? { 'content-encoding': 'gzip' } : {}),
+      'content-length': String((gz ? hit.gzip : hit.json).length),
+    });
     res.end(gz ? hit.gzip : hit.json);
   };
 }

@@ -13,10 +13,12 @@ export function sessionHandlers(ctx: GatewayContext): Record<'create' | 'whoami'
   return {
     create: (req, res) => {
       const user = userOf(res);
-      if (user.via === 'session' || user.via === 'link') throw new PodprofError('PODPROF_UNAUTHENTICATED', 'log in with a bearer token or through the auth proxy');
+      if (user.via === 'session' || user.via === 'link')
+        throw new PodprofError('PODPROF_UNAUTHENTICATED', 'log in with a bearer token or through the auth proxy');
       // The token stays in this closure only (never logged): re-checks authenticate with it again.
       const authorization = req.headers.authorization;
-      const recheck = user.via === 'token' && authorization ? () => ctx.authenticate({ headers: { authorization } } as IncomingMessage) : undefined;
+      const recheck =
+        user.via === 'token' && authorization ? () => ctx.authenticate({ headers: { authorization } } as IncomingMessage) : undefined;
       res.setHeader('set-cookie', ctx.sessions.issue(user, recheck));
       res.status(201).json({ user: user.name, groups: user.groups } satisfies Session);
     },

@@ -63,20 +63,18 @@ export function callGraph(v: Prepared, o: PruneParams = {}): CallGraph {
   const unit = v.sampleType.unit;
   const formatValue = valueFormatter(unit, selectOutputUnit(g, v.total, unit));
   const index = new Map(g.map((n, i) => [n.id, i]));
-  const nodes = g.map(
-    (n): CallGraphNode => ({
-      name: n.name,
-      flat: n.flat,
-      cum: n.cum,
-      flatText: formatValue(n.flat),
-      cumText: formatValue(n.cum),
-      flatPct: percentage(n.flat, v.total).trim(),
-      cumPct: percentage(n.cum, v.total).trim(),
-      tags: [...n.tags]
-        .map(([k, t]) => ({ name: tagName(k), flat: t.flat, cum: t.cum }))
-        .sort((a, b) => Math.abs(b.flat) - Math.abs(a.flat) || compareGo(a.name, b.name)),
-    }),
-  );
+  const nodes = g.map((n): CallGraphNode => ({
+    name: n.name,
+    flat: n.flat,
+    cum: n.cum,
+    flatText: formatValue(n.flat),
+    cumText: formatValue(n.cum),
+    flatPct: percentage(n.flat, v.total).trim(),
+    cumPct: percentage(n.cum, v.total).trim(),
+    tags: [...n.tags]
+      .map(([k, t]) => ({ name: tagName(k), flat: t.flat, cum: t.cum }))
+      .sort((a, b) => Math.abs(b.flat) - Math.abs(a.flat) || compareGo(a.name, b.name)),
+  }));
   const edges = sortEdges(
     g.flatMap((n) => [...n.out.values()]),
     v.table.names,

@@ -55,18 +55,19 @@ export function diffProfiles(source: ProfileModel, base: ProfileModel, o: { norm
   if (o.normalize) {
     const baseTotals = sums(base.samples, n);
     const srcTotals = sums(source.samples, n);
-    sourceSamples = scaleSamples(source.samples, srcTotals.map((t, i) => (t === 0 ? 0 : (baseTotals[i] ?? 0) / t)));
+    sourceSamples = scaleSamples(
+      source.samples,
+      srcTotals.map((t, i) => (t === 0 ? 0 : (baseTotals[i] ?? 0) / t)),
+    );
   }
   const frameOffset = source.frames.length;
   const locationOffset = source.locations.length;
   const baseLocations = base.locations.map((l) => ({ ...l, frames: l.frames.map((f) => f + frameOffset) }));
-  const baseSamples = scaleSamples(base.samples, new Array<number>(n).fill(-1)).map(
-    (s): Sample => ({
-      ...s,
-      locations: s.locations.map((l) => l + locationOffset),
-      labels: new Map([...s.labels, [DIFF_BASE_LABEL, ['true']]]),
-    }),
-  );
+  const baseSamples = scaleSamples(base.samples, new Array<number>(n).fill(-1)).map((s): Sample => ({
+    ...s,
+    locations: s.locations.map((l) => l + locationOffset),
+    labels: new Map([...s.labels, [DIFF_BASE_LABEL, ['true']]]),
+  }));
   const time = [source.timeNanos, base.timeNanos].reduce((t, x) => (t === 0 || x < t ? x : t), 0);
   const comments = [...new Set([...source.comments, ...base.comments])];
   return {

@@ -25,8 +25,7 @@ export interface FilterMatches {
   showFrom: boolean;
 }
 
-const frameMatches = (f: Frame | undefined, re: Matcher): boolean =>
-  f !== undefined && f.functionId !== 0 && (re(f.name) || re(f.file));
+const frameMatches = (f: Frame | undefined, re: Matcher): boolean => f !== undefined && f.functionId !== 0 && (re(f.name) || re(f.file));
 
 function locationMatches(p: ProfileModel, loc: Location, re: Matcher): boolean {
   return loc.frames.some((fi) => frameMatches(p.frames[fi], re)) || (loc.mapping !== '' && re(loc.mapping));

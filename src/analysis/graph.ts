@@ -50,7 +50,9 @@ export function nodeTable(p: ProfileModel, g: Granularity): NodeTable {
     return id;
   };
   const locationNodes = p.locations.map((loc) =>
-    loc.frames.length === 0 ? [intern(nodeInfo(undefined, loc.mapping, g))] : loc.frames.map((fi) => intern(nodeInfo(p.frames[fi], loc.mapping, g))),
+    loc.frames.length === 0
+      ? [intern(nodeInfo(undefined, loc.mapping, g))]
+      : loc.frames.map((fi) => intern(nodeInfo(p.frames[fi], loc.mapping, g))),
   );
   return { infos, names: infos.map(printableName), locationNodes };
 }

@@ -65,10 +65,14 @@ export function shownLabels(c: LegendContext, s: ShownContext): string[] {
   if (c.total === 0) return out;
   const plural = (n: number, what: string): string => (n > 1 ? `${what}s` : what);
   if (s.droppedNodes > 0) {
-    out.push(`Dropped ${s.droppedNodes} ${plural(s.droppedNodes, 'node')} (cum <= ${c.formatValue(Math.abs(Math.trunc(c.total * s.nodeFraction)))})`);
+    out.push(
+      `Dropped ${s.droppedNodes} ${plural(s.droppedNodes, 'node')} (cum <= ${c.formatValue(Math.abs(Math.trunc(c.total * s.nodeFraction)))})`,
+    );
   }
   if (s.droppedEdges > 0) {
-    out.push(`Dropped ${s.droppedEdges} ${plural(s.droppedEdges, 'edge')} (freq <= ${c.formatValue(Math.abs(Math.trunc(c.total * s.edgeFraction)))})`);
+    out.push(
+      `Dropped ${s.droppedEdges} ${plural(s.droppedEdges, 'edge')} (freq <= ${c.formatValue(Math.abs(Math.trunc(c.total * s.edgeFraction)))})`,
+    );
   }
   if (s.nodeCount > 0 && s.nodeCount < s.origCount) out.push(`Showing top ${s.nodeCount} nodes out of ${s.origCount}`);
   return out;

@@ -52,8 +52,7 @@ export function sortNodes(nodes: GraphNode[], order: NodeOrder): void {
   for (const n of nodes) score.set(n, abs64(order === 'flat' ? BigInt(n.flat) : order === 'cum' ? BigInt(n.cum) : entropyScore(n)));
   const secondary = (n: GraphNode): number => Math.abs(order === 'flat' ? n.cum : n.flat);
   nodes.sort(
-    (a, b) =>
-      desc(score.get(a) ?? 0n, score.get(b) ?? 0n) || compareGo(a.name, b.name) || secondary(b) - secondary(a) || a.id - b.id,
+    (a, b) => desc(score.get(a) ?? 0n, score.get(b) ?? 0n) || compareGo(a.name, b.name) || secondary(b) - secondary(a) || a.id - b.id,
   );
 }
 
@@ -67,4 +66,3 @@ export function sortEdges(edges: Iterable<GraphEdge>, names: readonly string[]):
       compareGo(name(a.dst), name(b.dst)),
   );
 }
-

@@ -74,7 +74,15 @@ export function peek(v: Prepared, regex: string): PeekReport {
   const legend = [
     ...profileLabels(ctx),
     ...activeFilterLabels(v.activeFilters),
-    ...shownLabels(ctx, { shownTotal, nodeCount: nodes.length, origCount: pruned.origCount, droppedNodes: 0, droppedEdges: 0, nodeFraction: 0, edgeFraction: 0 }),
+    ...shownLabels(ctx, {
+      shownTotal,
+      nodeCount: nodes.length,
+      origCount: pruned.origCount,
+      droppedNodes: 0,
+      droppedEdges: 0,
+      nodeFraction: 0,
+      edgeFraction: 0,
+    }),
   ];
   return { entries, legend };
 }

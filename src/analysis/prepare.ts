@@ -67,7 +67,9 @@ function warnings(o: ViewOptions, m: Record<string, boolean>): string[] {
     ['TagFocus', o.tagfocus, m.tagfocus],
     ['TagIgnore', o.tagignore, m.tagignore],
   ];
-  return checks.filter(([, v, hit]) => v !== undefined && v !== '' && hit !== true).map(([name]) => `${name} expression matched no samples`);
+  return checks
+    .filter(([, v, hit]) => v !== undefined && v !== '' && hit !== true)
+    .map(([name]) => `${name} expression matched no samples`);
 }
 
 export function prepare(source: ProfileModel, o: ViewOptions = {}): Prepared {

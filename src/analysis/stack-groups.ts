@@ -50,7 +50,7 @@ class Groups {
     const h = hashStack(locations);
     const w = this.ints;
     let i = h & this.mask;
-    for (;; i = (i + 1) & this.mask) {
+    for (; ; i = (i + 1) & this.mask) {
       const g = (w[SLOT * i + 1] as number) - 1;
       if (g < 0) break;
       if (w[SLOT * i] === h && this.same(i, locations)) {

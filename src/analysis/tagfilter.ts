@@ -51,8 +51,7 @@ function rangeFilter(value: string): NumFilter | undefined {
 }
 
 function numericMatcher(filter: NumFilter, wantKey: string, units: Map<string, string>): SampleMatcher {
-  const any = (key: string, vals: readonly { value: number }[]): boolean =>
-    vals.some((v) => filter(v.value, units.get(key) ?? key));
+  const any = (key: string, vals: readonly { value: number }[]): boolean => vals.some((v) => filter(v.value, units.get(key) ?? key));
   if (wantKey === '') return (s) => [...s.numLabels].some(([k, vals]) => any(k, vals));
   return (s) => {
     const vals = s.numLabels.get(wantKey);

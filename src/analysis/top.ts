@@ -60,7 +60,13 @@ function inlineLabel(edges: Iterable<{ inline: boolean }>): InlineLabel {
 export function top(v: Prepared, o: PruneParams = {}): TopReport {
   const nodeFraction = o.nf ?? DEFAULT_NODE_FRACTION;
   const edgeFraction = o.ef ?? DEFAULT_EDGE_FRACTION;
-  const pruned = prunedGraph(v.profile, v.table, { valueIndex: v.valueIndex, nodeCount: o.n ?? 0, nodeFraction, edgeFraction, cumSort: o.cum });
+  const pruned = prunedGraph(v.profile, v.table, {
+    valueIndex: v.valueIndex,
+    nodeCount: o.n ?? 0,
+    nodeFraction,
+    edgeFraction,
+    cumSort: o.cum,
+  });
   const nodes = pruned.graph.nodes;
   const unit = v.sampleType.unit;
   const outputUnit = selectOutputUnit(nodes, v.total, unit);
@@ -82,7 +88,13 @@ export function top(v: Prepared, o: PruneParams = {}): TopReport {
     };
   });
   const ctx: LegendContext = { profile: v.profile, sampleType: v.sampleType.type, sampleUnit: unit, total: v.total, formatValue };
-  const shown = { shownTotal: sum, nodeCount: nodes.length, origCount: pruned.origCount, droppedNodes: pruned.droppedNodes, droppedEdges: 0 };
+  const shown = {
+    shownTotal: sum,
+    nodeCount: nodes.length,
+    origCount: pruned.origCount,
+    droppedNodes: pruned.droppedNodes,
+    droppedEdges: 0,
+  };
   const legend = [
     ...profileLabels(ctx),
     ...activeFilterLabels(v.activeFilters),

@@ -113,7 +113,15 @@ function flameNodes(c: FlameColumns, names: readonly string[]): FlameNode[] {
   for (let n = 0; n < c.size; n++) {
     const k = c.key[n] as number;
     const children = Array.from(c.children.subarray(c.childStart[n], c.childStart[n + 1]));
-    nodes.push({ name: n === 0 ? '' : (names[k >> 1] ?? ''), inline: (k & 1) === 1, parent: c.parent[n] as number, depth: c.depth[n] as number, total: c.total[n] as number, self: c.self[n] as number, children });
+    nodes.push({
+      name: n === 0 ? '' : (names[k >> 1] ?? ''),
+      inline: (k & 1) === 1,
+      parent: c.parent[n] as number,
+      depth: c.depth[n] as number,
+      total: c.total[n] as number,
+      self: c.self[n] as number,
+      children,
+    });
   }
   return nodes;
 }

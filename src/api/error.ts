@@ -32,7 +32,17 @@ export function apiErrorOf(status: number, text: string, statusText = ''): ApiEr
   } catch {
     // Not JSON: a proxy's or load balancer's page.
   }
-  if (typeof body?.code === 'string') return new ApiError(status, body.code, typeof body.message === 'string' ? body.message : statusText, typeof body.hint === 'string' ? body.hint : undefined);
+  if (typeof body?.code === 'string')
+    return new ApiError(
+      status,
+      body.code,
+      typeof body.message === 'string' ? body.message : statusText,
+      typeof body.hint === 'string' ? body.hint : undefined,
+    );
   const excerpt = text.slice(0, 300).trim();
-  return new ApiError(status, `HTTP_${status}`, `the gateway answered ${status}${excerpt ? `: ${excerpt}` : statusText ? ` ${statusText}` : ''}`);
+  return new ApiError(
+    status,
+    `HTTP_${status}`,
+    `the gateway answered ${status}${excerpt ? `: ${excerpt}` : statusText ? ` ${statusText}` : ''}`,
+  );
 }

@@ -16,7 +16,11 @@ export interface Flag<T> {
 
 export type FlagTable = Record<string, Flag<unknown>>;
 export type ConfigOf<F extends FlagTable> = {
-  readonly [K in keyof F]: F[K] extends Flag<infer T> ? (F[K] extends { default: unknown } | { required: true } ? T : T | undefined) : never;
+  readonly [K in keyof F]: F[K] extends Flag<infer T>
+    ? F[K] extends { default: unknown } | { required: true }
+      ? T
+      : T | undefined
+    : never;
 };
 
 type FlagOptions<T> = Omit<Flag<T>, 'parse' | 'description'>;
@@ -64,11 +68,7 @@ function readArgv(argv: readonly string[], known: ReadonlySet<string>, problems:
   return out;
 }
 
-export function parseFlags<F extends FlagTable>(
-  table: F,
-  argv: readonly string[],
-  env: NodeJS.ProcessEnv = process.env,
-): ConfigOf<F> {
+export function parseFlags<F extends FlagTable>(table: F, argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ConfigOf<F> {
   const problems: string[] = [];
   const given = readArgv(argv, new Set(Object.keys(table)), problems);
   const out: Record<string, unknown> = {};

@@ -65,7 +65,12 @@ export function oneOf<const T extends string>(choices: readonly T[]): Parser<T> 
 }
 
 export function list<T>(item: Parser<T>): Parser<readonly T[]> {
-  return (raw) => raw.split(',').map((s) => s.trim()).filter((s) => s !== '').map(item);
+  return (raw) =>
+    raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '')
+      .map(item);
 }
 
 /** "host:port" or ":port" → { host, port }; an empty host means all interfaces. */
@@ -93,9 +98,12 @@ export const loopbackHttpUrl: Parser<URL> = (raw) => {
   }
   if (url.protocol !== 'http:') throw new Error('want an http:// URL (the app serves pprof in plain HTTP on loopback)');
   if (!isLoopbackHost(url.hostname)) {
-    throw new Error(`the upstream must be a loopback address (127.0.0.0/8, ::1 or localhost), not ${url.hostname}: the sidecar only guards the pod's own loopback pprof`);
+    throw new Error(
+      `the upstream must be a loopback address (127.0.0.0/8, ::1 or localhost), not ${url.hostname}: the sidecar only guards the pod's own loopback pprof`,
+    );
   }
-  if (url.pathname !== '/' || url.search !== '' || url.username !== '') throw new Error('want scheme, host and port only; set the path with --path-prefix');
+  if (url.pathname !== '/' || url.search !== '' || url.username !== '')
+    throw new Error('want scheme, host and port only; set the path with --path-prefix');
   return url;
 };
 

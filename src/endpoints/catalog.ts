@@ -37,15 +37,39 @@ const SNAPSHOT = { exclusive: false, methods: ['GET'], proto: true } as const;
 
 export const CATALOG: Readonly<Record<ProfileType, ProfileSpec>> = {
   profile: { params: ['seconds'], exclusive: true, defaultSeconds: 30, methods: ['GET'], proto: true, description: 'CPU profile' },
-  trace: { params: ['seconds'], exclusive: true, defaultSeconds: 1, fractionalSeconds: true, methods: ['GET'], proto: false, description: 'execution trace (go tool trace)' },
+  trace: {
+    params: ['seconds'],
+    exclusive: true,
+    defaultSeconds: 1,
+    fractionalSeconds: true,
+    methods: ['GET'],
+    proto: false,
+    description: 'execution trace (go tool trace)',
+  },
   heap: { ...SNAPSHOT, params: ['gc', 'seconds', 'debug'], maxDebug: 2, description: 'live and allocated memory' },
   allocs: { ...SNAPSHOT, params: ['seconds', 'debug'], maxDebug: 2, description: 'all past allocations' },
   goroutine: { ...SNAPSHOT, params: ['seconds', 'debug'], maxDebug: 2, description: 'stacks of all goroutines' },
-  block: { ...SNAPSHOT, params: ['seconds', 'debug'], maxDebug: 1, description: 'blocking on synchronization (needs runtime.SetBlockProfileRate)' },
-  mutex: { ...SNAPSHOT, params: ['seconds', 'debug'], maxDebug: 1, description: 'mutex contention (needs runtime.SetMutexProfileFraction)' },
+  block: {
+    ...SNAPSHOT,
+    params: ['seconds', 'debug'],
+    maxDebug: 1,
+    description: 'blocking on synchronization (needs runtime.SetBlockProfileRate)',
+  },
+  mutex: {
+    ...SNAPSHOT,
+    params: ['seconds', 'debug'],
+    maxDebug: 1,
+    description: 'mutex contention (needs runtime.SetMutexProfileFraction)',
+  },
   threadcreate: { ...SNAPSHOT, params: ['seconds', 'debug'], maxDebug: 1, description: 'stacks that created OS threads' },
   cmdline: { params: [], exclusive: false, methods: ['GET'], proto: false, description: 'process arguments (may hold secrets)' },
-  symbol: { params: [], exclusive: false, methods: ['GET', 'POST'], proto: false, description: 'address to symbol lookup, used by go tool pprof' },
+  symbol: {
+    params: [],
+    exclusive: false,
+    methods: ['GET', 'POST'],
+    proto: false,
+    description: 'address to symbol lookup, used by go tool pprof',
+  },
 };
 
 export const DEFAULT_PROFILES: readonly ProfileType[] = PROFILE_TYPES.filter((t) => t !== 'cmdline');

@@ -96,7 +96,10 @@ export function decide(method: string, rawUrl: string, limits: PolicyLimits): Pp
   const type = profileTypeOfPath(path, limits.prefix);
   const spec = CATALOG[type];
   if (!spec.methods.includes(method)) {
-    throw new PodprofError('PODPROF_METHOD_NOT_ALLOWED', `${method.slice(0, 10)} is not allowed on ${type}; use ${spec.methods.join(' or ')}`);
+    throw new PodprofError(
+      'PODPROF_METHOD_NOT_ALLOWED',
+      `${method.slice(0, 10)} is not allowed on ${type}; use ${spec.methods.join(' or ')}`,
+    );
   }
   if (!limits.profiles.includes(type)) {
     throw new PodprofError('PODPROF_PROFILE_DISABLED', `the ${type} profile is disabled on this pod`);

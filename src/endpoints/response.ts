@@ -11,8 +11,13 @@ export const BINARY = 'application/octet-stream';
 export const TEXT = 'text/plain; charset=utf-8';
 
 /** Headers that may pass from upstream, each checked; everything else is ours. */
-export function pprofResponseHeaders(request: Pick<PprofRequest, 'type' | 'params'>, status: number, upstream: IncomingHttpHeaders): Record<string, string> {
-  const binary = status === 200 && (CATALOG[request.type].proto || request.type === 'trace') && !(request.params.debug && request.params.debug > 0);
+export function pprofResponseHeaders(
+  request: Pick<PprofRequest, 'type' | 'params'>,
+  status: number,
+  upstream: IncomingHttpHeaders,
+): Record<string, string> {
+  const binary =
+    status === 200 && (CATALOG[request.type].proto || request.type === 'trace') && !(request.params.debug && request.params.debug > 0);
   const out: Record<string, string> = { 'content-type': binary ? BINARY : TEXT, 'cache-control': 'no-store' };
   if (binary) out['content-disposition'] = `attachment; filename="${request.type}"`;
   const length = upstream['content-length'];

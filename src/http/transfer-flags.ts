@@ -13,8 +13,15 @@ export interface TransferFlags {
 
 export function transferFlags(peer: string): TransferFlags {
   return {
-    'transfer-timeout': flag(duration(1000, 3_600_000), `time ${peer}'s whole answer may take beyond its seconds and the margin`, { default: DEFAULT_TRANSFER.budgetMs, defaultText: '2m' }),
-    'min-transfer-rate': flag(bytes(1, 1024 ** 3), `slowest ${peer} answer podprof waits for, in bytes per second over each 10s (or a quarter of --transfer-timeout) once its recording is over`, { default: DEFAULT_TRANSFER.minBytesPerSecond, defaultText: '8KiB' }),
+    'transfer-timeout': flag(duration(1000, 3_600_000), `time ${peer}'s whole answer may take beyond its seconds and the margin`, {
+      default: DEFAULT_TRANSFER.budgetMs,
+      defaultText: '2m',
+    }),
+    'min-transfer-rate': flag(
+      bytes(1, 1024 ** 3),
+      `slowest ${peer} answer podprof waits for, in bytes per second over each 10s (or a quarter of --transfer-timeout) once its recording is over`,
+      { default: DEFAULT_TRANSFER.minBytesPerSecond, defaultText: '8KiB' },
+    ),
   };
 }
 

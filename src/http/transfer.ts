@@ -54,14 +54,31 @@ export function watchTransfer(p: TransferPlan, expire: (err: PodprofError) => vo
     expire(err);
   };
   const total = Math.max(0, transferDeadline(p) - now());
-  const deadline = setTimeout(() => fire(new PodprofError('PODPROF_UPSTREAM_TIMEOUT', `${p.peer} did not finish its answer within ${secondsOf(p.recordMs + p.marginMs + p.limits.budgetMs)}s`)), total);
+  const deadline = setTimeout(
+    () =>
+      fire(
+        new PodprofError(
+          'PODPROF_UPSTREAM_TIMEOUT',
+          `${p.peer} did not finish its answer within ${secondsOf(p.recordMs + p.marginMs + p.limits.budgetMs)}s`,
+        ),
+      ),
+    total,
+  );
   const answerMs = Math.max(0, p.startedAt + p.recordMs + p.marginMs - now());
-  let answer: NodeJS.Timeout | undefined = setTimeout(() => fire(new PodprofError('PODPROF_UPSTREAM_TIMEOUT', `${p.peer} did not answer within ${secondsOf(p.recordMs + p.marginMs)}s`)), answerMs);
+  let answer: NodeJS.Timeout | undefined = setTimeout(
+    () => fire(new PodprofError('PODPROF_UPSTREAM_TIMEOUT', `${p.peer} did not answer within ${secondsOf(p.recordMs + p.marginMs)}s`)),
+    answerMs,
+  );
   const window = setInterval(() => {
     const t = now();
     const min = (p.limits.minBytesPerSecond * p.limits.windowMs) / 1000;
     if (t - rateFrom >= p.limits.windowMs && windowBytes < min) {
-      fire(new PodprofError('PODPROF_UPSTREAM_TIMEOUT', `${p.peer} sent ${windowBytes} bytes in ${p.limits.windowMs / 1000}s, under the ${p.limits.minBytesPerSecond} bytes/s podprof waits for`));
+      fire(
+        new PodprofError(
+          'PODPROF_UPSTREAM_TIMEOUT',
+          `${p.peer} sent ${windowBytes} bytes in ${p.limits.windowMs / 1000}s, under the ${p.limits.minBytesPerSecond} bytes/s podprof waits for`,
+        ),
+      );
       return;
     }
     windowBytes = 0;

@@ -14,7 +14,11 @@ export async function decodeProfile(bytes: Uint8Array, gunzip: Gunzip, what = 't
       raw = await gunzip(bytes);
     } catch (err) {
       const kind = err instanceof ProfileError ? err.kind : 'gzip';
-      throw new ProfileError(kind, `${what} ${kind === 'too-large' ? 'is too large' : 'is not a readable gzipped pprof profile'}: ${(err as Error).message}`, { cause: err });
+      throw new ProfileError(
+        kind,
+        `${what} ${kind === 'too-large' ? 'is too large' : 'is not a readable gzipped pprof profile'}: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
   }
   let p: Profile;

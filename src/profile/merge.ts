@@ -8,7 +8,17 @@
 // locations are re-interned and deduplicated (mappings by size, offset and
 // build id or file, with addresses rebased for ASLR); samples with the same
 // stack and labels are summed; all-zero samples are dropped.
-import { Function as PFunction, Line, Location, Mapping, Profile, StringTable, ValueType, type Label, type ProfileInput } from 'pprof-format';
+import {
+  Function as PFunction,
+  Line,
+  Location,
+  Mapping,
+  Profile,
+  StringTable,
+  ValueType,
+  type Label,
+  type ProfileInput,
+} from 'pprof-format';
 import { ProfileError } from './error.ts';
 import { IntKeys } from './int-keys.ts';
 import { Labels } from './merge-labels.ts';
@@ -36,9 +46,17 @@ export function checkCompatible(inputs: readonly MergeInput[]): void {
   const wantPeriod = valueTypeName(first, first.periodType);
   inputs.forEach(({ profile: p }, i) => {
     const got = p.sampleType.map((vt) => valueTypeName(p, vt)).join(' ');
-    if (got !== want) throw new ProfileError('incompatible', `cannot merge ${nameOf(inputs, i)} with ${nameOf(inputs, 0)}: sample types differ: [${got}] vs [${want}]`);
+    if (got !== want)
+      throw new ProfileError(
+        'incompatible',
+        `cannot merge ${nameOf(inputs, i)} with ${nameOf(inputs, 0)}: sample types differ: [${got}] vs [${want}]`,
+      );
     const period = valueTypeName(p, p.periodType);
-    if (period !== wantPeriod) throw new ProfileError('incompatible', `cannot merge ${nameOf(inputs, i)} with ${nameOf(inputs, 0)}: period types differ: ${period || 'none'} vs ${wantPeriod || 'none'}`);
+    if (period !== wantPeriod)
+      throw new ProfileError(
+        'incompatible',
+        `cannot merge ${nameOf(inputs, i)} with ${nameOf(inputs, 0)}: period types differ: ${period || 'none'} vs ${wantPeriod || 'none'}`,
+      );
   });
 }
 
@@ -190,7 +208,13 @@ class Merger {
     const key = `${f.startLine}\u0000${stringAt(this.src, f.name)}\u0000${stringAt(this.src, f.systemName)}\u0000${stringAt(this.src, f.filename)}`;
     let merged = this.functionByKey.get(key);
     if (!merged) {
-      merged = new PFunction({ id: this.functions.length + 1, name: this.s(f.name), systemName: this.s(f.systemName), filename: this.s(f.filename), startLine: f.startLine });
+      merged = new PFunction({
+        id: this.functions.length + 1,
+        name: this.s(f.name),
+        systemName: this.s(f.systemName),
+        filename: this.s(f.filename),
+        startLine: f.startLine,
+      });
       this.functions.push(merged);
       this.functionByKey.set(key, merged);
     }
@@ -251,9 +275,11 @@ class Merger {
 function header(inputs: readonly MergeInput[], strings: StringTable): ProfileInput {
   const first = inputs[0]!.profile;
   const times = inputs.map((i) => BigInt(i.profile.timeNanos)).filter((t) => t !== 0n);
-  const firstNonEmpty = (pick: (p: Profile) => Numeric): string => inputs.map((i) => stringAt(i.profile, pick(i.profile))).find((x) => x !== '') ?? '';
+  const firstNonEmpty = (pick: (p: Profile) => Numeric): string =>
+    inputs.map((i) => stringAt(i.profile, pick(i.profile))).find((x) => x !== '') ?? '';
   const comments = [...new Set(inputs.flatMap((i) => i.profile.comment.map((c) => stringAt(i.profile, c))))];
-  const vt = (v: ValueType): ValueType => new ValueType({ type: strings.dedup(stringAt(first, v.type)), unit: strings.dedup(stringAt(first, v.unit)) });
+  const vt = (v: ValueType): ValueType =>
+    new ValueType({ type: strings.dedup(stringAt(first, v.type)), unit: strings.dedup(stringAt(first, v.unit)) });
   const defaultType = firstNonEmpty((p) => p.defaultSampleType);
   const docUrl = firstNonEmpty((p) => p.docUrl);
   return {

@@ -37,25 +37,50 @@ function num(r: Reader, wire: number): Numeric {
 }
 
 type Data = Record<string, unknown>;
-const set = (name: string) => (r: Reader, d: Data, wire: number): void => void (d[name] = num(r, wire));
-const flag = (name: string) => (r: Reader, d: Data, wire: number): void => void (d[name] = !!num(r, wire));
+const set =
+  (name: string) =>
+  (r: Reader, d: Data, wire: number): void =>
+    void (d[name] = num(r, wire));
+const flag =
+  (name: string) =>
+  (r: Reader, d: Data, wire: number): void =>
+    void (d[name] = !!num(r, wire));
 
 const VALUE_TYPE: Fields<Data> = { 1: set('type'), 2: set('unit') };
 const MAPPING: Fields<Data> = {
-  1: set('id'), 2: set('memoryStart'), 3: set('memoryLimit'), 4: set('fileOffset'), 5: set('filename'), 6: set('buildId'),
-  7: flag('hasFunctions'), 8: flag('hasFilenames'), 9: flag('hasLineNumbers'), 10: flag('hasInlineFrames'),
+  1: set('id'),
+  2: set('memoryStart'),
+  3: set('memoryLimit'),
+  4: set('fileOffset'),
+  5: set('filename'),
+  6: set('buildId'),
+  7: flag('hasFunctions'),
+  8: flag('hasFilenames'),
+  9: flag('hasLineNumbers'),
+  10: flag('hasInlineFrames'),
 };
 const LINE: Fields<Data> = { 1: set('functionId'), 2: set('line'), 3: set('column') };
 const FUNCTION: Fields<Data> = { 1: set('id'), 2: set('name'), 3: set('systemName'), 4: set('filename'), 5: set('startLine') };
 
-interface LocationData { line: Line[]; [k: string]: unknown }
+interface LocationData {
+  line: Line[];
+  [k: string]: unknown;
+}
 const LOCATION: Fields<LocationData> = {
-  1: set('id'), 2: set('mappingId'), 3: set('address'), 5: flag('isFolded'),
+  1: set('id'),
+  2: set('mappingId'),
+  3: set('address'),
+  5: flag('isFolded'),
   4: (r, l, wire) => void l.line.push(new Line(sub(r, wire, LINE, {}))),
 };
 
 interface ProfileData extends ProfileInput {
-  sampleType: ValueType[]; spans: number[]; mapping: Mapping[]; location: Location[]; function: PFunction[]; comment: Numeric[];
+  sampleType: ValueType[];
+  spans: number[];
+  mapping: Mapping[];
+  location: Location[];
+  function: PFunction[];
+  comment: Numeric[];
   [k: string]: unknown;
 }
 /** Samples are read once here only to check them; merge reads them again, the rest as Sample objects (samples.ts). */
@@ -77,15 +102,26 @@ const PROFILE: Fields<ProfileData> = {
     p.stringTable ??= new DecodedStrings();
     p.stringTable._decodeString(r.bytes());
   },
-  7: set('dropFrames'), 8: set('keepFrames'), 9: set('timeNanos'), 10: set('durationNanos'),
+  7: set('dropFrames'),
+  8: set('keepFrames'),
+  9: set('timeNanos'),
+  10: set('durationNanos'),
   11: (r, p, wire) => void (p.periodType = new ValueType(sub(r, wire, VALUE_TYPE, {}))),
   12: set('period'),
   13: (r, p, wire) => void (p.comment.length = r.repeated(wire, p.comment, p.comment.length)),
-  14: set('defaultSampleType'), 15: set('docUrl'),
+  14: set('defaultSampleType'),
+  15: set('docUrl'),
 };
 
 export function readProfile(bytes: Uint8Array): Profile {
-  const data = message<ProfileData>(new Reader(bytes), PROFILE, { sampleType: [], spans: [], mapping: [], location: [], function: [], comment: [] });
+  const data = message<ProfileData>(new Reader(bytes), PROFILE, {
+    sampleType: [],
+    spans: [],
+    mapping: [],
+    location: [],
+    function: [],
+    comment: [],
+  });
   const p = new Profile(data);
   leaveEncoded(p, bytes, data.spans);
   return p;

@@ -24,7 +24,8 @@ export class SampleFields {
 
   toSample(): Sample {
     const label: Label[] = [];
-    for (let i = 0; i < this.labelCount; i++) label.push(new Label({ key: this.labelKeys[i]!, str: this.labelStrs[i]!, num: this.labelNums[i]!, numUnit: this.labelUnits[i]! }));
+    for (let i = 0; i < this.labelCount; i++)
+      label.push(new Label({ key: this.labelKeys[i]!, str: this.labelStrs[i]!, num: this.labelNums[i]!, numUnit: this.labelUnits[i]! }));
     return new Sample({ locationId: this.locationIds.slice(0, this.locationCount), value: this.values.slice(0, this.valueCount), label });
   }
 

@@ -26,7 +26,14 @@ function label(w: Writer, l: Label): void {
 }
 
 /** A Sample message of locationIds[from, to), values and labels; returns where its body starts (it ends at w.size). */
-export function writeSample(w: Writer, locationIds: ArrayLike<Numeric>, from: number, to: number, values: readonly Numeric[], labels: readonly Label[]): number {
+export function writeSample(
+  w: Writer,
+  locationIds: ArrayLike<Numeric>,
+  from: number,
+  to: number,
+  values: readonly Numeric[],
+  labels: readonly Label[],
+): number {
   const m = w.begin(2);
   w.packed(1, locationIds, from, to);
   w.packed(2, values);

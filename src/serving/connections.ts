@@ -42,7 +42,10 @@ export function connectionMetrics(prefix: string, guards: Readonly<Record<'main'
   const refused = `${prefix}connections_refused_total`;
   const lines = [`# HELP ${open} connections open now, by port`, `# TYPE ${open} gauge`];
   for (const [port, g] of Object.entries(guards)) lines.push(`${open}{port="${port}"} ${g.open()}`);
-  lines.push(`# HELP ${refused} connections closed at accept because --max-connections or --max-connections-per-address was reached`, `# TYPE ${refused} counter`);
+  lines.push(
+    `# HELP ${refused} connections closed at accept because --max-connections or --max-connections-per-address was reached`,
+    `# TYPE ${refused} counter`,
+  );
   for (const [port, g] of Object.entries(guards)) lines.push(`${refused}{port="${port}"} ${g.refused()}`);
   return `${lines.join('\n')}\n`;
 }

@@ -76,7 +76,14 @@ export interface RunningService {
 export async function startService(o: ServiceOptions): Promise<RunningService> {
   const t = o.timeouts;
   const server = createHttpsServer(
-    { ...loadTls(o.tls), minVersion: 'TLSv1.2', connectionsCheckingInterval: t.connectionsCheckingIntervalMs, handshakeTimeout: t.handshakeMs ?? 10_000, headersTimeout: t.headersMs, requestTimeout: t.requestMs },
+    {
+      ...loadTls(o.tls),
+      minVersion: 'TLSv1.2',
+      connectionsCheckingInterval: t.connectionsCheckingIntervalMs,
+      handshakeTimeout: t.handshakeMs ?? 10_000,
+      headersTimeout: t.headersMs,
+      requestTimeout: t.requestMs,
+    },
     withSecurityHeaders(o.handler),
   );
   server.keepAliveTimeout = t.keepAliveMs;

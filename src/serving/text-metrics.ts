@@ -133,7 +133,8 @@ class ProcessMetrics implements Metric {
     const cpu = cpuUsage();
     const mem = memoryUsage();
     const p = this.prefix;
-    const line = (name: string, type: string, help: string, v: number): string => `# HELP ${p}${name} ${help}\n# TYPE ${p}${name} ${type}\n${p}${name} ${v}\n`;
+    const line = (name: string, type: string, help: string, v: number): string =>
+      `# HELP ${p}${name} ${help}\n# TYPE ${p}${name} ${type}\n${p}${name} ${v}\n`;
     return (
       line('process_cpu_user_seconds_total', 'counter', 'User CPU time spent in seconds.', cpu.user / 1e6) +
       line('process_cpu_system_seconds_total', 'counter', 'System CPU time spent in seconds.', cpu.system / 1e6) +

@@ -91,7 +91,7 @@ function children(der: Buffer): Buffer[] {
   };
   const [h, len] = header(der, 0);
   const out: Buffer[] = [];
-  for (let i = h; i < h + len; ) {
+  for (let i = h; i < h + len;) {
     const [ch, clen] = header(der, i);
     out.push(der.subarray(i, i + ch + clen));
     i += ch + clen;

@@ -14,9 +14,7 @@ export interface VerifyOptions {
   readonly now?: number;
 }
 
-export type VerifyResult =
-  | { ok: true; claims: SidecarClaims }
-  | { ok: false; reason: string; unknownKid?: string };
+export type VerifyResult = { ok: true; claims: SidecarClaims } | { ok: false; reason: string; unknownKid?: string };
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]{10,200}\.[A-Za-z0-9_-]{10,3000}\.[A-Za-z0-9_-]{10,200}$/;
 
@@ -71,7 +69,8 @@ function signatureProblem(token: string, dot: number, key: KeyObject): string | 
   if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') return 'token key is not a P-256 key';
   const signature = Buffer.from(token.slice(dot + 1), 'base64url');
   if (signature.length !== 64) return 'token rejected: an ES256 signature is 64 bytes';
-  if (!verifySignature('sha256', Buffer.from(token.slice(0, dot)), { key, dsaEncoding: 'ieee-p1363' }, signature)) return 'token rejected: invalid signature';
+  if (!verifySignature('sha256', Buffer.from(token.slice(0, dot)), { key, dsaEncoding: 'ieee-p1363' }, signature))
+    return 'token rejected: invalid signature';
   return undefined;
 }
 
@@ -87,7 +86,8 @@ export function verifySidecarToken(token: string, keys: ReadonlyMap<string, KeyO
   if (bad !== undefined) return { ok: false, reason: bad };
   const payload = jsonPart(token.slice(token.indexOf('.') + 1, dot));
   if (payload === undefined) return { ok: false, reason: 'token payload is not an object' };
-  const problem = claimsShapeProblem(payload) ?? timeProblem(payload, Math.floor((opts.now ?? Date.now()) / 1000)) ?? bindingProblem(payload, opts);
+  const problem =
+    claimsShapeProblem(payload) ?? timeProblem(payload, Math.floor((opts.now ?? Date.now()) / 1000)) ?? bindingProblem(payload, opts);
   if (problem !== undefined) return { ok: false, reason: problem };
   return { ok: true, claims: payload as unknown as SidecarClaims };
 }

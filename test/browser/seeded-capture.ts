@@ -15,7 +15,21 @@ export async function seedCapture(h: Harness, bytes: Uint8Array): Promise<string
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'profile.pb.gz'), bytes);
   const now = new Date().toISOString();
-  const meta = { id, user: 'alice@example.com', groups: ['devs'], createdAt: now, finishedAt: now, namespace: 'team-a', target: { workload: { kind: 'Deployment', name: 'web' } }, type: 'profile', seconds: 30, status: 'done', pods: [{ pod: 'web-0', uid: 'u', status: 'ok' }], file: 'profile.pb.gz', bytes: bytes.length };
+  const meta = {
+    id,
+    user: 'alice@example.com',
+    groups: ['devs'],
+    createdAt: now,
+    finishedAt: now,
+    namespace: 'team-a',
+    target: { workload: { kind: 'Deployment', name: 'web' } },
+    type: 'profile',
+    seconds: 30,
+    status: 'done',
+    pods: [{ pod: 'web-0', uid: 'u', status: 'ok' }],
+    file: 'profile.pb.gz',
+    bytes: bytes.length,
+  };
   writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
   await h.restartGateway();
   return id;

@@ -28,7 +28,15 @@ export function syntheticProfile(o: SyntheticOptions = {}): Uint8Array {
   for (let i = 1; i <= nf; i++) {
     const pkg = i % 400;
     const name = `github.com/acme/svc${pkg % 20}/internal/pkg${pkg}.(*Type${i % 37}).Method${i}`;
-    functions.push(new PFunction({ id: i, name: st.dedup(name), systemName: st.dedup(name), filename: st.dedup(`/src/github.com/acme/svc${pkg % 20}/internal/pkg${pkg}/file${i % 13}.go`), startLine: 10 + (i % 500) }));
+    functions.push(
+      new PFunction({
+        id: i,
+        name: st.dedup(name),
+        systemName: st.dedup(name),
+        filename: st.dedup(`/src/github.com/acme/svc${pkg % 20}/internal/pkg${pkg}/file${i % 13}.go`),
+        startLine: 10 + (i % 500),
+      }),
+    );
   }
   const locations: Location[] = [];
   for (let i = 1; i <= nl; i++) {
@@ -53,12 +61,32 @@ export function syntheticProfile(o: SyntheticOptions = {}): Uint8Array {
   for (let i = 0; i < nsamples; i++) {
     const s = stacks[Math.floor(ns * rnd() ** 2)]!;
     const count = 1 + Math.floor(rnd() ** 4 * 20);
-    samples.push(new Sample({ locationId: s.slice().reverse(), value: [count, count * 10_000_000], label: [new Label({ key: podKey, str: pods[i % pods.length]! })] }));
+    samples.push(
+      new Sample({
+        locationId: s.slice().reverse(),
+        value: [count, count * 10_000_000],
+        label: [new Label({ key: podKey, str: pods[i % pods.length]! })],
+      }),
+    );
   }
   const p = new Profile({
-    sampleType: [new ValueType({ type: st.dedup('samples'), unit: st.dedup('count') }), new ValueType({ type: st.dedup('cpu'), unit: st.dedup('nanoseconds') })],
+    sampleType: [
+      new ValueType({ type: st.dedup('samples'), unit: st.dedup('count') }),
+      new ValueType({ type: st.dedup('cpu'), unit: st.dedup('nanoseconds') }),
+    ],
     sample: samples,
-    mapping: [new Mapping({ id: 1, memoryStart: 0x400000, memoryLimit: 0x400000 + nl * 16 + 16, filename: st.dedup('/app/server'), buildId: st.dedup('synthetic'), hasFunctions: true, hasFilenames: true, hasLineNumbers: true })],
+    mapping: [
+      new Mapping({
+        id: 1,
+        memoryStart: 0x400000,
+        memoryLimit: 0x400000 + nl * 16 + 16,
+        filename: st.dedup('/app/server'),
+        buildId: st.dedup('synthetic'),
+        hasFunctions: true,
+        hasFilenames: true,
+        hasLineNumbers: true,
+      }),
+    ],
     location: locations,
     function: functions,
     stringTable: st,

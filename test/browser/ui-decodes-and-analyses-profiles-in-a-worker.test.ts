@@ -37,7 +37,13 @@ test('a click is handled while a 10 MB profile loads, and the flame graph comes 
   await copy.click();
   await page.waitForFunction(`document.querySelector('.command-box button')?.textContent !== 'Copy'`);
   assert.equal(await page.locator('#profile-loading').count(), 1, 'the click was handled before the profile finished loading');
-  assert.ok(page.workers().some((w) => /analysis-worker/.test(w.url())), `an analysis worker runs: ${page.workers().map((w) => w.url()).join(', ')}`);
+  assert.ok(
+    page.workers().some((w) => /analysis-worker/.test(w.url())),
+    `an analysis worker runs: ${page
+      .workers()
+      .map((w) => w.url())
+      .join(', ')}`,
+  );
   await page.waitForSelector('canvas[data-painted]', { timeout: 120_000 });
   const tree = flameTree(prepare(fromPprof(await decodeProfile(bytes, nodeGunzip()))));
   const maxDepth = tree.nodes.reduce((m, n) => Math.max(m, n.depth), 0);

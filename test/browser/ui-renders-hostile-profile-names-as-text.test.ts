@@ -30,7 +30,11 @@ const DANGER = `(() => {
 })()`;
 
 before(async () => {
-  ({ h, s, id: ID } = await openSeeded(new Uint8Array(readFileSync(join(ROOT, 'test/fixtures/profiles/hostile.pb.gz'))), { colorScheme: 'dark' }));
+  ({
+    h,
+    s,
+    id: ID,
+  } = await openSeeded(new Uint8Array(readFileSync(join(ROOT, 'test/fixtures/profiles/hostile.pb.gz'))), { colorScheme: 'dark' }));
 });
 after(async () => {
   await s?.close();
@@ -50,7 +54,10 @@ async function check(view: string, ready: string): Promise<void> {
 test('Top shows the hostile names as text', async () => {
   await check('top', '#top-table');
   const names = (await rows(s.page, '#top-table tbody tr[data-name]')).map((r) => r.cells[5] ?? '');
-  assert.ok(names.some((n) => n.startsWith('javascript:alert(document.cookie)')), names.join(' | '));
+  assert.ok(
+    names.some((n) => n.startsWith('javascript:alert(document.cookie)')),
+    names.join(' | '),
+  );
 });
 
 test('Flame graph, with a tooltip over a hostile frame', async () => {

@@ -43,14 +43,20 @@ test('the DOM holds only the rows in view, and the bottom of the table shows the
   await s.page.waitForSelector('#top-table tbody tr[data-name]');
   assert.equal(await s.page.getAttribute('#top-table', 'aria-rowcount'), String(want.length + 1));
   const first = await shown();
-  assert.deepEqual(first.slice(0, 10).map((r) => r.key), want.slice(0, 10).map((r) => r.name));
+  assert.deepEqual(
+    first.slice(0, 10).map((r) => r.key),
+    want.slice(0, 10).map((r) => r.name),
+  );
   assert.ok(first.length < want.length / 50, `${first.length} rows in the DOM for ${want.length} functions`);
   await scrollToBottom();
   const last = want[want.length - 1] as TopRow;
   await s.page.waitForSelector(rowOf(last.name));
   const bottom = await shown();
   assert.ok(bottom.length < want.length / 50, `${bottom.length} rows in the DOM after scrolling`);
-  assert.deepEqual(bottom[bottom.length - 1], { key: last.name, cells: [last.flatText, last.flatPct, last.sumPct, last.cumText, last.cumPct, last.name] });
+  assert.deepEqual(bottom[bottom.length - 1], {
+    key: last.name,
+    cells: [last.flatText, last.flatPct, last.sumPct, last.cumText, last.cumPct, last.name],
+  });
 });
 
 test('End moves the focus to the last row, and sorting by name orders every row', async () => {

@@ -53,7 +53,13 @@ async function topRows(): Promise<{ name: string; flat: string; cum: string }[]>
 /** Until the new view's answer from the analysis worker is shown (the previous page's table stays meanwhile), at most 30 s. */
 async function viewShowing(firstRow: string): Promise<void> {
   await page.waitForSelector('#top-table');
-  await page.waitForFunction(`document.querySelector('#top-table tbody tr[data-name]')?.getAttribute('data-name') === ${JSON.stringify(firstRow)}`, undefined, { timeout: 30_000 }).catch(() => undefined);
+  await page
+    .waitForFunction(
+      `document.querySelector('#top-table tbody tr[data-name]')?.getAttribute('data-name') === ${JSON.stringify(firstRow)}`,
+      undefined,
+      { timeout: 30_000 },
+    )
+    .catch(() => undefined);
 }
 
 function expectedTop(m: ProfileModel, o: ViewOptions = {}): { name: string; flat: string; cum: string }[] {
@@ -80,7 +86,11 @@ test('Top shows the rows the analysis core computes', async () => {
   const got = await topRows();
   assert.ok(want.length > 0);
   assert.deepEqual(got.slice(0, 15), want.slice(0, 15));
-  assert.equal(await page.getAttribute('#top-table', 'aria-rowcount'), String(want.length + 1), 'the table has every row (the DOM only those in view)');
+  assert.equal(
+    await page.getAttribute('#top-table', 'aria-rowcount'),
+    String(want.length + 1),
+    'the table has every row (the DOM only those in view)',
+  );
   const legend = top(prepare(model)).legend.find((l) => l.startsWith('Showing'));
   assert.equal(await page.textContent('.legend summary'), legend);
   await screenshot(page, 'top');
@@ -159,7 +169,10 @@ test('a focus filter from the refine menu changes the numbers as the core says',
 });
 
 test('a diff of two captures shows source minus base, and the flame graph colours it', async () => {
-  const r = await page.request.post(`${harness().url}/api/v1/captures`, { headers: { 'x-podprof-request': '1' }, data: { namespace: 'team-a', pod: 'web-1', type: 'profile', seconds: 2 } });
+  const r = await page.request.post(`${harness().url}/api/v1/captures`, {
+    headers: { 'x-podprof-request': '1' },
+    data: { namespace: 'team-a', pod: 'web-1', type: 'profile', seconds: 2 },
+  });
   assert.equal(r.status(), 201);
   const second = ((await r.json()) as { id: string }).id;
   const base = await download(second);
@@ -186,8 +199,11 @@ test('a workload capture over three pods shows the per-pod breakdown and tag-foc
   await page.waitForSelector('#pods-table');
   const p = prepare(merged);
   const totals = new Map<string, number>();
-  for (const smp of merged.samples) for (const pod of smp.labels.get('pod') ?? []) totals.set(pod, (totals.get(pod) ?? 0) + smp.values[p.valueIndex]!);
-  const want = [...totals].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([pod, v]) => ({ pod, pct: percentage(v, p.total) }));
+  for (const smp of merged.samples)
+    for (const pod of smp.labels.get('pod') ?? []) totals.set(pod, (totals.get(pod) ?? 0) + smp.values[p.valueIndex]!);
+  const want = [...totals]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([pod, v]) => ({ pod, pct: percentage(v, p.total) }));
   assert.equal(want.length, 3, 'every pod contributed samples');
   const got = (await rows(page, '#pods-table tbody tr', 'data-pod')).map((r) => ({ pod: r.key, pct: r.cells[2] ?? '' }));
   assert.deepEqual(got, want);
@@ -201,5 +217,8 @@ test('a workload capture over three pods shows the per-pod breakdown and tag-foc
 test('nothing went wrong in the page', () => {
   assert.deepEqual(s.dialogs, []);
   assert.deepEqual(s.pageErrors, []);
-  assert.deepEqual(s.consoleErrors.filter((e) => !/status of 401/.test(e)), []);
+  assert.deepEqual(
+    s.consoleErrors.filter((e) => !/status of 401/.test(e)),
+    [],
+  );
 });

@@ -22,23 +22,38 @@ function live(pid: string): boolean {
 }
 
 test('SIGKILL of the process holding a real node leaves no pod, shim, kubelet, containerd, namespace or cgroup behind', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/kit/cluster/node-hold.ts'], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/kit/cluster/node-hold.ts'], {
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const held = await new Promise<{ dataDir: string; netns: string; podUid: string }>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`node-hold exited ${code}`)));
-    createInterface({ input: child.stdout }).once('line', (line) => resolve(JSON.parse(line) as { dataDir: string; netns: string; podUid: string }));
+    createInterface({ input: child.stdout }).once('line', (line) =>
+      resolve(JSON.parse(line) as { dataDir: string; netns: string; podUid: string }),
+    );
   });
   const cgroup = `/sys/fs/cgroup/pids/${held.netns}`;
   const [podCgroup] = readdirSync(`${cgroup}/kubepods/besteffort`).filter((d) => d.includes(held.podUid));
   assert.ok(podCgroup, 'the pod runs under the node’s cgroup');
   const podPids = readdirSync(`${cgroup}/kubepods/besteffort/${podCgroup}`, { withFileTypes: true })
     .filter((e) => e.isDirectory())
-    .flatMap((e) => readFileSync(`${cgroup}/kubepods/besteffort/${podCgroup}/${e.name}/cgroup.procs`, 'utf8').split('\n').filter((l) => l !== ''));
+    .flatMap((e) =>
+      readFileSync(`${cgroup}/kubepods/besteffort/${podCgroup}/${e.name}/cgroup.procs`, 'utf8')
+        .split('\n')
+        .filter((l) => l !== ''),
+    );
   assert.ok(podPids.length >= 2, `the pod's sandbox and app run: ${podPids.join(' ')}`);
   assert.ok(processesNaming(`${held.dataDir}/node`).length >= 3, 'kubelet, containerd, shims, … run');
 
   child.kill('SIGKILL');
-  await eventually('nothing of the node is left', () => {
-    const left = processesNaming(`${held.dataDir}/node`);
-    return Promise.resolve(left.length === 0 && !podPids.some(live) && !existsSync(`/run/netns/${held.netns}`) && !existsSync(cgroup) ? true : undefined);
-  }, 60_000);
+  await eventually(
+    'nothing of the node is left',
+    () => {
+      const left = processesNaming(`${held.dataDir}/node`);
+      return Promise.resolve(
+        left.length === 0 && !podPids.some(live) && !existsSync(`/run/netns/${held.netns}`) && !existsSync(cgroup) ? true : undefined,
+      );
+    },
+    60_000,
+  );
 });

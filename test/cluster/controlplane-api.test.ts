@@ -50,14 +50,25 @@ async function namespace(name: string, labels: Record<string, string> = {}): Pro
 test('a watch opened before a pod exists sees it ADDED, then MODIFIED to Running with its 127.0.0.N IP once the kubelet stand-in runs it', async () => {
   await namespace('watch');
   const events: Array<{ type: string; pod: V1Pod }> = [];
-  const watch = await new Watch(kc).watch('/api/v1/namespaces/watch/pods', {}, (type: string, pod: V1Pod) => void events.push({ type, pod }), () => {});
+  const watch = await new Watch(kc).watch(
+    '/api/v1/namespaces/watch/pods',
+    {},
+    (type: string, pod: V1Pod) => void events.push({ type, pod }),
+    () => {},
+  );
   try {
     await core.createNamespacedPod({ namespace: 'watch', body: podManifest('web', { containers: [appContainer()] }) });
     const handle = await kubelet.run('watch', 'web');
     assert.match(handle.ip, /^127\.0\.0\.([2-9]|[1-9]\d|1\d\d|2[0-4]\d|25[0-4])$/);
 
     const running = await waitFor('a MODIFIED event with phase Running and the pod IP', () =>
-      events.find((e) => e.type === 'MODIFIED' && e.pod.status?.phase === 'Running' && e.pod.status.podIP === handle.ip && conditionOf(e.pod, 'Ready') === 'True'),
+      events.find(
+        (e) =>
+          e.type === 'MODIFIED' &&
+          e.pod.status?.phase === 'Running' &&
+          e.pod.status.podIP === handle.ip &&
+          conditionOf(e.pod, 'Ready') === 'True',
+      ),
     );
     assert.equal(events[0]?.type, 'ADDED');
     assert.equal(events[0]?.pod.status?.phase, 'Pending');
@@ -127,20 +138,32 @@ function apiStatus(err: unknown): { code: number; message: string } {
   return { code: err.code, message: body.message ?? '' };
 }
 
-const RESTRICTED_SECURITY = { runAsNonRoot: true, runAsUser: 65532, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } };
+const RESTRICTED_SECURITY = {
+  runAsNonRoot: true,
+  runAsUser: 65532,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+};
 
 test('a namespace enforcing the restricted Pod Security level rejects a privileged pod and admits a compliant one', async () => {
   await namespace('restricted', { 'pod-security.kubernetes.io/enforce': 'restricted' });
-  const privileged = podManifest('privileged', { containers: [{ ...appContainer(), securityContext: { ...RESTRICTED_SECURITY, privileged: true } }] });
+  const privileged = podManifest('privileged', {
+    containers: [{ ...appContainer(), securityContext: { ...RESTRICTED_SECURITY, privileged: true } }],
+  });
   await assert.rejects(core.createNamespacedPod({ namespace: 'restricted', body: privileged }), (err) => {
     const { code, message } = apiStatus(err);
     assert.equal(code, 403);
-    assert.match(message, /violates PodSecurity "restricted:latest": privileged \(container "app" must not set securityContext.privileged=true\)/);
+    assert.match(
+      message,
+      /violates PodSecurity "restricted:latest": privileged \(container "app" must not set securityContext.privileged=true\)/,
+    );
     return true;
   });
 
   // Non-root, no privilege escalation, all capabilities dropped, RuntimeDefault seccomp.
-  const compliant = podManifest('compliant', { containers: [{ ...appContainer(), securityContext: { ...RESTRICTED_SECURITY, allowPrivilegeEscalation: false } }] });
+  const compliant = podManifest('compliant', {
+    containers: [{ ...appContainer(), securityContext: { ...RESTRICTED_SECURITY, allowPrivilegeEscalation: false } }],
+  });
   const created = await core.createNamespacedPod({ namespace: 'restricted', body: compliant });
   assert.equal(created.metadata?.name, 'compliant');
 });
@@ -157,9 +180,18 @@ function startWebhook(certPem: string, keyPem: string, seen: AdmissionReview[]):
       const review = JSON.parse(Buffer.concat(chunks).toString('utf8')) as AdmissionReview;
       seen.push(review);
       const labels = review.request?.object.metadata?.labels;
-      const patch = labels ? [{ op: 'add', path: '/metadata/labels/podprof.io~1mutated', value: 'true' }] : [{ op: 'add', path: '/metadata/labels', value: { 'podprof.io/mutated': 'true' } }];
-      const response = { uid: review.request?.uid, allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') };
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response }));
+      const patch = labels
+        ? [{ op: 'add', path: '/metadata/labels/podprof.io~1mutated', value: 'true' }]
+        : [{ op: 'add', path: '/metadata/labels', value: { 'podprof.io/mutated': 'true' } }];
+      const response = {
+        uid: review.request?.uid,
+        allowed: true,
+        patchType: 'JSONPatch',
+        patch: Buffer.from(JSON.stringify(patch)).toString('base64'),
+      };
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response }));
     });
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
@@ -167,7 +199,11 @@ function startWebhook(certPem: string, keyPem: string, seen: AdmissionReview[]):
 
 test('a mutating webhook on loopback, reached by url and trusted through its caBundle, labels the pods created in its namespaces', async () => {
   const ca = createCertificate({ commonName: 'podprof test webhook CA', isCA: true });
-  const leaf = createCertificate({ commonName: '127.0.0.1', ipAddresses: ['127.0.0.1'], issuer: { commonName: 'podprof test webhook CA', key: ca.key } });
+  const leaf = createCertificate({
+    commonName: '127.0.0.1',
+    ipAddresses: ['127.0.0.1'],
+    issuer: { commonName: 'podprof test webhook CA', key: ca.key },
+  });
   const seen: AdmissionReview[] = [];
   const server = await startWebhook(leaf.certPem, leaf.keyPem, seen);
   const admission = kc.makeApiClient(AdmissionregistrationV1Api);
@@ -178,7 +214,10 @@ test('a mutating webhook on loopback, reached by url and trusted through its caB
       webhooks: [
         {
           name: 'labeler.podprof.test',
-          clientConfig: { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}/mutate`, caBundle: Buffer.from(ca.certPem).toString('base64') },
+          clientConfig: {
+            url: `https://127.0.0.1:${(server.address() as AddressInfo).port}/mutate`,
+            caBundle: Buffer.from(ca.certPem).toString('base64'),
+          },
           rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }],
           namespaceSelector: { matchLabels: { 'podprof.test/webhook': 'on' } },
           admissionReviewVersions: ['v1'],
@@ -193,7 +232,11 @@ test('a mutating webhook on loopback, reached by url and trusted through its caB
     // The apiserver picks up new webhook configurations asynchronously: probe with dry runs.
     let n = 0;
     await waitFor('the webhook to be called', async () => {
-      const probe = await core.createNamespacedPod({ namespace: 'mutated', body: podManifest(`probe-${n++}`, { containers: [appContainer()] }), dryRun: 'All' });
+      const probe = await core.createNamespacedPod({
+        namespace: 'mutated',
+        body: podManifest(`probe-${n++}`, { containers: [appContainer()] }),
+        dryRun: 'All',
+      });
       return probe.metadata?.labels?.['podprof.io/mutated'] === 'true';
     });
     const pod = await core.createNamespacedPod({ namespace: 'mutated', body: podManifest('web', { containers: [appContainer()] }) });
@@ -209,7 +252,10 @@ test('a mutating webhook on loopback, reached by url and trusted through its caB
 
     // Outside the selected namespaces nothing is sent to the webhook.
     const before = seen.length;
-    const other = await core.createNamespacedPod({ namespace: 'default', body: podManifest('unlabelled', { containers: [appContainer()] }) });
+    const other = await core.createNamespacedPod({
+      namespace: 'default',
+      body: podManifest('unlabelled', { containers: [appContainer()] }),
+    });
     assert.equal(other.metadata?.labels?.['podprof.io/mutated'], undefined);
     assert.equal(seen.length, before);
   } finally {
@@ -231,8 +277,11 @@ test('kubectl v1.32 lists pods in all namespaces through the generated kubeconfi
   assert.match(table.stdout, /^kubectl\s+listed\s+0\/1\s+Pending/m);
 
   // carol has no RBAC grants: the same command is forbidden for her.
-  await assert.rejects(run('kubectl', ['--kubeconfig', cp.kubeconfigPath, '--context', 'carol', 'get', 'pods', '-A']), (err: Error & { stderr?: string }) => {
-    assert.match(err.stderr ?? '', /forbidden: User "carol" cannot list resource "pods"/);
-    return true;
-  });
+  await assert.rejects(
+    run('kubectl', ['--kubeconfig', cp.kubeconfigPath, '--context', 'carol', 'get', 'pods', '-A']),
+    (err: Error & { stderr?: string }) => {
+      assert.match(err.stderr ?? '', /forbidden: User "carol" cannot list resource "pods"/);
+      return true;
+    },
+  );
 });

@@ -15,7 +15,15 @@ import { ApiException, CoreV1Api, KubeConfig, type V1Container, type V1Pod } fro
 import { startControlPlane, type ControlPlane } from '../kit/cluster/controlplane.ts';
 import { ProcessKubelet, type PodHandle } from '../kit/cluster/kubelet.ts';
 import { allocatePodIp, releasePodIp } from '../kit/cluster/pod-ips.ts';
-import { appContainer, conditionOf, DOWNWARD_ENV, podManifest, sidecarContainer, waitFor, type PodOptions } from '../kit/cluster/pod-specs.ts';
+import {
+  appContainer,
+  conditionOf,
+  DOWNWARD_ENV,
+  podManifest,
+  sidecarContainer,
+  waitFor,
+  type PodOptions,
+} from '../kit/cluster/pod-specs.ts';
 import { bearer, httpsRequest, type Reply } from '../kit/http.ts';
 import { makeKeys, mint, REPO } from '../kit/sidecar.ts';
 
@@ -33,7 +41,10 @@ before(async () => {
   core = kc.makeApiClient(CoreV1Api);
   await core.createNamespace({ body: { metadata: { name: NS } } });
   // busybox images run the host's /bin/sh with the container's command and args.
-  kubelet = new ProcessKubelet({ cp, runtimes: { 'busybox:*': ({ argv }) => ({ command: '/bin/sh', args: argv.slice(1), readiness: { immediately: true } }) } });
+  kubelet = new ProcessKubelet({
+    cp,
+    runtimes: { 'busybox:*': ({ argv }) => ({ command: '/bin/sh', args: argv.slice(1), readiness: { immediately: true } }) },
+  });
 });
 
 after(async () => {
@@ -52,7 +63,8 @@ async function createAndRun(name: string, o: PodOptions): Promise<{ handle: PodH
 }
 
 /** A sidecar token bound to this pod as the API stores it (namespace, name, uid). */
-const tokenFor = (pod: V1Pod, type: 'heap' | 'goroutine' = 'heap'): string => mint(keys, type, { namespace: pod.metadata!.namespace!, pod: pod.metadata!.name!, uid: pod.metadata!.uid! });
+const tokenFor = (pod: V1Pod, type: 'heap' | 'goroutine' = 'heap'): string =>
+  mint(keys, type, { namespace: pod.metadata!.namespace!, pod: pod.metadata!.name!, uid: pod.metadata!.uid! });
 const heap = (ip: string, token: string): Promise<Reply> => httpsRequest(`https://${ip}:8443/debug/pprof/heap`, { headers: bearer(token) });
 
 function alive(pid: number): boolean {
@@ -84,7 +96,10 @@ test('a pod with the app and the podprof sidecar runs as two processes on its ow
   assert.equal(pod.spec?.nodeName, kubelet.nodeName);
   assert.equal(pod.status?.phase, 'Running');
   assert.equal(pod.status?.podIP, handle.ip);
-  assert.deepEqual(pod.status?.podIPs?.map((p) => p.ip), [handle.ip]);
+  assert.deepEqual(
+    pod.status?.podIPs?.map((p) => p.ip),
+    [handle.ip],
+  );
   assert.equal(pod.status?.hostIP, '127.0.0.1');
   for (const type of ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready']) assert.equal(conditionOf(pod, type), 'True', type);
   for (const name of ['app', SIDECAR]) {
@@ -113,7 +128,10 @@ test("the downward-API env reaches the sidecar: a token for the pod's API uid fe
   // would mount one), and POD_NAME and POD_NAMESPACE reached it: its ready line names the pod.
   const cert = await peerCertificate(handle.ip, 8443);
   assert.match(cert.subjectaltname ?? '', new RegExp(`IP Address:${handle.ip.replace(/\./g, '\\.')}(,|$)`));
-  assert.ok(handle.logs(SIDECAR).some((l) => l.includes(`"pod":"${NS}/web-b"`)), handle.logs(SIDECAR).join('\n'));
+  assert.ok(
+    handle.logs(SIDECAR).some((l) => l.includes(`"pod":"${NS}/web-b"`)),
+    handle.logs(SIDECAR).join('\n'),
+  );
 });
 
 test("killing the app process turns the pod's Ready condition False and records exit code 137, while the sidecar stays ready and the pod Running", async () => {
@@ -135,7 +153,11 @@ test("killing the app process turns the pod's Ready condition False and records 
 
 test('a native sidecar (init container, restartPolicy Always) serves beside the app; when the app of a restartPolicy Never pod dies the pod is Failed and the sidecar is stopped', async () => {
   const nativeSidecar: V1Container = { ...sidecarContainer(keys.jwksFile), restartPolicy: 'Always' };
-  const { handle, pod } = await createAndRun('web-d', { initContainers: [nativeSidecar], containers: [appContainer()], restartPolicy: 'Never' });
+  const { handle, pod } = await createAndRun('web-d', {
+    initContainers: [nativeSidecar],
+    containers: [appContainer()],
+    restartPolicy: 'Never',
+  });
   assert.equal(pod.status?.phase, 'Running');
   assert.equal(conditionOf(pod, 'Ready'), 'True');
   assert.equal(pod.status?.initContainerStatuses?.[0]?.name, SIDECAR);
@@ -153,12 +175,17 @@ test('a native sidecar (init container, restartPolicy Always) serves beside the 
 });
 
 function processEnv(pid: number): Record<string, string> {
-  const pairs = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter((kv) => kv !== '');
+  const pairs = readFileSync(`/proc/${pid}/environ`, 'utf8')
+    .split('\0')
+    .filter((kv) => kv !== '');
   return Object.fromEntries(pairs.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 }
 
 test('a container process gets the env the kubelet would build: $(VAR) expansion, downward-API fields and labels, ConfigMap and Secret keys, nothing from the test process', async () => {
-  await core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: 'app-config' }, data: { LEVEL: 'debug', MODE: 'fast' } } });
+  await core.createNamespacedConfigMap({
+    namespace: NS,
+    body: { metadata: { name: 'app-config' }, data: { LEVEL: 'debug', MODE: 'fast' } },
+  });
   await core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: 'app-secret' }, stringData: { password: 's3cret' } } });
   const app: V1Container = {
     ...appContainer(),
@@ -197,7 +224,11 @@ test('a container process gets the env the kubelet would build: $(VAR) expansion
 });
 
 test('an init container runs to completion (Completed, exit 0) and the pod becomes Ready; a failing one fails a restartPolicy Never pod and run() reports its output', async () => {
-  const init = (code: number): V1Container => ({ name: 'migrate', image: 'busybox:1.36', command: ['sh', '-c', `echo migrating; exit ${code}`] });
+  const init = (code: number): V1Container => ({
+    name: 'migrate',
+    image: 'busybox:1.36',
+    command: ['sh', '-c', `echo migrating; exit ${code}`],
+  });
   const { handle, pod } = await createAndRun('web-init', { initContainers: [init(0)], containers: [appContainer()] });
   const migrate = containerStatus(pod, 'migrate');
   assert.equal(migrate.state?.terminated?.exitCode, 0);
@@ -207,7 +238,10 @@ test('an init container runs to completion (Completed, exit 0) and the pod becom
   assert.equal(conditionOf(pod, 'Ready'), 'True');
   await handle.stop();
 
-  await core.createNamespacedPod({ namespace: NS, body: podManifest('web-init-fails', { initContainers: [init(3)], containers: [appContainer()], restartPolicy: 'Never' }) });
+  await core.createNamespacedPod({
+    namespace: NS,
+    body: podManifest('web-init-fails', { initContainers: [init(3)], containers: [appContainer()], restartPolicy: 'Never' }),
+  });
   await assert.rejects(kubelet.run(NS, 'web-init-fails'), /init container migrate exited with code 3\nmigrating/);
   const failed = await read('web-init-fails');
   assert.equal(failed.status?.phase, 'Failed');
@@ -256,17 +290,31 @@ test('five pods started concurrently get distinct addresses and each serves its 
 });
 
 test('a container with no runtime is refused with an error naming it, before the pod is bound or anything starts', async () => {
-  await core.createNamespacedPod({ namespace: NS, body: podManifest('web-g', { containers: [{ name: 'web', image: 'nginx:1.27' }, sidecarContainer(keys.jwksFile)] }) });
+  await core.createNamespacedPod({
+    namespace: NS,
+    body: podManifest('web-g', { containers: [{ name: 'web', image: 'nginx:1.27' }, sidecarContainer(keys.jwksFile)] }),
+  });
   await assert.rejects(kubelet.run(NS, 'web-g'), /no runtime for container "web" \(image "nginx:1\.27"\)/);
   const pod = await read('web-g');
   assert.equal(pod.spec?.nodeName, undefined);
   assert.equal(pod.status?.phase, 'Pending');
 });
 
-test("no container process outlives a SIGKILLed test process (PR_SET_PDEATHSIG), and its pod address is taken over afterwards", async () => {
+test('no container process outlives a SIGKILLed test process (PR_SET_PDEATHSIG), and its pod address is taken over afterwards', async () => {
   await core.createNamespacedPod({ namespace: NS, body: podManifest('web-h', withSidecar()) });
-  const hold = { server: cp.server, caFile: cp.caFile, adminToken: cp.adminToken, namespace: NS, name: 'web-h', containers: ['app', SIDECAR] };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/kit/cluster/kubelet-hold.ts'], { cwd: REPO, env: { ...process.env, PODPROF_HOLD: JSON.stringify(hold) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const hold = {
+    server: cp.server,
+    caFile: cp.caFile,
+    adminToken: cp.adminToken,
+    namespace: NS,
+    name: 'web-h',
+    containers: ['app', SIDECAR],
+  };
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/kit/cluster/kubelet-hold.ts'], {
+    cwd: REPO,
+    env: { ...process.env, PODPROF_HOLD: JSON.stringify(hold) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`kubelet-hold exited with ${code}`)));

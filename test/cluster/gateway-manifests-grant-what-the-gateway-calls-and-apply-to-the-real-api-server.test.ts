@@ -13,7 +13,19 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { CoreV1Api, KubeConfig, type V1ClusterRole, type V1ClusterRoleBinding, type V1Container, type V1Deployment, type V1PersistentVolumeClaim, type V1PodSpec, type V1PolicyRule, type V1Secret, type V1Service } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  KubeConfig,
+  type V1ClusterRole,
+  type V1ClusterRoleBinding,
+  type V1Container,
+  type V1Deployment,
+  type V1PersistentVolumeClaim,
+  type V1PodSpec,
+  type V1PolicyRule,
+  type V1Secret,
+  type V1Service,
+} from '@kubernetes/client-node';
 import { API_GROUP, type Access } from '../../gateway/auth/authz.ts';
 import { apiReason } from '../../gateway/discovery/kubernetes.ts';
 import { GATEWAY_FLAGS, gatewayConfigProblems } from '../../gateway/config.ts';
@@ -47,7 +59,11 @@ const gatewayObjects = base.filter((o) => o.metadata.labels?.['app.kubernetes.io
 
 /** "verb group/resource" (core group: "verb resource") for every rule, sorted. */
 function grants(rules: readonly V1PolicyRule[] | undefined): string[] {
-  return (rules ?? []).flatMap((r) => (r.apiGroups ?? []).flatMap((g) => (r.resources ?? []).flatMap((res) => r.verbs.map((v) => `${v} ${g === '' ? '' : `${g}/`}${res}`)))).sort();
+  return (rules ?? [])
+    .flatMap((r) =>
+      (r.apiGroups ?? []).flatMap((g) => (r.resources ?? []).flatMap((res) => r.verbs.map((v) => `${v} ${g === '' ? '' : `${g}/`}${res}`))),
+    )
+    .sort();
 }
 
 /** The volume mounted at the directory holding `file`, and its mount. */
@@ -75,7 +91,10 @@ test("the gateway's ClusterRole grants exactly what it calls (pods get/list/watc
     'list pods',
     'watch pods',
   ]);
-  assert.ok((role.rules ?? []).every((r) => r.resourceNames === undefined && !r.verbs.includes('*') && !(r.resources ?? []).includes('*')), 'no wildcards');
+  assert.ok(
+    (role.rules ?? []).every((r) => r.resourceNames === undefined && !r.verbs.includes('*') && !(r.resources ?? []).includes('*')),
+    'no wildcards',
+  );
   const binding = only<V1ClusterRoleBinding>(base, 'ClusterRoleBinding', 'podprof-gateway');
   assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'podprof-gateway' });
   assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: spec.serviceAccountName, namespace: NS }]);
@@ -88,8 +107,13 @@ test('one replica, replaced with Recreate, with a comment saying why: a stateles
   assert.equal(deployment.spec?.strategy?.type, 'Recreate', 'a surge pod could not mount the ReadWriteOnce store');
   const text = readFileSync(join(REPO, 'manifests/gateway/deployment.yaml'), 'utf8');
   const comment = /# ONE replica\.[\s\S]*?\n {2}replicas: 1/.exec(text)?.[0] ?? '';
-  for (const words of ['stateless', 'capture store', 'one-time links', 'shared store']) assert.ok(comment.includes(words), `the replicas comment mentions ${words}`);
-  assert.equal(base.filter((o) => o.kind === 'PodDisruptionBudget' && o.metadata.name.includes('gateway')).length, 0, 'no PDB: with one replica it would block every drain');
+  for (const words of ['stateless', 'capture store', 'one-time links', 'shared store'])
+    assert.ok(comment.includes(words), `the replicas comment mentions ${words}`);
+  assert.equal(
+    base.filter((o) => o.kind === 'PodDisruptionBudget' && o.metadata.name.includes('gateway')).length,
+    0,
+    'no PDB: with one replica it would block every drain',
+  );
 });
 
 test('the args are flags podprof gateway accepts, in kubernetes modes, reading the key, certificate and store from what the pod mounts; only the store is writable', () => {
@@ -115,12 +139,26 @@ test('the args are flags podprof gateway accepts, in kubernetes modes, reading t
   const pvc = only<V1PersistentVolumeClaim>(base, 'PersistentVolumeClaim', store.volume.persistentVolumeClaim?.claimName ?? '');
   assert.deepEqual(pvc.spec?.accessModes, ['ReadWriteOnce']);
   const size = parseQuantity(String(pvc.spec?.resources?.requests?.storage)) ?? 0;
-  assert.ok(config['store-max-bytes'] < size, `--store-max-bytes ${config['store-max-bytes'] / GIB} GiB stays below the claim's ${size / GIB} GiB`);
-  assert.ok((container.volumeMounts ?? []).filter((m) => m.readOnly !== true).every((m) => m.mountPath === '/var/lib/podprof'), 'nothing else is writable');
+  assert.ok(
+    config['store-max-bytes'] < size,
+    `--store-max-bytes ${config['store-max-bytes'] / GIB} GiB stays below the claim's ${size / GIB} GiB`,
+  );
+  assert.ok(
+    (container.volumeMounts ?? []).filter((m) => m.readOnly !== true).every((m) => m.mountPath === '/var/lib/podprof'),
+    'nothing else is writable',
+  );
 
   const sc = container.securityContext ?? {};
   assert.deepEqual(
-    [sc.runAsNonRoot, sc.runAsUser, sc.runAsGroup, sc.readOnlyRootFilesystem, sc.allowPrivilegeEscalation, sc.capabilities?.drop, sc.seccompProfile?.type],
+    [
+      sc.runAsNonRoot,
+      sc.runAsUser,
+      sc.runAsGroup,
+      sc.readOnlyRootFilesystem,
+      sc.allowPrivilegeEscalation,
+      sc.capabilities?.drop,
+      sc.seccompProfile?.type,
+    ],
     [true, 65532, 65532, true, false, ['ALL'], 'RuntimeDefault'],
   );
   assert.equal(spec.securityContext?.fsGroup, 65532, 'the store volume and the 0440 Secrets belong to the gateway group');
@@ -143,7 +181,10 @@ test('probes hit /readyz and /healthz on the health port --health-listen names; 
 
   const svc = only<V1Service>(base, 'Service', 'podprof-gateway');
   const labels = deployment.spec?.template.metadata?.labels ?? {};
-  assert.ok(Object.entries(svc.spec?.selector ?? { none: 'x' }).every(([k, v]) => labels[k] === v), 'the Service selects the gateway pods');
+  assert.ok(
+    Object.entries(svc.spec?.selector ?? { none: 'x' }).every(([k, v]) => labels[k] === v),
+    'the Service selects the gateway pods',
+  );
   assert.ok(Object.entries(deployment.spec?.selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v));
   const toHttps = (p: number): boolean => (svc.spec?.ports ?? []).some((x) => x.port === p && port(x.targetPort) === 8443);
   assert.ok(toHttps(443), '443 → https');
@@ -154,12 +195,19 @@ test('probes hit /readyz and /healthz on the health port --health-listen names; 
 });
 
 test('the example user ClusterRoles of manifests/users name only what the gateway asks RBAC about: pods/<profile type> get, pods list, captures, targets list', () => {
-  const allowed = new Set<string>([...PROFILE_TYPES.map((t) => `get pods/${t}`), 'list pods', 'list targets', ...(['get', 'list', 'create', 'delete'] satisfies Array<Access['verb']>).map((v) => `${v} captures`)]);
+  const allowed = new Set<string>([
+    ...PROFILE_TYPES.map((t) => `get pods/${t}`),
+    'list pods',
+    'list targets',
+    ...(['get', 'list', 'create', 'delete'] satisfies Array<Access['verb']>).map((v) => `${v} captures`),
+  ]);
   const roles = users.filter((o) => o.kind === 'ClusterRole') as Array<V1ClusterRole & KubeObject>;
   assert.ok(roles.length >= 2);
   for (const role of roles) {
-    for (const rule of role.rules ?? []) assert.deepEqual(rule.apiGroups, [API_GROUP], `${role.metadata.name}: group ${API_GROUP}, as the SubjectAccessReview asks`);
-    for (const g of grants(role.rules)) assert.ok(allowed.has(g.replace(`${API_GROUP}/`, '')), `${role.metadata.name}: "${g}" is nothing the gateway asks about`);
+    for (const rule of role.rules ?? [])
+      assert.deepEqual(rule.apiGroups, [API_GROUP], `${role.metadata.name}: group ${API_GROUP}, as the SubjectAccessReview asks`);
+    for (const g of grants(role.rules))
+      assert.ok(allowed.has(g.replace(`${API_GROUP}/`, '')), `${role.metadata.name}: "${g}" is nothing the gateway asks about`);
   }
 });
 
@@ -187,24 +235,51 @@ test('kubectl apply --dry-run=server accepts every gateway object without a Pod 
   const r = await k(['apply', '--dry-run=server', '-k', 'manifests/']);
   assert.equal(r.code, 0, r.stderr);
   assert.ok(gatewayObjects.length >= 7, gatewayObjects.map((o) => o.kind).join(', '));
-  for (const o of gatewayObjects) assert.match(r.stdout, new RegExp(`^${o.kind.toLowerCase()}(\\.[a-z0-9.]+)?/${o.metadata.name} (created|configured|unchanged) \\(server dry run\\)$`, 'm'), `${o.kind} ${o.metadata.name}`);
+  for (const o of gatewayObjects)
+    assert.match(
+      r.stdout,
+      new RegExp(`^${o.kind.toLowerCase()}(\\.[a-z0-9.]+)?/${o.metadata.name} (created|configured|unchanged) \\(server dry run\\)$`, 'm'),
+      `${o.kind} ${o.metadata.name}`,
+    );
   assert.doesNotMatch(r.stderr, /PodSecurity|violate/i);
   const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { ...deployment.spec!.template.metadata, name: 'podprof-gateway-pod' }, spec };
   const created = await core.createNamespacedPod({ namespace: NS, body: pod, dryRun: 'All' });
   assert.equal(created.metadata?.name, 'podprof-gateway-pod');
   const escalating = structuredClone(pod);
   escalating.spec.containers[0]!.securityContext = { ...escalating.spec.containers[0]!.securityContext, allowPrivilegeEscalation: true };
-  await assert.rejects(core.createNamespacedPod({ namespace: NS, body: escalating, dryRun: 'All' }), (err) => /violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false/.test(apiReason(err)));
+  await assert.rejects(core.createNamespacedPod({ namespace: NS, body: escalating, dryRun: 'All' }), (err) =>
+    /violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false/.test(apiReason(err)),
+  );
 });
 
 test('applied for real, the ServiceAccount may do what the gateway does and no more (kubectl auth can-i)', async () => {
   const r = await k(['apply', '-k', 'manifests/']);
   assert.equal(r.code, 0, r.stderr);
   const can = async (...a: string[]): Promise<string> => (await k(['auth', 'can-i', ...a, `--as=${SA}`])).stdout.trim();
-  for (const a of [['list', 'pods', '-A'], ['watch', 'pods', '-A'], ['get', 'pods', '-n', 'team-x'], ['create', 'tokenreviews.authentication.k8s.io'], ['create', 'subjectaccessreviews.authorization.k8s.io'], ['get', 'deployments.apps', '-n', 'team-x'], ['list', 'replicasets.apps', '-n', 'team-x'], ['get', 'jobs.batch', '-n', 'team-x']]) {
+  for (const a of [
+    ['list', 'pods', '-A'],
+    ['watch', 'pods', '-A'],
+    ['get', 'pods', '-n', 'team-x'],
+    ['create', 'tokenreviews.authentication.k8s.io'],
+    ['create', 'subjectaccessreviews.authorization.k8s.io'],
+    ['get', 'deployments.apps', '-n', 'team-x'],
+    ['list', 'replicasets.apps', '-n', 'team-x'],
+    ['get', 'jobs.batch', '-n', 'team-x'],
+  ]) {
     assert.equal(await can(...a), 'yes', a.join(' '));
   }
-  for (const a of [['create', 'events', '-n', 'team-x'], ['get', 'secrets', '-n', NS], ['list', 'secrets', '-A'], ['create', 'pods/exec', '-n', 'team-x'], ['create', 'pods/portforward', '-n', 'team-x'], ['update', 'pods', '-n', 'team-x'], ['update', 'configmaps', '-n', NS], ['get', 'pods.podprof.io', '--subresource=heap', '-n', 'team-x'], ['update', 'deployments.apps', '-n', 'team-x'], ['list', 'deployments.apps', '-A']]) {
+  for (const a of [
+    ['create', 'events', '-n', 'team-x'],
+    ['get', 'secrets', '-n', NS],
+    ['list', 'secrets', '-A'],
+    ['create', 'pods/exec', '-n', 'team-x'],
+    ['create', 'pods/portforward', '-n', 'team-x'],
+    ['update', 'pods', '-n', 'team-x'],
+    ['update', 'configmaps', '-n', NS],
+    ['get', 'pods.podprof.io', '--subresource=heap', '-n', 'team-x'],
+    ['update', 'deployments.apps', '-n', 'team-x'],
+    ['list', 'deployments.apps', '-A'],
+  ]) {
     assert.equal(await can(...a), 'no', a.join(' '));
   }
 });
@@ -215,8 +290,20 @@ test('the signing key stored as secret-keys.yaml documents survives re-applying 
     const gen = spawnSync(NODE, [join(REPO, 'bin/podprof.mjs'), 'keys', 'generate', '--out-dir', dir], { encoding: 'utf8' });
     assert.equal(gen.status, 0, gen.stderr);
     const pem = readFileSync(join(dir, 'signing-key.pem'), 'utf8');
-    const stored = async (): Promise<string> => Buffer.from((await core.readNamespacedSecret({ namespace: NS, name: 'podprof-gateway-keys' })).data?.['signing-key.pem'] ?? '', 'base64').toString('utf8');
-    const fromFile = ['-n', NS, 'create', 'secret', 'generic', 'podprof-gateway-keys', `--from-file=signing-key.pem=${join(dir, 'signing-key.pem')}`];
+    const stored = async (): Promise<string> =>
+      Buffer.from(
+        (await core.readNamespacedSecret({ namespace: NS, name: 'podprof-gateway-keys' })).data?.['signing-key.pem'] ?? '',
+        'base64',
+      ).toString('utf8');
+    const fromFile = [
+      '-n',
+      NS,
+      'create',
+      'secret',
+      'generic',
+      'podprof-gateway-keys',
+      `--from-file=signing-key.pem=${join(dir, 'signing-key.pem')}`,
+    ];
     // Re-applying the manifests, twice (the second apply is where a three-way merge would drop data), for this one object.
     const placeholder = JSON.stringify(only(base, 'Secret', 'podprof-gateway-keys'));
     const reapplyPlaceholder = async (): Promise<void> => {
@@ -246,11 +333,19 @@ test('the signing key stored as secret-keys.yaml documents survives re-applying 
 });
 
 test("with the Deployment's own args and no key mounted yet, podprof gateway exits at start naming the missing key file", () => {
-  const r = spawnSync(NODE, [join(REPO, 'bin/podprof.mjs'), 'gateway', ...args.map((a) => (a.startsWith('--listen=') || a.startsWith('--health-listen=') ? a.replace(/=:/, '=127.0.0.1:') : a))], {
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '', KUBECONFIG: cp.kubeconfigPath },
-    timeout: 20_000,
-  });
+  const r = spawnSync(
+    NODE,
+    [
+      join(REPO, 'bin/podprof.mjs'),
+      'gateway',
+      ...args.map((a) => (a.startsWith('--listen=') || a.startsWith('--health-listen=') ? a.replace(/=:/, '=127.0.0.1:') : a)),
+    ],
+    {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', KUBECONFIG: cp.kubeconfigPath },
+      timeout: 20_000,
+    },
+  );
   assert.equal(r.status, 1, r.stdout + r.stderr);
   assert.match(r.stderr, /^podprof gateway: ENOENT: no such file or directory, open '\/keys\/signing-key\.pem'/);
 });

@@ -42,7 +42,8 @@ const tokens: Record<string, string> = {};
 const secrets: Array<[string, string]> = [];
 
 const json = <T>(r: Reply): T => JSON.parse(r.text) as T;
-const isProfile = (r: Reply): boolean => r.status === 200 && r.body[0] === 0x1f && r.body[1] === 0x8b && Profile.decode(gunzipSync(r.body)).sampleType.length > 0;
+const isProfile = (r: Reply): boolean =>
+  r.status === 200 && r.body[0] === 0x1f && r.body[1] === 0x8b && Profile.decode(gunzipSync(r.body)).sampleType.length > 0;
 
 before(async () => {
   g = await startGatewayCluster();
@@ -52,12 +53,40 @@ before(async () => {
   const rule = (resources: string[], verbs: string[]): object => ({ apiGroups: ['podprof.io'], resources, verbs });
   const roleRef = (kind: string, name: string): object => ({ apiGroup: 'rbac.authorization.k8s.io', kind, name });
   await g.apply([
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { namespace: A, name: 'heap-only' }, rules: [rule(['pods/heap'], ['get'])] },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { namespace: A, name: 'alice-heap-only' }, roleRef: roleRef('Role', 'heap-only'), subjects: [{ kind: 'User', name: 'alice', apiGroup: 'rbac.authorization.k8s.io' }] },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { namespace: B, name: 'bob-viewer' }, roleRef: roleRef('ClusterRole', 'podprof-viewer'), subjects: [{ kind: 'User', name: 'bob', apiGroup: 'rbac.authorization.k8s.io' }] },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'alloy-scraper' }, roleRef: roleRef('ClusterRole', 'podprof-scraper'), subjects: [{ kind: 'ServiceAccount', name: 'alloy', namespace: MONITORING }] },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { namespace: A, name: 'heap-only' },
+      rules: [rule(['pods/heap'], ['get'])],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { namespace: A, name: 'alice-heap-only' },
+      roleRef: roleRef('Role', 'heap-only'),
+      subjects: [{ kind: 'User', name: 'alice', apiGroup: 'rbac.authorization.k8s.io' }],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { namespace: B, name: 'bob-viewer' },
+      roleRef: roleRef('ClusterRole', 'podprof-viewer'),
+      subjects: [{ kind: 'User', name: 'bob', apiGroup: 'rbac.authorization.k8s.io' }],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'alloy-scraper' },
+      roleRef: roleRef('ClusterRole', 'podprof-scraper'),
+      subjects: [{ kind: 'ServiceAccount', name: 'alloy', namespace: MONITORING }],
+    },
   ]);
-  Object.assign(tokens, { admin: g.cp.adminToken, alice: g.cp.users.alice!.token, bob: g.cp.users.bob!.token, carol: g.cp.users.carol!.token });
+  Object.assign(tokens, {
+    admin: g.cp.adminToken,
+    alice: g.cp.users.alice!.token,
+    bob: g.cp.users.bob!.token,
+    carol: g.cp.users.carol!.token,
+  });
   tokens.alloy = await g.serviceAccountToken(MONITORING, 'alloy');
   tokens.nobody = await g.serviceAccountToken(MONITORING, 'nobody');
   secrets.push(...Object.entries(tokens), ['gateway ServiceAccount token', g.gatewayToken]);
@@ -68,11 +97,17 @@ before(async () => {
     const pod = await g.core.createNamespacedPod({ namespace: B, body: deploymentPod('legacy', { annotations: INJECT }) });
     assert.equal(sidecarsOf(pod).length, 0);
     legacy = pod.metadata?.name ?? '';
-    orphan = (await g.core.createNamespacedPod({ namespace: C, body: deploymentPod('orphan', { annotations: INJECT }) })).metadata?.name ?? '';
+    orphan =
+      (await g.core.createNamespacedPod({ namespace: C, body: deploymentPod('orphan', { annotations: INJECT }) })).metadata?.name ?? '';
   } finally {
     await g.startWebhook();
   }
-  await waitFor('the webhook to inject again', async () => sidecarsOf(await g.core.createNamespacedPod({ namespace: B, body: deploymentPod('probe', { annotations: INJECT }), dryRun: 'All' })).length === 1);
+  await waitFor(
+    'the webhook to inject again',
+    async () =>
+      sidecarsOf(await g.core.createNamespacedPod({ namespace: B, body: deploymentPod('probe', { annotations: INJECT }), dryRun: 'All' }))
+        .length === 1,
+  );
 
   const [a, b] = await Promise.all([g.runInjectedPod(A, 'web'), g.runInjectedPod(B, 'api')]);
   gw = await g.startGateway();
@@ -104,7 +139,12 @@ test('no token is a 401 with WWW-Authenticate (JSON on the API, text for pprof);
 
   const carol = await call(base, pprofPath(A, web.name, 'heap'), { token: tokens.carol });
   assert.equal(carol.status, 403, carol.text);
-  assert.ok(carol.text.includes(`carol may not get pods/heap ${web.name} in namespace ${A}; a Role needs: apiGroups: ["podprof.io"], resources: ["pods/heap"], verbs: ["get"]`), carol.text);
+  assert.ok(
+    carol.text.includes(
+      `carol may not get pods/heap ${web.name} in namespace ${A}; a Role needs: apiGroups: ["podprof.io"], resources: ["pods/heap"], verbs: ["get"]`,
+    ),
+    carol.text,
+  );
   const carolList = await call(base, `/api/v1/pods?namespace=${A}`, { token: tokens.carol });
   assert.equal(carolList.status, 403);
   assert.deepEqual(json(carolList), {
@@ -119,7 +159,10 @@ test("a token for the API server's own audience is refused with a 401 that says 
   secrets.push(['alloy token for the API server', apiServerToken]);
   const refused = await call(base, '/sd/targets', { token: apiServerToken });
   assert.equal(refused.status, 401, refused.text);
-  assert.match(refused.text, /the token was not accepted for audience podprof \(make one with: kubectl create token NAME --audience podprof\)/);
+  assert.match(
+    refused.text,
+    /the token was not accepted for audience podprof \(make one with: kubectl create token NAME --audience podprof\)/,
+  );
   assert.equal((await call(base, '/sd/targets', { token: tokens.alloy! })).status, 200);
 });
 
@@ -127,20 +170,47 @@ test("podprof link with a ServiceAccount's kubeconfig asks the API server for a 
   // The ServiceAccount may profile team-a and request tokens for itself (create serviceaccounts/token on its own name).
   await g.core.createNamespacedServiceAccount({ namespace: A, body: { metadata: { name: 'ci' } } });
   await g.apply([
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { namespace: A, name: 'ci-profiler' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'podprof-profiler' }, subjects: [{ kind: 'ServiceAccount', name: 'ci', namespace: A }] },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { namespace: A, name: 'ci-own-token' }, rules: [{ apiGroups: [''], resources: ['serviceaccounts/token'], resourceNames: ['ci'], verbs: ['create'] }] },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { namespace: A, name: 'ci-own-token' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'ci-own-token' }, subjects: [{ kind: 'ServiceAccount', name: 'ci', namespace: A }] },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { namespace: A, name: 'ci-profiler' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'podprof-profiler' },
+      subjects: [{ kind: 'ServiceAccount', name: 'ci', namespace: A }],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { namespace: A, name: 'ci-own-token' },
+      rules: [{ apiGroups: [''], resources: ['serviceaccounts/token'], resourceNames: ['ci'], verbs: ['create'] }],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { namespace: A, name: 'ci-own-token' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'ci-own-token' },
+      subjects: [{ kind: 'ServiceAccount', name: 'ci', namespace: A }],
+    },
   ]);
   const apiToken = await g.serviceAccountToken(A, 'ci', [g.cp.server]);
   secrets.push(['ci token for the API server', apiToken]);
   const kubeconfig = join(g.tls.dir, 'ci-kubeconfig');
   writeKubeconfig(kubeconfig, { server: g.cp.server, caFile: g.cp.caFile, tokens: { ci: apiToken }, currentUser: 'ci' });
   const env = { ...process.env, KUBECONFIG: kubeconfig, PODPROF_TOKEN: '' };
-  const out = await execFileP(NODE, [join(REPO, 'bin/podprof.mjs'), 'link', `${A}/${web.name}`, '--type', 'heap', '--gateway', base, '--ca-file', g.tls.caFile], { env, timeout: 60_000 });
+  const out = await execFileP(
+    NODE,
+    [join(REPO, 'bin/podprof.mjs'), 'link', `${A}/${web.name}`, '--type', 'heap', '--gateway', base, '--ca-file', g.tls.caFile],
+    { env, timeout: 60_000 },
+  );
   assert.match(out.stdout, /^https:\/\/pprof:[^@]+@127\.0\.0\.1:\d+\/api\/v1\/namespaces\/team-a\/pods\//);
   const created = g.logs.filter((l) => l.includes('"outcome":"link-created"'));
-  assert.ok(created.some((l) => l.includes('"user":"system:serviceaccount:team-a:ci"')), 'the gateway saw the ServiceAccount, with a token for audience podprof');
-  assert.ok(g.logs.every((l) => !l.includes(apiToken)), 'the API-server token appears nowhere');
+  assert.ok(
+    created.some((l) => l.includes('"user":"system:serviceaccount:team-a:ci"')),
+    'the gateway saw the ServiceAccount, with a token for audience podprof',
+  );
+  assert.ok(
+    g.logs.every((l) => !l.includes(apiToken)),
+    'the API-server token appears nowhere',
+  );
 });
 
 test('alice, bound to a Role allowing only pods/heap in team-a, gets the heap profile, a 403 naming pods/profile for a CPU profile, and nothing in team-b', async () => {
@@ -151,7 +221,10 @@ test('alice, bound to a Role allowing only pods/heap in team-a, gets the heap pr
   const cpu = await call(base, pprofPath(A, web.name, 'profile', '?seconds=1'), { token: tokens.alice });
   assert.equal(cpu.status, 403);
   assert.equal(cpu.headers['x-go-pprof'], '1');
-  assert.match(cpu.text, /^PODPROF_FORBIDDEN: alice may not get pods\/profile \S+ in namespace team-a; a Role needs: apiGroups: \["podprof\.io"\], resources: \["pods\/profile"\], verbs: \["get"\]\n/);
+  assert.match(
+    cpu.text,
+    /^PODPROF_FORBIDDEN: alice may not get pods\/profile \S+ in namespace team-a; a Role needs: apiGroups: \["podprof\.io"\], resources: \["pods\/profile"\], verbs: \["get"\]\n/,
+  );
 
   for (const type of ['goroutine', 'trace', 'cmdline']) {
     const r = await call(base, pprofPath(A, web.name, type), { token: tokens.alice });
@@ -177,7 +250,11 @@ test('bob, bound to the example podprof-viewer ClusterRole of manifests/users in
 
 test("bob, a heap-and-goroutine viewer allowed to read captures, cannot list, read, download or delete the admin's stored CPU profile or trace, sees the heap capture, and never the admin's groups", async () => {
   const capture = async (type: string, seconds?: number): Promise<{ id: string; status: string }> => {
-    const r = await call(base, '/api/v1/captures', { token: tokens.admin, method: 'POST', body: { namespace: B, pod: api.name, type, ...(seconds ? { seconds } : {}) } });
+    const r = await call(base, '/api/v1/captures', {
+      token: tokens.admin,
+      method: 'POST',
+      body: { namespace: B, pod: api.name, type, ...(seconds ? { seconds } : {}) },
+    });
     assert.equal(r.status, 201, r.text);
     return json(r);
   };
@@ -186,20 +263,36 @@ test("bob, a heap-and-goroutine viewer allowed to read captures, cannot list, re
   const heap = await capture('heap');
   assert.deepEqual([cpu.status, trace.status, heap.status], ['done', 'done', 'done']);
 
-  const listed = json<{ items: Array<{ id: string; groups?: unknown }> }>(await call(base, `/api/v1/captures?namespace=${B}`, { token: tokens.bob }));
-  assert.deepEqual(listed.items.map((m) => m.id), [heap.id], 'only the capture of a type bob may profile');
+  const listed = json<{ items: Array<{ id: string; groups?: unknown }> }>(
+    await call(base, `/api/v1/captures?namespace=${B}`, { token: tokens.bob }),
+  );
+  assert.deepEqual(
+    listed.items.map((m) => m.id),
+    [heap.id],
+    'only the capture of a type bob may profile',
+  );
   assert.equal(listed.items[0]!.groups, undefined, "the admin's groups are not shown to bob");
   const all = json<{ items: Array<{ id: string }> }>(await call(base, '/api/v1/captures', { token: tokens.bob }));
-  assert.deepEqual(all.items.map((m) => m.id), [heap.id]);
+  assert.deepEqual(
+    all.items.map((m) => m.id),
+    [heap.id],
+  );
 
-  for (const [id, type, file] of [[cpu.id, 'profile', 'profile.pb.gz'], [trace.id, 'trace', 'trace.out']] as const) {
+  for (const [id, type, file] of [
+    [cpu.id, 'profile', 'profile.pb.gz'],
+    [trace.id, 'trace', 'trace.out'],
+  ] as const) {
     for (const path of [`/api/v1/captures/${id}`, `/api/v1/captures/${id}/${file}`]) {
       const r = await call(base, path, { token: tokens.bob });
       assert.equal(r.status, 403, `${path}: ${r.text}`);
       assert.ok(r.text.includes(`bob may not get pods/${type} ${api.name} in namespace ${B}`), r.text);
     }
   }
-  const del = await call(base, `/api/v1/captures/${cpu.id}`, { token: tokens.bob, method: 'DELETE', headers: { 'x-podprof-request': '1' } });
+  const del = await call(base, `/api/v1/captures/${cpu.id}`, {
+    token: tokens.bob,
+    method: 'DELETE',
+    headers: { 'x-podprof-request': '1' },
+  });
   assert.ok(del.status === 403, `${del.status} ${del.text}`);
 
   const mine = json<{ groups?: unknown; type: string }>(await call(base, `/api/v1/captures/${heap.id}`, { token: tokens.bob }));
@@ -211,19 +304,40 @@ test("bob, a heap-and-goroutine viewer allowed to read captures, cannot list, re
 });
 
 test('GET /api/v1/pods lists the injected pods of the namespaces the caller may list, and annotated pods created while the webhook was down under notInjected; a session cookie sees the same', async () => {
-  type Pods = { items: Array<{ namespace: string; name: string; uid: string; ip: string; routable: boolean; workload?: { kind: string; name: string } }>; notInjected: Array<{ namespace: string; name: string }> };
+  type Pods = {
+    items: Array<{
+      namespace: string;
+      name: string;
+      uid: string;
+      ip: string;
+      routable: boolean;
+      workload?: { kind: string; name: string };
+    }>;
+    notInjected: Array<{ namespace: string; name: string }>;
+  };
   const bob = await call(base, '/api/v1/pods', { token: tokens.bob });
   assert.equal(bob.status, 200, bob.text);
   const seen = json<Pods>(bob);
-  assert.deepEqual(seen.items.map((p) => [p.namespace, p.name, p.routable]), [[B, api.name, true]], 'team-b only');
+  assert.deepEqual(
+    seen.items.map((p) => [p.namespace, p.name, p.routable]),
+    [[B, api.name, true]],
+    'team-b only',
+  );
   assert.deepEqual(seen.items[0]?.workload, { kind: 'Deployment', name: 'api' });
   assert.equal(seen.items[0]?.uid, api.uid);
   assert.deepEqual(seen.notInjected, [{ namespace: B, name: legacy }]);
 
   const admin = json<Pods>(await call(base, '/api/v1/pods', { token: tokens.admin }));
-  assert.deepEqual(admin.items.map((p) => `${p.namespace}/${p.name}`), [`${A}/${web.name}`, `${B}/${api.name}`]);
+  assert.deepEqual(
+    admin.items.map((p) => `${p.namespace}/${p.name}`),
+    [`${A}/${web.name}`, `${B}/${api.name}`],
+  );
   assert.ok(admin.notInjected.some((m) => m.namespace === B && m.name === legacy));
-  assert.deepEqual(json<Pods>(await call(base, `/api/v1/pods?namespace=${A}`, { token: tokens.admin })).notInjected, [], 'filtered by namespace');
+  assert.deepEqual(
+    json<Pods>(await call(base, `/api/v1/pods?namespace=${A}`, { token: tokens.admin })).notInjected,
+    [],
+    'filtered by namespace',
+  );
 
   const login = await call(base, '/api/v1/session', { token: tokens.bob, method: 'POST' });
   assert.equal(login.status, 201, login.text);
@@ -242,7 +356,10 @@ test('GET /api/v1/pods lists the injected pods of the namespaces the caller may 
 test('GET /api/v1/pods reports uninjected annotated pods also in a namespace that has no injected pod', async () => {
   type Pods = { items: unknown[]; notInjected: Array<{ namespace: string; name: string }> };
   const admin = json<Pods>(await call(base, '/api/v1/pods', { token: tokens.admin }));
-  assert.deepEqual(admin.notInjected, [{ namespace: B, name: legacy }, { namespace: C, name: orphan }]);
+  assert.deepEqual(admin.notInjected, [
+    { namespace: B, name: legacy },
+    { namespace: C, name: orphan },
+  ]);
   const inC = json<Pods>(await call(base, `/api/v1/pods?namespace=${C}`, { token: tokens.admin }));
   assert.deepEqual(inC, { items: [], notInjected: [{ namespace: C, name: orphan }] });
   const carol = await call(base, `/api/v1/pods?namespace=${C}`, { token: tokens.carol });
@@ -254,12 +371,27 @@ test("a workload's fan-out takes only the pods the workload owns: a forged owner
   const apps = g.kc.makeApiClient(AppsV1Api);
   const selector = { matchLabels: { app: 'shop' } };
   const template = { metadata: { labels: { app: 'shop' } }, spec: { containers: [{ name: 'app', image: 'registry.example.com/shop:1' }] } };
-  const deploy = await apps.createNamespacedDeployment({ namespace: ns, body: { metadata: { name: 'shop' }, spec: { selector, template } } });
+  const deploy = await apps.createNamespacedDeployment({
+    namespace: ns,
+    body: { metadata: { name: 'shop' }, spec: { selector, template } },
+  });
   // No controller manager runs: make the ReplicaSet the Deployment controller would.
-  const rs = await apps.createNamespacedReplicaSet({ namespace: ns, body: { metadata: { name: 'shop-7d9f8b6c5d', labels: { app: 'shop', 'pod-template-hash': '7d9f8b6c5d' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'shop', uid: deploy.metadata!.uid!, controller: true }] }, spec: { selector, template } } });
+  const rs = await apps.createNamespacedReplicaSet({
+    namespace: ns,
+    body: {
+      metadata: {
+        name: 'shop-7d9f8b6c5d',
+        labels: { app: 'shop', 'pod-template-hash': '7d9f8b6c5d' },
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'shop', uid: deploy.metadata!.uid!, controller: true }],
+      },
+      spec: { selector, template },
+    },
+  });
   const podOf = (name: string, ownerUid: string, app = 'shop'): V1Pod => {
     const body = deploymentPod('shop', { annotations: INJECT, name, labels: { app } });
-    body.metadata!.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'shop-7d9f8b6c5d', uid: ownerUid, controller: true, blockOwnerDeletion: true }];
+    body.metadata!.ownerReferences = [
+      { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'shop-7d9f8b6c5d', uid: ownerUid, controller: true, blockOwnerDeletion: true },
+    ];
     return body;
   };
   await g.core.createNamespacedPod({ namespace: ns, body: podOf('shop-real', rs.metadata!.uid!) });
@@ -267,15 +399,25 @@ test("a workload's fan-out takes only the pods the workload owns: a forged owner
   await g.core.createNamespacedPod({ namespace: ns, body: podOf('shop-relabelled', rs.metadata!.uid!, 'other') });
   const running = await g.kubelet.run(ns, 'shop-real');
   await waitRoutable(gw, ns, 'shop-real', 30_000);
-  await waitFor('the gateway to see the other two', () => ['shop-forged', 'shop-relabelled'].every((n) => gw.context.registry.get(ns, n)) || undefined);
+  await waitFor(
+    'the gateway to see the other two',
+    () => ['shop-forged', 'shop-relabelled'].every((n) => gw.context.registry.get(ns, n)) || undefined,
+  );
   // shop-relabelled has app=other: the registry's workload comes from its owner name, so it claims deployment/shop too.
-  const r = await call(base, '/api/v1/captures', { token: tokens.admin, method: 'POST', body: { namespace: ns, workload: 'deployment/shop', type: 'heap' } });
+  const r = await call(base, '/api/v1/captures', {
+    token: tokens.admin,
+    method: 'POST',
+    body: { namespace: ns, workload: 'deployment/shop', type: 'heap' },
+  });
   assert.equal(r.status, 201, r.text);
   const meta = JSON.parse(r.text) as { pods: Array<{ pod: string; status: string; error?: string }> };
   const by = Object.fromEntries(meta.pods.map((p) => [p.pod, p]));
   assert.equal(by['shop-real']?.status, 'ok', JSON.stringify(by['shop-real']));
   assert.equal(by['shop-forged']?.status, 'forbidden');
-  assert.match(by['shop-forged']?.error ?? '', /^not a pod of deployment\/shop: its controller ReplicaSet\/shop-7d9f8b6c5d \(uid 00000000-0000-4000-8000-00000000dead\) is not deployment\/shop's$/);
+  assert.match(
+    by['shop-forged']?.error ?? '',
+    /^not a pod of deployment\/shop: its controller ReplicaSet\/shop-7d9f8b6c5d \(uid 00000000-0000-4000-8000-00000000dead\) is not deployment\/shop's$/,
+  );
   assert.equal(by['shop-relabelled']?.status, 'forbidden');
   assert.match(by['shop-relabelled']?.error ?? '', /selector does not select its labels/);
   await running.stop();
@@ -286,7 +428,10 @@ test('the scan for uninjected pods lists page by page: every annotated pod the w
   await g.stopWebhook();
   const more: string[] = [];
   try {
-    for (let i = 0; i < 4; i++) more.push((await g.core.createNamespacedPod({ namespace: C, body: deploymentPod(`late${i}`, { annotations: INJECT }) })).metadata?.name ?? '');
+    for (let i = 0; i < 4; i++)
+      more.push(
+        (await g.core.createNamespacedPod({ namespace: C, body: deploymentPod(`late${i}`, { annotations: INJECT }) })).metadata?.name ?? '',
+      );
   } finally {
     await g.startWebhook();
   }
@@ -312,7 +457,11 @@ test("a sidecar token the gateway mints for pod X is refused by pod Y's sidecar,
 });
 
 test('go tool pprof -raw fetches a heap profile through a one-time link from POST /api/v1/links; the second use of the link is refused with 401', async () => {
-  const made = await call(base, '/api/v1/links', { token: tokens.alice, method: 'POST', body: { namespace: A, pod: web.name, type: 'heap' } });
+  const made = await call(base, '/api/v1/links', {
+    token: tokens.alice,
+    method: 'POST',
+    body: { namespace: A, pod: web.name, type: 'heap' },
+  });
   assert.equal(made.status, 201, made.text);
   const { url, command } = json<{ url: string; command: string; expiresAt: string }>(made);
   const link = new URL(url);
@@ -320,7 +469,11 @@ test('go tool pprof -raw fetches a heap profile through a one-time link from POS
   assert.equal(`${link.origin}${link.pathname}`, `${base}${pprofPath(A, web.name, 'heap')}`);
   assert.equal(command, `go tool pprof -http=: '${url}'`);
   secrets.push(['link secret', decodeURIComponent(link.password)]);
-  const cpuLink = await call(base, '/api/v1/links', { token: tokens.alice, method: 'POST', body: { namespace: A, pod: web.name, type: 'profile' } });
+  const cpuLink = await call(base, '/api/v1/links', {
+    token: tokens.alice,
+    method: 'POST',
+    body: { namespace: A, pod: web.name, type: 'profile' },
+  });
   assert.equal(cpuLink.status, 403, 'a link needs the same RBAC as the profile');
 
   const dir = mkdtempSync(join(tmpdir(), 'podprof-pprof-'));
@@ -328,7 +481,10 @@ test('go tool pprof -raw fetches a heap profile through a one-time link from POS
   try {
     const first = await execFileP('go', ['tool', 'pprof', '-raw', url], { env, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
     assert.match(first.stdout, /^PeriodType: space bytes$/m);
-    assert.match(first.stdout, /^Samples:\n(alloc_objects\/count alloc_space\/bytes inuse_objects\/count inuse_space\/bytes|.*inuse_space\/bytes)/m);
+    assert.match(
+      first.stdout,
+      /^Samples:\n(alloc_objects\/count alloc_space\/bytes inuse_objects\/count inuse_space\/bytes|.*inuse_space\/bytes)/m,
+    );
     const second = await execFileP('go', ['tool', 'pprof', '-raw', url], { env, timeout: 60_000 }).then(
       () => assert.fail('the second use succeeded'),
       (err: { code?: number; stderr?: string }) => err,
@@ -373,8 +529,14 @@ test("GET /sd/targets gives a scraper's ServiceAccount every injected, ready pod
   );
   const key = (x: Group): string => `${x.labels.pod} ${x.labels.__name__}`;
   for (const g of groups) assert.equal(g.labels.__meta_podprof_pod_labelpresent_app, 'true', 'the pod labels are there to relabel on');
-  const withoutPodLabels = (g: Group): Group => ({ ...g, labels: Object.fromEntries(Object.entries(g.labels).filter(([k]) => !k.startsWith('__meta_podprof_pod_label'))) });
-  assert.deepEqual(groups.map(withoutPodLabels).sort((x, y) => key(x).localeCompare(key(y))), expected.sort((x, y) => key(x).localeCompare(key(y))));
+  const withoutPodLabels = (g: Group): Group => ({
+    ...g,
+    labels: Object.fromEntries(Object.entries(g.labels).filter(([k]) => !k.startsWith('__meta_podprof_pod_label'))),
+  });
+  assert.deepEqual(
+    groups.map(withoutPodLabels).sort((x, y) => key(x).localeCompare(key(y))),
+    expected.sort((x, y) => key(x).localeCompare(key(y))),
+  );
   assert.equal(new Set(groups.map(key)).size, groups.length, 'once per pod and type');
   assert.ok(!groups.some((x) => x.labels.pod === legacy), 'the uninjected pod is no target');
 
@@ -389,15 +551,27 @@ test("GET /sd/targets gives a scraper's ServiceAccount every injected, ready pod
 
   const nobody = await call(base, '/sd/targets', { token: tokens.nobody });
   assert.equal(nobody.status, 403);
-  assert.equal(json<{ message: string }>(nobody).message, `system:serviceaccount:${MONITORING}:nobody may not list targets cluster-wide; a Role needs: apiGroups: ["podprof.io"], resources: ["targets"], verbs: ["list"]`);
+  assert.equal(
+    json<{ message: string }>(nobody).message,
+    `system:serviceaccount:${MONITORING}:nobody may not list targets cluster-wide; a Role needs: apiGroups: ["podprof.io"], resources: ["targets"], verbs: ["list"]`,
+  );
 });
 
 test('no token, session cookie, link secret or sidecar token used in this file appears in any log line of the gateway, the sidecars or the kubelet', () => {
   assert.ok(secrets.length >= 10, `the earlier tests handed out the secrets: ${secrets.map(([n]) => n).join(', ')}`);
   const gatewayAudit = g.logs.filter((l) => l.includes('"audit"'));
-  assert.ok(gatewayAudit.some((l) => l.includes('"user":"alice"') && l.includes('"decision":"denied"')), 'the gateway audited the requests');
-  assert.ok(gatewayAudit.some((l) => l.includes('"via":"link"')), 'the link use was audited');
-  assert.ok(g.logs.some((l) => l.includes('/podprof-sidecar] ')), 'the sidecars logged');
+  assert.ok(
+    gatewayAudit.some((l) => l.includes('"user":"alice"') && l.includes('"decision":"denied"')),
+    'the gateway audited the requests',
+  );
+  assert.ok(
+    gatewayAudit.some((l) => l.includes('"via":"link"')),
+    'the link use was audited',
+  );
+  assert.ok(
+    g.logs.some((l) => l.includes('/podprof-sidecar] ')),
+    'the sidecars logged',
+  );
   for (const [what, secret] of secrets) {
     assert.ok(secret.length >= 16, what);
     const hit = g.logs.find((l) => l.includes(secret));

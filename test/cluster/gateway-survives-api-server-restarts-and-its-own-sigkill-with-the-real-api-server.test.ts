@@ -46,17 +46,32 @@ test('a gateway whose ServiceAccount may not list pods answers 503 on /readyz an
   };
   try {
     const refused = `HTTP 403: pods is forbidden: User "system:serviceaccount:${GATEWAY_NS}:${sa}" cannot list resource "pods" in API group "" at the cluster scope`;
-    const warning = await waitFor('the refused list in the log', () => g.logs.map(parse).find((l) => l.msg === 'pod informer stopped; restarting' && l.err === refused));
+    const warning = await waitFor('the refused list in the log', () =>
+      g.logs.map(parse).find((l) => l.msg === 'pod informer stopped; restarting' && l.err === refused),
+    );
     assert.equal(typeof warning.retryMs, 'number');
-    assert.deepEqual(g.logs.map(parse).filter((l) => l.level === 'info' && /informer/.test(String(l.msg))), [], 'no line claims the informer is up');
+    assert.deepEqual(
+      g.logs.map(parse).filter((l) => l.level === 'info' && /informer/.test(String(l.msg))),
+      [],
+      'no line claims the informer is up',
+    );
     assert.deepEqual(await readyz(), { status: 503, body: { ready: false, targets: 0 } }, 'not ready: nothing was ever listed');
-    const binding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: sa }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: GATEWAY_SA }, subjects: [{ kind: 'ServiceAccount', name: sa, namespace: GATEWAY_NS }] };
+    const binding = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: sa },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: GATEWAY_SA },
+      subjects: [{ kind: 'ServiceAccount', name: sa, namespace: GATEWAY_NS }],
+    };
     await g.apply([binding]);
     const bound = Date.now();
     await waitRoutable(gw, other, handle.name, 40_000);
     t.diagnostic(`listed and routable ${Date.now() - bound} ms after the binding`);
     assert.deepEqual(await readyz(), { status: 200, body: { ready: true, targets: 1 } });
-    assert.ok(g.logs.map(parse).some((l) => l.msg === 'pod informer listed pods' && l.pods === 1), 'the first successful list is logged');
+    assert.ok(
+      g.logs.map(parse).some((l) => l.msg === 'pod informer listed pods' && l.pods === 1),
+      'the first successful list is logged',
+    );
   } finally {
     await gw.close();
     await handle.stop();
@@ -74,11 +89,18 @@ test('the API server restarts under the pod informer: discovery recovers, a dele
     const restarting = Date.now();
     await g.cp.restartApiServer();
     t.diagnostic(`API server restarted in ${Date.now() - restarting} ms`);
-    assert.ok(g.logs.some((l) => l.includes('pod informer stopped; restarting')), 'the informer saw the API server go');
+    assert.ok(
+      g.logs.some((l) => l.includes('pod informer stopped; restarting')),
+      'the informer saw the API server go',
+    );
 
     const deleting = Date.now();
     await g.core.deleteNamespacedPod({ namespace: NS, name: old.handle.name });
-    await waitFor('the deleted pod to leave the gateway', async () => !(await podNames(base)).includes(old.handle.name) && gw.context.registry.get(NS, old.handle.name) === undefined, 30_000);
+    await waitFor(
+      'the deleted pod to leave the gateway',
+      async () => !(await podNames(base)).includes(old.handle.name) && gw.context.registry.get(NS, old.handle.name) === undefined,
+      30_000,
+    );
     t.diagnostic(`deleted pod gone from the gateway ${Date.now() - deleting} ms after the delete`);
 
     const fresh = await g.runInjectedPod(NS, 'fresh');
@@ -107,7 +129,8 @@ test('the gateway process SIGKILLed during a 20 s CPU capture: the sidecar cance
     (err: Error) => `failed: ${err.message}`,
   );
   // The goroutine dump shows the capture inside Go's handler without touching the profiler.
-  const capturing = async (): Promise<boolean> => (await (await fetch(`http://${handle.ip}:6060/debug/pprof/goroutine?debug=1`)).text()).includes('net/http/pprof.Profile');
+  const capturing = async (): Promise<boolean> =>
+    (await (await fetch(`http://${handle.ip}:6060/debug/pprof/goroutine?debug=1`)).text()).includes('net/http/pprof.Profile');
   await waitFor('the capture to reach the app through the gateway and the sidecar', capturing);
   const busy = await fetch(appProfile);
   assert.equal(busy.status, 500, 'the profiler is held');
@@ -126,5 +149,9 @@ test('the gateway process SIGKILLed during a 20 s CPU capture: the sidecar cance
   const freedMs = Date.now() - killed;
   t.diagnostic(`profiler released ${releasedMs} ms after the SIGKILL; a direct 1 s CPU profile done ${freedMs} ms after it`);
   assert.ok(freedMs < 5000, `the profiler is free within a few seconds, not after the 20 s (${freedMs} ms)`);
-  await waitFor('the sidecar to audit the abandoned capture', () => handle.logs('podprof-sidecar').some((l) => l.includes('"type":"profile"') && l.includes('"outcome":"client-abort"')), 5000);
+  await waitFor(
+    'the sidecar to audit the abandoned capture',
+    () => handle.logs('podprof-sidecar').some((l) => l.includes('"type":"profile"') && l.includes('"outcome":"client-abort"')),
+    5000,
+  );
 });

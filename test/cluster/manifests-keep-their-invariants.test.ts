@@ -53,9 +53,20 @@ const NS = 'podprof-system';
 const SYSTEM_NAMESPACES = ['kube-system', 'kube-node-lease', NS];
 const ANNOTATION_HOOK = 'annotation.inject.podprof.io';
 const NAMESPACE_HOOK = 'namespace.inject.podprof.io';
-const OPTED_IN_CEL = "has(object.metadata.annotations) && 'podprof.io/inject' in object.metadata.annotations && object.metadata.annotations['podprof.io/inject'] != 'false'";
-const NOT_OPTED_OUT_CEL = "!has(object.metadata.annotations) || !('podprof.io/inject' in object.metadata.annotations) || object.metadata.annotations['podprof.io/inject'] != 'false'";
-const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'ClusterIssuer', 'PriorityClass', 'CustomResourceDefinition']);
+const OPTED_IN_CEL =
+  "has(object.metadata.annotations) && 'podprof.io/inject' in object.metadata.annotations && object.metadata.annotations['podprof.io/inject'] != 'false'";
+const NOT_OPTED_OUT_CEL =
+  "!has(object.metadata.annotations) || !('podprof.io/inject' in object.metadata.annotations) || object.metadata.annotations['podprof.io/inject'] != 'false'";
+const CLUSTER_SCOPED = new Set([
+  'Namespace',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'MutatingWebhookConfiguration',
+  'ValidatingWebhookConfiguration',
+  'ClusterIssuer',
+  'PriorityClass',
+  'CustomResourceDefinition',
+]);
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job']);
 
 // ---------------------------------------------------------------------------
@@ -103,7 +114,10 @@ function run(cmd: string, args: readonly string[], opts: { input?: string; env?:
 async function renderWith(components: readonly string[]): Promise<Manifest[]> {
   const dir = mkdtempSync(join(tmpdir(), 'podprof-overlay-'));
   const rel = (p: string): string => relative(dir, join(MANIFESTS, p));
-  writeFileSync(join(dir, 'kustomization.yaml'), `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [${rel('base')}]\ncomponents: [${components.map(rel).join(', ')}]\n`);
+  writeFileSync(
+    join(dir, 'kustomization.yaml'),
+    `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [${rel('base')}]\ncomponents: [${components.map(rel).join(', ')}]\n`,
+  );
   try {
     return await render(relative(MANIFESTS, dir));
   } finally {
@@ -276,10 +290,18 @@ interface PolicyPeer {
   podSelector?: { matchLabels?: Record<string, string> };
 }
 interface Policy {
-  spec: { podSelector: { matchLabels?: Record<string, string> }; policyTypes: string[]; ingress?: Array<{ from?: PolicyPeer[]; ports?: PolicyPort[] }>; egress?: Array<{ to?: PolicyPeer[]; ports?: PolicyPort[] }> };
+  spec: {
+    podSelector: { matchLabels?: Record<string, string> };
+    policyTypes: string[];
+    ingress?: Array<{ from?: PolicyPeer[]; ports?: PolicyPort[] }>;
+    egress?: Array<{ to?: PolicyPeer[]; ports?: PolicyPort[] }>;
+  };
 }
 const policy = (objs: readonly Manifest[], name: string): Policy & Manifest => only<Policy>(objs, 'NetworkPolicy', name);
-const portsOf = (rules: ReadonlyArray<{ ports?: PolicyPort[] }> | undefined): string[] => (rules ?? []).flatMap((r) => (r.ports ?? []).map((p) => `${p.protocol ?? 'TCP'}/${p.port ?? '*'}${p.endPort ? `-${p.endPort}` : ''}`)).sort();
+const portsOf = (rules: ReadonlyArray<{ ports?: PolicyPort[] }> | undefined): string[] =>
+  (rules ?? [])
+    .flatMap((r) => (r.ports ?? []).map((p) => `${p.protocol ?? 'TCP'}/${p.port ?? '*'}${p.endPort ? `-${p.endPort}` : ''}`))
+    .sort();
 
 const INVARIANTS: Invariant[] = [
   {
@@ -292,14 +314,24 @@ const INVARIANTS: Invariant[] = [
         assert.deepEqual(portsOf(p.spec.ingress), ['TCP/8081', 'TCP/8443'], `${name} ingress`);
       }
       assert.deepEqual(policy(r.base, 'podprof-webhook').spec.egress, [], 'the webhook calls nothing');
-      assert.ok((policy(r.base, 'podprof-gateway').spec.egress ?? []).every((rule) => (rule.ports ?? []).length > 0), 'every egress rule names its ports');
-      assert.deepEqual(portsOf(policy(r.base, 'podprof-gateway').spec.egress), ['TCP/443', 'TCP/53', 'TCP/6443', 'TCP/8443-8543', 'UDP/53']);
+      assert.ok(
+        (policy(r.base, 'podprof-gateway').spec.egress ?? []).every((rule) => (rule.ports ?? []).length > 0),
+        'every egress rule names its ports',
+      );
+      assert.deepEqual(portsOf(policy(r.base, 'podprof-gateway').spec.egress), [
+        'TCP/443',
+        'TCP/53',
+        'TCP/6443',
+        'TCP/8443-8543',
+        'UDP/53',
+      ]);
     },
     breaks: {
       'webhook egress opened': (r) => void (policy(r.base, 'podprof-webhook').spec.egress = [{}]),
       'gateway ingress on every port': (r) => void (policy(r.base, 'podprof-gateway').spec.ingress = [{}]),
       'the gateway policy selects other pods': (r) => void (policy(r.base, 'podprof-gateway').spec.podSelector = {}),
-      'the gateway may reach any port': (r) => void policy(r.base, 'podprof-gateway').spec.egress!.push({ to: [{ namespaceSelector: {} }] }),
+      'the gateway may reach any port': (r) =>
+        void policy(r.base, 'podprof-gateway').spec.egress!.push({ to: [{ namespaceSelector: {} }] }),
     },
   },
   {
@@ -310,7 +342,12 @@ const INVARIANTS: Invariant[] = [
       assert.deepEqual(p.spec.podSelector.matchLabels, { 'podprof.io/injected': 'true' });
       const [gateway, rest] = p.spec.ingress ?? [];
       assert.ok(gateway && rest, 'two rules: the gateway, and everyone else');
-      assert.deepEqual(gateway?.from, [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': NS } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'podprof-gateway' } } }]);
+      assert.deepEqual(gateway?.from, [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': NS } },
+          podSelector: { matchLabels: { 'app.kubernetes.io/name': 'podprof-gateway' } },
+        },
+      ]);
       assert.deepEqual(portsOf([gateway]), ['TCP/8443-8543']);
       assert.equal(rest?.from, undefined, 'the other ports: from anywhere');
       assert.deepEqual(portsOf([rest]), ['SCTP/1-65535', 'TCP/1-8442', 'TCP/8544-65535', 'UDP/1-65535']);
@@ -319,7 +356,8 @@ const INVARIANTS: Invariant[] = [
     breaks: {
       'anyone reaches the sidecar port': (r) => void delete policy(r.sidecarPolicy, 'podprof-sidecar').spec.ingress![0]!.from,
       "the app's ports are closed": (r) => void policy(r.sidecarPolicy, 'podprof-sidecar').spec.ingress!.pop(),
-      'the open range covers the sidecar port': (r) => void (policy(r.sidecarPolicy, 'podprof-sidecar').spec.ingress![1]!.ports![0]!.endPort = 8443),
+      'the open range covers the sidecar port': (r) =>
+        void (policy(r.sidecarPolicy, 'podprof-sidecar').spec.ingress![1]!.ports![0]!.endPort = 8443),
     },
   },
   {
@@ -355,7 +393,10 @@ const INVARIANTS: Invariant[] = [
         assert.equal(h.clientConfig.service?.name, svc.metadata.name);
         assert.equal(h.clientConfig.service?.namespace, svc.metadata.namespace);
         assert.equal(h.clientConfig.service?.port, 443);
-        assert.ok(svc.spec?.ports?.some((p) => p.port === h.clientConfig.service?.port), 'the Service exposes that port');
+        assert.ok(
+          svc.spec?.ports?.some((p) => p.port === h.clientConfig.service?.port),
+          'the Service exposes that port',
+        );
       }
     },
     breaks: {
@@ -372,7 +413,11 @@ const INVARIANTS: Invariant[] = [
     says: 'the webhooks are sent pod CREATE only',
     check: (r) => {
       for (const h of hooks(r)) {
-        assert.deepEqual(h.rules, [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], scope: 'Namespaced' }], h.name);
+        assert.deepEqual(
+          h.rules,
+          [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], scope: 'Namespaced' }],
+          h.name,
+        );
       }
     },
     breaks: {
@@ -414,7 +459,11 @@ const INVARIANTS: Invariant[] = [
           }
         }
         const byName = h.namespaceSelector?.matchExpressions?.find((e) => e.key === 'kubernetes.io/metadata.name');
-        assert.deepEqual({ ...byName, values: [...(byName?.values ?? [])].sort() }, { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [...SYSTEM_NAMESPACES].sort() }, h.name);
+        assert.deepEqual(
+          { ...byName, values: [...(byName?.values ?? [])].sort() },
+          { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [...SYSTEM_NAMESPACES].sort() },
+          h.name,
+        );
       }
     },
     breaks: {
@@ -454,13 +503,24 @@ const INVARIANTS: Invariant[] = [
   {
     says: 'the API server calls a webhook only for pods that opted in, and a pod annotated podprof.io/inject "false" never',
     check: (r) => {
-      assert.deepEqual(hook(r, ANNOTATION_HOOK).matchConditions?.map((c) => c.expression), [OPTED_IN_CEL]);
-      assert.deepEqual(hook(r, NAMESPACE_HOOK).matchConditions?.map((c) => c.expression), [NOT_OPTED_OUT_CEL]);
-      for (const h of hooks(r)) assert.ok(h.matchConditions?.every((c) => /^[a-z0-9-]+$/.test(c.name)), `${h.name}: matchCondition names`);
+      assert.deepEqual(
+        hook(r, ANNOTATION_HOOK).matchConditions?.map((c) => c.expression),
+        [OPTED_IN_CEL],
+      );
+      assert.deepEqual(
+        hook(r, NAMESPACE_HOOK).matchConditions?.map((c) => c.expression),
+        [NOT_OPTED_OUT_CEL],
+      );
+      for (const h of hooks(r))
+        assert.ok(
+          h.matchConditions?.every((c) => /^[a-z0-9-]+$/.test(c.name)),
+          `${h.name}: matchCondition names`,
+        );
     },
     breaks: {
       'annotation webhook unconditional': (r) => void delete hook(r, ANNOTATION_HOOK).matchConditions,
-      'opt-out spelled differently': (r) => void (hook(r, NAMESPACE_HOOK).matchConditions![0]!.expression = NOT_OPTED_OUT_CEL.replace("'false'", "'no'")),
+      'opt-out spelled differently': (r) =>
+        void (hook(r, NAMESPACE_HOOK).matchConditions![0]!.expression = NOT_OPTED_OUT_CEL.replace("'false'", "'no'")),
     },
   },
   {
@@ -468,10 +528,12 @@ const INVARIANTS: Invariant[] = [
     check: (r) => {
       const cert = servingCert(r);
       assert.equal(mwc(r).metadata.annotations?.['cert-manager.io/inject-ca-from'], `${cert.metadata.namespace}/${cert.metadata.name}`);
-      for (const h of hooks(r)) assert.equal(h.clientConfig.caBundle, undefined, `${h.name}: re-applying must not wipe the injected caBundle`);
+      for (const h of hooks(r))
+        assert.equal(h.clientConfig.caBundle, undefined, `${h.name}: re-applying must not wipe the injected caBundle`);
     },
     breaks: {
-      'annotation names another namespace': (r) => void (mwc(r).metadata.annotations!['cert-manager.io/inject-ca-from'] = 'default/podprof-webhook'),
+      'annotation names another namespace': (r) =>
+        void (mwc(r).metadata.annotations!['cert-manager.io/inject-ca-from'] = 'default/podprof-webhook'),
       'no annotation': (r) => void delete mwc(r).metadata.annotations,
       'an empty caBundle': (r) => void (hook(r, NAMESPACE_HOOK).clientConfig.caBundle = ''),
     },
@@ -497,9 +559,16 @@ const INVARIANTS: Invariant[] = [
     breaks: {
       'one replica': (r) => void (deployment(r).spec!.replicas = 1),
       'no PDB': (r) => void (r.base = r.base.filter((o) => o.kind !== 'PodDisruptionBudget')),
-      'PDB selects other pods': (r) => void (only<V1PodDisruptionBudget>(r.base, 'PodDisruptionBudget', 'podprof-webhook').spec!.selector = { matchLabels: { app: 'other' } }),
+      'PDB selects other pods': (r) =>
+        void (only<V1PodDisruptionBudget>(r.base, 'PodDisruptionBudget', 'podprof-webhook').spec!.selector = {
+          matchLabels: { app: 'other' },
+        }),
       'PDB allows zero': (r) => void (only<V1PodDisruptionBudget>(r.base, 'PodDisruptionBudget', 'podprof-webhook').spec!.minAvailable = 0),
-      'anti-affinity per zone': (r) => void (podTemplate(r).spec.affinity!.podAntiAffinity!.preferredDuringSchedulingIgnoredDuringExecution![0]!.podAffinityTerm.topologyKey = 'topology.kubernetes.io/zone'),
+      'anti-affinity per zone': (r) =>
+        void (podTemplate(
+          r,
+        ).spec.affinity!.podAntiAffinity!.preferredDuringSchedulingIgnoredDuringExecution![0]!.podAffinityTerm.topologyKey =
+          'topology.kubernetes.io/zone'),
       'no affinity': (r) => void delete podTemplate(r).spec.affinity,
     },
   },
@@ -536,9 +605,11 @@ const INVARIANTS: Invariant[] = [
         delete webhookContainer(r).securityContext!.seccompProfile;
         podTemplate(r).spec.securityContext!.seccompProfile = { type: 'Unconfined' };
       },
-      'Job privilege escalation': (r) => void delete certsJob(r).spec!.template.spec!.containers[0]!.securityContext!.allowPrivilegeEscalation,
+      'Job privilege escalation': (r) =>
+        void delete certsJob(r).spec!.template.spec!.containers[0]!.securityContext!.allowPrivilegeEscalation,
       'Job on the host network': (r) => void (certsJob(r).spec!.template.spec!.hostNetwork = true),
-      'a root init container': (r) => void (podTemplate(r).spec.initContainers = [{ name: 'init', image: 'busybox', securityContext: { runAsUser: 0 } }]),
+      'a root init container': (r) =>
+        void (podTemplate(r).spec.initContainers = [{ name: 'init', image: 'busybox', securityContext: { runAsUser: 0 } }]),
     },
   },
   {
@@ -563,7 +634,10 @@ const INVARIANTS: Invariant[] = [
         [['https', 443, 'https']],
       );
       const labels = podTemplate(r).metadata?.labels ?? {};
-      assert.ok(Object.entries(svc.spec?.selector ?? { none: 'x' }).every(([k, v]) => labels[k] === v), 'the Service selects the webhook pods');
+      assert.ok(
+        Object.entries(svc.spec?.selector ?? { none: 'x' }).every(([k, v]) => labels[k] === v),
+        'the Service selects the webhook pods',
+      );
     },
     breaks: {
       'liveness on https': (r) => void (webhookContainer(r).livenessProbe!.httpGet!.port = 'https'),
@@ -625,13 +699,22 @@ const INVARIANTS: Invariant[] = [
       assert.notEqual(podTemplate(r).spec.automountServiceAccountToken, true);
       const bindings = all(r).filter((o) => o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding') as Array<V1RoleBinding & Manifest>;
       for (const b of bindings) {
-        assert.ok(!(b.subjects ?? []).some((s) => s.kind === 'ServiceAccount' && s.name === sa.metadata.name), `${b.kind} ${b.metadata.name} binds the webhook`);
+        assert.ok(
+          !(b.subjects ?? []).some((s) => s.kind === 'ServiceAccount' && s.name === sa.metadata.name),
+          `${b.kind} ${b.metadata.name} binds the webhook`,
+        );
       }
     },
     breaks: {
       'token mounted in the pod': (r) => void (podTemplate(r).spec.automountServiceAccountToken = true),
-      'token mounted by default': (r) => void delete only<V1ServiceAccount>(r.base, 'ServiceAccount', 'podprof-webhook').automountServiceAccountToken,
-      'a binding for the webhook': (r) => void only<V1RoleBinding>(r.certsJob, 'RoleBinding', 'podprof-webhook-certs').subjects!.push({ kind: 'ServiceAccount', name: 'podprof-webhook', namespace: NS }),
+      'token mounted by default': (r) =>
+        void delete only<V1ServiceAccount>(r.base, 'ServiceAccount', 'podprof-webhook').automountServiceAccountToken,
+      'a binding for the webhook': (r) =>
+        void only<V1RoleBinding>(r.certsJob, 'RoleBinding', 'podprof-webhook-certs').subjects!.push({
+          kind: 'ServiceAccount',
+          name: 'podprof-webhook',
+          namespace: NS,
+        }),
     },
   },
   {
@@ -639,11 +722,16 @@ const INVARIANTS: Invariant[] = [
     check: (r) => {
       const ns = only<V1Namespace>(r.base, 'Namespace', NS);
       assert.equal(ns.metadata.labels?.['pod-security.kubernetes.io/enforce'], 'restricted');
-      assert.ok([undefined, 'latest'].includes(ns.metadata.labels?.['pod-security.kubernetes.io/enforce-version']), 'enforce the current version');
+      assert.ok(
+        [undefined, 'latest'].includes(ns.metadata.labels?.['pod-security.kubernetes.io/enforce-version']),
+        'enforce the current version',
+      );
     },
     breaks: {
-      baseline: (r) => void (only<V1Namespace>(r.base, 'Namespace', NS).metadata.labels!['pod-security.kubernetes.io/enforce'] = 'baseline'),
-      'pinned to an old version': (r) => void (only<V1Namespace>(r.base, 'Namespace', NS).metadata.labels!['pod-security.kubernetes.io/enforce-version'] = 'v1.22'),
+      baseline: (r) =>
+        void (only<V1Namespace>(r.base, 'Namespace', NS).metadata.labels!['pod-security.kubernetes.io/enforce'] = 'baseline'),
+      'pinned to an old version': (r) =>
+        void (only<V1Namespace>(r.base, 'Namespace', NS).metadata.labels!['pod-security.kubernetes.io/enforce-version'] = 'v1.22'),
     },
   },
   {
@@ -676,7 +764,9 @@ const INVARIANTS: Invariant[] = [
       assert.notEqual(cert.spec.isCA, true);
       const caIssuer = issuerOf(r, cert);
       assert.ok(caIssuer.spec.ca, 'issued by a CA Issuer');
-      const ca = r.certManager.find((o) => o.kind === 'Certificate' && (o as Manifest & Certificate).spec.secretName === caIssuer.spec.ca!.secretName) as (Manifest & Certificate) | undefined;
+      const ca = r.certManager.find(
+        (o) => o.kind === 'Certificate' && (o as Manifest & Certificate).spec.secretName === caIssuer.spec.ca!.secretName,
+      ) as (Manifest & Certificate) | undefined;
       assert.ok(ca, "a Certificate writes the CA Issuer's Secret");
       assert.equal(ca.spec.isCA, true);
       assert.ok(issuerOf(r, ca).spec.selfSigned, 'the CA is self-signed');
@@ -687,7 +777,8 @@ const INVARIANTS: Invariant[] = [
       'another Secret': (r) => void (servingCert(r).spec.secretName = 'podprof-tls'),
       'an RSA key': (r) => void (servingCert(r).spec.privateKey = { algorithm: 'RSA', size: 2048 }),
       'a CA that is not one': (r) => void (only<Certificate>(r.certManager, 'Certificate', 'podprof-ca').spec.isCA = false),
-      'CA Issuer reading another Secret': (r) => void (only<Issuer>(r.certManager, 'Issuer', 'podprof-ca').spec.ca!.secretName = 'other-ca'),
+      'CA Issuer reading another Secret': (r) =>
+        void (only<Issuer>(r.certManager, 'Issuer', 'podprof-ca').spec.ca!.secretName = 'other-ca'),
       'a year-long certificate': (r) => void (servingCert(r).spec.duration = '8760h'),
     },
   },
@@ -698,29 +789,51 @@ const INVARIANTS: Invariant[] = [
       const tlsSecret = secretVolume(r, '/tls');
       for (const rule of role.rules ?? []) {
         assert.deepEqual([rule.apiGroups, rule.resources], [[''], ['secrets']], 'secrets only');
-        assert.ok(rule.verbs.every((v) => ['get', 'create', 'update'].includes(v)), `verbs ${rule.verbs.join(',')}`);
+        assert.ok(
+          rule.verbs.every((v) => ['get', 'create', 'update'].includes(v)),
+          `verbs ${rule.verbs.join(',')}`,
+        );
         if (!rule.verbs.every((v) => v === 'create')) assert.deepEqual(rule.resourceNames, [tlsSecret], 'get/update the TLS Secret only');
       }
       assert.deepEqual(grants(role.rules, '').sort(), ['create secrets', 'get secrets', 'update secrets']);
       const cr = only<V1ClusterRole>(r.certsJob, 'ClusterRole', 'podprof-webhook-certs');
-      assert.deepEqual(cr.rules, [{ apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations'], resourceNames: [mwc(r).metadata.name], verbs: ['get', 'patch'] }]);
+      assert.deepEqual(cr.rules, [
+        {
+          apiGroups: ['admissionregistration.k8s.io'],
+          resources: ['mutatingwebhookconfigurations'],
+          resourceNames: [mwc(r).metadata.name],
+          verbs: ['get', 'patch'],
+        },
+      ]);
       const job = certsJob(r).spec!.template.spec!;
       for (const kind of ['RoleBinding', 'ClusterRoleBinding']) {
         const b = only<V1RoleBinding>(r.certsJob, kind, 'podprof-webhook-certs');
-        assert.deepEqual(b.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: kind.replace('Binding', ''), name: 'podprof-webhook-certs' });
+        assert.deepEqual(b.roleRef, {
+          apiGroup: 'rbac.authorization.k8s.io',
+          kind: kind.replace('Binding', ''),
+          name: 'podprof-webhook-certs',
+        });
         assert.deepEqual(b.subjects, [{ kind: 'ServiceAccount', name: job.serviceAccountName, namespace: NS }]);
       }
       only<V1ServiceAccount>(r.certsJob, 'ServiceAccount', job.serviceAccountName!);
       const c = job.containers[0]!;
       assert.equal(c.image, webhookContainer(r).image);
       const svc = service(r);
-      assert.deepEqual(c.args, ['certs', `--namespace=${svc.metadata.namespace}`, `--service=${svc.metadata.name}`, `--secret=${tlsSecret}`, `--webhook-config=${mwc(r).metadata.name}`]);
+      assert.deepEqual(c.args, [
+        'certs',
+        `--namespace=${svc.metadata.namespace}`,
+        `--service=${svc.metadata.name}`,
+        `--secret=${tlsSecret}`,
+        `--webhook-config=${mwc(r).metadata.name}`,
+      ]);
     },
     breaks: {
       'may list secrets': (r) => void only<V1Role>(r.certsJob, 'Role', 'podprof-webhook-certs').rules![0]!.verbs.push('list'),
       'may update any secret': (r) => void delete only<V1Role>(r.certsJob, 'Role', 'podprof-webhook-certs').rules![0]!.resourceNames,
-      'may patch any webhook configuration': (r) => void delete only<V1ClusterRole>(r.certsJob, 'ClusterRole', 'podprof-webhook-certs').rules![0]!.resourceNames,
-      'bound in default': (r) => void (only<V1RoleBinding>(r.certsJob, 'ClusterRoleBinding', 'podprof-webhook-certs').subjects![0]!.namespace = 'default'),
+      'may patch any webhook configuration': (r) =>
+        void delete only<V1ClusterRole>(r.certsJob, 'ClusterRole', 'podprof-webhook-certs').rules![0]!.resourceNames,
+      'bound in default': (r) =>
+        void (only<V1RoleBinding>(r.certsJob, 'ClusterRoleBinding', 'podprof-webhook-certs').subjects![0]!.namespace = 'default'),
       'writes another Secret': (r) => void (certsJob(r).spec!.template.spec!.containers[0]!.args![3] = '--secret=webhook-tls'),
     },
   },
@@ -728,23 +841,57 @@ const INVARIANTS: Invariant[] = [
     says: 'the example user roles let viewers take heap and goroutine snapshots only (and captures of them), profilers everything but cmdline, and scrapers the continuous types and targets, no trace, cmdline or captures',
     check: (r) => {
       const viewer = only<V1ClusterRole>(r.users, 'ClusterRole', 'podprof-viewer');
-      assert.deepEqual(grants(viewer.rules, 'podprof.io'), ['create captures', 'get captures', 'get pods/goroutine', 'get pods/heap', 'list captures', 'list pods']);
+      assert.deepEqual(grants(viewer.rules, 'podprof.io'), [
+        'create captures',
+        'get captures',
+        'get pods/goroutine',
+        'get pods/heap',
+        'list captures',
+        'list pods',
+      ]);
       const profiler = only<V1ClusterRole>(r.users, 'ClusterRole', 'podprof-profiler');
       const types = ['profile', 'trace', 'heap', 'allocs', 'goroutine', 'block', 'mutex', 'threadcreate', 'symbol'];
-      const expected = [...types.map((t) => `get pods/${t}`), 'list pods', 'get captures', 'list captures', 'create captures', 'delete captures', 'list targets'];
+      const expected = [
+        ...types.map((t) => `get pods/${t}`),
+        'list pods',
+        'get captures',
+        'list captures',
+        'create captures',
+        'delete captures',
+        'list targets',
+      ];
       assert.deepEqual(grants(profiler.rules, 'podprof.io'), expected.sort());
       const scraper = only<V1ClusterRole>(r.users, 'ClusterRole', 'podprof-scraper');
-      assert.deepEqual(grants(scraper.rules, 'podprof.io'), ['get pods/allocs', 'get pods/block', 'get pods/goroutine', 'get pods/heap', 'get pods/mutex', 'get pods/profile', 'list targets']);
+      assert.deepEqual(grants(scraper.rules, 'podprof.io'), [
+        'get pods/allocs',
+        'get pods/block',
+        'get pods/goroutine',
+        'get pods/heap',
+        'get pods/mutex',
+        'get pods/profile',
+        'list targets',
+      ]);
       for (const role of [viewer, profiler, scraper]) {
-        assert.ok((role.rules ?? []).every((rule) => (rule.apiGroups ?? []).every((g) => g === 'podprof.io')), `${role.metadata.name}: podprof.io only`);
+        assert.ok(
+          (role.rules ?? []).every((rule) => (rule.apiGroups ?? []).every((g) => g === 'podprof.io')),
+          `${role.metadata.name}: podprof.io only`,
+        );
       }
     },
     breaks: {
-      'scrapers take traces': (r) => void only<V1ClusterRole>(r.users, 'ClusterRole', 'podprof-scraper').rules![1]!.resources!.push('pods/trace'),
-      'profilers read cmdline': (r) => void only<V1ClusterRole>(r.users, 'ClusterRole', 'podprof-profiler').rules![0]!.resources!.push('pods/cmdline'),
-      'viewers take CPU profiles': (r) => void only<V1ClusterRole>(r.users, 'ClusterRole', 'podprof-viewer').rules![0]!.resources!.push('pods/profile'),
+      'scrapers take traces': (r) =>
+        void only<V1ClusterRole>(r.users, 'ClusterRole', 'podprof-scraper').rules![1]!.resources!.push('pods/trace'),
+      'profilers read cmdline': (r) =>
+        void only<V1ClusterRole>(r.users, 'ClusterRole', 'podprof-profiler').rules![0]!.resources!.push('pods/cmdline'),
+      'viewers take CPU profiles': (r) =>
+        void only<V1ClusterRole>(r.users, 'ClusterRole', 'podprof-viewer').rules![0]!.resources!.push('pods/profile'),
       'a wildcard': (r) => void (only<V1ClusterRole>(r.users, 'ClusterRole', 'podprof-viewer').rules![0]!.resources = ['pods/*']),
-      'core API access': (r) => void only<V1ClusterRole>(r.users, 'ClusterRole', 'podprof-viewer').rules!.push({ apiGroups: [''], resources: ['pods'], verbs: ['get'] }),
+      'core API access': (r) =>
+        void only<V1ClusterRole>(r.users, 'ClusterRole', 'podprof-viewer').rules!.push({
+          apiGroups: [''],
+          resources: ['pods'],
+          verbs: ['get'],
+        }),
     },
   },
 ];
@@ -787,14 +934,25 @@ after(async () => {
 });
 
 test('the base, the certs Job, the user roles and the sidecar NetworkPolicy pass the real API server (kubectl apply --dry-run=server -k), cert-manager objects only where cert-manager is installed', async () => {
-  for (const [dir, objects] of [['', rendered.base], ['certs-job', rendered.certsJob], ['users', rendered.users], ['networkpolicy-sidecar', rendered.sidecarPolicy]] as const) {
+  for (const [dir, objects] of [
+    ['', rendered.base],
+    ['certs-job', rendered.certsJob],
+    ['users', rendered.users],
+    ['networkpolicy-sidecar', rendered.sidecarPolicy],
+  ] as const) {
     const out = await kubectl(['apply', '--dry-run=server', '-k', `${MANIFESTS}/${dir}`]);
     assert.equal(out.code, 0, `manifests/${dir}:\n${out.stderr}`);
     assert.equal(out.stdout.trim().split('\n').length, objects.length, `one line per object:\n${out.stdout}`);
-    assert.ok(out.stdout.split('\n').every((l) => l === '' || l.endsWith('(server dry run)')), out.stdout);
+    assert.ok(
+      out.stdout.split('\n').every((l) => l === '' || l.endsWith('(server dry run)')),
+      out.stdout,
+    );
     assert.doesNotMatch(out.stderr, /Warning: would violate PodSecurity/, 'no Pod Security warning for the workloads');
   }
-  const fromApiserver = await kubectl(['apply', '--dry-run=server', '-f', '-'], JSON.stringify(policy(rendered.webhookFromApiserver, 'podprof-webhook')));
+  const fromApiserver = await kubectl(
+    ['apply', '--dry-run=server', '-f', '-'],
+    JSON.stringify(policy(rendered.webhookFromApiserver, 'podprof-webhook')),
+  );
   assert.equal(fromApiserver.code, 0, `the webhook-from-apiserver NetworkPolicy:\n${fromApiserver.stderr}`);
   const certManager = await kubectl(['apply', '--dry-run=server', '-k', `${MANIFESTS}/cert-manager`]);
   assert.notEqual(certManager.code, 0);
@@ -824,13 +982,19 @@ async function refusal(p: Promise<unknown>): Promise<string> {
 }
 
 test("the webhook's and the certs Job's pods are admitted in podprof-system under restricted Pod Security, and a privilege-escalating copy is refused", async () => {
-  const pods = [podFrom(deployment(rendered), deployment(rendered).spec!.template), podFrom(certsJob(rendered), certsJob(rendered).spec!.template)];
+  const pods = [
+    podFrom(deployment(rendered), deployment(rendered).spec!.template),
+    podFrom(certsJob(rendered), certsJob(rendered).spec!.template),
+  ];
   for (const pod of pods) {
     assert.equal(await refusal(core.createNamespacedPod({ namespace: NS, body: pod, dryRun: 'All' })), 'admitted', pod.metadata?.name);
   }
   const escalating = structuredClone(pods[0]!);
   escalating.spec!.containers[0]!.securityContext!.allowPrivilegeEscalation = true;
-  assert.match(await refusal(core.createNamespacedPod({ namespace: NS, body: escalating, dryRun: 'All' })), /^403 .*violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false/);
+  assert.match(
+    await refusal(core.createNamespacedPod({ namespace: NS, body: escalating, dryRun: 'All' })),
+    /^403 .*violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false/,
+  );
 });
 
 interface Review {
@@ -848,7 +1012,9 @@ function startRecorder(certPem: string, keyPem: string, calls: Map<string, strin
       const path = new URL(req.url ?? '/', 'https://webhook').pathname;
       calls.set(key, [...(calls.get(key) ?? []), path]);
       const response = { uid: review.request.uid, allowed: true };
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response }));
     });
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
@@ -867,7 +1033,11 @@ async function matchConditionErrors(): Promise<Map<string, number>> {
 
 test('the API server sends each pod to the path of the one way it opted in, never for system namespaces or a "false" opt-out, without CEL errors', async () => {
   const ca = createCertificate({ commonName: 'podprof manifests test CA', isCA: true });
-  const leaf = createCertificate({ commonName: '127.0.0.1', ipAddresses: ['127.0.0.1'], issuer: { commonName: 'podprof manifests test CA', key: ca.key } });
+  const leaf = createCertificate({
+    commonName: '127.0.0.1',
+    ipAddresses: ['127.0.0.1'],
+    issuer: { commonName: 'podprof manifests test CA', key: ca.key },
+  });
   const calls = new Map<string, string[]>();
   const server = await startRecorder(leaf.certPem, leaf.keyPem, calls);
   const base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -884,7 +1054,9 @@ test('the API server sends each pod to the path of the one way it opted in, neve
         ...structuredClone(hook(rendered, ANNOTATION_HOOK)),
         name: 'naive.probe.podprof.io',
         clientConfig: { url: `${base}/naive`, caBundle },
-        matchConditions: [{ name: 'naive', expression: "has(object.metadata.annotations) && object.metadata.annotations['podprof.io/inject'] == 'true'" }],
+        matchConditions: [
+          { name: 'naive', expression: "has(object.metadata.annotations) && object.metadata.annotations['podprof.io/inject'] == 'true'" },
+        ],
       },
     ],
   };
@@ -916,7 +1088,10 @@ test('the API server sends each pod to the path of the one way it opted in, neve
     const restricted = structuredClone(webhookContainer(rendered).securityContext);
     for (const ns of ['team-plain', 'team-enabled', ...SYSTEM_NAMESPACES]) {
       for (const [name, a] of Object.entries(annotations)) {
-        const body: V1Pod = { metadata: { name, annotations: a }, spec: { containers: [{ name: 'app', image: 'registry.example/app:1', securityContext: restricted }] } };
+        const body: V1Pod = {
+          metadata: { name, annotations: a },
+          spec: { containers: [{ name: 'app', image: 'registry.example/app:1', securityContext: restricted }] },
+        };
         assert.equal(await refusal(core.createNamespacedPod({ namespace: ns, body, dryRun: 'All' })), 'admitted', `${ns}/${name}`);
       }
     }

@@ -52,13 +52,15 @@ function demoDeployment(name: string, replicas: number): Record<string, unknown>
         metadata: { labels: { app: name }, annotations: { 'podprof.io/inject': 'true' } },
         spec: {
           securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
-          containers: [{
-            name: 'app',
-            image: 'localhost/podprof-demo-app:dev',
-            // The demo burns ~0.4 core per pod; the limit keeps six of them inside a 2-core machine.
-            resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '150m', memory: '128Mi' } },
-            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-          }],
+          containers: [
+            {
+              name: 'app',
+              image: 'localhost/podprof-demo-app:dev',
+              // The demo burns ~0.4 core per pod; the limit keeps six of them inside a 2-core machine.
+              resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '150m', memory: '128Mi' } },
+              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+            },
+          ],
         },
       },
     },
@@ -83,13 +85,19 @@ test('kubectl apply -k manifests/overlays/local runs the webhook and the gateway
   await k(['-n', SYSTEM, 'wait', '--for=condition=complete', 'job/podprof-webhook-certs', '--timeout=180s']);
   await k(['-n', SYSTEM, 'rollout', 'status', 'deployment/podprof-webhook', '--timeout=180s']);
   await k(['-n', SYSTEM, 'rollout', 'status', 'deployment/podprof-gateway', '--timeout=180s']);
-  for (const [name, sa, replicas] of [['podprof-webhook', 'podprof-webhook', 2], ['podprof-gateway', 'podprof-gateway', 1]] as const) {
+  for (const [name, sa, replicas] of [
+    ['podprof-webhook', 'podprof-webhook', 2],
+    ['podprof-gateway', 'podprof-gateway', 1],
+  ] as const) {
     const ps = (await pods(SYSTEM, `app.kubernetes.io/name=${name}`)).filter((p) => p.metadata?.deletionTimestamp === undefined);
     assert.equal(ps.length, replicas, `${name}: ${replicas} pods`);
     for (const p of ps) {
       assert.equal(p.spec?.serviceAccountName, sa);
       assert.equal(p.status?.phase, 'Running');
-      assert.ok(p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'), `${p.metadata?.name} Ready (its readiness probe passed)`);
+      assert.ok(
+        p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+        `${p.metadata?.name} Ready (its readiness probe passed)`,
+      );
       assert.equal(p.spec?.nodeName, cp!.node!.name);
     }
   }
@@ -104,12 +112,18 @@ test('an annotated Deployment of 3 in a restricted namespace: each pod Running a
   assert.equal(ps.length, 3);
   for (const p of ps) {
     const name = p.metadata!.name!;
-    assert.ok(p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'), `${name} Ready`);
+    assert.ok(
+      p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      `${name} Ready`,
+    );
     const sidecar = p.spec?.initContainers?.find((c) => c.name === SIDECAR);
     assert.ok(sidecar, `${name} has ${SIDECAR} as an init container`);
     assert.equal(sidecar.restartPolicy, 'Always', 'a native sidecar');
     assert.equal(sidecar.securityContext?.readOnlyRootFilesystem, true);
-    assert.ok(sidecar.ports?.some((port) => port.name === 'podprof'), 'its named port');
+    assert.ok(
+      sidecar.ports?.some((port) => port.name === 'podprof'),
+      'its named port',
+    );
     const env = Object.fromEntries((sidecar.env ?? []).map((e) => [e.name, e.valueFrom?.fieldRef?.fieldPath]));
     assert.equal(env.POD_NAME, 'metadata.name');
     assert.equal(env.POD_NAMESPACE, 'metadata.namespace');
@@ -125,7 +139,10 @@ test('an annotated Deployment of 3 in a restricted namespace: each pod Running a
 });
 
 test('through kubectl port-forward svc/podprof-gateway, a podprof-viewer gets one pod’s heap profile and a 403 for its CPU profile', async () => {
-  for (const [user, role] of [['viewer', 'podprof-viewer'], ['profiler', 'podprof-profiler']] as const) {
+  for (const [user, role] of [
+    ['viewer', 'podprof-viewer'],
+    ['profiler', 'podprof-profiler'],
+  ] as const) {
     await k(['-n', NS, 'create', 'serviceaccount', user]);
     await k(['-n', NS, 'create', 'rolebinding', user, `--clusterrole=${role}`, `--serviceaccount=${NS}:${user}`]);
     tokens[user] = (await k(['-n', NS, 'create', 'token', user, '--audience', 'podprof'])).trim();
@@ -133,10 +150,14 @@ test('through kubectl port-forward svc/podprof-gateway, a podprof-viewer gets on
   await forwardToGateway();
   const pod = (await pods(NS, 'app=web'))[0]!.metadata!.name!;
   const base = `${gw()}/api/v1/namespaces/${NS}/pods/${pod}/debug/pprof`;
-  const heap = await eventually('the gateway knows the pod', async () => {
-    const r = await httpsCall(`${base}/heap`, { ca: gatewayCa, token: tokens.viewer });
-    return r.status === 404 ? undefined : r;
-  }, 60_000);
+  const heap = await eventually(
+    'the gateway knows the pod',
+    async () => {
+      const r = await httpsCall(`${base}/heap`, { ca: gatewayCa, token: tokens.viewer });
+      return r.status === 404 ? undefined : r;
+    },
+    60_000,
+  );
   assert.equal(heap.status, 200, heap.body.toString().slice(0, 500));
   assert.deepEqual([...heap.body.subarray(0, 2)], [0x1f, 0x8b], 'a gzipped profile');
   const file = join(work, 'heap.pb.gz');
@@ -156,7 +177,10 @@ test('a podprof-profiler’s 5 s CPU capture over deployment/web merges all 3 po
   assert.equal(created.status, 201, created.body.toString());
   const meta = JSON.parse(created.body.toString()) as { id: string; status: string; pods: { pod: string; status: string }[] };
   assert.equal(meta.pods.length, 3);
-  assert.ok(meta.pods.every((p) => p.status === 'ok'), JSON.stringify(meta.pods));
+  assert.ok(
+    meta.pods.every((p) => p.status === 'ok'),
+    JSON.stringify(meta.pods),
+  );
   const merged = await httpsCall(`${gw()}/api/v1/captures/${meta.id}/profile.pb.gz`, { ca: gatewayCa, token: tokens.profiler });
   assert.equal(merged.status, 200);
   const file = join(work, 'cpu.pb.gz');
@@ -165,23 +189,35 @@ test('a podprof-profiler’s 5 s CPU capture over deployment/web merges all 3 po
   const names = (await pods(NS, 'app=web')).map((p) => p.metadata!.name!);
   for (const n of names) assert.ok(tags.includes(n), `pod=${n} in the merged profile's tags:\n${tags}`);
 
-  const link = await httpsCall(`${gw()}/api/v1/links`, { ca: gatewayCa, token: tokens.profiler, json: { namespace: NS, pod: names[0], type: 'heap' } });
+  const link = await httpsCall(`${gw()}/api/v1/links`, {
+    ca: gatewayCa,
+    token: tokens.profiler,
+    json: { namespace: NS, pod: names[0], type: 'heap' },
+  });
   assert.equal(link.status, 201, link.body.toString());
   const { url } = JSON.parse(link.body.toString()) as { url: string };
   const caFile = join(work, 'gateway-ca.crt');
   writeFileSync(caFile, gatewayCa);
-  const { stdout } = await execFileP('go', ['tool', 'pprof', '-top', url], { env: { ...process.env, SSL_CERT_FILE: caFile, PPROF_TMPDIR: work }, maxBuffer: 16 << 20 });
+  const { stdout } = await execFileP('go', ['tool', 'pprof', '-top', url], {
+    env: { ...process.env, SSL_CERT_FILE: caFile, PPROF_TMPDIR: work },
+    maxBuffer: 16 << 20,
+  });
   assert.match(stdout, /inuse_space|flat/);
   const again = await httpsCall(url, { ca: gatewayCa });
   assert.equal(again.status, 401, 'a link works once');
 });
 
 test('under the kubelet, the webhook, gateway and sidecar images run as uid 65532 on a read-only root filesystem, as their manifests say', async () => {
-  const probe = "const fs=require('fs');let ro='no';try{fs.writeFileSync('/podprof-probe','x')}catch(e){ro=e.code}console.log(process.getuid()+' '+ro)";
+  const probe =
+    "const fs=require('fs');let ro='no';try{fs.writeFileSync('/podprof-probe','x')}catch(e){ro=e.code}console.log(process.getuid()+' '+ro)";
   const [webhook] = await pods(SYSTEM, 'app.kubernetes.io/name=podprof-webhook');
   const [gateway] = await pods(SYSTEM, 'app.kubernetes.io/name=podprof-gateway');
   const [app] = await pods(NS, 'app=web');
-  for (const [ns, pod, container] of [[SYSTEM, webhook, 'webhook'], [SYSTEM, gateway, 'gateway'], [NS, app, SIDECAR]] as const) {
+  for (const [ns, pod, container] of [
+    [SYSTEM, webhook, 'webhook'],
+    [SYSTEM, gateway, 'gateway'],
+    [NS, app, SIDECAR],
+  ] as const) {
     const out = await k(['-n', ns, 'exec', pod!.metadata!.name!, '-c', container, '--', 'node', '-e', probe]);
     assert.equal(out.trim(), '65532 EROFS', `${container}: uid 65532, and writing to / fails with EROFS`);
   }
@@ -199,13 +235,15 @@ test('an injected Job completes: the native sidecar does not keep it alive', asy
         spec: {
           restartPolicy: 'Never',
           securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
-          containers: [{
-            name: 'app',
-            image: 'localhost/podprof-demo-app:dev',
-            args: ['-exit-after=3s'],
-            resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '150m', memory: '128Mi' } },
-            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-          }],
+          containers: [
+            {
+              name: 'app',
+              image: 'localhost/podprof-demo-app:dev',
+              args: ['-exit-after=3s'],
+              resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '150m', memory: '128Mi' } },
+              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+            },
+          ],
         },
       },
     },
@@ -213,7 +251,10 @@ test('an injected Job completes: the native sidecar does not keep it alive', asy
   await k(['apply', '-f', '-'], JSON.stringify(job));
   await k(['-n', NS, 'wait', '--for=condition=complete', 'job/once', '--timeout=120s']);
   const [p] = await pods(NS, 'job-name=once');
-  assert.ok(p?.spec?.initContainers?.some((c) => c.name === SIDECAR && c.restartPolicy === 'Always'), 'the Job’s pod was injected');
+  assert.ok(
+    p?.spec?.initContainers?.some((c) => c.name === SIDECAR && c.restartPolicy === 'Always'),
+    'the Job’s pod was injected',
+  );
 });
 
 test('kubectl rollout restart re-injects every new pod exactly once', async () => {
@@ -230,7 +271,9 @@ test('kubectl rollout restart re-injects every new pod exactly once', async () =
 
 test('with the webhook scaled to 0, new pods start uninjected (failurePolicy Ignore)', async () => {
   await k(['-n', SYSTEM, 'scale', 'deployment/podprof-webhook', '--replicas=0']);
-  await eventually('no webhook endpoints', async () => ((await pods(SYSTEM, 'app.kubernetes.io/name=podprof-webhook')).length === 0 ? true : undefined));
+  await eventually('no webhook endpoints', async () =>
+    (await pods(SYSTEM, 'app.kubernetes.io/name=podprof-webhook')).length === 0 ? true : undefined,
+  );
   await k(['apply', '-f', '-'], JSON.stringify(demoDeployment('plain', 1)));
   await k(['-n', NS, 'rollout', 'status', 'deployment/plain', '--timeout=120s']);
   const [p] = await pods(NS, 'app=plain');
@@ -243,25 +286,39 @@ test('deleting the gateway pod mid-capture frees the CPU profiler for the next c
   const pod = (await pods(NS, 'app=web')).find((p) => p.metadata?.deletionTimestamp === undefined)!.metadata!.name!;
   // A 60 s capture (the pod's max-seconds): it holds the pod's CPU profiler for a minute unless the sidecar lets go.
   const longStarted = Date.now();
-  const long = httpsCall(`${gw()}/api/v1/namespaces/${NS}/pods/${pod}/debug/pprof/profile?seconds=60`, { ca: gatewayCa, token: tokens.profiler }).catch((err: unknown) => err);
+  const long = httpsCall(`${gw()}/api/v1/namespaces/${NS}/pods/${pod}/debug/pprof/profile?seconds=60`, {
+    ca: gatewayCa,
+    token: tokens.profiler,
+  }).catch((err: unknown) => err);
   await new Promise((r) => setTimeout(r, 3000));
   const [gatewayPod] = await pods(SYSTEM, 'app.kubernetes.io/name=podprof-gateway');
   await k(['-n', SYSTEM, 'delete', 'pod', gatewayPod!.metadata!.name!, '--wait=false']);
   await long;
   await k(['-n', SYSTEM, 'rollout', 'status', 'deployment/podprof-gateway', '--timeout=180s']);
   await forwardToGateway();
-  const next = await eventually('a CPU capture after the restart', async () => {
-    const r = await httpsCall(`${gw()}/api/v1/namespaces/${NS}/pods/${pod}/debug/pprof/profile?seconds=1`, { ca: gatewayCa, token: tokens.profiler });
-    return r.status === 404 || r.status === 503 ? undefined : r;
-  }, 60_000);
+  const next = await eventually(
+    'a CPU capture after the restart',
+    async () => {
+      const r = await httpsCall(`${gw()}/api/v1/namespaces/${NS}/pods/${pod}/debug/pprof/profile?seconds=1`, {
+        ca: gatewayCa,
+        token: tokens.profiler,
+      });
+      return r.status === 404 || r.status === 503 ? undefined : r;
+    },
+    60_000,
+  );
   assert.equal(next.status, 200, `not held by the deleted gateway's capture: ${next.body.toString().slice(0, 300)}`);
   assert.ok(Date.now() - longStarted < 55_000, 'the check ran while the deleted gateway’s 60 s capture would still have held the profiler');
   // The gateway looks for annotated pods the webhook missed at start and every --uninjected-scan-interval (5 min).
   const [plain] = await pods(NS, 'app=plain');
-  const listed = await eventually('the gateway lists the uninjected pod', async () => {
-    const r = await httpsCall(`${gw()}/api/v1/pods?namespace=${NS}`, { ca: gatewayCa, token: tokens.profiler });
-    const body = JSON.parse(r.body.toString()) as { items: { name: string }[]; notInjected: { namespace: string; name: string }[] };
-    return body.notInjected.some((m) => m.namespace === NS && m.name === plain!.metadata!.name) ? body : undefined;
-  }, 60_000);
+  const listed = await eventually(
+    'the gateway lists the uninjected pod',
+    async () => {
+      const r = await httpsCall(`${gw()}/api/v1/pods?namespace=${NS}`, { ca: gatewayCa, token: tokens.profiler });
+      const body = JSON.parse(r.body.toString()) as { items: { name: string }[]; notInjected: { namespace: string; name: string }[] };
+      return body.notInjected.some((m) => m.namespace === NS && m.name === plain!.metadata!.name) ? body : undefined;
+    },
+    60_000,
+  );
   assert.equal(listed.items.filter((t) => t.name === plain!.metadata!.name).length, 0, 'not among the profilable pods');
 });

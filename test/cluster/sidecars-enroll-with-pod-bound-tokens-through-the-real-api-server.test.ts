@@ -38,11 +38,16 @@ async function runPod(app: string): Promise<{ pod: V1Pod; target: Target }> {
 /** A TokenRequest for team-e/default with `audiences`, bound to `pod` if given. */
 async function token(audiences: string[], pod?: V1Pod): Promise<string> {
   const boundObjectRef = pod ? { kind: 'Pod', apiVersion: 'v1', name: pod.metadata!.name!, uid: pod.metadata!.uid! } : undefined;
-  const tr = await g.core.createNamespacedServiceAccountToken({ namespace: NS, name: 'default', body: { spec: { audiences, expirationSeconds: 600, boundObjectRef } } });
+  const tr = await g.core.createNamespacedServiceAccountToken({
+    namespace: NS,
+    name: 'default',
+    body: { spec: { audiences, expirationSeconds: 600, boundObjectRef } },
+  });
   return tr.status?.token ?? assert.fail('no token');
 }
 
-const publicKey = (): string => generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'pem', type: 'spki' }).toString();
+const publicKey = (): string =>
+  generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'pem', type: 'spki' }).toString();
 
 function enroll(tok: string, pod: string, key = publicKey()): ReturnType<typeof call> {
   return call(base, ENROLL_PATH, { token: tok, method: 'POST', body: { namespace: NS, pod, publicKey: key } });
@@ -88,7 +93,10 @@ test("a token bound to pod A gets a certificate for A's IP only, signed by the s
 test('a token bound to pod A gets no certificate for pod B', async () => {
   const r = await enroll(await token([ENROLL_AUDIENCE], pods.a.pod), pods.b.target.name);
   assert.equal(r.status, 403, r.text);
-  assert.match((JSON.parse(r.text) as { message: string }).message, new RegExp(`^the token is bound to pod ${NS}/${pods.a.target.name}, not ${NS}/${pods.b.target.name}$`));
+  assert.match(
+    (JSON.parse(r.text) as { message: string }).message,
+    new RegExp(`^the token is bound to pod ${NS}/${pods.a.target.name}, not ${NS}/${pods.b.target.name}$`),
+  );
 });
 
 test('a token for another audience, or bound to no pod, gets no certificate', async () => {
@@ -111,10 +119,14 @@ test('a key that is not ECDSA P-256 is refused with a 400 naming the field', asy
 test("the pods' own sidecars enroll with the projected token the webhook mounts, and then serve profiles through the gateway", async () => {
   assert.ok(gw.context.identity.ca.source.endsWith('.sidecar-ca'), `the gateway's own CA: ${gw.context.identity.ca.source}`);
   for (const { target } of [pods.a, pods.b]) {
-    const r = await waitFor(`${target.name} to enroll and serve`, async () => {
-      const heap = await call(base, pprofPath(NS, target.name, 'heap'), { token: g.cp.adminToken });
-      return heap.status === 200 ? heap : undefined;
-    }, 30_000);
+    const r = await waitFor(
+      `${target.name} to enroll and serve`,
+      async () => {
+        const heap = await call(base, pprofPath(NS, target.name, 'heap'), { token: g.cp.adminToken });
+        return heap.status === 200 ? heap : undefined;
+      },
+      30_000,
+    );
     assert.equal(r.body[0], 0x1f, 'a gzipped profile');
     const served = await new Promise<X509Certificate>((resolve, reject) => {
       const s = connect({ host: target.ip, port: target.port, ca: gw.context.identity.ca.trustPem }, () => {
@@ -126,5 +138,8 @@ test("the pods' own sidecars enroll with the projected token the webhook mounts,
     assert.equal(served.subjectAltName, `IP Address:${target.ip}`);
     assert.equal(served.subject, `CN=${target.name}.${NS}.pod.podprof`);
   }
-  assert.ok(g.logs.some((l) => l.includes('sidecar certificate from the gateway in use')), 'the sidecars say so');
+  assert.ok(
+    g.logs.some((l) => l.includes('sidecar certificate from the gateway in use')),
+    'the sidecars say so',
+  );
 });

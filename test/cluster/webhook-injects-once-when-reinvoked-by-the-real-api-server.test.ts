@@ -39,7 +39,10 @@ test('registered twice, the webhook injects once: the second call finds the stat
       return c.reviews.length - before >= 2;
     });
     assertInjected(await create(NS, deploymentPod('twice', { annotations: INJECT })));
-    assert.deepEqual(c.reviews.filter((r) => r.name.startsWith('twice-')).map((r) => r.rule), ['injected', 'already-injected']);
+    assert.deepEqual(
+      c.reviews.filter((r) => r.name.startsWith('twice-')).map((r) => r.rule),
+      ['injected', 'already-injected'],
+    );
   } finally {
     await c.admission.deleteMutatingWebhookConfiguration({ name: 'podprof-webhook-again' });
   }
@@ -53,9 +56,24 @@ function startAdder(certPem: string, keyPem: string): Promise<Server> {
     req.on('end', () => {
       const review = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { request: { uid: string; object: V1Pod } };
       const has = review.request.object.spec?.containers.some((x) => x.name === 'log-shipper') === true;
-      const patch = has ? [] : [{ op: 'add', path: '/spec/containers/-', value: { name: 'log-shipper', image: 'busybox:1.36', command: ['sleep', 'infinity'] } }];
-      const response = { uid: review.request.uid, allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') };
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response }));
+      const patch = has
+        ? []
+        : [
+            {
+              op: 'add',
+              path: '/spec/containers/-',
+              value: { name: 'log-shipper', image: 'busybox:1.36', command: ['sleep', 'infinity'] },
+            },
+          ];
+      const response = {
+        uid: review.request.uid,
+        allowed: true,
+        patchType: 'JSONPatch',
+        patch: Buffer.from(JSON.stringify(patch)).toString('base64'),
+      };
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response }));
     });
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
@@ -73,7 +91,10 @@ test('a later webhook that adds a container makes the API server call podprof ag
       webhooks: [
         {
           name: 'log-shipper.example.com',
-          clientConfig: { url: `https://127.0.0.1:${(adder.address() as AddressInfo).port}/`, caBundle: Buffer.from(ca.certPem).toString('base64') },
+          clientConfig: {
+            url: `https://127.0.0.1:${(adder.address() as AddressInfo).port}/`,
+            caBundle: Buffer.from(ca.certPem).toString('base64'),
+          },
           rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }],
           namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'reinvoked' } },
           admissionReviewVersions: ['v1'],
@@ -86,12 +107,20 @@ test('a later webhook that adds a container makes the API server call podprof ag
   });
   try {
     await waitFor('the log-shipper webhook to take effect', async () => {
-      const probe = await c.core.createNamespacedPod({ namespace: 'reinvoked', body: deploymentPod('probe-adder', { annotations: INJECT }), dryRun: 'All' });
+      const probe = await c.core.createNamespacedPod({
+        namespace: 'reinvoked',
+        body: deploymentPod('probe-adder', { annotations: INJECT }),
+        dryRun: 'All',
+      });
       return probe.spec?.containers.some((x) => x.name === 'log-shipper');
     });
     const pod = await create('reinvoked', deploymentPod('reinvoked', { annotations: INJECT }));
     assertInjected(pod, ['app', 'log-shipper']);
-    assert.deepEqual(c.reviews.filter((r) => r.name.startsWith('reinvoked-')).map((r) => r.rule), ['injected', 'already-injected'], 'called twice: injected, then reinvoked');
+    assert.deepEqual(
+      c.reviews.filter((r) => r.name.startsWith('reinvoked-')).map((r) => r.rule),
+      ['injected', 'already-injected'],
+      'called twice: injected, then reinvoked',
+    );
   } finally {
     await c.admission.deleteMutatingWebhookConfiguration({ name: 'zz-log-shipper' });
     adder.closeAllConnections();

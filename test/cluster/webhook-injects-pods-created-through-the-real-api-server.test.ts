@@ -8,7 +8,15 @@ import { after, before, test } from 'node:test';
 import { ApiException, type V1Pod } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { waitFor } from '../kit/cluster/pod-specs.ts';
-import { assertInjected, assertNotInjected, deploymentPod, restrictedApp, sidecarsOf, startWebhookCluster, type WebhookCluster } from '../kit/webhook-cluster.ts';
+import {
+  assertInjected,
+  assertNotInjected,
+  deploymentPod,
+  restrictedApp,
+  sidecarsOf,
+  startWebhookCluster,
+  type WebhookCluster,
+} from '../kit/webhook-cluster.ts';
 
 const RESTRICTED = 'shop';
 const OPTED_IN = 'opted-in';
@@ -16,7 +24,14 @@ let c: WebhookCluster;
 
 before(async () => {
   c = await startWebhookCluster();
-  await c.core.createNamespace({ body: { metadata: { name: RESTRICTED, labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' } } } });
+  await c.core.createNamespace({
+    body: {
+      metadata: {
+        name: RESTRICTED,
+        labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' },
+      },
+    },
+  });
   await c.core.createNamespace({ body: { metadata: { name: OPTED_IN, labels: { 'podprof.io/inject': 'enabled' } } } });
 });
 
@@ -46,7 +61,11 @@ test('a Deployment-style pod created through the API client with podprof.io/inje
   const sidecar = sidecarsOf(pod)[0];
   assert.ok(sidecar?.args?.includes('--upstream=http://127.0.0.1:6060'));
   const env = Object.fromEntries((sidecar?.env ?? []).map((e) => [e.name, e.value ?? e.valueFrom?.fieldRef?.fieldPath]));
-  assert.deepEqual(JSON.parse(env.PODPROF_JWKS ?? ''), JSON.parse(readFileSync(c.keys.jwksFile, 'utf8')), 'the inline JWKS is the --jwks-file');
+  assert.deepEqual(
+    JSON.parse(env.PODPROF_JWKS ?? ''),
+    JSON.parse(readFileSync(c.keys.jwksFile, 'utf8')),
+    'the inline JWKS is the --jwks-file',
+  );
   assert.equal(env.POD_UID, 'metadata.uid');
 
   // The namespace does enforce "restricted", on the injected pod: a non-compliant app is
@@ -73,8 +92,13 @@ test('the largest pod the API server stores is reviewed well under --max-body-by
   assert.ok(line.bytes > 1_400_000 && line.bytes < 4 * 1024 * 1024, `the review was ${line.bytes} bytes`);
   // A little more is refused by the API server itself (etcd's limit), before any webhook limit matters.
   const bigger = Array.from({ length: 1700 }, (_, i) => ({ name: `BLOB_${i}`, value: 'x'.repeat(1000) }));
-  await assert.rejects(create(RESTRICTED, deploymentPod('huger', { annotations: INJECT, containers: [{ ...restrictedApp(), env: bigger }] })), (err) => /too large|request entity/i.test(`${apiMessage(err).code} ${apiMessage(err).message}`));
-  t.diagnostic(`a stored pod with 1.4 MB of environment was reviewed as ${line.bytes} bytes (the webhook takes up to 4 MiB); 1.7 MB was refused by the API server`);
+  await assert.rejects(
+    create(RESTRICTED, deploymentPod('huger', { annotations: INJECT, containers: [{ ...restrictedApp(), env: bigger }] })),
+    (err) => /too large|request entity/i.test(`${apiMessage(err).code} ${apiMessage(err).message}`),
+  );
+  t.diagnostic(
+    `a stored pod with 1.4 MB of environment was reviewed as ${line.bytes} bytes (the webhook takes up to 4 MiB); 1.7 MB was refused by the API server`,
+  );
 });
 
 test('kubectl apply -f of an annotated pod stores it injected once; applying it again leaves it unchanged', async () => {
@@ -93,18 +117,28 @@ test('kubectl apply -f of an annotated pod stores it injected once; applying it 
 test('in a namespace labelled podprof.io/inject=enabled a pod without the annotation is injected through /mutate/namespace; one with podprof.io/inject "false" is not even sent', async () => {
   const plain = await create(OPTED_IN, deploymentPod('plain'));
   assertInjected(plain);
-  assert.deepEqual(c.reviews.filter((r) => r.name.startsWith('plain-')).map((r) => r.outcome), ['injected']);
+  assert.deepEqual(
+    c.reviews.filter((r) => r.name.startsWith('plain-')).map((r) => r.outcome),
+    ['injected'],
+  );
 
   const optedOut = await create(OPTED_IN, deploymentPod('opted-out', { annotations: { 'podprof.io/inject': 'false' } }));
   assertNotInjected(optedOut);
-  assert.deepEqual(c.reviews.filter((r) => r.name.startsWith('opted-out-')), [], 'the matchCondition kept it from the webhook');
+  assert.deepEqual(
+    c.reviews.filter((r) => r.name.startsWith('opted-out-')),
+    [],
+    'the matchCondition kept it from the webhook',
+  );
 });
 
 test('kubectl apply of a pod with podprof.io/port "abc" fails and prints the webhook message naming the key, the value and what is allowed', async () => {
   const manifest = stringify(deploymentPod('bad', { name: 'bad-port', annotations: { ...INJECT, 'podprof.io/port': 'abc' } }));
   const r = await c.kubectl(['apply', '-n', RESTRICTED, '-f', '-'], manifest);
   assert.notEqual(r.code, 0);
-  assert.match(r.stderr, /admission webhook "annotation\.inject\.podprof\.io" denied the request: podprof: annotation podprof\.io\/port="abc" is invalid: want a port number from 1 to 65535/);
+  assert.match(
+    r.stderr,
+    /admission webhook "annotation\.inject\.podprof\.io" denied the request: podprof: annotation podprof\.io\/port="abc" is invalid: want a port number from 1 to 65535/,
+  );
   await assert.rejects(read(RESTRICTED, 'bad-port'), (err) => apiMessage(err).code === 404);
 });
 
@@ -118,6 +152,12 @@ test('with the webhook stopped, annotated pods are still created, uninjected (fa
   } finally {
     await c.startWebhook();
   }
-  await waitFor('the webhook to inject again', async () => sidecarsOf(await c.core.createNamespacedPod({ namespace: RESTRICTED, body: deploymentPod('probe', { annotations: INJECT }), dryRun: 'All' })).length === 1);
+  await waitFor(
+    'the webhook to inject again',
+    async () =>
+      sidecarsOf(
+        await c.core.createNamespacedPod({ namespace: RESTRICTED, body: deploymentPod('probe', { annotations: INJECT }), dryRun: 'All' }),
+      ).length === 1,
+  );
   assertInjected(await create(RESTRICTED, deploymentPod('after-restart', { annotations: INJECT })));
 });

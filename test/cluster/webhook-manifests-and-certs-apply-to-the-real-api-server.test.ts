@@ -48,7 +48,11 @@ function certsProcess(kubeconfig: string, args: readonly string[] = []): Promise
     'catch (err) { process.stderr.write(`podprof webhook: ${err.message}\\n`); process.exitCode = 1; }',
   ].join('\n');
   return new Promise((resolve, reject) => {
-    const child = spawn(NODE, ['--import', 'tsx', '--input-type=module', '-e', runner, '--', ...args], { cwd: REPO, env: { PATH: process.env.PATH, HOME: process.env.HOME, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(NODE, ['--import', 'tsx', '--input-type=module', '-e', runner, '--', ...args], {
+      cwd: REPO,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, KUBECONFIG: kubeconfig },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -75,7 +79,10 @@ async function assertDryRunAccepts(dir: string): Promise<void> {
   const r = await k(['apply', '--dry-run=server', '-k', dir]);
   assert.equal(r.code, 0, r.stderr);
   for (const o of objects) {
-    const line = new RegExp(`^${o.kind.toLowerCase()}(\\.[a-z0-9.]+)?/${o.metadata.name} (created|configured|unchanged) \\(server dry run\\)$`, 'm');
+    const line = new RegExp(
+      `^${o.kind.toLowerCase()}(\\.[a-z0-9.]+)?/${o.metadata.name} (created|configured|unchanged) \\(server dry run\\)$`,
+      'm',
+    );
     assert.match(r.stdout, line, `${o.kind} ${o.metadata.name}`);
   }
   assert.doesNotMatch(r.stderr, /PodSecurity|violate/i, 'the pod templates pass Pod Security "restricted"');
@@ -91,7 +98,11 @@ test('kubectl apply --dry-run=server accepts every object of the base and of the
 });
 
 async function serviceAccountKubeconfig(name: string): Promise<string> {
-  const tr = await core.createNamespacedServiceAccountToken({ namespace: NS, name, body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: [], expirationSeconds: 3600 } } });
+  const tr = await core.createNamespacedServiceAccountToken({
+    namespace: NS,
+    name,
+    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: [], expirationSeconds: 3600 } },
+  });
   const file = join(cp.dataDir, `kubeconfig-${name}`);
   const config = {
     apiVersion: 'v1',
@@ -105,9 +116,11 @@ async function serviceAccountKubeconfig(name: string): Promise<string> {
   return file;
 }
 
-const secret = (name = 'podprof-webhook-tls'): ReturnType<CoreV1Api['readNamespacedSecret']> => core.readNamespacedSecret({ namespace: NS, name });
+const secret = (name = 'podprof-webhook-tls'): ReturnType<CoreV1Api['readNamespacedSecret']> =>
+  core.readNamespacedSecret({ namespace: NS, name });
 const pem = (b64: string | undefined): string => Buffer.from(b64 ?? '', 'base64').toString('utf8');
-const bundles = async (): Promise<string[]> => ((await admission.readMutatingWebhookConfiguration({ name: 'podprof-webhook' })).webhooks ?? []).map((w) => pem(w.clientConfig.caBundle));
+const bundles = async (): Promise<string[]> =>
+  ((await admission.readMutatingWebhookConfiguration({ name: 'podprof-webhook' })).webhooks ?? []).map((w) => pem(w.clientConfig.caBundle));
 
 test('podprof webhook certs, as the certs Job service account, creates the TLS Secret and sets the caBundle of both webhooks; a second run changes nothing', async () => {
   for (const dir of ['manifests/', 'manifests/certs-job/']) {
@@ -115,10 +128,18 @@ test('podprof webhook certs, as the certs Job service account, creates the TLS S
     assert.equal(r.code, 0, r.stderr);
   }
   certsKubeconfig = await serviceAccountKubeconfig('podprof-webhook-certs');
-  const first = await certsProcess(certsKubeconfig, ['--namespace=podprof-system', '--service=podprof-webhook', '--secret=podprof-webhook-tls', '--webhook-config=podprof-webhook']);
+  const first = await certsProcess(certsKubeconfig, [
+    '--namespace=podprof-system',
+    '--service=podprof-webhook',
+    '--secret=podprof-webhook-tls',
+    '--webhook-config=podprof-webhook',
+  ]);
   assert.equal(first.code, 0, first.stderr);
   assert.match(first.stdout, /^secret podprof-system\/podprof-webhook-tls: created \(it does not exist\)/m);
-  assert.match(first.stdout, /^mutatingwebhookconfiguration podprof-webhook: caBundle set on annotation\.inject\.podprof\.io, namespace\.inject\.podprof\.io$/m);
+  assert.match(
+    first.stdout,
+    /^mutatingwebhookconfiguration podprof-webhook: caBundle set on annotation\.inject\.podprof\.io, namespace\.inject\.podprof\.io$/m,
+  );
 
   const s = await secret();
   assert.equal(s.type, 'kubernetes.io/tls');
@@ -131,11 +152,17 @@ test('podprof webhook certs, as the certs Job service account, creates the TLS S
   assert.ok(Math.abs(Date.parse(cert.validTo) - Date.now() - 365 * 86_400_000) < 86_400_000, `valid for 365 days: ${cert.validTo}`);
   assert.deepEqual(await bundles(), [ca.toString(), ca.toString()]);
 
-  const versions = async (): Promise<string[]> => [(await secret()).metadata?.resourceVersion ?? '', (await admission.readMutatingWebhookConfiguration({ name: 'podprof-webhook' })).metadata?.resourceVersion ?? ''];
+  const versions = async (): Promise<string[]> => [
+    (await secret()).metadata?.resourceVersion ?? '',
+    (await admission.readMutatingWebhookConfiguration({ name: 'podprof-webhook' })).metadata?.resourceVersion ?? '',
+  ];
   const before = await versions();
   const second = await certs(certsKubeconfig);
   assert.equal(second.code, 0, second.stderr);
-  assert.match(second.stdout, /^secret podprof-system\/podprof-webhook-tls: kept, its certificate for podprof-webhook\.podprof-system\.svc, podprof-webhook\.podprof-system\.svc\.cluster\.local is valid until \d{4}-\d\d-\d\d$/m);
+  assert.match(
+    second.stdout,
+    /^secret podprof-system\/podprof-webhook-tls: kept, its certificate for podprof-webhook\.podprof-system\.svc, podprof-webhook\.podprof-system\.svc\.cluster\.local is valid until \d{4}-\d\d-\d\d$/m,
+  );
   assert.match(second.stdout, /^mutatingwebhookconfiguration podprof-webhook: kept, all 2 webhooks already trust the CA$/m);
   assert.deepEqual(await versions(), before, 'neither object was written');
 });
@@ -152,14 +179,25 @@ test('a certificate expiring within 30 days is replaced, and the webhooks then t
   const leaf = createCertificate({ commonName: NAMES[0]!, dnsNames: NAMES, days: 10, issuer: { commonName: 'old CA', key: old.key } });
   const s = await secret();
   const b64 = (t: string): string => Buffer.from(t).toString('base64');
-  await core.replaceNamespacedSecret({ namespace: NS, name: 'podprof-webhook-tls', body: { ...s, data: { 'tls.crt': b64(leaf.certPem), 'tls.key': b64(leaf.keyPem), 'ca.crt': b64(old.certPem) } } });
+  await core.replaceNamespacedSecret({
+    namespace: NS,
+    name: 'podprof-webhook-tls',
+    body: { ...s, data: { 'tls.crt': b64(leaf.certPem), 'tls.key': b64(leaf.keyPem), 'ca.crt': b64(old.certPem) } },
+  });
 
   const rotated = await certs(certsKubeconfig);
   assert.equal(rotated.code, 0, rotated.stderr);
-  assert.match(rotated.stdout, /^secret podprof-system\/podprof-webhook-tls: replaced \(its certificate or CA expires on \d{4}-\d\d-\d\d, within 30 days\)/m);
+  assert.match(
+    rotated.stdout,
+    /^secret podprof-system\/podprof-webhook-tls: replaced \(its certificate or CA expires on \d{4}-\d\d-\d\d, within 30 days\)/m,
+  );
   const ca = pem((await secret()).data?.['ca.crt']);
   assert.notEqual(ca, old.certPem);
-  for (const bundle of await bundles()) assert.deepEqual(pemCertificates(bundle).map((x) => x.toString()), [ca, old.certPem]);
+  for (const bundle of await bundles())
+    assert.deepEqual(
+      pemCertificates(bundle).map((x) => x.toString()),
+      [ca, old.certPem],
+    );
 
   const again = await certs(certsKubeconfig);
   assert.equal(again.code, 0, again.stderr);
@@ -169,17 +207,26 @@ test('a certificate expiring within 30 days is replaced, and the webhooks then t
 test('podprof webhook certs exits 1 with what to do when the webhook configuration is missing, the Secret has another type, or RBAC forbids it', async () => {
   const missing = await certs(cp.kubeconfigPath, ['--webhook-config=missing']);
   assert.equal(missing.code, 1);
-  assert.match(missing.stderr, /mutatingwebhookconfiguration missing not found: apply the base manifests first \(kubectl apply -k manifests\/\), then run this again/);
+  assert.match(
+    missing.stderr,
+    /mutatingwebhookconfiguration missing not found: apply the base manifests first \(kubectl apply -k manifests\/\), then run this again/,
+  );
 
   await core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: 'opaque' }, stringData: { 'tls.crt': 'x' } } });
   const opaque = await certs(cp.kubeconfigPath, ['--secret=opaque']);
   assert.equal(opaque.code, 1);
-  assert.match(opaque.stderr, /secret podprof-system\/opaque has type Opaque, not kubernetes\.io\/tls; the type cannot be changed: delete the secret and run again/);
+  assert.match(
+    opaque.stderr,
+    /secret podprof-system\/opaque has type Opaque, not kubernetes\.io\/tls; the type cannot be changed: delete the secret and run again/,
+  );
 
   // The certs Job's Role names one Secret: any other is forbidden, said in one line.
   const forbidden = await certs(certsKubeconfig, ['--secret=someone-elses']);
   assert.equal(forbidden.code, 1);
-  assert.match(forbidden.stderr, /^reading secret podprof-system\/someone-elses: HTTP 403, secrets "someone-elses" is forbidden: User "system:serviceaccount:podprof-system:podprof-webhook-certs" cannot get resource "secrets"/);
+  assert.match(
+    forbidden.stderr,
+    /^reading secret podprof-system\/someone-elses: HTTP 403, secrets "someone-elses" is forbidden: User "system:serviceaccount:podprof-system:podprof-webhook-certs" cannot get resource "secrets"/,
+  );
 
   const help = await certsProcess(cp.kubeconfigPath, ['--help']);
   assert.equal(help.code, 0);

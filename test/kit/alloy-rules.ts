@@ -36,12 +36,18 @@ export interface AlloyScrape {
 }
 
 function joinPath(...parts: string[]): string {
-  const joined = parts.filter((p) => p !== '').join('/').replace(/\/{2,}/g, '/');
+  const joined = parts
+    .filter((p) => p !== '')
+    .join('/')
+    .replace(/\/{2,}/g, '/');
   return joined.startsWith('/') ? joined : `/${joined}`;
 }
 
 /** The scrapes Alloy runs for these groups, after its dedup by target hash. */
-export function alloyScrapes(groups: ReadonlyArray<{ targets: string[]; labels: Record<string, string> }>, o: { job: string; intervalSeconds: number; pathPrefix?: string; profiles?: Readonly<Record<string, ProfilingTarget>> }): AlloyScrape[] {
+export function alloyScrapes(
+  groups: ReadonlyArray<{ targets: string[]; labels: Record<string, string> }>,
+  o: { job: string; intervalSeconds: number; pathPrefix?: string; profiles?: Readonly<Record<string, ProfilingTarget>> },
+): AlloyScrape[] {
   const profiles = o.profiles ?? ALLOY_DEFAULT_PROFILES;
   const active = new Map<string, AlloyScrape>();
   for (const g of groups) {
@@ -62,7 +68,9 @@ export function alloyScrapes(groups: ReadonlyArray<{ targets: string[]; labels: 
         const params = new URLSearchParams();
         if (profiles[l.__name__!]?.delta) params.set('seconds', String(o.intervalSeconds - 1));
         const url = `${l.__scheme__}://${l.__address__}${joinPath(l.__profile_path_prefix__ ?? '', l.__profile_path__ ?? '')}${params.size > 0 ? `?${params.toString()}` : ''}`;
-        const publicLabels = Object.entries(l).filter(([k]) => !k.startsWith('__')).sort(([a], [b]) => a.localeCompare(b));
+        const publicLabels = Object.entries(l)
+          .filter(([k]) => !k.startsWith('__'))
+          .sort(([a], [b]) => a.localeCompare(b));
         const hash = JSON.stringify([publicLabels, url]);
         if (!active.has(hash)) active.set(hash, { url, name: l.__name__!, labels: Object.fromEntries(publicLabels) });
       }

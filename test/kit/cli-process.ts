@@ -23,7 +23,13 @@ export interface CliOptions {
   readonly timeoutMs?: number;
 }
 
-function waitForPorts(command: string, child: ChildProcess, logs: string[], stderr: () => string, timeoutMs: number): Promise<{ port: number; healthPort: number }> {
+function waitForPorts(
+  command: string,
+  child: ChildProcess,
+  logs: string[],
+  stderr: () => string,
+  timeoutMs: number,
+): Promise<{ port: number; healthPort: number }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -52,7 +58,11 @@ function waitForPorts(command: string, child: ChildProcess, logs: string[], stde
 
 /** `podprof <command> <args>` as a child; resolves once it logs its ports. SIGTERM on close, SIGKILL after 5 s. */
 export async function startCli(command: string, args: readonly string[], o: CliOptions): Promise<CliProcess> {
-  const child = spawn(o.node, [...(o.runtimeArgs ?? []), join(o.cwd, 'bin/podprof.mjs'), command, ...args], { cwd: o.cwd, env: o.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(o.node, [...(o.runtimeArgs ?? []), join(o.cwd, 'bin/podprof.mjs'), command, ...args], {
+    cwd: o.cwd,
+    env: o.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const logs: string[] = [];
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));

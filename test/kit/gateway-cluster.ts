@@ -70,7 +70,12 @@ export interface GatewayCluster extends WebhookCluster {
 export function lineSink(lines: string[]): Writable {
   return new Writable({
     write(chunk: Buffer, _enc, cb) {
-      lines.push(...chunk.toString('utf8').split('\n').filter((l) => l !== ''));
+      lines.push(
+        ...chunk
+          .toString('utf8')
+          .split('\n')
+          .filter((l) => l !== ''),
+      );
       cb();
     },
   });
@@ -79,7 +84,12 @@ export function lineSink(lines: string[]): Writable {
 function makeTls(): GatewayTls {
   const dir = mkdtempSync(join(tmpdir(), 'podprof-gateway-tls-'));
   const ca = createCertificate({ commonName: 'podprof test gateway CA', isCA: true });
-  const leaf = createCertificate({ commonName: '127.0.0.1', ipAddresses: ['127.0.0.1'], dnsNames: ['localhost'], issuer: { commonName: 'podprof test gateway CA', key: ca.key } });
+  const leaf = createCertificate({
+    commonName: '127.0.0.1',
+    ipAddresses: ['127.0.0.1'],
+    dnsNames: ['localhost'],
+    issuer: { commonName: 'podprof test gateway CA', key: ca.key },
+  });
   const tls = { dir, caFile: join(dir, 'ca.pem'), certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key') };
   writeFileSync(tls.caFile, ca.certPem);
   writeFileSync(tls.certFile, leaf.certPem);
@@ -89,7 +99,11 @@ function makeTls(): GatewayTls {
 
 /** The gateway's RBAC objects exactly as manifests/ renders them. */
 export function gatewayRbac(manifests: readonly KubeObject[]): KubeObject[] {
-  const wanted = [['ServiceAccount', GATEWAY_SA], ['ClusterRole', GATEWAY_SA], ['ClusterRoleBinding', GATEWAY_SA]];
+  const wanted = [
+    ['ServiceAccount', GATEWAY_SA],
+    ['ClusterRole', GATEWAY_SA],
+    ['ClusterRoleBinding', GATEWAY_SA],
+  ];
   return wanted.map(([kind, name]) => {
     const o = manifests.find((m) => m.kind === kind && m.metadata.name === name);
     if (o === undefined) throw new Error(`manifests/ renders no ${kind} ${name}`);
@@ -104,7 +118,9 @@ export function gatewayRbac(manifests: readonly KubeObject[]): KubeObject[] {
  */
 export async function startGatewayCluster(o: { enrollOn?: number } = {}): Promise<GatewayCluster> {
   const tls = makeTls();
-  const c = await startWebhookCluster({ webhookArgs: o.enrollOn === undefined ? [] : ['--gateway-url', `https://127.0.0.1:${o.enrollOn}`, '--gateway-ca-file', tls.caFile] });
+  const c = await startWebhookCluster({
+    webhookArgs: o.enrollOn === undefined ? [] : ['--gateway-url', `https://127.0.0.1:${o.enrollOn}`, '--gateway-ca-file', tls.caFile],
+  });
   const logs: string[] = [];
   const kubelet = new ProcessKubelet({ cp: c.cp, log: (l) => logs.push(l) });
   const rbac = c.kc.makeApiClient(RbacAuthorizationV1Api);
@@ -117,8 +133,14 @@ export async function startGatewayCluster(o: { enrollOn?: number } = {}): Promis
     if (r.code !== 0) throw new Error(`kubectl apply failed: ${r.stderr}`);
   };
   const serviceAccountToken = async (namespace: string, name: string, audiences: readonly string[] = ['podprof']): Promise<string> => {
-    await c.core.readNamespacedServiceAccount({ namespace, name }).catch(() => c.core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } }));
-    const tr = await c.core.createNamespacedServiceAccountToken({ namespace, name, body: { spec: { audiences: [...audiences], expirationSeconds: 3600 } } });
+    await c.core
+      .readNamespacedServiceAccount({ namespace, name })
+      .catch(() => c.core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } }));
+    const tr = await c.core.createNamespacedServiceAccountToken({
+      namespace,
+      name,
+      body: { spec: { audiences: [...audiences], expirationSeconds: 3600 } },
+    });
     const token = tr.status?.token;
     if (!token) throw new Error(`no token for ${namespace}/${name}`);
     return token;
@@ -136,11 +158,25 @@ export async function startGatewayCluster(o: { enrollOn?: number } = {}): Promis
   const gatewayKubeconfig = kubeconfigFor(GATEWAY_SA, gatewayToken);
 
   const argv = (extra: readonly string[]): string[] => [
-    '--auth', 'kubernetes', '--authz', 'kubernetes', '--discovery', 'kubernetes',
-    '--signing-key-file', c.keys.keyFile, '--store-dir', dir,
-    '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile,
+    '--auth',
+    'kubernetes',
+    '--authz',
+    'kubernetes',
+    '--discovery',
+    'kubernetes',
+    '--signing-key-file',
+    c.keys.keyFile,
+    '--store-dir',
+    dir,
+    '--tls-cert-file',
+    tls.certFile,
+    '--tls-key-file',
+    tls.keyFile,
     ...(extra.includes('--sidecar-ca-file') || o.enrollOn !== undefined ? [] : ['--sidecar-ca-file', testSidecarCa().caFile]),
-    '--health-listen', '127.0.0.1:0', '--log-level', 'debug',
+    '--health-listen',
+    '127.0.0.1:0',
+    '--log-level',
+    'debug',
     ...(extra.some((a) => a.startsWith('--listen')) ? [] : ['--listen', `127.0.0.1:${o.enrollOn ?? 0}`]),
     ...extra,
   ];
@@ -159,7 +195,10 @@ export async function startGatewayCluster(o: { enrollOn?: number } = {}): Promis
     async startGateway(extra = [], kubeconfig = gatewayKubeconfig) {
       // The kubernetes modes load the kubeconfig the way a pod or a laptop does: KUBECONFIG.
       process.env.KUBECONFIG = kubeconfig;
-      const gw = await startGateway(parseFlags(GATEWAY_FLAGS, argv(extra), {}), createLogger('podprof-gateway', { destination: lineSink(logs), level: 'debug' }));
+      const gw = await startGateway(
+        parseFlags(GATEWAY_FLAGS, argv(extra), {}),
+        createLogger('podprof-gateway', { destination: lineSink(logs), level: 'debug' }),
+      );
       const tracked: RunningGateway = {
         ...gw,
         close: async () => {
@@ -172,7 +211,11 @@ export async function startGatewayCluster(o: { enrollOn?: number } = {}): Promis
     },
     async startGatewayChild(extra = []) {
       const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/', KUBECONFIG: gatewayKubeconfig };
-      const child = spawn(NODE, [join(REPO, 'bin/podprof.mjs'), 'gateway', ...argv(extra)], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(NODE, [join(REPO, 'bin/podprof.mjs'), 'gateway', ...argv(extra)], {
+        cwd: REPO,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       children.push(child);
       let stderr = '';
       child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
@@ -215,18 +258,31 @@ export async function startGatewayCluster(o: { enrollOn?: number } = {}): Promis
 
 /** Waits until the gateway routes to namespace/name (known, with an IP, pod and sidecar ready). */
 export function waitRoutable(gw: RunningGateway, namespace: string, name: string, timeoutMs = 15_000): Promise<Target> {
-  return waitFor(`the gateway to route to ${namespace}/${name}`, () => {
-    const t = gw.context.registry.get(namespace, name);
-    return t !== undefined && routable(t) ? t : undefined;
-  }, timeoutMs);
+  return waitFor(
+    `the gateway to route to ${namespace}/${name}`,
+    () => {
+      const t = gw.context.registry.get(namespace, name);
+      return t !== undefined && routable(t) ? t : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /** GET (or another method) on the gateway with an optional bearer token. */
-export function call(base: string, path: string, o: { token?: string; method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Reply> {
+export function call(
+  base: string,
+  path: string,
+  o: { token?: string; method?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<Reply> {
   const headers: Record<string, string> = { ...o.headers };
   if (o.token !== undefined) headers.authorization = `Bearer ${o.token}`;
   if (o.body !== undefined) headers['content-type'] = 'application/json';
-  return httpsRequest(`${base}${path}`, { method: o.method ?? 'GET', headers, body: o.body === undefined ? undefined : JSON.stringify(o.body) });
+  return httpsRequest(`${base}${path}`, {
+    method: o.method ?? 'GET',
+    headers,
+    body: o.body === undefined ? undefined : JSON.stringify(o.body),
+  });
 }
 
-export const pprofPath = (namespace: string, pod: string, type: string, query = ''): string => `/api/v1/namespaces/${namespace}/pods/${pod}/debug/pprof/${type}${query}`;
+export const pprofPath = (namespace: string, pod: string, type: string, query = ''): string =>
+  `/api/v1/namespaces/${namespace}/pods/${pod}/debug/pprof/${type}${query}`;

@@ -78,7 +78,12 @@ export interface Harness {
 function sink(lines: string[]): Writable {
   return new Writable({
     write(chunk: Buffer, _enc, cb) {
-      lines.push(...chunk.toString('utf8').split('\n').filter((l) => l !== ''));
+      lines.push(
+        ...chunk
+          .toString('utf8')
+          .split('\n')
+          .filter((l) => l !== ''),
+      );
       cb();
     },
   });
@@ -97,17 +102,66 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
       const uid = randomUUID();
       const app = o.app ? await o.app(i) : await startGoTarget({ args: [...(o.appArgs ?? ['-cpu-workers', '1'])] });
       const tls = testSidecarCa().issueFor('127.0.0.1');
-      const sidecar = (await o.sidecar?.(i, tls)) ?? await startInProcess(keys, app.url, ['--pod-namespace', namespace, '--pod-name', name, '--pod-uid', uid, ...tls.args, ...(o.sidecarArgs?.(i) ?? [])]);
+      const sidecar =
+        (await o.sidecar?.(i, tls)) ??
+        (await startInProcess(keys, app.url, [
+          '--pod-namespace',
+          namespace,
+          '--pod-name',
+          name,
+          '--pod-uid',
+          uid,
+          ...tls.args,
+          ...(o.sidecarArgs?.(i) ?? []),
+        ]));
       return { namespace, name, uid, app, sidecar };
     }),
   );
-  const targets = pods.map((p, i) => ({ ...(o.profiles?.(i) ? { profiles: o.profiles(i) } : {}), namespace, name: p.name, uid: p.uid, ip: '127.0.0.1', port: p.sidecar.port, container: 'app', node: 'localhost', labels: o.labels ?? { app: 'web' }, workload: o.workload ?? { kind: 'Deployment', name: 'web' } }));
+  const targets = pods.map((p, i) => ({
+    ...(o.profiles?.(i) ? { profiles: o.profiles(i) } : {}),
+    namespace,
+    name: p.name,
+    uid: p.uid,
+    ip: '127.0.0.1',
+    port: p.sidecar.port,
+    container: 'app',
+    node: 'localhost',
+    labels: o.labels ?? { app: 'web' },
+    workload: o.workload ?? { kind: 'Deployment', name: 'web' },
+  }));
   writeFileSync(files.targets, JSON.stringify(targets, null, 2));
   const logs: string[] = [];
   const log = createLogger('podprof-gateway', { destination: sink(logs), level: 'info' });
   const start = (extra: readonly string[]): Promise<RunningGateway> =>
     startGateway(
-      parseFlags(GATEWAY_FLAGS, ['--listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--auth', 'static', '--tokens-file', files.tokens, '--authz', 'allow-all', '--discovery', 'static', '--targets-file', files.targets, '--signing-key-file', keys.keyFile, '--store-dir', files.store, '--sidecar-ca-file', testSidecarCa().caFile, ...(o.gatewayArgs ?? []), ...extra], {}),
+      parseFlags(
+        GATEWAY_FLAGS,
+        [
+          '--listen',
+          '127.0.0.1:0',
+          '--health-listen',
+          '127.0.0.1:0',
+          '--auth',
+          'static',
+          '--tokens-file',
+          files.tokens,
+          '--authz',
+          'allow-all',
+          '--discovery',
+          'static',
+          '--targets-file',
+          files.targets,
+          '--signing-key-file',
+          keys.keyFile,
+          '--store-dir',
+          files.store,
+          '--sidecar-ca-file',
+          testSidecarCa().caFile,
+          ...(o.gatewayArgs ?? []),
+          ...extra,
+        ],
+        {},
+      ),
       log,
     );
   let gateway = await start([]);
@@ -141,10 +195,12 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     },
     async close() {
       await gateway.close();
-      await Promise.all(pods.map(async (p) => {
-        await p.sidecar.close(500);
-        await p.app.stop();
-      }));
+      await Promise.all(
+        pods.map(async (p) => {
+          await p.sidecar.close(500);
+          await p.app.stop();
+        }),
+      );
       await rm(dir, { recursive: true, force: true });
       await rm(keys.dir, { recursive: true, force: true });
     },
@@ -168,18 +224,52 @@ export function useHarness(o: HarnessOptions = {}): () => Harness {
 
 /** The real `podprof gateway` (the built bundle, a child process) on a harness's tokens, targets, keys and sidecar CA. */
 export function startChildGateway(h: Harness, extraArgs: readonly string[] = []): Promise<CliProcess> {
-  const args = ['--listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--auth', 'static', '--tokens-file', join(h.dir, 'tokens.csv'), '--authz', 'allow-all', '--discovery', 'static', '--targets-file', join(h.dir, 'targets.json')];
-  return startCli('gateway', [...args, '--signing-key-file', h.keys.keyFile, '--store-dir', join(h.dir, `child-store-${randomBytes(4).toString('hex')}`), '--sidecar-ca-file', h.sidecarCaFile, ...extraArgs], { node: NODE, cwd: REPO });
+  const args = [
+    '--listen',
+    '127.0.0.1:0',
+    '--health-listen',
+    '127.0.0.1:0',
+    '--auth',
+    'static',
+    '--tokens-file',
+    join(h.dir, 'tokens.csv'),
+    '--authz',
+    'allow-all',
+    '--discovery',
+    'static',
+    '--targets-file',
+    join(h.dir, 'targets.json'),
+  ];
+  return startCli(
+    'gateway',
+    [
+      ...args,
+      '--signing-key-file',
+      h.keys.keyFile,
+      '--store-dir',
+      join(h.dir, `child-store-${randomBytes(4).toString('hex')}`),
+      '--sidecar-ca-file',
+      h.sidecarCaFile,
+      ...extraArgs,
+    ],
+    { node: NODE, cwd: REPO },
+  );
 }
 
 /** `go tool pprof ARGS`; stdout. */
 export async function goPprof(args: readonly string[]): Promise<string> {
-  const { stdout } = await execFileP('go', ['tool', 'pprof', ...args], { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, PPROF_TMPDIR: tmpdir() } });
+  const { stdout } = await execFileP('go', ['tool', 'pprof', ...args], {
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, PPROF_TMPDIR: tmpdir() },
+  });
   return stdout;
 }
 
 /** Per-sample-type totals exactly as `go tool pprof -raw [args] FILE` lists the samples (filters such as -tagfocus applied). */
-export async function rawTotals(file: string, args: readonly string[] = []): Promise<{ types: string[]; totals: bigint[]; samples: number }> {
+export async function rawTotals(
+  file: string,
+  args: readonly string[] = [],
+): Promise<{ types: string[]; totals: bigint[]; samples: number }> {
   const text = await goPprof(['-raw', ...args, file]);
   const lines = text.split('\n');
   const start = lines.indexOf('Samples:');
@@ -191,7 +281,10 @@ export async function rawTotals(file: string, args: readonly string[] = []): Pro
     const m = /^\s*(-?\d+(?:\s+-?\d+)*):/.exec(line);
     if (!m) continue;
     samples++;
-    m[1]!.trim().split(/\s+/).forEach((v, i) => (totals[i] = totals[i]! + BigInt(v)));
+    m[1]!
+      .trim()
+      .split(/\s+/)
+      .forEach((v, i) => (totals[i] = totals[i]! + BigInt(v)));
   }
   return { types, totals, samples };
 }

@@ -11,7 +11,11 @@ import { promisify } from 'node:util';
 import { cacheDir, GO } from '../../demo/go-build.ts';
 
 const execFileP = promisify(execFile);
-const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
+const exists = (p: string): Promise<boolean> =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
 
 export interface ModuleBuild {
   /** The binary's name, and its folder in the cache. */
@@ -29,7 +33,9 @@ export interface ModuleBuild {
 }
 
 async function download(module: string, version: string): Promise<string> {
-  const { stdout } = await execFileP(GO, ['mod', 'download', '-json', `${module}@${version}`], { maxBuffer: 16 * 1024 * 1024 }).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '{}' }));
+  const { stdout } = await execFileP(GO, ['mod', 'download', '-json', `${module}@${version}`], { maxBuffer: 16 * 1024 * 1024 }).catch(
+    (err: { stdout?: string }) => ({ stdout: err.stdout ?? '{}' }),
+  );
   const info = JSON.parse(stdout) as { Dir?: string; Error?: string };
   if (info.Dir === undefined) throw new Error(`go mod download ${module}@${version}: ${info.Error ?? 'failed'}`);
   return info.Dir;
@@ -37,7 +43,10 @@ async function download(module: string, version: string): Promise<string> {
 
 export async function buildModule(b: ModuleBuild): Promise<string> {
   const { stdout: goVersion } = await execFileP(GO, ['env', 'GOVERSION']);
-  const overlay = createHash('sha256').update(JSON.stringify([b.pkg, b.nested ?? [], b.files ?? {}, b.updateRequirements === true])).digest('hex').slice(0, 12);
+  const overlay = createHash('sha256')
+    .update(JSON.stringify([b.pkg, b.nested ?? [], b.files ?? {}, b.updateRequirements === true]))
+    .digest('hex')
+    .slice(0, 12);
   const dir = join(cacheDir(), b.name, `${b.version}-${goVersion.trim()}-${overlay}`);
   const bin = join(dir, b.name);
   if (await exists(bin)) return bin;
@@ -55,7 +64,11 @@ export async function buildModule(b: ModuleBuild): Promise<string> {
     await writeFile(join(src, path), content);
   }
   const tmp = `${bin}.tmp-${process.pid}`;
-  await execFileP(GO, ['build', ...(b.updateRequirements === true ? ['-mod=mod'] : []), '-trimpath', '-o', tmp, b.pkg], { cwd: src, env: { ...process.env, CGO_ENABLED: '0' }, maxBuffer: 64 * 1024 * 1024 });
+  await execFileP(GO, ['build', ...(b.updateRequirements === true ? ['-mod=mod'] : []), '-trimpath', '-o', tmp, b.pkg], {
+    cwd: src,
+    env: { ...process.env, CGO_ENABLED: '0' },
+    maxBuffer: 64 * 1024 * 1024,
+  });
   await chmod(tmp, 0o755);
   await rename(tmp, bin);
   await rm(src, { recursive: true, force: true });

@@ -22,7 +22,14 @@ export async function startHostileApp(body: string | Buffer = HOSTILE_HTML, type
   const asked: string[] = [];
   const server: Server = createServer((req, res) => {
     asked.push(req.url ?? '');
-    res.writeHead(200, { 'content-type': type, 'content-disposition': 'inline', 'x-content-type-options': 'sniff-me', 'set-cookie': 'podprof-session=evil; Path=/' }).end(body);
+    res
+      .writeHead(200, {
+        'content-type': type,
+        'content-disposition': 'inline',
+        'x-content-type-options': 'sniff-me',
+        'set-cookie': 'podprof-session=evil; Path=/',
+      })
+      .end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

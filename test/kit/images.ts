@@ -69,12 +69,17 @@ function run(cmd: string, args: readonly string[], opts: { cwd?: string } = {}):
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: opts.cwd ?? REPO, stdio: ['ignore', 'inherit', 'inherit'] });
     child.once('error', reject);
-    child.once('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')}: exited with ${signal ?? code}`))));
+    child.once('exit', (code, signal) =>
+      code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')}: exited with ${signal ?? code}`)),
+    );
   });
 }
 
 export async function imageExists(tag: string): Promise<boolean> {
-  return execFileP('podman', [...PODMAN, 'image', 'exists', tag]).then(() => true, () => false);
+  return execFileP('podman', [...PODMAN, 'image', 'exists', tag]).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** node:24-bookworm-slim, made locally: Debian bookworm minbase + Node 24 + npm. */
@@ -94,16 +99,31 @@ export async function buildBaseImage(): Promise<void> {
     await run('mv', [join(overlay, 'usr/local/lib/node_modules/package'), join(overlay, 'usr/local/lib/node_modules/npm')]);
     const rootfs = join(work, 'rootfs.tar');
     await run('mmdebstrap', [
-      '--variant=minbase', '--include=ca-certificates', '--format=tar',
+      '--variant=minbase',
+      '--include=ca-certificates',
+      '--format=tar',
       `--customize-hook=sync-in ${overlay} /`,
       '--customize-hook=chroot "$1" ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm',
       '--customize-hook=chroot "$1" ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx',
       '--customize-hook=chroot "$1" groupadd --gid 1000 node',
       '--customize-hook=chroot "$1" useradd --uid 1000 --gid node --shell /bin/bash --create-home node',
       '--customize-hook=rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*',
-      'bookworm', rootfs, 'http://deb.debian.org/debian',
+      'bookworm',
+      rootfs,
+      'http://deb.debian.org/debian',
     ]);
-    await run('podman', [...PODMAN, 'import', '--change', `ENV NODE_VERSION=${nodeVersion}`, '--change', 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', '--change', 'CMD ["node"]', rootfs, BASE_IMAGE]);
+    await run('podman', [
+      ...PODMAN,
+      'import',
+      '--change',
+      `ENV NODE_VERSION=${nodeVersion}`,
+      '--change',
+      'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      '--change',
+      'CMD ["node"]',
+      rootfs,
+      BASE_IMAGE,
+    ]);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -122,15 +142,21 @@ async function buildGoImage(name: keyof typeof GO_IMAGES): Promise<void> {
   try {
     copyFileSync(bin, join(ctx, name));
     chmodSync(join(ctx, name), 0o755);
-    writeFileSync(join(ctx, 'Containerfile'), [
-      `# ${about}`,
-      'FROM scratch',
-      `COPY ${name} /${name}`,
-      'USER 65532:65532',
-      `ENTRYPOINT ["/${name}"]`,
-      '',
-    ].join('\n'));
-    await run('podman', [...PODMAN, 'build', '--pull=never', ...ulimitArgs(), '-f', join(ctx, 'Containerfile'), '-t', IMAGES[name].tag, ctx]);
+    writeFileSync(
+      join(ctx, 'Containerfile'),
+      [`# ${about}`, 'FROM scratch', `COPY ${name} /${name}`, 'USER 65532:65532', `ENTRYPOINT ["/${name}"]`, ''].join('\n'),
+    );
+    await run('podman', [
+      ...PODMAN,
+      'build',
+      '--pull=never',
+      ...ulimitArgs(),
+      '-f',
+      join(ctx, 'Containerfile'),
+      '-t',
+      IMAGES[name].tag,
+      ctx,
+    ]);
   } finally {
     rmSync(ctx, { recursive: true, force: true });
   }
@@ -147,7 +173,20 @@ export async function buildImages(only: readonly ImageName[] = Object.keys(IMAGE
     const { dockerfile } = IMAGES[name];
     if (dockerfile === undefined) await buildGoImage(name as keyof typeof GO_IMAGES);
     // --network=host: the build's `npm ci` reaches the npm registry as this machine does.
-    else await run('podman', [...PODMAN, 'build', '--pull=never', '--network=host', ...ulimitArgs(), ...trustArgs(), '-f', dockerfile, '-t', IMAGES[name].tag, '.']);
+    else
+      await run('podman', [
+        ...PODMAN,
+        'build',
+        '--pull=never',
+        '--network=host',
+        ...ulimitArgs(),
+        ...trustArgs(),
+        '-f',
+        dockerfile,
+        '-t',
+        IMAGES[name].tag,
+        '.',
+      ]);
     console.error(`   (${Math.round((Date.now() - started) / 1000)}s)`);
   }
 }
@@ -155,7 +194,9 @@ export async function buildImages(only: readonly ImageName[] = Object.keys(IMAGE
 export async function imageSizes(): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const { tag } of Object.values(IMAGES)) {
-    const { stdout } = await execFileP('podman', [...PODMAN, 'image', 'inspect', '--format', '{{.Size}}', tag]).catch(() => ({ stdout: '' }));
+    const { stdout } = await execFileP('podman', [...PODMAN, 'image', 'inspect', '--format', '{{.Size}}', tag]).catch(() => ({
+      stdout: '',
+    }));
     if (stdout.trim() !== '') out[tag] = Number(stdout.trim());
   }
   return out;

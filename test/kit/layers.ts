@@ -67,7 +67,8 @@ export function violations(graph: ImportGraph): string[] {
     for (const to of targets) {
       const t = topOf(to);
       if (t === to) continue; // a file at the root, such as package.json
-      if (t !== topOf(from) && !allowed.includes(t)) out.push(`${from} imports ${to}: ${topOf(from)}/ may import only ${[topOf(from), ...allowed].join(', ')}`);
+      if (t !== topOf(from) && !allowed.includes(t))
+        out.push(`${from} imports ${to}: ${topOf(from)}/ may import only ${[topOf(from), ...allowed].join(', ')}`);
     }
   }
   return out;

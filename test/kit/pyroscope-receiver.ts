@@ -39,9 +39,15 @@ function fields(buf: Buffer): Map<number, Buffer[]> {
     const key = varint();
     const field = Math.floor(key / 8);
     switch (key & 7) {
-      case 0: varint(); break;
-      case 1: i += 8; break;
-      case 5: i += 4; break;
+      case 0:
+        varint();
+        break;
+      case 1:
+        i += 8;
+        break;
+      case 5:
+        i += 4;
+        break;
       case 2: {
         const len = varint();
         if (i + len > buf.length) throw new Error('truncated field');
@@ -51,7 +57,8 @@ function fields(buf: Buffer): Map<number, Buffer[]> {
         i += len;
         break;
       }
-      default: throw new Error(`wire type ${key & 7}`);
+      default:
+        throw new Error(`wire type ${key & 7}`);
     }
     if (i > buf.length) throw new Error('truncated');
   }
@@ -93,7 +100,8 @@ export async function startPyroscopeReceiver(): Promise<PyroscopeReceiver> {
     };
     if (req.method !== 'POST' || req.url !== '/push.v1.PusherService/Push') return fail('not the Push call', 404);
     if (req.headers['content-type'] !== 'application/proto') return fail(`content-type ${req.headers['content-type']}`);
-    if (req.headers['content-encoding'] !== undefined && req.headers['content-encoding'] !== 'identity') return fail(`content-encoding ${req.headers['content-encoding']}`);
+    if (req.headers['content-encoding'] !== undefined && req.headers['content-encoding'] !== 'identity')
+      return fail(`content-encoding ${req.headers['content-encoding']}`);
     body(req, 64 * 1024 * 1024).then(
       (raw) => {
         try {

@@ -39,10 +39,14 @@ export interface PortForward {
 /** `kubectl port-forward` in its own process group; resolves once it forwards. */
 export function portForward(k: Kubectl, namespace: string, target: string, remotePort: number): Promise<PortForward> {
   return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn('kubectl', ['--kubeconfig', k.kubeconfig, 'port-forward', '-n', namespace, '--address', '127.0.0.1', target, `0:${remotePort}`], {
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child: ChildProcess = spawn(
+      'kubectl',
+      ['--kubeconfig', k.kubeconfig, 'port-forward', '-n', namespace, '--address', '127.0.0.1', target, `0:${remotePort}`],
+      {
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const stop = (): void => {
       try {
         process.kill(-child.pid!, 'SIGKILL');
@@ -76,7 +80,10 @@ export interface HttpsResult {
   body: Buffer;
 }
 
-export function httpsCall(url: string, o: { ca: string | Buffer; token?: string; method?: string; json?: unknown; timeoutMs?: number }): Promise<HttpsResult> {
+export function httpsCall(
+  url: string,
+  o: { ca: string | Buffer; token?: string; method?: string; json?: unknown; timeoutMs?: number },
+): Promise<HttpsResult> {
   return new Promise((resolve, reject) => {
     const body = o.json === undefined ? undefined : Buffer.from(JSON.stringify(o.json));
     const req = request(url, {

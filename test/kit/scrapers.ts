@@ -4,7 +4,10 @@
 import { buildAlloy } from './alloy.ts';
 import { buildParca } from './parca.ts';
 
-for (const [name, build] of [['parca', buildParca], ['alloy', buildAlloy]] as const) {
+for (const [name, build] of [
+  ['parca', buildParca],
+  ['alloy', buildAlloy],
+] as const) {
   const started = Date.now();
   console.log(`${name}: ${await build()} (${Math.round((Date.now() - started) / 1000)}s)`);
 }

@@ -33,7 +33,12 @@ export function testSidecarCa(): TestSidecarCa {
     caKeyFile,
     ca,
     issueFor(ip) {
-      const leaf = createCertificate({ commonName: `sidecar ${ip}`, ipAddresses: [ip], days: 1, issuer: { commonName: 'podprof test sidecar CA', key: ca.key } });
+      const leaf = createCertificate({
+        commonName: `sidecar ${ip}`,
+        ipAddresses: [ip],
+        days: 1,
+        issuer: { commonName: 'podprof test sidecar CA', key: ca.key },
+      });
       const certFile = join(dir, `sidecar-${++n}.crt`);
       const keyFile = join(dir, `sidecar-${n}.key`);
       writeFileSync(certFile, leaf.certPem);

@@ -31,7 +31,9 @@ export const NODE = join(REPO, 'node_modules/.bin/node');
  * — the in-process ones too — runs as the built bundle on that runtime, so the
  * whole sidecar suite can be run unchanged on it (README, "Which runtime").
  */
-export const SIDECAR_RUNTIME = [undefined, '', 'node'].includes(process.env.PODPROF_TEST_SIDECAR_RUNTIME) ? undefined : runtime(process.env.PODPROF_TEST_SIDECAR_RUNTIME!);
+export const SIDECAR_RUNTIME = [undefined, '', 'node'].includes(process.env.PODPROF_TEST_SIDECAR_RUNTIME)
+  ? undefined
+  : runtime(process.env.PODPROF_TEST_SIDECAR_RUNTIME!);
 
 export interface Runtime {
   readonly command: string;
@@ -78,7 +80,25 @@ export interface TestSidecar {
 }
 
 function baseArgs(keys: TestKeys, upstream: string, extra: readonly string[]): string[] {
-  return ['--listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--upstream', upstream, '--jwks-file', keys.jwksFile, '--pod-namespace', POD.namespace, '--pod-name', POD.pod, '--pod-uid', POD.uid, '--bypass-check-interval', '0', ...extra];
+  return [
+    '--listen',
+    '127.0.0.1:0',
+    '--health-listen',
+    '127.0.0.1:0',
+    '--upstream',
+    upstream,
+    '--jwks-file',
+    keys.jwksFile,
+    '--pod-namespace',
+    POD.namespace,
+    '--pod-name',
+    POD.pod,
+    '--pod-uid',
+    POD.uid,
+    '--bypass-check-interval',
+    '0',
+    ...extra,
+  ];
 }
 
 export async function startInProcess(keys: TestKeys, upstream: string, extra: readonly string[] = []): Promise<TestSidecar> {
@@ -89,13 +109,24 @@ export async function startInProcess(keys: TestKeys, upstream: string, extra: re
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
-      logs.push(...chunk.toString('utf8').split('\n').filter((l) => l !== ''));
+      logs.push(
+        ...chunk
+          .toString('utf8')
+          .split('\n')
+          .filter((l) => l !== ''),
+      );
       cb();
     },
   });
   const config = parseFlags(SIDECAR_FLAGS, baseArgs(keys, upstream, extra), {});
   const s = await startSidecar(config, createLogger('podprof-sidecar', { destination: sink, level: 'debug' }));
-  return { url: `https://127.0.0.1:${s.port}`, port: s.port, healthUrl: `http://127.0.0.1:${s.healthPort}`, logs, close: (g) => s.close(g ?? 2000) };
+  return {
+    url: `https://127.0.0.1:${s.port}`,
+    port: s.port,
+    healthUrl: `http://127.0.0.1:${s.healthPort}`,
+    logs,
+    close: (g) => s.close(g ?? 2000),
+  };
 }
 
 export type ChildSidecar = TestSidecar & CliProcess;
@@ -103,7 +134,12 @@ export type ChildSidecar = TestSidecar & CliProcess;
 /** The real CLI, built bundle, as a child process (what the image runs), with the image's NODE_OPTIONS. */
 export function startChild(keys: TestKeys, upstream: string, extra: readonly string[] = [], cwd = REPO): Promise<ChildSidecar> {
   const rt = SIDECAR_RUNTIME ?? runtime('node');
-  return startCli('sidecar', baseArgs(keys, upstream, extra), { node: rt.command, runtimeArgs: rt.args, cwd, env: { ...process.env, NODE_OPTIONS: imageNodeOptions() } });
+  return startCli('sidecar', baseArgs(keys, upstream, extra), {
+    node: rt.command,
+    runtimeArgs: rt.args,
+    cwd,
+    env: { ...process.env, NODE_OPTIONS: imageNodeOptions() },
+  });
 }
 
 export interface TargetAndSidecar {

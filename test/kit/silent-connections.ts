@@ -31,7 +31,9 @@ function openOne(port: number, tls: boolean, localAddress: string): Promise<Sile
 export async function openSilent(port: number, n: number, o: { tls: boolean; localAddress?: string }): Promise<Silent[]> {
   const out: Silent[] = [];
   for (let i = 0; i < n; i += 16) {
-    out.push(...(await Promise.all(Array.from({ length: Math.min(16, n - i) }, () => openOne(port, o.tls, o.localAddress ?? '127.0.0.1')))));
+    out.push(
+      ...(await Promise.all(Array.from({ length: Math.min(16, n - i) }, () => openOne(port, o.tls, o.localAddress ?? '127.0.0.1')))),
+    );
   }
   return out;
 }

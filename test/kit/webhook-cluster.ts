@@ -8,7 +8,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { AdmissionregistrationV1Api, CoreV1Api, KubeConfig, type V1Container, type V1MutatingWebhookConfiguration, type V1Pod } from '@kubernetes/client-node';
+import {
+  AdmissionregistrationV1Api,
+  CoreV1Api,
+  KubeConfig,
+  type V1Container,
+  type V1MutatingWebhookConfiguration,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { parseFlags } from '../../src/config/flags.ts';
 import { createLogger } from '../../src/log.ts';
@@ -49,14 +56,19 @@ export interface KubeObject {
 export async function renderManifests(kubeconfig: string, dir = 'manifests/'): Promise<KubeObject[]> {
   const r = await kubectl(kubeconfig, ['kustomize', dir]);
   if (r.code !== 0) throw new Error(`kubectl kustomize ${dir} failed: ${r.stderr}`);
-  return parseAllDocuments(r.stdout).map((d) => d.toJS() as KubeObject).filter((o) => o !== null);
+  return parseAllDocuments(r.stdout)
+    .map((d) => d.toJS() as KubeObject)
+    .filter((o) => o !== null);
 }
 
 /** The base's MutatingWebhookConfiguration with every clientConfig.service replaced by url + caBundle. */
 export function localWebhookConfiguration(objects: readonly KubeObject[], baseUrl: string, caPem: string): V1MutatingWebhookConfiguration {
   const mwc = objects.find((o) => o.kind === 'MutatingWebhookConfiguration') as V1MutatingWebhookConfiguration | undefined;
   if (mwc === undefined) throw new Error('manifests/ has no MutatingWebhookConfiguration');
-  const webhooks = (mwc.webhooks ?? []).map((w) => ({ ...w, clientConfig: { url: `${baseUrl}${w.clientConfig.service?.path ?? ''}`, caBundle: Buffer.from(caPem).toString('base64') } }));
+  const webhooks = (mwc.webhooks ?? []).map((w) => ({
+    ...w,
+    clientConfig: { url: `${baseUrl}${w.clientConfig.service?.path ?? ''}`, caBundle: Buffer.from(caPem).toString('base64') },
+  }));
   return { ...mwc, webhooks };
 }
 
@@ -85,7 +97,10 @@ export interface WebhookCluster {
 function reviewSink(reviews: ReviewLine[]): Writable {
   return new Writable({
     write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString('utf8').split('\n').filter((l) => l.startsWith('{'))) {
+      for (const line of chunk
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('{'))) {
         const review = (JSON.parse(line) as { review?: ReviewLine }).review;
         if (review !== undefined) reviews.push(review);
       }
@@ -104,7 +119,11 @@ export async function startWebhookCluster(o: { webhookArgs?: readonly string[] }
   const keys = makeKeys();
   const tlsDir = mkdtempSync(join(tmpdir(), 'podprof-webhook-tls-'));
   const ca = createCertificate({ commonName: 'podprof test webhook CA', isCA: true });
-  const leaf = createCertificate({ commonName: '127.0.0.1', ipAddresses: ['127.0.0.1'], issuer: { commonName: 'podprof test webhook CA', key: ca.key } });
+  const leaf = createCertificate({
+    commonName: '127.0.0.1',
+    ipAddresses: ['127.0.0.1'],
+    issuer: { commonName: 'podprof test webhook CA', key: ca.key },
+  });
   writeFileSync(join(tlsDir, 'tls.crt'), leaf.certPem);
   writeFileSync(join(tlsDir, 'tls.key'), leaf.keyPem, { mode: 0o600 });
   const reviews: ReviewLine[] = [];
@@ -112,7 +131,16 @@ export async function startWebhookCluster(o: { webhookArgs?: readonly string[] }
   let port = 0;
   let running: RunningWebhook | undefined;
   const start = async (): Promise<void> => {
-    const argv = ['--listen', `127.0.0.1:${port}`, '--health-listen', '127.0.0.1:0', '--tls-cert-file', join(tlsDir, 'tls.crt'), '--tls-key-file', join(tlsDir, 'tls.key')];
+    const argv = [
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--health-listen',
+      '127.0.0.1:0',
+      '--tls-cert-file',
+      join(tlsDir, 'tls.crt'),
+      '--tls-key-file',
+      join(tlsDir, 'tls.key'),
+    ];
     argv.push('--sidecar-image', SIDECAR_IMAGE, '--jwks-file', keys.jwksFile, '--namespace', 'podprof-system', ...(o.webhookArgs ?? []));
     running = await startWebhook(parseFlags(WEBHOOK_FLAGS, argv, {}), log);
     port = running.port;
@@ -126,13 +154,29 @@ export async function startWebhookCluster(o: { webhookArgs?: readonly string[] }
   try {
     await start();
     const manifests = await renderManifests(cp.kubeconfigPath);
-    await admission.createMutatingWebhookConfiguration({ body: localWebhookConfiguration(manifests, `https://127.0.0.1:${port}`, ca.certPem) });
+    await admission.createMutatingWebhookConfiguration({
+      body: localWebhookConfiguration(manifests, `https://127.0.0.1:${port}`, ca.certPem),
+    });
     await waitUntilInjecting(core);
     const stopWebhook = async (): Promise<void> => {
       await running?.close();
       running = undefined;
     };
-    return { cp, kc, core, admission, keys, caPem: ca.certPem, baseUrl: `https://127.0.0.1:${port}`, manifests, reviews, stopWebhook, startWebhook: start, kubectl: (args, stdin) => kubectl(cp.kubeconfigPath, args, stdin), close };
+    return {
+      cp,
+      kc,
+      core,
+      admission,
+      keys,
+      caPem: ca.certPem,
+      baseUrl: `https://127.0.0.1:${port}`,
+      manifests,
+      reviews,
+      stopWebhook,
+      startWebhook: start,
+      kubectl: (args, stdin) => kubectl(cp.kubeconfigPath, args, stdin),
+      close,
+    };
   } catch (err) {
     await close();
     throw err;
@@ -143,7 +187,11 @@ export async function startWebhookCluster(o: { webhookArgs?: readonly string[] }
 async function waitUntilInjecting(core: CoreV1Api): Promise<void> {
   await core.createNamespace({ body: { metadata: { name: 'webhook-probe' } } });
   await waitFor('the webhook configuration to take effect', async () => {
-    const probe = await core.createNamespacedPod({ namespace: 'webhook-probe', body: deploymentPod('probe', { annotations: { 'podprof.io/inject': 'true' } }), dryRun: 'All' });
+    const probe = await core.createNamespacedPod({
+      namespace: 'webhook-probe',
+      body: deploymentPod('probe', { annotations: { 'podprof.io/inject': 'true' } }),
+      dryRun: 'All',
+    });
     return probe.metadata?.labels?.['podprof.io/injected'] === 'true';
   });
 }
@@ -155,12 +203,21 @@ export function restrictedApp(port = 6060): V1Container {
     image: TEST_TARGET_IMAGE,
     ports: [{ name: 'http', containerPort: port, protocol: 'TCP' }],
     resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } },
-    securityContext: { runAsNonRoot: true, runAsUser: 10001, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: 10001,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
   };
 }
 
 /** A pod as a Deployment's ReplicaSet creates it: generateName, pod-template-hash, an owner reference. */
-export function deploymentPod(app: string, o: { annotations?: Record<string, string>; labels?: Record<string, string>; name?: string; containers?: V1Container[] } = {}): V1Pod {
+export function deploymentPod(
+  app: string,
+  o: { annotations?: Record<string, string>; labels?: Record<string, string>; name?: string; containers?: V1Container[] } = {},
+): V1Pod {
   const hash = '7d9f8b6c5d';
   return {
     apiVersion: 'v1',
@@ -169,7 +226,16 @@ export function deploymentPod(app: string, o: { annotations?: Record<string, str
       ...(o.name === undefined ? { generateName: `${app}-${hash}-` } : { name: o.name }),
       labels: { app, 'pod-template-hash': hash, ...o.labels },
       annotations: o.annotations,
-      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${app}-${hash}`, uid: '6a1c2f0e-1b7d-4c3e-9f1a-0d2b3c4d5e6f', controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [
+        {
+          apiVersion: 'apps/v1',
+          kind: 'ReplicaSet',
+          name: `${app}-${hash}`,
+          uid: '6a1c2f0e-1b7d-4c3e-9f1a-0d2b3c4d5e6f',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
     },
     spec: { containers: o.containers ?? [restrictedApp()], terminationGracePeriodSeconds: 5 },
   };
@@ -184,11 +250,20 @@ export function sidecarsOf(pod: V1Pod): V1Container[] {
 export function assertInjected(pod: V1Pod, containers: readonly string[] = ['app']): void {
   assert.equal(sidecarsOf(pod).length, 1, 'exactly one podprof-sidecar');
   const first = pod.spec?.initContainers?.[0];
-  assert.deepEqual({ name: first?.name, restartPolicy: first?.restartPolicy, image: first?.image }, { name: SIDECAR, restartPolicy: 'Always', image: SIDECAR_IMAGE });
-  assert.deepEqual(pod.spec?.containers.map((x) => x.name), containers);
+  assert.deepEqual(
+    { name: first?.name, restartPolicy: first?.restartPolicy, image: first?.image },
+    { name: SIDECAR, restartPolicy: 'Always', image: SIDECAR_IMAGE },
+  );
+  assert.deepEqual(
+    pod.spec?.containers.map((x) => x.name),
+    containers,
+  );
   assert.equal(pod.metadata?.labels?.['podprof.io/injected'], 'true');
   const status = JSON.parse(pod.metadata?.annotations?.['podprof.io/status'] ?? '{}') as Record<string, unknown>;
-  assert.deepEqual({ ...status, version: typeof status.version }, { version: 'string', container: SIDECAR, native: true, port: 8443, healthPort: 8081 });
+  assert.deepEqual(
+    { ...status, version: typeof status.version },
+    { version: 'string', container: SIDECAR, native: true, port: 8443, healthPort: 8081 },
+  );
 }
 
 export function assertNotInjected(pod: V1Pod): void {

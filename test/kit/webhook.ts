@@ -122,7 +122,8 @@ export function restrictedProblems(c: Container): string[] {
   if (!drop.includes('ALL')) problems.push('capabilities.drop must include ALL');
   const add = Array.isArray(sc.capabilities?.add) ? (sc.capabilities.add as unknown[]) : [];
   if (add.some((a) => a !== 'NET_BIND_SERVICE')) problems.push('capabilities.add may only hold NET_BIND_SERVICE');
-  if (sc.seccompProfile?.type !== 'RuntimeDefault' && sc.seccompProfile?.type !== 'Localhost') problems.push('seccompProfile.type must be RuntimeDefault or Localhost');
+  if (sc.seccompProfile?.type !== 'RuntimeDefault' && sc.seccompProfile?.type !== 'Localhost')
+    problems.push('seccompProfile.type must be RuntimeDefault or Localhost');
   if (sc.procMount !== undefined && sc.procMount !== 'Default') problems.push('procMount must be Default');
   if ((c.ports ?? []).some((p) => p.hostPort !== undefined && p.hostPort !== 0)) problems.push('hostPort must not be set');
   return problems;
@@ -131,12 +132,15 @@ export function restrictedProblems(c: Container): string[] {
 /** What the API server's validation says of the sidecar container itself (names, ports, probes). */
 export function containerShapeProblems(c: Container): string[] {
   const problems: string[] = [];
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(c.name) || c.name.length > 63) problems.push(`container name ${c.name} is not a DNS-1123 label`);
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(c.name) || c.name.length > 63)
+    problems.push(`container name ${c.name} is not a DNS-1123 label`);
   const names = new Set<string>();
   for (const p of c.ports ?? []) {
-    if (!Number.isInteger(p.containerPort) || p.containerPort < 1 || p.containerPort > 65535) problems.push(`containerPort ${p.containerPort} out of range`);
+    if (!Number.isInteger(p.containerPort) || p.containerPort < 1 || p.containerPort > 65535)
+      problems.push(`containerPort ${p.containerPort} out of range`);
     if (p.name === undefined) continue;
-    if (p.name.length > 15 || !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(p.name) || !/[a-z]/.test(p.name) || p.name.includes('--')) problems.push(`port name ${p.name} is not an IANA_SVC_NAME`);
+    if (p.name.length > 15 || !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(p.name) || !/[a-z]/.test(p.name) || p.name.includes('--'))
+      problems.push(`port name ${p.name} is not an IANA_SVC_NAME`);
     if (names.has(p.name)) problems.push(`port name ${p.name} twice`);
     names.add(p.name);
   }
@@ -195,7 +199,11 @@ export function injectionProblems(before: Pod, after: Pod, o: { appPort: number;
   eq('containers', withoutSidecar(after.spec?.containers), before.spec?.containers ?? []);
   eq('initContainers', withoutSidecar(after.spec?.initContainers), before.spec?.initContainers ?? []);
   // The one volume injection adds: the sidecar's projected enrollment token.
-  eq('volumes', (after.spec?.volumes ?? []).filter((v) => v.name !== TOKEN_VOLUME), before.spec?.volumes ?? []);
+  eq(
+    'volumes',
+    (after.spec?.volumes ?? []).filter((v) => v.name !== TOKEN_VOLUME),
+    before.spec?.volumes ?? [],
+  );
   eq('managedFields', after.metadata?.managedFields, before.metadata?.managedFields);
   eq('ownerReferences', after.metadata?.ownerReferences, before.metadata?.ownerReferences);
   eq('name', after.metadata?.name, before.metadata?.name);
@@ -238,7 +246,19 @@ export function writeJwksFile(jwks = JWKS): string {
 }
 
 function baseArgs(jwksFile: string, extra: readonly string[]): string[] {
-  return ['--listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--sidecar-image', SIDECAR_IMAGE, '--gateway-url', GATEWAY_URL, '--jwks-file', jwksFile, ...extra];
+  return [
+    '--listen',
+    '127.0.0.1:0',
+    '--health-listen',
+    '127.0.0.1:0',
+    '--sidecar-image',
+    SIDECAR_IMAGE,
+    '--gateway-url',
+    GATEWAY_URL,
+    '--jwks-file',
+    jwksFile,
+    ...extra,
+  ];
 }
 
 /** `startWebhook` in this process, logging into memory (self-signed TLS). */
@@ -246,7 +266,12 @@ export async function startInProcessWebhook(extra: readonly string[] = []): Prom
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
-      logs.push(...chunk.toString('utf8').split('\n').filter((l) => l !== ''));
+      logs.push(
+        ...chunk
+          .toString('utf8')
+          .split('\n')
+          .filter((l) => l !== ''),
+      );
       cb();
     },
   });
@@ -258,7 +283,11 @@ export async function startInProcessWebhook(extra: readonly string[] = []): Prom
 
 /** The real `podprof webhook` from the built bundle (run `npm run build` first). */
 export function startChildWebhook(extra: readonly string[] = []): Promise<ChildWebhook> {
-  return startCli('webhook', baseArgs(writeJwksFile(), extra), { node: NODE, cwd: REPO, env: { ...process.env, POD_NAMESPACE: 'podprof-system' } });
+  return startCli('webhook', baseArgs(writeJwksFile(), extra), {
+    node: NODE,
+    cwd: REPO,
+    env: { ...process.env, POD_NAMESPACE: 'podprof-system' },
+  });
 }
 
 /** POST a body to the webhook. */
@@ -278,7 +307,9 @@ export async function admit(w: { url: string }, review: unknown, path = '/mutate
 }
 
 /** The `admission review` log lines, parsed. */
-export function reviewLogs(logs: readonly string[]): Array<{ uid: string; namespace: string; name: string; dryRun: boolean; outcome: string; rule: string; reason: string }> {
+export function reviewLogs(
+  logs: readonly string[],
+): Array<{ uid: string; namespace: string; name: string; dryRun: boolean; outcome: string; rule: string; reason: string }> {
   return logs
     .map((l) => {
       try {

@@ -17,7 +17,9 @@ import { rssMiB } from '../kit/rss.ts';
 import { REPO } from '../kit/sidecar.ts';
 import type { CaptureMeta } from '../../src/api/types.ts';
 
-const LIMIT_MIB = Number(/limits:\s*\n\s*memory:\s*(\d+)Mi/.exec(readFileSync(join(REPO, 'manifests/gateway/deployment.yaml'), 'utf8'))?.[1]);
+const LIMIT_MIB = Number(
+  /limits:\s*\n\s*memory:\s*(\d+)Mi/.exec(readFileSync(join(REPO, 'manifests/gateway/deployment.yaml'), 'utf8'))?.[1],
+);
 let h: Harness;
 let gw: CliProcess;
 let bomb: Buffer;
@@ -25,7 +27,11 @@ let bomb: Buffer;
 before(async () => {
   bomb = await gzipBomb(1024);
   const big = randomBytes(100 * 1024 * 1024);
-  h = await startHarness({ pods: 2, prefix: 'evil', app: (i) => (i === 0 ? startHostileApp(bomb, 'application/octet-stream') : startHostileApp(big, 'application/octet-stream')) });
+  h = await startHarness({
+    pods: 2,
+    prefix: 'evil',
+    app: (i) => (i === 0 ? startHostileApp(bomb, 'application/octet-stream') : startHostileApp(big, 'application/octet-stream')),
+  });
   gw = await startChildGateway(h);
 });
 after(async () => {
@@ -40,7 +46,11 @@ test('the manifest sets a memory limit for the gateway to stay under', () => {
 
 test('a gzip bomb and a 100 MiB body are refused naming their limits; another client keeps its answers and RSS stays under the limit', async (t) => {
   const capture = (pod: string): Promise<CaptureMeta> =>
-    httpsRequest(`${gw.url}/api/v1/captures`, { method: 'POST', headers: { ...bearer(h.token), 'content-type': 'application/json' }, body: JSON.stringify({ namespace: 'team-a', pod, type: 'heap' }) }).then((r) => JSON.parse(r.text) as CaptureMeta);
+    httpsRequest(`${gw.url}/api/v1/captures`, {
+      method: 'POST',
+      headers: { ...bearer(h.token), 'content-type': 'application/json' },
+      body: JSON.stringify({ namespace: 'team-a', pod, type: 'heap' }),
+    }).then((r) => JSON.parse(r.text) as CaptureMeta);
   let done = false;
   const pid = gw.child.pid!;
   const base = rssMiB(pid);
@@ -66,7 +76,10 @@ test('a gzip bomb and a 100 MiB body are refused naming their limits; another cl
   await Promise.all([sampler, other]);
 
   assert.equal(bombed.status, 'failed');
-  assert.match(bombed.pods[0]!.error ?? '', /^the profile of team-a\/evil-0 is too large: it decompresses to more than 256 MiB \(--max-decoded-bytes\)$/);
+  assert.match(
+    bombed.pods[0]!.error ?? '',
+    /^the profile of team-a\/evil-0 is too large: it decompresses to more than 256 MiB \(--max-decoded-bytes\)$/,
+  );
   assert.equal(oversized.status, 'failed');
   assert.match(oversized.pods[0]!.error ?? '', /^the profile of team-a\/evil-1 is larger than 64 MiB \(--max-profile-bytes\)$/);
   const dl = await httpsRequest(`${gw.url}/api/v1/captures/${bombed.id}/profile.pb.gz`, { headers: bearer(h.token) });
@@ -76,12 +89,19 @@ test('a gzip bomb and a 100 MiB body are refused naming their limits; another cl
   latencies.sort((a, b) => a - b);
   assert.ok(latencies.length >= 3, `the other client got ${latencies.length} answers while the captures ran`);
   assert.ok(peak < LIMIT_MIB, `peak RSS ${peak.toFixed(0)} MiB stays under the manifest's ${LIMIT_MIB}Mi`);
-  t.diagnostic(`gateway RSS ${base.toFixed(0)} MiB before, peak ${peak.toFixed(0)} MiB while the bomb was decoded (limit ${LIMIT_MIB}Mi); the other client got ${latencies.length} answers, median ${latencies[latencies.length >> 1]!.toFixed(1)} ms, slowest ${latencies.at(-1)!.toFixed(1)} ms`);
+  t.diagnostic(
+    `gateway RSS ${base.toFixed(0)} MiB before, peak ${peak.toFixed(0)} MiB while the bomb was decoded (limit ${LIMIT_MIB}Mi); the other client got ${latencies.length} answers, median ${latencies[latencies.length >> 1]!.toFixed(1)} ms, slowest ${latencies.at(-1)!.toFixed(1)} ms`,
+  );
   assert.ok(gw.alive());
 });
 
 test('past --max-captures-per-user a capture is a 429 with Retry-After', async () => {
-  const post = (): Promise<{ status: number; headers: Record<string, unknown>; text: string }> => httpsRequest(`${gw.url}/api/v1/captures?async=true`, { method: 'POST', headers: { ...bearer(h.token), 'content-type': 'application/json' }, body: JSON.stringify({ namespace: 'team-a', pod: 'evil-1', type: 'profile', seconds: 3 }) });
+  const post = (): Promise<{ status: number; headers: Record<string, unknown>; text: string }> =>
+    httpsRequest(`${gw.url}/api/v1/captures?async=true`, {
+      method: 'POST',
+      headers: { ...bearer(h.token), 'content-type': 'application/json' },
+      body: JSON.stringify({ namespace: 'team-a', pod: 'evil-1', type: 'profile', seconds: 3 }),
+    });
   const [a, b] = [await post(), await post()];
   assert.deepEqual([a.status, b.status], [202, 202], `${a.text} ${b.text}`);
   const c = await post();

@@ -41,7 +41,11 @@ test('the sidecar itself sets the same types, so no other client of it sees the 
   const h = harness();
   const sidecar = h.pods[0]!.sidecar;
   const pod = { namespace: 'team-a', pod: 'web-0', uid: h.pods[0]!.uid };
-  for (const [type, query, binary] of [['heap', '', true], ['allocs', '?debug=1', false], ['profile', '?seconds=1', true]] as const) {
+  for (const [type, query, binary] of [
+    ['heap', '', true],
+    ['allocs', '?debug=1', false],
+    ['profile', '?seconds=1', true],
+  ] as const) {
     const r = await httpsRequest(`${sidecar.url}/debug/pprof/${type}${query}`, { headers: bearer(mint(h.keys, type, pod)) });
     assertOurs(r, type, binary);
   }
@@ -49,7 +53,11 @@ test('the sidecar itself sets the same types, so no other client of it sees the 
 
 test('errors and the JSON API carry nosniff and the sandboxing CSP too', async () => {
   const h = harness();
-  for (const r of [await httpsRequest(`${h.url}/api/v1/pods`, { headers: bearer(h.token) }), await httpsRequest(`${h.url}/api/v1/namespaces/team-a/pods/nope/debug/pprof/heap`, { headers: bearer(h.token) }), await httpsRequest(`${h.url}/api/v1/captures`)]) {
+  for (const r of [
+    await httpsRequest(`${h.url}/api/v1/pods`, { headers: bearer(h.token) }),
+    await httpsRequest(`${h.url}/api/v1/namespaces/team-a/pods/nope/debug/pprof/heap`, { headers: bearer(h.token) }),
+    await httpsRequest(`${h.url}/api/v1/captures`),
+  ]) {
     assert.equal(r.headers['x-content-type-options'], 'nosniff');
     assert.equal(r.headers['content-security-policy'], CSP);
   }

@@ -18,13 +18,18 @@ const USER = `user-token-${'u'.repeat(24)}`;
 
 before(async () => {
   h = await startHarness({ pods: 1 });
-  writeFileSync(join(harness().dir, 'tokens.csv'), `${harness().token},alice@example.com,devs\n${SCRAPER},system:serviceaccount:monitoring:alloy,scrapers\n${USER},bob,devs\n`, { mode: 0o600 });
+  writeFileSync(
+    join(harness().dir, 'tokens.csv'),
+    `${harness().token},alice@example.com,devs\n${SCRAPER},system:serviceaccount:monitoring:alloy,scrapers\n${USER},bob,devs\n`,
+    { mode: 0o600 },
+  );
 });
 after(() => h?.close());
 
-const cpu = (token: string, seconds: number): Promise<Reply> => httpsRequest(`${harness().url}/api/v1/namespaces/team-a/pods/web-0/debug/pprof/profile?seconds=${seconds}`, { headers: bearer(token) });
+const cpu = (token: string, seconds: number): Promise<Reply> =>
+  httpsRequest(`${harness().url}/api/v1/namespaces/team-a/pods/web-0/debug/pprof/profile?seconds=${seconds}`, { headers: bearer(token) });
 
-test("back-to-back scraper captures (seconds = interval − 1) each succeed", async () => {
+test('back-to-back scraper captures (seconds = interval − 1) each succeed', async () => {
   for (let i = 0; i < 2; i++) {
     const r = await cpu(SCRAPER, 2);
     assert.equal(r.status, 200, r.text);
@@ -37,10 +42,17 @@ test("a user's CPU capture while the scraper holds the profiler is a 429 saying 
   await new Promise((r) => setTimeout(r, 500));
   const user = await cpu(USER, 2);
   assert.equal(user.status, 429, user.text);
-  assert.match(user.text, /^PODPROF_PROFILER_BUSY: the CPU profiler of this pod is busy with another 3s capture; it frees up in about \d+s/);
+  assert.match(
+    user.text,
+    /^PODPROF_PROFILER_BUSY: the CPU profiler of this pod is busy with another 3s capture; it frees up in about \d+s/,
+  );
   assert.doesNotMatch(user.text, /alloy|serviceaccount|started at/);
   assert.ok(Number(user.headers['retry-after']) >= 1 && Number(user.headers['retry-after']) <= 5, String(user.headers['retry-after']));
   const joined = await Promise.all([scraping, cpu(SCRAPER, 3)]);
-  assert.deepEqual(joined.map((r) => r.status), [200, 200], 'the same request joins the running capture');
+  assert.deepEqual(
+    joined.map((r) => r.status),
+    [200, 200],
+    'the same request joins the running capture',
+  );
   assert.ok(joined[0].body.equals(joined[1].body), 'and gets the same bytes');
 });

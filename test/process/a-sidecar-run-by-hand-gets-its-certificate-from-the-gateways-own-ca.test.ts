@@ -29,9 +29,30 @@ let gw: RunningGateway;
 let signed: ReturnType<typeof spawnSync>;
 
 before(async () => {
-  signed = spawnSync(NODE, [join(REPO, 'bin/podprof.mjs'), 'keys', 'sidecar-cert', '--store-dir', store, '--namespace', 'team-a', '--pod', 'web-0', '--ip', '127.0.0.1', '--out-dir', certs], { encoding: 'utf8' });
+  signed = spawnSync(
+    NODE,
+    [
+      join(REPO, 'bin/podprof.mjs'),
+      'keys',
+      'sidecar-cert',
+      '--store-dir',
+      store,
+      '--namespace',
+      'team-a',
+      '--pod',
+      'web-0',
+      '--ip',
+      '127.0.0.1',
+      '--out-dir',
+      certs,
+    ],
+    { encoding: 'utf8' },
+  );
   app = await startGoTarget({ listen: '127.0.0.1:0' });
-  const pods = [{ name: 'web-0', tls: ['--tls-cert-file', join(certs, 'tls.crt'), '--tls-key-file', join(certs, 'tls.key')] }, { name: 'web-1', tls: [] }];
+  const pods = [
+    { name: 'web-0', tls: ['--tls-cert-file', join(certs, 'tls.crt'), '--tls-key-file', join(certs, 'tls.key')] },
+    { name: 'web-1', tls: [] },
+  ];
   const targets = [];
   for (const p of pods) {
     const uid = randomUUID();
@@ -41,7 +62,33 @@ before(async () => {
   }
   writeFileSync(join(dir, 'targets.json'), JSON.stringify(targets));
   writeFileSync(join(dir, 'tokens.csv'), `${token},alice,devs\n`, { mode: 0o600 });
-  gw = await startGateway(parseFlags(GATEWAY_FLAGS, ['--listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--auth', 'static', '--tokens-file', join(dir, 'tokens.csv'), '--authz', 'allow-all', '--discovery', 'static', '--targets-file', join(dir, 'targets.json'), '--signing-key-file', keys.keyFile, '--store-dir', store], {}), createLogger('gw', { level: 'silent' }));
+  gw = await startGateway(
+    parseFlags(
+      GATEWAY_FLAGS,
+      [
+        '--listen',
+        '127.0.0.1:0',
+        '--health-listen',
+        '127.0.0.1:0',
+        '--auth',
+        'static',
+        '--tokens-file',
+        join(dir, 'tokens.csv'),
+        '--authz',
+        'allow-all',
+        '--discovery',
+        'static',
+        '--targets-file',
+        join(dir, 'targets.json'),
+        '--signing-key-file',
+        keys.keyFile,
+        '--store-dir',
+        store,
+      ],
+      {},
+    ),
+    createLogger('gw', { level: 'silent' }),
+  );
 });
 after(async () => {
   await gw?.close();
@@ -62,7 +109,8 @@ test('keys sidecar-cert makes the CA in the store and signs a certificate for th
 });
 
 test('a gateway with no --sidecar-ca-file trusts its own CA: the signed sidecar serves, the self-signed one gets no token', async () => {
-  const heap = (pod: string): ReturnType<typeof httpsRequest> => httpsRequest(`https://127.0.0.1:${gw.port}/api/v1/namespaces/team-a/pods/${pod}/debug/pprof/heap`, { headers: bearer(token) });
+  const heap = (pod: string): ReturnType<typeof httpsRequest> =>
+    httpsRequest(`https://127.0.0.1:${gw.port}/api/v1/namespaces/team-a/pods/${pod}/debug/pprof/heap`, { headers: bearer(token) });
   const ok = await heap('web-0');
   assert.equal(ok.status, 200, ok.text);
   const refused = await heap('web-1');

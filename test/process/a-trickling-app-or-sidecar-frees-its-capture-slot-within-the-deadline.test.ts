@@ -37,7 +37,9 @@ function endless(res: ServerResponse): void {
 
 /** A "sidecar" with a certificate the gateway trusts that answers every request with 200 and a trickle, or 500 and no end. */
 async function hostileSidecar(tls: { certFile: string; keyFile: string }, mode: 'trickle' | 'endless'): Promise<TestSidecar> {
-  const server = createServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, (_req, res) => (mode === 'trickle' ? trickle(res, 1000) : endless(res)));
+  const server = createServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, (_req, res) =>
+    mode === 'trickle' ? trickle(res, 1000) : endless(res),
+  );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
   return {
@@ -73,7 +75,11 @@ after(async () => {
 });
 
 const capture = async (pod: string): Promise<{ status: number; meta: CaptureMeta }> => {
-  const r = await httpsRequest(`${gw.url}/api/v1/captures`, { method: 'POST', headers: { ...bearer(h.token), 'content-type': 'application/json' }, body: JSON.stringify({ namespace: 'team-a', pod, type: 'heap' }) });
+  const r = await httpsRequest(`${gw.url}/api/v1/captures`, {
+    method: 'POST',
+    headers: { ...bearer(h.token), 'content-type': 'application/json' },
+    body: JSON.stringify({ namespace: 'team-a', pod, type: 'heap' }),
+  });
   return { status: r.status, meta: JSON.parse(r.text) as CaptureMeta };
 };
 
@@ -83,12 +89,17 @@ test('an app trickling behind a real sidecar: the sidecar cuts it, the capture f
   const ms = Date.now() - started;
   assert.equal(first.status, 201);
   assert.equal(first.meta.status, 'failed', JSON.stringify(first.meta));
-  assert.match(first.meta.pods[0]?.error ?? '', /broke off/, 'the sidecar cut the app (and so the body) before the gateway\'s own check');
-  assert.ok(h.pods[0]!.sidecar.logs.some((l) => l.includes('"outcome":"timeout"')), "the sidecar's audit line says it timed the app out");
+  assert.match(first.meta.pods[0]?.error ?? '', /broke off/, "the sidecar cut the app (and so the body) before the gateway's own check");
+  assert.ok(
+    h.pods[0]!.sidecar.logs.some((l) => l.includes('"outcome":"timeout"')),
+    "the sidecar's audit line says it timed the app out",
+  );
   assert.ok(ms < 20_000, `the capture ended after ${ms} ms`);
   const again = await capture('slow-0');
   assert.equal(again.status, 201, 'the slot (--max-captures-per-user 1) was freed: the next capture is admitted');
-  t.diagnostic(`a trickling app behind a real sidecar: capture failed after ${ms} ms (${first.meta.pods[0]?.error}); the next capture was admitted`);
+  t.diagnostic(
+    `a trickling app behind a real sidecar: capture failed after ${ms} ms (${first.meta.pods[0]?.error}); the next capture was admitted`,
+  );
 });
 
 test("a sidecar that trickles is cut by the gateway's own deadline; one answering 500 forever is read for 4 KiB only", async (t) => {
@@ -96,7 +107,10 @@ test("a sidecar that trickles is cut by the gateway's own deadline; one answerin
   const slow = await capture('slow-1');
   const slowMs = Date.now() - started;
   assert.equal(slow.meta.status, 'failed');
-  assert.match(slow.meta.pods[0]?.error ?? '', /^the sidecar of team-a\/slow-1 sent \d+ bytes in 2s, under the 64 bytes\/s podprof waits for$/);
+  assert.match(
+    slow.meta.pods[0]?.error ?? '',
+    /^the sidecar of team-a\/slow-1 sent \d+ bytes in 2s, under the 64 bytes\/s podprof waits for$/,
+  );
   assert.ok(slowMs < 20_000, `ended after ${slowMs} ms`);
   started = Date.now();
   const refusing = await capture('slow-2');
@@ -109,7 +123,9 @@ test("a sidecar that trickles is cut by the gateway's own deadline; one answerin
 
 test('a live pprof stream through the gateway from a trickling sidecar is cut within the bound', async (t) => {
   const started = Date.now();
-  const r = await httpsRequest(`${gw.url}/api/v1/namespaces/team-a/pods/slow-1/debug/pprof/heap`, { headers: bearer(h.token) }).catch((e: Error) => ({ status: -1, text: e.message }));
+  const r = await httpsRequest(`${gw.url}/api/v1/namespaces/team-a/pods/slow-1/debug/pprof/heap`, { headers: bearer(h.token) }).catch(
+    (e: Error) => ({ status: -1, text: e.message }),
+  );
   const ms = Date.now() - started;
   assert.ok(ms < 20_000, `the stream ended after ${ms} ms`);
   assert.ok(r.status === -1 || r.status === 200, String(r.status));

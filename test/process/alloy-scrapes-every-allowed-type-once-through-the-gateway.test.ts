@@ -22,11 +22,21 @@ async function groups(): Promise<Array<{ targets: string[]; labels: Record<strin
 }
 
 /** The sample types a profile of each Alloy name carries. */
-const SAMPLE_TYPES: Record<string, string> = { process_cpu: 'cpu', memory: 'inuse_space', goroutine: 'goroutine', block: 'contentions', mutex: 'contentions' };
+const SAMPLE_TYPES: Record<string, string> = {
+  process_cpu: 'cpu',
+  memory: 'inuse_space',
+  goroutine: 'goroutine',
+  block: 'contentions',
+  mutex: 'contentions',
+};
 
 test('one scrape per pod and allowed type, each at its own URL; none for types a pod does not allow; the CPU one asks interval − 1 seconds', async () => {
   const scrapes = alloyScrapes(await groups(), { job: 'podprof', intervalSeconds: 3 });
-  const byPod = (pod: string): string[] => scrapes.filter((s) => s.labels.pod === pod).map((s) => s.name).sort();
+  const byPod = (pod: string): string[] =>
+    scrapes
+      .filter((s) => s.labels.pod === pod)
+      .map((s) => s.name)
+      .sort();
   assert.deepEqual(byPod('web-0'), ['block', 'goroutine', 'memory', 'mutex', 'process_cpu']);
   assert.deepEqual(byPod('web-1'), ['goroutine', 'memory'], 'web-1 allows heap and goroutine only');
   assert.equal(new Set(scrapes.map((s) => s.url)).size, scrapes.length, 'no two scrapes share a URL');
@@ -37,8 +47,12 @@ test('one scrape per pod and allowed type, each at its own URL; none for types a
 });
 
 test('an Alloy path_prefix of its own does not move the URLs: each group carries its pod’s prefix', async () => {
-  const plain = alloyScrapes(await groups(), { job: 'podprof', intervalSeconds: 3 }).map((s) => s.url).sort();
-  const prefixed = alloyScrapes(await groups(), { job: 'podprof', intervalSeconds: 3, pathPrefix: '/somewhere/else' }).map((s) => s.url).sort();
+  const plain = alloyScrapes(await groups(), { job: 'podprof', intervalSeconds: 3 })
+    .map((s) => s.url)
+    .sort();
+  const prefixed = alloyScrapes(await groups(), { job: 'podprof', intervalSeconds: 3, pathPrefix: '/somewhere/else' })
+    .map((s) => s.url)
+    .sort();
   assert.deepEqual(prefixed, plain);
 });
 

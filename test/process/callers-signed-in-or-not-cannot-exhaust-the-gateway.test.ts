@@ -20,7 +20,14 @@ let gw: CliProcess;
 
 before(async () => {
   h = await startHarness({ pods: 2 });
-  gw = await startChildGateway(h, ['--header-timeout', '2s', '--max-connections-per-address', String(PER_ADDRESS), '--max-connections', '1000']);
+  gw = await startChildGateway(h, [
+    '--header-timeout',
+    '2s',
+    '--max-connections-per-address',
+    String(PER_ADDRESS),
+    '--max-connections',
+    '1000',
+  ]);
 });
 after(async () => {
   await gw?.close();
@@ -28,8 +35,13 @@ after(async () => {
 });
 
 const metricsText = async (): Promise<string> => (await fetch(`${gw.healthUrl}/metrics`)).text();
-const series = (text: string): string[] => text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.slice(0, l.lastIndexOf(' ')));
-const openConnections = async (): Promise<number> => Number(/^podprof_gateway_connections_open\{port="main"\} (\d+)$/m.exec(await metricsText())?.[1]);
+const series = (text: string): string[] =>
+  text
+    .split('\n')
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map((l) => l.slice(0, l.lastIndexOf(' ')));
+const openConnections = async (): Promise<number> =>
+  Number(/^podprof_gateway_connections_open\{port="main"\} (\d+)$/m.exec(await metricsText())?.[1]);
 
 /** `n` requests through `agent`, `concurrency` at a time; the statuses seen. */
 async function flood(n: number, concurrency: number, one: (i: number) => Promise<number>): Promise<Map<number, number>> {
@@ -48,13 +60,16 @@ async function flood(n: number, concurrency: number, one: (i: number) => Promise
 
 test('2,000 unauthenticated requests with random 4 KB paths add no metric series and cost bounded memory', async (t) => {
   const agent = new Agent({ keepAlive: true, maxSockets: 8, rejectUnauthorized: false });
-  const ask = (path: string): Promise<number> => httpsRequest(`${gw.url}${path}`, { agent, headers: { accept: 'application/json' } }).then((r) => r.status);
+  const ask = (path: string): Promise<number> =>
+    httpsRequest(`${gw.url}${path}`, { agent, headers: { accept: 'application/json' } }).then((r) => r.status);
   // One of each kind first: the series an unauthenticated caller may touch at all.
   assert.equal(await ask(`/api/v1/${randomBytes(8).toString('hex')}`), 401);
   assert.equal(await ask(`/${randomBytes(8).toString('hex')}`), 404);
   const before = series(await metricsText()).filter((s) => s.startsWith('podprof_gateway_request'));
   const rssBefore = rssMiB(gw.child.pid!);
-  const statuses = await flood(2000, 8, (i) => ask(i % 2 === 0 ? `/api/v1/${randomBytes(2048).toString('hex')}` : `/sd/${randomBytes(2048).toString('hex')}`));
+  const statuses = await flood(2000, 8, (i) =>
+    ask(i % 2 === 0 ? `/api/v1/${randomBytes(2048).toString('hex')}` : `/sd/${randomBytes(2048).toString('hex')}`),
+  );
   const text = await metricsText();
   const afterSeries = series(text).filter((s) => s.startsWith('podprof_gateway_request'));
   const rssAfter = rssMiB(gw.child.pid!);
@@ -63,7 +78,9 @@ test('2,000 unauthenticated requests with random 4 KB paths add no metric series
   assert.deepEqual(afterSeries, before, 'no new series: routes and statuses come from fixed sets');
   assert.ok(text.length < 64 * 1024, `/metrics is ${text.length} bytes`);
   assert.ok(rssAfter - rssBefore < 64, `RSS ${rssBefore.toFixed(0)} → ${rssAfter.toFixed(0)} MiB`);
-  t.diagnostic(`2,000 random 4 KB paths: RSS ${rssBefore.toFixed(0)} → ${rssAfter.toFixed(0)} MiB, /metrics ${text.length} bytes, ${afterSeries.length} request series before and after`);
+  t.diagnostic(
+    `2,000 random 4 KB paths: RSS ${rssBefore.toFixed(0)} → ${rssAfter.toFixed(0)} MiB, /metrics ${text.length} bytes, ${afterSeries.length} request series before and after`,
+  );
 });
 
 test('silent TCP and TLS connections are closed after --header-timeout, and held open only up to the per-address cap', async (t) => {
@@ -81,7 +98,9 @@ test('silent TCP and TLS connections are closed after --header-timeout, and held
     assert.equal(refused, 20, `${refused} of ${PER_ADDRESS + 20} refused`);
     const other = await httpsRequest(`${gw.url}/api/v1/pods`, { headers: bearer(h.token), localAddress: '127.0.0.2' });
     assert.equal(other.status, 200, 'a caller from another address is answered while 127.0.0.1 is at its cap');
-    t.diagnostic(`60 silent connections (40 TCP, 20 TLS) all closed within ${closedMs} ms (--header-timeout 2s); ${refused} connections past the cap of ${PER_ADDRESS} refused at accept; 127.0.0.2 answered 200`);
+    t.diagnostic(
+      `60 silent connections (40 TCP, 20 TLS) all closed within ${closedMs} ms (--header-timeout 2s); ${refused} connections past the cap of ${PER_ADDRESS} refused at accept; 127.0.0.2 answered 200`,
+    );
   } finally {
     closeAll(held);
   }
@@ -91,7 +110,8 @@ test('silent TCP and TLS connections are closed after --header-timeout, and held
 });
 
 test('/sd/targets takes each type once: `heap` asked 3,000 times is answered as `heap`', async (t) => {
-  const get = (query: string, headers: Record<string, string> = {}): ReturnType<typeof httpsRequest> => httpsRequest(`${gw.url}/sd/targets${query}`, { headers: { ...bearer(h.token), ...headers } });
+  const get = (query: string, headers: Record<string, string> = {}): ReturnType<typeof httpsRequest> =>
+    httpsRequest(`${gw.url}/sd/targets${query}`, { headers: { ...bearer(h.token), ...headers } });
   const once = await get('?types=heap');
   const many = await get(`?types=${Array.from({ length: 3000 }, () => 'heap').join(',')}`);
   assert.equal(once.status, 200);
@@ -112,7 +132,9 @@ test("one user's 10,000 sign-ins are rate-limited and log nobody else out", asyn
   const mallory = await h.addUser('mallory@example.com');
   const agent = new Agent({ keepAlive: true, maxSockets: 16, rejectUnauthorized: false });
   const started = Date.now();
-  const statuses = await flood(10_000, 16, () => httpsRequest(`${gw.url}/api/v1/session`, { method: 'POST', agent, headers: bearer(mallory) }).then((r) => r.status));
+  const statuses = await flood(10_000, 16, () =>
+    httpsRequest(`${gw.url}/api/v1/session`, { method: 'POST', agent, headers: bearer(mallory) }).then((r) => r.status),
+  );
   agent.destroy();
   const ms = Date.now() - started;
   const created = statuses.get(201) ?? 0;
@@ -120,5 +142,7 @@ test("one user's 10,000 sign-ins are rate-limited and log nobody else out", asyn
   assert.equal(created + (statuses.get(429) ?? 0), 10_000, JSON.stringify([...statuses]));
   const whoami = await httpsRequest(`${gw.url}/api/v1/session`, { headers: { cookie } });
   assert.equal(whoami.status, 200, "alice's session is alive");
-  t.diagnostic(`10,000 sign-ins by one user in ${ms} ms: ${created} sessions, ${statuses.get(429) ?? 0} answered 429; the other user's cookie still answers 200`);
+  t.diagnostic(
+    `10,000 sign-ins by one user in ${ms} ms: ${created} sessions, ${statuses.get(429) ?? 0} answered 429; the other user's cookie still answers 200`,
+  );
 });

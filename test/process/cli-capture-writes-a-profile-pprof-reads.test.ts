@@ -26,16 +26,23 @@ interface Run {
 function podprof(args: readonly string[], env: Record<string, string | undefined> = {}): Promise<Run> {
   const h = harness();
   return new Promise((resolve) => {
-    execFile(NODE, [join(REPO, 'bin/podprof.mjs'), ...args], { env: { ...process.env, PODPROF_TOKEN: h.token, PODPROF_GATEWAY: h.url, ...env } }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      NODE,
+      [join(REPO, 'bin/podprof.mjs'), ...args],
+      { env: { ...process.env, PODPROF_TOKEN: h.token, PODPROF_GATEWAY: h.url, ...env } },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
 /** Holds a Go fixture's CPU profiler with a request straight to the app. */
 function holdProfiler(appUrl: string, seconds: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    request(`${appUrl}/debug/pprof/profile?seconds=${seconds}`, (res) => res.resume().on('end', () => resolve())).on('error', reject).end();
+    request(`${appUrl}/debug/pprof/profile?seconds=${seconds}`, (res) => res.resume().on('end', () => resolve()))
+      .on('error', reject)
+      .end();
   });
 }
 
@@ -63,7 +70,20 @@ test('podprof capture NS/POD writes a heap profile go tool pprof reads (gateway 
 
 test('podprof capture -n NS deployment/NAME merges every pod; the profile carries their pod labels', async () => {
   const out = join(harness().dir, 'web.cpu.pb.gz');
-  const r = await podprof(['capture', '-n', 'team-a', 'deployment/web', '--type', 'profile', '--seconds', '1', '-o', out, '--insecure-skip-tls-verify', '--send-token-unverified']);
+  const r = await podprof([
+    'capture',
+    '-n',
+    'team-a',
+    'deployment/web',
+    '--type',
+    'profile',
+    '--seconds',
+    '1',
+    '-o',
+    out,
+    '--insecure-skip-tls-verify',
+    '--send-token-unverified',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /capturing profile for 1s from 3 pods in team-a/);
   assert.match(r.stderr, /profile merged from 3 of 3 pods \(label pod=<name>\)/);
@@ -77,7 +97,21 @@ test('a partial capture exits 3, names the pod that failed and why, and still wr
   const held = holdProfiler(h.pods[1]!.app.url, 5);
   await new Promise((r) => setTimeout(r, 300));
   const out = join(h.dir, 'partial.pb.gz');
-  const r = await podprof(['capture', '-n', 'team-a', '-l', 'app=web', '--type', 'profile', '--seconds', '1', '-o', out, '--insecure-skip-tls-verify', '--send-token-unverified']);
+  const r = await podprof([
+    'capture',
+    '-n',
+    'team-a',
+    '-l',
+    'app=web',
+    '--type',
+    'profile',
+    '--seconds',
+    '1',
+    '-o',
+    out,
+    '--insecure-skip-tls-verify',
+    '--send-token-unverified',
+  ]);
   assert.equal(r.code, 3, r.stderr);
   assert.match(r.stderr, /^podprof capture: team-a\/web-1 failed: 500: Could not enable CPU profiling: cpu profiling already in use$/m);
   assert.match(r.stderr, /merged from 2 of 3 pods .* — PARTIAL/);
@@ -89,14 +123,27 @@ test('a capture where no pod answers exits 1 and says why; usage mistakes exit 2
   const h = harness();
   const held = holdProfiler(h.pods[0]!.app.url, 5);
   await new Promise((r) => setTimeout(r, 300));
-  const r = await podprof(['capture', 'team-a/web-0', '--seconds', '1', '-o', join(h.dir, 'none.pb.gz'), '--insecure-skip-tls-verify', '--send-token-unverified']);
+  const r = await podprof([
+    'capture',
+    'team-a/web-0',
+    '--seconds',
+    '1',
+    '-o',
+    join(h.dir, 'none.pb.gz'),
+    '--insecure-skip-tls-verify',
+    '--send-token-unverified',
+  ]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /podprof capture: capture [a-z0-9-]+ failed: web-0: 500: Could not enable CPU profiling/);
   await held;
   const usage = await podprof(['capture', '-n', 'team-a', '-o', 'x.pb.gz']);
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /give NAMESPACE\/POD, or -n NAMESPACE with -l SELECTOR or deployment\/NAME/);
-  const noToken = await podprof(['capture', 'team-a/web-0', '-o', 'x.pb.gz', '--insecure-skip-tls-verify', '--send-token-unverified'], { PODPROF_TOKEN: undefined, HOME: h.dir, KUBECONFIG: join(h.dir, 'no-such-kubeconfig') });
+  const noToken = await podprof(['capture', 'team-a/web-0', '-o', 'x.pb.gz', '--insecure-skip-tls-verify', '--send-token-unverified'], {
+    PODPROF_TOKEN: undefined,
+    HOME: h.dir,
+    KUBECONFIG: join(h.dir, 'no-such-kubeconfig'),
+  });
   assert.equal(noToken.code, 1);
   assert.match(noToken.stderr, /no token for the gateway: pass --token or set PODPROF_TOKEN/);
   const untrusted = await podprof(['capture', 'team-a/web-0', '--type', 'heap', '-o', 'x.pb.gz']);
@@ -135,17 +182,28 @@ test("the CLI never sends the kubeconfig's API-server credential, and no token a
     // A kubeconfig whose user has a bearer token for the API server (unreachable here): the CLI may
     // ask that API server for a podprof token, but must never hand the credential to the gateway.
     const kubeconfig = join(h.dir, 'kubeconfig-with-token');
-    writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: u, user: {token: kubeconfig-api-server-secret}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n');
-    const viaKubeconfig = await podprof(['link', 'team-a/web-0', '--type', 'heap', '--gateway', listener.url, '--ca-file', testSidecarCa().caFile], { PODPROF_TOKEN: undefined, PODPROF_GATEWAY: undefined, KUBECONFIG: kubeconfig });
+    writeFileSync(
+      kubeconfig,
+      'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: u, user: {token: kubeconfig-api-server-secret}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n',
+    );
+    const viaKubeconfig = await podprof(
+      ['link', 'team-a/web-0', '--type', 'heap', '--gateway', listener.url, '--ca-file', testSidecarCa().caFile],
+      { PODPROF_TOKEN: undefined, PODPROF_GATEWAY: undefined, KUBECONFIG: kubeconfig },
+    );
     assert.equal(viaKubeconfig.code, 1, viaKubeconfig.stderr);
     assert.match(viaKubeconfig.stderr, /no token for the gateway: .*kubectl create token NAME --audience podprof/);
     // --insecure-skip-tls-verify alone: no request carries the token (here: none is even made).
-    const unverified = await podprof(['link', 'team-a/web-0', '--type', 'heap', '--gateway', listener.url, '--insecure-skip-tls-verify'], { PODPROF_GATEWAY: undefined });
+    const unverified = await podprof(['link', 'team-a/web-0', '--type', 'heap', '--gateway', listener.url, '--insecure-skip-tls-verify'], {
+      PODPROF_GATEWAY: undefined,
+    });
     assert.equal(unverified.code, 1);
     assert.match(unverified.stderr, /no token is sent to it; pass --ca-file .* or add --send-token-unverified/);
     assert.deepEqual(listener.seen, [], `the listener standing in for the gateway received: ${JSON.stringify(listener.seen)}`);
     // Both flags: the user chose to send it, and it is the podprof token, never the kubeconfig's.
-    await podprof(['link', 'team-a/web-0', '--type', 'heap', '--gateway', listener.url, '--insecure-skip-tls-verify', '--send-token-unverified'], { PODPROF_GATEWAY: undefined, KUBECONFIG: kubeconfig });
+    await podprof(
+      ['link', 'team-a/web-0', '--type', 'heap', '--gateway', listener.url, '--insecure-skip-tls-verify', '--send-token-unverified'],
+      { PODPROF_GATEWAY: undefined, KUBECONFIG: kubeconfig },
+    );
     assert.deepEqual(listener.seen, [`Bearer ${h.token}`]);
   } finally {
     listener.close();

@@ -9,7 +9,8 @@ import { parseJwks } from '../../src/token/keys.ts';
 import { verifySidecarToken } from '../../src/token/verify.ts';
 import { NODE, REPO } from '../kit/sidecar.ts';
 
-const podprof = (...args: string[]): ReturnType<typeof spawnSync> => spawnSync(NODE, [join(REPO, 'bin/podprof.mjs'), ...args], { encoding: 'utf8' });
+const podprof = (...args: string[]): ReturnType<typeof spawnSync> =>
+  spawnSync(NODE, [join(REPO, 'bin/podprof.mjs'), ...args], { encoding: 'utf8' });
 
 test('keys generate writes an ES256 key (0600) and its JWKS; token mint makes a token the JWKS verifies', () => {
   const dir = mkdtempSync(join(tmpdir(), 'podprof-cli-'));
@@ -18,7 +19,26 @@ test('keys generate writes an ES256 key (0600) and its JWKS; token mint makes a 
   assert.equal(statSync(join(dir, 'signing-key.pem')).mode & 0o777, 0o600);
   const keys = parseJwks(readFileSync(join(dir, 'jwks.json'), 'utf8'));
   assert.equal(keys.size, 1);
-  const mint = podprof('token', 'mint', '--key-file', join(dir, 'signing-key.pem'), '--namespace', 'ns', '--pod', 'p', '--uid', 'u', '--type', 'profile', '--seconds', '15', '--ttl', '90s', '--subject', 'bob');
+  const mint = podprof(
+    'token',
+    'mint',
+    '--key-file',
+    join(dir, 'signing-key.pem'),
+    '--namespace',
+    'ns',
+    '--pod',
+    'p',
+    '--uid',
+    'u',
+    '--type',
+    'profile',
+    '--seconds',
+    '15',
+    '--ttl',
+    '90s',
+    '--subject',
+    'bob',
+  );
   assert.equal(mint.status, 0, String(mint.stderr));
   const result = verifySidecarToken(String(mint.stdout).trim(), keys, { issuer: 'podprof-gateway', audience: 'podprof-sidecar' });
   assert.ok(result.ok, JSON.stringify(result));
@@ -28,7 +48,22 @@ test('keys generate writes an ES256 key (0600) and its JWKS; token mint makes a 
 });
 
 test('token mint refuses a lifetime over the cap and an unknown type, naming both', () => {
-  const r = podprof('token', 'mint', '--key-file', '/nonexistent', '--namespace', 'ns', '--pod', 'p', '--uid', 'u', '--type', 'cpu', '--ttl', '1h');
+  const r = podprof(
+    'token',
+    'mint',
+    '--key-file',
+    '/nonexistent',
+    '--namespace',
+    'ns',
+    '--pod',
+    'p',
+    '--uid',
+    'u',
+    '--type',
+    'cpu',
+    '--ttl',
+    '1h',
+  );
   assert.equal(r.status, 2);
   assert.match(String(r.stderr), /--type: "cpu" is invalid/);
   assert.match(String(r.stderr), /--ttl: "1h" is invalid/);

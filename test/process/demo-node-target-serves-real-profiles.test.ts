@@ -23,7 +23,12 @@ const NO_GO = goOnPath() ? false : 'needs go on PATH';
 function decode(body: Buffer): { profile: Profile; str: (i: unknown) => string; functions: Set<string>; files: Set<string> } {
   const profile = Profile.decode(gunzipSync(body));
   const str = (i: unknown): string => profile.stringTable.strings[Number(i)] ?? '';
-  return { profile, str, functions: new Set(profile.function.map((f) => str(f.name))), files: new Set(profile.function.map((f) => str(f.filename))) };
+  return {
+    profile,
+    str,
+    functions: new Set(profile.function.map((f) => str(f.name))),
+    files: new Set(profile.function.map((f) => str(f.filename))),
+  };
 }
 
 function sampleTypes(p: ReturnType<typeof decode>): string[] {
@@ -72,7 +77,10 @@ describe('the Node demo app', { timeout: 120_000 }, () => {
     assert.ok(p.profile.sample.length > 0, 'samples');
     assert.ok(p.functions.has('busyFibonacci'), [...p.functions].join(', '));
     assert.ok(!p.functions.has('(idle)'), 'idle time is not CPU time');
-    assert.ok([...p.files].some((f) => f.endsWith('node-workload.ts')), 'frames map back to the TypeScript source');
+    assert.ok(
+      [...p.files].some((f) => f.endsWith('node-workload.ts')),
+      'frames map back to the TypeScript source',
+    );
     for (const s of p.profile.sample) assert.equal(Number(s.value[1]), Number(s.value[0]) * 10_000_000);
     const again = await get(`${app.url}/debug/pprof/profile?seconds=1`);
     assert.equal(again.status, 200, 'the CPU profiler is free again');
@@ -143,7 +151,9 @@ test('without go on PATH the demo runs the Node app', async () => {
   delete process.env.GO;
   delete process.env.PODPROF_DEMO_TARGET;
   const target = await startDemoTarget().finally(() => {
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    for (const [k, v] of Object.entries(saved))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
   });
   try {
     assert.equal(target.kind, 'node');
@@ -166,35 +176,51 @@ function alive(pid: number): boolean {
   }
 }
 
-test('podprof demo (bundled) with PODPROF_DEMO_TARGET=node serves CPU profiles through the gateway and stops on SIGINT', { timeout: 120_000 }, async () => {
-  assert.ok(readdirSync(join(REPO, 'dist')).some((f) => /^node-target-.*\.js$/.test(f)), 'dist/ has no node-target chunk: run npm run build');
-  const demoDir = mkdtempSync(join(tmpdir(), 'podprof-demo-node-'));
-  const demo = spawn(NODE, [join(REPO, 'bin/podprof.mjs'), 'demo', '--port', '0', '--pods', '1', '--dir', demoDir, '--log-level', 'warn'], {
-    env: { ...process.env, PODPROF_DEMO_TARGET: 'node', NODE_TEST_CONTEXT: undefined },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let [out, err] = ['', ''];
-  demo.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  demo.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)));
-  try {
-    const ready = /open\s+(https:\/\/127\.0\.0\.1:\d+)\/[\s\S]*token\s+(\S+)[\s\S]*\/pods\/([^/]+)\/debug\/pprof\/profile[\s\S]*Ctrl-C/;
-    for (let waited = 0; !ready.test(out); waited += 100) {
-      assert.ok(waited < 30_000 && demo.exitCode === null, `demo did not start:\n${out}\n${err}`);
-      await new Promise((r) => setTimeout(r, 100));
+test(
+  'podprof demo (bundled) with PODPROF_DEMO_TARGET=node serves CPU profiles through the gateway and stops on SIGINT',
+  { timeout: 120_000 },
+  async () => {
+    assert.ok(
+      readdirSync(join(REPO, 'dist')).some((f) => /^node-target-.*\.js$/.test(f)),
+      'dist/ has no node-target chunk: run npm run build',
+    );
+    const demoDir = mkdtempSync(join(tmpdir(), 'podprof-demo-node-'));
+    const demo = spawn(
+      NODE,
+      [join(REPO, 'bin/podprof.mjs'), 'demo', '--port', '0', '--pods', '1', '--dir', demoDir, '--log-level', 'warn'],
+      {
+        env: { ...process.env, PODPROF_DEMO_TARGET: 'node', NODE_TEST_CONTEXT: undefined },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let [out, err] = ['', ''];
+    demo.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    demo.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)));
+    try {
+      const ready = /open\s+(https:\/\/127\.0\.0\.1:\d+)\/[\s\S]*token\s+(\S+)[\s\S]*\/pods\/([^/]+)\/debug\/pprof\/profile[\s\S]*Ctrl-C/;
+      for (let waited = 0; !ready.test(out); waited += 100) {
+        assert.ok(waited < 30_000 && demo.exitCode === null, `demo did not start:\n${out}\n${err}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const [, url, token, pod] = ready.exec(out)!;
+      const apps = childPids(demo.pid!).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('serveNodeTarget'));
+      assert.equal(apps.length, 1, 'one Node demo app child');
+      const cpu = await httpsRequest(`${url}/api/v1/namespaces/demo/pods/${pod}/debug/pprof/profile?seconds=1`, {
+        headers: bearer(token!),
+      });
+      assert.equal(cpu.status, 200, cpu.text);
+      const p = decode(cpu.body);
+      assert.ok(p.profile.sample.length > 0);
+      assert.ok(
+        [...p.files].some((f) => f.endsWith('demo/node-workload.ts')),
+        `bundled frames map back to the source: ${[...p.files].join(', ')}`,
+      );
+      demo.kill('SIGINT');
+      assert.equal(await exited, 0, err);
+      assert.ok(!alive(apps[0]!), 'the demo app exited with the demo');
+    } finally {
+      if (demo.exitCode === null) demo.kill('SIGKILL');
     }
-    const [, url, token, pod] = ready.exec(out)!;
-    const apps = childPids(demo.pid!).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('serveNodeTarget'));
-    assert.equal(apps.length, 1, 'one Node demo app child');
-    const cpu = await httpsRequest(`${url}/api/v1/namespaces/demo/pods/${pod}/debug/pprof/profile?seconds=1`, { headers: bearer(token!) });
-    assert.equal(cpu.status, 200, cpu.text);
-    const p = decode(cpu.body);
-    assert.ok(p.profile.sample.length > 0);
-    assert.ok([...p.files].some((f) => f.endsWith('demo/node-workload.ts')), `bundled frames map back to the source: ${[...p.files].join(', ')}`);
-    demo.kill('SIGINT');
-    assert.equal(await exited, 0, err);
-    assert.ok(!alive(apps[0]!), 'the demo app exited with the demo');
-  } finally {
-    if (demo.exitCode === null) demo.kill('SIGKILL');
-  }
-});
+  },
+);

@@ -13,7 +13,11 @@ const harness = useHarness({ pods: 3 });
 
 function api(method: string, path: string, body?: unknown): Promise<Reply> {
   const h = harness();
-  return httpsRequest(`${h.url}${path}`, { method, headers: { ...bearer(h.token), 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return httpsRequest(`${h.url}${path}`, {
+    method,
+    headers: { ...bearer(h.token), 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 }
 
 /** Allows everything except what `deny` matches; records every question. */
@@ -34,10 +38,26 @@ test('each pod of a fan-out is authorized on its own: a pod the user may not pro
     assert.equal(meta.status, 'partial');
     const refused = meta.pods.find((p) => p.pod === 'web-2')!;
     assert.equal(refused.status, 'forbidden');
-    assert.match(refused.error ?? '', /^alice@example\.com may not get pods\/heap web-2 in namespace team-a; a Role needs: apiGroups: \["podprof.io"\], resources: \["pods\/heap"\], verbs: \["get"\]/);
-    assert.deepEqual(asked.find((a) => a.resource === 'captures'), { verb: 'create', resource: 'captures', namespace: 'team-a' });
-    assert.deepEqual(asked.find((a) => a.verb === 'list'), { verb: 'list', resource: 'pods', namespace: 'team-a' }, 'a workload is resolved only for who may list its pods');
-    assert.deepEqual(asked.filter((a) => a.resource === 'pods' && a.verb === 'get').map((a) => `${a.verb} ${a.subresource} ${a.namespace}/${a.name}`).sort(), ['get heap team-a/web-0', 'get heap team-a/web-1', 'get heap team-a/web-2']);
+    assert.match(
+      refused.error ?? '',
+      /^alice@example\.com may not get pods\/heap web-2 in namespace team-a; a Role needs: apiGroups: \["podprof.io"\], resources: \["pods\/heap"\], verbs: \["get"\]/,
+    );
+    assert.deepEqual(
+      asked.find((a) => a.resource === 'captures'),
+      { verb: 'create', resource: 'captures', namespace: 'team-a' },
+    );
+    assert.deepEqual(
+      asked.find((a) => a.verb === 'list'),
+      { verb: 'list', resource: 'pods', namespace: 'team-a' },
+      'a workload is resolved only for who may list its pods',
+    );
+    assert.deepEqual(
+      asked
+        .filter((a) => a.resource === 'pods' && a.verb === 'get')
+        .map((a) => `${a.verb} ${a.subresource} ${a.namespace}/${a.name}`)
+        .sort(),
+      ['get heap team-a/web-0', 'get heap team-a/web-1', 'get heap team-a/web-2'],
+    );
   } finally {
     harness().setAuthorizer(undefined);
   }
@@ -57,9 +77,14 @@ test('without the right to know them, a capture says nothing about which pods, l
     );
     for (const r of answers) {
       assert.equal(r.status, 403, r.text);
-      assert.equal(jsonError(r).message, 'alice@example.com may not list pods in namespace team-a; a Role needs: apiGroups: ["podprof.io"], resources: ["pods"], verbs: ["list"]');
+      assert.equal(
+        jsonError(r).message,
+        'alice@example.com may not list pods in namespace team-a; a Role needs: apiGroups: ["podprof.io"], resources: ["pods"], verbs: ["list"]',
+      );
     }
-    const [real, none] = await Promise.all(['web-0', 'web-9'].map((pod) => api('POST', '/api/v1/captures', { namespace: 'team-a', pod, type: 'heap' })));
+    const [real, none] = await Promise.all(
+      ['web-0', 'web-9'].map((pod) => api('POST', '/api/v1/captures', { namespace: 'team-a', pod, type: 'heap' })),
+    );
     assert.equal(real!.status, 403);
     assert.equal(none!.status, 403, 'a pod that does not exist is not a 404 to someone who may not profile it');
     assert.equal(jsonError(real!).message.replace('web-0', 'POD'), jsonError(none!).message.replace('web-9', 'POD'));
@@ -74,7 +99,10 @@ test('a capture of pods the user may profile none of is a 403 naming the rule, a
   try {
     const r = await api('POST', '/api/v1/captures', { namespace: 'team-a', selector: 'app=web', type: 'profile', seconds: 1 });
     assert.equal(r.status, 403);
-    assert.match(jsonError(r).message, /^none of the 3 pods of team-a -l app=web can be captured; web-0: alice@example\.com may not get pods\/profile web-0/);
+    assert.match(
+      jsonError(r).message,
+      /^none of the 3 pods of team-a -l app=web can be captured; web-0: alice@example\.com may not get pods\/profile web-0/,
+    );
     harness().setAuthorizer(rbac((a) => a.resource === 'captures' && a.verb === 'create'));
     const c = await api('POST', '/api/v1/captures', { namespace: 'team-a', pod: 'web-0', type: 'heap' });
     assert.equal(c.status, 403);
@@ -86,7 +114,9 @@ test('a capture of pods the user may profile none of is a 403 naming the rule, a
 });
 
 test('list, get, download and delete each ask RBAC on captures in the capture namespace', async () => {
-  const meta = JSON.parse((await api('POST', '/api/v1/captures', { namespace: 'team-a', pod: 'web-0', type: 'goroutine' })).text) as CaptureMeta;
+  const meta = JSON.parse(
+    (await api('POST', '/api/v1/captures', { namespace: 'team-a', pod: 'web-0', type: 'goroutine' })).text,
+  ) as CaptureMeta;
   const asked: Access[] = [];
   harness().setAuthorizer(rbac((a) => a.resource === 'captures', asked));
   try {
@@ -97,7 +127,11 @@ test('list, get, download and delete each ask RBAC on captures in the capture na
     const del = await api('DELETE', `/api/v1/captures/${meta.id}`);
     assert.equal(del.status, 403);
     assert.match(jsonError(del).message, new RegExp(`may not delete captures ${meta.id} in namespace team-a`));
-    assert.deepEqual([...new Set(asked.map((a) => `${a.verb} ${a.resource} ${a.namespace}`))].sort(), ['delete captures team-a', 'get captures team-a', 'list captures team-a']);
+    assert.deepEqual([...new Set(asked.map((a) => `${a.verb} ${a.resource} ${a.namespace}`))].sort(), [
+      'delete captures team-a',
+      'get captures team-a',
+      'list captures team-a',
+    ]);
   } finally {
     harness().setAuthorizer(undefined);
   }
@@ -109,7 +143,10 @@ test('list, get, download and delete each ask RBAC on captures in the capture na
 test('malformed capture requests are 400s that say what to send', async () => {
   const cases: Array<[unknown, RegExp]> = [
     [{ pod: 'web-0', type: 'heap' }, /namespace: required/],
-    [{ namespace: 'team-a', pod: 'web-0', selector: 'app=web', type: 'heap' }, /exactly one of pod, selector or workload \(got pod and selector\)/],
+    [
+      { namespace: 'team-a', pod: 'web-0', selector: 'app=web', type: 'heap' },
+      /exactly one of pod, selector or workload \(got pod and selector\)/,
+    ],
     [{ namespace: 'team-a', pod: 'web-0', type: 'cmdline' }, /type: want one of profile, heap/],
     [{ namespace: 'team-a', pod: 'web-0', type: 'profile', seconds: 0 }, /seconds: want a whole number from 1 up to 3600/],
     [{ namespace: 'team-a', workload: 'job/x', type: 'heap' }, /workload: want "deployment\/NAME"/],
@@ -148,14 +185,21 @@ test('a stored capture obeys per-type RBAC: without get pods/profile a CPU captu
   try {
     const listed = (JSON.parse((await api('GET', '/api/v1/captures')).text) as { items: CaptureMeta[] }).items.map((m) => m.id);
     assert.ok(listed.includes(heap.id) && !listed.includes(cpu.id), 'a capture with one pod the user may not profile is not listed');
-    for (const path of [`/api/v1/captures/${cpu.id}`, `/api/v1/captures/${cpu.id}/profile.pb.gz`, `/api/v1/captures/${cpu.id}/pods/web-0.pb.gz`]) {
+    for (const path of [
+      `/api/v1/captures/${cpu.id}`,
+      `/api/v1/captures/${cpu.id}/profile.pb.gz`,
+      `/api/v1/captures/${cpu.id}/pods/web-0.pb.gz`,
+    ]) {
       const r = await api('GET', path);
       assert.equal(r.status, 403, `${path}: ${r.text}`);
       assert.match(jsonError(r).message, /^alice@example\.com may not get pods\/profile web-1 in namespace team-a/);
     }
     const del = await api('DELETE', `/api/v1/captures/${cpu.id}`);
     assert.equal(del.status, 403, del.text);
-    assert.ok(asked.some((a) => a.resource === 'captures' && a.verb === 'delete'), 'delete asked the captures verb too');
+    assert.ok(
+      asked.some((a) => a.resource === 'captures' && a.verb === 'delete'),
+      'delete asked the captures verb too',
+    );
   } finally {
     harness().setAuthorizer(undefined);
   }

@@ -20,11 +20,23 @@ const harness = useHarness({ pods: 10, gatewayArgs: ['--fanout-concurrency', Str
 
 function api(method: string, path: string, body?: unknown): Promise<Reply> {
   const h = harness();
-  return httpsRequest(`${h.url}${path}`, { method, headers: { ...bearer(h.token), 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return httpsRequest(`${h.url}${path}`, {
+    method,
+    headers: { ...bearer(h.token), 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 }
 
 function maxOverlap(meta: CaptureMeta): number {
-  const edges = meta.pods.flatMap((p) => [[Date.parse(p.startedAt!), 1], [Date.parse(p.finishedAt!), -1]] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const edges = meta.pods
+    .flatMap(
+      (p) =>
+        [
+          [Date.parse(p.startedAt!), 1],
+          [Date.parse(p.finishedAt!), -1],
+        ] as const,
+    )
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let now = 0;
   let max = 0;
   for (const [, d] of edges) max = Math.max(max, (now += d));
@@ -60,7 +72,11 @@ test('a CPU capture of deployment/web merges its 10 pods into one profile labell
     assert.equal(own.status, 200);
     const ownFile = join(h.dir, `${pod}.pb.gz`);
     writeFileSync(ownFile, own.body);
-    assert.deepEqual((await rawTotals(file, [`-tagfocus=pod=^${pod}$`])).totals, (await rawTotals(ownFile)).totals, `${pod}'s share of the merged profile is its own profile`);
+    assert.deepEqual(
+      (await rawTotals(file, [`-tagfocus=pod=^${pod}$`])).totals,
+      (await rawTotals(ownFile)).totals,
+      `${pod}'s share of the merged profile is its own profile`,
+    );
   }
 });
 
@@ -77,7 +93,12 @@ test('a heap capture by label selector, started with ?async=true and polled unti
   assert.equal(meta.status, 'done');
   assert.equal((await api('GET', `/api/v1/captures/${meta.id}/profile.pb.gz`)).status, 200, 'done means downloadable');
   assert.equal(meta.pods.length, 10);
-  assert.deepEqual(Object.keys(meta.totals ?? {}), ['alloc_objects/count', 'alloc_space/bytes', 'inuse_objects/count', 'inuse_space/bytes']);
+  assert.deepEqual(Object.keys(meta.totals ?? {}), [
+    'alloc_objects/count',
+    'alloc_space/bytes',
+    'inuse_objects/count',
+    'inuse_space/bytes',
+  ]);
   const list = JSON.parse((await api('GET', '/api/v1/captures?namespace=team-a')).text) as { items: CaptureMeta[] };
   assert.equal(list.items[0]?.id, meta.id, 'newest first');
   assert.equal(list.items.length, 2);

@@ -19,7 +19,11 @@ const harness = useHarness({ pods: 3 });
 
 function api(method: string, path: string, body?: unknown): Promise<Reply> {
   const h = harness();
-  return httpsRequest(`${h.url}${path}`, { method, headers: { ...bearer(h.token), 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return httpsRequest(`${h.url}${path}`, {
+    method,
+    headers: { ...bearer(h.token), 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 }
 
 /** A plain HTTP GET straight to a Go fixture, past podprof; resolves when it ends. */
@@ -51,13 +55,18 @@ test('a CPU fan-out where one sidecar is busy (429) and one app profiler is held
   assert.equal(busy.status, 'failed');
   assert.equal(busy.httpStatus, 429);
   assert.equal(busy.code, 'PODPROF_PROFILER_BUSY');
-  assert.match(busy.error ?? '', /^429: PODPROF_PROFILER_BUSY: the CPU profiler of this pod is busy with another 3s capture; it frees up in about \d+s/);
+  assert.match(
+    busy.error ?? '',
+    /^429: PODPROF_PROFILER_BUSY: the CPU profiler of this pod is busy with another 3s capture; it frees up in about \d+s/,
+  );
   const held = podOf(meta, 'web-1');
   assert.equal(held.httpStatus, 500);
   assert.match(held.error ?? '', /^500: Could not enable CPU profiling: cpu profiling already in use/);
   assert.equal(podOf(meta, 'web-2').status, 'ok');
   const merged = await decodeProfile((await api('GET', `/api/v1/captures/${meta.id}/profile.pb.gz`)).body, gunzip);
-  const pods = new Set(merged.sample.flatMap((s) => s.label.filter((l) => stringAt(merged, l.key) === 'pod').map((l) => stringAt(merged, l.str))));
+  const pods = new Set(
+    merged.sample.flatMap((s) => s.label.filter((l) => stringAt(merged, l.key) === 'pod').map((l) => stringAt(merged, l.str))),
+  );
   assert.deepEqual([...pods], ['web-2'], 'only the pod that answered is in the merged profile');
   assert.equal((await viaGateway).status, 200);
   assert.equal(await straight, 200);
@@ -73,7 +82,10 @@ test('a pod whose app is gone fails with the sidecar 502 while the others are me
   assert.equal(gone.httpStatus, 502);
   assert.equal(gone.code, 'PODPROF_UPSTREAM_UNAVAILABLE');
   assert.match(gone.error ?? '', /^502: PODPROF_UPSTREAM_UNAVAILABLE: .*— the app does not answer on its pprof port/);
-  assert.deepEqual(meta.pods.filter((p) => p.status === 'ok').map((p) => p.pod), ['web-0', 'web-1']);
+  assert.deepEqual(
+    meta.pods.filter((p) => p.status === 'ok').map((p) => p.pod),
+    ['web-0', 'web-1'],
+  );
   assert.equal(gone.file, undefined);
 });
 

@@ -18,7 +18,11 @@ import { NODE, REPO } from '../kit/sidecar.ts';
 const harness = useHarness({ pods: 2 });
 
 function api(method: string, path: string, body?: unknown, url = harness().url): Promise<Reply> {
-  return httpsRequest(`${url}${path}`, { method, headers: { ...bearer(harness().token), 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return httpsRequest(`${url}${path}`, {
+    method,
+    headers: { ...bearer(harness().token), 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 }
 
 async function meta(id: string): Promise<CaptureMeta> {
@@ -26,19 +30,39 @@ async function meta(id: string): Promise<CaptureMeta> {
 }
 
 test('a new gateway on the same store lists and serves the captures of the old one', async () => {
-  const created = JSON.parse((await api('POST', '/api/v1/captures', { namespace: 'team-a', selector: 'app=web', type: 'heap' })).text) as CaptureMeta;
+  const created = JSON.parse(
+    (await api('POST', '/api/v1/captures', { namespace: 'team-a', selector: 'app=web', type: 'heap' })).text,
+  ) as CaptureMeta;
   const before = (await api('GET', `/api/v1/captures/${created.id}/profile.pb.gz`)).body;
   await harness().restartGateway();
   const list = JSON.parse((await api('GET', '/api/v1/captures')).text) as { items: CaptureMeta[] };
-  assert.deepEqual(list.items.map((m) => [m.id, m.status]), [[created.id, 'done']]);
+  assert.deepEqual(
+    list.items.map((m) => [m.id, m.status]),
+    [[created.id, 'done']],
+  );
   assert.ok((await api('GET', `/api/v1/captures/${created.id}/profile.pb.gz`)).body.equals(before));
   assert.equal((await api('GET', `/api/v1/captures/${created.id}/pods/web-1.pb.gz`)).status, 200);
 });
 
 test('after a crash: temp dirs and directories without meta.json are removed, a capture left running is reported failed', async () => {
   const h = harness();
-  const real = JSON.parse(readFileSync(join(h.storeDir, readdirSync(h.storeDir).find((n) => !n.startsWith('.'))!, 'meta.json'), 'utf8')) as CaptureMeta;
-  const running = { ...real, id: 'zzzzzzzz-00000000aa', status: 'running', file: undefined, pods: real.pods.map((p) => ({ ...p, status: 'running', file: undefined })) };
+  const real = JSON.parse(
+    readFileSync(
+      join(
+        h.storeDir,
+        readdirSync(h.storeDir).find((n) => !n.startsWith('.'))!,
+        'meta.json',
+      ),
+      'utf8',
+    ),
+  ) as CaptureMeta;
+  const running = {
+    ...real,
+    id: 'zzzzzzzz-00000000aa',
+    status: 'running',
+    file: undefined,
+    pods: real.pods.map((p) => ({ ...p, status: 'running', file: undefined })),
+  };
   mkdirSync(join(h.storeDir, running.id, 'pods'), { recursive: true });
   writeFileSync(join(h.storeDir, running.id, 'meta.json'), JSON.stringify(running));
   writeFileSync(join(h.storeDir, running.id, 'meta.json.tmp-0bad'), '{"half":');
@@ -48,7 +72,13 @@ test('after a crash: temp dirs and directories without meta.json are removed, a 
   mkdirSync(join(h.storeDir, 'zzzzzzzz-00000000bb'));
   await h.restartGateway();
   const list = JSON.parse((await api('GET', '/api/v1/captures')).text) as { items: CaptureMeta[] };
-  assert.deepEqual(list.items.map((m) => [m.id, m.status]).sort(), [[real.id, 'done'], [running.id, 'failed']].sort());
+  assert.deepEqual(
+    list.items.map((m) => [m.id, m.status]).sort(),
+    [
+      [real.id, 'done'],
+      [running.id, 'failed'],
+    ].sort(),
+  );
   const failed = await meta(running.id);
   assert.equal(failed.error, CRASHED);
   assert.ok(failed.pods.every((p) => p.status === 'failed' && p.error === CRASHED));
@@ -58,7 +88,12 @@ test('after a crash: temp dirs and directories without meta.json are removed, a 
 });
 
 test('a gateway stopped gracefully during a capture stores it as failed, saying so', async () => {
-  const started = await api('POST', '/api/v1/captures?async=true', { namespace: 'team-a', workload: 'deployment/web', type: 'profile', seconds: 20 });
+  const started = await api('POST', '/api/v1/captures?async=true', {
+    namespace: 'team-a',
+    workload: 'deployment/web',
+    type: 'profile',
+    seconds: 20,
+  });
   assert.equal(started.status, 202);
   const { id } = JSON.parse(started.text) as CaptureMeta;
   await new Promise((r) => setTimeout(r, 300));
@@ -72,12 +107,37 @@ test('a gateway stopped gracefully during a capture stores it as failed, saying 
   assert.ok(Date.now() - t0 < 5000, 'the capture was aborted, not waited for');
   const m = await meta(id);
   assert.equal(m.status, 'failed');
-  assert.ok(m.pods.every((p) => p.error === 'the gateway shut down during the capture'), JSON.stringify(m.pods));
+  assert.ok(
+    m.pods.every((p) => p.error === 'the gateway shut down during the capture'),
+    JSON.stringify(m.pods),
+  );
 });
 
 test('podprof gateway killed with SIGKILL mid-capture: the next gateway reports that capture failed', async () => {
   const h = harness();
-  const args = ['gateway', '--listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--auth', 'static', '--tokens-file', join(h.dir, 'tokens.csv'), '--authz', 'allow-all', '--discovery', 'static', '--targets-file', join(h.dir, 'targets.json'), '--signing-key-file', h.keys.keyFile, '--store-dir', h.storeDir, '--sidecar-ca-file', h.sidecarCaFile];
+  const args = [
+    'gateway',
+    '--listen',
+    '127.0.0.1:0',
+    '--health-listen',
+    '127.0.0.1:0',
+    '--auth',
+    'static',
+    '--tokens-file',
+    join(h.dir, 'tokens.csv'),
+    '--authz',
+    'allow-all',
+    '--discovery',
+    'static',
+    '--targets-file',
+    join(h.dir, 'targets.json'),
+    '--signing-key-file',
+    h.keys.keyFile,
+    '--store-dir',
+    h.storeDir,
+    '--sidecar-ca-file',
+    h.sidecarCaFile,
+  ];
   await h.gateway.close();
   const child = spawn(NODE, [join(REPO, 'bin/podprof.mjs'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -89,14 +149,23 @@ test('podprof gateway killed with SIGKILL mid-capture: the next gateway reports 
     });
     child.on('exit', (code) => reject(new Error(`podprof gateway exited ${code}: ${out}`)));
   });
-  const started = await api('POST', '/api/v1/captures?async=true', { namespace: 'team-a', pod: 'web-0', type: 'profile', seconds: 20 }, `https://127.0.0.1:${port}`);
+  const started = await api(
+    'POST',
+    '/api/v1/captures?async=true',
+    { namespace: 'team-a', pod: 'web-0', type: 'profile', seconds: 20 },
+    `https://127.0.0.1:${port}`,
+  );
   assert.equal(started.status, 202, started.text);
   const { id } = JSON.parse(started.text) as CaptureMeta;
   assert.ok(existsSync(join(h.storeDir, `.tmp-${id}`)));
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGKILL');
   await exited;
-  assert.equal((JSON.parse(readFileSync(join(h.storeDir, id, 'meta.json'), 'utf8')) as CaptureMeta).status, 'running', 'the crash left it running on disk');
+  assert.equal(
+    (JSON.parse(readFileSync(join(h.storeDir, id, 'meta.json'), 'utf8')) as CaptureMeta).status,
+    'running',
+    'the crash left it running on disk',
+  );
   await h.restartGateway();
   const m = await meta(id);
   assert.equal(m.status, 'failed');

@@ -8,7 +8,20 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -82,7 +95,12 @@ before(
     for (const f of ['package.json', 'package-lock.json']) cpSync(join(REPO, f), join(work, f));
     // The deps stage's RUN lines, verbatim; the local npm cache is preferred over the network.
     for (const run of instructions(deps, 'RUN')) {
-      const r = spawnSync('sh', ['-c', run], { cwd: work, encoding: 'utf8', env: { ...process.env, npm_config_prefer_offline: 'true' }, timeout: 170_000 });
+      const r = spawnSync('sh', ['-c', run], {
+        cwd: work,
+        encoding: 'utf8',
+        env: { ...process.env, npm_config_prefer_offline: 'true' },
+        timeout: 170_000,
+      });
       assert.equal(r.status, 0, `RUN ${run}\n${r.stdout}\n${r.stderr}`);
     }
     renameSync(join(work, 'node_modules'), join(app, 'node_modules'));
@@ -112,21 +130,45 @@ after(async () => {
 });
 
 test('Dockerfile.gateway: Node 24 stages, production node_modules for the packages the bundle leaves external, non-root, only the store writable, entrypoint podprof gateway', () => {
-  assert.ok(all.length >= 2 && all.every((s) => s.from.startsWith('node:24')), `multi-stage on Node 24: ${all.map((s) => s.from).join(', ')}`);
+  assert.ok(
+    all.length >= 2 && all.every((s) => s.from.startsWith('node:24')),
+    `multi-stage on Node 24: ${all.map((s) => s.from).join(', ')}`,
+  );
   const build = all.find((s) => s.name === 'build');
   const runs = build ? instructions(build, 'RUN').join('\n') : '';
   assert.ok(runs.includes('node scripts/build.mjs'), 'the build stage bundles with scripts/build.mjs');
   assert.ok(runs.includes('node scripts/build-ui.mjs'), 'the build stage builds the web UI');
-  assert.deepEqual(instructions(deps!, 'COPY'), ['package.json package-lock.json ./'], 'the deps stage sees only the manifest and the lockfile');
-  assert.ok(instructions(deps!, 'RUN').some((r) => /^npm ci\b.*--omit=dev\b.*--ignore-scripts\b/.test(r)), 'production dependencies, from the lockfile, no install scripts');
-  const external = JSON.parse((/export const EXTERNAL = (\[[^\]]*\])/.exec(readFileSync(join(REPO, 'scripts/build.mjs'), 'utf8'))?.[1] ?? '[]').replace(/'/g, '"')) as string[];
+  assert.deepEqual(
+    instructions(deps!, 'COPY'),
+    ['package.json package-lock.json ./'],
+    'the deps stage sees only the manifest and the lockfile',
+  );
+  assert.ok(
+    instructions(deps!, 'RUN').some((r) => /^npm ci\b.*--omit=dev\b.*--ignore-scripts\b/.test(r)),
+    'production dependencies, from the lockfile, no install scripts',
+  );
+  const external = JSON.parse(
+    (/export const EXTERNAL = (\[[^\]]*\])/.exec(readFileSync(join(REPO, 'scripts/build.mjs'), 'utf8'))?.[1] ?? '[]').replace(/'/g, '"'),
+  ) as string[];
   const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
   assert.deepEqual(external.sort(), ['@kubernetes/client-node', 'express']);
   for (const name of external) assert.ok(pkg.dependencies[name], `${name}, external to the bundle, is a production dependency`);
 
-  const copied = instructions(final, 'COPY').map((c) => c.split(/\s+/).slice(0, 2).join(' ')).sort();
-  assert.deepEqual(copied, ['--from=build /src/bin', '--from=build /src/dist', '--from=build /src/gateway/ui/dist', '--from=build /src/package.json', '--from=deps /src/node_modules']);
-  assert.deepEqual(instructions(final, 'RUN'), [`install -d -o ${IMAGE_UID} -g ${IMAGE_UID} -m 0750 ${STORE}`], 'the final stage writes only the store directory');
+  const copied = instructions(final, 'COPY')
+    .map((c) => c.split(/\s+/).slice(0, 2).join(' '))
+    .sort();
+  assert.deepEqual(copied, [
+    '--from=build /src/bin',
+    '--from=build /src/dist',
+    '--from=build /src/gateway/ui/dist',
+    '--from=build /src/package.json',
+    '--from=deps /src/node_modules',
+  ]);
+  assert.deepEqual(
+    instructions(final, 'RUN'),
+    [`install -d -o ${IMAGE_UID} -g ${IMAGE_UID} -m 0750 ${STORE}`],
+    'the final stage writes only the store directory',
+  );
   assert.match(final.text, /^USER 65532:65532$/m);
   assert.match(final.text, /^VOLUME \["\/var\/lib\/podprof"\]$/m);
   assert.match(final.text, /^EXPOSE 8443 8081$/m);
@@ -135,17 +177,62 @@ test('Dockerfile.gateway: Node 24 stages, production node_modules for the packag
 });
 
 test('the image contents start as uid 65532 on a read-only tree and, in static mode, serve a heap profile from a real sidecar in front of the Go app', async () => {
-  assert.ok(existsSync(join(app, 'node_modules/express/package.json')) && existsSync(join(app, 'node_modules/@kubernetes/client-node/package.json')));
+  assert.ok(
+    existsSync(join(app, 'node_modules/express/package.json')) &&
+      existsSync(join(app, 'node_modules/@kubernetes/client-node/package.json')),
+  );
   assert.ok(!existsSync(join(app, 'node_modules/typescript')), 'no dev dependencies');
   assert.ok(!existsSync(join(dirname(root), 'node_modules')), 'nothing above the copy to fall back on');
   const conf = mkdtempSync(join(tmpdir(), 'podprof-gateway-image-conf-'));
   chmodSync(conf, 0o755);
   const token = `image-test-${randomBytes(18).toString('base64url')}`;
   const tokensFile = privateFile(join(conf, 'tokens.csv'), `${token},alice,team-a\n`);
-  const targetsFile = privateFile(join(conf, 'targets.json'), JSON.stringify([{ namespace: POD.namespace, name: POD.pod, uid: POD.uid, ip: '127.0.0.1', port: sidecar.port, container: 'app', labels: { app: 'web' } }]));
-  const gatewayArgs = [join(app, 'bin/podprof.mjs'), 'gateway', '--listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--auth', 'static', '--tokens-file', tokensFile, '--authz', 'allow-all', '--discovery', 'static', '--targets-file', targetsFile, '--signing-key-file', keys.keyFile, '--store-dir', store, '--sidecar-ca-file', testSidecarCa().caFile];
-  const [cmd, argv] = asRoot ? ['setpriv', ['--reuid', String(IMAGE_UID), '--regid', String(IMAGE_UID), '--clear-groups', NODE, ...gatewayArgs]] : [NODE, gatewayArgs];
-  const child = spawn(cmd, argv, { cwd: app, env: { PATH: process.env.PATH ?? '', HOME: '/', NODE_ENV: 'production' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const targetsFile = privateFile(
+    join(conf, 'targets.json'),
+    JSON.stringify([
+      {
+        namespace: POD.namespace,
+        name: POD.pod,
+        uid: POD.uid,
+        ip: '127.0.0.1',
+        port: sidecar.port,
+        container: 'app',
+        labels: { app: 'web' },
+      },
+    ]),
+  );
+  const gatewayArgs = [
+    join(app, 'bin/podprof.mjs'),
+    'gateway',
+    '--listen',
+    '127.0.0.1:0',
+    '--health-listen',
+    '127.0.0.1:0',
+    '--auth',
+    'static',
+    '--tokens-file',
+    tokensFile,
+    '--authz',
+    'allow-all',
+    '--discovery',
+    'static',
+    '--targets-file',
+    targetsFile,
+    '--signing-key-file',
+    keys.keyFile,
+    '--store-dir',
+    store,
+    '--sidecar-ca-file',
+    testSidecarCa().caFile,
+  ];
+  const [cmd, argv] = asRoot
+    ? ['setpriv', ['--reuid', String(IMAGE_UID), '--regid', String(IMAGE_UID), '--clear-groups', NODE, ...gatewayArgs]]
+    : [NODE, gatewayArgs];
+  const child = spawn(cmd, argv, {
+    cwd: app,
+    env: { PATH: process.env.PATH ?? '', HOME: '/', NODE_ENV: 'production' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -170,7 +257,10 @@ test('the image contents start as uid 65532 on a read-only tree and, in static m
     const profile = Profile.decode(gunzipSync(heap.body));
     assert.equal(profile.sampleType.length, 4, 'alloc_objects, alloc_space, inuse_objects, inuse_space');
     assert.equal((await httpsRequest(url)).status, 401, 'the static tokens are enforced');
-    assert.ok(sidecar.logs.some((l) => l.includes('"subject":"alice"') && l.includes('"type":"heap"') && l.includes('"status":200')), 'the sidecar served alice');
+    assert.ok(
+      sidecar.logs.some((l) => l.includes('"subject":"alice"') && l.includes('"type":"heap"') && l.includes('"status":200')),
+      'the sidecar served alice',
+    );
   } finally {
     child.kill('SIGTERM');
     rmSync(conf, { recursive: true, force: true });
@@ -183,12 +273,31 @@ test('the image contents start as uid 65532 on a read-only tree and, in static m
 test('without node_modules the bundle cannot start the gateway: express and @kubernetes/client-node are loaded at run time', () => {
   const bare = join(root, 'bare');
   for (const part of ['package.json', 'bin', 'dist']) cpSync(join(REPO, part), join(bare, part), { recursive: true });
-  const r = spawnSync(NODE, [join(bare, 'bin/podprof.mjs'), 'gateway', '--auth', 'static', '--tokens-file', '/nonexistent', '--authz', 'allow-all', '--discovery', 'static', '--targets-file', '/nonexistent', '--signing-key-file', '/nonexistent'], {
-    cwd: bare,
-    env: { PATH: process.env.PATH ?? '', HOME: '/', NODE_ENV: 'production' },
-    encoding: 'utf8',
-    timeout: 20_000,
-  });
+  const r = spawnSync(
+    NODE,
+    [
+      join(bare, 'bin/podprof.mjs'),
+      'gateway',
+      '--auth',
+      'static',
+      '--tokens-file',
+      '/nonexistent',
+      '--authz',
+      'allow-all',
+      '--discovery',
+      'static',
+      '--targets-file',
+      '/nonexistent',
+      '--signing-key-file',
+      '/nonexistent',
+    ],
+    {
+      cwd: bare,
+      env: { PATH: process.env.PATH ?? '', HOME: '/', NODE_ENV: 'production' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    },
+  );
   assert.equal(r.status, 1, r.stdout + r.stderr);
   assert.match(r.stderr, /Cannot find (package|module) '(express|@kubernetes\/client-node)'/);
 });

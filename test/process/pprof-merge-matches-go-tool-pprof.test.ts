@@ -46,7 +46,11 @@ after(async () => {
 });
 
 async function mergeFiles(kind: 'profile' | 'heap'): Promise<string> {
-  const merged = mergeProfiles(await Promise.all(files[kind].map(async (f, i) => ({ profile: await decodeProfile(readFileSync(f), gunzip, f), labels: { pod: PODS[i]! } }))));
+  const merged = mergeProfiles(
+    await Promise.all(
+      files[kind].map(async (f, i) => ({ profile: await decodeProfile(readFileSync(f), gunzip, f), labels: { pod: PODS[i]! } })),
+    ),
+  );
   const out = join(dir, `merged.${kind}.pb.gz`);
   writeFileSync(out, encodeProfile(merged));
   return out;
@@ -80,7 +84,10 @@ test('the merged header follows go tool pprof: durationNanos summed, earliest ti
   const goMerged = join(dir, 'go-merged-header.pb.gz');
   await goPprof(['-proto', '-output', goMerged, ...files.profile]);
   const theirs = await decodeProfile(readFileSync(goMerged), gunzip);
-  assert.equal(BigInt(merged.durationNanos), inputs.reduce((s, p) => s + BigInt(p.durationNanos), 0n));
+  assert.equal(
+    BigInt(merged.durationNanos),
+    inputs.reduce((s, p) => s + BigInt(p.durationNanos), 0n),
+  );
   assert.equal(BigInt(merged.durationNanos), BigInt(theirs.durationNanos));
   assert.equal(BigInt(merged.timeNanos), BigInt(theirs.timeNanos));
   assert.equal(Number(merged.period), Number(theirs.period));
@@ -102,8 +109,17 @@ test('merging profiles of different types is refused, naming the sample types', 
   const cpu = await decodeProfile(readFileSync(files.profile[0]!), gunzip);
   const heap = await decodeProfile(readFileSync(files.heap[1]!), gunzip);
   assert.throws(
-    () => mergeProfiles([{ profile: cpu, name: 'web-0' }, { profile: heap, name: 'web-1' }]),
-    (err: Error) => err instanceof ProfileError && err.kind === 'incompatible' && /cannot merge web-1 with web-0: sample types differ: \[alloc_objects\/count alloc_space\/bytes inuse_objects\/count inuse_space\/bytes\] vs \[samples\/count cpu\/nanoseconds\]/.test(err.message),
+    () =>
+      mergeProfiles([
+        { profile: cpu, name: 'web-0' },
+        { profile: heap, name: 'web-1' },
+      ]),
+    (err: Error) =>
+      err instanceof ProfileError &&
+      err.kind === 'incompatible' &&
+      /cannot merge web-1 with web-0: sample types differ: \[alloc_objects\/count alloc_space\/bytes inuse_objects\/count inuse_space\/bytes\] vs \[samples\/count cpu\/nanoseconds\]/.test(
+        err.message,
+      ),
   );
   assert.deepEqual(totals(mergeProfiles([{ profile: cpu }])), totals(cpu), 'one profile merges with itself unchanged in totals');
 });

@@ -41,7 +41,11 @@ function parse(text: string): Promise<Record<string, Family>> {
     p.stdout.on('data', (c: Buffer) => (out += c.toString()));
     p.stderr.on('data', (c: Buffer) => (err += c.toString()));
     p.on('error', reject);
-    p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as Record<string, Family>) : reject(new Error(`the Prometheus parser refused the exposition: ${err}`))));
+    p.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out) as Record<string, Family>)
+        : reject(new Error(`the Prometheus parser refused the exposition: ${err}`)),
+    );
     p.stdin.end(text);
   });
 }
@@ -53,9 +57,18 @@ test("the sidecar's /metrics parses in Prometheus's parser with every family typ
   assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
   const f = await parse(await res.text());
   assert.equal(f.podprof_sidecar_requests_total?.type, 'COUNTER');
-  const byCode = Object.fromEntries(f.podprof_sidecar_requests_total.series.map((s, i) => [`${s.type}/${s.outcome}/${s.code}`, f.podprof_sidecar_requests_total!.values[i]]));
+  const byCode = Object.fromEntries(
+    f.podprof_sidecar_requests_total.series.map((s, i) => [
+      `${s.type}/${s.outcome}/${s.code}`,
+      f.podprof_sidecar_requests_total!.values[i],
+    ]),
+  );
   assert.equal(byCode['heap/ok/200'], 1);
-  assert.equal(Object.values(byCode).reduce((a, b) => a! + b!, 0), 2, `two requests counted: ${JSON.stringify(byCode)}`);
+  assert.equal(
+    Object.values(byCode).reduce((a, b) => a! + b!, 0),
+    2,
+    `two requests counted: ${JSON.stringify(byCode)}`,
+  );
   assert.equal(f.podprof_sidecar_request_duration_seconds?.type, 'HISTOGRAM');
   assert.ok(f.podprof_sidecar_response_bytes_total!.values[0]! > 0, 'heap bytes counted');
   assert.deepEqual(f.podprof_sidecar_inflight_requests?.values, [0]);

@@ -38,14 +38,20 @@ test('a conflicting CPU capture gets 429 with Retry-After and says when the prof
 });
 
 test('a trace and a CPU profile may run at the same time', async () => {
-  const [p, t] = await Promise.all([cpu(1), httpsRequest(`${env.sidecar.url}/debug/pprof/trace?seconds=1`, { headers: bearer(mint(keys, 'trace')) })]);
+  const [p, t] = await Promise.all([
+    cpu(1),
+    httpsRequest(`${env.sidecar.url}/debug/pprof/trace?seconds=1`, { headers: bearer(mint(keys, 'trace')) }),
+  ]);
   assert.equal(p.status, 200);
   assert.equal(t.status, 200);
 });
 
 test('a client that aborts mid-capture frees the CPU profiler', async () => {
   await new Promise<void>((resolve) => {
-    const req = request(`${env.sidecar.url}/debug/pprof/profile?seconds=20`, { rejectUnauthorized: false, headers: bearer(mint(keys, 'profile')) });
+    const req = request(`${env.sidecar.url}/debug/pprof/profile?seconds=20`, {
+      rejectUnauthorized: false,
+      headers: bearer(mint(keys, 'profile')),
+    });
     req.on('error', () => resolve());
     req.end();
     setTimeout(() => {

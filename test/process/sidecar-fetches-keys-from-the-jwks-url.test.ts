@@ -43,7 +43,8 @@ after(async () => {
   gateway.close();
 });
 
-const token = (k: SigningKey): string => mintSidecarToken(k, { subject: 'alice', ttlSeconds: 30, grant: { ...POD, type: 'heap', maxSeconds: 0 } });
+const token = (k: SigningKey): string =>
+  mintSidecarToken(k, { subject: 'alice', ttlSeconds: 30, grant: { ...POD, type: 'heap', maxSeconds: 0 } });
 
 test('a token signed by a key published at the JWKS URL is accepted', async () => {
   const r = await httpsRequest(`${sidecar.url}/debug/pprof/heap`, { headers: bearer(token(published[0]!)) });

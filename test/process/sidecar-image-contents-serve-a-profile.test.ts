@@ -53,8 +53,27 @@ test('the image contents start as a non-root user on a read-only tree and serve 
   const asRoot = process.getuid?.() === 0;
   const cmd = asRoot ? 'setpriv' : NODE;
   const prefix = asRoot ? ['--reuid', '65532', '--regid', '65532', '--clear-groups', NODE] : [];
-  const args = [...prefix, join(app, 'bin/podprof.mjs'), 'sidecar', '--listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--upstream', target.url, '--jwks-file', keys.jwksFile];
-  const env = { PATH: process.env.PATH ?? '', NODE_ENV: 'production', NODE_OPTIONS: imageNodeOptions(), POD_NAMESPACE: POD.namespace, POD_NAME: POD.pod, POD_UID: POD.uid };
+  const args = [
+    ...prefix,
+    join(app, 'bin/podprof.mjs'),
+    'sidecar',
+    '--listen',
+    '127.0.0.1:0',
+    '--health-listen',
+    '127.0.0.1:0',
+    '--upstream',
+    target.url,
+    '--jwks-file',
+    keys.jwksFile,
+  ];
+  const env = {
+    PATH: process.env.PATH ?? '',
+    NODE_ENV: 'production',
+    NODE_OPTIONS: imageNodeOptions(),
+    POD_NAMESPACE: POD.namespace,
+    POD_NAME: POD.pod,
+    POD_UID: POD.uid,
+  };
   const child = spawn(cmd, args, { cwd: '/', env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));

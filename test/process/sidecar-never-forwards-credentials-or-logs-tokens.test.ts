@@ -31,7 +31,15 @@ test('Authorization, Cookie, proxy and hop-by-hop headers never reach the app', 
   const [seen] = await fixtureRequests(env.target.url);
   assert.ok(seen, 'the app received the request');
   const names = Object.keys(seen.headers).map((h) => h.toLowerCase());
-  for (const forbidden of ['authorization', 'cookie', 'proxy-authorization', 'x-forwarded-for', 'x-forwarded-user', 'x-api-key', 'keep-alive']) {
+  for (const forbidden of [
+    'authorization',
+    'cookie',
+    'proxy-authorization',
+    'x-forwarded-for',
+    'x-forwarded-user',
+    'x-api-key',
+    'keep-alive',
+  ]) {
     assert.ok(!names.includes(forbidden), `${forbidden} reached the app`);
   }
   assert.deepEqual(seen.headers['User-Agent'], ['pprof-test']);
@@ -41,7 +49,9 @@ test('no token or cookie appears in any log line, whatever the outcome', async (
   const bad = mint(keys, 'heap', { pod: 'other' });
   const query = mint(keys, 'heap');
   secrets.push(bad, query);
-  await httpsRequest(`${env.sidecar.url}/debug/pprof/heap`, { headers: { authorization: `Bearer ${bad}`, cookie: 'session=s3cr3t-cookie' } });
+  await httpsRequest(`${env.sidecar.url}/debug/pprof/heap`, {
+    headers: { authorization: `Bearer ${bad}`, cookie: 'session=s3cr3t-cookie' },
+  });
   await httpsRequest(`${env.sidecar.url}/debug/pprof/heap?token=${query}`);
   await httpsRequest(`${env.sidecar.url}/debug/pprof/nope`, { headers: { authorization: `Bearer ${mint(keys, 'heap')}` } });
   await new Promise((r) => setTimeout(r, 100));

@@ -18,24 +18,46 @@ const stranger = generateSigningKey();
 const now = (): number => Math.floor(Date.now() / 1000);
 const grant = { ...POD, type: 'heap', maxSeconds: 60 };
 const claims = (over: Record<string, unknown> = {}): Record<string, unknown> => {
-  const all: Record<string, unknown> = { iss: 'podprof-gateway', aud: 'podprof-sidecar', sub: 'mallory', iat: now(), exp: now() + 60, jti: `j-${Math.random()}`, podprof: grant, ...over };
+  const all: Record<string, unknown> = {
+    iss: 'podprof-gateway',
+    aud: 'podprof-sidecar',
+    sub: 'mallory',
+    iat: now(),
+    exp: now() + 60,
+    jti: `j-${Math.random()}`,
+    podprof: grant,
+    ...over,
+  };
   return Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined));
 };
-const es256 = (payload: Record<string, unknown>, key = keys.key.privateKey, kid = keys.key.kid): string => jwt.sign(payload, key, { algorithm: 'ES256', keyid: kid, noTimestamp: true });
+const es256 = (payload: Record<string, unknown>, key = keys.key.privateKey, kid = keys.key.kid): string =>
+  jwt.sign(payload, key, { algorithm: 'ES256', keyid: kid, noTimestamp: true });
 const b64 = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url');
 
 const ATTACKS: Array<[string, () => string, string]> = [
   ['alg none', () => `${b64({ alg: 'none', typ: 'JWT', kid: keys.key.kid })}.${b64(claims())}.`, '/debug/pprof/heap'],
-  ['alg none with a fake signature', () => `${b64({ alg: 'none', kid: keys.key.kid })}.${b64(claims())}.AAAAAAAAAAAAAAAA`, '/debug/pprof/heap'],
-  ['HS256 signed with the public key', () => {
-    const pem = createPublicKey(keys.key.privateKey).export({ format: 'pem', type: 'spki' }).toString();
-    return `${b64({ alg: 'HS256', kid: keys.key.kid })}.${b64(claims())}.${jwt.sign(claims(), pem, { algorithm: 'HS256' }).split('.')[2]}`;
-  }, '/debug/pprof/heap'],
+  [
+    'alg none with a fake signature',
+    () => `${b64({ alg: 'none', kid: keys.key.kid })}.${b64(claims())}.AAAAAAAAAAAAAAAA`,
+    '/debug/pprof/heap',
+  ],
+  [
+    'HS256 signed with the public key',
+    () => {
+      const pem = createPublicKey(keys.key.privateKey).export({ format: 'pem', type: 'spki' }).toString();
+      return `${b64({ alg: 'HS256', kid: keys.key.kid })}.${b64(claims())}.${jwt.sign(claims(), pem, { algorithm: 'HS256' }).split('.')[2]}`;
+    },
+    '/debug/pprof/heap',
+  ],
   ['expired', () => es256(claims({ iat: now() - 200, exp: now() - 100 })), '/debug/pprof/heap'],
   ['not yet valid', () => es256(claims({ nbf: now() + 120, iat: now() + 120, exp: now() + 180 })), '/debug/pprof/heap'],
   ['no exp', () => es256(claims({ exp: undefined })), '/debug/pprof/heap'],
   ['no iat', () => es256(claims({ iat: undefined })), '/debug/pprof/heap'],
-  ['exp as a string', () => `${b64({ alg: 'ES256', kid: keys.key.kid })}.${b64(claims({ exp: 'never' }))}.${'A'.repeat(86)}`, '/debug/pprof/heap'],
+  [
+    'exp as a string',
+    () => `${b64({ alg: 'ES256', kid: keys.key.kid })}.${b64(claims({ exp: 'never' }))}.${'A'.repeat(86)}`,
+    '/debug/pprof/heap',
+  ],
   ['lifetime over the cap', () => es256(claims({ exp: now() + 3600 })), '/debug/pprof/heap'],
   ['wrong aud', () => es256(claims({ aud: 'kubernetes' })), '/debug/pprof/heap'],
   ['wrong iss', () => es256(claims({ iss: 'evil-gateway' })), '/debug/pprof/heap'],
@@ -49,19 +71,31 @@ const ATTACKS: Array<[string, () => string, string]> = [
   ['default seconds above the claim', () => mint(keys, 'profile', { maxSeconds: 5 }), '/debug/pprof/profile'],
   ['truncated token', () => mint(keys, 'heap').slice(0, -20), '/debug/pprof/heap'],
   ['garbage token', () => 'not-a-token-at-all', '/debug/pprof/heap'],
-  ['a DER-encoded ES256 signature', () => {
-    const t = es256(claims());
-    const der = sign('sha256', Buffer.from(t.slice(0, t.lastIndexOf('.'))), { key: keys.key.privateKey, dsaEncoding: 'der' });
-    return `${t.slice(0, t.lastIndexOf('.'))}.${der.toString('base64url')}`;
-  }, '/debug/pprof/heap'],
+  [
+    'a DER-encoded ES256 signature',
+    () => {
+      const t = es256(claims());
+      const der = sign('sha256', Buffer.from(t.slice(0, t.lastIndexOf('.'))), { key: keys.key.privateKey, dsaEncoding: 'der' });
+      return `${t.slice(0, t.lastIndexOf('.'))}.${der.toString('base64url')}`;
+    },
+    '/debug/pprof/heap',
+  ],
   ['a signature one byte short', () => es256(claims()).slice(0, -2), '/debug/pprof/heap'],
-  ["another token's signature on these claims", () => {
-    const mine = es256(claims());
-    return `${mine.slice(0, mine.lastIndexOf('.'))}.${mint(keys, 'heap').split('.')[2]}`;
-  }, '/debug/pprof/heap'],
+  [
+    "another token's signature on these claims",
+    () => {
+      const mine = es256(claims());
+      return `${mine.slice(0, mine.lastIndexOf('.'))}.${mint(keys, 'heap').split('.')[2]}`;
+    },
+    '/debug/pprof/heap',
+  ],
   ['an audience list without the sidecar', () => es256(claims({ aud: ['kubernetes', 'podprof-gateway'] })), '/debug/pprof/heap'],
   ['issued in the future', () => es256(claims({ iat: now() + 120, exp: now() + 180 })), '/debug/pprof/heap'],
-  ['claims that are a JSON array', () => `${b64({ alg: 'ES256', kid: keys.key.kid })}.${b64([claims()])}.${'A'.repeat(86)}`, '/debug/pprof/heap'],
+  [
+    'claims that are a JSON array',
+    () => `${b64({ alg: 'ES256', kid: keys.key.kid })}.${b64([claims()])}.${'A'.repeat(86)}`,
+    '/debug/pprof/heap',
+  ],
   ['a grant without a pod', () => es256(claims({ podprof: { type: 'heap', maxSeconds: 60 } })), '/debug/pprof/heap'],
 ];
 

@@ -35,7 +35,12 @@ function writeCert(dir: string, cn: string): void {
 test('a changed certificate file is served to new connections without a restart', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'podprof-tls-'));
   writeCert(dir, 'first.podprof.test');
-  const s = await startInProcess(keys, 'http://127.0.0.1:1', ['--tls-cert-file', join(dir, 'tls.crt'), '--tls-key-file', join(dir, 'tls.key')]);
+  const s = await startInProcess(keys, 'http://127.0.0.1:1', [
+    '--tls-cert-file',
+    join(dir, 'tls.crt'),
+    '--tls-key-file',
+    join(dir, 'tls.key'),
+  ]);
   try {
     assert.match((await servedCert(s.port)).subject, /CN=first\.podprof\.test/);
     await new Promise((r) => setTimeout(r, 1100));
@@ -67,7 +72,24 @@ test('without certificate files the sidecar serves a self-signed ECDSA certifica
 test('--tls-cert-file without --tls-key-file is a configuration error naming both', async () => {
   const { spawnSync } = await import('node:child_process');
   const { NODE, REPO } = await import('../kit/sidecar.ts');
-  const r = spawnSync(NODE, [join(REPO, 'bin/podprof.mjs'), 'sidecar', '--tls-cert-file', '/x.crt', '--pod-namespace', 'a', '--pod-name', 'b', '--pod-uid', 'c', '--jwks-file', keys.jwksFile], { encoding: 'utf8' });
+  const r = spawnSync(
+    NODE,
+    [
+      join(REPO, 'bin/podprof.mjs'),
+      'sidecar',
+      '--tls-cert-file',
+      '/x.crt',
+      '--pod-namespace',
+      'a',
+      '--pod-name',
+      'b',
+      '--pod-uid',
+      'c',
+      '--jwks-file',
+      keys.jwksFile,
+    ],
+    { encoding: 'utf8' },
+  );
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--tls-cert-file and --tls-key-file: give both or neither/);
 });

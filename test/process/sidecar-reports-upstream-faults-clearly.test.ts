@@ -39,7 +39,10 @@ test('upstream resetting mid-body: the client sees a broken transfer, not a comp
   const up = await startFaultUpstream('reset-mid-body');
   cleanup.push(() => up.close());
   const s = await sidecarFor(up.url);
-  await assert.rejects(httpsRequest(`${s.url}/debug/pprof/heap`, { headers: bearer(mint(keys, 'heap')) }), /aborted|ECONNRESET|socket hang up/);
+  await assert.rejects(
+    httpsRequest(`${s.url}/debug/pprof/heap`, { headers: bearer(mint(keys, 'heap')) }),
+    /aborted|ECONNRESET|socket hang up/,
+  );
   await waitFor(() => s.logs.some((l) => l.includes('"outcome":"upstream-error"')), 'the audit line records the upstream failure');
 });
 
@@ -96,5 +99,8 @@ test('a slow reader of a large body gets every byte: the deadline bounds only th
       .end();
   });
   assert.equal(received, 20 * 1024 * 1024);
-  await waitFor(() => s.logs.some((l) => l.includes('"outcome":"ok"') && /"durationMs":(\d{4,})/.test(l)), 'audited ok after more than the deadline');
+  await waitFor(
+    () => s.logs.some((l) => l.includes('"outcome":"ok"') && /"durationMs":(\d{4,})/.test(l)),
+    'audited ok after more than the deadline',
+  );
 });

@@ -22,7 +22,10 @@ const dir = mkdtempSync(join(tmpdir(), 'podprof-profiles-'));
 
 before(async () => {
   target = await startGoTarget({ listen: '127.0.0.1:0' });
-  sidecar = await startInProcess(keys, target.url, ['--profiles', 'profile,trace,heap,allocs,goroutine,block,mutex,threadcreate,cmdline,symbol']);
+  sidecar = await startInProcess(keys, target.url, [
+    '--profiles',
+    'profile,trace,heap,allocs,goroutine,block,mutex,threadcreate,cmdline,symbol',
+  ]);
 });
 after(async () => {
   await sidecar.close();
@@ -78,6 +81,10 @@ test('symbol lookups pass by GET and by POST', async () => {
   const get = await httpsRequest(`${sidecar.url}/debug/pprof/symbol`, { headers: bearer(mint(keys, 'symbol', { maxSeconds: 0 })) });
   assert.equal(get.status, 200);
   assert.match(get.text, /num_symbols: 1/);
-  const post = await httpsRequest(`${sidecar.url}/debug/pprof/symbol`, { method: 'POST', headers: { ...bearer(mint(keys, 'symbol')), 'content-type': 'text/plain' }, body: '0x401000+0x402000' });
+  const post = await httpsRequest(`${sidecar.url}/debug/pprof/symbol`, {
+    method: 'POST',
+    headers: { ...bearer(mint(keys, 'symbol')), 'content-type': 'text/plain' },
+    body: '0x401000+0x402000',
+  });
   assert.equal(post.status, 200, post.text);
 });

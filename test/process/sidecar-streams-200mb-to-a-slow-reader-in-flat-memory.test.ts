@@ -31,19 +31,23 @@ async function slowRead(): Promise<{ received: number; peak: number }> {
   const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(pid))), 25);
   try {
     const received = await new Promise<number>((resolve, reject) => {
-      const req = request(`${sidecar.url}/debug/pprof/heap`, { rejectUnauthorized: false, headers: { authorization: `Bearer ${mint(keys, 'heap')}` } }, (res) => {
-        let n = 0;
-        res.on('data', (c: Buffer) => {
-          n += c.length;
-          // A slow reader: pause after every 4 MiB for a moment.
-          if (n % (4 * MiB) < c.length) {
-            res.pause();
-            setTimeout(() => res.resume(), 40);
-          }
-        });
-        res.on('end', () => resolve(n));
-        res.on('error', reject);
-      });
+      const req = request(
+        `${sidecar.url}/debug/pprof/heap`,
+        { rejectUnauthorized: false, headers: { authorization: `Bearer ${mint(keys, 'heap')}` } },
+        (res) => {
+          let n = 0;
+          res.on('data', (c: Buffer) => {
+            n += c.length;
+            // A slow reader: pause after every 4 MiB for a moment.
+            if (n % (4 * MiB) < c.length) {
+              res.pause();
+              setTimeout(() => res.resume(), 40);
+            }
+          });
+          res.on('end', () => resolve(n));
+          res.on('error', reject);
+        },
+      );
       req.on('error', reject);
       req.end();
     });

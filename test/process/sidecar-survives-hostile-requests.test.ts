@@ -70,14 +70,20 @@ for (const [name, path, status] of PATHS) {
 
 for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
   test(`hostile request answered 405: ${method} on heap`, async () => {
-    const r = await rawRequest(sidecar.port, `${method} /debug/pprof/heap HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${mint(keys, 'heap')}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
+    const r = await rawRequest(
+      sidecar.port,
+      `${method} /debug/pprof/heap HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${mint(keys, 'heap')}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`,
+    );
     assert.equal(r.status, 405, r.raw.slice(0, 200));
     await assertAliveAndServing();
   });
 }
 
 test('hostile request: a GET with a body is refused', async () => {
-  const r = await rawRequest(sidecar.port, `GET /debug/pprof/heap HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${mint(keys, 'heap')}\r\ncontent-length: 5\r\nconnection: close\r\n\r\nhello`);
+  const r = await rawRequest(
+    sidecar.port,
+    `GET /debug/pprof/heap HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${mint(keys, 'heap')}\r\ncontent-length: 5\r\nconnection: close\r\n\r\nhello`,
+  );
   assert.equal(r.status, 400);
   await assertAliveAndServing();
 });
@@ -98,13 +104,19 @@ test('hostile request: a Trailer header is served and does not crash the proxy',
 test('hostile request: a Trailer header on a chunked symbol POST does not crash the proxy', async () => {
   const token = mint(keys, 'symbol');
   const body = '11\r\n0x401000+0x402000\r\n0\r\nx-checksum: 1\r\n\r\n';
-  const r = await rawRequest(sidecar.port, `POST /debug/pprof/symbol HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${token}\r\ntrailer: x-checksum\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n${body}`);
+  const r = await rawRequest(
+    sidecar.port,
+    `POST /debug/pprof/symbol HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${token}\r\ntrailer: x-checksum\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n${body}`,
+  );
   assert.equal(r.status, 200, r.raw.slice(0, 300));
   await assertAliveAndServing();
 });
 
 test('hostile request: Content-Length with Transfer-Encoding (smuggling) gets 400', async () => {
-  const r = await rawRequest(sidecar.port, `POST /debug/pprof/symbol HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${mint(keys, 'symbol')}\r\ncontent-length: 4\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\nGET /debug/pprof/cmdline HTTP/1.1\r\nhost: x\r\n\r\n`);
+  const r = await rawRequest(
+    sidecar.port,
+    `POST /debug/pprof/symbol HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${mint(keys, 'symbol')}\r\ncontent-length: 4\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\nGET /debug/pprof/cmdline HTTP/1.1\r\nhost: x\r\n\r\n`,
+  );
   assert.equal(r.status, 400);
   assert.doesNotMatch(r.raw, /HTTP\/1\.1 200/);
   await assertAliveAndServing();

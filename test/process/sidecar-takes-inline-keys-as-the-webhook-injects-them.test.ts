@@ -15,8 +15,17 @@ import { POD } from '../kit/sidecar.ts';
 test('PODPROF_JWKS alone is enough to verify gateway tokens', async () => {
   const key = generateSigningKey();
   const target = await startGoTarget({ listen: '127.0.0.1:0' });
-  const env = { PODPROF_JWKS: JSON.stringify({ keys: [key.publicJwk] }), POD_NAMESPACE: POD.namespace, POD_NAME: POD.pod, POD_UID: POD.uid };
-  const config = parseFlags(SIDECAR_FLAGS, ['--listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--upstream', target.url, '--bypass-check-interval', '0'], env);
+  const env = {
+    PODPROF_JWKS: JSON.stringify({ keys: [key.publicJwk] }),
+    POD_NAMESPACE: POD.namespace,
+    POD_NAME: POD.pod,
+    POD_UID: POD.uid,
+  };
+  const config = parseFlags(
+    SIDECAR_FLAGS,
+    ['--listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--upstream', target.url, '--bypass-check-interval', '0'],
+    env,
+  );
   assert.deepEqual(sidecarConfigProblems(config), []);
   const { Writable } = await import('node:stream');
   const s = await startSidecar(config, createLogger('t', { destination: new Writable({ write: (_c, _e, cb) => cb() }) }));

@@ -20,7 +20,8 @@ const execFileP = promisify(execFile);
 const keys = makeKeys();
 const names: string[] = [];
 
-const podman = (args: readonly string[]): Promise<{ stdout: string; stderr: string }> => execFileP('podman', [...PODMAN, ...args], { maxBuffer: 16 * 1024 * 1024 });
+const podman = (args: readonly string[]): Promise<{ stdout: string; stderr: string }> =>
+  execFileP('podman', [...PODMAN, ...args], { maxBuffer: 16 * 1024 * 1024 });
 
 before(async () => {
   const missing: ImageName[] = [];
@@ -49,10 +50,44 @@ test('the demo app and the sidecar images, as a pod runs them, serve a CPU profi
   const app = `podprof-test-app-${process.pid}`;
   const sidecar = `podprof-test-sidecar-${process.pid}`;
   names.push(app, sidecar);
-  await podman(['run', '-d', '--name', app, '--read-only', '--network=host', ...ulimitArgs(), IMAGES['demo-app'].tag, '-listen', `127.0.0.1:${appPort}`]);
-  await podman(['run', '-d', '--name', sidecar, '--read-only', '--network=host', ...ulimitArgs(), '-v', `${keys.dir}:/keys:ro`,
-    '-e', `POD_NAMESPACE=${POD.namespace}`, '-e', `POD_NAME=${POD.pod}`, '-e', `POD_UID=${POD.uid}`,
-    IMAGES.sidecar.tag, '--listen', `127.0.0.1:${port}`, '--health-listen', `127.0.0.1:${healthPort}`, '--upstream', `http://127.0.0.1:${appPort}`, '--jwks-file', '/keys/jwks.json']);
+  await podman([
+    'run',
+    '-d',
+    '--name',
+    app,
+    '--read-only',
+    '--network=host',
+    ...ulimitArgs(),
+    IMAGES['demo-app'].tag,
+    '-listen',
+    `127.0.0.1:${appPort}`,
+  ]);
+  await podman([
+    'run',
+    '-d',
+    '--name',
+    sidecar,
+    '--read-only',
+    '--network=host',
+    ...ulimitArgs(),
+    '-v',
+    `${keys.dir}:/keys:ro`,
+    '-e',
+    `POD_NAMESPACE=${POD.namespace}`,
+    '-e',
+    `POD_NAME=${POD.pod}`,
+    '-e',
+    `POD_UID=${POD.uid}`,
+    IMAGES.sidecar.tag,
+    '--listen',
+    `127.0.0.1:${port}`,
+    '--health-listen',
+    `127.0.0.1:${healthPort}`,
+    '--upstream',
+    `http://127.0.0.1:${appPort}`,
+    '--jwks-file',
+    '/keys/jwks.json',
+  ]);
   const url = `https://127.0.0.1:${port}/debug/pprof/profile?seconds=1`;
   let r: Awaited<ReturnType<typeof httpsRequest>> | undefined;
   for (let i = 0; i < 100; i++) {

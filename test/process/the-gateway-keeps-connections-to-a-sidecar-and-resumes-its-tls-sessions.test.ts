@@ -20,14 +20,27 @@ const connections: Array<{ resumed: boolean }> = [];
 before(async () => {
   h = await startHarness({ pods: 1 });
   const ca = testSidecarCa().ca;
-  const cert = createCertificate({ commonName: 'counted.team-a.pod.podprof', ipAddresses: ['127.0.0.1'], issuer: { commonName: 'podprof test sidecar CA', key: ca.key } });
+  const cert = createCertificate({
+    commonName: 'counted.team-a.pod.podprof',
+    ipAddresses: ['127.0.0.1'],
+    issuer: { commonName: 'podprof test sidecar CA', key: ca.key },
+  });
   server = createServer({ key: cert.keyPem, cert: cert.certPem }, (_req, res) => {
     res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(Buffer.from([0x1f, 0x8b, 0x08, 0x00]));
   });
-  server.on('secureConnection', (s: TLSSocket) => connections.push({ get resumed() { return s.isSessionReused(); } }));
+  server.on('secureConnection', (s: TLSSocket) =>
+    connections.push({
+      get resumed() {
+        return s.isSessionReused();
+      },
+    }),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const real = h.gateway.context.registry.get('team-a', 'web-0')!;
-  h.gateway.context.registry.replaceAll([real, { ...real, name: 'counted', uid: 'counted-uid', port: (server.address() as AddressInfo).port }]);
+  h.gateway.context.registry.replaceAll([
+    real,
+    { ...real, name: 'counted', uid: 'counted-uid', port: (server.address() as AddressInfo).port },
+  ]);
 });
 after(async () => {
   server.closeAllConnections();
@@ -35,7 +48,8 @@ after(async () => {
   await h?.close();
 });
 
-const heap = (): ReturnType<typeof httpsRequest> => httpsRequest(`${h!.url}/api/v1/namespaces/team-a/pods/counted/debug/pprof/heap`, { headers: bearer(h!.token) });
+const heap = (): ReturnType<typeof httpsRequest> =>
+  httpsRequest(`${h!.url}/api/v1/namespaces/team-a/pods/counted/debug/pprof/heap`, { headers: bearer(h!.token) });
 
 test('five requests to one pod travel over one TLS connection', async () => {
   for (let i = 0; i < 5; i++) assert.equal((await heap()).status, 200);

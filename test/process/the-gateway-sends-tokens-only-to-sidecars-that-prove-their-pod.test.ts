@@ -34,9 +34,21 @@ before(async () => {
   h = await startHarness({ pods: 1 });
   const selfSigned = createCertificate({ commonName: 'web-0', ipAddresses: ['127.0.0.1'] });
   const ca = testSidecarCa().ca;
-  const otherIp = createCertificate({ commonName: 'sidecar 127.0.0.2', ipAddresses: ['127.0.0.2'], issuer: { commonName: 'podprof test sidecar CA', key: ca.key } });
-  const otherPod = createCertificate({ commonName: 'web-9.team-a.pod.podprof', ipAddresses: ['127.0.0.1'], issuer: { commonName: 'podprof test sidecar CA', key: ca.key } });
-  const [a, b, c] = [await impostor({ key: selfSigned.keyPem, cert: selfSigned.certPem }), await impostor({ key: otherIp.keyPem, cert: otherIp.certPem }), await impostor({ key: otherPod.keyPem, cert: otherPod.certPem })];
+  const otherIp = createCertificate({
+    commonName: 'sidecar 127.0.0.2',
+    ipAddresses: ['127.0.0.2'],
+    issuer: { commonName: 'podprof test sidecar CA', key: ca.key },
+  });
+  const otherPod = createCertificate({
+    commonName: 'web-9.team-a.pod.podprof',
+    ipAddresses: ['127.0.0.1'],
+    issuer: { commonName: 'podprof test sidecar CA', key: ca.key },
+  });
+  const [a, b, c] = [
+    await impostor({ key: selfSigned.keyPem, cert: selfSigned.certPem }),
+    await impostor({ key: otherIp.keyPem, cert: otherIp.certPem }),
+    await impostor({ key: otherPod.keyPem, cert: otherPod.certPem }),
+  ];
   const real = harness().gateway.context.registry.get('team-a', 'web-0')!;
   const at = (name: string, port: number): Target => ({ ...real, name, uid: `${name}-uid`, port });
   harness().gateway.context.registry.replaceAll([real, at('self-signed', a.port), at('other-ip', b.port), at('ip-reused', c.port)]);
@@ -46,7 +58,8 @@ after(async () => {
   await h?.close();
 });
 
-const heap = (pod: string): ReturnType<typeof httpsRequest> => httpsRequest(`${harness().url}/api/v1/namespaces/team-a/pods/${pod}/debug/pprof/heap`, { headers: bearer(harness().token) });
+const heap = (pod: string): ReturnType<typeof httpsRequest> =>
+  httpsRequest(`${harness().url}/api/v1/namespaces/team-a/pods/${pod}/debug/pprof/heap`, { headers: bearer(harness().token) });
 
 test('the real sidecar, with a certificate from the sidecar CA for its IP, gets the request', async () => {
   const r = await heap('web-0');
@@ -57,7 +70,10 @@ test('the real sidecar, with a certificate from the sidecar CA for its IP, gets 
 test('an impostor with a self-signed certificate at the pod address receives nothing; the user gets a 502 saying why', async () => {
   const r = await heap('self-signed');
   assert.equal(r.status, 502, r.text);
-  assert.match(r.text, /^PODPROF_SIDECAR_UNVERIFIED: 127\.0\.0\.1:\d+ did not prove it is the sidecar of team-a\/self-signed \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)/);
+  assert.match(
+    r.text,
+    /^PODPROF_SIDECAR_UNVERIFIED: 127\.0\.0\.1:\d+ did not prove it is the sidecar of team-a\/self-signed \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)/,
+  );
   assert.match(r.text, /no token was sent/);
   assert.deepEqual(impostors[0]!.seen, [], 'no request, so no token, reached the impostor');
 });
@@ -69,7 +85,7 @@ test('an impostor with a real certificate from the same CA, for another IP, rece
   assert.deepEqual(impostors[1]!.seen, []);
 });
 
-test("a certificate podprof issued to another pod that had this IP is refused: it names that pod", async () => {
+test('a certificate podprof issued to another pod that had this IP is refused: it names that pod', async () => {
   const r = await heap('ip-reused');
   assert.equal(r.status, 502, r.text);
   assert.match(r.text, /the certificate is for web-9\.team-a\.pod\.podprof, not ip-reused\.team-a/);
@@ -77,7 +93,11 @@ test("a certificate podprof issued to another pod that had this IP is refused: i
 });
 
 test('a capture from impostors fails per pod with the same reason and stores nothing forged', async () => {
-  const r = await httpsRequest(`${harness().url}/api/v1/captures`, { method: 'POST', headers: { ...bearer(harness().token), 'content-type': 'application/json' }, body: JSON.stringify({ namespace: 'team-a', pod: 'other-ip', type: 'heap' }) });
+  const r = await httpsRequest(`${harness().url}/api/v1/captures`, {
+    method: 'POST',
+    headers: { ...bearer(harness().token), 'content-type': 'application/json' },
+    body: JSON.stringify({ namespace: 'team-a', pod: 'other-ip', type: 'heap' }),
+  });
   const meta = JSON.parse(r.text) as { status: string; pods: Array<{ code?: string }> };
   assert.equal(meta.status, 'failed');
   assert.equal(meta.pods[0]!.code, 'PODPROF_SIDECAR_UNVERIFIED');

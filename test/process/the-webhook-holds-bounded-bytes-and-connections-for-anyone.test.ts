@@ -18,7 +18,9 @@ import { reviewFor, startChildWebhook, type ChildWebhook } from '../kit/webhook.
 import { httpsRequest } from '../kit/http.ts';
 import type { Pod } from '../../src/k8s/types.ts';
 
-const LIMIT_MIB = Number(/limits:\s*\n\s*memory:\s*(\d+)Mi/.exec(readFileSync(join(REPO, 'manifests/webhook/deployment.yaml'), 'utf8'))?.[1]);
+const LIMIT_MIB = Number(
+  /limits:\s*\n\s*memory:\s*(\d+)Mi/.exec(readFileSync(join(REPO, 'manifests/webhook/deployment.yaml'), 'utf8'))?.[1],
+);
 let w: ChildWebhook;
 
 before(async () => {
@@ -28,9 +30,19 @@ after(async () => {
   await w?.close();
 });
 
-const POD: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-0', namespace: 'team-a', annotations: { 'podprof.io/inject': 'true' } }, spec: { containers: [{ name: 'app', image: 'app:1' }] } };
+const POD: Pod = {
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'web-0', namespace: 'team-a', annotations: { 'podprof.io/inject': 'true' } },
+  spec: { containers: [{ name: 'app', image: 'app:1' }] },
+};
 const review = (from = '127.0.0.1'): ReturnType<typeof httpsRequest> =>
-  httpsRequest(`${w.url}/mutate`, { method: 'POST', localAddress: from, headers: { 'content-type': 'application/json' }, body: JSON.stringify(reviewFor(POD, { uid: `u-${from}` })) });
+  httpsRequest(`${w.url}/mutate`, {
+    method: 'POST',
+    localAddress: from,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(reviewFor(POD, { uid: `u-${from}` })),
+  });
 
 /** Announces `declared` bytes, sends `sent` of them, then goes silent; resolves with the status line it got (or '' if none). */
 function stall(declared: number, sent: number): { done: Promise<string>; close: () => void } {
@@ -54,7 +66,10 @@ test('a 16 MiB body is refused from its Content-Length, before it is read', asyn
 test('24 clients each announcing 4 MiB and stalling hold bounded bytes; another address is answered meanwhile', async (t) => {
   const base = rssMiB(w.child.pid!);
   const stalled = Array.from({ length: 24 }, () => stall(4 * 1024 * 1024 - 1, 1024 * 1024));
-  const refusals = await Promise.race([Promise.all(stalled.map((s) => s.done)).then(() => 'all closed'), new Promise((r) => setTimeout(r, 1500)).then(() => 'some held')]);
+  const refusals = await Promise.race([
+    Promise.all(stalled.map((s) => s.done)).then(() => 'all closed'),
+    new Promise((r) => setTimeout(r, 1500)).then(() => 'some held'),
+  ]);
   const peakDuring = rssMiB(w.child.pid!);
   const other = await review('127.0.0.3');
   assert.equal(other.status, 200, `a review from another address: ${other.text.slice(0, 200)}`);
@@ -64,13 +79,19 @@ test('24 clients each announcing 4 MiB and stalling hold bounded bytes; another 
   assert.ok(throttled >= 20, `${throttled} of 24 were refused at once (429): one address holds a quarter of --max-inflight-bytes`);
   assert.ok(peakDuring < LIMIT_MIB, `RSS ${peakDuring.toFixed(0)} MiB under the manifest's ${LIMIT_MIB}Mi`);
   assert.ok(w.alive());
-  t.diagnostic(`24 stalled 4 MiB bodies: ${throttled} answered 429 at once (${refusals}); RSS ${base.toFixed(0)} → ${peakDuring.toFixed(0)} MiB (limit ${LIMIT_MIB}Mi); a review from 127.0.0.3 answered 200`);
+  t.diagnostic(
+    `24 stalled 4 MiB bodies: ${throttled} answered 429 at once (${refusals}); RSS ${base.toFixed(0)} → ${peakDuring.toFixed(0)} MiB (limit ${LIMIT_MIB}Mi); a review from 127.0.0.3 answered 200`,
+  );
 });
 
 test('silent TCP and TLS connections to the webhook and its health port are closed after the header timeout', async (t) => {
   const started = Date.now();
   const healthPort = Number(new URL(w.healthUrl).port);
-  const silent = [...(await openSilent(w.port, 20, { tls: false })), ...(await openSilent(w.port, 20, { tls: true })), ...(await openSilent(healthPort, 20, { tls: false }))];
+  const silent = [
+    ...(await openSilent(w.port, 20, { tls: false })),
+    ...(await openSilent(w.port, 20, { tls: true })),
+    ...(await openSilent(healthPort, 20, { tls: false })),
+  ];
   try {
     assert.ok(await allClosedWithin(silent, 10_000), 'every silent connection was closed');
   } finally {

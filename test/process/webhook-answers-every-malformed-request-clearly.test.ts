@@ -16,7 +16,19 @@ import { WEBHOOK_FLAGS } from '../../webhook/config.ts';
 import { httpsRequest, type Reply } from '../kit/http.ts';
 import { rawRequest, type RawReply } from '../kit/raw.ts';
 import { REPO } from '../kit/sidecar.ts';
-import { admit, counterValue, patchOf, post, reviewFor, reviewLogs, SIDECAR_IMAGE, startChildWebhook, startInProcessWebhook, writeJwksFile, type TestWebhook } from '../kit/webhook.ts';
+import {
+  admit,
+  counterValue,
+  patchOf,
+  post,
+  reviewFor,
+  reviewLogs,
+  SIDECAR_IMAGE,
+  startChildWebhook,
+  startInProcessWebhook,
+  writeJwksFile,
+  type TestWebhook,
+} from '../kit/webhook.ts';
 
 const MAX_BODY = 8 * 1024 * 1024;
 let w: TestWebhook;
@@ -28,7 +40,10 @@ after(async () => {
   await w.close();
 });
 
-function pod(annotations: Record<string, string> = { 'podprof.io/inject': 'true' }, extra: Partial<NonNullable<Pod['metadata']>> = {}): Pod {
+function pod(
+  annotations: Record<string, string> = { 'podprof.io/inject': 'true' },
+  extra: Partial<NonNullable<Pod['metadata']>> = {},
+): Pod {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -50,7 +65,11 @@ function assertError(r: { status: number; text: string; headers?: Reply['headers
 
 /** A raw exchange; a connection reset before any byte counts as status 0. */
 async function raw(port: number, payload: string | Buffer, timeoutMs = 5000): Promise<RawReply & { text: string }> {
-  const r = await rawRequest(port, payload, timeoutMs).catch((err: Error): RawReply => ({ raw: `(${err.message})`, status: 0, ended: 'closed' }));
+  const r = await rawRequest(port, payload, timeoutMs).catch((err: Error): RawReply => ({
+    raw: `(${err.message})`,
+    status: 0,
+    ended: 'closed',
+  }));
   return { ...r, text: r.raw.slice(r.raw.indexOf('\r\n\r\n') + 4) };
 }
 const postHead = (path: string, headers: Record<string, string>): string =>
@@ -62,9 +81,24 @@ const postHead = (path: string, headers: Record<string, string>): string =>
 // Malformed requests
 
 const MALFORMED: Array<[string, { body: string; headers?: Record<string, string>; path?: string }, number, string]> = [
-  ['text/plain content type', { body: json(review('a')), headers: { 'content-type': 'text/plain' } }, 415, 'PODPROF_UNSUPPORTED_MEDIA_TYPE'],
-  ['YAML content type', { body: json(review('a')), headers: { 'content-type': 'application/yaml' } }, 415, 'PODPROF_UNSUPPORTED_MEDIA_TYPE'],
-  ['a JSON-patch content type', { body: json(review('a')), headers: { 'content-type': 'application/json-patch+json' } }, 415, 'PODPROF_UNSUPPORTED_MEDIA_TYPE'],
+  [
+    'text/plain content type',
+    { body: json(review('a')), headers: { 'content-type': 'text/plain' } },
+    415,
+    'PODPROF_UNSUPPORTED_MEDIA_TYPE',
+  ],
+  [
+    'YAML content type',
+    { body: json(review('a')), headers: { 'content-type': 'application/yaml' } },
+    415,
+    'PODPROF_UNSUPPORTED_MEDIA_TYPE',
+  ],
+  [
+    'a JSON-patch content type',
+    { body: json(review('a')), headers: { 'content-type': 'application/json-patch+json' } },
+    415,
+    'PODPROF_UNSUPPORTED_MEDIA_TYPE',
+  ],
   ['empty body', { body: '' }, 400, 'PODPROF_BAD_REQUEST'],
   ['truncated JSON', { body: json(review('a')).slice(0, 60) }, 400, 'PODPROF_BAD_REQUEST'],
   ['not JSON', { body: 'apiVersion: admission.k8s.io/v1\nkind: AdmissionReview\n' }, 400, 'PODPROF_BAD_REQUEST'],
@@ -109,7 +143,11 @@ for (const [method, path, status, code] of [
   ['GET', '/metrics', 404, 'PODPROF_NO_ROUTE'],
 ] as const) {
   test(`${method} ${path} answered ${status} ${code}`, async () => {
-    const r = await httpsRequest(`${w.url}${path}`, { method, headers: { 'content-type': 'application/json' }, ...(method === 'GET' ? {} : { body: json(review('a')) }) });
+    const r = await httpsRequest(`${w.url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      ...(method === 'GET' ? {} : { body: json(review('a')) }),
+    });
     assertError(r, status, code);
   });
 }
@@ -127,8 +165,13 @@ test('a body over --max-body-bytes is refused up front from its Content-Length, 
 
 test('a chunked body over --max-body-bytes is answered 413, not a connection reset', async () => {
   const chunk = Buffer.alloc(1024 * 1024, 0x20);
-  const chunks = Array.from({ length: 9 }, () => Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]));
-  const r = await raw(w.port, Buffer.concat([Buffer.from(postHead('/mutate', { 'transfer-encoding': 'chunked' })), ...chunks, Buffer.from('0\r\n\r\n')]));
+  const chunks = Array.from({ length: 9 }, () =>
+    Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]),
+  );
+  const r = await raw(
+    w.port,
+    Buffer.concat([Buffer.from(postHead('/mutate', { 'transfer-encoding': 'chunked' })), ...chunks, Buffer.from('0\r\n\r\n')]),
+  );
   assert.equal(r.status, 413, `got ${r.raw.slice(0, 200) || 'nothing'}`);
   assertError(r, 413, 'PODPROF_REQUEST_TOO_LARGE');
 });
@@ -150,20 +193,68 @@ const MALFORMED_PODS: Array<[string, unknown, string]> = [
   ['containers empty', { metadata: OPTED_IN, spec: { containers: [] } }, 'spec.containers: want at least one container'],
   ['no containers', { metadata: OPTED_IN, spec: {} }, 'spec.containers: want at least one container'],
   ['a null container', { metadata: OPTED_IN, spec: { containers: [null] } }, 'spec.containers[0]: want an object'],
-  ['a container a string', { metadata: OPTED_IN, spec: { containers: [{ name: 'app' }, 'sidecar'] } }, 'spec.containers[1]: want an object'],
-  ['a container without a name', { metadata: OPTED_IN, spec: { containers: [{ image: 'app' }] } }, 'spec.containers[0].name: want a non-empty string'],
-  ['initContainers a string', { metadata: OPTED_IN, spec: { containers: [{ name: 'app' }], initContainers: 'x' } }, 'spec.initContainers: want a list'],
-  ['ports a string', { metadata: OPTED_IN, spec: { containers: [{ name: 'app', ports: '8080' }] } }, 'spec.containers[0].ports: want a list'],
-  ['containerPort a string', { metadata: OPTED_IN, spec: { containers: [{ name: 'app', ports: [{ containerPort: '8080' }] }] } }, 'spec.containers[0].ports[0].containerPort: want a number'],
-  ['annotations a list', { metadata: { annotations: ['podprof.io/inject'] }, spec: { containers: [{ name: 'app' }] } }, 'metadata.annotations: want a map of strings'],
-  ['annotations a string', { metadata: { annotations: 'podprof.io/inject' }, spec: { containers: [{ name: 'app' }] } }, 'metadata.annotations: want a map of strings'],
-  ['annotations null', { metadata: { annotations: null }, spec: { containers: [{ name: 'app' }] } }, 'metadata.annotations: want a map of strings'],
-  ['an annotation a number', { metadata: { annotations: { 'podprof.io/inject': 'true', 'podprof.io/port': 8080 } }, spec: { containers: [{ name: 'app' }] } }, 'metadata.annotations: want a map of strings'],
-  ['labels a list', { metadata: { ...OPTED_IN, labels: ['a'] }, spec: { containers: [{ name: 'app' }] } }, 'metadata.labels: want a map of strings'],
-  ['namespace a number', { metadata: { ...OPTED_IN, namespace: 7 }, spec: { containers: [{ name: 'app' }] } }, 'metadata.namespace: want a string'],
+  [
+    'a container a string',
+    { metadata: OPTED_IN, spec: { containers: [{ name: 'app' }, 'sidecar'] } },
+    'spec.containers[1]: want an object',
+  ],
+  [
+    'a container without a name',
+    { metadata: OPTED_IN, spec: { containers: [{ image: 'app' }] } },
+    'spec.containers[0].name: want a non-empty string',
+  ],
+  [
+    'initContainers a string',
+    { metadata: OPTED_IN, spec: { containers: [{ name: 'app' }], initContainers: 'x' } },
+    'spec.initContainers: want a list',
+  ],
+  [
+    'ports a string',
+    { metadata: OPTED_IN, spec: { containers: [{ name: 'app', ports: '8080' }] } },
+    'spec.containers[0].ports: want a list',
+  ],
+  [
+    'containerPort a string',
+    { metadata: OPTED_IN, spec: { containers: [{ name: 'app', ports: [{ containerPort: '8080' }] }] } },
+    'spec.containers[0].ports[0].containerPort: want a number',
+  ],
+  [
+    'annotations a list',
+    { metadata: { annotations: ['podprof.io/inject'] }, spec: { containers: [{ name: 'app' }] } },
+    'metadata.annotations: want a map of strings',
+  ],
+  [
+    'annotations a string',
+    { metadata: { annotations: 'podprof.io/inject' }, spec: { containers: [{ name: 'app' }] } },
+    'metadata.annotations: want a map of strings',
+  ],
+  [
+    'annotations null',
+    { metadata: { annotations: null }, spec: { containers: [{ name: 'app' }] } },
+    'metadata.annotations: want a map of strings',
+  ],
+  [
+    'an annotation a number',
+    { metadata: { annotations: { 'podprof.io/inject': 'true', 'podprof.io/port': 8080 } }, spec: { containers: [{ name: 'app' }] } },
+    'metadata.annotations: want a map of strings',
+  ],
+  [
+    'labels a list',
+    { metadata: { ...OPTED_IN, labels: ['a'] }, spec: { containers: [{ name: 'app' }] } },
+    'metadata.labels: want a map of strings',
+  ],
+  [
+    'namespace a number',
+    { metadata: { ...OPTED_IN, namespace: 7 }, spec: { containers: [{ name: 'app' }] } },
+    'metadata.namespace: want a string',
+  ],
   ['metadata a string', { metadata: 'pod', spec: { containers: [{ name: 'app' }] } }, 'metadata: want an object'],
   ['spec a list', { metadata: OPTED_IN, spec: [] }, 'spec: want an object'],
-  ['hostNetwork a string', { metadata: OPTED_IN, spec: { hostNetwork: 'true', containers: [{ name: 'app' }] } }, 'spec.hostNetwork: want a boolean'],
+  [
+    'hostNetwork a string',
+    { metadata: OPTED_IN, spec: { hostNetwork: 'true', containers: [{ name: 'app' }] } },
+    'spec.hostNetwork: want a boolean',
+  ],
   ['object a string', 'pod', 'request.object: want an object'],
   ['object null', null, 'request.object: want an object'],
 ];
@@ -191,7 +282,11 @@ test('a malformed pod is logged and counted as denied by the rule malformed-pod'
   const labels = { outcome: 'denied', rule: 'malformed-pod' };
   const before = counterValue(await metrics(), 'podprof_webhook_reviews_total', labels);
   const object = { metadata: { ...OPTED_IN, name: 'web' }, spec: { containers: null } };
-  await post(w, '/mutate', json({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { ...review('counted-malformed').request, object } }));
+  await post(
+    w,
+    '/mutate',
+    json({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { ...review('counted-malformed').request, object } }),
+  );
   assert.equal(counterValue(await metrics(), 'podprof_webhook_reviews_total', labels), before + 1);
   const line = reviewLogs(w.logs).find((l) => l.uid === 'counted-malformed');
   assert.ok(line, 'a log line for the review');
@@ -251,7 +346,13 @@ test('dryRun: true gets the same answer as a real admission', async () => {
 test('a pod of several MB (5 MB of annotations, 2 MB of managedFields) under the limit is answered, and the patch is a small diff without managedFields', async () => {
   const annotations: Record<string, string> = { 'podprof.io/inject': 'true' };
   for (let i = 0; i < 50; i++) annotations[`example.com/blob-${i}`] = 'x'.repeat(100_000);
-  const managedFields = Array.from({ length: 2000 }, (_, i) => ({ manager: `controller-${i}`, operation: 'Update', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': { 'f:labels': { [`f:l${i}`]: {}, pad: 'y'.repeat(1000) } } } }));
+  const managedFields = Array.from({ length: 2000 }, (_, i) => ({
+    manager: `controller-${i}`,
+    operation: 'Update',
+    apiVersion: 'v1',
+    fieldsType: 'FieldsV1',
+    fieldsV1: { 'f:metadata': { 'f:labels': { [`f:l${i}`]: {}, pad: 'y'.repeat(1000) } } },
+  }));
   const big = pod(annotations, { managedFields });
   const body = json(review('big', big));
   assert.ok(body.length > 7_000_000 && body.length < MAX_BODY, `body is ${body.length} bytes`);
@@ -277,7 +378,14 @@ test('each review is logged with its outcome and reason, and counted by outcome 
   await admit(w, review('counted-skip', pod({})));
   await admit(w, review('counted-deny', pod({ 'podprof.io/inject': 'true', 'podprof.io/max-seconds': '-1' })));
   const text = await metrics();
-  assert.equal(counterValue(text, 'podprof_webhook_reviews_total', labels), before + 3, text.split('\n').filter((l) => l.startsWith('podprof_webhook_reviews_total')).join('\n'));
+  assert.equal(
+    counterValue(text, 'podprof_webhook_reviews_total', labels),
+    before + 3,
+    text
+      .split('\n')
+      .filter((l) => l.startsWith('podprof_webhook_reviews_total'))
+      .join('\n'),
+  );
   assert.equal(counterValue(text, 'podprof_webhook_reviews_total', { outcome: 'skipped', rule: 'not-opted-in' }), skippedBefore + 1);
   assert.ok(counterValue(text, 'podprof_webhook_reviews_total', { outcome: 'denied', rule: 'invalid-annotation' }) >= 1);
 
@@ -288,7 +396,10 @@ test('each review is logged with its outcome and reason, and counted by outcome 
     return l;
   };
   const { uid, namespace, name, dryRun, outcome, rule, reason } = line('counted-0');
-  assert.deepEqual({ uid, namespace, name, dryRun, outcome, rule }, { uid: 'counted-0', namespace: 'team-a', name: 'web-*', dryRun: false, outcome: 'injected', rule: 'injected' });
+  assert.deepEqual(
+    { uid, namespace, name, dryRun, outcome, rule },
+    { uid: 'counted-0', namespace: 'team-a', name: 'web-*', dryRun: false, outcome: 'injected', rule: 'injected' },
+  );
   assert.match(reason, /sidecar injected \(upstream 127\.0\.0\.1:6060\/debug\/pprof/);
   assert.equal(line('counted-skip').outcome, 'skipped');
   assert.equal(line('counted-skip').rule, 'not-opted-in');
@@ -354,7 +465,12 @@ test('a slow body (a byte a second) and slow headers are cut off within ~15 s, w
   const [body, headers] = await Promise.all([slowBody, slowHeaders]);
   assert.ok(body.ms < 18_000, `the slow body was cut off after ${Math.round(body.ms)} ms`);
   assert.ok(headers.ms < 13_000, `the slow headers were cut off after ${Math.round(headers.ms)} ms`);
-  for (const r of [body, headers]) assert.match(r.reply, /^(|HTTP\/1\.1 (408|400) [^]*PODPROF_(REQUEST_TIMEOUT|BAD_REQUEST): [^]*)$/, `a timeout answer that says why, or none: ${r.reply.slice(0, 200)}`);
+  for (const r of [body, headers])
+    assert.match(
+      r.reply,
+      /^(|HTTP\/1\.1 (408|400) [^]*PODPROF_(REQUEST_TIMEOUT|BAD_REQUEST): [^]*)$/,
+      `a timeout answer that says why, or none: ${r.reply.slice(0, 200)}`,
+    );
   assert.equal((await fetch(`${w.healthUrl}/healthz`)).status, 200);
 });
 
@@ -373,7 +489,14 @@ test('the real `podprof webhook` process survives a barrage of garbage and keeps
   const child = await startChildWebhook(['--max-body-bytes', '1MiB']);
   t.after(() => child.close());
   const big = Buffer.alloc(2 * 1024 * 1024, 0x20);
-  const typeConfused = json({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { ...review('x').request, object: { metadata: { annotations: { 'podprof.io/inject': 'true' } }, spec: { containers: [null] } } } });
+  const typeConfused = json({
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: {
+      ...review('x').request,
+      object: { metadata: { annotations: { 'podprof.io/inject': 'true' } }, spec: { containers: [null] } },
+    },
+  });
   const attacks: Array<() => Promise<unknown>> = [
     () => raw(child.port, '\x00\x01\x02 not TLS at all\r\n\r\n'),
     () =>
@@ -385,11 +508,25 @@ test('the real `podprof webhook` process survives a barrage of garbage and keeps
     () => raw(child.port, 'GARBAGE /mutate HTTP/9.9\r\n\r\n'),
     () => raw(child.port, `${postHead('/mutate', { 'content-length': '100' })}{"apiVersion":`, 2000),
     () => raw(child.port, Buffer.concat([Buffer.from(postHead('/mutate', { 'content-length': String(big.length) })), big])),
-    () => raw(child.port, Buffer.concat([Buffer.from(postHead('/mutate', { 'transfer-encoding': 'chunked' })), Buffer.from(`${big.length.toString(16)}\r\n`), big, Buffer.from('\r\n0\r\n\r\n')])),
+    () =>
+      raw(
+        child.port,
+        Buffer.concat([
+          Buffer.from(postHead('/mutate', { 'transfer-encoding': 'chunked' })),
+          Buffer.from(`${big.length.toString(16)}\r\n`),
+          big,
+          Buffer.from('\r\n0\r\n\r\n'),
+        ]),
+      ),
     () => raw(child.port, postHead('/mutate', { 'content-length': '4', 'transfer-encoding': 'chunked' }) + '0\r\n\r\n'),
     () => raw(child.port, `POST /mutate HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nx-pad: ${'p'.repeat(64 * 1024)}\r\n\r\n`),
     () => post(child, '/mutate', typeConfused),
-    () => post(child, '/mutate', '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"x","object":' + '['.repeat(100_000)),
+    () =>
+      post(
+        child,
+        '/mutate',
+        '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"x","object":' + '['.repeat(100_000),
+      ),
     () => post(child, '/mutate', json(review('child-valid'))),
     () => post(child, '/mutate/namespace', json(review('child-valid-ns', pod({})))),
     () => httpsRequest(`${child.url}/mutate`, { method: 'DELETE' }),

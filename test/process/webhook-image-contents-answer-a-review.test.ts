@@ -9,7 +9,20 @@
 // API call (both load @kubernetes/client-node, which only node_modules holds).
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, posix } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -53,13 +66,21 @@ function chmodTree(path: string, dirMode: number, fileMode: number): void {
 
 /** `node <args>` as the image user (uid 65532 when we are root), with the image's environment. */
 function asImageUser(args: string[]): { cmd: string; argv: string[] } {
-  return asRoot ? { cmd: 'setpriv', argv: ['--reuid', '65532', '--regid', '65532', '--clear-groups', NODE, ...args] } : { cmd: NODE, argv: args };
+  return asRoot
+    ? { cmd: 'setpriv', argv: ['--reuid', '65532', '--regid', '65532', '--clear-groups', NODE, ...args] }
+    : { cmd: NODE, argv: args };
 }
 
-const imageEnv = (): Record<string, string> => ({ PATH: process.env.PATH ?? '', HOME: '/', NODE_ENV: 'production', NODE_OPTIONS: imageNodeOptions('Dockerfile.webhook') });
+const imageEnv = (): Record<string, string> => ({
+  PATH: process.env.PATH ?? '',
+  HOME: '/',
+  NODE_ENV: 'production',
+  NODE_OPTIONS: imageNodeOptions('Dockerfile.webhook'),
+});
 
 /** Where `path` (absolute in the stage, or relative to its WORKDIR) lands in `dir`, which stands for the stage's WORKDIR. */
-const inStage = (stage: Stage, dir: string, path: string): string => join(dir, posix.relative(stage.workdir, posix.resolve(stage.workdir, path)));
+const inStage = (stage: Stage, dir: string, path: string): string =>
+  join(dir, posix.relative(stage.workdir, posix.resolve(stage.workdir, path)));
 
 /** A stage's COPY lines from the build context, then its RUN lines (but those `skip` leaves out), in `dir`. */
 function runStage(stage: Stage, dir: string, skip: (run: string) => boolean = () => false): void {
@@ -130,25 +151,53 @@ after(() => {
 });
 
 test('Dockerfile.webhook: Node 24 stages, non-root, entrypoint podprof webhook, only package.json, bin, dist and production node_modules copied', () => {
-  assert.ok(all.length >= 2 && all.every((s) => s.from.startsWith('node:24')), `multi-stage on Node 24: ${all.map((s) => s.from).join(', ')}`);
+  assert.ok(
+    all.length >= 2 && all.every((s) => s.from.startsWith('node:24')),
+    `multi-stage on Node 24: ${all.map((s) => s.from).join(', ')}`,
+  );
   const build = all.find((s) => s.name === 'build');
   assert.ok(build && instructions(build, 'RUN').includes('node scripts/build.mjs'), 'the build stage bundles with scripts/build.mjs');
   assert.match(final.text, /^USER 65532:65532$/m);
   assert.match(final.text, /^ENTRYPOINT \["node", "\/app\/bin\/podprof\.mjs", "webhook"\]$/m);
   assert.match(final.text, /^EXPOSE 8443 8081$/m);
   assert.deepEqual(instructions(final, 'RUN'), [], 'the final stage writes nothing: only COPY');
-  const copied = instructions(final, 'COPY').map((c) => c.split(/\s+/).slice(0, 2).join(' ')).sort();
-  assert.deepEqual(copied, ['--from=build /src/bin', '--from=build /src/dist', '--from=build /src/package.json', '--from=deps /src/node_modules']);
+  const copied = instructions(final, 'COPY')
+    .map((c) => c.split(/\s+/).slice(0, 2).join(' '))
+    .sort();
+  assert.deepEqual(copied, [
+    '--from=build /src/bin',
+    '--from=build /src/dist',
+    '--from=build /src/package.json',
+    '--from=deps /src/node_modules',
+  ]);
   assert.ok(deps, 'a deps stage makes node_modules');
-  assert.deepEqual(instructions(deps, 'COPY'), ['package.json package-lock.json ./'], 'the deps stage sees only the manifest and the lockfile');
-  assert.ok(instructions(deps, 'RUN').some((r) => /^npm ci\b.*--omit=dev\b.*--ignore-scripts\b/.test(r)), 'production dependencies, from the lockfile, no install scripts');
+  assert.deepEqual(
+    instructions(deps, 'COPY'),
+    ['package.json package-lock.json ./'],
+    'the deps stage sees only the manifest and the lockfile',
+  );
+  assert.ok(
+    instructions(deps, 'RUN').some((r) => /^npm ci\b.*--omit=dev\b.*--ignore-scripts\b/.test(r)),
+    'production dependencies, from the lockfile, no install scripts',
+  );
 });
 
 test('the image contents start as a non-root user on a read-only tree and answer an AdmissionReview with the sidecar patch', async () => {
   const keys = makeKeys();
   chmodSync(keys.dir, 0o755);
   chmodSync(keys.jwksFile, 0o644);
-  const { cmd, argv } = asImageUser([join(app, 'bin/podprof.mjs'), 'webhook', '--listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--sidecar-image', SIDECAR_IMAGE, '--jwks-file', keys.jwksFile]);
+  const { cmd, argv } = asImageUser([
+    join(app, 'bin/podprof.mjs'),
+    'webhook',
+    '--listen',
+    '127.0.0.1:0',
+    '--health-listen',
+    '127.0.0.1:0',
+    '--sidecar-image',
+    SIDECAR_IMAGE,
+    '--jwks-file',
+    keys.jwksFile,
+  ]);
   const child = spawn(cmd, argv, { cwd: app, env: imageEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -179,21 +228,40 @@ test('the image contents start as a non-root user on a read-only tree and answer
         object: {
           apiVersion: 'v1',
           kind: 'Pod',
-          metadata: { generateName: 'checkout-7d9f8c6b5-', namespace: 'shop', annotations: { 'podprof.io/inject': 'true', 'podprof.io/port': '6060' } },
-          spec: { containers: [{ name: 'checkout', image: 'registry.example.com/shop/checkout:1.14.2', ports: [{ containerPort: 8080 }] }] },
+          metadata: {
+            generateName: 'checkout-7d9f8c6b5-',
+            namespace: 'shop',
+            annotations: { 'podprof.io/inject': 'true', 'podprof.io/port': '6060' },
+          },
+          spec: {
+            containers: [{ name: 'checkout', image: 'registry.example.com/shop/checkout:1.14.2', ports: [{ containerPort: 8080 }] }],
+          },
         },
       },
     };
-    const r = await httpsRequest(`https://127.0.0.1:${ready.port}/mutate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(review) });
+    const r = await httpsRequest(`https://127.0.0.1:${ready.port}/mutate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(review),
+    });
     assert.equal(r.status, 200, r.text);
-    const answer = JSON.parse(r.text) as { apiVersion: string; kind: string; response: { uid: string; allowed: boolean; patchType?: string; patch?: string } };
+    const answer = JSON.parse(r.text) as {
+      apiVersion: string;
+      kind: string;
+      response: { uid: string; allowed: boolean; patchType?: string; patch?: string };
+    };
     assert.equal(answer.apiVersion, 'admission.k8s.io/v1');
     assert.equal(answer.kind, 'AdmissionReview');
     assert.equal(answer.response.uid, review.request.uid);
     assert.equal(answer.response.allowed, true);
     assert.equal(answer.response.patchType, 'JSONPatch');
-    const patch = JSON.parse(Buffer.from(answer.response.patch ?? '', 'base64').toString('utf8')) as Array<{ op: string; path: string; value?: unknown }>;
-    const sidecars = patch.find((p) => p.op === 'add' && p.path === '/spec/initContainers')?.value as Array<{ name: string; image: string; args: string[] }> | undefined;
+    const patch = JSON.parse(Buffer.from(answer.response.patch ?? '', 'base64').toString('utf8')) as Array<{
+      op: string;
+      path: string;
+      value?: unknown;
+    }>;
+    const sidecars = patch.find((p) => p.op === 'add' && p.path === '/spec/initContainers')?.value as
+      Array<{ name: string; image: string; args: string[] }> | undefined;
     assert.equal(sidecars?.[0]?.name, 'podprof-sidecar', JSON.stringify(patch));
     assert.equal(sidecars[0].image, SIDECAR_IMAGE);
     assert.ok(sidecars[0].args.includes('--upstream=http://127.0.0.1:6060'), sidecars[0].args.join(' '));
@@ -206,15 +274,18 @@ test('the image contents start as a non-root user on a read-only tree and answer
   assert.match(stdout, /"outcome":"injected"/, 'one log line per review');
 });
 
-test('podprof explain and podprof webhook certs run from the image contents, loading @kubernetes/client-node from its node_modules', { skip: deps === undefined && 'the image has no node_modules' }, () => {
-  assert.ok(existsSync(join(app, 'node_modules/@kubernetes/client-node/package.json')));
-  assert.ok(!existsSync(join(dirname(root), 'node_modules')), 'nothing above the copy to fall back on');
-  const dir = mkdtempSync(join(tmpdir(), 'podprof-explain-'));
-  chmodSync(dir, 0o755);
-  const manifest = join(dir, 'deployment.yaml');
-  writeFileSync(
-    manifest,
-    `apiVersion: apps/v1
+test(
+  'podprof explain and podprof webhook certs run from the image contents, loading @kubernetes/client-node from its node_modules',
+  { skip: deps === undefined && 'the image has no node_modules' },
+  () => {
+    assert.ok(existsSync(join(app, 'node_modules/@kubernetes/client-node/package.json')));
+    assert.ok(!existsSync(join(dirname(root), 'node_modules')), 'nothing above the copy to fall back on');
+    const dir = mkdtempSync(join(tmpdir(), 'podprof-explain-'));
+    chmodSync(dir, 0o755);
+    const manifest = join(dir, 'deployment.yaml');
+    writeFileSync(
+      manifest,
+      `apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: checkout
@@ -232,35 +303,49 @@ spec:
         - name: checkout
           image: registry.example.com/shop/checkout:1.14.2
 `,
-    { mode: 0o644 },
-  );
-  // An API server that is not there: certs gets as far as its first call.
-  const kubeconfig = join(dir, 'kubeconfig');
-  writeFileSync(
-    kubeconfig,
-    `apiVersion: v1
+      { mode: 0o644 },
+    );
+    // An API server that is not there: certs gets as far as its first call.
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(
+      kubeconfig,
+      `apiVersion: v1
 kind: Config
 clusters: [{ name: none, cluster: { server: "https://127.0.0.1:1", insecure-skip-tls-verify: true } }]
 users: [{ name: none, user: { token: none } }]
 contexts: [{ name: none, context: { cluster: none, user: none } }]
 current-context: none
 `,
-    { mode: 0o644 },
-  );
-  try {
-    const explain = asImageUser([join(app, 'bin/podprof.mjs'), 'explain', manifest, '--output', 'yaml', '--sidecar-image', SIDECAR_IMAGE]);
-    const r = spawnSync(explain.cmd, explain.argv, { cwd: app, env: imageEnv(), encoding: 'utf8', timeout: 30_000 });
-    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
-    assert.match(r.stdout, /^Deployment shop\/checkout: would inject — /m);
-    assert.match(r.stdout, /name: podprof-sidecar/);
-    assert.match(r.stdout, new RegExp(`image: ${SIDECAR_IMAGE}`));
+      { mode: 0o644 },
+    );
+    try {
+      const explain = asImageUser([
+        join(app, 'bin/podprof.mjs'),
+        'explain',
+        manifest,
+        '--output',
+        'yaml',
+        '--sidecar-image',
+        SIDECAR_IMAGE,
+      ]);
+      const r = spawnSync(explain.cmd, explain.argv, { cwd: app, env: imageEnv(), encoding: 'utf8', timeout: 30_000 });
+      assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+      assert.match(r.stdout, /^Deployment shop\/checkout: would inject — /m);
+      assert.match(r.stdout, /name: podprof-sidecar/);
+      assert.match(r.stdout, new RegExp(`image: ${SIDECAR_IMAGE}`));
 
-    const certs = asImageUser([join(app, 'bin/podprof.mjs'), 'webhook', 'certs', '--namespace', 'podprof-system']);
-    const c = spawnSync(certs.cmd, certs.argv, { cwd: app, env: { ...imageEnv(), KUBECONFIG: kubeconfig }, encoding: 'utf8', timeout: 60_000 });
-    assert.equal(c.status, 1, `${c.stdout}\n${c.stderr}`);
-    assert.doesNotMatch(c.stderr, /Cannot find (package|module)/);
-    assert.match(c.stderr, /podprof-system\/podprof-webhook-tls/, 'it loaded the client and called the API server');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+      const certs = asImageUser([join(app, 'bin/podprof.mjs'), 'webhook', 'certs', '--namespace', 'podprof-system']);
+      const c = spawnSync(certs.cmd, certs.argv, {
+        cwd: app,
+        env: { ...imageEnv(), KUBECONFIG: kubeconfig },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      assert.equal(c.status, 1, `${c.stdout}\n${c.stderr}`);
+      assert.doesNotMatch(c.stderr, /Cannot find (package|module)/);
+      assert.match(c.stderr, /podprof-system\/podprof-webhook-tls/, 'it loaded the client and called the API server');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { ApiError, apiErrorOf } from '../../src/api/error.ts';
 import { CATALOG, PodprofError } from '../../src/errors.ts';
 
-test("a podprof error body gives its code, message and hint, and the CLI prints code: message and the hint below", () => {
+test('a podprof error body gives its code, message and hint, and the CLI prints code: message and the hint below', () => {
   const sent = new PodprofError('PODPROF_FORBIDDEN', 'alice cannot get pods/heap in team-a');
   const e = apiErrorOf(403, JSON.stringify({ code: sent.code, message: sent.message, hint: CATALOG[sent.code].hint }));
   assert.ok(e instanceof ApiError);

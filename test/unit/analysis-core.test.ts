@@ -29,7 +29,13 @@ function profileWithNames(names: readonly string[], labels: readonly [string, st
   const locs = fns.map((f, i) => new Location({ id: i + 1, line: [new Line({ functionId: f.id, line: 1 })] }));
   const label = labels.map(([k, v]) => new Label({ key: st.dedup(k), str: st.dedup(v) }));
   const samples = names.map((_, i) => new Sample({ locationId: [i + 2, 1], value: [i + 1], label }));
-  return new Profile({ sampleType: [new ValueType({ type: st.dedup('samples'), unit: st.dedup('count') })], sample: samples, location: locs, function: fns, stringTable: st });
+  return new Profile({
+    sampleType: [new ValueType({ type: st.dedup('samples'), unit: st.dedup('count') })],
+    sample: samples,
+    location: locs,
+    function: fns,
+    stringTable: st,
+  });
 }
 
 test('a pathological regex on a long name completes (RE2: linear time, no backtracking)', () => {
@@ -49,12 +55,23 @@ test('markup and javascript: URLs in names, files and labels pass through as pla
   const lines = top(prepare(p, { g: 'lines' })).rows.map((r) => r.name);
   assert.ok(lines.includes('javascript:alert(document.cookie) "><img src=x onerror=alert(1)>.go:12'));
   const t = traces(prepare(p, { tagfocus: 'pod=<img' }));
-  assert.deepEqual(t.traces.map((x) => x.labels[0]?.values[0]), ['<img src=x onerror=alert(1)>']);
+  assert.deepEqual(
+    t.traces.map((x) => x.labels[0]?.values[0]),
+    ['<img src=x onerror=alert(1)>'],
+  );
   assert.equal(flameTree(prepare(p)).nodes[1]?.name, 'main.main');
 });
 
 test('a label key "__proto__" is a plain key', () => {
-  const p = fromPprof(profileWithNames(['x'], [['__proto__', 'polluted'], ['pod', 'web-1']]));
+  const p = fromPprof(
+    profileWithNames(
+      ['x'],
+      [
+        ['__proto__', 'polluted'],
+        ['pod', 'web-1'],
+      ],
+    ),
+  );
   assert.deepEqual(p.samples[0]?.labels.get('__proto__'), ['polluted']);
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
   assert.equal(top(prepare(p, { tagfocus: '__proto__=poll' })).shownTotal, 1);
@@ -62,21 +79,40 @@ test('a label key "__proto__" is a plain key', () => {
 
 test('bad regexes are reported as pprof words them', () => {
   const p = fromPprof(profileWithNames(['x']));
-  assert.throws(() => prepare(p, { f: '(' }), (e: unknown) => e instanceof RegexOptionError && /^parsing focus regexp: /.test(e.message));
+  assert.throws(
+    () => prepare(p, { f: '(' }),
+    (e: unknown) => e instanceof RegexOptionError && /^parsing focus regexp: /.test(e.message),
+  );
   assert.throws(() => prepare(p, { tagfocus: 'pod=[' }), RegexOptionError);
-  assert.throws(() => prepare(p, { si: 'nope' }), (e: unknown) => e instanceof SampleTypeError && e.message.includes('[samples]'));
+  assert.throws(
+    () => prepare(p, { si: 'nope' }),
+    (e: unknown) => e instanceof SampleTypeError && e.message.includes('[samples]'),
+  );
 });
 
 test('garbage, truncated and oversized inputs fail with ProfileError', async () => {
   const gz = nodeGunzip();
-  await assert.rejects(decodeProfile(new Uint8Array([0x1f, 0x8b, 1, 2, 3]), gz), (e: unknown) => e instanceof ProfileError && e.kind === 'gzip');
-  await assert.rejects(decodeProfile(new TextEncoder().encode('<html>not a profile</html>'), gz), (e: unknown) => e instanceof ProfileError && e.kind === 'protobuf');
+  await assert.rejects(
+    decodeProfile(new Uint8Array([0x1f, 0x8b, 1, 2, 3]), gz),
+    (e: unknown) => e instanceof ProfileError && e.kind === 'gzip',
+  );
+  await assert.rejects(
+    decodeProfile(new TextEncoder().encode('<html>not a profile</html>'), gz),
+    (e: unknown) => e instanceof ProfileError && e.kind === 'protobuf',
+  );
   const bomb = gzipSync(new Uint8Array(4 * 1024 * 1024));
-  await assert.rejects(decodeProfile(bomb, streamGunzip(1024 * 1024)), (e: unknown) => e instanceof ProfileError && e.kind === 'too-large' && /is too large: it decompresses to more than 1 MiB$/.test(e.message));
+  await assert.rejects(
+    decodeProfile(bomb, streamGunzip(1024 * 1024)),
+    (e: unknown) =>
+      e instanceof ProfileError && e.kind === 'too-large' && /is too large: it decompresses to more than 1 MiB$/.test(e.message),
+  );
   await assert.rejects(decodeProfile(bomb, nodeGunzip(1024 * 1024)), (e: unknown) => e instanceof ProfileError && e.kind === 'too-large');
   const dangling = profileWithNames(['x']);
   dangling.sample[0]!.locationId = [99];
-  assert.throws(() => fromPprof(dangling), (e: unknown) => e instanceof ProfileError && e.kind === 'malformed' && /location id 99/.test(e.message));
+  assert.throws(
+    () => fromPprof(dangling),
+    (e: unknown) => e instanceof ProfileError && e.kind === 'malformed' && /location id 99/.test(e.message),
+  );
 });
 
 test('streamGunzip (browser path) decodes what nodeGunzip decodes', async () => {
@@ -89,7 +125,10 @@ test('streamGunzip (browser path) decodes what nodeGunzip decodes', async () => 
 test('a diff of profiles with different sample types is refused clearly', async () => {
   const cpu = fromPprof(await decodeProfile(await readFile(`${PROFILES_DIR}cpu.pb.gz`), nodeGunzip()));
   const heap = fromPprof(await decodeProfile(await readFile(`${PROFILES_DIR}heap.pb.gz`), nodeGunzip()));
-  assert.throws(() => diffProfiles(cpu, heap), (e: unknown) => e instanceof ProfileError && e.kind === 'incompatible' && /incompatible (period|sample) types/.test(e.message));
+  assert.throws(
+    () => diffProfiles(cpu, heap),
+    (e: unknown) => e instanceof ProfileError && e.kind === 'incompatible' && /incompatible (period|sample) types/.test(e.message),
+  );
 });
 
 test('the pod label of a merged capture drives tag filters and per-pod traces', async () => {
@@ -99,7 +138,10 @@ test('the pod label of a merged capture drives tag filters and per-pod traces', 
   const web2 = top(prepare(merged, { tagignore: 'pod=web-1' }), { nf: 0 }).shownTotal;
   assert.ok(web1 > 0 && web2 > 0);
   assert.equal(web1 + web2, all);
-  assert.deepEqual(new Set(traces(prepare(merged)).traces.flatMap((t) => t.labels.map((l) => `${l.key}=${l.values.join()}`))), new Set(['pod=web-1', 'pod=web-2']));
+  assert.deepEqual(
+    new Set(traces(prepare(merged)).traces.flatMap((t) => t.labels.map((l) => `${l.key}=${l.values.join()}`))),
+    new Set(['pod=web-1', 'pod=web-2']),
+  );
 });
 
 test('a clicked node name becomes an exact, escaped regex', async () => {
@@ -107,5 +149,8 @@ test('a clicked node name becomes an exact, escaped regex', async () => {
   const name = 'main.(*T).Method<svg/onload=alert(1)>';
   assert.equal(exactNameRegex(name), '^main\\.\\(\\*T\\)\\.Method<svg/onload=alert\\(1\\)>$');
   const rows = top(prepare(p, { s: exactNameRegex(name) }), { nf: 0 }).rows;
-  assert.deepEqual(rows.map((r) => r.name), [name]);
+  assert.deepEqual(
+    rows.map((r) => r.name),
+    [name],
+  );
 });

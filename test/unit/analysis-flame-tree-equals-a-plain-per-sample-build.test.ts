@@ -102,18 +102,41 @@ test('a synthetic profile with many repeated stacks: the same tree, whole and pi
   const bytes = syntheticProfile({ functions: 400, locations: 1500, stacks: 3000, samples: 40_000, seed: 7 });
   const v = prepare(fromPprof(await decodeProfile(bytes, nodeGunzip())));
   assert.ok(v.profile.samples.length > 3 * new Set(v.profile.samples.map((s) => s.locations.join())).size, 'stacks repeat');
-  for (const [what, o] of [...OPTIONS, ['callers of pkg1', { pivot: 'pkg1[0-9]', callers: true }] as [string, FlameOptions]]) assertSame(v, o, what);
+  for (const [what, o] of [...OPTIONS, ['callers of pkg1', { pivot: 'pkg1[0-9]', callers: true }] as [string, FlameOptions]])
+    assertSame(v, o, what);
 });
 
 test('a synthetic profile of mostly distinct stacks (the tables grow): the same tree', async () => {
-  const v = prepare(fromPprof(await decodeProfile(syntheticProfile({ functions: 3000, locations: 9000, stacks: 30_000, samples: 30_000, seed: 3 }), nodeGunzip())));
+  const v = prepare(
+    fromPprof(
+      await decodeProfile(syntheticProfile({ functions: 3000, locations: 9000, stacks: 30_000, samples: 30_000, seed: 3 }), nodeGunzip()),
+    ),
+  );
   assertSame(v, {}, 'whole');
 });
 
 test('values that are not integers, or whose sum passes 2^53, give the sums in sample order', async () => {
   const v = prepare(await loadProfile('cpu'));
-  const scaled = (f: (x: number) => number): Prepared => ({ ...v, profile: withSamples(v.profile, v.profile.samples.map((s) => ({ ...s, values: s.values.map(f) }))) });
-  assertSame(scaled((x) => x / 3), {}, 'thirds');
-  assertSame(scaled((x) => (x === 0 ? 0 : x * 2 ** 40 + 1)), {}, 'past 2^53');
-  assertSame(scaled((x) => -x), {}, 'negative');
+  const scaled = (f: (x: number) => number): Prepared => ({
+    ...v,
+    profile: withSamples(
+      v.profile,
+      v.profile.samples.map((s) => ({ ...s, values: s.values.map(f) })),
+    ),
+  });
+  assertSame(
+    scaled((x) => x / 3),
+    {},
+    'thirds',
+  );
+  assertSame(
+    scaled((x) => (x === 0 ? 0 : x * 2 ** 40 + 1)),
+    {},
+    'past 2^53',
+  );
+  assertSame(
+    scaled((x) => -x),
+    {},
+    'negative',
+  );
 });

@@ -9,7 +9,16 @@ import { describe, test } from 'node:test';
 import { prepare } from '../../src/analysis/prepare.ts';
 import { top } from '../../src/analysis/top.ts';
 import { traces } from '../../src/analysis/traces.ts';
-import { goldens, parseArgs, parseTop, profileFor, PROFILES_DIR, renderTop, renderTraces, type TopRowText } from '../fixtures/profiles/goldens.ts';
+import {
+  goldens,
+  parseArgs,
+  parseTop,
+  profileFor,
+  PROFILES_DIR,
+  renderTop,
+  renderTraces,
+  type TopRowText,
+} from '../fixtures/profiles/goldens.ts';
 
 /** Rows that pprof orders arbitrarily (same flat, same printed name) compare as a multiset. */
 function tieGroups(rows: readonly TopRowText[]): string[] {

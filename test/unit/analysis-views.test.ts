@@ -49,7 +49,10 @@ test('a pivot shows the callees and the callers of the matching frames, each tot
   const callers = flameTree(v, { pivot: '^main\\.burnSHA256$', callers: true });
   assert.equal(callees.nodes[0]!.total, cum);
   assert.equal(callers.nodes[0]!.total, cum);
-  assert.deepEqual(callees.nodes[0]!.children.map((c) => callees.nodes[c]!.name), ['main.burnSHA256']);
+  assert.deepEqual(
+    callees.nodes[0]!.children.map((c) => callees.nodes[c]!.name),
+    ['main.burnSHA256'],
+  );
   assert.ok(callers.nodes.some((n) => n.name === 'main.cpuBurner' && n.depth === 2));
 });
 

@@ -9,7 +9,11 @@ const POD = ['--pod-namespace', 'a', '--pod-name', 'b', '--pod-uid', 'c'];
 test('a bad configuration names every bad key in one error', () => {
   const err = (() => {
     try {
-      parseFlags(SIDECAR_FLAGS, ['--listen', 'nope', '--max-seconds', '0', '--upstream', 'http://10.0.0.7:6060', '--profiles', 'heap,bogus', '--wat', '1'], {});
+      parseFlags(
+        SIDECAR_FLAGS,
+        ['--listen', 'nope', '--max-seconds', '0', '--upstream', 'http://10.0.0.7:6060', '--profiles', 'heap,bogus', '--wat', '1'],
+        {},
+      );
     } catch (e) {
       return e;
     }
@@ -17,14 +21,29 @@ test('a bad configuration names every bad key in one error', () => {
   })();
   assert.ok(err instanceof ConfigError);
   const text = err.message;
-  for (const key of ['--listen', '--max-seconds', '--upstream', '--profiles', '--wat: unknown flag', '--pod-namespace: required', '--pod-name: required', '--pod-uid: required']) {
+  for (const key of [
+    '--listen',
+    '--max-seconds',
+    '--upstream',
+    '--profiles',
+    '--wat: unknown flag',
+    '--pod-namespace: required',
+    '--pod-name: required',
+    '--pod-uid: required',
+  ]) {
     assert.ok(text.includes(key), `${key} named in:\n${text}`);
   }
   assert.equal(err.problems.length, 8);
 });
 
 test('every flag reads PODPROF_<FLAG_NAME>, the downward API env, and flags win over env', () => {
-  const c = parseFlags(SIDECAR_FLAGS, ['--max-seconds', '20'], { PODPROF_MAX_SECONDS: '10', PODPROF_PATH_PREFIX: '/pp/', POD_NAMESPACE: 'ns', POD_NAME: 'n', POD_UID: 'u' });
+  const c = parseFlags(SIDECAR_FLAGS, ['--max-seconds', '20'], {
+    PODPROF_MAX_SECONDS: '10',
+    PODPROF_PATH_PREFIX: '/pp/',
+    POD_NAMESPACE: 'ns',
+    POD_NAME: 'n',
+    POD_UID: 'u',
+  });
   assert.equal(c['max-seconds'], 20);
   assert.equal(c['path-prefix'], '/pp');
   assert.equal(c['pod-namespace'], 'ns');
@@ -47,8 +66,16 @@ test('--help lists every flag with its default and env var', () => {
 });
 
 test('the upstream must be loopback http', () => {
-  for (const ok of ['http://127.0.0.1:6060', 'http://127.0.0.9:1', 'http://localhost:6060', 'http://[::1]:6060']) assert.doesNotThrow(() => loopbackHttpUrl(ok), ok);
-  for (const bad of ['http://10.0.0.1:6060', 'https://127.0.0.1:6060', 'http://0.0.0.0:6060', 'http://127.0.0.1.nip.io:6060', 'http://127.0.0.1:6060/debug', 'nope']) {
+  for (const ok of ['http://127.0.0.1:6060', 'http://127.0.0.9:1', 'http://localhost:6060', 'http://[::1]:6060'])
+    assert.doesNotThrow(() => loopbackHttpUrl(ok), ok);
+  for (const bad of [
+    'http://10.0.0.1:6060',
+    'https://127.0.0.1:6060',
+    'http://0.0.0.0:6060',
+    'http://127.0.0.1.nip.io:6060',
+    'http://127.0.0.1:6060/debug',
+    'nope',
+  ]) {
     assert.throws(() => loopbackHttpUrl(bad), bad);
   }
 });

@@ -11,11 +11,16 @@ const PAGE = readFileSync(`${ROOT}docs/security.md`, 'utf8');
 test('every test file docs/security.md names exists', () => {
   const named = [...new Set([...PAGE.matchAll(/`(test\/[a-z]+\/[a-z0-9-]+\.test\.ts)`/g)].map((m) => m[1]!))];
   assert.ok(named.length >= 10, `names ${named.length} tests`);
-  assert.deepEqual(named.filter((f) => !existsSync(`${ROOT}${f}`)), []);
+  assert.deepEqual(
+    named.filter((f) => !existsSync(`${ROOT}${f}`)),
+    [],
+  );
 });
 
 test('each numbered attack in docs/security.md names at least one test', () => {
-  const sections = PAGE.split(/^### /m).slice(1).filter((s) => /^\d+\./.test(s));
+  const sections = PAGE.split(/^### /m)
+    .slice(1)
+    .filter((s) => /^\d+\./.test(s));
   assert.ok(sections.length >= 5, `${sections.length} attacks`);
   for (const s of sections) assert.match(s, /`test\/[a-z]+\/[a-z0-9-]+\.test\.ts`/, s.split('\n')[0]);
 });
@@ -28,5 +33,8 @@ test('every flag the table of bounds names is a flag of one of the programs', as
   const table = PAGE.slice(PAGE.indexOf('## Every bound'));
   const named = [...new Set([...table.matchAll(/`--([a-z0-9-]+)`/g)].map((m) => m[1]!))];
   assert.ok(named.length >= 15, `names ${named.length} flags`);
-  assert.deepEqual(named.filter((f) => !known.has(f)), []);
+  assert.deepEqual(
+    named.filter((f) => !known.has(f)),
+    [],
+  );
 });

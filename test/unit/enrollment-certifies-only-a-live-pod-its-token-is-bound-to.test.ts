@@ -23,7 +23,23 @@ const review: ReviewedToken = {
   extra: { 'authentication.kubernetes.io/pod-name': ['web-0'], 'authentication.kubernetes.io/pod-uid': ['uid-web-0'] },
 };
 const claim = { namespace: 'shop', pod: 'web-0', publicKey };
-const target = (o: Partial<Target> = {}): Target => ({ namespace: 'shop', name: 'web-0', uid: 'uid-web-0', ip: '10.1.2.3', port: 8443, node: 'n', path: '/debug/pprof', container: 'app', profiles: [], maxSeconds: 60, labels: {}, podReady: true, sidecarReady: false, phase: 'Running', ...o });
+const target = (o: Partial<Target> = {}): Target => ({
+  namespace: 'shop',
+  name: 'web-0',
+  uid: 'uid-web-0',
+  ip: '10.1.2.3',
+  port: 8443,
+  node: 'n',
+  path: '/debug/pprof',
+  container: 'app',
+  profiles: [],
+  maxSeconds: 60,
+  labels: {},
+  podReady: true,
+  sidecarReady: false,
+  phase: 'Running',
+  ...o,
+});
 
 test('a running pod, and a starting one, get a certificate for their IP', () => {
   for (const phase of ['Running', 'Pending']) {
@@ -39,12 +55,21 @@ test('a pod that finished, or is being deleted, gets none', () => {
     [target({ phase: 'Failed' }), /in phase Failed/],
     [target({ deleting: true }), /is being deleted/],
   ] as const) {
-    assert.throws(() => issue(review, claim, t, ca, 3_600_000), (e: PodprofError) => e.code === 'PODPROF_FORBIDDEN' && why.test(e.message));
+    assert.throws(
+      () => issue(review, claim, t, ca, 3_600_000),
+      (e: PodprofError) => e.code === 'PODPROF_FORBIDDEN' && why.test(e.message),
+    );
   }
 });
 
 test('another pod, another uid, or a pod without an IP gets none', () => {
-  assert.throws(() => issue(review, { ...claim, pod: 'web-1' }, target({ name: 'web-1' }), ca, 3_600_000), /bound to pod shop\/web-0, not shop\/web-1/);
+  assert.throws(
+    () => issue(review, { ...claim, pod: 'web-1' }, target({ name: 'web-1' }), ca, 3_600_000),
+    /bound to pod shop\/web-0, not shop\/web-1/,
+  );
   assert.throws(() => issue(review, claim, target({ uid: 'uid-other' }), ca, 3_600_000), /bound to pod uid uid-web-0/);
-  assert.throws(() => issue(review, claim, target({ ip: '' }), ca, 3_600_000), (e: PodprofError) => e.code === 'PODPROF_POD_NOT_READY');
+  assert.throws(
+    () => issue(review, claim, target({ ip: '' }), ca, 3_600_000),
+    (e: PodprofError) => e.code === 'PODPROF_POD_NOT_READY',
+  );
 });

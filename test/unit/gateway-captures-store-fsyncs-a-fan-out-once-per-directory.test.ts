@@ -48,7 +48,18 @@ const bodyOf = (i: number): Buffer => Buffer.alloc(4096 + i, i % 256);
 /** A fan-out capture of `pods` pods written as fetchPods and assemble write them, then committed. */
 async function fanOut(store: CaptureStore, pods: number): Promise<CaptureMeta> {
   const names = Array.from({ length: pods }, (_, i) => podName(i));
-  const w = await store.begin({ id: ID, user: 'alice', groups: [], createdAt: new Date().toISOString(), namespace: 'team-a', target: { workload: { kind: 'Deployment', name: 'web' } }, type: 'heap', status: 'running', pods: names.map((pod) => ({ pod, uid: pod, status: 'running' })), bytes: 0 });
+  const w = await store.begin({
+    id: ID,
+    user: 'alice',
+    groups: [],
+    createdAt: new Date().toISOString(),
+    namespace: 'team-a',
+    target: { workload: { kind: 'Deployment', name: 'web' } },
+    type: 'heap',
+    status: 'running',
+    pods: names.map((pod) => ({ pod, uid: pod, status: 'running' })),
+    bytes: 0,
+  });
   await Promise.all(names.map((_, i) => streamDurable(join(w.tmp, `pods/${podName(i)}.pb.gz`), Readable.from([bodyOf(i)]))));
   await w.write('profile.pb.gz', Buffer.from('merged'));
   for (const [i, r] of w.meta.pods.entries()) Object.assign(r, { status: 'ok', file: `pods/${podName(i)}.pb.gz` });
@@ -67,8 +78,15 @@ test('a fan-out capture fsyncs pods/ once and its directory twice, for 1 pod or 
     try {
       const meta = await fanOut(store, pods);
       assert.equal(meta.status, 'done');
-      assert.deepEqual(rec.log.map((c) => c.dir), [ID, '', `.tmp-${ID}/pods`, ID, ID], `${pods} pods: begin's two, then the commit's three`);
-      assert.deepEqual(rec.log.map((c) => c.onDisk), ['running', 'running', 'running', 'running', 'done']);
+      assert.deepEqual(
+        rec.log.map((c) => c.dir),
+        [ID, '', `.tmp-${ID}/pods`, ID, ID],
+        `${pods} pods: begin's two, then the commit's three`,
+      );
+      assert.deepEqual(
+        rec.log.map((c) => c.onDisk),
+        ['running', 'running', 'running', 'running', 'done'],
+      );
       assert.equal(readdirSync(join(dir, ID, 'pods')).length, pods);
       for (let i = 0; i < pods; i++) assert.ok(readFileSync(join(dir, ID, 'pods', `${podName(i)}.pb.gz`)).equals(bodyOf(i)));
     } finally {
@@ -96,7 +114,10 @@ test('a directory fsync failing at any point of the commit stores the capture as
     assert.deepEqual(readdirSync(join(dir, ID)), ['meta.json'], 'no data is kept');
     const next = await CaptureStore.open(dir, LIMITS, log);
     next.close();
-    assert.deepEqual(next.list().map((m) => [m.status, m.file, m.bytes, m.pods.filter((p) => p.file).length]), [['failed', undefined, 0, 0]]);
+    assert.deepEqual(
+      next.list().map((m) => [m.status, m.file, m.bytes, m.pods.filter((p) => p.file).length]),
+      [['failed', undefined, 0, 0]],
+    );
   }
   assert.equal(tried, 3);
 });

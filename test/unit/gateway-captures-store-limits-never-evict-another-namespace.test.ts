@@ -21,7 +21,18 @@ const log = createLogger('test', { destination: new Writable({ write: (c: Buffer
 const DAY = 86_400_000;
 
 async function put(store: CaptureStore, id: string, ageMs: number, bytes: number, namespace = 'team-a'): Promise<CaptureMeta> {
-  const w = await store.begin({ id, user: 'alice', groups: [], createdAt: new Date(Date.now() - ageMs).toISOString(), namespace, target: { pod: 'web-0' }, type: 'heap', status: 'running', pods: [{ pod: 'web-0', uid: 'u', status: 'ok' }], bytes: 0 });
+  const w = await store.begin({
+    id,
+    user: 'alice',
+    groups: [],
+    createdAt: new Date(Date.now() - ageMs).toISOString(),
+    namespace,
+    target: { pod: 'web-0' },
+    type: 'heap',
+    status: 'running',
+    pods: [{ pod: 'web-0', uid: 'u', status: 'ok' }],
+    bytes: 0,
+  });
   await w.write('profile.pb.gz', Buffer.alloc(bytes, 1));
   Object.assign(w.meta, { status: 'done', file: 'profile.pb.gz' });
   return w.commit();
@@ -37,7 +48,11 @@ test("over its quota a namespace loses its own oldest captures, never another na
     assert.equal((await put(store, 'aaaaaaaa-0000000001', 3000, 1000)).bytes, 1000);
     await put(store, 'aaaaaaaa-0000000002', 2000, 1000);
     await put(store, 'aaaaaaaa-0000000003', 1000, 1000);
-    assert.deepEqual(ids(store), ['aaaaaaaa-0000000003', 'aaaaaaaa-0000000002', 'aaaaaaaa-0000000000'], "team-a's oldest went; team-b's older capture stayed");
+    assert.deepEqual(
+      ids(store),
+      ['aaaaaaaa-0000000003', 'aaaaaaaa-0000000002', 'aaaaaaaa-0000000000'],
+      "team-a's oldest went; team-b's older capture stayed",
+    );
     assert.ok(!existsSync(join(dir, 'aaaaaaaa-0000000001')));
     await put(store, 'aaaaaaaa-0000000004', 0, 2000);
     assert.deepEqual(ids(store), ['aaaaaaaa-0000000004', 'aaaaaaaa-0000000000']);
@@ -81,7 +96,18 @@ test('captures older than the age limit are deleted when the store opens and by 
   const short = await CaptureStore.open(dir, { maxBytes: 1e9, maxNamespaceBytes: 1e9, maxAgeMs: 1000 }, log);
   try {
     await put(short, 'bbbbbbbb-0000000003', 0, 10);
-    const running = await short.begin({ id: 'bbbbbbbb-0000000004', user: 'alice', groups: [], createdAt: new Date(Date.now() - 5000).toISOString(), namespace: 'team-a', target: { pod: 'web-0' }, type: 'heap', status: 'running', pods: [], bytes: 0 });
+    const running = await short.begin({
+      id: 'bbbbbbbb-0000000004',
+      user: 'alice',
+      groups: [],
+      createdAt: new Date(Date.now() - 5000).toISOString(),
+      namespace: 'team-a',
+      target: { pod: 'web-0' },
+      type: 'heap',
+      status: 'running',
+      pods: [],
+      bytes: 0,
+    });
     assert.deepEqual(ids(short), ['bbbbbbbb-0000000003', 'bbbbbbbb-0000000002', 'bbbbbbbb-0000000004']);
     await new Promise((r) => setTimeout(r, 2300));
     assert.deepEqual(ids(short), ['bbbbbbbb-0000000004'], 'the sweep removed the expired captures, not the running one');
@@ -95,6 +121,12 @@ test('a store directory that cannot be used makes capture calls answer 503 namin
   const dir = join(mkdtempSync(join(tmpdir(), 'podprof-store-')), 'a-file');
   writeFileSync(dir, 'not a directory');
   const captures = await Captures.open({ dir: join(dir, 'store'), store: { maxBytes: 1e9, maxNamespaceBytes: 1e9, maxAgeMs: DAY }, log });
-  assert.throws(() => captures.store, (e: PodprofError) => e.code === 'PODPROF_STORE_UNAVAILABLE' && e.status === 503 && e.message.startsWith(`the capture store ${dir}/store cannot be used: ENOTDIR`));
+  assert.throws(
+    () => captures.store,
+    (e: PodprofError) =>
+      e.code === 'PODPROF_STORE_UNAVAILABLE' &&
+      e.status === 503 &&
+      e.message.startsWith(`the capture store ${dir}/store cannot be used: ENOTDIR`),
+  );
   await captures.close();
 });

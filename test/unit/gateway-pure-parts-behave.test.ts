@@ -23,11 +23,25 @@ const settings = { sidecarImage: 'img', nativeSidecars: true, namespace: 'podpro
 
 function runningInjectedPod(name: string, extra: Partial<Pod['metadata']> = {}): Pod {
   const pod: Pod = {
-    metadata: { name, namespace: 'shop', uid: `uid-${name}`, labels: { app: 'web', 'pod-template-hash': '7d9f' }, annotations: { 'podprof.io/inject': 'true', 'podprof.io/port': '6061' }, ownerReferences: [{ kind: 'ReplicaSet', name: 'web-7d9f', controller: true }], ...extra },
+    metadata: {
+      name,
+      namespace: 'shop',
+      uid: `uid-${name}`,
+      labels: { app: 'web', 'pod-template-hash': '7d9f' },
+      annotations: { 'podprof.io/inject': 'true', 'podprof.io/port': '6061' },
+      ownerReferences: [{ kind: 'ReplicaSet', name: 'web-7d9f', controller: true }],
+      ...extra,
+    },
     spec: { nodeName: 'node-1', containers: [{ name: 'app', image: 'x', ports: [{ containerPort: 8443 }] }] },
   };
   const injected = inject(pod, readPodOptions(pod).options, settings);
-  injected.status = { phase: 'Running', podIP: '10.1.2.3', conditions: [{ type: 'Ready', status: 'True' }], initContainerStatuses: [{ name: 'podprof-sidecar', ready: true }], containerStatuses: [{ name: 'app', ready: true }] };
+  injected.status = {
+    phase: 'Running',
+    podIP: '10.1.2.3',
+    conditions: [{ type: 'Ready', status: 'True' }],
+    initContainerStatuses: [{ name: 'podprof-sidecar', ready: true }],
+    containerStatuses: [{ name: 'app', ready: true }],
+  };
   return injected;
 }
 
@@ -42,7 +56,10 @@ test('an injected running pod becomes a routable target with its sidecar port, w
 });
 
 test('a pod without the sidecar is no target; an annotated one without it is a missed injection', () => {
-  const plain: Pod = { metadata: { name: 'p', namespace: 'shop', annotations: { 'podprof.io/inject': 'true' } }, spec: { containers: [{ name: 'app' }] } };
+  const plain: Pod = {
+    metadata: { name: 'p', namespace: 'shop', annotations: { 'podprof.io/inject': 'true' } },
+    spec: { containers: [{ name: 'app' }] },
+  };
   assert.equal(targetOf(plain), undefined);
   assert.ok(missedInjection(plain));
   const notReady = runningInjectedPod('web-2');
@@ -74,8 +91,14 @@ test('label selectors: equality, inequality, existence; set-based ones are refus
   const r = new TargetRegistry();
   for (const n of ['web-1', 'web-2']) r.upsert(targetOf(runningInjectedPod(n))!);
   r.upsert({ ...targetOf(runningInjectedPod('db-1'))!, labels: { app: 'db' }, workload: { kind: 'StatefulSet', name: 'db' } });
-  assert.deepEqual(r.list({ selector: 'app=web' }).map((t) => t.name), ['web-1', 'web-2']);
-  assert.deepEqual(r.list({ workload: { kind: 'statefulset', name: 'db' } }).map((t) => t.name), ['db-1']);
+  assert.deepEqual(
+    r.list({ selector: 'app=web' }).map((t) => t.name),
+    ['web-1', 'web-2'],
+  );
+  assert.deepEqual(
+    r.list({ workload: { kind: 'statefulset', name: 'db' } }).map((t) => t.name),
+    ['db-1'],
+  );
 });
 
 test('http_sd: one group per routable pod and scrapable type, with the labels scrapers need', () => {
@@ -86,16 +109,33 @@ test('http_sd: one group per routable pod and scrapable type, with the labels sc
   assert.deepEqual(groups[0], {
     targets: ['podprof.example:443'],
     labels: {
-      __scheme__: 'https', __profile_path_prefix__: '/api/v1/namespaces/shop/pods/web-1', __profile_path__: '/debug/pprof/profile', __metrics_path__: '/api/v1/namespaces/shop/pods/web-1/debug/pprof/profile',
-      __name__: 'process_cpu', __meta_podprof_profile: 'process_cpu', service_name: 'shop/web', namespace: 'shop', pod: 'web-1', container: 'app', node: 'node-1',
-      __meta_podprof_workload_kind: 'Deployment', __meta_podprof_workload_name: 'web',
-      __meta_podprof_pod_label_app: 'web', __meta_podprof_pod_labelpresent_app: 'true', __meta_podprof_pod_label_pod_template_hash: '7d9f', __meta_podprof_pod_labelpresent_pod_template_hash: 'true',
+      __scheme__: 'https',
+      __profile_path_prefix__: '/api/v1/namespaces/shop/pods/web-1',
+      __profile_path__: '/debug/pprof/profile',
+      __metrics_path__: '/api/v1/namespaces/shop/pods/web-1/debug/pprof/profile',
+      __name__: 'process_cpu',
+      __meta_podprof_profile: 'process_cpu',
+      service_name: 'shop/web',
+      namespace: 'shop',
+      pod: 'web-1',
+      container: 'app',
+      node: 'node-1',
+      __meta_podprof_workload_kind: 'Deployment',
+      __meta_podprof_workload_name: 'web',
+      __meta_podprof_pod_label_app: 'web',
+      __meta_podprof_pod_labelpresent_app: 'true',
+      __meta_podprof_pod_label_pod_template_hash: '7d9f',
+      __meta_podprof_pod_labelpresent_pod_template_hash: 'true',
     },
   });
-  assert.deepEqual(groups.map((g) => g.labels.__name__), ['process_cpu', 'memory', 'goroutine']);
+  assert.deepEqual(
+    groups.map((g) => g.labels.__name__),
+    ['process_cpu', 'memory', 'goroutine'],
+  );
 });
 
-const req = (headers: Record<string, string>, method = 'GET'): IncomingMessage => ({ headers, method, socket: {} }) as unknown as IncomingMessage;
+const req = (headers: Record<string, string>, method = 'GET'): IncomingMessage =>
+  ({ headers, method, socket: {} }) as unknown as IncomingMessage;
 
 test('a session cookie round-trips, is HttpOnly/Secure/SameSite=Strict, and a forged or CSRF-less one fails', async () => {
   const sessions = new Sessions();
@@ -131,8 +171,11 @@ test("one user's sessions evict only that user's oldest; sign-ins are rate-limit
   const alice = sessions.issue({ name: 'alice', groups: [], via: 'token' }, undefined, t).split(';')[0]!;
   const mallory: string[] = [];
   for (let i = 0; i < 5; i++) mallory.push(sessions.issue({ name: 'mallory', groups: [], via: 'token' }, undefined, t + i).split(';')[0]!);
-  assert.throws(() => sessions.issue({ name: 'mallory', groups: [], via: 'token' }, undefined, t + 10), (e: PodprofError) => e.code === 'PODPROF_THROTTLED' && e.retryAfterSeconds === 1);
-  assert.equal(sessions.size, 4, "mallory holds 3 (her cap), alice 1");
+  assert.throws(
+    () => sessions.issue({ name: 'mallory', groups: [], via: 'token' }, undefined, t + 10),
+    (e: PodprofError) => e.code === 'PODPROF_THROTTLED' && e.retryAfterSeconds === 1,
+  );
+  assert.equal(sessions.size, 4, 'mallory holds 3 (her cap), alice 1');
   assert.equal(await sessions.read(req({ cookie: mallory[0]! }), t + 20), undefined, "mallory's oldest went");
   assert.ok(await sessions.read(req({ cookie: mallory[4]! }), t + 20));
   assert.equal((await sessions.read(req({ cookie: alice }), t + 20))?.name, 'alice', "alice's session survived mallory's sign-ins");
@@ -140,8 +183,15 @@ test("one user's sessions evict only that user's oldest; sign-ins are rate-limit
   for (let i = 0; sessions.size < limits.max; i++) sessions.issue({ name: `user-${i}`, groups: [], via: 'token' }, undefined, t + 30);
   assert.throws(() => sessions.issue({ name: 'newcomer', groups: [], via: 'token' }, undefined, t + 40), /nobody is logged out/);
   assert.equal((await sessions.read(req({ cookie: alice }), t + 50))?.name, 'alice');
-  assert.ok(sessions.issue({ name: 'mallory', groups: [], via: 'token' }, undefined, t + 5000), 'a user at her own cap still signs in, in place of her own oldest');
-  assert.match(sessions.issue({ name: 'alice', groups: [], via: 'token' }, undefined, t + 8 * 3600_000 + 1), /^__Host-podprof_session=/, 'expired sessions make room');
+  assert.ok(
+    sessions.issue({ name: 'mallory', groups: [], via: 'token' }, undefined, t + 5000),
+    'a user at her own cap still signs in, in place of her own oldest',
+  );
+  assert.match(
+    sessions.issue({ name: 'alice', groups: [], via: 'token' }, undefined, t + 8 * 3600_000 + 1),
+    /^__Host-podprof_session=/,
+    'expired sessions make room',
+  );
 });
 
 test('a cookie-authenticated pprof GET needs the request header, a same-origin fetch or the user’s own navigation; other GETs do not', async () => {
@@ -153,7 +203,11 @@ test('a cookie-authenticated pprof GET needs the request header, a same-origin f
   await assert.rejects(sessions.authenticator(acts)(withUrl({ cookie: value, 'sec-fetch-site': 'same-site' }, '/pprof')), /own pages/);
   await assert.rejects(sessions.authenticator(acts)(withUrl({ cookie: value, 'sec-fetch-site': 'cross-site' }, '/pprof')), /own pages/);
   assert.equal((await sessions.authenticator(acts)(withUrl({ cookie: value, 'sec-fetch-site': 'same-origin' }, '/pprof')))?.name, 'alice');
-  assert.equal((await sessions.authenticator(acts)(withUrl({ cookie: value, 'sec-fetch-site': 'none' }, '/pprof')))?.name, 'alice', 'a URL the user typed');
+  assert.equal(
+    (await sessions.authenticator(acts)(withUrl({ cookie: value, 'sec-fetch-site': 'none' }, '/pprof')))?.name,
+    'alice',
+    'a URL the user typed',
+  );
   assert.equal((await sessions.authenticator(acts)(withUrl({ cookie: value, 'x-podprof-request': '1' }, '/pprof')))?.name, 'alice');
   assert.equal((await sessions.authenticator(acts)(withUrl({ cookie: value }, '/api/v1/pods')))?.name, 'alice');
 });
@@ -164,9 +218,15 @@ test("one user's open links are capped without touching anyone else's", () => {
   const alice = { name: 'alice', groups: [], via: 'token' as const };
   links.create(mallory, 'ns', 'p', 'heap');
   links.create(mallory, 'ns', 'p', 'heap');
-  assert.throws(() => links.create(mallory, 'ns', 'p', 'heap'), (e: PodprofError) => e.code === 'PODPROF_THROTTLED' && /mallory has 2 open links/.test(e.message) && (e.retryAfterSeconds ?? 0) > 0);
+  assert.throws(
+    () => links.create(mallory, 'ns', 'p', 'heap'),
+    (e: PodprofError) => e.code === 'PODPROF_THROTTLED' && /mallory has 2 open links/.test(e.message) && (e.retryAfterSeconds ?? 0) > 0,
+  );
   const secret = links.create(alice, 'ns', 'p', 'heap');
-  assert.equal(links.redeem(req({ authorization: `Basic ${Buffer.from(`pprof:${secret}`).toString('base64')}` }), 'ns', 'p', 'heap')?.name, 'alice');
+  assert.equal(
+    links.redeem(req({ authorization: `Basic ${Buffer.from(`pprof:${secret}`).toString('base64')}` }), 'ns', 'p', 'heap')?.name,
+    'alice',
+  );
   assert.equal(links.size, 2, 'a spent link gives its share back');
   assert.equal(links.create(mallory, 'ns', 'p', 'heap', Date.now() + 6 * 60_000).length > 0, true, 'expired links give their share back');
 });
@@ -181,14 +241,28 @@ test('http_sd types are taken once each, in the catalog order; the answer cache 
   cache.set('b', e(400));
   cache.get('a');
   cache.set('c', e(400));
-  assert.deepEqual([cache.get('a') !== undefined, cache.get('b') !== undefined, cache.get('c') !== undefined], [true, false, true], 'the least recently used went');
+  assert.deepEqual(
+    [cache.get('a') !== undefined, cache.get('b') !== undefined, cache.get('c') !== undefined],
+    [true, false, true],
+    'the least recently used went',
+  );
   cache.set('huge', e(5000));
   assert.equal(cache.get('huge'), undefined, 'an answer larger than the cache is served, never kept');
   assert.ok(cache.size.bytes <= 1000);
 });
 
 test('metrics labels come from fixed sets whatever a caller or an app sends', () => {
-  assert.deepEqual([200, 401, 404, 429, 502, 299, 599, 999, 123].map(statusLabel), ['200', '401', '404', '429', '502', '2xx', '5xx', '9xx', '1xx']);
+  assert.deepEqual([200, 401, 404, 429, 502, 299, 599, 999, 123].map(statusLabel), [
+    '200',
+    '401',
+    '404',
+    '429',
+    '502',
+    '2xx',
+    '5xx',
+    '9xx',
+    '1xx',
+  ]);
 });
 
 test('a one-time link works once, for its pod and type only', () => {
@@ -217,7 +291,10 @@ test('key rotation: the first key signs, every key is published, and tokens bind
 
 test('a 403 names the RBAC rule the user lacks', () => {
   assert.equal(
-    missingRule({ name: 'bob', groups: [], via: 'token' }, { verb: 'get', resource: 'pods', subresource: 'profile', namespace: 'shop', name: 'web-1' }),
+    missingRule(
+      { name: 'bob', groups: [], via: 'token' },
+      { verb: 'get', resource: 'pods', subresource: 'profile', namespace: 'shop', name: 'web-1' },
+    ),
     'bob may not get pods/profile web-1 in namespace shop; a Role needs: apiGroups: ["podprof.io"], resources: ["pods/profile"], verbs: ["get"]',
   );
 });

@@ -45,7 +45,7 @@ test("a rate limiter's table stays bounded: idle callers are forgotten, and past
   assert.equal(r.take('d', t), 0, 'd shares the overflow bucket (a, b, c are all in use)');
   assert.equal(r.take('e', t), 0);
   assert.equal(r.take('f', t), 1, 'the overflow bucket is spent: newcomers wait, nobody known is evicted');
-  assert.equal(r.take('a', t), 0, "a kept its own bucket");
+  assert.equal(r.take('a', t), 0, 'a kept its own bucket');
   assert.ok(r.callers <= 4);
   assert.equal(r.take('g', t + 10_000), 0, 'once buckets have refilled, their callers are forgotten and g gets its own');
   assert.ok(r.callers <= 4);

@@ -27,12 +27,24 @@ function build(s: Spec): Profile {
   const d = (x: string): number => st.dedup(x);
   const [ptype, punit] = s.periodType ?? ['space', 'bytes'];
   return new Profile({
-    sampleType: [{ type: d('alloc_space'), unit: d('bytes') }, { type: d('inuse_space'), unit: d('bytes') }],
+    sampleType: [
+      { type: d('alloc_space'), unit: d('bytes') },
+      { type: d('inuse_space'), unit: d('bytes') },
+    ],
     periodType: { type: d(ptype), unit: d(punit) },
     period: 524288,
     durationNanos: 1_000_000_000,
     timeNanos: 1_700_000_000_000_000_000n,
-    mapping: [{ id: 1, memoryStart: s.start, memoryLimit: s.start + 0x200000, filename: d('/app/server'), buildId: d('abc123'), hasFunctions: true }],
+    mapping: [
+      {
+        id: 1,
+        memoryStart: s.start,
+        memoryLimit: s.start + 0x200000,
+        filename: d('/app/server'),
+        buildId: d('abc123'),
+        hasFunctions: true,
+      },
+    ],
     function: [
       { id: 1, name: d('main.work'), systemName: d('main.work'), filename: d('main.go'), startLine: 10 },
       { id: 2, name: d('main.main'), systemName: d('main.main'), filename: d('main.go'), startLine: 3 },
@@ -51,17 +63,38 @@ function labelsOf(p: Profile): string[][] {
 }
 
 test('existing labels are kept, a same-named pod label is replaced, and each input gets its own pod', async () => {
-  const a = build({ start: 0x400000, values: [[100, 10]], labels: [['handler', '/api'], ['pod', 'stale']] });
+  const a = build({
+    start: 0x400000,
+    values: [[100, 10]],
+    labels: [
+      ['handler', '/api'],
+      ['pod', 'stale'],
+    ],
+  });
   const b = build({ start: 0x400000, values: [[200, 20]], labels: [['handler', '/api']] });
-  const merged = await decodeProfile(encodeProfile(mergeProfiles([{ profile: a, labels: { pod: 'web-0' } }, { profile: b, labels: { pod: 'web-1' } }])), gunzip);
-  assert.deepEqual(labelsOf(merged).sort(), [['handler=/api', 'pod=web-0'], ['handler=/api', 'pod=web-1']]);
+  const merged = await decodeProfile(
+    encodeProfile(
+      mergeProfiles([
+        { profile: a, labels: { pod: 'web-0' } },
+        { profile: b, labels: { pod: 'web-1' } },
+      ]),
+    ),
+    gunzip,
+  );
+  assert.deepEqual(labelsOf(merged).sort(), [
+    ['handler=/api', 'pod=web-0'],
+    ['handler=/api', 'pod=web-1'],
+  ]);
   assert.deepEqual(totals(merged), [300n, 30n]);
 });
 
 test('the same stack in two processes shares its functions and locations, even when ASLR moved the binary', () => {
   const a = build({ start: 0x400000, values: [[100, 10]] });
   const b = build({ start: 0x7f0000000000, values: [[200, 20]] });
-  const merged = mergeProfiles([{ profile: a, labels: { pod: 'a' } }, { profile: b, labels: { pod: 'b' } }]);
+  const merged = mergeProfiles([
+    { profile: a, labels: { pod: 'a' } },
+    { profile: b, labels: { pod: 'b' } },
+  ]);
   assert.equal(merged.mapping.length, 1);
   assert.equal(merged.function.length, 2);
   assert.equal(merged.location.length, 2);
@@ -72,10 +105,16 @@ test('the same stack in two processes shares its functions and locations, even w
 });
 
 test('negative delta values sum as int64 and survive encoding; all-zero samples are dropped', async () => {
-  const a = build({ start: 0x400000, values: [[100, -40], [0, 0]] });
+  const a = build({
+    start: 0x400000,
+    values: [
+      [100, -40],
+      [0, 0],
+    ],
+  });
   const b = build({ start: 0x400000, values: [[5, -(2n ** 40n)]] });
   const merged = await decodeProfile(encodeProfile(mergeProfiles([{ profile: a }, { profile: b }])), gunzip);
-  assert.deepEqual(totals(merged), [105n, -40n - (2n ** 40n)]);
+  assert.deepEqual(totals(merged), [105n, -40n - 2n ** 40n]);
   assert.equal(merged.sample.length, 1);
   assert.equal(BigInt(merged.durationNanos), 2_000_000_000n, 'durationNanos is the sum of the inputs, as go tool pprof does');
 });
@@ -83,6 +122,16 @@ test('negative delta values sum as int64 and survive encoding; all-zero samples 
 test('a different period type is refused, naming both', () => {
   const a = build({ start: 0x400000, values: [[1, 1]] });
   const b = build({ start: 0x400000, values: [[1, 1]], periodType: ['cpu', 'nanoseconds'] });
-  assert.throws(() => mergeProfiles([{ profile: a, name: 'team-a/web-0' }, { profile: b, name: 'team-a/web-1' }]), (e: Error) => e instanceof ProfileError && e.kind === 'incompatible' && e.message === 'cannot merge team-a/web-1 with team-a/web-0: period types differ: cpu/nanoseconds vs space/bytes');
+  assert.throws(
+    () =>
+      mergeProfiles([
+        { profile: a, name: 'team-a/web-0' },
+        { profile: b, name: 'team-a/web-1' },
+      ]),
+    (e: Error) =>
+      e instanceof ProfileError &&
+      e.kind === 'incompatible' &&
+      e.message === 'cannot merge team-a/web-1 with team-a/web-0: period types differ: cpu/nanoseconds vs space/bytes',
+  );
   assert.throws(() => mergeProfiles([]), /no profiles to merge/);
 });

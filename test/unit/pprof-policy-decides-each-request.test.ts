@@ -57,7 +57,10 @@ const REFUSED: Array<[string, string, string, PolicyLimits?]> = [
 
 for (const [method, url, code, l] of REFUSED) {
   test(`policy refuses ${method} ${url} with ${code}`, () => {
-    assert.throws(() => decide(method, url, l ?? limits), (e: unknown) => e instanceof PodprofError && e.code === code);
+    assert.throws(
+      () => decide(method, url, l ?? limits),
+      (e: unknown) => e instanceof PodprofError && e.code === code,
+    );
   });
 }
 

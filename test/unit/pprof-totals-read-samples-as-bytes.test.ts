@@ -17,7 +17,10 @@ function profile(values: Array<Array<number | bigint>>): Profile {
   const st = new StringTable();
   const d = (x: string): number => st.dedup(x);
   return new Profile({
-    sampleType: [{ type: d('alloc_space'), unit: d('bytes') }, { type: d('inuse_space'), unit: d('bytes') }],
+    sampleType: [
+      { type: d('alloc_space'), unit: d('bytes') },
+      { type: d('inuse_space'), unit: d('bytes') },
+    ],
     function: [{ id: 1, name: d('main.work') }],
     location: [{ id: 1, address: 0x1000, line: [{ functionId: 1, line: 12 }] }],
     sample: values.map((value) => new Sample({ locationId: [1], value })),
@@ -25,7 +28,12 @@ function profile(values: Array<Array<number | bigint>>): Profile {
   });
 }
 
-const VALUES = [[5, -3], [BIG, 7], [Number.MAX_SAFE_INTEGER, 1], [Number.MAX_SAFE_INTEGER, -BIG, 99]];
+const VALUES = [
+  [5, -3],
+  [BIG, 7],
+  [Number.MAX_SAFE_INTEGER, 1],
+  [Number.MAX_SAFE_INTEGER, -BIG, 99],
+];
 const WANT = [5n + BIG + 2n * BigInt(Number.MAX_SAFE_INTEGER), -3n + 7n + 1n - BIG];
 
 test('totals of a decoded profile sum its encoded samples exactly, building no Sample objects', () => {
@@ -40,6 +48,9 @@ test('totals of a decoded profile sum its encoded samples exactly, building no S
 test('totals of a merged profile read its encoded samples', () => {
   const inputs = ['web-0', 'web-1'].map((pod) => ({ profile: readProfile(writeProfile(profile(VALUES))), labels: { pod } }));
   const merged = mergeProfiles(inputs);
-  assert.deepEqual(totals(merged), WANT.map((t) => 2n * t));
+  assert.deepEqual(
+    totals(merged),
+    WANT.map((t) => 2n * t),
+  );
   assert.ok(encodedSamples(merged), 'no Sample objects were built');
 });

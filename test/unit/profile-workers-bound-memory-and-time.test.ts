@@ -24,7 +24,13 @@ function profileFile(name: string, samples: number): string {
     locs.push(new Location({ id: i, line: [new Line({ functionId: i, line: i })] }));
     sample.push(new Sample({ locationId: [i, ((i * 7) % samples) + 1, ((i * 13) % samples) + 1], value: [i] }));
   }
-  const p = new Profile({ sampleType: [new ValueType({ type: st.dedup('samples'), unit: st.dedup('count') })], sample, location: locs, function: fns, stringTable: st });
+  const p = new Profile({
+    sampleType: [new ValueType({ type: st.dedup('samples'), unit: st.dedup('count') })],
+    sample,
+    location: locs,
+    function: fns,
+    stringTable: st,
+  });
   const file = join(DIR, name);
   writeFileSync(file, gzipSync(p.encode()));
   return file;
@@ -35,7 +41,8 @@ const large = profileFile('large.pb.gz', 400_000);
 const workers = new ProfileWorkers({ workers: 1, heapMiB: 32, timeoutMs: 60_000 });
 after(() => workers.close());
 
-const summarize = (w: ProfileWorkers, file: string): ReturnType<ProfileWorkers['run']> => w.run({ kind: 'summarize', input: { pod: 'p', file, what: 'the profile of team-a/p' }, maxDecodedBytes: 256 * 1024 * 1024 });
+const summarize = (w: ProfileWorkers, file: string): ReturnType<ProfileWorkers['run']> =>
+  w.run({ kind: 'summarize', input: { pod: 'p', file, what: 'the profile of team-a/p' }, maxDecodedBytes: 256 * 1024 * 1024 });
 
 test('a profile that needs more heap than the worker has fails naming --decode-memory, and the next job runs', async () => {
   assert.deepEqual(await summarize(workers, small), { totals: { 'samples/count': '55' } });
@@ -57,8 +64,11 @@ test('a file that is not a profile fails in the decoder’s words; jobs queue be
   writeFileSync(junk, gzipSync(Buffer.from('not a protobuf at all')));
   const results = await Promise.allSettled([summarize(workers, junk), summarize(workers, small), summarize(workers, small)]);
   assert.equal(results[0].status, 'rejected');
-  assert.match(String((results[0]).reason), /the profile of team-a\/p is not a pprof protobuf/);
-  assert.deepEqual(results.slice(1).map((r) => r.status), ['fulfilled', 'fulfilled']);
+  assert.match(String(results[0].reason), /the profile of team-a\/p is not a pprof protobuf/);
+  assert.deepEqual(
+    results.slice(1).map((r) => r.status),
+    ['fulfilled', 'fulfilled'],
+  );
 });
 
 test("jobs take turns between users: one user's queue of slow profiles delays another's by one job", async () => {
@@ -67,7 +77,9 @@ test("jobs take turns between users: one user's queue of slow profiles delays an
   try {
     const order: string[] = [];
     const run = (owner: string, file: string, tag: string): Promise<void> =>
-      fair.run({ kind: 'summarize', input: { pod: 'p', file, what: tag }, maxDecodedBytes: 256 * 1024 * 1024 }, owner).then(() => void order.push(tag));
+      fair
+        .run({ kind: 'summarize', input: { pod: 'p', file, what: tag }, maxDecodedBytes: 256 * 1024 * 1024 }, owner)
+        .then(() => void order.push(tag));
     const jobs = [1, 2, 3, 4].map((i) => run('mallory', medium, `mallory-${i}`));
     jobs.push(run('alice', small, 'alice'));
     await Promise.all(jobs);
@@ -80,7 +92,11 @@ test("jobs take turns between users: one user's queue of slow profiles delays an
 test("a user's jobs past their queue share are refused at once, and another user's still run", async () => {
   const capped = new ProfileWorkers({ workers: 1, heapMiB: 256, timeoutMs: 60_000, queue: { perOwner: 2, total: 100 } });
   try {
-    const job = (file: string): Parameters<ProfileWorkers['run']>[0] => ({ kind: 'summarize', input: { pod: 'p', file, what: 'x' }, maxDecodedBytes: 256 * 1024 * 1024 });
+    const job = (file: string): Parameters<ProfileWorkers['run']>[0] => ({
+      kind: 'summarize',
+      input: { pod: 'p', file, what: 'x' },
+      maxDecodedBytes: 256 * 1024 * 1024,
+    });
     // The first runs at once; two more wait (her share); the fourth is refused.
     const mine = [1, 2, 3, 4].map(() => capped.run(job(small), 'mallory'));
     await assert.rejects(mine[3]!, /this user has too many profiles waiting to be decoded/);

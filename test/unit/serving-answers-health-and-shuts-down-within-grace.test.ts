@@ -35,7 +35,9 @@ function handler(req: IncomingMessage, res: ServerResponse): void {
   }
 }
 
-async function start(ready?: () => Readiness | Promise<Readiness>): Promise<{ s: RunningService; logs: string[]; main: string; health: string }> {
+async function start(
+  ready?: () => Readiness | Promise<Readiness>,
+): Promise<{ s: RunningService; logs: string[]; main: string; health: string }> {
   const logs: string[] = [];
   const sink = new Writable({ write: (chunk: Buffer, _enc, cb) => void (logs.push(chunk.toString()), cb()) });
   const registry = createRegistry('podprof_servingtest_');
@@ -66,7 +68,10 @@ test('every response of the HTTPS server carries nosniff: the handler’s, its 4
     const refused = await rawRequest(s.ports.main, 'GET / HTTP/1.1\r\nno colon here\r\n\r\n');
     assert.equal(refused.status, 400, refused.raw);
     assert.match(refused.raw, /^X-Content-Type-Options: nosniff\r$/im);
-    assert.ok(logs.some((l) => /"port":\d+,"healthPort":\d+,"extra":"field"/.test(l) && l.includes('servingtest ready')), logs.join(''));
+    assert.ok(
+      logs.some((l) => /"port":\d+,"healthPort":\d+,"extra":"field"/.test(l) && l.includes('servingtest ready')),
+      logs.join(''),
+    );
   } finally {
     await s.close(1000);
   }
@@ -79,7 +84,10 @@ test('the health server answers /healthz, the program’s /readyz, /metrics, 404
     const healthz = await fetch(`${health}/healthz`);
     assert.deepEqual([healthz.status, healthz.headers.get('content-type'), await healthz.text()], [200, 'text/plain', 'ok\n']);
     const notReady = await fetch(`${health}/readyz`);
-    assert.deepEqual([notReady.status, notReady.headers.get('content-type'), await notReady.json()], [503, 'application/json', { ready: false, detail: 'from the program' }]);
+    assert.deepEqual(
+      [notReady.status, notReady.headers.get('content-type'), await notReady.json()],
+      [503, 'application/json', { ready: false, detail: 'from the program' }],
+    );
     ok = true;
     const ready = await fetch(`${health}/readyz?verbose=1`);
     assert.deepEqual([ready.status, await ready.json()], [200, { ready: true, detail: 'from the program' }]);
@@ -132,16 +140,27 @@ test('--tls-cert-file and --tls-key-file: give both or neither, in every program
 });
 
 test('the shared flags keep each program’s defaults, and --shutdown-grace defaults to its old fixed wait', () => {
-  const flags = servingFlags({ listenHelp: 'who calls', noCertificate: 'self-signed', grace: { ms: 7000, text: '7s' }, connections: { max: 10, perAddress: 5 } });
+  const flags = servingFlags({
+    listenHelp: 'who calls',
+    noCertificate: 'self-signed',
+    grace: { ms: 7000, text: '7s' },
+    connections: { max: 10, perAddress: 5 },
+  });
   const c = parseFlags(flags, ['--shutdown-grace', '250ms'], {});
-  assert.deepEqual([c.listen, c['health-listen'], c['shutdown-grace'], c['log-level']], [{ host: '', port: 8443 }, { host: '', port: 8081 }, 250, 'info']);
+  assert.deepEqual(
+    [c.listen, c['health-listen'], c['shutdown-grace'], c['log-level']],
+    [{ host: '', port: 8443 }, { host: '', port: 8081 }, 250, 'info'],
+  );
   assert.equal(flags.listen.description, 'who calls');
   assert.equal(parseFlags(flags, [], { PODPROF_SHUTDOWN_GRACE: '2s' })['shutdown-grace'], 2000);
   const sidecar = parseFlags(SIDECAR_FLAGS, [], { POD_NAMESPACE: 'a', POD_NAME: 'b', POD_UID: 'c' });
   const webhook = parseFlags(WEBHOOK_FLAGS, ['--sidecar-image', 'i'], {});
   const gateway = parseFlags(GATEWAY_FLAGS, ['--signing-key-file', 'k'], {});
   assert.deepEqual([sidecar['shutdown-grace'], webhook['shutdown-grace'], gateway['shutdown-grace']], [30_000, 5_000, 10_000]);
-  assert.deepEqual([SIDECAR_FLAGS['shutdown-grace'].defaultText, WEBHOOK_FLAGS['shutdown-grace'].defaultText, GATEWAY_FLAGS['shutdown-grace'].defaultText], ['30s', '5s', '10s']);
+  assert.deepEqual(
+    [SIDECAR_FLAGS['shutdown-grace'].defaultText, WEBHOOK_FLAGS['shutdown-grace'].defaultText, GATEWAY_FLAGS['shutdown-grace'].defaultText],
+    ['30s', '5s', '10s'],
+  );
 });
 
 test('close(grace) lets an in-flight request finish within the grace, then refuses new connections on both ports', async () => {

@@ -12,7 +12,10 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 test('every import in the tree crosses only the boundaries the layout allows', () => {
   const graph = readGraph(ROOT);
   assert.ok(graph.size > 200, `read the whole tree (${graph.size} modules)`);
-  assert.ok([...graph.keys()].some((f) => f.startsWith('cli/')) && [...graph.keys()].some((f) => f.startsWith('gateway/ui/src/')), 'cli/ and the UI are read too');
+  assert.ok(
+    [...graph.keys()].some((f) => f.startsWith('cli/')) && [...graph.keys()].some((f) => f.startsWith('gateway/ui/src/')),
+    'cli/ and the UI are read too',
+  );
   assert.deepEqual(violations(graph), []);
 });
 
@@ -28,7 +31,10 @@ test('the check sees a forbidden import, a cycle, type-only and dynamic imports,
     ['gateway/c.ts', ['gateway/b.ts']],
     ['cli/main.ts', ['gateway/b.ts', 'demo/demo.ts']],
   ]);
-  assert.deepEqual(violations(graph).map((v) => v.split(':')[0]), ['src/a.ts imports gateway/b.ts', 'sidecar/x.ts imports webhook/y.ts']);
+  assert.deepEqual(
+    violations(graph).map((v) => v.split(':')[0]),
+    ['src/a.ts imports gateway/b.ts', 'sidecar/x.ts imports webhook/y.ts'],
+  );
   assert.deepEqual(cycles(graph), ['gateway/b.ts → gateway/c.ts → gateway/b.ts']);
   const source = [
     "import type { A } from './a.ts';",

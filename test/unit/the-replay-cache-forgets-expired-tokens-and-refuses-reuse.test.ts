@@ -13,7 +13,11 @@ test('a jti is accepted once and refused while its token lives', () => {
   const c = new ReplayCache();
   assert.equal(c.use('a', sec(T0) + 60, 'alice', T0), 'ok');
   assert.equal(c.use('a', sec(T0) + 60, 'alice', T0 + 1000), 'replayed');
-  assert.equal(c.use('a', sec(T0) + 60, 'bob', T0 + 65_000), 'replayed', 'still refused within the clock skew after exp, whoever presents it');
+  assert.equal(
+    c.use('a', sec(T0) + 60, 'bob', T0 + 65_000),
+    'replayed',
+    'still refused within the clock skew after exp, whoever presents it',
+  );
 });
 
 test('ids of expired tokens are forgotten without the cache filling up', () => {
@@ -31,7 +35,7 @@ test('full of live ids, the cache refuses new tokens rather than forget a live o
   assert.equal(c.use('a', sec(T0) + 60, 'alice', T0 + 2), 'replayed');
 });
 
-test("one subject filling its share leaves the pod open to every other subject", () => {
+test('one subject filling its share leaves the pod open to every other subject', () => {
   const c = new ReplayCache({ total: 100, perSubject: 10 });
   for (let i = 0; i < 10; i++) assert.equal(c.use(`m-${i}`, sec(T0) + 300, 'mallory', T0), 'ok');
   assert.equal(c.use('m-10', sec(T0) + 300, 'mallory', T0 + 1), 'full', "mallory's share is full of live ids");

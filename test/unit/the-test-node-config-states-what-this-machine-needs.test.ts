@@ -31,7 +31,7 @@ test('the kubelet runs on cgroup v1 with cgroupfs under the node’s own cgroup 
 
 test('containerd restricts OOM scores, keeps pod namespaces under its state dir, uses runc with cgroupfs and the local pause image', () => {
   const c = containerdConfig(l, '/usr/sbin/runc');
-  assert.match(c, /restrict_oom_score_adj = true/, 'else runc fails the sandbox: can\'t get final child\'s PID from pipe: EOF');
+  assert.match(c, /restrict_oom_score_adj = true/, "else runc fails the sandbox: can't get final child's PID from pipe: EOF");
   assert.match(c, /netns_mounts_under_state_dir = true/);
   assert.match(c, /SystemdCgroup = false/);
   assert.match(c, /BinaryName = "\/usr\/sbin\/runc"/);

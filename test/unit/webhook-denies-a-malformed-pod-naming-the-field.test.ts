@@ -10,26 +10,42 @@ import { decide, readReview, ReviewError } from '../../webhook/review.ts';
 import { requestFor, SETTINGS } from '../kit/webhook.ts';
 
 const opted = { namespace: 'team-a', annotations: { 'podprof.io/inject': 'true' } };
-const envelope = (object: unknown, uid: unknown): unknown => ({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { ...requestFor({}), uid, object } });
+const envelope = (object: unknown, uid: unknown): unknown => ({
+  apiVersion: 'admission.k8s.io/v1',
+  kind: 'AdmissionReview',
+  request: { ...requestFor({}), uid, object },
+});
 
 for (const [name, object, field] of [
   ['spec.containers null', { metadata: opted, spec: { containers: null } }, 'spec.containers: want a list'],
   ['spec.containers a string', { metadata: opted, spec: { containers: 'x' } }, 'spec.containers: want a list'],
   ['a container a number', { metadata: opted, spec: { containers: [42] } }, 'spec.containers[0]: want an object'],
   ['no containers', { metadata: opted, spec: { containers: [] } }, 'spec.containers: want at least one container'],
-  ['metadata.annotations a string', { metadata: { annotations: 'podprof.io/inject=true' }, spec: { containers: [{ name: 'app' }] } }, 'metadata.annotations: want a map of strings'],
+  [
+    'metadata.annotations a string',
+    { metadata: { annotations: 'podprof.io/inject=true' }, spec: { containers: [{ name: 'app' }] } },
+    'metadata.annotations: want a map of strings',
+  ],
 ] as const) {
   test(`a pod with ${name} is denied with "${field}"`, () => {
     const req = readReview(envelope(object, 'u1'));
     const d = decide(req, SETTINGS, false);
     assert.equal(d.outcome, 'denied');
     assert.equal(d.rule, 'malformed-pod');
-    assert.deepEqual(d.response, { uid: 'u1', allowed: false, status: { code: 400, reason: 'BadRequest', message: `podprof: malformed pod: ${field}` } });
+    assert.deepEqual(d.response, {
+      uid: 'u1',
+      allowed: false,
+      status: { code: 400, reason: 'BadRequest', message: `podprof: malformed pod: ${field}` },
+    });
   });
 }
 
 test('a malformed pod is logged under the request’s namespace and name, never its own bad fields', () => {
-  const d = decide({ ...requestFor({}), uid: 'u2', namespace: 'team-a', name: 'web', object: { metadata: { namespace: 7, name: 'pod-7' } } }, SETTINGS, false);
+  const d = decide(
+    { ...requestFor({}), uid: 'u2', namespace: 'team-a', name: 'web', object: { metadata: { namespace: 7, name: 'pod-7' } } },
+    SETTINGS,
+    false,
+  );
   assert.equal(d.reason, 'podprof: malformed pod: metadata.namespace: want a string');
   assert.deepEqual(d.pod, { namespace: 'team-a', name: 'web', dryRun: false });
 });

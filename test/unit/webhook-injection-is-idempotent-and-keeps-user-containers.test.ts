@@ -17,7 +17,12 @@ const NUM_RUNS = 300;
 
 const dnsLabel = fc.stringMatching(/^[a-z]([a-z0-9-]{0,8}[a-z0-9])?$/);
 /** Ports near the sidecar's defaults and the app's, so collisions are common. */
-const port = fc.oneof(fc.integer({ min: 8440, max: 8448 }), fc.integer({ min: 8079, max: 8084 }), fc.constantFrom(6060, 7070, 9090), fc.integer({ min: 1, max: 65535 }));
+const port = fc.oneof(
+  fc.integer({ min: 8440, max: 8448 }),
+  fc.integer({ min: 8079, max: 8084 }),
+  fc.constantFrom(6060, 7070, 9090),
+  fc.integer({ min: 1, max: 65535 }),
+);
 const portName = fc.constantFrom('http', 'https', 'metrics', 'grpc', 'podprof', 'podprof-health', 'debug');
 const envVar = fc.record({ name: fc.stringMatching(/^[A-Z][A-Z0-9_]{0,10}$/), value: fc.string({ maxLength: 12 }) });
 const quantityPair = fc.constantFrom(['1', '1000m'], ['500m', '0.5'], ['250m', '250m'], ['2', '2']);
@@ -27,7 +32,10 @@ function containerArb(name: string, guaranteed: boolean): fc.Arbitrary<Container
   return fc
     .record({
       image: fc.constantFrom('registry.example.com/app:1.0.0', 'busybox:1.36', 'envoyproxy/envoy:v1.31.0'),
-      ports: fc.uniqueArray(fc.record({ name: fc.option(portName, { nil: undefined }), containerPort: port }), { maxLength: 3, selector: (p) => p.containerPort }),
+      ports: fc.uniqueArray(fc.record({ name: fc.option(portName, { nil: undefined }), containerPort: port }), {
+        maxLength: 3,
+        selector: (p) => p.containerPort,
+      }),
       env: fc.uniqueArray(envVar, { maxLength: 3, selector: (e) => e.name }),
       cpu: quantityPair,
       memory: memoryPair,
@@ -44,13 +52,17 @@ function containerArb(name: string, guaranteed: boolean): fc.Arbitrary<Container
       const c: Container = { name, image };
       if (named.length > 0) c.ports = named;
       if (env.length > 0) c.env = env;
-      if (guaranteed) c.resources = limitsOnly ? { limits: { cpu: cpu[0], memory: memory[0] } } : { requests: { cpu: cpu[0], memory: memory[0] }, limits: { cpu: cpu[1], memory: memory[1] } };
+      if (guaranteed)
+        c.resources = limitsOnly
+          ? { limits: { cpu: cpu[0], memory: memory[0] } }
+          : { requests: { cpu: cpu[0], memory: memory[0] }, limits: { cpu: cpu[1], memory: memory[1] } };
       return c;
     });
 }
 
 /** Mostly a valid value, now and then an invalid one (each present half the time). */
-const mostly = <T>(valid: fc.Arbitrary<T>, invalid: fc.Arbitrary<T>): fc.Arbitrary<T> => fc.oneof({ arbitrary: valid, weight: 15 }, { arbitrary: invalid, weight: 1 });
+const mostly = <T>(valid: fc.Arbitrary<T>, invalid: fc.Arbitrary<T>): fc.Arbitrary<T> =>
+  fc.oneof({ arbitrary: valid, weight: 15 }, { arbitrary: invalid, weight: 1 });
 
 /** podprof's own annotations and the bridge ones: mostly valid, sometimes not, sometimes absent. */
 const podprofAnnotations = (containerNames: readonly string[]): fc.Arbitrary<Record<string, string>> =>
@@ -58,7 +70,10 @@ const podprofAnnotations = (containerNames: readonly string[]): fc.Arbitrary<Rec
     {
       [A.port]: mostly(port.map(String), fc.constantFrom('0', 'abc', '70000')),
       // "/" is left out: its mismatch with the sidecar is its own test (webhook-injects-a-sidecar-that-accepts-its-own-config).
-      [A.path]: mostly(fc.constantFrom('/debug/pprof', '/debug/pprof/', '/internal/pprof', '/x'), fc.constantFrom('relative', '/a//b', '/a/../b')),
+      [A.path]: mostly(
+        fc.constantFrom('/debug/pprof', '/debug/pprof/', '/internal/pprof', '/x'),
+        fc.constantFrom('relative', '/a//b', '/a/../b'),
+      ),
       [A.container]: mostly(fc.constantFrom(...containerNames), fc.constant('nope')),
       [A.profiles]: mostly(fc.constantFrom('heap', 'profile, heap,goroutine', 'cmdline,symbol'), fc.constantFrom('heap,bogus', '')),
       [A.maxSeconds]: mostly(fc.constantFrom('1', '30', '3600'), fc.constantFrom('0', '-5', '3601')),
@@ -73,7 +88,9 @@ const podprofAnnotations = (containerNames: readonly string[]): fc.Arbitrary<Rec
   );
 
 /** Keys with '/' (JSON-pointer escaping) and values of any text. */
-const userMap = fc.dictionary(fc.stringMatching(/^([a-z]{1,6}\.(io|com)\/)?[a-z][a-z0-9._-]{0,10}$/), fc.string({ maxLength: 16 }), { maxKeys: 4 });
+const userMap = fc.dictionary(fc.stringMatching(/^([a-z]{1,6}\.(io|com)\/)?[a-z][a-z0-9._-]{0,10}$/), fc.string({ maxLength: 16 }), {
+  maxKeys: 4,
+});
 
 interface Generated {
   pod: Pod;
@@ -122,7 +139,12 @@ const generated: fc.Arbitrary<Generated> = fc
         if (g.restartPolicy !== undefined) spec.restartPolicy = g.restartPolicy;
         // Through JSON, as the API server sends it.
         const pod = JSON.parse(JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata, spec })) as Pod;
-        return { pod, namespaceOptIn: g.namespaceOptIn, requestNamespace: g.requestNamespace, settings: { ...SETTINGS, nativeSidecars: g.nativeSidecars } };
+        return {
+          pod,
+          namespaceOptIn: g.namespaceOptIn,
+          requestNamespace: g.requestNamespace,
+          settings: { ...SETTINGS, nativeSidecars: g.nativeSidecars },
+        };
       });
   });
 
@@ -149,7 +171,11 @@ function check({ pod, namespaceOptIn, requestNamespace, settings }: Generated): 
   assert.deepEqual(injectionProblems(pod, out, { appPort: options.port, namespace }), []);
   const [sidecar] = sidecarsOf(out);
   const native = options.nativeSidecar ?? settings.nativeSidecars;
-  assert.equal(native ? out.spec?.initContainers?.[0] : out.spec?.containers.at(-1), sidecar, native ? 'a native sidecar goes first' : 'a regular sidecar goes last');
+  assert.equal(
+    native ? out.spec?.initContainers?.[0] : out.spec?.containers.at(-1),
+    sidecar,
+    native ? 'a native sidecar goes first' : 'a regular sidecar goes last',
+  );
   const again = decide(requestFor(out, { namespace: requestNamespace, uid: 'again' }), settings, namespaceOptIn);
   assert.equal(again.response.patch, undefined, `re-admitting the injected pod patches nothing (${again.reason})`);
   assert.equal(again.rule, 'already-injected');

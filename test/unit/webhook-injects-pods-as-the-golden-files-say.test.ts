@@ -33,7 +33,11 @@ interface Case {
 
 const arg = (c: Container, flag: string): string | undefined => c.args?.find((a) => a.startsWith(`--${flag}=`))?.slice(flag.length + 3);
 const ports = (c: Container): number[] => (c.ports ?? []).map((p) => p.containerPort);
-const denied = (key: string, value: string, allowed: string): Case => ({ expect: 'denied', rule: 'invalid-annotation', mentions: [`${key}="${value}"`, allowed] });
+const denied = (key: string, value: string, allowed: string): Case => ({
+  expect: 'denied',
+  rule: 'invalid-annotation',
+  mentions: [`${key}="${value}"`, allowed],
+});
 
 const CASES: Record<string, Case> = {
   'deployment-pod': {
@@ -46,15 +50,34 @@ const CASES: Record<string, Case> = {
       assert.equal(out.metadata?.labels?.['podprof.io/injected'], 'true');
     },
   },
-  'multi-container': { expect: 'injected', check: (out) => assert.deepEqual(out.spec?.containers.map((c) => c.name), ['envoy', 'api', 'log-shipper']) },
+  'multi-container': {
+    expect: 'injected',
+    check: (out) =>
+      assert.deepEqual(
+        out.spec?.containers.map((c) => c.name),
+        ['envoy', 'api', 'log-shipper'],
+      ),
+  },
   'existing-init-containers': {
     expect: 'injected',
     check: (out, sidecar) => {
-      assert.deepEqual(out.spec?.initContainers?.map((c) => c.name), [SIDECAR_NAME, 'wait-for-db', 'migrate'], 'the native sidecar goes first');
+      assert.deepEqual(
+        out.spec?.initContainers?.map((c) => c.name),
+        [SIDECAR_NAME, 'wait-for-db', 'migrate'],
+        'the native sidecar goes first',
+      );
       assert.deepEqual(ports(sidecar), [8444, 8081], "an init container's 8443 counts as taken");
     },
   },
-  'user-names-like-ours': { expect: 'injected', check: (out) => assert.deepEqual(out.spec?.volumes?.map((v) => v.name), ['podprof', 'podprof-token'], "the user's volume named like ours is kept; ours is added") },
+  'user-names-like-ours': {
+    expect: 'injected',
+    check: (out) =>
+      assert.deepEqual(
+        out.spec?.volumes?.map((v) => v.name),
+        ['podprof', 'podprof-token'],
+        "the user's volume named like ours is kept; ours is added",
+      ),
+  },
   'user-container-named-podprof-sidecar': { expect: 'skipped', rule: 'already-injected' },
   'app-uses-8443-and-8081': { expect: 'injected', check: (_out, sidecar) => assert.deepEqual(ports(sidecar), [8445, 8082]) },
   'pprof-port-is-8443': {
@@ -93,7 +116,10 @@ const CASES: Record<string, Case> = {
       assert.equal(out.spec?.restartPolicy, 'Never');
       assert.equal(out.spec?.initContainers?.[0], sidecar, 'native sidecar, so the Job completes');
       assert.equal(sidecar.restartPolicy, 'Always');
-      assert.deepEqual(out.spec?.containers.map((c) => c.name), ['report']);
+      assert.deepEqual(
+        out.spec?.containers.map((c) => c.name),
+        ['report'],
+      );
     },
   },
   'generate-name-only': { expect: 'injected', check: (out) => assert.deepEqual(out.metadata?.labels, { 'podprof.io/injected': 'true' }) },
@@ -111,9 +137,20 @@ const CASES: Record<string, Case> = {
     },
   },
   'bridge-parca': { expect: 'injected', check: (_out, sidecar) => assert.equal(arg(sidecar, 'upstream'), 'http://127.0.0.1:6062') },
-  'bridge-grafana-port-name': { expect: 'injected', check: (_out, sidecar) => assert.equal(arg(sidecar, 'upstream'), 'http://127.0.0.1:6061', 'port_name pprof resolved to its containerPort') },
-  'bridge-parca-port-name': { expect: 'injected', check: (_out, sidecar) => assert.equal(arg(sidecar, 'upstream'), 'http://127.0.0.1:7070', 'parca.dev/port names a port') },
-  'invalid-grafana-port-name': denied('profiles.grafana.com/memory.port_name', 'pprof', "a port number from 1 to 65535, or the name of one of the pod's container ports (http)"),
+  'bridge-grafana-port-name': {
+    expect: 'injected',
+    check: (_out, sidecar) =>
+      assert.equal(arg(sidecar, 'upstream'), 'http://127.0.0.1:6061', 'port_name pprof resolved to its containerPort'),
+  },
+  'bridge-parca-port-name': {
+    expect: 'injected',
+    check: (_out, sidecar) => assert.equal(arg(sidecar, 'upstream'), 'http://127.0.0.1:7070', 'parca.dev/port names a port'),
+  },
+  'invalid-grafana-port-name': denied(
+    'profiles.grafana.com/memory.port_name',
+    'pprof',
+    "a port number from 1 to 65535, or the name of one of the pod's container ports (http)",
+  ),
   'bridge-profefe': {
     expect: 'injected',
     check: (_out, sidecar) => {
@@ -124,15 +161,27 @@ const CASES: Record<string, Case> = {
   'native-sidecar-false': {
     expect: 'injected',
     check: (out, sidecar) => {
-      assert.deepEqual(out.spec?.containers.map((c) => c.name), ['app', 'helper', SIDECAR_NAME], 'a regular container, appended');
-      assert.deepEqual(out.spec?.initContainers?.map((c) => c.name), ['setup']);
+      assert.deepEqual(
+        out.spec?.containers.map((c) => c.name),
+        ['app', 'helper', SIDECAR_NAME],
+        'a regular container, appended',
+      );
+      assert.deepEqual(
+        out.spec?.initContainers?.map((c) => c.name),
+        ['setup'],
+      );
       assert.equal(sidecar.restartPolicy, undefined);
     },
   },
   'custom-options': {
     expect: 'injected',
     check: (_out, sidecar) => {
-      assert.deepEqual(sidecar.args?.slice(2, 6), ['--upstream=http://127.0.0.1:7070', '--path-prefix=/internal/debug/pprof', '--profiles=profile,heap,goroutine', '--max-seconds=30']);
+      assert.deepEqual(sidecar.args?.slice(2, 6), [
+        '--upstream=http://127.0.0.1:7070',
+        '--path-prefix=/internal/debug/pprof',
+        '--profiles=profile,heap,goroutine',
+        '--max-seconds=30',
+      ]);
       assert.deepEqual(sidecar.resources, { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } });
     },
   },
@@ -151,7 +200,12 @@ const CASES: Record<string, Case> = {
   'invalid-several': {
     expect: 'denied',
     rule: 'invalid-annotation',
-    mentions: ['podprof.io/port="65536"', 'podprof.io/path="/debug/../pprof"', 'an absolute path like /debug/pprof', 'podprof.io/max-seconds="99999"'],
+    mentions: [
+      'podprof.io/port="65536"',
+      'podprof.io/path="/debug/../pprof"',
+      'an absolute path like /debug/pprof',
+      'podprof.io/max-seconds="99999"',
+    ],
   },
 };
 
@@ -160,7 +214,11 @@ function readPod(name: string): Pod {
 }
 
 function decideCase(pod: Pod, c: Case, uid = UID): Decision {
-  return decide(requestFor(pod, { uid, ...(c.requestNamespace === undefined ? {} : { namespace: c.requestNamespace }) }), SETTINGS, c.namespaceOptIn ?? false);
+  return decide(
+    requestFor(pod, { uid, ...(c.requestNamespace === undefined ? {} : { namespace: c.requestNamespace }) }),
+    SETTINGS,
+    c.namespaceOptIn ?? false,
+  );
 }
 
 /** The golden text: the injected pod with the reason on top, or the decision. */
@@ -168,7 +226,11 @@ function render(d: Decision, out: Pod | undefined): string {
   const doc =
     out !== undefined
       ? new Document(out)
-      : new Document(d.outcome === 'denied' ? { denied: { code: d.response.status?.code, message: d.response.status?.message } } : { skipped: { rule: d.rule, reason: d.reason } });
+      : new Document(
+          d.outcome === 'denied'
+            ? { denied: { code: d.response.status?.code, message: d.response.status?.message } }
+            : { skipped: { rule: d.rule, reason: d.reason } },
+        );
   if (out !== undefined) doc.commentBefore = ` ${d.outcome}: ${d.reason}`;
   return doc.toString({ lineWidth: 0 });
 }
@@ -224,7 +286,10 @@ for (const [name, c] of Object.entries(CASES)) {
       return;
     }
     const patch = patchOf(d) ?? [];
-    assert.ok(patch.every((op) => !op.path.startsWith('/metadata/managedFields')), 'the patch leaves managedFields alone');
+    assert.ok(
+      patch.every((op) => !op.path.startsWith('/metadata/managedFields')),
+      'the patch leaves managedFields alone',
+    );
     const namespace = input.metadata?.namespace || c.requestNamespace || 'default';
     const { options } = readPodOptions(input);
     assert.deepEqual(out, inject(input, options, SETTINGS), 'the patch makes exactly the pod inject() makes');

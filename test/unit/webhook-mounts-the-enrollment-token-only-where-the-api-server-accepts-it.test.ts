@@ -15,15 +15,26 @@ import { SETTINGS } from '../kit/webhook.ts';
 
 const pod = (serviceAccountName?: string): Pod => ({
   metadata: { name: 'web-0', namespace: 'team-a', annotations: { 'podprof.io/inject': 'true' } },
-  spec: { ...(serviceAccountName === undefined ? {} : { serviceAccountName }), containers: [{ name: 'web', image: 'web:1' }], volumes: [{ name: 'data', emptyDir: {} }] },
+  spec: {
+    ...(serviceAccountName === undefined ? {} : { serviceAccountName }),
+    containers: [{ name: 'web', image: 'web:1' }],
+    volumes: [{ name: 'data', emptyDir: {} }],
+  },
 });
 
 const injected = (p: Pod, settings = SETTINGS): Pod => inject(p, readPodOptions(p).options, settings);
-const sidecar = (p: Pod): NonNullable<Pod['spec']>['containers'][number] => [...(p.spec?.initContainers ?? []), ...(p.spec?.containers ?? [])].find((c) => c.name === SIDECAR_NAME)!;
+const sidecar = (p: Pod): NonNullable<Pod['spec']>['containers'][number] =>
+  [...(p.spec?.initContainers ?? []), ...(p.spec?.containers ?? [])].find((c) => c.name === SIDECAR_NAME)!;
 
 test('a pod with a ServiceAccount gets the projected token volume, mounted read-only, and the enrollment flags', () => {
   const out = injected(pod('web'));
-  assert.deepEqual(out.spec?.volumes, [{ name: 'data', emptyDir: {} }, { name: TOKEN_VOLUME, projected: { sources: [{ serviceAccountToken: { audience: ENROLL_AUDIENCE, expirationSeconds: 3600, path: 'token' } }] } }]);
+  assert.deepEqual(out.spec?.volumes, [
+    { name: 'data', emptyDir: {} },
+    {
+      name: TOKEN_VOLUME,
+      projected: { sources: [{ serviceAccountToken: { audience: ENROLL_AUDIENCE, expirationSeconds: 3600, path: 'token' } }] },
+    },
+  ]);
   assert.deepEqual(sidecar(out).volumeMounts, [{ name: TOKEN_VOLUME, mountPath: TOKEN_DIR, readOnly: true }]);
   assert.ok(sidecar(out).args?.includes(`--enroll-url=${SETTINGS.gatewayUrl}/sidecar/v1/certificates`));
   assert.ok(sidecar(out).args?.includes(`--enroll-token-file=${TOKEN_FILE}`));

@@ -5,7 +5,12 @@ import { createCertificate } from '../../src/tls/x509.ts';
 
 test('a CA-signed leaf verifies against its CA and carries its SANs', () => {
   const ca = createCertificate({ commonName: 'podprof-ca', isCA: true });
-  const leaf = createCertificate({ commonName: 'webhook', dnsNames: ['podprof-webhook.podprof-system.svc'], ipAddresses: ['127.0.0.1', '::1'], issuer: { commonName: 'podprof-ca', key: ca.key } });
+  const leaf = createCertificate({
+    commonName: 'webhook',
+    dnsNames: ['podprof-webhook.podprof-system.svc'],
+    ipAddresses: ['127.0.0.1', '::1'],
+    issuer: { commonName: 'podprof-ca', key: ca.key },
+  });
   const caCert = new X509Certificate(ca.certPem);
   const cert = new X509Certificate(leaf.certPem);
   assert.ok(caCert.ca);

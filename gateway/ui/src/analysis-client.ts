@@ -35,7 +35,9 @@ export function requestView(body: ViewRequest): Promise<ViewAnswer> {
   return new Promise((resolve) => {
     const n = ++seq;
     pending.set(n, (a) => {
-      if (a.ok) for (const d of a.decoded) performance.measure(`podprof:decode:${d.id}`, { start: d.start - performance.timeOrigin, end: d.end - performance.timeOrigin });
+      if (a.ok)
+        for (const d of a.decoded)
+          performance.measure(`podprof:decode:${d.id}`, { start: d.start - performance.timeOrigin, end: d.end - performance.timeOrigin });
       resolve(a);
     });
     w.postMessage({ seq: n, body } satisfies Envelope<ViewRequest>);

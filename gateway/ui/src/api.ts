@@ -5,7 +5,11 @@ import { apiErrorOf } from '../../../src/api/error.ts';
 import type { CaptureBody, CaptureList, CaptureMeta, Link, LinkBody, PodList, Session } from '../../../src/api/types.ts';
 
 async function call<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
-  const init: RequestInit = { method, credentials: 'same-origin', headers: { 'x-podprof-request': '1', accept: 'application/json', ...headers } };
+  const init: RequestInit = {
+    method,
+    credentials: 'same-origin',
+    headers: { 'x-podprof-request': '1', accept: 'application/json', ...headers },
+  };
   if (body !== undefined) {
     init.body = JSON.stringify(body);
     (init.headers as Record<string, string>)['content-type'] = 'application/json';

@@ -26,13 +26,33 @@ export interface DialogTarget {
 export function captureDialog(t: DialogTarget): HTMLDialogElement {
   const type = h('select', { id: 'cap-type', name: 'type' }, ...TYPES.map(([v, l]) => h('option', { value: v }, l)));
   const seconds = h('input', { id: 'cap-seconds', name: 'seconds', type: 'number', min: 1, max: 3600, value: 10 });
-  const scopeOne = h('input', { type: 'radio', name: 'scope', value: 'pod', id: 'scope-pod', checked: t.pod !== undefined, disabled: t.pod === undefined });
-  const scopeAll = h('input', { type: 'radio', name: 'scope', value: 'workload', id: 'scope-workload', checked: t.pod === undefined, disabled: !t.workload });
+  const scopeOne = h('input', {
+    type: 'radio',
+    name: 'scope',
+    value: 'pod',
+    id: 'scope-pod',
+    checked: t.pod !== undefined,
+    disabled: t.pod === undefined,
+  });
+  const scopeAll = h('input', {
+    type: 'radio',
+    name: 'scope',
+    value: 'workload',
+    id: 'scope-workload',
+    checked: t.pod === undefined,
+    disabled: !t.workload,
+  });
   const status = h('div', { 'aria-live': 'polite' });
   const hint = h('p', { class: 'hint' });
   const updateHint = (): void => {
     const v = type.value;
-    replace(hint, v === 'profile' || v === 'trace' ? `Records for ${seconds.value} s.` : `A snapshot; with seconds, the delta over that many seconds (leave empty for a plain snapshot).`, v === 'block' || v === 'mutex' ? ' Empty unless the app calls runtime.SetBlockProfileRate / SetMutexProfileFraction.' : '');
+    replace(
+      hint,
+      v === 'profile' || v === 'trace'
+        ? `Records for ${seconds.value} s.`
+        : `A snapshot; with seconds, the delta over that many seconds (leave empty for a plain snapshot).`,
+      v === 'block' || v === 'mutex' ? ' Empty unless the app calls runtime.SetBlockProfileRate / SetMutexProfileFraction.' : '',
+    );
     if (v !== 'profile' && v !== 'trace' && seconds.value === '10') seconds.value = '';
     if ((v === 'profile' || v === 'trace') && seconds.value === '') seconds.value = v === 'trace' ? '1' : '10';
     scopeAll.disabled = !t.workload || v === 'trace';
@@ -52,9 +72,25 @@ export function captureDialog(t: DialogTarget): HTMLDialogElement {
       h('label', { for: 'cap-seconds' }, 'Seconds'),
       seconds,
       hint,
-      h('fieldset', {}, h('legend', {}, 'Target'), h('label', {}, scopeOne, ` pod ${t.pod ?? '(pick a pod)'}`), h('label', {}, scopeAll, ` whole ${t.workload ? `${t.workload.kind.toLowerCase()}/${t.workload.name}` : 'workload'} (${t.pods.length} pods, merged; each sample labelled pod=…)`)),
+      h(
+        'fieldset',
+        {},
+        h('legend', {}, 'Target'),
+        h('label', {}, scopeOne, ` pod ${t.pod ?? '(pick a pod)'}`),
+        h(
+          'label',
+          {},
+          scopeAll,
+          ` whole ${t.workload ? `${t.workload.kind.toLowerCase()}/${t.workload.name}` : 'workload'} (${t.pods.length} pods, merged; each sample labelled pod=…)`,
+        ),
+      ),
       status,
-      h('div', { class: 'actions' }, h('button', { type: 'submit', value: 'cancel', formnovalidate: true }, 'Cancel'), h('button', { type: 'submit', value: 'start', class: 'primary', id: 'cap-start' }, 'Start capture')),
+      h(
+        'div',
+        { class: 'actions' },
+        h('button', { type: 'submit', value: 'cancel', formnovalidate: true }, 'Cancel'),
+        h('button', { type: 'submit', value: 'start', class: 'primary', id: 'cap-start' }, 'Start capture'),
+      ),
     ),
   );
   dialog.addEventListener('close', () => dialog.remove());
@@ -63,7 +99,12 @@ export function captureDialog(t: DialogTarget): HTMLDialogElement {
     if ((e.submitter as HTMLButtonElement | null)?.value !== 'start') return;
     e.preventDefault();
     const secs = seconds.value === '' ? undefined : Number(seconds.value);
-    const body = { namespace: t.namespace, type: type.value, seconds: secs, ...(scopeOne.checked && t.pod ? { pod: t.pod } : { workload: `${t.workload?.kind.toLowerCase() ?? ''}/${t.workload?.name ?? ''}` }) };
+    const body = {
+      namespace: t.namespace,
+      type: type.value,
+      seconds: secs,
+      ...(scopeOne.checked && t.pod ? { pod: t.pod } : { workload: `${t.workload?.kind.toLowerCase() ?? ''}/${t.workload?.name ?? ''}` }),
+    };
     replace(status, 'Starting…');
     api.startCapture(body).then(
       (c) => {

@@ -39,9 +39,17 @@ function commandBox(label: string, text: string): HTMLElement {
 function downloads(c: CaptureMeta, links: HTMLElement): void {
   const isTrace = c.type === 'trace';
   if (c.status !== 'running' && c.status !== 'failed') {
-    const file = `${c.namespace}-${c.target.pod ?? c.target.workload?.name ?? 'selector'}-${c.type}-${c.id}${isTrace ? '.trace.out' : '.pb.gz'}`.replace(/[^A-Za-z0-9._-]/g, '_');
+    const file =
+      `${c.namespace}-${c.target.pod ?? c.target.workload?.name ?? 'selector'}-${c.type}-${c.id}${isTrace ? '.trace.out' : '.pb.gz'}`.replace(
+        /[^A-Za-z0-9._-]/g,
+        '_',
+      );
     links.append(
-      h('a', { href: isTrace ? traceUrl(c.id) : profileUrl(c.id), download: file, class: 'button', id: 'download' }, isTrace ? 'Download trace.out' : 'Download .pb.gz'),
+      h(
+        'a',
+        { href: isTrace ? traceUrl(c.id) : profileUrl(c.id), download: file, class: 'button', id: 'download' },
+        isTrace ? 'Download trace.out' : 'Download .pb.gz',
+      ),
       commandBox('then', isTrace ? `go tool trace ${file}` : `go tool pprof -http=: ${file}`),
     );
   }
@@ -49,12 +57,30 @@ function downloads(c: CaptureMeta, links: HTMLElement): void {
   if (pod) {
     const out = h('div', {});
     links.append(
-      button(`One-time link for go tool pprof (${pod})`, () => {
-        api.link({ namespace: c.namespace, pod, type: c.type, seconds: c.type === 'profile' || c.type === 'trace' ? c.seconds : undefined }).then(
-          (l) => replace(out, commandBox(`new live capture, link valid until ${new Date(l.expiresAt).toLocaleTimeString()}`, isTrace ? `curl -fsSo trace.out '${l.url}' && go tool trace trace.out` : l.command)),
-          (e: Error) => replace(out, notice('error', 'No link', e.message)),
-        );
-      }, { id: 'make-link' }),
+      button(
+        `One-time link for go tool pprof (${pod})`,
+        () => {
+          api
+            .link({
+              namespace: c.namespace,
+              pod,
+              type: c.type,
+              seconds: c.type === 'profile' || c.type === 'trace' ? c.seconds : undefined,
+            })
+            .then(
+              (l) =>
+                replace(
+                  out,
+                  commandBox(
+                    `new live capture, link valid until ${new Date(l.expiresAt).toLocaleTimeString()}`,
+                    isTrace ? `curl -fsSo trace.out '${l.url}' && go tool trace trace.out` : l.command,
+                  ),
+                ),
+              (e: Error) => replace(out, notice('error', 'No link', e.message)),
+            );
+        },
+        { id: 'make-link' },
+      ),
       out,
     );
   }
@@ -62,7 +88,16 @@ function downloads(c: CaptureMeta, links: HTMLElement): void {
 
 function podResults(c: CaptureMeta): HTMLElement | null {
   if (c.pods.length <= 1 && c.status === 'done') return null;
-  return h('details', { open: c.status !== 'done' }, h('summary', {}, `${c.pods.length} pod(s)`), h('ul', { class: 'pod-results' }, ...c.pods.map((p) => h('li', {}, h('span', { class: `status ${p.status}` }, p.status), ` ${p.pod}`, p.error ? ` — ${p.error}` : ''))));
+  return h(
+    'details',
+    { open: c.status !== 'done' },
+    h('summary', {}, `${c.pods.length} pod(s)`),
+    h(
+      'ul',
+      { class: 'pod-results' },
+      ...c.pods.map((p) => h('li', {}, h('span', { class: `status ${p.status}` }, p.status), ` ${p.pod}`, p.error ? ` — ${p.error}` : '')),
+    ),
+  );
 }
 
 function header(c: CaptureMeta): HTMLElement {
@@ -83,7 +118,9 @@ function tabs(ctx: ViewContext, view: ViewName, merged: boolean): HTMLElement {
   return h(
     'nav',
     { class: 'tabs', 'aria-label': 'Views' },
-    ...TABS.filter(([v]) => v !== 'pods' || merged).map(([v, label]) => h('a', { href: capturePath(ctx.capture.id, v, ctx.params), 'aria-current': v === view ? 'page' : undefined, 'data-view': v }, label)),
+    ...TABS.filter(([v]) => v !== 'pods' || merged).map(([v, label]) =>
+      h('a', { href: capturePath(ctx.capture.id, v, ctx.params), 'aria-current': v === view ? 'page' : undefined, 'data-view': v }, label),
+    ),
   );
 }
 
@@ -106,7 +143,14 @@ function renderView(ctx: ViewContext, data: ViewData): RenderedView {
   }
 }
 
-function showProfile(main: HTMLElement, c: CaptureMeta, summary: Summary, data: ViewData | undefined, view: ViewName, params: ParamState): (() => void) | undefined {
+function showProfile(
+  main: HTMLElement,
+  c: CaptureMeta,
+  summary: Summary,
+  data: ViewData | undefined,
+  view: ViewName,
+  params: ParamState,
+): (() => void) | undefined {
   const set = (patch: ParamState, to: ViewName = view): void => {
     const next = { ...params, ...patch };
     for (const k of Object.keys(next) as (keyof ParamState)[]) if (next[k] === undefined || next[k] === '') delete next[k];
@@ -151,7 +195,11 @@ export function capturePage(main: HTMLElement, id: string, view: ViewName): () =
         if (stopped) return;
         loading.remove();
         if (a.ok) dispose = showProfile(main, c, a.summary, a.data, view, params);
-        else if (a.stage === 'options') main.append(notice('error', 'These view options do not work', a.message), button('Reset options', () => navigate(capturePath(c.id, view, {}))));
+        else if (a.stage === 'options')
+          main.append(
+            notice('error', 'These view options do not work', a.message),
+            button('Reset options', () => navigate(capturePath(c.id, view, {}))),
+          );
         else main.append(notice('error', 'The profile could not be read', a.message));
       },
       (err: Error) => replace(main, notice('error', `Capture ${id}`, err.message)),

@@ -11,13 +11,23 @@ export function progress(c: CaptureMeta): HTMLElement {
   const elapsed = (Date.now() - Date.parse(c.createdAt)) / 1000;
   const want = c.type === 'profile' || c.type === 'trace' ? (c.seconds ?? 30) : (c.seconds ?? 1);
   const pct = Math.min(100, Math.round((100 * elapsed) / Math.max(want, 1)));
-  return h('span', { class: 'progress' }, h('progress', { max: 100, value: pct }), ` ${Math.min(elapsed, want).toFixed(0)}/${want}s · ${done}/${c.pods.length} pods`);
+  return h(
+    'span',
+    { class: 'progress' },
+    h('progress', { max: 100, value: pct }),
+    ` ${Math.min(elapsed, want).toFixed(0)}/${want}s · ${done}/${c.pods.length} pods`,
+  );
 }
 
 export function statusCell(c: CaptureMeta): HTMLElement {
   if (c.status === 'running') return h('span', { class: 'status running' }, 'running ', progress(c));
   const failed = c.pods.filter((p) => p.status !== 'ok').length;
-  return h('span', { class: `status ${c.status}`, title: c.error ?? '' }, c.status, c.status === 'partial' ? ` (${failed} of ${c.pods.length} pods failed)` : '');
+  return h(
+    'span',
+    { class: `status ${c.status}`, title: c.error ?? '' },
+    c.status,
+    c.status === 'partial' ? ` (${failed} of ${c.pods.length} pods failed)` : '',
+  );
 }
 
 function row(c: CaptureMeta, reload: () => void): HTMLElement {
@@ -45,21 +55,37 @@ function row(c: CaptureMeta, reload: () => void): HTMLElement {
 
 export function capturesPage(main: HTMLElement): () => void {
   const body = h('div', {}, 'Loading captures…');
-  replace(main, h('div', { class: 'page-head' }, h('h1', {}, 'Captures'), h('a', { href: '/pods', class: 'button' }, 'New capture (pick a pod)')), body);
+  replace(
+    main,
+    h('div', { class: 'page-head' }, h('h1', {}, 'Captures'), h('a', { href: '/pods', class: 'button' }, 'New capture (pick a pod)')),
+    body,
+  );
   let timer: number | undefined;
   let stopped = false;
   const load = (): void => {
     api.captures().then(
       (r) => {
         if (stopped) return;
-        if (r.items.length === 0) replace(body, notice('empty', 'No captures yet', 'Open Pods and capture a CPU profile from a pod or a whole workload; captures are kept by the gateway and listed here.'));
+        if (r.items.length === 0)
+          replace(
+            body,
+            notice(
+              'empty',
+              'No captures yet',
+              'Open Pods and capture a CPU profile from a pod or a whole workload; captures are kept by the gateway and listed here.',
+            ),
+          );
         else
           replace(
             body,
             h(
               'table',
               { class: 'grid captures' },
-              h('thead', {}, h('tr', {}, ...['target', 'type', 'pods', 'who', 'when', 'status', 'size', ''].map((t) => h('th', { scope: 'col' }, t)))),
+              h(
+                'thead',
+                {},
+                h('tr', {}, ...['target', 'type', 'pods', 'who', 'when', 'status', 'size', ''].map((t) => h('th', { scope: 'col' }, t))),
+              ),
               h('tbody', {}, ...r.items.map((c) => row(c, load))),
             ),
           );

@@ -11,7 +11,8 @@ export interface Props {
 
 /** Only same-origin paths and fragments as links: never a scheme a profile could choose. */
 function checkAttr(k: string, v: unknown): string {
-  if (/^on/i.test(k) || (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')) throw new Error(`refusing attribute ${k}`);
+  if (/^on/i.test(k) || (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean'))
+    throw new Error(`refusing attribute ${k}`);
   const text = v === true ? '' : String(v);
   if ((k === 'href' || k === 'src') && !/^(\/(?!\/)|#)/.test(text)) throw new Error(`refusing ${k} ${text}`);
   return text;
@@ -57,7 +58,12 @@ export function button(label: string, onClick: (e: MouseEvent) => void, props: P
 
 /** A block explaining why a view is empty, or what went wrong. */
 export function notice(kind: 'empty' | 'error' | 'info', title: string, ...lines: string[]): HTMLElement {
-  return h('div', { class: `notice ${kind}`, role: kind === 'error' ? 'alert' : 'status' }, h('strong', {}, title), ...lines.map((l) => h('p', {}, l)));
+  return h(
+    'div',
+    { class: `notice ${kind}`, role: kind === 'error' ? 'alert' : 'status' },
+    h('strong', {}, title),
+    ...lines.map((l) => h('p', {}, l)),
+  );
 }
 
 export async function copyText(text: string): Promise<boolean> {

@@ -13,4 +13,13 @@ export function bytes(n: number): string {
   return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-export const TYPE_LABEL: Readonly<Record<string, string>> = { profile: 'CPU', heap: 'heap', allocs: 'allocs', goroutine: 'goroutine', block: 'block', mutex: 'mutex', threadcreate: 'threadcreate', trace: 'trace' };
+export const TYPE_LABEL: Readonly<Record<string, string>> = {
+  profile: 'CPU',
+  heap: 'heap',
+  allocs: 'allocs',
+  goroutine: 'goroutine',
+  block: 'block',
+  mutex: 'mutex',
+  threadcreate: 'threadcreate',
+  trace: 'trace',
+};

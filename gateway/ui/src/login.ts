@@ -5,7 +5,14 @@ import { h, notice, replace } from './dom.ts';
 import { navigate } from './state.ts';
 
 export function loginPage(onLogin: (user: string) => void): HTMLElement {
-  const token = h('textarea', { id: 'token', rows: 4, autocomplete: 'off', spellcheck: 'false', placeholder: 'eyJhbGciOi… or podprof-demo-…', required: true });
+  const token = h('textarea', {
+    id: 'token',
+    rows: 4,
+    autocomplete: 'off',
+    spellcheck: 'false',
+    placeholder: 'eyJhbGciOi… or podprof-demo-…',
+    required: true,
+  });
   const status = h('div', { 'aria-live': 'polite' });
   const form = h(
     'form',
@@ -13,7 +20,11 @@ export function loginPage(onLogin: (user: string) => void): HTMLElement {
     h('h1', {}, 'Sign in to podprof'),
     h('label', { for: 'token' }, 'Bearer token'),
     token,
-    h('p', { class: 'hint' }, 'A Kubernetes token (kubectl create token …) or the token podprof demo printed. It is exchanged for a session cookie and not stored by the page.'),
+    h(
+      'p',
+      { class: 'hint' },
+      'A Kubernetes token (kubectl create token …) or the token podprof demo printed. It is exchanged for a session cookie and not stored by the page.',
+    ),
     h('button', { type: 'submit', class: 'primary' }, 'Sign in'),
     status,
   );

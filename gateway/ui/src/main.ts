@@ -60,7 +60,10 @@ async function render(): Promise<void> {
     }
   }
   if (path === '/login') {
-    replace(root, loginPage((name) => (user = name)));
+    replace(
+      root,
+      loginPage((name) => (user = name)),
+    );
     return;
   }
   const main = h('main', { id: 'main' });

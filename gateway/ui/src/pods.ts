@@ -25,17 +25,49 @@ function podRow(p: PodView, host: HTMLElement): HTMLElement {
     'tr',
     {},
     h('td', { class: 'name' }, p.name),
-    h('td', {}, flag(p.podReady, 'ready', 'not ready'), ' ', flag(p.sidecarReady, 'sidecar ready', 'sidecar not ready'), ' ', flag(true, 'injected', '')),
+    h(
+      'td',
+      {},
+      flag(p.podReady, 'ready', 'not ready'),
+      ' ',
+      flag(p.sidecarReady, 'sidecar ready', 'sidecar not ready'),
+      ' ',
+      flag(true, 'injected', ''),
+    ),
     h('td', { class: 'muted' }, p.profiles.join(' ')),
-    h('td', {}, button('Capture…', () => host.append(captureDialog({ namespace: p.namespace, pod: p.name, workload: p.workload, pods: [p] })), { disabled: !p.routable, 'data-pod': p.name })),
+    h(
+      'td',
+      {},
+      button('Capture…', () => host.append(captureDialog({ namespace: p.namespace, pod: p.name, workload: p.workload, pods: [p] })), {
+        disabled: !p.routable,
+        'data-pod': p.name,
+      }),
+    ),
   );
 }
 
 function render(list: HTMLElement, pods: readonly PodView[], query: string, host: HTMLElement): void {
   const q = query.trim().toLowerCase();
-  const shown = pods.filter((p) => q === '' || `${p.namespace}/${p.name} ${p.workload?.name ?? ''} ${Object.entries(p.labels).map(([k, v]) => `${k}=${v}`).join(' ')}`.toLowerCase().includes(q));
+  const shown = pods.filter(
+    (p) =>
+      q === '' ||
+      `${p.namespace}/${p.name} ${p.workload?.name ?? ''} ${Object.entries(p.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`
+        .toLowerCase()
+        .includes(q),
+  );
   if (shown.length === 0) {
-    replace(list, notice('empty', pods.length === 0 ? 'No injected pods you may see' : 'No pod matches the search', pods.length === 0 ? 'Annotate a pod template with podprof.io/inject: "true" so the webhook adds the sidecar, and make sure RBAC lets you list pods in its namespace.' : 'Search matches namespace/pod, workload and labels.'));
+    replace(
+      list,
+      notice(
+        'empty',
+        pods.length === 0 ? 'No injected pods you may see' : 'No pod matches the search',
+        pods.length === 0
+          ? 'Annotate a pod template with podprof.io/inject: "true" so the webhook adds the sidecar, and make sure RBAC lets you list pods in its namespace.'
+          : 'Search matches namespace/pod, workload and labels.',
+      ),
+    );
     return;
   }
   const sections: HTMLElement[] = [];
@@ -52,7 +84,11 @@ function render(list: HTMLElement, pods: readonly PodView[], query: string, host
             { class: 'workload-head' },
             h('h3', {}, w === '' ? 'pods without a workload' : w),
             h('span', { class: 'muted' }, `${ps.length} pod${ps.length === 1 ? '' : 's'}`),
-            first.workload ? button('Capture workload…', () => host.append(captureDialog({ namespace: ns, workload: first.workload, pods: ps })), { 'data-workload': w }) : null,
+            first.workload
+              ? button('Capture workload…', () => host.append(captureDialog({ namespace: ns, workload: first.workload, pods: ps })), {
+                  'data-workload': w,
+                })
+              : null,
           ),
           h('table', { class: 'grid' }, h('tbody', {}, ...ps.map((p) => podRow(p, host)))),
         ),
@@ -73,7 +109,15 @@ export function podsPage(main: HTMLElement): () => void {
     (r) => {
       pods = r.items;
       if (r.notInjected.length > 0) {
-        replace(missed, notice('info', `${r.notInjected.length} annotated pod(s) were not injected`, ...r.notInjected.map((m) => `${m.namespace}/${m.name}${m.reason ? `: ${m.reason}` : ''}`), 'They were probably created while the webhook was down: restart them.'));
+        replace(
+          missed,
+          notice(
+            'info',
+            `${r.notInjected.length} annotated pod(s) were not injected`,
+            ...r.notInjected.map((m) => `${m.namespace}/${m.name}${m.reason ? `: ${m.reason}` : ''}`),
+            'They were probably created while the webhook was down: restart them.',
+          ),
+        );
       }
       render(list, pods, search.value, main);
     },

@@ -7,7 +7,26 @@ import type { Granularity } from '../../../src/analysis/granularity.ts';
 export const VIEWS = ['top', 'flame', 'graph', 'peek', 'source', 'pods'] as const;
 export type ViewName = (typeof VIEWS)[number];
 
-export const PARAMS = ['si', 'f', 'i', 'h', 's', 'sf', 'g', 'n', 'nf', 'ef', 'tagfocus', 'tagignore', 'q', 'pivot', 'callers', 'base', 'normalize', 'sort'] as const;
+export const PARAMS = [
+  'si',
+  'f',
+  'i',
+  'h',
+  's',
+  'sf',
+  'g',
+  'n',
+  'nf',
+  'ef',
+  'tagfocus',
+  'tagignore',
+  'q',
+  'pivot',
+  'callers',
+  'base',
+  'normalize',
+  'sort',
+] as const;
 export type Param = (typeof PARAMS)[number];
 export type ParamState = Partial<Record<Param, string>>;
 
@@ -32,7 +51,17 @@ export function writeParams(s: ParamState): string {
 }
 
 export function viewOptions(s: ParamState): ViewOptions {
-  return { si: s.si, f: s.f, i: s.i, h: s.h, s: s.s, sf: s.sf, tagfocus: s.tagfocus, tagignore: s.tagignore, g: s.g as Granularity | undefined };
+  return {
+    si: s.si,
+    f: s.f,
+    i: s.i,
+    h: s.h,
+    s: s.s,
+    sf: s.sf,
+    tagfocus: s.tagfocus,
+    tagignore: s.tagignore,
+    g: s.g as Granularity | undefined,
+  };
 }
 
 export function numberParam(v: string | undefined): number | undefined {

@@ -15,28 +15,66 @@ const REFINE: readonly [Param, string, string][] = [
   ['s', 'Show', 'keep only matching frames'],
   ['sf', 'Show from', 'drop frames above the first match'],
 ];
-const FILTER_NAMES: Readonly<Partial<Record<Param, string>>> = { f: 'focus', i: 'ignore', h: 'hide', s: 'show', sf: 'show from', tagfocus: 'tagfocus', tagignore: 'tagignore', pivot: 'pivot', base: 'diff base' };
+const FILTER_NAMES: Readonly<Partial<Record<Param, string>>> = {
+  f: 'focus',
+  i: 'ignore',
+  h: 'hide',
+  s: 'show',
+  sf: 'show from',
+  tagfocus: 'tagfocus',
+  tagignore: 'tagignore',
+  pivot: 'pivot',
+  base: 'diff base',
+};
 
 function sampleSelect(ctx: ViewContext): HTMLElement {
-  const sel = h('select', { id: 'si', 'aria-label': 'Sample type' }, ...ctx.summary.sampleTypes.map((t, i) => h('option', { value: t.type, selected: i === ctx.summary.valueIndex }, `${t.type} (${t.unit})`)));
+  const sel = h(
+    'select',
+    { id: 'si', 'aria-label': 'Sample type' },
+    ...ctx.summary.sampleTypes.map((t, i) =>
+      h('option', { value: t.type, selected: i === ctx.summary.valueIndex }, `${t.type} (${t.unit})`),
+    ),
+  );
   sel.addEventListener('change', () => ctx.set({ si: sel.value }));
   return h('label', {}, 'Sample ', sel);
 }
 
 function granularitySelect(ctx: ViewContext): HTMLElement {
-  const sel = h('select', { id: 'g', 'aria-label': 'Granularity' }, ...GRANULARITIES.map((g) => h('option', { value: g, selected: g === ctx.summary.granularity }, g)));
+  const sel = h(
+    'select',
+    { id: 'g', 'aria-label': 'Granularity' },
+    ...GRANULARITIES.map((g) => h('option', { value: g, selected: g === ctx.summary.granularity }, g)),
+  );
   sel.addEventListener('change', () => ctx.set({ g: sel.value === 'functions' ? undefined : sel.value }));
   return h('label', {}, 'Granularity ', sel);
 }
 
 function refine(ctx: ViewContext, view: ViewName): HTMLElement {
-  const q = h('input', { id: 'q', type: 'search', value: ctx.params.q ?? '', placeholder: 'regex (RE2), e.g. ^main\\. or json', 'aria-label': 'Search regex', size: 30 });
+  const q = h('input', {
+    id: 'q',
+    type: 'search',
+    value: ctx.params.q ?? '',
+    placeholder: 'regex (RE2), e.g. ^main\\. or json',
+    'aria-label': 'Search regex',
+    size: 30,
+  });
   const go = (): void => ctx.set({ q: q.value || undefined });
   q.addEventListener('keydown', (e) => {
     if (e.key === 'Enter') go();
   });
-  const buttons = REFINE.map(([p, label, title]) => button(label, () => ctx.set({ [p]: q.value || undefined, q: undefined }), { title, 'data-refine': p }));
-  return h('div', { class: 'refine', role: 'group', 'aria-label': 'Search and refine' }, q, button('Search', go), h('span', { class: 'sep' }), ...buttons, button('Peek', () => ctx.set({ q: q.value || undefined }, 'peek'), { title: 'callers and callees of matches' }), view === 'peek' ? null : null);
+  const buttons = REFINE.map(([p, label, title]) =>
+    button(label, () => ctx.set({ [p]: q.value || undefined, q: undefined }), { title, 'data-refine': p }),
+  );
+  return h(
+    'div',
+    { class: 'refine', role: 'group', 'aria-label': 'Search and refine' },
+    q,
+    button('Search', go),
+    h('span', { class: 'sep' }),
+    ...buttons,
+    button('Peek', () => ctx.set({ q: q.value || undefined }, 'peek'), { title: 'callers and callees of matches' }),
+    view === 'peek' ? null : null,
+  );
 }
 
 function chips(ctx: ViewContext): HTMLElement | null {
@@ -45,21 +83,62 @@ function chips(ctx: ViewContext): HTMLElement | null {
   return h(
     'div',
     { class: 'chips', 'aria-label': 'Active filters' },
-    ...active.map((p) => h('span', { class: 'chip', 'data-param': p }, `${FILTER_NAMES[p] ?? p}=`, h('code', {}, ctx.params[p] ?? ''), button('×', () => ctx.set(p === 'pivot' ? { pivot: undefined, callers: undefined } : p === 'base' ? { base: undefined, normalize: undefined } : { [p]: undefined }), { 'aria-label': `remove ${FILTER_NAMES[p] ?? p}` }))),
+    ...active.map((p) =>
+      h(
+        'span',
+        { class: 'chip', 'data-param': p },
+        `${FILTER_NAMES[p] ?? p}=`,
+        h('code', {}, ctx.params[p] ?? ''),
+        button(
+          '×',
+          () =>
+            ctx.set(
+              p === 'pivot'
+                ? { pivot: undefined, callers: undefined }
+                : p === 'base'
+                  ? { base: undefined, normalize: undefined }
+                  : { [p]: undefined },
+            ),
+          { 'aria-label': `remove ${FILTER_NAMES[p] ?? p}` },
+        ),
+      ),
+    ),
     active.length > 1 ? button('Clear all', () => ctx.set(Object.fromEntries(active.map((p) => [p, undefined])))) : null,
   );
 }
 
 function diffSelect(ctx: ViewContext): HTMLElement {
-  const sel = h('select', { id: 'base', 'aria-label': 'Diff base' }, h('option', { value: '' }, ctx.params.base ? `base ${ctx.params.base}` : 'no diff'));
+  const sel = h(
+    'select',
+    { id: 'base', 'aria-label': 'Diff base' },
+    h('option', { value: '' }, ctx.params.base ? `base ${ctx.params.base}` : 'no diff'),
+  );
   const norm = h('input', { type: 'checkbox', id: 'normalize', checked: ctx.params.normalize === '1' });
   void api.captures().then((r) => {
-    const options = r.items.filter((c) => c.id !== ctx.capture.id && c.type === ctx.capture.type && (c.status === 'done' || c.status === 'partial'));
-    sel.replaceChildren(h('option', { value: '' }, 'no diff'), ...options.map((c) => h('option', { value: c.id, selected: c.id === ctx.params.base }, `${c.target.pod ?? c.target.workload?.name ?? c.target.selector ?? ''} · ${ago(c.createdAt)} · ${c.id}`)));
+    const options = r.items.filter(
+      (c) => c.id !== ctx.capture.id && c.type === ctx.capture.type && (c.status === 'done' || c.status === 'partial'),
+    );
+    sel.replaceChildren(
+      h('option', { value: '' }, 'no diff'),
+      ...options.map((c) =>
+        h(
+          'option',
+          { value: c.id, selected: c.id === ctx.params.base },
+          `${c.target.pod ?? c.target.workload?.name ?? c.target.selector ?? ''} · ${ago(c.createdAt)} · ${c.id}`,
+        ),
+      ),
+    );
   });
   sel.addEventListener('change', () => ctx.set({ base: sel.value || undefined }));
   norm.addEventListener('change', () => ctx.set({ normalize: norm.checked ? '1' : undefined }));
-  return h('label', { title: 'show this capture minus a base capture of the same type (go tool pprof -diff_base)' }, 'Diff against ', sel, ' ', h('label', {}, norm, ' normalize'));
+  return h(
+    'label',
+    { title: 'show this capture minus a base capture of the same type (go tool pprof -diff_base)' },
+    'Diff against ',
+    sel,
+    ' ',
+    h('label', {}, norm, ' normalize'),
+  );
 }
 
 export function toolbar(ctx: ViewContext, view: ViewName): HTMLElement {
@@ -73,5 +152,10 @@ export function toolbar(ctx: ViewContext, view: ViewName): HTMLElement {
 }
 
 export function legend(lines: readonly string[]): HTMLElement {
-  return h('details', { class: 'legend' }, h('summary', {}, lines.find((l) => l.startsWith('Showing')) ?? 'Legend'), h('pre', {}, lines.join('\n')));
+  return h(
+    'details',
+    { class: 'legend' },
+    h('summary', {}, lines.find((l) => l.startsWith('Showing')) ?? 'Legend'),
+    h('pre', {}, lines.join('\n')),
+  );
 }

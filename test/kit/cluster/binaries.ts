@@ -13,7 +13,16 @@ export interface Binaries {
 }
 
 /** What a real node adds (build.sh --node): kubelet, the other control-plane components, containerd, CoreDNS. */
-export const NODE_BINARIES = ['kubelet', 'kube-controller-manager', 'kube-scheduler', 'kube-proxy', 'containerd', 'containerd-shim-runc-v2', 'ctr', 'coredns'] as const;
+export const NODE_BINARIES = [
+  'kubelet',
+  'kube-controller-manager',
+  'kube-scheduler',
+  'kube-proxy',
+  'containerd',
+  'containerd-shim-runc-v2',
+  'ctr',
+  'coredns',
+] as const;
 export type NodeBinaries = Record<(typeof NODE_BINARIES)[number], string>;
 
 const BUILD_SH = join(dirname(fileURLToPath(import.meta.url)), 'build.sh');

@@ -82,7 +82,8 @@ async function up(): Promise<void> {
   mkdirSync(cacheDir, { recursive: true });
   writeFileSync(stateFile, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
   log(`kube-apiserver ${cp.server} (logs: ${cp.dataDir}/*.log); stop with: cli.ts down`);
-  if (cp.node) log(`node ${cp.node.name} Ready at ${cp.node.addresses.nodeIp} (netns ${cp.node.addresses.netns}, logs: ${cp.node.layout.dir}/*.log)`);
+  if (cp.node)
+    log(`node ${cp.node.name} Ready at ${cp.node.addresses.nodeIp} (netns ${cp.node.addresses.netns}, logs: ${cp.node.layout.dir}/*.log)`);
   console.log(`export KUBECONFIG=${cp.kubeconfigPath}`);
 }
 

@@ -97,7 +97,12 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
   const kubeletPki = withNode ? writeKubeletClientPki(dataDir) : undefined;
   const nodeTokens = Object.fromEntries(Object.keys(NODE_USERS).map((c) => [c, randomToken()])) as Record<NodeComponent, string>;
   const componentUsers = withNode
-    ? Object.fromEntries((Object.keys(NODE_USERS) as NodeComponent[]).map((c) => [NODE_USERS[c].name, { token: nodeTokens[c], groups: [...NODE_USERS[c].groups] }]))
+    ? Object.fromEntries(
+        (Object.keys(NODE_USERS) as NodeComponent[]).map((c) => [
+          NODE_USERS[c].name,
+          { token: nodeTokens[c], groups: [...NODE_USERS[c].groups] },
+        ]),
+      )
     : {};
   const tokenFile = join(dataDir, 'tokens.csv');
   writeTokenFile(tokenFile, { [ADMIN_USER]: { token: adminToken, groups: ['system:masters'] }, ...users, ...componentUsers });
@@ -125,7 +130,12 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
     saPrivateKeyFile: sa.privateKeyFile,
     // A real node has a controller-manager making each namespace's "default" ServiceAccount.
     serviceAccountAdmission: withNode || opts.serviceAccountAdmission,
-    node: kubeletPki && nodeAddr && { advertiseAddress: nodeAddr.nodeIp, kubeletClientCertFile: kubeletPki.certFile, kubeletClientKeyFile: kubeletPki.keyFile },
+    node: kubeletPki &&
+      nodeAddr && {
+        advertiseAddress: nodeAddr.nodeIp,
+        kubeletClientCertFile: kubeletPki.certFile,
+        kubeletClientKeyFile: kubeletPki.keyFile,
+      },
     extraArgs: opts.extraApiServerArgs,
     detached: opts.detached,
     log,

@@ -51,19 +51,24 @@ export class KubeRest {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const headers: Record<string, string> = { authorization: `Bearer ${this.o.token}`, accept: 'application/json' };
     // Explicit length: Node sends a DELETE body neither chunked nor sized by default.
-    if (payload !== undefined) Object.assign(headers, { 'content-type': contentType, 'content-length': String(Buffer.byteLength(payload)) });
+    if (payload !== undefined)
+      Object.assign(headers, { 'content-type': contentType, 'content-length': String(Buffer.byteLength(payload)) });
     return new Promise<T>((resolve, reject) => {
-      const req = request(new URL(path, this.o.server), { method, headers, agent: this.agent, timeout: this.o.timeoutMs ?? 10_000 }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          const status = res.statusCode ?? 0;
-          if (status < 200 || status > 299) reject(new KubeApiError(status, method, path, text));
-          else resolve((text === '' ? {} : JSON.parse(text)) as T);
-        });
-      });
+      const req = request(
+        new URL(path, this.o.server),
+        { method, headers, agent: this.agent, timeout: this.o.timeoutMs ?? 10_000 },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            const status = res.statusCode ?? 0;
+            if (status < 200 || status > 299) reject(new KubeApiError(status, method, path, text));
+            else resolve((text === '' ? {} : JSON.parse(text)) as T);
+          });
+        },
+      );
       req.on('timeout', () => req.destroy(new Error(`${method} ${path}: timed out`)));
       req.on('error', reject);
       req.end(payload);

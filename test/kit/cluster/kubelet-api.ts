@@ -12,7 +12,11 @@ export const podPath = (namespace: string, name: string): string => `/api/v1/nam
  * lifecycle controller (not running here) would remove it once Ready, so we do.
  */
 export async function registerNode(rest: KubeRest, name: string): Promise<void> {
-  const labels = { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': process.arch === 'x64' ? 'amd64' : process.arch };
+  const labels = {
+    'kubernetes.io/hostname': name,
+    'kubernetes.io/os': 'linux',
+    'kubernetes.io/arch': process.arch === 'x64' ? 'amd64' : process.arch,
+  };
   try {
     await rest.post('/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name, labels } });
   } catch (err) {
@@ -27,7 +31,16 @@ export async function registerNode(rest: KubeRest, name: string): Promise<void> 
         { type: 'InternalIP', address: '127.0.0.1' },
         { type: 'Hostname', address: name },
       ],
-      conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'podprof test kubelet stand-in (pods as processes)', lastHeartbeatTime: now, lastTransitionTime: now }],
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: 'KubeletReady',
+          message: 'podprof test kubelet stand-in (pods as processes)',
+          lastHeartbeatTime: now,
+          lastTransitionTime: now,
+        },
+      ],
       capacity: resources,
       allocatable: resources,
     },

@@ -95,7 +95,14 @@ export class ProcessKubelet {
     try {
       const plan = await planPod(pod, ip, this.nodeName, this.runtimes, this.rest);
       const id = { namespace, name, uid, restartPolicy: pod.spec?.restartPolicy ?? 'Always' };
-      const deps = { rest: this.rest, readyTimeoutMs: this.o.readyTimeoutMs ?? 30_000, graceMs: this.maxGraceMs, log: this.o.log, warn: (m: string) => this.warn(m), onGone: (r: PodRunner) => this.background(this.forget(r, this.maxGraceMs, false)) };
+      const deps = {
+        rest: this.rest,
+        readyTimeoutMs: this.o.readyTimeoutMs ?? 30_000,
+        graceMs: this.maxGraceMs,
+        log: this.o.log,
+        warn: (m: string) => this.warn(m),
+        onGone: (r: PodRunner) => this.background(this.forget(r, this.maxGraceMs, false)),
+      };
       entry = { runner: new PodRunner(id, ip, plan, deps) };
       this.pods.set(uid, entry);
       if ((pod.spec?.nodeName ?? '') === '') await bindPod(this.rest, pod, this.nodeName);

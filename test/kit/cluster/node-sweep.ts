@@ -54,7 +54,10 @@ function cgroupTree(dir: string): string[] {
 
 function cgroupProcs(dir: string): number[] {
   try {
-    return readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter((p) => p !== '').map(Number);
+    return readFileSync(join(dir, 'cgroup.procs'), 'utf8')
+      .split('\n')
+      .filter((p) => p !== '')
+      .map(Number);
   } catch {
     return []; // gone
   }
@@ -70,7 +73,9 @@ function cmdlineNames(pid: string, text: string): boolean {
 
 /** Every process but this one whose command line contains `text`. */
 export function processesNaming(text: string): number[] {
-  return readdirSync('/proc').filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid && cmdlineNames(p, text)).map(Number);
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid && cmdlineNames(p, text))
+    .map(Number);
 }
 
 function nodePids(l: NodeLayout): Set<number> {

@@ -12,7 +12,17 @@ import type { NodeBinaries } from './binaries.ts';
 import { killOnExit } from './exit-hooks.ts';
 import { pollUntil } from './http.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
-import { cniConflist, containerdConfig, COREDNS_RULES, corefile, kubeletConfig, NODE_NAME, nodeLayout, type NodeAddresses, type NodeLayout } from './node-config.ts';
+import {
+  cniConflist,
+  containerdConfig,
+  COREDNS_RULES,
+  corefile,
+  kubeletConfig,
+  NODE_NAME,
+  nodeLayout,
+  type NodeAddresses,
+  type NodeLayout,
+} from './node-config.ts';
 import { createNodeNetwork, hostNetnsPath, netnsPath } from './node-net.ts';
 import { KUBELET_CLIENT_USER } from './node-pki.ts';
 import { createCgroupRoots, sweepNode } from './node-sweep.ts';
@@ -62,7 +72,8 @@ const RUNC = '/usr/sbin/runc';
 export async function startNode(n: NodeInput): Promise<RealNode> {
   const a = n.addresses;
   const l = nodeLayout(n.dataDir, a.index);
-  for (const d of [l.dir, l.containerdRoot, l.containerdState, l.cniConfDir, l.cniDataDir, l.kubeletRoot, l.podLogsDir]) mkdirSync(d, { recursive: true, mode: 0o700 });
+  for (const d of [l.dir, l.containerdRoot, l.containerdState, l.cniConfDir, l.cniDataDir, l.kubeletRoot, l.podLogsDir])
+    mkdirSync(d, { recursive: true, mode: 0o700 });
   const server = `https://127.0.0.1:${n.apiPort}`;
   const kubeconfigs = {} as Record<NodeComponent, string>;
   for (const c of Object.keys(NODE_USERS) as NodeComponent[]) {
@@ -122,10 +133,12 @@ export async function startNode(n: NodeInput): Promise<RealNode> {
   try {
     // The API server, at its loopback port, from inside the node: each connection
     // is a socat in the node's namespace talking to one in the machine's.
-    start('apiserver-bridge', '/usr/bin/socat', [
-      `TCP-LISTEN:${n.apiPort},fork,reuseaddr`,
-      `EXEC:nsenter --net=${hostNetnsPath(a)} socat STDIO TCP\\:127.0.0.1\\:${n.apiPort}`,
-    ], { inNode: true });
+    start(
+      'apiserver-bridge',
+      '/usr/bin/socat',
+      [`TCP-LISTEN:${n.apiPort},fork,reuseaddr`, `EXEC:nsenter --net=${hostNetnsPath(a)} socat STDIO TCP\\:127.0.0.1\\:${n.apiPort}`],
+      { inNode: true },
+    );
     start('kube-controller-manager', n.bins['kube-controller-manager'], [
       `--kubeconfig=${kubeconfigs.controllerManager}`,
       '--secure-port=0',
@@ -142,37 +155,58 @@ export async function startNode(n: NodeInput): Promise<RealNode> {
       env: { PATH: `${join(n.bins.containerd, '..')}:/usr/sbin:/usr/bin:/sbin:/bin` },
     });
     await pollUntil({
-      probe: async () => (await ctr(n.bins.ctr, l, ['version']).then(() => true, () => false)),
+      probe: async () =>
+        await ctr(n.bins.ctr, l, ['version']).then(
+          () => true,
+          () => false,
+        ),
       timeoutMs: 60_000,
       intervalMs: 200,
       abort: () => (containerd.exitInfo() ? new Error(`${containerd.exitInfo()}\n${containerd.logTail()}`) : undefined),
       describe: () => `containerd did not answer on ${l.containerdSocket}:\n${containerd.logTail()}`,
     });
     await loadImages(n.bins.ctr, l, n.images);
-    start('kube-proxy', n.bins['kube-proxy'], [
-      `--kubeconfig=${kubeconfigs.kubeProxy}`,
-      `--hostname-override=${NODE_NAME}`,
-      `--cluster-cidr=${a.podCidr}`,
-      '--proxy-mode=iptables',
-      '--oom-score-adj=0', // not -999: that needs CAP_SYS_RESOURCE
-      // This machine's conntrack settings are its own: leave them as they are.
-      '--conntrack-max-per-core=0',
-      '--conntrack-tcp-timeout-established=0',
-      '--conntrack-tcp-timeout-close-wait=0',
-      `--healthz-bind-address=127.0.0.1:${proxyHealthz}`,
-      `--metrics-bind-address=127.0.0.1:${proxyMetrics}`,
-    ], { inNode: true });
+    start(
+      'kube-proxy',
+      n.bins['kube-proxy'],
+      [
+        `--kubeconfig=${kubeconfigs.kubeProxy}`,
+        `--hostname-override=${NODE_NAME}`,
+        `--cluster-cidr=${a.podCidr}`,
+        '--proxy-mode=iptables',
+        '--oom-score-adj=0', // not -999: that needs CAP_SYS_RESOURCE
+        // This machine's conntrack settings are its own: leave them as they are.
+        '--conntrack-max-per-core=0',
+        '--conntrack-tcp-timeout-established=0',
+        '--conntrack-tcp-timeout-close-wait=0',
+        `--healthz-bind-address=127.0.0.1:${proxyHealthz}`,
+        `--metrics-bind-address=127.0.0.1:${proxyMetrics}`,
+      ],
+      { inNode: true },
+    );
     start('coredns', n.bins.coredns, ['-conf', join(l.dir, 'Corefile')], { inNode: true });
-    const kubelet = start('kubelet', n.bins.kubelet, [
-      `--config=${l.kubeletConfig}`,
-      `--kubeconfig=${kubeconfigs.kubelet}`,
-      `--root-dir=${l.kubeletRoot}`,
-      `--cert-dir=${join(l.dir, 'kubelet-pki')}`,
-      `--hostname-override=${NODE_NAME}`,
-      `--node-ip=${a.nodeIp}`,
-    ], { inNode: true });
+    const kubelet = start(
+      'kubelet',
+      n.bins.kubelet,
+      [
+        `--config=${l.kubeletConfig}`,
+        `--kubeconfig=${kubeconfigs.kubelet}`,
+        `--root-dir=${l.kubeletRoot}`,
+        `--cert-dir=${join(l.dir, 'kubelet-pki')}`,
+        `--hostname-override=${NODE_NAME}`,
+        `--node-ip=${a.nodeIp}`,
+      ],
+      { inNode: true },
+    );
     await pollUntil({
-      probe: async () => (await kubectl(n.adminKubeconfig, ['get', 'node', NODE_NAME, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']).catch(() => '')) === 'True',
+      probe: async () =>
+        (await kubectl(n.adminKubeconfig, [
+          'get',
+          'node',
+          NODE_NAME,
+          '-o',
+          'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+        ]).catch(() => '')) === 'True',
       timeoutMs: 120_000,
       intervalMs: 500,
       abort: () => {
@@ -183,7 +217,8 @@ export async function startNode(n: NodeInput): Promise<RealNode> {
     });
     // The controller-manager makes each namespace's "default" ServiceAccount; wait for the first.
     await pollUntil({
-      probe: async () => (await kubectl(n.adminKubeconfig, ['get', 'serviceaccount', 'default', '-n', 'default', '-o', 'name']).catch(() => '')) !== '',
+      probe: async () =>
+        (await kubectl(n.adminKubeconfig, ['get', 'serviceaccount', 'default', '-n', 'default', '-o', 'name']).catch(() => '')) !== '',
       timeoutMs: 60_000,
       intervalMs: 250,
       describe: () => 'no default ServiceAccount after 60 s (kube-controller-manager)',
@@ -205,7 +240,11 @@ export async function startNode(n: NodeInput): Promise<RealNode> {
 function startReaper(a: NodeAddresses, dataDir: string): ChildProcess {
   const script = fileURLToPath(new URL('./node-reaper.ts', import.meta.url));
   const repo = fileURLToPath(new URL('../../../', import.meta.url)); // where --import tsx resolves
-  const child = spawn(process.execPath, ['--import', 'tsx', script, String(process.pid), String(a.index), dataDir], { cwd: repo, detached: true, stdio: 'ignore' });
+  const child = spawn(process.execPath, ['--import', 'tsx', script, String(process.pid), String(a.index), dataDir], {
+    cwd: repo,
+    detached: true,
+    stdio: 'ignore',
+  });
   child.unref();
   return child;
 }
@@ -222,7 +261,9 @@ function clusterRoleBinding(name: string, role: string, user: string): Record<st
 
 async function kubectlApply(kubeconfig: string, objects: Record<string, unknown>[]): Promise<void> {
   await new Promise<void>((resolve, reject) => {
-    const child = execFile('kubectl', ['--kubeconfig', kubeconfig, 'apply', '-f', '-'], { timeout: 30_000 }, (err, _out, stderr) => (err ? reject(new Error(`kubectl apply: ${stderr}`)) : resolve()));
+    const child = execFile('kubectl', ['--kubeconfig', kubeconfig, 'apply', '-f', '-'], { timeout: 30_000 }, (err, _out, stderr) =>
+      err ? reject(new Error(`kubectl apply: ${stderr}`)) : resolve(),
+    );
     child.stdin?.end(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
   });
 }

@@ -42,7 +42,12 @@ interface KeyedData {
   data?: Record<string, string>;
 }
 
-async function readData(ctx: EnvContext, kind: 'configmaps' | 'secrets', name: string, optional: boolean | undefined): Promise<Record<string, string> | undefined> {
+async function readData(
+  ctx: EnvContext,
+  kind: 'configmaps' | 'secrets',
+  name: string,
+  optional: boolean | undefined,
+): Promise<Record<string, string> | undefined> {
   try {
     const obj = await ctx.rest.get<KeyedData>(`/api/v1/namespaces/${ctx.pod.metadata?.namespace}/${kind}/${name}`);
     const data = obj.data ?? {};
@@ -54,10 +59,15 @@ async function readData(ctx: EnvContext, kind: 'configmaps' | 'secrets', name: s
   }
 }
 
-async function keyRef(ctx: EnvContext, kind: 'configmaps' | 'secrets', ref: { name?: string; key: string; optional?: boolean }): Promise<string | undefined> {
+async function keyRef(
+  ctx: EnvContext,
+  kind: 'configmaps' | 'secrets',
+  ref: { name?: string; key: string; optional?: boolean },
+): Promise<string | undefined> {
   const data = await readData(ctx, kind, ref.name ?? '', ref.optional);
   const value = data?.[ref.key];
-  if (value === undefined && data !== undefined && ref.optional !== true) throw new Error(`${kind} ${ref.name ?? ''} has no key ${ref.key}`);
+  if (value === undefined && data !== undefined && ref.optional !== true)
+    throw new Error(`${kind} ${ref.name ?? ''} has no key ${ref.key}`);
   return value;
 }
 

@@ -55,7 +55,10 @@ export function allocatePodIp(): string {
     if (held.has(ip) || !tryLock(lockDir(ip))) continue;
     // Rotate, so a just-released address (ports maybe in TIME_WAIT) is reused last.
     next = n + 1 > LAST ? FIRST : n + 1;
-    held.set(ip, killOnExit(() => {}, lockDir(ip)));
+    held.set(
+      ip,
+      killOnExit(() => {}, lockDir(ip)),
+    );
     return ip;
   }
   throw new Error(`no free pod IP in 127.0.0.${FIRST}-${LAST}: all are held (see ${tmpdir()}/${PREFIX}*)`);

@@ -35,7 +35,13 @@ export function checkRuntimes(pod: V1Pod, runtimes: Readonly<Record<string, Cont
   );
 }
 
-export async function planPod(pod: V1Pod, ip: string, nodeName: string, runtimes: Readonly<Record<string, ContainerRuntime>>, rest: KubeRest): Promise<PlannedContainer[]> {
+export async function planPod(
+  pod: V1Pod,
+  ip: string,
+  nodeName: string,
+  runtimes: Readonly<Record<string, ContainerRuntime>>,
+  rest: KubeRest,
+): Promise<PlannedContainer[]> {
   checkRuntimes(pod, runtimes);
   const ctx = { pod, podIP: ip, hostIP: HOST_IP, nodeName, rest };
   const volumes = await projectTokenVolumes(pod, rest);

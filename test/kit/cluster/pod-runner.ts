@@ -58,9 +58,20 @@ export class PodRunner {
       startTime: new Date().toISOString(),
       restartPolicy: id.restartPolicy,
       initialized: false,
-      containers: plan.map((p) => ({ name: p.container.name, image: p.container.image ?? '', kind: p.kind, state: 'waiting', ready: false })),
+      containers: plan.map((p) => ({
+        name: p.container.name,
+        image: p.container.image ?? '',
+        kind: p.kind,
+        state: 'waiting',
+        ready: false,
+      })),
     };
-    this.reporter = new StatusReporter(deps.rest, id, () => buildPodStatus(this.record, this.clock), () => deps.onGone(this));
+    this.reporter = new StatusReporter(
+      deps.rest,
+      id,
+      () => buildPodStatus(this.record, this.clock),
+      () => deps.onGone(this),
+    );
   }
 
   get ip(): string {
@@ -114,12 +125,22 @@ export class PodRunner {
   /** Each container's state and last output lines, for error messages. */
   describe(lines = 15): string {
     return this.record.containers
-      .map((c) => `--- ${c.name} (${c.state}${c.ready ? ', ready' : ''}${c.exitCode === undefined ? '' : `, exit ${c.exitCode}`}) ---\n${(this.procs.get(c.name)?.lines() ?? []).slice(-lines).join('\n')}`)
+      .map(
+        (c) =>
+          `--- ${c.name} (${c.state}${c.ready ? ', ready' : ''}${c.exitCode === undefined ? '' : `, exit ${c.exitCode}`}) ---\n${(this.procs.get(c.name)?.lines() ?? []).slice(-lines).join('\n')}`,
+      )
       .join('\n');
   }
 
   private spawn(p: PlannedContainer): ContainerProcess {
-    const proc = spawnContainer({ label: this.label(p.container.name), command: p.spec.command, args: p.spec.args, env: p.env, cwd: p.spec.cwd, log: this.deps.log });
+    const proc = spawnContainer({
+      label: this.label(p.container.name),
+      command: p.spec.command,
+      args: p.spec.args,
+      env: p.env,
+      cwd: p.spec.cwd,
+      log: this.deps.log,
+    });
     this.procs.set(p.container.name, proc);
     Object.assign(this.rec(p.container.name), { state: 'running', pid: proc.pid, startedAt: proc.startedAt });
     return proc;
@@ -131,7 +152,8 @@ export class PodRunner {
     const e = await proc.exited;
     this.recordExit(p.container.name, e);
     this.syncInBackground();
-    if (e.exitCode !== 0) throw new Error(`init container ${p.container.name} exited with code ${e.exitCode}\n${proc.lines().slice(-15).join('\n')}`);
+    if (e.exitCode !== 0)
+      throw new Error(`init container ${p.container.name} exited with code ${e.exitCode}\n${proc.lines().slice(-15).join('\n')}`);
   }
 
   private startContainer(p: PlannedContainer): Promise<void> {
@@ -150,7 +172,14 @@ export class PodRunner {
   }
 
   private recordExit(name: string, e: ContainerExit): void {
-    Object.assign(this.rec(name), { state: 'terminated', ready: false, exitCode: e.exitCode, signal: e.signal, finishedAt: e.finishedAt, message: e.error });
+    Object.assign(this.rec(name), {
+      state: 'terminated',
+      ready: false,
+      exitCode: e.exitCode,
+      signal: e.signal,
+      finishedAt: e.finishedAt,
+      message: e.error,
+    });
   }
 
   private onExit(name: string, e: ContainerExit): void {
@@ -174,7 +203,9 @@ export class PodRunner {
   private async doStop(graceMs: number): Promise<void> {
     this.abort.abort();
     const stopKinds = (kinds: ContainerKind[]): Promise<unknown> =>
-      Promise.all(this.plan.filter((p) => kinds.includes(p.kind)).map((p) => this.procs.get(p.container.name)?.stop(graceMs) ?? Promise.resolve()));
+      Promise.all(
+        this.plan.filter((p) => kinds.includes(p.kind)).map((p) => this.procs.get(p.container.name)?.stop(graceMs) ?? Promise.resolve()),
+      );
     await stopKinds(['regular']);
     await stopKinds(['sidecar', 'init']);
     await this.sync().catch((err: unknown) => this.deps.warn(`status of ${this.id.namespace}/${this.id.name} after stop: ${String(err)}`));

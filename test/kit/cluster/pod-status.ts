@@ -94,7 +94,16 @@ function containerStatus(c: ContainerRecord, initialized: boolean): Record<strin
       },
     };
   } else state = { waiting: { reason: c.kind === 'regular' && initialized ? 'ContainerCreating' : 'PodInitializing' } };
-  return { name: c.name, image: c.image, imageID: '', containerID: id, ready: c.ready, started: c.state === 'running', restartCount: 0, state };
+  return {
+    name: c.name,
+    image: c.image,
+    imageID: '',
+    containerID: id,
+    ready: c.ready,
+    started: c.state === 'running',
+    restartCount: 0,
+    state,
+  };
 }
 
 /** Keeps lastTransitionTime stable while a condition does not change. */
@@ -108,7 +117,14 @@ export class ConditionClock {
       prev = { status, time: new Date().toISOString() };
       this.last.set(type, prev);
     }
-    return { type, status, lastProbeTime: null, lastTransitionTime: prev.time, ...(reason && !ok ? { reason } : {}), ...(message && !ok ? { message } : {}) };
+    return {
+      type,
+      status,
+      lastProbeTime: null,
+      lastTransitionTime: prev.time,
+      ...(reason && !ok ? { reason } : {}),
+      ...(message && !ok ? { message } : {}),
+    };
   }
 }
 

@@ -26,10 +26,22 @@ export async function projectTokenVolumes(pod: V1Pod, rest: KubeRest): Promise<M
     if (sources.length === 0) continue;
     const dir = mkdtempSync(join(tmpdir(), `podprof-kubelet-${v.name}-`));
     for (const s of sources) {
-      const body = { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: s.audience ? [s.audience] : [], expirationSeconds: s.expirationSeconds ?? 3600, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: pod.metadata?.name, uid: pod.metadata?.uid } } };
-      const tr = await rest.post<{ status?: { token?: string } }>(`/api/v1/namespaces/${ns}/serviceaccounts/${sa}/token`, body).catch((err: unknown) => {
-        throw new Error(`pod ${ns}/${pod.metadata?.name}: projected token for ServiceAccount ${sa} (volume ${v.name}): ${(err as Error).message}`);
-      });
+      const body = {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: {
+          audiences: s.audience ? [s.audience] : [],
+          expirationSeconds: s.expirationSeconds ?? 3600,
+          boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: pod.metadata?.name, uid: pod.metadata?.uid },
+        },
+      };
+      const tr = await rest
+        .post<{ status?: { token?: string } }>(`/api/v1/namespaces/${ns}/serviceaccounts/${sa}/token`, body)
+        .catch((err: unknown) => {
+          throw new Error(
+            `pod ${ns}/${pod.metadata?.name}: projected token for ServiceAccount ${sa} (volume ${v.name}): ${(err as Error).message}`,
+          );
+        });
       writeFileSync(join(dir, s.path), tr.status?.token ?? '', { mode: 0o600 });
     }
     out.set(v.name, dir);
@@ -39,6 +51,8 @@ export async function projectTokenVolumes(pod: V1Pod, rest: KubeRest): Promise<M
 
 /** Rewrites paths under the container's mounts of those volumes to their host directories. */
 export function mountedPaths(c: V1Container, volumes: ReadonlyMap<string, string>): (s: string) => string {
-  const mounts = (c.volumeMounts ?? []).filter((m) => volumes.has(m.name)).map((m) => [m.mountPath.replace(/\/+$/, ''), volumes.get(m.name)!] as const);
+  const mounts = (c.volumeMounts ?? [])
+    .filter((m) => volumes.has(m.name))
+    .map((m) => [m.mountPath.replace(/\/+$/, ''), volumes.get(m.name)!] as const);
   return (s) => mounts.reduce((acc, [from, to]) => acc.split(`${from}/`).join(`${to}/`), s);
 }

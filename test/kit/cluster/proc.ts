@@ -40,9 +40,7 @@ export function spawnManaged(o: SpawnOptions): ManagedProcess {
   } else {
     // setpriv execs the binary (same pid) with PR_SET_PDEATHSIG=SIGKILL, so the
     // kernel kills it even when this Node process is SIGKILLed.
-    const [cmd, args] = existsSync(SETPRIV)
-      ? [SETPRIV, ['--pdeathsig', 'SIGKILL', '--', o.bin, ...o.args]]
-      : [o.bin, o.args];
+    const [cmd, args] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'SIGKILL', '--', o.bin, ...o.args]] : [o.bin, o.args];
     child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: o.env && { ...process.env, ...o.env } });
     for (const stream of [child.stdout, child.stderr]) {
       if (stream === null) continue;

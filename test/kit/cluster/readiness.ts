@@ -24,7 +24,8 @@ function answers(url: string): Promise<boolean> {
   });
 }
 
-const exitedEarly = (e: ContainerExit): Error => new Error(`exited before it was ready (exit code ${e.exitCode}${e.error ? `: ${e.error}` : ''})`);
+const exitedEarly = (e: ContainerExit): Error =>
+  new Error(`exited before it was ready (exit code ${e.exitCode}${e.error ? `: ${e.error}` : ''})`);
 
 /** Resolves once ready; rejects if the process exits first or `signal` aborts. */
 export async function waitReady(r: Readiness, proc: ContainerProcess, signal: AbortSignal): Promise<void> {

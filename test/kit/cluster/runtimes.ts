@@ -89,7 +89,12 @@ export function appPort(pod: V1Pod, c: V1Container): number {
  */
 export const goTargetRuntime: ContainerRuntime = async ({ pod, container, ip }) => ({
   command: await buildGoTarget(),
-  args: ['-listen', `${ip}:${appPort(pod, container)}`, '-workload=false', ...((container.image ?? '').includes('podprof-test-target') ? (container.args ?? []) : [])],
+  args: [
+    '-listen',
+    `${ip}:${appPort(pod, container)}`,
+    '-workload=false',
+    ...((container.image ?? '').includes('podprof-test-target') ? (container.args ?? []) : []),
+  ],
   readiness: { stdoutMatches: /^listening on http:\/\// },
 });
 
@@ -113,10 +118,22 @@ export const sidecarRuntime: ContainerRuntime = ({ argv, env, ip }) => {
   for (const f of ['listen', 'health-listen', 'upstream']) rest = withoutFlag(rest, f);
   // A serving certificate for the pod IP from the test sidecar CA, as cert-manager's
   // CSI driver would mount one; unless the sidecar enrolls with the gateway itself.
-  const tls = flagValue(rest, 'enroll-url') === undefined && flagValue(rest, 'tls-cert-file') === undefined ? testSidecarCa().issueFor(ip).args : [];
+  const tls =
+    flagValue(rest, 'enroll-url') === undefined && flagValue(rest, 'tls-cert-file') === undefined ? testSidecarCa().issueFor(ip).args : [];
   return {
     command: process.execPath,
-    args: [bin, 'sidecar', ...rest, ...tls, '--listen', `${ip}:${listen}`, '--health-listen', `${ip}:${health}`, '--upstream', upstream.href.replace(/\/$/, '')],
+    args: [
+      bin,
+      'sidecar',
+      ...rest,
+      ...tls,
+      '--listen',
+      `${ip}:${listen}`,
+      '--health-listen',
+      `${ip}:${health}`,
+      '--upstream',
+      upstream.href.replace(/\/$/, ''),
+    ],
     cwd: REPO_DIR,
     readiness: { httpGet: `http://${ip}:${health}/readyz` },
   };
@@ -131,7 +148,13 @@ export const DEFAULT_RUNTIMES: Readonly<Record<string, ContainerRuntime>> = {
   '*podprof-test-target*': goTargetRuntime,
 };
 
-const globToRegExp = (glob: string): RegExp => new RegExp(`^${glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`);
+const globToRegExp = (glob: string): RegExp =>
+  new RegExp(
+    `^${glob
+      .split('*')
+      .map((s) => s.replace(/[.+?^${}()|[\]\\/]/g, '\\$&'))
+      .join('.*')}$`,
+  );
 
 export function findRuntime(runtimes: Readonly<Record<string, ContainerRuntime>>, c: V1Container): ContainerRuntime | undefined {
   const byName = Object.hasOwn(runtimes, c.name) ? runtimes[c.name] : undefined;

@@ -9,7 +9,18 @@ import { compileRegex, exactNameRegex, RegexOptionError } from '../../../../src/
 import { top, type TopRow } from '../../../../src/analysis/top.ts';
 import { numberParam, type ParamState, type ViewName } from '../state.ts';
 import { flameData } from './flame-data.ts';
-import { MAX_GRAPH_NODES, POD_LABEL, type BadRegex, type GraphData, type PeekData, type PodsData, type SourceData, type Summary, type TopData, type ViewData } from './protocol.ts';
+import {
+  MAX_GRAPH_NODES,
+  POD_LABEL,
+  type BadRegex,
+  type GraphData,
+  type PeekData,
+  type PodsData,
+  type SourceData,
+  type Summary,
+  type TopData,
+  type ViewData,
+} from './protocol.ts';
 
 export function summary(model: ProfileModel, p: Prepared): Summary {
   const sampled = (m: ProfileModel): boolean => m.samples.some((s) => (s.values[p.valueIndex] ?? 0) !== 0);
@@ -71,7 +82,14 @@ function podsData(p: Prepared): PodsData {
   return { view: 'pods', totals: [...out].sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]) || a[0].localeCompare(b[0])) };
 }
 
-const REGEX_TITLES: Readonly<Record<ViewName, string>> = { top: 'Bad search regex', flame: 'Bad regex', graph: 'Bad regex', peek: 'Bad peek regex', source: 'Bad search regex', pods: 'Bad regex' };
+const REGEX_TITLES: Readonly<Record<ViewName, string>> = {
+  top: 'Bad search regex',
+  flame: 'Bad regex',
+  graph: 'Bad regex',
+  peek: 'Bad peek regex',
+  source: 'Bad search regex',
+  pods: 'Bad regex',
+};
 
 export function viewData(view: ViewName, p: Prepared, params: ParamState): ViewData | BadRegex {
   try {

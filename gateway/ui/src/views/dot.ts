@@ -42,14 +42,18 @@ export function callGraphDot(g: CallGraph, title: readonly string[], dark: boole
     const light = dark ? 20 + Math.round(20 * cumFrac) : 96 - Math.round(36 * cumFrac);
     const hue = n.cum < 0 ? 120 : 0;
     const fill = `${(hue / 360).toFixed(3)} ${(0.15 + 0.6 * cumFrac).toFixed(3)} ${(light / 100).toFixed(3)}`;
-    const label = [shorten(n.name), n.flat !== 0 ? `${n.flatText} (${n.flatPct})` : '', `of ${n.cumText} (${n.cumPct})`].filter((x) => x !== '');
+    const label = [shorten(n.name), n.flat !== 0 ? `${n.flatText} (${n.flatPct})` : '', `of ${n.cumText} (${n.cumPct})`].filter(
+      (x) => x !== '',
+    );
     const tags = n.tags.slice(0, 4).map((t) => t.name);
     out.push(`N${i} [label=${lines([...label, ...tags])} tooltip=${dotString(n.name)} fontsize=${fontsize} fillcolor="${fill}"];`);
   });
   for (const e of g.edges) {
     const w = 1 + 5 * (Math.abs(e.weight) / maxEdge);
     const style = e.residual ? 'dotted' : e.inline ? 'dashed' : 'solid';
-    out.push(`N${e.src} -> N${e.dst} [label=${dotString(` ${e.weightText}`)} penwidth=${w.toFixed(2)} weight=${Math.max(1, Math.round(w * 10))} style=${style}${e.inline ? ' label=' + dotString(` ${e.weightText} (inline)`) : ''}];`);
+    out.push(
+      `N${e.src} -> N${e.dst} [label=${dotString(` ${e.weightText}`)} penwidth=${w.toFixed(2)} weight=${Math.max(1, Math.round(w * 10))} style=${style}${e.inline ? ' label=' + dotString(` ${e.weightText} (inline)`) : ''}];`,
+    );
   }
   out.push('}');
   return out.join('\n');

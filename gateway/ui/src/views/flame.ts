@@ -54,7 +54,12 @@ export function flameView(ctx: ViewContext, l: FlameData): RenderedView {
   const fmt = valueFormatter(ctx.summary.sampleType.unit, 'auto');
   const dark = matchMedia('(prefers-color-scheme: dark)').matches;
   const fill = colours(l, dark);
-  const canvas = h('canvas', { tabindex: 0, id: 'flame-canvas', role: 'img', 'aria-label': 'Flame graph. Arrow keys move between frames, Enter zooms, Escape resets.' });
+  const canvas = h('canvas', {
+    tabindex: 0,
+    id: 'flame-canvas',
+    role: 'img',
+    'aria-label': 'Flame graph. Arrow keys move between frames, Enter zooms, Escape resets.',
+  });
   const spacer = h('div', { class: 'flame-spacer' });
   const scroller = h('div', { class: 'flame-scroller' }, canvas, spacer);
   const tip = h('div', { class: 'flame-tip', role: 'tooltip', hidden: true });
@@ -73,9 +78,19 @@ export function flameView(ctx: ViewContext, l: FlameData): RenderedView {
   const describe = (n: number): string[] => {
     if (n < 0 || n >= c.size) return [];
     const cum = c.total[n] as number;
-    const lines = [n === 0 ? (ctx.params.pivot ? `pivot ${ctx.params.pivot}` : 'root') : nameOf(l, n) + (isInline(l, n) ? ' (inline)' : '')];
-    if (l.delta) lines.push(`change ${(l.delta[n] ?? 0) > 0 ? '+' : ''}${fmt(l.delta[n] ?? 0)} (${(l.delta[n] ?? 0) < 0 ? '-' : '+'}${percentage(l.delta[n] ?? 0, total).trim()} of base)`, `volume ${fmt(cum)}`);
-    else lines.push(`cum ${fmt(cum)} (${percentage(cum, total).trim()})`, `flat ${fmt(c.self[n] as number)} (${percentage(c.self[n] as number, total).trim()})`);
+    const lines = [
+      n === 0 ? (ctx.params.pivot ? `pivot ${ctx.params.pivot}` : 'root') : nameOf(l, n) + (isInline(l, n) ? ' (inline)' : ''),
+    ];
+    if (l.delta)
+      lines.push(
+        `change ${(l.delta[n] ?? 0) > 0 ? '+' : ''}${fmt(l.delta[n] ?? 0)} (${(l.delta[n] ?? 0) < 0 ? '-' : '+'}${percentage(l.delta[n] ?? 0, total).trim()} of base)`,
+        `volume ${fmt(cum)}`,
+      );
+    else
+      lines.push(
+        `cum ${fmt(cum)} (${percentage(cum, total).trim()})`,
+        `flat ${fmt(c.self[n] as number)} (${percentage(c.self[n] as number, total).trim()})`,
+      );
     return lines;
   };
 
@@ -144,7 +159,8 @@ export function flameView(ctx: ViewContext, l: FlameData): RenderedView {
       g.globalAlpha = dim ? 0.35 : 1;
       for (const [colour, list] of byColour) {
         g.fillStyle = colour;
-        for (const i of list) g.fillRect(boxes[i + 1] as number, yOf(boxes[i] as number), Math.max((boxes[i + 2] as number) - 0.5, 0.5), ROW - 1);
+        for (const i of list)
+          g.fillRect(boxes[i + 1] as number, yOf(boxes[i] as number), Math.max((boxes[i + 2] as number) - 0.5, 0.5), ROW - 1);
       }
     }
     g.globalAlpha = 1;
@@ -205,7 +221,9 @@ export function flameView(ctx: ViewContext, l: FlameData): RenderedView {
       h('span', { class: 'selected-frame' }, describe(selected).join(' · ')),
       button('Reset zoom', () => setZoom(0)),
       selected > 0 ? button('Callers (pivot)', () => ctx.set({ pivot: exact, callers: '1' }), { 'data-action': 'pivot-callers' }) : null,
-      selected > 0 ? button('Callees (pivot)', () => ctx.set({ pivot: exact, callers: undefined }), { 'data-action': 'pivot-callees' }) : null,
+      selected > 0
+        ? button('Callees (pivot)', () => ctx.set({ pivot: exact, callers: undefined }), { 'data-action': 'pivot-callees' })
+        : null,
       selected > 0 ? button('Focus', () => ctx.set({ f: exact })) : null,
       selected > 0 ? button('Ignore', () => ctx.set({ i: exact })) : null,
       selected > 0 ? button('Peek', () => ctx.set({ q: exact }, 'peek')) : null,

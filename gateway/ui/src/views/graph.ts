@@ -47,10 +47,18 @@ export function graphView(ctx: ViewContext, { graph: g }: GraphData): RenderedVi
     done = true;
     worker.terminate();
   };
-  replace(status, `Laying out ${g.nodes.length} nodes and ${g.edges.length} edges… `, button('Cancel', () => {
-    finish();
-    replace(status, notice('info', 'Layout cancelled', 'Lower the node count (n) or add a focus filter, then open the graph again.'));
-  }, { id: 'graph-cancel' }));
+  replace(
+    status,
+    `Laying out ${g.nodes.length} nodes and ${g.edges.length} edges… `,
+    button(
+      'Cancel',
+      () => {
+        finish();
+        replace(status, notice('info', 'Layout cancelled', 'Lower the node count (n) or add a focus filter, then open the graph again.'));
+      },
+      { id: 'graph-cancel' },
+    ),
+  );
   worker.addEventListener('message', (e: MessageEvent<{ svg?: string; error?: string }>) => {
     finish();
     if (e.data.error !== undefined || e.data.svg === undefined) {
@@ -65,7 +73,16 @@ export function graphView(ctx: ViewContext, { graph: g }: GraphData): RenderedVi
     applyScale();
     replace(canvas, svg);
     canvas.dataset.rendered = '1';
-    replace(status, h('span', { class: 'muted' }, `${g.nodes.length} nodes, ${g.edges.length} edges, laid out in ${Math.round(performance.now() - started)} ms`), button('−', () => ((scale /= 1.25), applyScale()), { 'aria-label': 'zoom out' }), button('+', () => ((scale *= 1.25), applyScale()), { 'aria-label': 'zoom in' }));
+    replace(
+      status,
+      h(
+        'span',
+        { class: 'muted' },
+        `${g.nodes.length} nodes, ${g.edges.length} edges, laid out in ${Math.round(performance.now() - started)} ms`,
+      ),
+      button('−', () => ((scale /= 1.25), applyScale()), { 'aria-label': 'zoom out' }),
+      button('+', () => ((scale *= 1.25), applyScale()), { 'aria-label': 'zoom in' }),
+    );
   });
   worker.addEventListener('error', (e) => {
     finish();
@@ -78,7 +95,14 @@ export function graphView(ctx: ViewContext, { graph: g }: GraphData): RenderedVi
     const m = /^N(\d+)$/.exec(title);
     if (m) replace(panel, ...nodeActions(ctx, g, Number(m[1])));
   });
-  const note = asked !== undefined && (asked > MAX_GRAPH_NODES || asked === 0) ? notice('info', `Showing at most ${MAX_GRAPH_NODES} nodes`, 'Graphviz slows down sharply past a few hundred nodes; focus on a part of the profile to see more of it.') : null;
+  const note =
+    asked !== undefined && (asked > MAX_GRAPH_NODES || asked === 0)
+      ? notice(
+          'info',
+          `Showing at most ${MAX_GRAPH_NODES} nodes`,
+          'Graphviz slows down sharply past a few hundred nodes; focus on a part of the profile to see more of it.',
+        )
+      : null;
   return {
     el: h('div', { class: 'graph' }, legend(g.legend), note, status, panel, canvas),
     dispose: () => {

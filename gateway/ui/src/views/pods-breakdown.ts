@@ -15,9 +15,17 @@ function bar(pct: number): HTMLElement {
 }
 
 export function podsView(ctx: ViewContext, { totals }: PodsData): HTMLElement {
-  if (totals.length === 0) return notice('empty', 'No pod labels', 'Only merged captures (a workload or a selector) label each sample with its pod.');
+  if (totals.length === 0)
+    return notice('empty', 'No pod labels', 'Only merged captures (a workload or a selector) label each sample with its pod.');
   const unit = ctx.summary.sampleType.unit;
-  const fmt = valueFormatter(unit, selectOutputUnit(totals.map(([, v]) => ({ flat: v, cum: v })), ctx.summary.total, unit));
+  const fmt = valueFormatter(
+    unit,
+    selectOutputUnit(
+      totals.map(([, v]) => ({ flat: v, cum: v })),
+      ctx.summary.total,
+      unit,
+    ),
+  );
   const max = Math.max(...totals.map(([, v]) => Math.abs(v))) || 1;
   const focus = (pod: string): void => ctx.set({ tagfocus: `${POD_LABEL}=${exactNameRegex(pod)}` }, 'top');
   const tbody = h(
@@ -27,7 +35,11 @@ export function podsView(ctx: ViewContext, { totals }: PodsData): HTMLElement {
       const tr = h(
         'tr',
         { tabindex: -1, 'data-pod': pod },
-        h('td', { class: 'fn' }, button(pod, () => focus(pod), { class: 'link', title: `tagfocus=pod=${pod}` })),
+        h(
+          'td',
+          { class: 'fn' },
+          button(pod, () => focus(pod), { class: 'link', title: `tagfocus=pod=${pod}` }),
+        ),
         h('td', { class: 'num' }, fmt(v)),
         h('td', { class: 'num' }, percentage(v, ctx.summary.total)),
         h('td', { class: 'bar-cell' }, bar((100 * Math.abs(v)) / max)),
@@ -40,6 +52,11 @@ export function podsView(ctx: ViewContext, { totals }: PodsData): HTMLElement {
     'div',
     { class: 'pods-breakdown' },
     h('p', { class: 'hint' }, `${ctx.summary.sampleType.type} by pod. Click a pod (or Enter) to tag-focus the views on it.`),
-    h('table', { class: 'grid data', id: 'pods-table' }, h('thead', {}, h('tr', {}, ...['pod', ctx.summary.sampleType.type, '%', ''].map((t) => h('th', { scope: 'col' }, t)))), tbody),
+    h(
+      'table',
+      { class: 'grid data', id: 'pods-table' },
+      h('thead', {}, h('tr', {}, ...['pod', ctx.summary.sampleType.type, '%', ''].map((t) => h('th', { scope: 'col' }, t)))),
+      tbody,
+    ),
   );
 }

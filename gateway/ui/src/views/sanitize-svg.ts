@@ -5,7 +5,39 @@
 // out can hold no link and run no script, whatever the profile's names say.
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const ELEMENTS = new Set(['svg', 'g', 'title', 'polygon', 'polyline', 'path', 'ellipse', 'circle', 'rect', 'line', 'text']);
-const ATTRIBUTES = new Set(['viewBox', 'width', 'height', 'points', 'd', 'fill', 'stroke', 'stroke-width', 'stroke-dasharray', 'cx', 'cy', 'rx', 'ry', 'r', 'x', 'y', 'x1', 'y1', 'x2', 'y2', 'transform', 'text-anchor', 'font-family', 'font-size', 'font-weight', 'font-style', 'class', 'id', 'fill-opacity', 'stroke-opacity', 'opacity']);
+const ATTRIBUTES = new Set([
+  'viewBox',
+  'width',
+  'height',
+  'points',
+  'd',
+  'fill',
+  'stroke',
+  'stroke-width',
+  'stroke-dasharray',
+  'cx',
+  'cy',
+  'rx',
+  'ry',
+  'r',
+  'x',
+  'y',
+  'x1',
+  'y1',
+  'x2',
+  'y2',
+  'transform',
+  'text-anchor',
+  'font-family',
+  'font-size',
+  'font-weight',
+  'font-style',
+  'class',
+  'id',
+  'fill-opacity',
+  'stroke-opacity',
+  'opacity',
+]);
 const SAFE_VALUE = /^[^<>"'`\\]*$/;
 const BAD_VALUE = /javascript:|url\s*\(|expression\s*\(|data:/i;
 

@@ -19,14 +19,34 @@ export function sourceView(ctx: ViewContext, { files }: SourceData): HTMLElement
     const tbody = h(
       'tbody',
       {},
-      ...f.lines.map((l) => h('tr', { tabindex: -1, 'data-line': `${f.file}:${l.line}` }, h('td', { class: 'num' }, String(l.line)), h('td', { class: 'num' }, l.flat === 0 ? '.' : fmt(l.flat)), h('td', { class: 'num' }, l.cum === 0 ? '.' : fmt(l.cum)), h('td', { class: 'num' }, percentage(l.cum, total)), h('td', { class: 'fn' }, l.function))),
+      ...f.lines.map((l) =>
+        h(
+          'tr',
+          { tabindex: -1, 'data-line': `${f.file}:${l.line}` },
+          h('td', { class: 'num' }, String(l.line)),
+          h('td', { class: 'num' }, l.flat === 0 ? '.' : fmt(l.flat)),
+          h('td', { class: 'num' }, l.cum === 0 ? '.' : fmt(l.cum)),
+          h('td', { class: 'num' }, percentage(l.cum, total)),
+          h('td', { class: 'fn' }, l.function),
+        ),
+      ),
     );
     keyboardRows(tbody, () => undefined);
     return h(
       'details',
       { class: 'source-file', open: true },
-      h('summary', {}, h('code', {}, f.file), h('span', { class: 'muted' }, ` flat ${fmt(f.flat)} (${percentage(f.flat, total).trim()}) · max cum ${fmt(f.maxCum)}`)),
-      h('table', { class: 'grid data' }, h('thead', {}, h('tr', {}, ...['line', 'flat', 'cum', 'cum%', 'function'].map((t) => h('th', { scope: 'col' }, t)))), tbody),
+      h(
+        'summary',
+        {},
+        h('code', {}, f.file),
+        h('span', { class: 'muted' }, ` flat ${fmt(f.flat)} (${percentage(f.flat, total).trim()}) · max cum ${fmt(f.maxCum)}`),
+      ),
+      h(
+        'table',
+        { class: 'grid data' },
+        h('thead', {}, h('tr', {}, ...['line', 'flat', 'cum', 'cum%', 'function'].map((t) => h('th', { scope: 'col' }, t)))),
+        tbody,
+      ),
     );
   };
   const list = h('div', { class: 'source', id: 'source-list' }, ...files.slice(0, FILES).map(fileBlock));
@@ -37,5 +57,10 @@ export function sourceView(ctx: ViewContext, { files }: SourceData): HTMLElement
     });
     list.append(more);
   }
-  return h('div', {}, h('p', { class: 'hint' }, 'Per file:line from the profile’s line numbers; the gateway has no source files. Files heaviest first.'), list);
+  return h(
+    'div',
+    {},
+    h('p', { class: 'hint' }, 'Per file:line from the profile’s line numbers; the gateway has no source files. Files heaviest first.'),
+    list,
+  );
 }

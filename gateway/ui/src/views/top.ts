@@ -16,11 +16,24 @@ export function topView(ctx: ViewContext, data: TopData): RenderedView {
   const key: SortKey = ctx.params.sort === 'cum' || ctx.params.sort === 'name' ? ctx.params.sort : 'flat';
   const rows = data.rows;
   const th = (label: string, k: SortKey | undefined, cls = 'num'): HTMLElement =>
-    h('th', { scope: 'col', class: cls, 'aria-sort': k === key ? (k === 'name' ? 'ascending' : 'descending') : undefined }, k ? button(label, () => ctx.set({ sort: k === 'flat' ? undefined : k }), { class: 'sort' }) : label);
+    h(
+      'th',
+      { scope: 'col', class: cls, 'aria-sort': k === key ? (k === 'name' ? 'ascending' : 'descending') : undefined },
+      k ? button(label, () => ctx.set({ sort: k === 'flat' ? undefined : k }), { class: 'sort' }) : label,
+    );
   const peekAt = (r: TopRow): void => ctx.set({ q: exactNameRegex(r.name) }, 'peek');
   const rowEl = (i: number): HTMLTableRowElement => {
     const r = rows[i] as TopRow;
-    const tr = h('tr', { 'data-name': r.name }, h('td', { class: 'num' }, r.flatText), h('td', { class: 'num' }, r.flatPct), h('td', { class: 'num' }, r.sumPct), h('td', { class: 'num' }, r.cumText), h('td', { class: 'num' }, r.cumPct), h('td', { class: 'fn', title: r.name }, r.name, r.inline ? h('span', { class: 'muted' }, ` (${r.inline})`) : null));
+    const tr = h(
+      'tr',
+      { 'data-name': r.name },
+      h('td', { class: 'num' }, r.flatText),
+      h('td', { class: 'num' }, r.flatPct),
+      h('td', { class: 'num' }, r.sumPct),
+      h('td', { class: 'num' }, r.cumText),
+      h('td', { class: 'num' }, r.cumPct),
+      h('td', { class: 'fn', title: r.name }, r.name, r.inline ? h('span', { class: 'muted' }, ` (${r.inline})`) : null),
+    );
     tr.addEventListener('dblclick', () => peekAt(r));
     tr.addEventListener('keydown', (e) => {
       if (e.target !== tr) return;
@@ -33,7 +46,20 @@ export function topView(ctx: ViewContext, data: TopData): RenderedView {
   const table = h(
     'table',
     { class: 'grid data', id: 'top-table', 'aria-rowcount': rows.length + 1 },
-    h('thead', {}, h('tr', { 'aria-rowindex': 1 }, th('flat', 'flat'), th('flat%', undefined), th('sum%', undefined), th('cum', 'cum'), th('cum%', undefined), th('name', 'name', 'fn'))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        { 'aria-rowindex': 1 },
+        th('flat', 'flat'),
+        th('flat%', undefined),
+        th('sum%', undefined),
+        th('cum', 'cum'),
+        th('cum%', undefined),
+        th('name', 'name', 'fn'),
+      ),
+    ),
     tbody,
   );
   const scroller = h('div', { class: 'table-scroller', id: 'top-scroller' }, table);
@@ -47,7 +73,9 @@ export function topView(ctx: ViewContext, data: TopData): RenderedView {
   );
   let stop: (() => void) | undefined;
   // The window is sized once the scroller is in the document.
-  const raf = requestAnimationFrame(() => (stop = virtualRows(scroller, tbody, { count: rows.length, columns: 6, row: rowEl, onEnter: (i) => peekAt(rows[i] as TopRow) })));
+  const raf = requestAnimationFrame(
+    () => (stop = virtualRows(scroller, tbody, { count: rows.length, columns: 6, row: rowEl, onEnter: (i) => peekAt(rows[i] as TopRow) })),
+  );
   return {
     el,
     dispose: () => {

@@ -50,7 +50,8 @@ export function virtualRows(scroller: HTMLElement, tbody: HTMLTableSectionElemen
 
   const focusRow = (i: number): void => {
     current = Math.max(0, Math.min(o.count - 1, i));
-    if (current < (shown[0] as number) || current >= (shown[1] as number)) scroller.scrollTop = Math.max(0, current * rowHeight - scroller.clientHeight / 2);
+    if (current < (shown[0] as number) || current >= (shown[1] as number))
+      scroller.scrollTop = Math.max(0, current * rowHeight - scroller.clientHeight / 2);
     shown = [0, 0];
     render();
     tbody.querySelector<HTMLTableRowElement>(`tr[data-index="${current}"]`)?.focus();
