@@ -128,6 +128,13 @@ export function errorOf(r: Reply): ApiError {
   return apiErrorOf(r.status, r.body.toString('utf8'));
 }
 
+/** How the gateway's certificate is checked: not at all (explicitly), against --ca-file, or the system CAs. */
+function tlsOptions(c: GatewayClientConfig): { rejectUnauthorized?: boolean; ca?: Buffer } {
+  if (c['insecure-skip-tls-verify']) return { rejectUnauthorized: false };
+  if (c['ca-file']) return { ca: readFileSync(c['ca-file']) };
+  return {};
+}
+
 export async function gatewayClient(c: GatewayClientConfig): Promise<GatewayClient> {
   if (c['insecure-skip-tls-verify'] && !c['send-token-unverified']) {
     throw new Error(
@@ -135,7 +142,7 @@ export async function gatewayClient(c: GatewayClientConfig): Promise<GatewayClie
     );
   }
   const token = await tokenOf(c);
-  const tls = c['insecure-skip-tls-verify'] ? { rejectUnauthorized: false } : c['ca-file'] ? { ca: readFileSync(c['ca-file']) } : {};
+  const tls = tlsOptions(c);
   const base = new URL(c.gateway.href.replace(/\/+$/, ''));
   const send = (method: string, path: string, body?: unknown): Promise<Reply> =>
     new Promise((resolve, reject) => {

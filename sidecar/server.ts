@@ -26,6 +26,12 @@ export interface RunningSidecar {
   close(graceMs?: number): Promise<void>;
 }
 
+/** podprof_sidecar_pprof_exposed: 1 when the app's pprof answers on the pod IP, 0 when not, -1 not known yet. */
+function exposedGauge(exposed: boolean | undefined): number {
+  if (exposed === undefined) return -1;
+  return exposed ? 1 : 0;
+}
+
 export async function startSidecar(c: SidecarConfig, log: Logger): Promise<RunningSidecar> {
   const ca = c['jwks-ca'] ?? (c['jwks-ca-file'] === undefined ? undefined : readFileSync(c['jwks-ca-file'], 'utf8'));
   const keys = new KeyStore({ file: c['jwks-file'], inline: c.jwks, url: c['jwks-url'], ca });
@@ -64,7 +70,7 @@ export async function startSidecar(c: SidecarConfig, log: Logger): Promise<Runni
     { podIp: c['pod-ip'], port: Number(c.upstream.port || 80), prefix: c['path-prefix'], everyMs: c['bypass-check-interval'] },
     bypass,
     (s) => {
-      metrics.exposed.set(s.exposed === undefined ? -1 : s.exposed ? 1 : 0);
+      metrics.exposed.set(exposedGauge(s.exposed));
       if (s.exposed === true) log.warn({ bypass: s.detail }, 'the app pprof port is reachable on the pod IP');
     },
   );
@@ -101,12 +107,10 @@ export async function startSidecar(c: SidecarConfig, log: Logger): Promise<Runni
           enrollment === undefined
             ? { source: c['tls-cert-file'] ?? 'self-signed' }
             : { source: 'gateway', notAfter: enrollment.notAfter?.toISOString(), problem: enrollment.problem },
-        ready: () =>
-          shuttingDown
-            ? { ok: false, reason: 'shutting down' }
-            : keys.size === 0
-              ? { ok: false, reason: 'no verification keys' }
-              : { ok: true },
+        ready: () => {
+          if (shuttingDown) return { ok: false, reason: 'shutting down' };
+          return keys.size === 0 ? { ok: false, reason: 'no verification keys' } : { ok: true };
+        },
       }),
     },
     metrics: metrics.registry,

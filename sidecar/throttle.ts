@@ -4,18 +4,20 @@
 import { PodprofError } from '../src/errors.ts';
 import type { PprofRequest } from '../src/endpoints/policy.ts';
 
+/** The kind of a request that hurts the app if repeated, or undefined. */
+function throttledKind(r: PprofRequest): string | undefined {
+  if (r.type === 'heap' && r.params.gc === 1) return 'heap gc=1';
+  if (r.type === 'goroutine' && r.params.debug === 2) return 'goroutine debug=2';
+  return undefined;
+}
+
 export class Throttle {
   private readonly last = new Map<string, number>();
 
   constructor(private readonly intervalMs: number) {}
 
   check(r: PprofRequest, now = Date.now()): void {
-    const key =
-      r.type === 'heap' && r.params.gc === 1
-        ? 'heap gc=1'
-        : r.type === 'goroutine' && r.params.debug === 2
-          ? 'goroutine debug=2'
-          : undefined;
+    const key = throttledKind(r);
     if (key === undefined) return;
     const prev = this.last.get(key);
     if (prev !== undefined && now - prev < this.intervalMs) {

@@ -14,6 +14,9 @@ interface Workload {
 }
 
 /** The pod a manifest makes: a Pod itself, or the pod template of a workload. */
+/** What explain says for each outcome of the webhook's decision. */
+const VERDICTS = { injected: 'inject', denied: 'deny', skipped: 'skip' } as const;
+
 export function podOf(doc: Workload): Pod | undefined {
   if (doc.kind === 'Pod') return doc as Pod;
   const template = doc.spec?.template ?? doc.spec?.jobTemplate?.spec?.template;
@@ -39,7 +42,7 @@ export function explainPod(title: string, pod: Pod, settings: InjectSettings, na
     settings,
     namespaceOptIn,
   );
-  const verdict = d.outcome === 'injected' ? 'inject' : d.outcome === 'denied' ? 'deny' : 'skip';
+  const verdict = VERDICTS[d.outcome];
   const injected =
     d.response.patch === undefined
       ? undefined

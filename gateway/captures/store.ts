@@ -62,7 +62,10 @@ export class CaptureStore {
     private readonly syncDir: SyncDir,
   ) {}
 
-  /** Opens (creating) the store: recovers from any crash, applies the limits, and sweeps periodically. `syncDir`: how it fsyncs its directories (tests count them). */
+  /**
+   * Opens (creating) the store: recovers from any crash, applies the limits, and sweeps periodically.
+   * `syncDir`: how it fsyncs its directories (tests count them).
+   */
   static async open(dir: string, limits: StoreLimits, log: Logger, syncDir: SyncDir = fsyncDir): Promise<CaptureStore> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const s = new CaptureStore(dir, limits, log, syncDir);

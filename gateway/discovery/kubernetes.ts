@@ -25,7 +25,7 @@ const plain = (o: unknown): Pod => JSON.parse(JSON.stringify(o)) as Pod;
 /** One log line for a failed API call: the API server's own message (not the whole response), with the HTTP status. */
 export function apiReason(err: unknown): string {
   const e = (err ?? {}) as { code?: unknown; statusCode?: unknown; body?: unknown; message?: unknown };
-  const status = typeof e.code === 'number' ? e.code : typeof e.statusCode === 'number' ? e.statusCode : undefined;
+  const status = [e.code, e.statusCode].find((v): v is number => typeof v === 'number');
   let message = typeof e.message === 'string' ? (e.message.split('\n')[0] ?? '') : String(err);
   if (typeof e.body === 'string') {
     try {

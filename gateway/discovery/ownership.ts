@@ -18,25 +18,30 @@ export interface Membership {
   readonly ownerUids: ReadonlySet<string>;
 }
 
+type Expression = NonNullable<LabelSelector['matchExpressions']>[number];
+
+/** One matchExpression against the labels; an operator Kubernetes does not know selects nothing. */
+function matches(e: Expression, labels: Readonly<Record<string, string>>): boolean {
+  const has = e.key in labels;
+  const inValues = has && (e.values ?? []).includes(labels[e.key]!);
+  switch (e.operator) {
+    case 'In':
+      return inValues;
+    case 'NotIn':
+      return !inValues;
+    case 'Exists':
+      return has;
+    case 'DoesNotExist':
+      return !has;
+    default:
+      return false;
+  }
+}
+
 export function selects(sel: LabelSelector | undefined, labels: Readonly<Record<string, string>>): boolean {
   if (!sel) return false; // a workload always has one; none selects nothing
   for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const e of sel.matchExpressions ?? []) {
-    const has = e.key in labels;
-    const inValues = has && (e.values ?? []).includes(labels[e.key]!);
-    const ok =
-      e.operator === 'In'
-        ? inValues
-        : e.operator === 'NotIn'
-          ? !inValues
-          : e.operator === 'Exists'
-            ? has
-            : e.operator === 'DoesNotExist'
-              ? !has
-              : false;
-    if (!ok) return false;
-  }
-  return true;
+  return (sel.matchExpressions ?? []).every((e) => matches(e, labels));
 }
 
 /** Why `t` is not one of the workload's pods, or undefined when it is. */

@@ -28,6 +28,12 @@ export function parseSelector(raw: string): Matcher {
   return (labels) => checks.every((c) => c(labels));
 }
 
+/** Code-unit order, as the API server lists names. */
+function byName(x: string, y: string): number {
+  if (x === y) return 0;
+  return x < y ? -1 : 1;
+}
+
 export class TargetRegistry {
   private readonly byKey = new Map<string, Target>();
   readonly missed = new Map<string, { namespace: string; name: string }>();
@@ -72,7 +78,6 @@ export class TargetRegistry {
       if (q.routableOnly && !routable(t)) continue;
       out.push(t);
     }
-    const cmp = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
-    return out.sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.name, b.name));
+    return out.sort((a, b) => byName(a.namespace, b.namespace) || byName(a.name, b.name));
   }
 }

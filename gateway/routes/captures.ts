@@ -85,6 +85,13 @@ function get(ctx: GatewayContext): Handler {
   };
 }
 
+/** Why a finished capture has no file to give for a download. */
+function whyNoFile(meta: CaptureMeta): string {
+  if (meta.status === 'failed') return `it failed: ${meta.error ?? 'no pod answered'}`;
+  if (meta.file === TRACE_FILE) return `it is a trace: download ${TRACE_FILE}`;
+  return 'no such file in it';
+}
+
 /** Streams one file of a finished capture: the merged profile, the trace, or one pod's profile. */
 function download(ctx: GatewayContext, fileOf: (req: Request, meta: CaptureMeta) => string | undefined): Handler {
   return async (req, res) => {
@@ -94,12 +101,7 @@ function download(ctx: GatewayContext, fileOf: (req: Request, meta: CaptureMeta)
     const file = fileOf(req, meta);
     const found = file === undefined ? undefined : await ctx.captures.store.read(meta.id, file);
     if (!file || !found) {
-      const why =
-        meta.status === 'failed'
-          ? `it failed: ${meta.error ?? 'no pod answered'}`
-          : meta.file === TRACE_FILE
-            ? `it is a trace: download ${TRACE_FILE}`
-            : 'no such file in it';
+      const why = whyNoFile(meta);
       throw new PodprofError(
         'PODPROF_CAPTURE_NOT_FOUND',
         `capture ${meta.id} has no ${String(req.params.pod ?? req.path.split('/').pop())}: ${why}`,

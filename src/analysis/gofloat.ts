@@ -32,9 +32,15 @@ function roundedFixed(ax: number, decimals: number): string {
   return s;
 }
 
+/** How Go prints NaN and the infinities. */
+export function nonFinite(x: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  return x > 0 ? '+Inf' : '-Inf';
+}
+
 /** Go's fmt.Sprintf("%.<decimals>f", x). */
 export function goFixed(x: number, decimals: number): string {
-  if (!Number.isFinite(x)) return Number.isNaN(x) ? 'NaN' : x > 0 ? '+Inf' : '-Inf';
+  if (!Number.isFinite(x)) return nonFinite(x);
   const neg = x < 0 || Object.is(x, -0);
   const ax = Math.abs(x);
   if (ax >= 1e21) return (neg ? '-' : '') + BigInt(Math.round(ax)).toString() + (decimals > 0 ? '.' + '0'.repeat(decimals) : '');
@@ -70,7 +76,7 @@ function fmtE(digits: string, dp: number, decimals: number): string {
 
 /** Go's fmt.Sprintf("%.<prec>g", x) for prec ≥ 1 (strconv's 'g' rules). */
 export function goG(x: number, prec: number): string {
-  if (!Number.isFinite(x)) return Number.isNaN(x) ? 'NaN' : x > 0 ? '+Inf' : '-Inf';
+  if (!Number.isFinite(x)) return nonFinite(x);
   const neg = x < 0 || Object.is(x, -0);
   const sign = neg ? '-' : '';
   if (x === 0) return sign + '0';

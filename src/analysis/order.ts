@@ -44,12 +44,20 @@ export function entropyScore(n: GraphNode): bigint {
   return BigInt.asIntN(64, goInt64(score * n.cum) + BigInt(n.flat));
 }
 
-const desc = (a: bigint, b: bigint): number => (a === b ? 0 : a > b ? -1 : 1);
+function desc(a: bigint, b: bigint): number {
+  if (a === b) return 0;
+  return a > b ? -1 : 1;
+}
+
+function scoreOf(n: GraphNode, order: NodeOrder): bigint {
+  if (order === 'flat') return BigInt(n.flat);
+  return order === 'cum' ? BigInt(n.cum) : entropyScore(n);
+}
 
 /** Sorts nodes in place: by |score| desc, then printable name, then |flat| desc (graph.Nodes.Sort). */
 export function sortNodes(nodes: GraphNode[], order: NodeOrder): void {
   const score = new Map<GraphNode, bigint>();
-  for (const n of nodes) score.set(n, abs64(order === 'flat' ? BigInt(n.flat) : order === 'cum' ? BigInt(n.cum) : entropyScore(n)));
+  for (const n of nodes) score.set(n, abs64(scoreOf(n, order)));
   const secondary = (n: GraphNode): number => Math.abs(order === 'flat' ? n.cum : n.flat);
   nodes.sort(
     (a, b) => desc(score.get(a) ?? 0n, score.get(b) ?? 0n) || compareGo(a.name, b.name) || secondary(b) - secondary(a) || a.id - b.id,

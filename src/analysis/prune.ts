@@ -5,6 +5,8 @@ import { buildGraph, type Graph, type GraphEdge, type GraphNode, type NodeTable 
 import type { ProfileModel } from './model.ts';
 import { sortEdges, sortNodes, type NodeOrder } from './order.ts';
 
+const cumOrFlat = (cum: boolean | undefined): NodeOrder => (cum ? 'cum' : 'flat');
+
 export interface PruneOptions {
   readonly valueIndex: number;
   /** Keep at most this many nodes (0: no limit). */
@@ -118,7 +120,7 @@ export function prunedGraph(p: ProfileModel, table: NodeTable, o: PruneOptions):
     }
   }
   const origCount = g.nodes.length;
-  const order: NodeOrder = visual ? 'entropy' : o.cumSort ? 'cum' : 'flat';
+  const order: NodeOrder = visual ? 'entropy' : cumOrFlat(o.cumSort);
   sortNodes(g.nodes, order);
   if (o.nodeCount > 0) {
     trimTags(g, nodeCutoff);

@@ -54,7 +54,8 @@ function inlineLabel(edges: Iterable<{ inline: boolean }>): InlineLabel {
     if (e.inline) inline = true;
     else noinline = true;
   }
-  return inline ? (noinline ? 'partial-inline' : 'inline') : '';
+  if (!inline) return '';
+  return noinline ? 'partial-inline' : 'inline';
 }
 
 export function top(v: Prepared, o: PruneParams = {}): TopReport {

@@ -3,6 +3,8 @@
 // the CLI both throw it.
 import type { ErrorBody } from './types.ts';
 
+const statusSuffix = (text: string | undefined): string => (text ? ` ${text}` : '');
+
 export class ApiError extends Error {
   override readonly name = 'ApiError';
 
@@ -40,9 +42,5 @@ export function apiErrorOf(status: number, text: string, statusText = ''): ApiEr
       typeof body.hint === 'string' ? body.hint : undefined,
     );
   const excerpt = text.slice(0, 300).trim();
-  return new ApiError(
-    status,
-    `HTTP_${status}`,
-    `the gateway answered ${status}${excerpt ? `: ${excerpt}` : statusText ? ` ${statusText}` : ''}`,
-  );
+  return new ApiError(status, `HTTP_${status}`, `the gateway answered ${status}${excerpt ? `: ${excerpt}` : statusSuffix(statusText)}`);
 }

@@ -29,7 +29,9 @@ function labelText(names: readonly string[], values: readonly string[], extra = 
 }
 
 function number(v: number): string {
-  return Number.isNaN(v) ? 'NaN' : v === Infinity ? '+Inf' : v === -Infinity ? '-Inf' : String(v);
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  return v === -Infinity ? '-Inf' : String(v);
 }
 
 /** Series keyed by their label values, in the order the label names give. */

@@ -89,18 +89,7 @@ function chips(ctx: ViewContext): HTMLElement | null {
         { class: 'chip', 'data-param': p },
         `${FILTER_NAMES[p] ?? p}=`,
         h('code', {}, ctx.params[p] ?? ''),
-        button(
-          '×',
-          () =>
-            ctx.set(
-              p === 'pivot'
-                ? { pivot: undefined, callers: undefined }
-                : p === 'base'
-                  ? { base: undefined, normalize: undefined }
-                  : { [p]: undefined },
-            ),
-          { 'aria-label': `remove ${FILTER_NAMES[p] ?? p}` },
-        ),
+        button('×', () => ctx.set(cleared(p)), { 'aria-label': `remove ${FILTER_NAMES[p] ?? p}` }),
       ),
     ),
     active.length > 1 ? button('Clear all', () => ctx.set(Object.fromEntries(active.map((p) => [p, undefined])))) : null,
@@ -139,6 +128,13 @@ function diffSelect(ctx: ViewContext): HTMLElement {
     ' ',
     h('label', {}, norm, ' normalize'),
   );
+}
+
+/** The parameters a chip's × clears: the filter, and what only means something with it. */
+function cleared(p: string): Record<string, undefined> {
+  if (p === 'pivot') return { pivot: undefined, callers: undefined };
+  if (p === 'base') return { base: undefined, normalize: undefined };
+  return { [p]: undefined };
 }
 
 export function toolbar(ctx: ViewContext, view: ViewName): HTMLElement {

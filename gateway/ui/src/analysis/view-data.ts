@@ -22,8 +22,14 @@ import {
   type ViewData,
 } from './protocol.ts';
 
-export function summary(model: ProfileModel, p: Prepared): Summary {
+/** Whether the view has samples: 'no' (it has), 'filtered' (the filters left none), 'none' (the profile has none). */
+function emptiness(model: ProfileModel, p: Prepared): Summary['empty'] {
   const sampled = (m: ProfileModel): boolean => m.samples.some((s) => (s.values[p.valueIndex] ?? 0) !== 0);
+  if (sampled(p.profile)) return 'no';
+  return sampled(model) ? 'filtered' : 'none';
+}
+
+export function summary(model: ProfileModel, p: Prepared): Summary {
   return {
     sampleTypes: model.sampleTypes,
     valueIndex: p.valueIndex,
@@ -32,7 +38,7 @@ export function summary(model: ProfileModel, p: Prepared): Summary {
     total: p.total,
     warnings: p.warnings,
     merged: model.samples.some((s) => s.labels.has(POD_LABEL)),
-    empty: sampled(p.profile) ? 'no' : sampled(model) ? 'filtered' : 'none',
+    empty: emptiness(model, p),
   };
 }
 

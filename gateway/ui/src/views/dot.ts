@@ -5,6 +5,12 @@
 import type { CallGraph } from '../../../../src/analysis/callgraph.ts';
 
 /** A quoted DOT string holding `s` as plain text. */
+/** pprof's edge styles: dotted for a residual (frames elided between), dashed for an inlined call. */
+function edgeStyle(e: { residual?: boolean; inline?: boolean }): string {
+  if (e.residual) return 'dotted';
+  return e.inline ? 'dashed' : 'solid';
+}
+
 export function dotString(s: string): string {
   // eslint-disable-next-line no-control-regex
   const clean = s.replace(/[\u0000-\u001f\u007f]/g, ' ');
@@ -50,7 +56,7 @@ export function callGraphDot(g: CallGraph, title: readonly string[], dark: boole
   });
   for (const e of g.edges) {
     const w = 1 + 5 * (Math.abs(e.weight) / maxEdge);
-    const style = e.residual ? 'dotted' : e.inline ? 'dashed' : 'solid';
+    const style = edgeStyle(e);
     out.push(
       `N${e.src} -> N${e.dst} [label=${dotString(` ${e.weightText}`)} penwidth=${w.toFixed(2)} weight=${Math.max(1, Math.round(w * 10))} style=${style}${e.inline ? ' label=' + dotString(` ${e.weightText} (inline)`) : ''}];`,
     );

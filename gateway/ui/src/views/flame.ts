@@ -26,6 +26,20 @@ function pkgOf(name: string): string {
   return dot > 0 ? name.slice(0, dot) : name;
 }
 
+/** A diff box's colour: red as it grew, green as it shrank (r: its change over its volume), grey when even. */
+function diffColour(r: number, dark: boolean): string {
+  const a = Math.min(1, Math.abs(r));
+  const light = dark ? 30 + 10 * (1 - a) : 88 - 38 * a;
+  if (r > 0.001) return `hsl(0 75% ${light}%)`;
+  if (r < -0.001) return `hsl(120 55% ${light}%)`;
+  return dark ? '#666' : '#ddd';
+}
+
+/** The root box's label: the pivot it stands for, or root. */
+function rootLabel(pivot: string | undefined, sep: string): string {
+  return pivot ? `pivot${sep} ${pivot}` : 'root';
+}
+
 /** Box colours: by package (cached per name), or for a diff by growth (red) or shrinkage (green). */
 function colours(l: FlameData, dark: boolean): (n: number) => string {
   const byName: string[] = [];
@@ -33,9 +47,7 @@ function colours(l: FlameData, dark: boolean): (n: number) => string {
     if (n === 0) return dark ? '#555' : '#c8c8c8';
     if (l.delta) {
       const r = (l.delta[n] ?? 0) / (Math.abs(l.columns.total[n] ?? 0) || 1);
-      const a = Math.min(1, Math.abs(r));
-      const light = dark ? 30 + 10 * (1 - a) : 88 - 38 * a;
-      return r > 0.001 ? `hsl(0 75% ${light}%)` : r < -0.001 ? `hsl(120 55% ${light}%)` : dark ? '#666' : '#ddd';
+      return diffColour(r, dark);
     }
     const id = (l.columns.key[n] ?? 0) >> 1;
     let colour = byName[id];
@@ -78,9 +90,7 @@ export function flameView(ctx: ViewContext, l: FlameData): RenderedView {
   const describe = (n: number): string[] => {
     if (n < 0 || n >= c.size) return [];
     const cum = c.total[n] as number;
-    const lines = [
-      n === 0 ? (ctx.params.pivot ? `pivot ${ctx.params.pivot}` : 'root') : nameOf(l, n) + (isInline(l, n) ? ' (inline)' : ''),
-    ];
+    const lines = [n === 0 ? rootLabel(ctx.params.pivot, '') : nameOf(l, n) + (isInline(l, n) ? ' (inline)' : '')];
     if (l.delta)
       lines.push(
         `change ${(l.delta[n] ?? 0) > 0 ? '+' : ''}${fmt(l.delta[n] ?? 0)} (${(l.delta[n] ?? 0) < 0 ? '-' : '+'}${percentage(l.delta[n] ?? 0, total).trim()} of base)`,
@@ -107,11 +117,13 @@ export function flameView(ctx: ViewContext, l: FlameData): RenderedView {
     spacer.style.height = `${Math.max(0, (l.maxDepth + 1) * ROW - height)}px`;
     return dpr;
   };
-  const labelOf = (n: number): string => (n === 0 ? (ctx.params.pivot ? `pivot: ${ctx.params.pivot}` : 'root') : nameOf(l, n));
-  const colourOf = (n: number): string => (matches?.[n] ? (dark ? '#c040c0' : '#e060e0') : fill(n));
+  const labelOf = (n: number): string => (n === 0 ? rootLabel(ctx.params.pivot, ':') : nameOf(l, n));
+  const matchColour = dark ? '#c040c0' : '#e060e0';
+  const selectedColour = dark ? '#fff' : '#000';
+  const colourOf = (n: number): string => (matches?.[n] ? matchColour : fill(n));
   const outline = (n: number, px: number, y: number, pw: number): void => {
     if (n !== selected && n !== hover) return;
-    g.strokeStyle = n === selected ? (dark ? '#fff' : '#000') : '#888';
+    g.strokeStyle = n === selected ? selectedColour : '#888';
     g.lineWidth = n === selected ? 2 : 1;
     g.strokeRect(px + 1, y + 1, Math.max(pw - 2, 1), ROW - 3);
   };

@@ -12,13 +12,19 @@ import { virtualRows } from './virtual-rows.ts';
 
 type SortKey = 'flat' | 'cum' | 'name';
 
+/** How a column is sorted, for screen readers: names ascending, values descending, others not. */
+function ariaSort(column: string | undefined, sortedBy: string | undefined): 'ascending' | 'descending' | undefined {
+  if (column !== sortedBy) return undefined;
+  return column === 'name' ? 'ascending' : 'descending';
+}
+
 export function topView(ctx: ViewContext, data: TopData): RenderedView {
   const key: SortKey = ctx.params.sort === 'cum' || ctx.params.sort === 'name' ? ctx.params.sort : 'flat';
   const rows = data.rows;
   const th = (label: string, k: SortKey | undefined, cls = 'num'): HTMLElement =>
     h(
       'th',
-      { scope: 'col', class: cls, 'aria-sort': k === key ? (k === 'name' ? 'ascending' : 'descending') : undefined },
+      { scope: 'col', class: cls, 'aria-sort': ariaSort(k, key) },
       k ? button(label, () => ctx.set({ sort: k === 'flat' ? undefined : k }), { class: 'sort' }) : label,
     );
   const peekAt = (r: TopRow): void => ctx.set({ q: exactNameRegex(r.name) }, 'peek');
