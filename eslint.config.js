@@ -37,7 +37,17 @@ export default tseslint.config(
     files: ['src/**/*.ts', 'sidecar/**/*.ts', 'webhook/**/*.ts', 'gateway/**/*.ts', 'cli/**/*.ts', 'demo/**/*.ts'],
     rules: {
       'no-nested-ternary': 'error',
-      'max-len': ['error', { code: 160, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true, ignoreUrls: true, ignoreComments: false }],
+      'max-len': [
+        'error',
+        {
+          code: 160,
+          ignoreStrings: true,
+          ignoreTemplateLiterals: true,
+          ignoreRegExpLiterals: true,
+          ignoreUrls: true,
+          ignoreComments: false,
+        },
+      ],
     },
   },
   {

@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Function as PFunction, Label, Line, Location, Mapping, Profile, Sample, StringTable, ValueType } from 'pprof-format';
-import { startGoTarget, type GoTarget } from '../test/kit/go-fixture.ts';
+import { startGoTarget, type GoTarget } from '../demo/go-target.ts';
 
 const execFileP = promisify(execFile);
 const DIR = fileURLToPath(new URL('../test/fixtures/profiles/', import.meta.url));

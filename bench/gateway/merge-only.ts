@@ -14,7 +14,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
-import { startGoTarget } from '../../test/kit/go-fixture.ts';
+import { startGoTarget } from '../../demo/go-target.ts';
 import { killChildrenOnExit } from '../lib/children.ts';
 import { median } from '../lib/stats.ts';
 import { fileTotals, mergeWithGo, mergeWithPodprof, pprofBinary, replicaProfiles } from './merge.ts';

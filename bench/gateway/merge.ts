@@ -15,7 +15,7 @@ import { int64, namedTotals, toNumeric, totals } from '../../src/profile/values.
 import { mergeProfiles } from '../../src/profile/merge.ts';
 import { MAX_DECODED_BYTES } from '../../src/profile/gunzip.ts';
 import type { ProfileWorkers } from '../../gateway/captures/profile-workers.ts';
-import { prng } from '../../test/kit/prng.ts';
+import { prng } from '../../test/kit/measure/prng.ts';
 
 export interface MergeFile {
   /** Path of the input .pb.gz. */

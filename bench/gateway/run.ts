@@ -46,9 +46,9 @@ import { runInNewContext } from 'node:vm';
 import { sdGroups, DEFAULT_SD_TYPES } from '../../gateway/routes/sd.ts';
 import type { CaptureMeta } from '../../src/api/types.ts';
 import { createCertificate } from '../../src/tls/x509.ts';
-import { startGoTarget } from '../../test/kit/go-fixture.ts';
-import { rawTotals, startHarness, type Harness } from '../../test/kit/gateway.ts';
-import { mint, REPO } from '../../test/kit/sidecar.ts';
+import { startGoTarget } from '../../demo/go-target.ts';
+import { rawTotals, startHarness, type Harness } from '../../test/kit/product/gateway.ts';
+import { mint, REPO } from '../../test/kit/product/sidecar.ts';
 import {
   cpuMark,
   foreignCpuShare,

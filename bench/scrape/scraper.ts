@@ -9,7 +9,7 @@
 // Prints {scrapes: [{type, ms, status, bytes}], started, ended} as JSON.
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
-import { prng } from '../../test/kit/prng.ts';
+import { prng } from '../../test/kit/measure/prng.ts';
 
 interface Plan {
   targets: { url: string; type: string }[];

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildGo } from '../../demo/go-build.ts';
 import { createCertificate } from '../../src/tls/x509.ts';
-import { imageNodeOptions, NODE, POD, REPO, runtime, type TestKeys } from '../../test/kit/sidecar.ts';
+import { imageNodeOptions, NODE, POD, REPO, runtime, type TestKeys } from '../../test/kit/product/sidecar.ts';
 import { track } from '../lib/children.ts';
 
 export type AnchorName = 'go' | 'bare-node' | 'sidecar-node' | 'sidecar-bun' | 'sidecar-deno';

@@ -2,7 +2,7 @@
 // single-use token per request where the side checks tokens.
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { mint, type TestKeys } from '../../test/kit/sidecar.ts';
+import { mint, type TestKeys } from '../../test/kit/product/sidecar.ts';
 
 const MiB = 1024 * 1024;
 const TOKEN_TTL = 300; // the longest lifetime the sidecar accepts

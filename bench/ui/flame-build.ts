@@ -7,7 +7,7 @@ import { prepare } from '../../src/analysis/prepare.ts';
 import { flameTable } from '../../src/analysis/tree.ts';
 import { decodeProfile } from '../../src/profile/decode.ts';
 import { nodeGunzip } from '../../src/profile/node-gunzip.ts';
-import { syntheticProfile } from '../../test/browser/synthetic-profile.ts';
+import { syntheticProfile } from '../../test/kit/browser/synthetic-profile.ts';
 import { median, round } from '../lib/stats.ts';
 
 const RUNS = Number(process.env.RUNS ?? 5);

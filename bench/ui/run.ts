@@ -24,10 +24,10 @@ import { nodeGunzip } from '../../src/profile/node-gunzip.ts';
 import { prepare } from '../../src/analysis/prepare.ts';
 import { top } from '../../src/analysis/top.ts';
 import { flameTree } from '../../src/analysis/tree.ts';
-import { ensureUiBuilt, launch, ROOT } from '../../test/kit/browser.ts';
-import { startHarness } from '../../test/kit/gateway.ts';
+import { ensureUiBuilt, launch, ROOT } from '../../test/kit/browser/browser.ts';
+import { startHarness } from '../../test/kit/product/gateway.ts';
 import { machineInfo, median, round, writeResults } from '../lib/stats.ts';
-import { syntheticProfile } from '../../test/browser/synthetic-profile.ts';
+import { syntheticProfile } from '../../test/kit/browser/synthetic-profile.ts';
 
 const execFileP = promisify(execFile);
 const RUNS = Number(process.env.RUNS ?? 3);

@@ -34,7 +34,7 @@ import { readPodOptions } from '../../src/annotations.ts';
 import { parseFlags } from '../../src/config/flags.ts';
 import type { Pod } from '../../src/k8s/types.ts';
 import { createCertificate } from '../../src/tls/x509.ts';
-import { imageNodeOptions, makeKeys, NODE, REPO } from '../../test/kit/sidecar.ts';
+import { imageNodeOptions, makeKeys, NODE, REPO } from '../../test/kit/product/sidecar.ts';
 import { WEBHOOK_FLAGS } from '../../webhook/config.ts';
 import { inject } from '../../webhook/inject.ts';
 import { diffPatch } from '../../webhook/patch.ts';

@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import { after, before, test } from 'node:test';
-import { ensureUiBuilt, launch, login, type Session } from '../kit/browser.ts';
-import { startHarness, type Harness } from '../kit/gateway.ts';
-import { startHostileApp, type HostileApp } from '../kit/hostile-app.ts';
-import { testSidecarCa } from '../kit/sidecar-ca.ts';
+import { ensureUiBuilt, launch, login, type Session } from '../kit/browser/browser.ts';
+import { startHarness, type Harness } from '../kit/product/gateway.ts';
+import { startHostileApp, type HostileApp } from '../kit/apps/hostile-app.ts';
+import { testSidecarCa } from '../kit/product/sidecar-ca.ts';
 
 let h: Harness;
 let s: Session;

@@ -10,10 +10,10 @@ import { prepare } from '../../src/analysis/prepare.ts';
 import { flameTree } from '../../src/analysis/tree.ts';
 import { decodeProfile } from '../../src/profile/decode.ts';
 import { nodeGunzip } from '../../src/profile/node-gunzip.ts';
-import type { Session } from '../kit/browser.ts';
-import type { Harness } from '../kit/gateway.ts';
-import { openSeeded } from './seeded-capture.ts';
-import { syntheticProfile } from './synthetic-profile.ts';
+import type { Session } from '../kit/browser/browser.ts';
+import type { Harness } from '../kit/product/gateway.ts';
+import { openSeeded } from '../kit/browser/seeded-capture.ts';
+import { syntheticProfile } from '../kit/browser/synthetic-profile.ts';
 
 let h: Harness | undefined;
 const harness = (): Harness => h as Harness;

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ROOT, rows, screenshot, type Session } from '../kit/browser.ts';
-import type { Harness } from '../kit/gateway.ts';
-import { openSeeded } from './seeded-capture.ts';
+import { ROOT, rows, screenshot, type Session } from '../kit/browser/browser.ts';
+import type { Harness } from '../kit/product/gateway.ts';
+import { openSeeded } from '../kit/browser/seeded-capture.ts';
 
 let h: Harness | undefined;
 const harness = (): Harness => h as Harness;

@@ -20,8 +20,8 @@ import { exactNameRegex } from '../../src/analysis/regex.ts';
 import { sourceLines } from '../../src/analysis/lines.ts';
 import { top } from '../../src/analysis/top.ts';
 import { flameTree } from '../../src/analysis/tree.ts';
-import { ensureUiBuilt, launch, login, rows, screenshot, type Session } from '../kit/browser.ts';
-import { useHarness } from '../kit/gateway.ts';
+import { ensureUiBuilt, launch, login, rows, screenshot, type Session } from '../kit/browser/browser.ts';
+import { useHarness } from '../kit/product/gateway.ts';
 
 const harness = useHarness({ pods: 3, appArgs: ['-cpu-workers', '2'] });
 let s: Session;

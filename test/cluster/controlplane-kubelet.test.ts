@@ -24,8 +24,8 @@ import {
   waitFor,
   type PodOptions,
 } from '../kit/cluster/pod-specs.ts';
-import { bearer, httpsRequest, type Reply } from '../kit/http.ts';
-import { makeKeys, mint, REPO } from '../kit/sidecar.ts';
+import { bearer, httpsRequest, type Reply } from '../kit/net/http.ts';
+import { makeKeys, mint, REPO } from '../kit/product/sidecar.ts';
 
 const NS = 'team-a';
 const SIDECAR = 'podprof-sidecar';

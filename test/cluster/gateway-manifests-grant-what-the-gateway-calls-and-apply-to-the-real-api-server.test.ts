@@ -33,8 +33,8 @@ import { parseFlags } from '../../src/config/flags.ts';
 import { parseQuantity } from '../../src/k8s/quantity.ts';
 import { PROFILE_TYPES } from '../../src/endpoints/catalog.ts';
 import { startControlPlane, type ControlPlane } from '../kit/cluster/controlplane.ts';
-import { NODE, REPO } from '../kit/sidecar.ts';
-import { kubectl, renderManifests, type KubeObject, type Run } from '../kit/webhook-cluster.ts';
+import { NODE, REPO } from '../kit/product/sidecar.ts';
+import { kubectl, renderManifests, type KubeObject, type Run } from '../kit/cluster/webhook-cluster.ts';
 
 const NS = 'podprof-system';
 const SA = `system:serviceaccount:${NS}:podprof-gateway`;

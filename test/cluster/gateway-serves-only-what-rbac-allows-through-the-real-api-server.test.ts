@@ -19,10 +19,10 @@ import type { RunningGateway } from '../../gateway/server.ts';
 import type { Target } from '../../gateway/targets.ts';
 import { writeKubeconfig } from '../kit/cluster/kubeconfig.ts';
 import { waitFor } from '../kit/cluster/pod-specs.ts';
-import { NODE, REPO } from '../kit/sidecar.ts';
-import { call, INJECT, pprofPath, startGatewayCluster, waitRoutable, type GatewayCluster } from '../kit/gateway-cluster.ts';
-import { bearer, httpsRequest, type Reply } from '../kit/http.ts';
-import { deploymentPod, sidecarsOf } from '../kit/webhook-cluster.ts';
+import { NODE, REPO } from '../kit/product/sidecar.ts';
+import { call, INJECT, pprofPath, startGatewayCluster, waitRoutable, type GatewayCluster } from '../kit/cluster/gateway-cluster.ts';
+import { bearer, httpsRequest, type Reply } from '../kit/net/http.ts';
+import { deploymentPod, sidecarsOf } from '../kit/cluster/webhook-cluster.ts';
 
 const execFileP = promisify(execFile);
 const A = 'team-a';

@@ -8,8 +8,16 @@ import { after, before, test } from 'node:test';
 import type { RunningGateway } from '../../gateway/server.ts';
 import { sleep } from '../kit/cluster/http.ts';
 import { waitFor } from '../kit/cluster/pod-specs.ts';
-import { call, GATEWAY_NS, GATEWAY_SA, pprofPath, startGatewayCluster, waitRoutable, type GatewayCluster } from '../kit/gateway-cluster.ts';
-import type { Reply } from '../kit/http.ts';
+import {
+  call,
+  GATEWAY_NS,
+  GATEWAY_SA,
+  pprofPath,
+  startGatewayCluster,
+  waitRoutable,
+  type GatewayCluster,
+} from '../kit/cluster/gateway-cluster.ts';
+import type { Reply } from '../kit/net/http.ts';
 
 const NS = 'shop';
 let g: GatewayCluster;

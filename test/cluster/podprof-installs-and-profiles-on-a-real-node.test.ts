@@ -13,8 +13,8 @@ import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { V1Pod, V1PodList } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '../kit/cluster/controlplane.ts';
-import { goPprof } from '../kit/gateway.ts';
-import { eventually, httpsCall, kubectlFor, kubectlJson, portForward, type Kubectl, type PortForward } from '../kit/real-node.ts';
+import { goPprof } from '../kit/product/gateway.ts';
+import { eventually, httpsCall, kubectlFor, kubectlJson, portForward, type Kubectl, type PortForward } from '../kit/cluster/real-node.ts';
 
 const execFileP = promisify(execFile);
 const REPO = new URL('../../', import.meta.url).pathname;

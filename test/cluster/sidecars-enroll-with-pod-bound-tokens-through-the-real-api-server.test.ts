@@ -18,8 +18,8 @@ import { ENROLL_AUDIENCE, ENROLL_PATH } from '../../src/enrollment.ts';
 import type { RunningGateway } from '../../gateway/server.ts';
 import type { Target } from '../../gateway/targets.ts';
 import { waitFor } from '../kit/cluster/pod-specs.ts';
-import { call, INJECT, pprofPath, startGatewayCluster, waitRoutable, type GatewayCluster } from '../kit/gateway-cluster.ts';
-import { deploymentPod } from '../kit/webhook-cluster.ts';
+import { call, INJECT, pprofPath, startGatewayCluster, waitRoutable, type GatewayCluster } from '../kit/cluster/gateway-cluster.ts';
+import { deploymentPod } from '../kit/cluster/webhook-cluster.ts';
 
 const NS = 'team-e';
 let g: GatewayCluster;

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
 import { createCertificate } from '../../src/tls/x509.ts';
 import { waitFor } from '../kit/cluster/pod-specs.ts';
-import { assertInjected, deploymentPod, startWebhookCluster, type WebhookCluster } from '../kit/webhook-cluster.ts';
+import { assertInjected, deploymentPod, startWebhookCluster, type WebhookCluster } from '../kit/cluster/webhook-cluster.ts';
 
 const NS = 'shop';
 const INJECT = { 'podprof.io/inject': 'true' };

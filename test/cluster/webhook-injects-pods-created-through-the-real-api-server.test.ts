@@ -16,7 +16,7 @@ import {
   sidecarsOf,
   startWebhookCluster,
   type WebhookCluster,
-} from '../kit/webhook-cluster.ts';
+} from '../kit/cluster/webhook-cluster.ts';
 
 const RESTRICTED = 'shop';
 const OPTED_IN = 'opted-in';

@@ -16,8 +16,8 @@ import { createCertificate } from '../../src/tls/x509.ts';
 import { pemCertificates } from '../../webhook/certs-apply.ts';
 import { runWebhookCerts } from '../../cli/webhook-certs.ts';
 import { startControlPlane, type ControlPlane } from '../kit/cluster/controlplane.ts';
-import { NODE, REPO } from '../kit/sidecar.ts';
-import { kubectl, renderManifests, type Run } from '../kit/webhook-cluster.ts';
+import { NODE, REPO } from '../kit/product/sidecar.ts';
+import { kubectl, renderManifests, type Run } from '../kit/cluster/webhook-cluster.ts';
 
 const NS = 'podprof-system';
 const NAMES = ['podprof-webhook.podprof-system.svc', 'podprof-webhook.podprof-system.svc.cluster.local'];

@@ -9,12 +9,12 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { CliProcess } from '../kit/cli-process.ts';
-import { jsonError, startChildGateway, startHarness, type Harness } from '../kit/gateway.ts';
-import { gzipBomb, startHostileApp } from '../kit/hostile-app.ts';
-import { bearer, httpsRequest } from '../kit/http.ts';
-import { rssMiB } from '../kit/rss.ts';
-import { REPO } from '../kit/sidecar.ts';
+import type { CliProcess } from '../kit/product/cli-process.ts';
+import { jsonError, startChildGateway, startHarness, type Harness } from '../kit/product/gateway.ts';
+import { gzipBomb, startHostileApp } from '../kit/apps/hostile-app.ts';
+import { bearer, httpsRequest } from '../kit/net/http.ts';
+import { rssMiB } from '../kit/measure/rss.ts';
+import { REPO } from '../kit/product/sidecar.ts';
 import type { CaptureMeta } from '../../src/api/types.ts';
 
 const LIMIT_MIB = Number(

@@ -6,10 +6,10 @@
 // case is no way around authentication.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bearer, httpsRequest, type Reply } from '../kit/http.ts';
-import { jsonError, useHarness } from '../kit/gateway.ts';
-import { startHostileApp } from '../kit/hostile-app.ts';
-import { mint } from '../kit/sidecar.ts';
+import { bearer, httpsRequest, type Reply } from '../kit/net/http.ts';
+import { jsonError, useHarness } from '../kit/product/gateway.ts';
+import { startHostileApp } from '../kit/apps/hostile-app.ts';
+import { mint } from '../kit/product/sidecar.ts';
 
 const harness = useHarness({ pods: 1, app: () => startHostileApp() });
 const CSP = "default-src 'none'; sandbox";

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { startHarness, type Harness } from '../kit/gateway.ts';
-import { bearer, httpsRequest, type Reply } from '../kit/http.ts';
+import { startHarness, type Harness } from '../kit/product/gateway.ts';
+import { bearer, httpsRequest, type Reply } from '../kit/net/http.ts';
 
 let h: Harness | undefined;
 const harness = (): Harness => h!;

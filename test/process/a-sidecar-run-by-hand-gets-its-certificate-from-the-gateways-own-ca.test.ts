@@ -14,9 +14,9 @@ import { parseFlags } from '../../src/config/flags.ts';
 import { createLogger } from '../../src/log.ts';
 import { GATEWAY_FLAGS } from '../../gateway/config.ts';
 import { startGateway, type RunningGateway } from '../../gateway/server.ts';
-import { startGoTarget, type GoTarget } from '../kit/go-fixture.ts';
-import { bearer, httpsRequest } from '../kit/http.ts';
-import { makeKeys, NODE, REPO, startInProcess, type TestSidecar } from '../kit/sidecar.ts';
+import { startGoTarget, type GoTarget } from '../../demo/go-target.ts';
+import { bearer, httpsRequest } from '../kit/net/http.ts';
+import { makeKeys, NODE, REPO, startInProcess, type TestSidecar } from '../kit/product/sidecar.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'podprof-own-ca-'));
 const store = join(dir, 'store');

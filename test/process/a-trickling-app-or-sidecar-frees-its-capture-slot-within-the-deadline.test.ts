@@ -12,11 +12,11 @@ import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { CaptureMeta } from '../../src/api/types.ts';
-import type { CliProcess } from '../kit/cli-process.ts';
-import { startFaultUpstream, trickle } from '../kit/fault-upstream.ts';
-import { startChildGateway, startHarness, type Harness } from '../kit/gateway.ts';
-import { bearer, httpsRequest } from '../kit/http.ts';
-import type { TestSidecar } from '../kit/sidecar.ts';
+import type { CliProcess } from '../kit/product/cli-process.ts';
+import { startFaultUpstream, trickle } from '../kit/apps/fault-upstream.ts';
+import { startChildGateway, startHarness, type Harness } from '../kit/product/gateway.ts';
+import { bearer, httpsRequest } from '../kit/net/http.ts';
+import type { TestSidecar } from '../kit/product/sidecar.ts';
 
 // The sidecars' rate is checked every 1 s (a quarter of 4 s), the gateway's every 2 s: the sidecar cuts an app first.
 const FAST = ['--transfer-timeout', '4s', '--min-transfer-rate', '64'];

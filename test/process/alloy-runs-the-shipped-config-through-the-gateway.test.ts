@@ -16,12 +16,12 @@ import { nodeGunzip } from '../../src/profile/node-gunzip.ts';
 import { decodeProfile } from '../../src/profile/decode.ts';
 import { sampleTypeNames } from '../../src/profile/values.ts';
 import { createCertificate } from '../../src/tls/x509.ts';
-import { buildAlloy } from '../kit/alloy.ts';
+import { buildAlloy } from '../kit/scrapers/alloy.ts';
 import { freePorts } from '../kit/cluster/ports.ts';
 import { spawnManaged, type ManagedProcess } from '../kit/cluster/proc.ts';
-import { startHarness, type Harness } from '../kit/gateway.ts';
-import { startPyroscopeReceiver, type PyroscopeReceiver } from '../kit/pyroscope-receiver.ts';
-import { REPO } from '../kit/sidecar.ts';
+import { startHarness, type Harness } from '../kit/product/gateway.ts';
+import { startPyroscopeReceiver, type PyroscopeReceiver } from '../kit/scrapers/pyroscope-receiver.ts';
+import { REPO } from '../kit/product/sidecar.ts';
 
 const SHIPPED = join(REPO, 'docs/integrations/alloy.alloy');
 const INTERVAL_S = 15;

@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { Profile } from 'pprof-format';
-import { useHarness } from '../kit/gateway.ts';
-import { alloyScrapes } from '../kit/alloy-rules.ts';
-import { bearer, httpsRequest } from '../kit/http.ts';
+import { useHarness } from '../kit/product/gateway.ts';
+import { alloyScrapes } from '../kit/scrapers/alloy-rules.ts';
+import { bearer, httpsRequest } from '../kit/net/http.ts';
 
 const harness = useHarness({ pods: 2, profiles: (i) => (i === 1 ? ['heap', 'goroutine'] : undefined) });
 

@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Agent } from 'node:https';
 import { after, before, test } from 'node:test';
-import type { CliProcess } from '../kit/cli-process.ts';
-import { startChildGateway, startHarness, type Harness } from '../kit/gateway.ts';
-import { bearer, httpsRequest } from '../kit/http.ts';
-import { rssMiB } from '../kit/rss.ts';
-import { allClosedWithin, closeAll, openSilent, stillOpen } from '../kit/silent-connections.ts';
+import type { CliProcess } from '../kit/product/cli-process.ts';
+import { startChildGateway, startHarness, type Harness } from '../kit/product/gateway.ts';
+import { bearer, httpsRequest } from '../kit/net/http.ts';
+import { rssMiB } from '../kit/measure/rss.ts';
+import { allClosedWithin, closeAll, openSilent, stillOpen } from '../kit/net/silent-connections.ts';
 
 const PER_ADDRESS = 64;
 let h: Harness;

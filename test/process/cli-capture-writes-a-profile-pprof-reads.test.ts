@@ -10,9 +10,9 @@ import { createServer } from 'node:https';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { test } from 'node:test';
-import { goPprof, useHarness } from '../kit/gateway.ts';
-import { NODE, REPO } from '../kit/sidecar.ts';
-import { testSidecarCa } from '../kit/sidecar-ca.ts';
+import { goPprof, useHarness } from '../kit/product/gateway.ts';
+import { NODE, REPO } from '../kit/product/sidecar.ts';
+import { testSidecarCa } from '../kit/product/sidecar-ca.ts';
 
 const harness = useHarness({ pods: 3 });
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseJwks } from '../../src/token/keys.ts';
 import { verifySidecarToken } from '../../src/token/verify.ts';
-import { NODE, REPO } from '../kit/sidecar.ts';
+import { NODE, REPO } from '../kit/product/sidecar.ts';
 
 const podprof = (...args: string[]): ReturnType<typeof spawnSync> =>
   spawnSync(NODE, [join(REPO, 'bin/podprof.mjs'), ...args], { encoding: 'utf8' });

@@ -8,8 +8,8 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { buildGoTarget } from '../kit/go-fixture.ts';
-import { NODE, REPO } from '../kit/sidecar.ts';
+import { buildGoTarget } from '../../demo/go-target.ts';
+import { NODE, REPO } from '../kit/product/sidecar.ts';
 
 interface Proc {
   pid: number;

@@ -13,8 +13,8 @@ import { gunzipSync } from 'node:zlib';
 import { Profile } from 'pprof-format';
 import { startNodeTarget, type NodeTarget } from '../../demo/node-target.ts';
 import { goOnPath, startDemoTarget } from '../../demo/target.ts';
-import { bearer, httpsRequest } from '../kit/http.ts';
-import { makeKeys, mint, NODE, REPO, startInProcess, type TestSidecar } from '../kit/sidecar.ts';
+import { bearer, httpsRequest } from '../kit/net/http.ts';
+import { makeKeys, mint, NODE, REPO, startInProcess, type TestSidecar } from '../kit/product/sidecar.ts';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'podprof-node-target-'));

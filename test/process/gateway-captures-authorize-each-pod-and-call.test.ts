@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Access, Authorizer } from '../../gateway/auth/authz.ts';
 import type { CaptureMeta } from '../../src/api/types.ts';
-import { jsonError, useHarness } from '../kit/gateway.ts';
-import { bearer, httpsRequest, type Reply } from '../kit/http.ts';
+import { jsonError, useHarness } from '../kit/product/gateway.ts';
+import { bearer, httpsRequest, type Reply } from '../kit/net/http.ts';
 
 const harness = useHarness({ pods: 3 });
 

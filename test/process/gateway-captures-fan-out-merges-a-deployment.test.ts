@@ -10,8 +10,8 @@ import type { CaptureMeta } from '../../src/api/types.ts';
 import { decodeProfile } from '../../src/profile/decode.ts';
 import { nodeGunzip } from '../../src/profile/node-gunzip.ts';
 import { stringAt, totals } from '../../src/profile/values.ts';
-import { goPprof, jsonError, rawTotals, useHarness } from '../kit/gateway.ts';
-import { bearer, httpsRequest, type Reply } from '../kit/http.ts';
+import { goPprof, jsonError, rawTotals, useHarness } from '../kit/product/gateway.ts';
+import { bearer, httpsRequest, type Reply } from '../kit/net/http.ts';
 
 const gunzip = nodeGunzip();
 

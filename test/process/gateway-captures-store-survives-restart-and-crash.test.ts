@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { CRASHED } from '../../gateway/captures/recover.ts';
 import type { CaptureMeta } from '../../src/api/types.ts';
-import { jsonError, useHarness } from '../kit/gateway.ts';
-import { bearer, httpsRequest, type Reply } from '../kit/http.ts';
-import { NODE, REPO } from '../kit/sidecar.ts';
+import { jsonError, useHarness } from '../kit/product/gateway.ts';
+import { bearer, httpsRequest, type Reply } from '../kit/net/http.ts';
+import { NODE, REPO } from '../kit/product/sidecar.ts';
 
 const harness = useHarness({ pods: 2 });
 

@@ -27,10 +27,10 @@ import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { Profile } from 'pprof-format';
-import { startGoTarget, type GoTarget } from '../kit/go-fixture.ts';
-import { bearer, httpsRequest } from '../kit/http.ts';
-import { testSidecarCa } from '../kit/sidecar-ca.ts';
-import { NODE, POD, REPO, makeKeys, startInProcess, type TestKeys, type TestSidecar } from '../kit/sidecar.ts';
+import { startGoTarget, type GoTarget } from '../../demo/go-target.ts';
+import { bearer, httpsRequest } from '../kit/net/http.ts';
+import { testSidecarCa } from '../kit/product/sidecar-ca.ts';
+import { NODE, POD, REPO, makeKeys, startInProcess, type TestKeys, type TestSidecar } from '../kit/product/sidecar.ts';
 
 const DOCKERFILE = readFileSync(join(REPO, 'Dockerfile.gateway'), 'utf8');
 const IMAGE_UID = 65532;

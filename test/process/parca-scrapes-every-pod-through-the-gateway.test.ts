@@ -14,9 +14,9 @@ import { after, before, test } from 'node:test';
 import { createCertificate } from '../../src/tls/x509.ts';
 import { freePorts } from '../kit/cluster/ports.ts';
 import { spawnManaged, type ManagedProcess } from '../kit/cluster/proc.ts';
-import { startHarness, type Harness } from '../kit/gateway.ts';
-import { buildParca } from '../kit/parca.ts';
-import { REPO } from '../kit/sidecar.ts';
+import { startHarness, type Harness } from '../kit/product/gateway.ts';
+import { buildParca } from '../kit/scrapers/parca.ts';
+import { REPO } from '../kit/product/sidecar.ts';
 
 const SHIPPED = join(REPO, 'docs/integrations/parca.yaml');
 const dir = mkdtempSync(join(tmpdir(), 'podprof-parca-'));

@@ -13,8 +13,8 @@ import { ProfileError } from '../../src/profile/error.ts';
 import { nodeGunzip } from '../../src/profile/node-gunzip.ts';
 import { sampleTypeNames, stringAt, totals } from '../../src/profile/values.ts';
 import { mergeProfiles } from '../../src/profile/merge.ts';
-import { startGoTarget, type GoTarget } from '../kit/go-fixture.ts';
-import { goPprof, rawTotals } from '../kit/gateway.ts';
+import { startGoTarget, type GoTarget } from '../../demo/go-target.ts';
+import { goPprof, rawTotals } from '../kit/product/gateway.ts';
 
 const gunzip = nodeGunzip();
 

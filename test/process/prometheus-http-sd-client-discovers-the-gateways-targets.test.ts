@@ -14,8 +14,8 @@ import { before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { buildGo } from '../../demo/go-build.ts';
 import { createCertificate } from '../../src/tls/x509.ts';
-import { useHarness } from '../kit/gateway.ts';
-import { REPO } from '../kit/sidecar.ts';
+import { useHarness } from '../kit/product/gateway.ts';
+import { REPO } from '../kit/product/sidecar.ts';
 
 const execFileP = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'podprof-httpsd-'));

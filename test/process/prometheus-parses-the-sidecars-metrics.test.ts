@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { buildGo } from '../../demo/go-build.ts';
 import { Counter, Histogram, TextRegistry } from '../../src/serving/text-metrics.ts';
-import { startGoTarget, type GoTarget } from '../kit/go-fixture.ts';
-import { bearer, httpsRequest } from '../kit/http.ts';
-import { makeKeys, mint, REPO, startInProcess, type TestSidecar } from '../kit/sidecar.ts';
+import { startGoTarget, type GoTarget } from '../../demo/go-target.ts';
+import { bearer, httpsRequest } from '../kit/net/http.ts';
+import { makeKeys, mint, REPO, startInProcess, type TestSidecar } from '../kit/product/sidecar.ts';
 
 interface Family {
   type: string;

@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:https';
 import { test } from 'node:test';
-import { bearer, httpsRequest } from '../kit/http.ts';
-import { mint, useTargetAndSidecar } from '../kit/sidecar.ts';
+import { bearer, httpsRequest } from '../kit/net/http.ts';
+import { mint, useTargetAndSidecar } from '../kit/product/sidecar.ts';
 
 const env = useTargetAndSidecar();
 const { keys } = env;

@@ -10,9 +10,9 @@ import { after, before, test } from 'node:test';
 import { createCertificate } from '../../src/tls/x509.ts';
 import { generateSigningKey, type SigningKey } from '../../src/token/keys.ts';
 import { mintSidecarToken } from '../../src/token/sign.ts';
-import { startGoTarget, type GoTarget } from '../kit/go-fixture.ts';
-import { bearer, httpsRequest } from '../kit/http.ts';
-import { POD, makeKeys, startInProcess, type TestSidecar } from '../kit/sidecar.ts';
+import { startGoTarget, type GoTarget } from '../../demo/go-target.ts';
+import { bearer, httpsRequest } from '../kit/net/http.ts';
+import { POD, makeKeys, startInProcess, type TestSidecar } from '../kit/product/sidecar.ts';
 
 const ca = createCertificate({ commonName: 'gateway-ca', isCA: true });
 const leaf = createCertificate({ commonName: 'gateway', ipAddresses: ['127.0.0.1'], issuer: { commonName: 'gateway-ca', key: ca.key } });

@@ -2,9 +2,9 @@
 // the grace period, then exits 0.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startGoTarget, type GoTarget } from '../kit/go-fixture.ts';
-import { bearer, httpsRequest } from '../kit/http.ts';
-import { makeKeys, mint, startChild } from '../kit/sidecar.ts';
+import { startGoTarget, type GoTarget } from '../../demo/go-target.ts';
+import { bearer, httpsRequest } from '../kit/net/http.ts';
+import { makeKeys, mint, startChild } from '../kit/product/sidecar.ts';
 
 const keys = makeKeys();
 let target: GoTarget;

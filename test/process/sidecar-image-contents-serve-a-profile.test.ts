@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { Profile } from 'pprof-format';
-import { startGoTarget, type GoTarget } from '../kit/go-fixture.ts';
-import { bearer, httpsRequest } from '../kit/http.ts';
-import { NODE, POD, REPO, imageNodeOptions, makeKeys, mint } from '../kit/sidecar.ts';
+import { startGoTarget, type GoTarget } from '../../demo/go-target.ts';
+import { bearer, httpsRequest } from '../kit/net/http.ts';
+import { NODE, POD, REPO, imageNodeOptions, makeKeys, mint } from '../kit/product/sidecar.ts';
 
 const DOCKERFILE = readFileSync(join(REPO, 'Dockerfile.sidecar'), 'utf8');
 const keys = makeKeys();

@@ -2,9 +2,9 @@
 // cookie ever appears in a log line.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { clearFixtureRequests, fixtureRequests } from '../kit/go-fixture.ts';
-import { httpsRequest } from '../kit/http.ts';
-import { mint, useTargetAndSidecar } from '../kit/sidecar.ts';
+import { clearFixtureRequests, fixtureRequests } from '../../demo/go-target.ts';
+import { httpsRequest } from '../kit/net/http.ts';
+import { mint, useTargetAndSidecar } from '../kit/product/sidecar.ts';
 
 const env = useTargetAndSidecar();
 const { keys } = env;

@@ -6,10 +6,10 @@ import { test } from 'node:test';
 import jwt from 'jsonwebtoken';
 import { generateSigningKey, privateKeyPem } from '../../src/token/keys.ts';
 import { mintSidecarToken } from '../../src/token/sign.ts';
-import { clearFixtureRequests, fixtureRequests } from '../kit/go-fixture.ts';
-import { bearer, httpsRequest } from '../kit/http.ts';
-import { rawRequest, get } from '../kit/raw.ts';
-import { POD, mint, useTargetAndSidecar } from '../kit/sidecar.ts';
+import { clearFixtureRequests, fixtureRequests } from '../../demo/go-target.ts';
+import { bearer, httpsRequest } from '../kit/net/http.ts';
+import { rawRequest, get } from '../kit/net/raw.ts';
+import { POD, mint, useTargetAndSidecar } from '../kit/product/sidecar.ts';
 
 const env = useTargetAndSidecar();
 const { keys } = env;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { connect } from 'node:tls';
 import { createCertificate } from '../../src/tls/x509.ts';
-import { makeKeys, startInProcess } from '../kit/sidecar.ts';
+import { makeKeys, startInProcess } from '../kit/product/sidecar.ts';
 
 const keys = makeKeys();
 
@@ -71,7 +71,7 @@ test('without certificate files the sidecar serves a self-signed ECDSA certifica
 
 test('--tls-cert-file without --tls-key-file is a configuration error naming both', async () => {
   const { spawnSync } = await import('node:child_process');
-  const { NODE, REPO } = await import('../kit/sidecar.ts');
+  const { NODE, REPO } = await import('../kit/product/sidecar.ts');
   const r = spawnSync(
     NODE,
     [

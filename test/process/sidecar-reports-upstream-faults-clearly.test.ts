@@ -2,10 +2,10 @@
 // and Go's own error responses pass through unchanged.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { startGoTarget } from '../kit/go-fixture.ts';
-import { startFaultUpstream } from '../kit/fault-upstream.ts';
-import { bearer, httpsRequest } from '../kit/http.ts';
-import { makeKeys, mint, startInProcess, type TestSidecar } from '../kit/sidecar.ts';
+import { startGoTarget } from '../../demo/go-target.ts';
+import { startFaultUpstream } from '../kit/apps/fault-upstream.ts';
+import { bearer, httpsRequest } from '../kit/net/http.ts';
+import { makeKeys, mint, startInProcess, type TestSidecar } from '../kit/product/sidecar.ts';
 
 const keys = makeKeys();
 const cleanup: Array<() => Promise<void>> = [];

@@ -10,9 +10,9 @@ import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { Profile } from 'pprof-format';
 import type { ProfileType } from '../../src/endpoints/catalog.ts';
-import { startGoTarget, type GoTarget } from '../kit/go-fixture.ts';
-import { bearer, httpsRequest } from '../kit/http.ts';
-import { makeKeys, mint, startInProcess, type TestSidecar } from '../kit/sidecar.ts';
+import { startGoTarget, type GoTarget } from '../../demo/go-target.ts';
+import { bearer, httpsRequest } from '../kit/net/http.ts';
+import { makeKeys, mint, startInProcess, type TestSidecar } from '../kit/product/sidecar.ts';
 
 const run = promisify(execFile);
 const keys = makeKeys();

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:https';
 import { after, before, test } from 'node:test';
-import { startFaultUpstream, type FaultUpstream } from '../kit/fault-upstream.ts';
-import { rssMiB } from '../kit/rss.ts';
-import { makeKeys, mint, startChild, type ChildSidecar } from '../kit/sidecar.ts';
+import { startFaultUpstream, type FaultUpstream } from '../kit/apps/fault-upstream.ts';
+import { rssMiB } from '../kit/measure/rss.ts';
+import { makeKeys, mint, startChild, type ChildSidecar } from '../kit/product/sidecar.ts';
 
 const keys = makeKeys();
 const MiB = 1024 * 1024;

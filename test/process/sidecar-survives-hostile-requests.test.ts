@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:tls';
 import { after, before, test } from 'node:test';
-import { startGoTarget, type GoTarget } from '../kit/go-fixture.ts';
-import { bearer, httpsRequest } from '../kit/http.ts';
-import { get, rawRequest } from '../kit/raw.ts';
-import { makeKeys, mint, startChild, type ChildSidecar } from '../kit/sidecar.ts';
-import { allClosedWithin, closeAll, openSilent } from '../kit/silent-connections.ts';
+import { startGoTarget, type GoTarget } from '../../demo/go-target.ts';
+import { bearer, httpsRequest } from '../kit/net/http.ts';
+import { get, rawRequest } from '../kit/net/raw.ts';
+import { makeKeys, mint, startChild, type ChildSidecar } from '../kit/product/sidecar.ts';
+import { allClosedWithin, closeAll, openSilent } from '../kit/net/silent-connections.ts';
 
 const keys = makeKeys();
 let target: GoTarget;

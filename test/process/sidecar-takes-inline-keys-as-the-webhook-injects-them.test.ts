@@ -8,9 +8,9 @@ import { generateSigningKey } from '../../src/token/keys.ts';
 import { mintSidecarToken } from '../../src/token/sign.ts';
 import { SIDECAR_FLAGS, sidecarConfigProblems } from '../../sidecar/config.ts';
 import { startSidecar } from '../../sidecar/server.ts';
-import { startGoTarget } from '../kit/go-fixture.ts';
-import { bearer, httpsRequest } from '../kit/http.ts';
-import { POD } from '../kit/sidecar.ts';
+import { startGoTarget } from '../../demo/go-target.ts';
+import { bearer, httpsRequest } from '../kit/net/http.ts';
+import { POD } from '../kit/product/sidecar.ts';
 
 test('PODPROF_JWKS alone is enough to verify gateway tokens', async () => {
   const key = generateSigningKey();

@@ -2,8 +2,8 @@
 // says so in the log, /readyz and a metric. Readiness itself stays up.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startGoTarget, type GoTarget } from '../kit/go-fixture.ts';
-import { makeKeys, startInProcess } from '../kit/sidecar.ts';
+import { startGoTarget, type GoTarget } from '../../demo/go-target.ts';
+import { makeKeys, startInProcess } from '../kit/product/sidecar.ts';
 
 const keys = makeKeys();
 let target: GoTarget;

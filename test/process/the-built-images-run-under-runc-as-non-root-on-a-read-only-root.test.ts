@@ -11,10 +11,10 @@ import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { Profile } from 'pprof-format';
-import { buildImages, imageExists, IMAGES, PODMAN, ulimitArgs, type ImageName } from '../kit/images.ts';
+import { buildImages, imageExists, IMAGES, PODMAN, ulimitArgs, type ImageName } from '../kit/images/images.ts';
 import { freePorts } from '../kit/cluster/ports.ts';
-import { bearer, httpsRequest } from '../kit/http.ts';
-import { POD, makeKeys, mint } from '../kit/sidecar.ts';
+import { bearer, httpsRequest } from '../kit/net/http.ts';
+import { POD, makeKeys, mint } from '../kit/product/sidecar.ts';
 
 const execFileP = promisify(execFile);
 const keys = makeKeys();

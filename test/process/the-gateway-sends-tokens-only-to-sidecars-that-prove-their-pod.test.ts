@@ -10,9 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { createCertificate } from '../../src/tls/x509.ts';
 import type { Target } from '../../gateway/targets.ts';
-import { startHarness, type Harness } from '../kit/gateway.ts';
-import { bearer, httpsRequest } from '../kit/http.ts';
-import { testSidecarCa } from '../kit/sidecar-ca.ts';
+import { startHarness, type Harness } from '../kit/product/gateway.ts';
+import { bearer, httpsRequest } from '../kit/net/http.ts';
+import { testSidecarCa } from '../kit/product/sidecar-ca.ts';
 
 let h: Harness | undefined;
 const harness = (): Harness => h!;

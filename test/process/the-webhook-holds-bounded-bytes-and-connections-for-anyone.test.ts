@@ -11,11 +11,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { after, before, test } from 'node:test';
-import { rssMiB } from '../kit/rss.ts';
-import { REPO } from '../kit/sidecar.ts';
-import { allClosedWithin, closeAll, openSilent } from '../kit/silent-connections.ts';
-import { reviewFor, startChildWebhook, type ChildWebhook } from '../kit/webhook.ts';
-import { httpsRequest } from '../kit/http.ts';
+import { rssMiB } from '../kit/measure/rss.ts';
+import { REPO } from '../kit/product/sidecar.ts';
+import { allClosedWithin, closeAll, openSilent } from '../kit/net/silent-connections.ts';
+import { reviewFor, startChildWebhook, type ChildWebhook } from '../kit/product/webhook.ts';
+import { httpsRequest } from '../kit/net/http.ts';
 import type { Pod } from '../../src/k8s/types.ts';
 
 const LIMIT_MIB = Number(

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { useHarness } from '../kit/gateway.ts';
-import { bearer, httpsRequest, type Reply } from '../kit/http.ts';
+import { useHarness } from '../kit/product/gateway.ts';
+import { bearer, httpsRequest, type Reply } from '../kit/net/http.ts';
 
 const harness = useHarness({ pods: 1, gatewayArgs: ['--session-recheck', '1s'] });
 

@@ -13,9 +13,9 @@ import type { Pod } from '../../src/k8s/types.ts';
 import type { AdmissionResponse } from '../../webhook/review.ts';
 import { parseFlags } from '../../src/config/flags.ts';
 import { WEBHOOK_FLAGS } from '../../webhook/config.ts';
-import { httpsRequest, type Reply } from '../kit/http.ts';
-import { rawRequest, type RawReply } from '../kit/raw.ts';
-import { REPO } from '../kit/sidecar.ts';
+import { httpsRequest, type Reply } from '../kit/net/http.ts';
+import { rawRequest, type RawReply } from '../kit/net/raw.ts';
+import { REPO } from '../kit/product/sidecar.ts';
 import {
   admit,
   counterValue,
@@ -28,7 +28,7 @@ import {
   startInProcessWebhook,
   writeJwksFile,
   type TestWebhook,
-} from '../kit/webhook.ts';
+} from '../kit/product/webhook.ts';
 
 const MAX_BODY = 8 * 1024 * 1024;
 let w: TestWebhook;

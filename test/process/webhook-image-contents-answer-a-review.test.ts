@@ -26,8 +26,8 @@ import {
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, posix } from 'node:path';
 import { after, before, test } from 'node:test';
-import { httpsRequest } from '../kit/http.ts';
-import { NODE, REPO, imageNodeOptions, makeKeys } from '../kit/sidecar.ts';
+import { httpsRequest } from '../kit/net/http.ts';
+import { NODE, REPO, imageNodeOptions, makeKeys } from '../kit/product/sidecar.ts';
 
 const DOCKERFILE = readFileSync(join(REPO, 'Dockerfile.webhook'), 'utf8');
 const SIDECAR_IMAGE = 'ghcr.io/podprof/podprof-sidecar:test';

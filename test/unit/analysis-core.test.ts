@@ -18,7 +18,7 @@ import { SampleTypeError } from '../../src/analysis/sample-type.ts';
 import { top } from '../../src/analysis/top.ts';
 import { traces } from '../../src/analysis/traces.ts';
 import { flameTree } from '../../src/analysis/tree.ts';
-import { PROFILES_DIR } from '../fixtures/profiles/goldens.ts';
+import { PROFILES_DIR } from '../kit/profiles/goldens.ts';
 
 const LONG = 'a'.repeat(50_000) + '!';
 

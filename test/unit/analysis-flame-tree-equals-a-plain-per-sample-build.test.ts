@@ -15,8 +15,8 @@ import { compileRegex } from '../../src/analysis/regex.ts';
 import { flameTable, type FlameOptions } from '../../src/analysis/tree.ts';
 import { decodeProfile } from '../../src/profile/decode.ts';
 import { nodeGunzip } from '../../src/profile/node-gunzip.ts';
-import { syntheticProfile } from '../browser/synthetic-profile.ts';
-import { loadProfile } from '../fixtures/profiles/goldens.ts';
+import { syntheticProfile } from '../kit/browser/synthetic-profile.ts';
+import { loadProfile } from '../kit/profiles/goldens.ts';
 
 interface Plain {
   parent: number[];

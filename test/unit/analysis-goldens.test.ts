@@ -18,7 +18,7 @@ import {
   renderTop,
   renderTraces,
   type TopRowText,
-} from '../fixtures/profiles/goldens.ts';
+} from '../kit/profiles/goldens.ts';
 
 /** Rows that pprof orders arbitrarily (same flat, same printed name) compare as a multiset. */
 function tieGroups(rows: readonly TopRowText[]): string[] {

@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import { callGraph, type CallGraph } from '../../src/analysis/callgraph.ts';
 import { peek } from '../../src/analysis/peek.ts';
 import { prepare } from '../../src/analysis/prepare.ts';
-import { goldens, parseArgs, parseDot, profileFor, PROFILES_DIR, renderPeek, type DotGraph } from '../fixtures/profiles/goldens.ts';
+import { goldens, parseArgs, parseDot, profileFor, PROFILES_DIR, renderPeek, type DotGraph } from '../kit/profiles/goldens.ts';
 
 const all = await goldens();
 

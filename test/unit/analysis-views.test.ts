@@ -9,7 +9,7 @@ import { sourceLines } from '../../src/analysis/lines.ts';
 import { prepare, type Prepared } from '../../src/analysis/prepare.ts';
 import { top } from '../../src/analysis/top.ts';
 import { flameTree, type FlameTree } from '../../src/analysis/tree.ts';
-import { loadProfile } from '../fixtures/profiles/goldens.ts';
+import { loadProfile } from '../kit/profiles/goldens.ts';
 
 /** Node name → cum as the unpruned graph says (graph cum is golden-checked against pprof). */
 function cums(v: Prepared): Map<string, number> {

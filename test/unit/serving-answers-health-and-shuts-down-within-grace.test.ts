@@ -18,8 +18,8 @@ import { startService, type RunningService } from '../../src/serving/service.ts'
 import { GATEWAY_FLAGS, gatewayConfigProblems } from '../../gateway/config.ts';
 import { SIDECAR_FLAGS, sidecarConfigProblems } from '../../sidecar/config.ts';
 import { WEBHOOK_FLAGS, webhookConfigProblems } from '../../webhook/config.ts';
-import { httpsRequest } from '../kit/http.ts';
-import { rawRequest } from '../kit/raw.ts';
+import { httpsRequest } from '../kit/net/http.ts';
+import { rawRequest } from '../kit/net/raw.ts';
 
 const LOOPBACK = { host: '127.0.0.1', port: 0 };
 

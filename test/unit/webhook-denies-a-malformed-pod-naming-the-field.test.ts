@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import type { Pod } from '../../src/k8s/types.ts';
 import { explainPod } from '../../webhook/explain.ts';
 import { decide, readReview, ReviewError } from '../../webhook/review.ts';
-import { requestFor, SETTINGS } from '../kit/webhook.ts';
+import { requestFor, SETTINGS } from '../kit/product/webhook.ts';
 
 const opted = { namespace: 'team-a', annotations: { 'podprof.io/inject': 'true' } };
 const envelope = (object: unknown, uid: unknown): unknown => ({

@@ -11,7 +11,7 @@ import { inject } from '../../webhook/inject.ts';
 import { applyPatch } from '../../webhook/patch.ts';
 import { decide, type Decision } from '../../webhook/review.ts';
 import type { InjectSettings } from '../../webhook/settings.ts';
-import { injectionProblems, patchOf, requestFor, SETTINGS, sidecarsOf } from '../kit/webhook.ts';
+import { injectionProblems, patchOf, requestFor, SETTINGS, sidecarsOf } from '../kit/product/webhook.ts';
 
 const NUM_RUNS = 300;
 

@@ -12,7 +12,7 @@ import { WEBHOOK_FLAGS, webhookConfigProblems } from '../../webhook/config.ts';
 import { decide } from '../../webhook/review.ts';
 import { loadSettings } from '../../webhook/server.ts';
 import type { InjectSettings } from '../../webhook/settings.ts';
-import { patched, requestFor, SETTINGS, SIDECAR_IMAGE, sidecarsOf, sidecarStartProblems, writeJwksFile } from '../kit/webhook.ts';
+import { patched, requestFor, SETTINGS, SIDECAR_IMAGE, sidecarsOf, sidecarStartProblems, writeJwksFile } from '../kit/product/webhook.ts';
 
 function pod(annotations: Record<string, string>): Pod {
   return {

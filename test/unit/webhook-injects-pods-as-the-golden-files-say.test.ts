@@ -13,7 +13,7 @@ import { readPodOptions, SIDECAR_NAME } from '../../src/annotations.ts';
 import type { Container, Pod } from '../../src/k8s/types.ts';
 import { inject } from '../../webhook/inject.ts';
 import { decide, type Decision } from '../../webhook/review.ts';
-import { injectionProblems, patched, patchOf, requestFor, SETTINGS, sidecarsOf } from '../kit/webhook.ts';
+import { injectionProblems, patched, patchOf, requestFor, SETTINGS, sidecarsOf } from '../kit/product/webhook.ts';
 
 const DIR = fileURLToPath(new URL('../fixtures/pods/', import.meta.url));
 const UPDATE = process.env.UPDATE_GOLDEN === '1';

@@ -11,7 +11,7 @@ import { readPodOptions, SIDECAR_NAME } from '../../src/annotations.ts';
 import { ENROLL_AUDIENCE, TOKEN_DIR, TOKEN_FILE } from '../../src/enrollment.ts';
 import type { Pod } from '../../src/k8s/types.ts';
 import { inject, TOKEN_VOLUME } from '../../webhook/inject.ts';
-import { SETTINGS } from '../kit/webhook.ts';
+import { SETTINGS } from '../kit/product/webhook.ts';
 
 const pod = (serviceAccountName?: string): Pod => ({
   metadata: { name: 'web-0', namespace: 'team-a', annotations: { 'podprof.io/inject': 'true' } },

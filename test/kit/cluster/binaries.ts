@@ -1,9 +1,9 @@
-// Locates (building if needed) the kube-apiserver and etcd binaries via build.sh,
+// Locates (building if needed) the kube-apiserver and etcd binaries via scripts/cluster/build.sh,
 // and with { node: true } the node's binaries too (nodeBinaries(binDir) names them).
-// A cache hit takes milliseconds; a cold build takes many minutes (BUILD-NOTES.md).
+// A cache hit takes milliseconds; a cold build takes many minutes (scripts/cluster/BUILD-NOTES.md).
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 export interface Binaries {
@@ -25,7 +25,7 @@ export const NODE_BINARIES = [
 ] as const;
 export type NodeBinaries = Record<(typeof NODE_BINARIES)[number], string>;
 
-const BUILD_SH = join(dirname(fileURLToPath(import.meta.url)), 'build.sh');
+const BUILD_SH = fileURLToPath(new URL('../../../scripts/cluster/build.sh', import.meta.url));
 
 export function findBinaries(log?: (line: string) => void, opts: { node?: boolean } = {}): Promise<Binaries> {
   return new Promise((resolve, reject) => {

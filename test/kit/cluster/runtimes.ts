@@ -9,8 +9,8 @@ import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildGoTarget } from '../go-fixture.ts';
-import { testSidecarCa } from '../sidecar-ca.ts';
+import { buildGoTarget } from '../../../demo/go-target.ts';
+import { testSidecarCa } from '../product/sidecar-ca.ts';
 
 export const SIDECAR_CONTAINER = 'podprof-sidecar';
 export const REPO_DIR = fileURLToPath(new URL('../../../', import.meta.url));

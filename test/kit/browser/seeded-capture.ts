@@ -3,8 +3,8 @@
 // need a profile no Go pod makes: hostile names, or one of a chosen size.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureUiBuilt, launch, login, type Session } from '../kit/browser.ts';
-import { startHarness, type Harness } from '../kit/gateway.ts';
+import { ensureUiBuilt, launch, login, type Session } from './browser.ts';
+import { startHarness, type Harness } from '../product/gateway.ts';
 
 let made = 0;
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds kube-apiserver and etcd from Go source (via the wrapper modules
-# test/kit/cluster/go.mod and test/kit/cluster/etcd/go.mod) into a version-keyed cache
+# scripts/cluster/go.mod and scripts/cluster/etcd/go.mod) into a version-keyed cache
 # outside the repo, and prints that bin dir as the LAST line of stdout:
 #   ${PODPROF_CACHE_DIR:-$HOME/.cache/podprof}/controlplane/k8s-<v>-etcd-<v>/{kube-apiserver,etcd}
 # With --node it also builds what a real node needs into the same dir:

@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildModule } from './go-module.ts';
-import { REPO } from './sidecar.ts';
+import { REPO } from '../product/sidecar.ts';
 
 export const ALLOY_VERSION = 'v1.10.0';
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates test/kit/cluster/go.mod (kube-apiserver wrapper) and
-# test/kit/cluster/etcd/go.mod (etcd wrapper) for a given Kubernetes version.
+# Regenerates scripts/cluster/go.mod (kube-apiserver wrapper) and
+# scripts/cluster/etcd/go.mod (etcd wrapper) for a given Kubernetes version.
 #
 # kubernetes' own go.mod requires its staging modules (k8s.io/api, ...) at
 # v0.0.0 and replaces them with ./staging/src/... paths, which do not apply
@@ -8,7 +8,7 @@
 # replace every k8s.io/* module it requires at v0.0.0 with the published
 # v0.<minor>.<patch> tag. The list changes between minors, so never hand-edit it.
 #
-# Usage: test/kit/cluster/gen-gomod.sh [v1.36.3]   (then commit go.mod/go.sum)
+# Usage: scripts/cluster/gen-gomod.sh [v1.36.3]   (then commit go.mod/go.sum)
 set -euo pipefail
 K8S_VERSION="${1:-v1.36.3}"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { processesNaming } from '../kit/cluster/node-sweep.ts';
-import { eventually } from '../kit/real-node.ts';
+import { eventually } from '../kit/cluster/real-node.ts';
 
 const REPO = new URL('../../', import.meta.url).pathname;
 

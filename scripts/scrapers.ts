@@ -1,8 +1,8 @@
 // `npm run scrapers:build`: builds the real scrapers the tests run (Parca,
 // Alloy) into the cache ahead of `npm test`, one after the other (each
 // compiles for minutes on two cores).
-import { buildAlloy } from './alloy.ts';
-import { buildParca } from './parca.ts';
+import { buildAlloy } from '../test/kit/scrapers/alloy.ts';
+import { buildParca } from '../test/kit/scrapers/parca.ts';
 
 for (const [name, build] of [
   ['parca', buildParca],

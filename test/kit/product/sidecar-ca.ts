@@ -6,7 +6,7 @@
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCertificate, type KeyAndCert } from '../../src/tls/x509.ts';
+import { createCertificate, type KeyAndCert } from '../../../src/tls/x509.ts';
 
 export interface TestSidecarCa {
   readonly caFile: string;

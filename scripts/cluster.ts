@@ -1,17 +1,17 @@
 // Long-running test cluster for manual work:
-//   npx tsx test/kit/cluster/cli.ts up      # prints `export KUBECONFIG=...`
-//   npx tsx test/kit/cluster/cli.ts up --node   # … and a real node (kubelet + containerd) with podprof's images
-//   npx tsx test/kit/cluster/cli.ts status
-//   npx tsx test/kit/cluster/cli.ts down
+//   node --import tsx scripts/cluster.ts up      # prints `export KUBECONFIG=...`
+//   node --import tsx scripts/cluster.ts up --node   # … and a real node (kubelet + containerd) with podprof's images
+//   node --import tsx scripts/cluster.ts status
+//   node --import tsx scripts/cluster.ts down
 // State: ${PODPROF_CACHE_DIR:-$HOME/.cache/podprof}/cluster-state.json
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { startControlPlane, type TestUser } from './controlplane.ts';
-import { nodeAddresses, nodeLayout } from './node-config.ts';
-import { sweepNode } from './node-sweep.ts';
-import { isRunning, killPid } from './proc.ts';
-import { readPidFile, type PidRecord } from './stale.ts';
+import { startControlPlane, type TestUser } from '../test/kit/cluster/controlplane.ts';
+import { nodeAddresses, nodeLayout } from '../test/kit/cluster/node-config.ts';
+import { sweepNode } from '../test/kit/cluster/node-sweep.ts';
+import { isRunning, killPid } from '../test/kit/cluster/proc.ts';
+import { readPidFile, type PidRecord } from '../test/kit/cluster/stale.ts';
 
 interface ClusterState {
   kubeconfigPath: string;

@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGzip } from 'node:zlib';
-import type { App } from './gateway.ts';
+import type { App } from '../product/gateway.ts';
 
 export const HOSTILE_HTML = `<!doctype html><html><body><h1 id="pwned-marker">hello</h1><script>
 window.__pwned = true; document.title = 'pwned';

@@ -7,7 +7,7 @@
 // bench (bench/ui) measures it; the UI tests open it, and smaller ones.
 import { gzipSync } from 'node:zlib';
 import { Function as PFunction, Label, Line, Location, Mapping, Profile, Sample, StringTable, ValueType } from 'pprof-format';
-import { prng } from '../kit/prng.ts';
+import { prng } from '../measure/prng.ts';
 
 export interface SyntheticOptions {
   readonly functions?: number;

@@ -5,18 +5,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { Writable } from 'node:stream';
-import { parseFlags } from '../../src/config/flags.ts';
-import { createLogger } from '../../src/log.ts';
-import type { ProfileType } from '../../src/endpoints/catalog.ts';
-import type { Grant } from '../../src/token/claims.ts';
-import { generateSigningKey, privateKeyPem, type SigningKey } from '../../src/token/keys.ts';
-import { mintSidecarToken } from '../../src/token/sign.ts';
-import { SIDECAR_FLAGS } from '../../sidecar/config.ts';
+import { parseFlags } from '../../../src/config/flags.ts';
+import { createLogger } from '../../../src/log.ts';
+import type { ProfileType } from '../../../src/endpoints/catalog.ts';
+import type { Grant } from '../../../src/token/claims.ts';
+import { generateSigningKey, privateKeyPem, type SigningKey } from '../../../src/token/keys.ts';
+import { mintSidecarToken } from '../../../src/token/sign.ts';
+import { SIDECAR_FLAGS } from '../../../sidecar/config.ts';
 import { startCli, type CliProcess } from './cli-process.ts';
-import { startGoTarget, type GoTarget } from './go-fixture.ts';
-import { startSidecar } from '../../sidecar/server.ts';
+import { startGoTarget, type GoTarget } from '../../../demo/go-target.ts';
+import { startSidecar } from '../../../sidecar/server.ts';
 
-export const REPO = new URL('../../', import.meta.url).pathname;
+export const REPO = new URL('../../../', import.meta.url).pathname;
 
 /** The NODE_OPTIONS the sidecar image sets (Dockerfile.sidecar), so child sidecars run as the image does. */
 export function imageNodeOptions(dockerfile = 'Dockerfile.sidecar'): string {

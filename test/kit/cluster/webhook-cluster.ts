@@ -17,14 +17,14 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { parseFlags } from '../../src/config/flags.ts';
-import { createLogger } from '../../src/log.ts';
-import { createCertificate } from '../../src/tls/x509.ts';
-import { WEBHOOK_FLAGS } from '../../webhook/config.ts';
-import { startWebhook, type RunningWebhook } from '../../webhook/server.ts';
-import { startControlPlane, type ControlPlane } from './cluster/controlplane.ts';
-import { TEST_TARGET_IMAGE, waitFor } from './cluster/pod-specs.ts';
-import { makeKeys, REPO, type TestKeys } from './sidecar.ts';
+import { parseFlags } from '../../../src/config/flags.ts';
+import { createLogger } from '../../../src/log.ts';
+import { createCertificate } from '../../../src/tls/x509.ts';
+import { WEBHOOK_FLAGS } from '../../../webhook/config.ts';
+import { startWebhook, type RunningWebhook } from '../../../webhook/server.ts';
+import { startControlPlane, type ControlPlane } from './controlplane.ts';
+import { TEST_TARGET_IMAGE, waitFor } from './pod-specs.ts';
+import { makeKeys, REPO, type TestKeys } from '../product/sidecar.ts';
 
 export const SIDECAR_IMAGE = 'ghcr.io/podprof/podprof-sidecar:test';
 export const SIDECAR = 'podprof-sidecar';

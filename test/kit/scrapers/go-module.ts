@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { access, chmod, cp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { cacheDir, GO } from '../../demo/go-build.ts';
+import { cacheDir, GO } from '../../../demo/go-build.ts';
 
 const execFileP = promisify(execFile);
 const exists = (p: string): Promise<boolean> =>

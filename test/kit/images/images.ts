@@ -1,4 +1,4 @@
-// `npm run images`: builds podprof's images with podman from the Dockerfiles,
+// Builds podprof's images (`npm run images` runs scripts/images.ts) with podman from the Dockerfiles,
 // unchanged, and a demo app image, all tagged localhost/podprof-<name>:dev:
 //
 //   localhost/podprof-sidecar:dev   Dockerfile.sidecar
@@ -22,10 +22,10 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { buildGo } from '../../demo/go-build.ts';
+import { buildGo } from '../../../demo/go-build.ts';
 
 const execFileP = promisify(execFile);
-const REPO = new URL('../../', import.meta.url).pathname;
+const REPO = new URL('../../../', import.meta.url).pathname;
 export const BASE_IMAGE = 'docker.io/library/node:24-bookworm-slim';
 export const IMAGES = {
   sidecar: { tag: 'localhost/podprof-sidecar:dev', dockerfile: 'Dockerfile.sidecar' },
@@ -200,11 +200,4 @@ export async function imageSizes(): Promise<Record<string, number>> {
     if (stdout.trim() !== '') out[tag] = Number(stdout.trim());
   }
   return out;
-}
-
-if (process.argv[1]?.endsWith('images.ts')) {
-  const i = process.argv.indexOf('--only');
-  const only = i > 0 ? (process.argv[i + 1] ?? '').split(',').filter((n): n is ImageName => n in IMAGES) : undefined;
-  await buildImages(only);
-  for (const [tag, bytes] of Object.entries(await imageSizes())) console.log(`${tag}\t${(bytes / 2 ** 20).toFixed(0)} MiB`);
 }
