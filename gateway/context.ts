@@ -8,12 +8,12 @@ import type { Authenticator, User } from './auth/user.ts';
 import type { Captures } from './captures/captures.ts';
 import type { TargetRegistry } from './discovery/registry.ts';
 import type { WorkloadResolver } from './discovery/workloads.ts';
-import type { Keyring } from './keyring.ts';
+import type { Keyring } from './pods/keyring.ts';
 import type { LinkStore } from './links.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import type { SidecarCa } from './identity/ca.ts';
 import type { TokenReviewer } from './identity/review.ts';
-import type { SidecarClient } from './sidecar-client.ts';
+import type { SidecarClient } from './pods/sidecar-client.ts';
 
 export interface GatewayContext {
   readonly registry: TargetRegistry;

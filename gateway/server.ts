@@ -11,15 +11,15 @@ import { RateLimiter } from '../src/limits/rate.ts';
 import { Shares } from '../src/limits/shares.ts';
 import { transferLimits } from '../src/http/transfer-flags.ts';
 import type { Authenticator } from './auth/user.ts';
-import { Captures } from './captures/captures.ts';
+import { Captures, type CaptureLimits } from './captures/captures.ts';
 import type { GatewayConfig } from './config.ts';
 import type { GatewayContext } from './context.ts';
 import { TargetRegistry } from './discovery/registry.ts';
 import { startStaticDiscovery } from './discovery/static.ts';
-import { Keyring } from './keyring.ts';
+import { Keyring } from './pods/keyring.ts';
 import { DEFAULT_LINK_LIMITS, LinkStore } from './links.ts';
 import { createGatewayMetrics } from './metrics.ts';
-import { SidecarClient } from './sidecar-client.ts';
+import { SidecarClient } from './pods/sidecar-client.ts';
 import { loadSidecarCa } from './identity/ca.ts';
 import { kubernetesReviewer } from './identity/review.ts';
 import { kubernetesWorkloads } from './discovery/workloads.ts';
@@ -61,6 +61,20 @@ async function discovery(c: GatewayConfig, kc: KubeConfig | undefined, ctx: Gate
   });
 }
 
+function captureLimits(c: GatewayConfig): CaptureLimits {
+  return {
+    concurrency: c['fanout-concurrency'],
+    maxPodBytes: c['max-profile-bytes'],
+    maxDecodedBytes: c['max-decoded-bytes'],
+    decodeHeapMiB: c['decode-memory'],
+    decodeWorkers: c['decode-workers'],
+    decodeTimeoutMs: c['decode-timeout'],
+    maxRunning: c['max-captures'],
+    maxRunningPerNamespace: c['max-captures-per-namespace'],
+    maxRunningPerUser: c['max-captures-per-user'],
+  };
+}
+
 export async function startGateway(c: GatewayConfig, log: Logger): Promise<RunningGateway> {
   const needsApi = c.auth === 'kubernetes' || c.authz === 'kubernetes' || c.discovery === 'kubernetes';
   const kc = needsApi ? await kubeConfig() : undefined;
@@ -69,24 +83,8 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
   const metrics = createGatewayMetrics(() => targets.size);
   const authorize: Authorizer = c.authz === 'allow-all' ? allowAll : kubernetesAuthz(kc!);
   const sidecarCa = loadSidecarCa({ caFile: c['sidecar-ca-file'], caKeyFile: c['sidecar-ca-key-file'], storeDir: c['store-dir'] });
-  const captures = await Captures.open({
-    dir: c['store-dir'],
-    store: { maxBytes: c['store-max-bytes'], maxNamespaceBytes: c['store-namespace-max-bytes'], maxAgeMs: c['store-max-age'] },
-    limits: {
-      concurrency: c['fanout-concurrency'],
-      maxPodBytes: c['max-profile-bytes'],
-      maxDecodedBytes: c['max-decoded-bytes'],
-      decodeHeapMiB: c['decode-memory'],
-      decodeWorkers: c['decode-workers'],
-      decodeTimeoutMs: c['decode-timeout'],
-      maxRunning: c['max-captures'],
-      maxRunningPerNamespace: c['max-captures-per-namespace'],
-      maxRunningPerUser: c['max-captures-per-user'],
-    },
-    log: log.child({ component: 'captures' }),
-  });
   const reviews = new RateLimiter(REVIEW_RATE);
-  const ctx: GatewayContext = {
+  const parts: Omit<GatewayContext, 'captures'> = {
     registry: targets,
     keyring,
     sidecars: new SidecarClient(keyring, sidecarCa.trustPem, transferLimits(c)),
@@ -100,12 +98,20 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
     }),
     links: new LinkStore({ ...DEFAULT_LINK_LIMITS, perUser: c['max-links-per-user'] }),
     streams: new Shares({ perHolder: c['max-streams-per-user'], total: Number.POSITIVE_INFINITY }),
-    captures,
     metrics,
     log,
     publicUrl: c['public-url'],
     identity: { ca: sidecarCa, review: kc ? kubernetesReviewer(kc) : undefined, reviews, certTtlMs: c['sidecar-cert-ttl'] },
   };
+  // Captures get the narrow part of the context they use (registry, authorize, sidecars, workloads), once.
+  const captures = await Captures.open({
+    dir: c['store-dir'],
+    store: { maxBytes: c['store-max-bytes'], maxNamespaceBytes: c['store-namespace-max-bytes'], maxAgeMs: c['store-max-age'] },
+    limits: captureLimits(c),
+    deps: parts,
+    log: log.child({ component: 'captures' }),
+  });
+  const ctx: GatewayContext = Object.assign(parts, { captures });
   const stopDiscovery = await discovery(c, kc, ctx);
   const service = await startService({
     name: 'gateway',

@@ -5,7 +5,7 @@
 // does (JSON round trip, then targetOf).
 import { A, INJECTED_LABEL, SIDECAR_NAME, SIDECAR_PORT_NAME } from '../../src/annotations.ts';
 import type { Pod } from '../../src/k8s/types.ts';
-import { targetOf, type Target } from '../../gateway/targets.ts';
+import { targetOf, type Target } from '../../gateway/pods/targets.ts';
 
 /** Pods are spread over this many namespaces and, within each, this many Deployments. */
 const NAMESPACES = 20;

@@ -43,7 +43,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { sdGroups, DEFAULT_SD_TYPES } from '../../gateway/routes/sd.ts';
+import { sdGroups, DEFAULT_SD_TYPES } from '../../gateway/discovery/http-sd.ts';
 import type { CaptureMeta } from '../../src/api/types.ts';
 import { createCertificate } from '../../src/tls/x509.ts';
 import { startGoTarget } from '../../demo/go-target.ts';

@@ -6,12 +6,12 @@
 // Decides done / partial / failed.
 import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { failPod } from './fanout.ts';
+import { failPod } from './pod-result.ts';
 import type { PodFile, ProfileJob } from './profile-jobs.ts';
 import type { ProfileWorkers } from './profile-workers.ts';
 import type { CaptureWriter } from './store.ts';
 import type { CaptureMeta, PodResult } from '../../src/api/types.ts';
-import { isFanOut } from './types.ts';
+import { isFanOut } from './request.ts';
 
 export const PROFILE_FILE = 'profile.pb.gz';
 export const TRACE_FILE = 'trace.out';

@@ -1,5 +1,7 @@
-// The gateway's captures: plan (resolve pods, RBAC per pod), record the capture
-// as running, fetch from every pod, assemble (merge) and commit to the store.
+// The gateway's captures, in one direction: admit (the running limits), plan
+// (plan.ts: resolve pods, RBAC per pod), record the capture as running, fetch
+// every pod (fetch.ts), assemble (assemble.ts: check, merge) and commit to the
+// store (store.ts).
 // start() answers as soon as the capture is recorded; `done` settles when it is
 // stored. close() aborts what is in flight, so those captures end as
 // failed/partial rather than being lost. Bounded: --max-captures running at once
@@ -15,10 +17,11 @@ import type { CaptureDeps } from './deps.ts';
 import { assemble, podFile } from './assemble.ts';
 import type { ProfileJob } from './profile-jobs.ts';
 import { ProfileWorkers } from './profile-workers.ts';
-import { fetchPods, planCapture } from './fanout.ts';
+import { fetchPods } from './fetch.ts';
+import { planCapture } from './plan.ts';
 import { CaptureStore, type StoreLimits } from './store.ts';
 import type { CaptureMeta } from '../../src/api/types.ts';
-import type { CaptureRequest } from './types.ts';
+import type { CaptureRequest } from './request.ts';
 
 export interface CaptureLimits {
   /** Pods fetched at once during one fan-out (--fanout-concurrency). */
@@ -52,6 +55,8 @@ export const DEFAULT_CAPTURE_LIMITS: CaptureLimits = {
 
 export interface CapturesOptions {
   readonly dir: string;
+  /** What captures use of the gateway: find pods, ask RBAC, call sidecars (read at each capture: tests swap the authorizer). */
+  readonly deps: CaptureDeps;
   readonly store: StoreLimits;
   /** Defaults: DEFAULT_CAPTURE_LIMITS. */
   readonly limits?: Partial<CaptureLimits>;
@@ -146,7 +151,8 @@ export class Captures {
       );
   }
 
-  async start(ctx: CaptureDeps, user: User, req: CaptureRequest): Promise<StartedCapture> {
+  async start(user: User, req: CaptureRequest): Promise<StartedCapture> {
+    const ctx = this.o.deps;
     const store = this.store;
     this.admit(user, req.namespace, store);
     const planned = await planCapture(ctx, user, req);

@@ -3,7 +3,7 @@
 // context (which holds the Captures).
 import type { Authorizer } from '../auth/authz.ts';
 import type { TargetRegistry } from '../discovery/registry.ts';
-import type { SidecarClient } from '../sidecar-client.ts';
+import type { SidecarClient } from '../pods/sidecar-client.ts';
 import type { WorkloadResolver } from '../discovery/workloads.ts';
 
 export interface CaptureDeps {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Logger } from '../../src/log.ts';
 import { writeAtomic } from './fs-atomic.ts';
 import type { CaptureMeta } from '../../src/api/types.ts';
-import { CAPTURE_ID } from './types.ts';
+import { CAPTURE_ID } from './request.ts';
 
 export const META = 'meta.json';
 export const TMP_PREFIX = '.tmp-';

@@ -7,7 +7,7 @@ import * as k8s from '@kubernetes/client-node';
 import { INJECTED_LABEL } from '../../src/annotations.ts';
 import type { Pod } from '../../src/k8s/types.ts';
 import type { Logger } from '../../src/log.ts';
-import { missedInjection, targetOf } from '../targets.ts';
+import { missedInjection, targetOf } from '../pods/targets.ts';
 import { TargetRegistry } from './registry.ts';
 
 export interface DiscoveryOptions {

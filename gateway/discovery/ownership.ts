@@ -3,7 +3,7 @@
 // pod's controller owner is the workload itself, or (Deployments) one of the
 // ReplicaSets the Deployment owns — compared by uid. A pod's ownerReferences
 // are written by whoever created it, so a name alone proves nothing.
-import type { Target } from '../targets.ts';
+import type { Target } from '../pods/targets.ts';
 
 export interface LabelSelector {
   readonly matchLabels?: Readonly<Record<string, string>>;

@@ -1,5 +1,5 @@
 // The targets the gateway knows, by namespace/name. Discovery writes; routes read.
-import { routable, type Target } from '../targets.ts';
+import { routable, type Target } from '../pods/targets.ts';
 
 export interface TargetQuery {
   namespace?: string;

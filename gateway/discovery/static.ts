@@ -3,7 +3,7 @@
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { Logger } from '../../src/log.ts';
 import { DEFAULT_PROFILES, isProfileType, type ProfileType } from '../../src/endpoints/catalog.ts';
-import type { Target } from '../targets.ts';
+import type { Target } from '../pods/targets.ts';
 import type { TargetRegistry } from './registry.ts';
 
 type Entry = Partial<Omit<Target, 'profiles'>> & { profiles?: string[] };

@@ -7,7 +7,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { PodprofError } from '../../src/errors.ts';
 import { ENROLL_AUDIENCE } from '../../src/enrollment.ts';
 import { certifyKey } from '../../src/tls/x509.ts';
-import type { Target } from '../targets.ts';
+import type { Target } from '../pods/targets.ts';
 import { podCommonName, type SidecarCa } from './ca.ts';
 
 /** What the API server said about the token (TokenReview status). */

@@ -11,7 +11,7 @@ import { PROFILE_FILE, TRACE_FILE, podFile } from '../captures/assemble.ts';
 import { parseCaptureRequest } from '../captures/request.ts';
 import { describeTarget } from '../../src/api/describe.ts';
 import type { CaptureList, CaptureMeta } from '../../src/api/types.ts';
-import { CAPTURE_ID } from '../captures/types.ts';
+import { CAPTURE_ID } from '../captures/request.ts';
 import type { GatewayContext } from '../context.ts';
 import { audit, userOf } from '../http-util.ts';
 import { visibleCaptures } from '../captures/visible.ts';
@@ -47,7 +47,7 @@ function create(ctx: GatewayContext): Handler {
     const request = parseCaptureRequest(req.body);
     const a = Object.assign(audit(res), { namespace: request.namespace, pod: request.target.pod, type: request.type });
     await authorizeOrThrow(ctx, user, res, { verb: 'create', resource: 'captures', namespace: request.namespace });
-    const started = await ctx.captures.start(ctx, user, request);
+    const started = await ctx.captures.start(user, request);
     a.params = {
       capture: started.meta.id,
       target: describeTarget(request.namespace, request.target),

@@ -1,12 +1,13 @@
 // GET /api/v1/pods?namespace=&selector=: the injected pods the caller may see.
 import type { Request, Response } from 'express';
-import type { PodList, PodView } from '../../src/api/types.ts';
+import type { PodList } from '../../src/api/types.ts';
 import { PodprofError } from '../../src/errors.ts';
 import { missingRule } from '../auth/authz.ts';
 import type { User } from '../auth/user.ts';
 import type { GatewayContext } from '../context.ts';
 import { userOf } from '../http-util.ts';
-import { routable, type Target } from '../targets.ts';
+import type { Target } from '../pods/targets.ts';
+import { podView } from '../pods/view.ts';
 
 /** The namespaces among `targets` the user may list pods in (one cached SubjectAccessReview per namespace). */
 export async function visibleNamespaces(ctx: GatewayContext, user: User, namespaces: Iterable<string>): Promise<Set<string>> {
@@ -15,30 +16,6 @@ export async function visibleNamespaces(ctx: GatewayContext, user: User, namespa
     if ((await ctx.authorize(user, { verb: 'list', resource: 'pods', namespace: ns })).allowed) out.add(ns);
   }
   return out;
-}
-
-/** A target as the API shows it: field by field, so nothing internal leaks by accident. */
-export function podView(t: Target): PodView {
-  const { namespace, name, uid, ip, port, node, path, container, profiles, maxSeconds, labels, workload, podReady, sidecarReady, phase } =
-    t;
-  return {
-    namespace,
-    name,
-    uid,
-    ip,
-    port,
-    node,
-    path,
-    container,
-    profiles,
-    maxSeconds,
-    labels,
-    ...(workload ? { workload } : {}),
-    podReady,
-    sidecarReady,
-    phase,
-    routable: routable(t),
-  };
 }
 
 export function podsHandler(ctx: GatewayContext): (req: Request, res: Response) => Promise<void> {

@@ -10,8 +10,8 @@ import { pprofResponseHeaders } from '../../src/endpoints/response.ts';
 import { missingRule } from '../auth/authz.ts';
 import type { GatewayContext } from '../context.ts';
 import { audit, PPROF_PATH, userOf } from '../http-util.ts';
-import { routable } from '../targets.ts';
-import type { SidecarCall } from '../sidecar-client.ts';
+import { routable } from '../pods/targets.ts';
+import type { SidecarCall } from '../pods/sidecar-client.ts';
 import type { User } from '../auth/user.ts';
 
 /** Takes one of the user's live streams (--max-streams-per-user) until the response closes. */

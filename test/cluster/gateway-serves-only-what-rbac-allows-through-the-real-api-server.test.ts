@@ -16,7 +16,7 @@ import { Profile } from 'pprof-format';
 import { AppsV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { findMissed } from '../../gateway/discovery/kubernetes.ts';
 import type { RunningGateway } from '../../gateway/server.ts';
-import type { Target } from '../../gateway/targets.ts';
+import type { Target } from '../../gateway/pods/targets.ts';
 import { writeKubeconfig } from '../kit/cluster/kubeconfig.ts';
 import { waitFor } from '../kit/cluster/pod-specs.ts';
 import { NODE, REPO } from '../kit/product/sidecar.ts';

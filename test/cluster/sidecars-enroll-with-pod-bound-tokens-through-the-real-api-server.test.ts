@@ -16,7 +16,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import type { V1Pod } from '@kubernetes/client-node';
 import { ENROLL_AUDIENCE, ENROLL_PATH } from '../../src/enrollment.ts';
 import type { RunningGateway } from '../../gateway/server.ts';
-import type { Target } from '../../gateway/targets.ts';
+import type { Target } from '../../gateway/pods/targets.ts';
 import { waitFor } from '../kit/cluster/pod-specs.ts';
 import { call, INJECT, pprofPath, startGatewayCluster, waitRoutable, type GatewayCluster } from '../kit/cluster/gateway-cluster.ts';
 import { deploymentPod } from '../kit/cluster/webhook-cluster.ts';

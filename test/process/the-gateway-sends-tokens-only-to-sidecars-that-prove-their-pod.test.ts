@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { createCertificate } from '../../src/tls/x509.ts';
-import type { Target } from '../../gateway/targets.ts';
+import type { Target } from '../../gateway/pods/targets.ts';
 import { startHarness, type Harness } from '../kit/product/gateway.ts';
 import { bearer, httpsRequest } from '../kit/net/http.ts';
 import { testSidecarCa } from '../kit/product/sidecar-ca.ts';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadSidecarCa } from '../../gateway/identity/ca.ts';
 import { issue, type ReviewedToken } from '../../gateway/identity/enroll.ts';
-import type { Target } from '../../gateway/targets.ts';
+import type { Target } from '../../gateway/pods/targets.ts';
 import type { PodprofError } from '../../src/errors.ts';
 
 const ca = loadSidecarCa({ storeDir: mkdtempSync(join(tmpdir(), 'podprof-enroll-')) });

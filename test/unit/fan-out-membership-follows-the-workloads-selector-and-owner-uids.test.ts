@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { notAMember, selects, type Membership } from '../../gateway/discovery/ownership.ts';
-import type { Target } from '../../gateway/targets.ts';
+import type { Target } from '../../gateway/pods/targets.ts';
 
 const m: Membership = {
   kind: 'Deployment',

@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
+import { allowAll } from '../../gateway/auth/authz.ts';
+import { TargetRegistry } from '../../gateway/discovery/registry.ts';
 import { Captures } from '../../gateway/captures/captures.ts';
 import { CaptureStore } from '../../gateway/captures/store.ts';
 import type { CaptureMeta } from '../../src/api/types.ts';
@@ -120,7 +122,8 @@ test('captures older than the age limit are deleted when the store opens and by 
 test('a store directory that cannot be used makes capture calls answer 503 naming it, without stopping the gateway', async () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'podprof-store-')), 'a-file');
   writeFileSync(dir, 'not a directory');
-  const captures = await Captures.open({ dir: join(dir, 'store'), store: { maxBytes: 1e9, maxNamespaceBytes: 1e9, maxAgeMs: DAY }, log });
+  const deps = { registry: new TargetRegistry(), authorize: allowAll, sidecars: { call: () => assert.fail('no pod is asked') } };
+  const captures = await Captures.open({ dir: join(dir, 'store'), store: { maxBytes: 1e9, maxNamespaceBytes: 1e9, maxAgeMs: DAY }, deps, log });
   assert.throws(
     () => captures.store,
     (e: PodprofError) =>

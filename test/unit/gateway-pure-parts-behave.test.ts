@@ -12,12 +12,12 @@ import { inject } from '../../webhook/inject.ts';
 import { Sessions } from '../../gateway/auth/session.ts';
 import { missingRule } from '../../gateway/auth/authz.ts';
 import { parseSelector, TargetRegistry } from '../../gateway/discovery/registry.ts';
-import { Keyring } from '../../gateway/keyring.ts';
+import { Keyring } from '../../gateway/pods/keyring.ts';
 import { LinkStore } from '../../gateway/links.ts';
-import { AnswerCache, parseTypes, sdGroups } from '../../gateway/routes/sd.ts';
+import { AnswerCache, parseTypes, sdGroups } from '../../gateway/discovery/http-sd.ts';
 import { statusLabel } from '../../gateway/metrics.ts';
 import type { PodprofError } from '../../src/errors.ts';
-import { missedInjection, notRoutableBecause, routable, targetOf, type Target } from '../../gateway/targets.ts';
+import { missedInjection, notRoutableBecause, routable, targetOf, type Target } from '../../gateway/pods/targets.ts';
 
 const settings = { sidecarImage: 'img', nativeSidecars: true, namespace: 'podprof-system', version: '0.1.0', jwks: '{"keys":[]}' };
 

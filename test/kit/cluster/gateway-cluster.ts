@@ -16,7 +16,7 @@ import { createLogger } from '../../../src/log.ts';
 import { createCertificate } from '../../../src/tls/x509.ts';
 import { GATEWAY_FLAGS } from '../../../gateway/config.ts';
 import { startGateway, type RunningGateway } from '../../../gateway/server.ts';
-import { routable, type Target } from '../../../gateway/targets.ts';
+import { routable, type Target } from '../../../gateway/pods/targets.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { ProcessKubelet, type PodHandle } from './kubelet.ts';
 import { waitFor } from './pod-specs.ts';

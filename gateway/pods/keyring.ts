@@ -1,10 +1,10 @@
 // The gateway's signing keys: the first signs sidecar tokens; all are published
 // at /.well-known/jwks.json, so a rotated-out key stays valid until its tokens expire.
 import { readFileSync } from 'node:fs';
-import type { ProfileType } from '../src/endpoints/catalog.ts';
-import { DEFAULT_AUDIENCE, DEFAULT_ISSUER } from '../src/token/claims.ts';
-import { loadSigningKey, type Jwks, type SigningKey } from '../src/token/keys.ts';
-import { mintSidecarToken } from '../src/token/sign.ts';
+import type { ProfileType } from '../../src/endpoints/catalog.ts';
+import { DEFAULT_AUDIENCE, DEFAULT_ISSUER, MAX_TOKEN_LIFETIME_SECONDS } from '../../src/token/claims.ts';
+import { loadSigningKey, type Jwks, type SigningKey } from '../../src/token/keys.ts';
+import { mintSidecarToken } from '../../src/token/sign.ts';
 import type { Target } from './targets.ts';
 
 /** Sidecar tokens live for the capture plus this margin, never longer than the verifier's cap. */
@@ -29,7 +29,7 @@ export class Keyring {
       subject,
       issuer: DEFAULT_ISSUER,
       audience: DEFAULT_AUDIENCE,
-      ttlSeconds: Math.min(300, Math.ceil(seconds) + TOKEN_MARGIN_SECONDS),
+      ttlSeconds: Math.min(MAX_TOKEN_LIFETIME_SECONDS, Math.ceil(seconds) + TOKEN_MARGIN_SECONDS),
       grant: { namespace: t.namespace, pod: t.name, uid: t.uid, type, maxSeconds: Math.ceil(seconds) },
     });
   }

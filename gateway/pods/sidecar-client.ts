@@ -6,9 +6,9 @@
 import { Agent, request, type RequestOptions } from 'node:https';
 import { checkServerIdentity, createSecureContext, type PeerCertificate, type SecureContext } from 'node:tls';
 import type { IncomingMessage } from 'node:http';
-import { PodprofError } from '../src/errors.ts';
-import { DEFAULT_TRANSFER, watchTransfer, type TransferLimits } from '../src/http/transfer.ts';
-import type { PprofRequest } from '../src/endpoints/policy.ts';
+import { PodprofError } from '../../src/errors.ts';
+import { DEFAULT_TRANSFER, watchTransfer, type TransferLimits } from '../../src/http/transfer.ts';
+import type { PprofRequest } from '../../src/endpoints/policy.ts';
 import type { Keyring } from './keyring.ts';
 import type { Target } from './targets.ts';
 

@@ -1,9 +1,9 @@
 // A target is one injected pod the gateway can route to. Pure: built from the
 // pod as the API server stores it (or from a static targets file).
-import { A, INJECTED_LABEL, SIDECAR_NAME, SIDECAR_PORT_NAME, readPodOptions } from '../src/annotations.ts';
-import type { Workload } from '../src/api/types.ts';
-import type { Container, Pod } from '../src/k8s/types.ts';
-import type { ProfileType } from '../src/endpoints/catalog.ts';
+import { A, INJECTED_LABEL, SIDECAR_NAME, SIDECAR_PORT_NAME, readPodOptions } from '../../src/annotations.ts';
+import type { Workload } from '../../src/api/types.ts';
+import type { Container, Pod } from '../../src/k8s/types.ts';
+import type { ProfileType } from '../../src/endpoints/catalog.ts';
 
 export interface Target {
   readonly namespace: string;
