@@ -11,8 +11,6 @@ export function runGateway(argv: readonly string[]): Promise<number> {
         'The podprof gateway: authenticates users, authorizes with RBAC, routes per-pod pprof requests with pod-bound tokens, serves http_sd and one-time links for go tool pprof.',
       flags: GATEWAY_FLAGS,
       problems: gatewayConfigProblems,
-      logLevel: (c) => c['log-level'],
-      shutdownGrace: (c) => c['shutdown-grace'],
       start: startGateway,
     },
     argv,

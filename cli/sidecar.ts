@@ -11,8 +11,6 @@ export function runSidecar(argv: readonly string[]): Promise<number> {
         "Guards one pod's loopback net/http/pprof: HTTPS, gateway-signed pod-bound tokens, a parameter policy and single-flight CPU/trace captures. On SIGTERM, in-flight captures finish within --shutdown-grace.",
       flags: SIDECAR_FLAGS,
       problems: sidecarConfigProblems,
-      logLevel: (c) => c['log-level'],
-      shutdownGrace: (c) => c['shutdown-grace'],
       start: startSidecar,
     },
     argv,

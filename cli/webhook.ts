@@ -11,8 +11,6 @@ export async function runWebhook(argv: readonly string[]): Promise<number> {
       summary: 'The mutating admission webhook: injects the podprof sidecar into pods that opt in (podprof.io/inject: "true").',
       flags: WEBHOOK_FLAGS,
       problems: webhookConfigProblems,
-      logLevel: (c) => c['log-level'],
-      shutdownGrace: (c) => c['shutdown-grace'],
       start: startWebhook,
     },
     argv,

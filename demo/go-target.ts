@@ -32,15 +32,6 @@ export interface StartGoTargetOptions {
   args?: string[];
 }
 
-export interface FixtureRequest {
-  method: string;
-  path: string;
-  rawQuery: string;
-  host: string;
-  /** Canonical Go header names (e.g. "X-Forwarded-For") → values. */
-  headers: Record<string, string[]>;
-}
-
 /** Builds the fixture (cached by source + `go version` hash) and returns the binary path. */
 export function buildGoTarget(): Promise<string> {
   return buildGo(FIXTURE_DIR, 'target');
@@ -97,17 +88,4 @@ export async function startGoTarget(opts: StartGoTargetOptions = {}): Promise<Go
       clearTimeout(timer);
     },
   };
-}
-
-/** Requests the target recorded under its pprof prefix, oldest first. */
-export async function fixtureRequests(url: string): Promise<FixtureRequest[]> {
-  const res = await fetch(new URL('/_fixture/requests', url));
-  if (!res.ok) throw new Error(`GET /_fixture/requests: ${res.status}`);
-  return (await res.json()) as FixtureRequest[];
-}
-
-/** Clears the target's recorded requests. */
-export async function clearFixtureRequests(url: string): Promise<void> {
-  const res = await fetch(new URL('/_fixture/requests', url), { method: 'DELETE' });
-  if (!res.ok) throw new Error(`DELETE /_fixture/requests: ${res.status}`);
 }

@@ -11,7 +11,7 @@ import type { ProfileType } from '../src/endpoints/catalog.ts';
 import type { PprofRequest } from '../src/endpoints/policy.ts';
 import { pprofResponseHeaders } from '../src/endpoints/response.ts';
 import { upstreamError } from './upstream.ts';
-import { streamed } from './reclaim.ts';
+import { reclaimAfterStreaming } from './reclaim.ts';
 import { watchTransfer, type TransferLimits, type TransferWatch } from '../src/http/transfer.ts';
 
 export interface FlightOptions {
@@ -105,7 +105,7 @@ class Flight {
     this.firstByteSent = true;
     this.bytes += chunk.length;
     this.watch.count(chunk.length);
-    streamed(chunk.length);
+    reclaimAfterStreaming(chunk.length);
     if (this.bytes > this.opts.maxResponseBytes) {
       this.fail(
         new PodprofError(

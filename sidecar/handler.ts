@@ -6,7 +6,7 @@ import { PodprofError, sendError, toPodprofError } from '../src/errors.ts';
 import { readBody } from '../src/http/body.ts';
 import { loggableUrl, type Logger } from '../src/log.ts';
 import { statusLabel } from '../src/serving/status-label.ts';
-import { decide, type PolicyLimits, type PprofRequest } from '../src/endpoints/policy.ts';
+import { pprofRequestOf, type PolicyLimits, type PprofRequest } from '../src/endpoints/policy.ts';
 import type { SidecarClaims } from '../src/token/claims.ts';
 import { authenticate, authorize, refuseTokenInQuery, type AuthContext } from './auth.ts';
 import type { FlightBoard } from './flight.ts';
@@ -63,7 +63,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
       const rawUrl = req.url ?? '/';
       refuseTokenInQuery(rawUrl);
       claims = await authenticate(req, deps.auth);
-      request = decide(req.method ?? 'GET', rawUrl, deps.limits);
+      request = pprofRequestOf(req.method ?? 'GET', rawUrl, deps.limits);
       authorize(claims, request, deps.auth.replay);
       return serve(req, res, deps, claims, request);
     };

@@ -9,7 +9,7 @@ import { request as httpRequest, type Agent, type IncomingMessage, type ServerRe
 import { PodprofError, sendError } from '../src/errors.ts';
 import type { PprofRequest } from '../src/endpoints/policy.ts';
 import { pprofResponseHeaders } from '../src/endpoints/response.ts';
-import { streamed } from './reclaim.ts';
+import { reclaimAfterStreaming } from './reclaim.ts';
 import { requestHeaders, upstreamError } from './upstream.ts';
 import { watchTransfer, type TransferLimits } from '../src/http/transfer.ts';
 
@@ -101,7 +101,7 @@ export function createStreamProxy(opts: ProxyOptions): StreamProxy {
         upRes.on('data', (chunk: Buffer) => {
           bytes += chunk.length;
           watch.count(chunk.length);
-          streamed(chunk.length);
+          reclaimAfterStreaming(chunk.length);
           if (bytes > opts.maxResponseBytes) {
             up.destroy();
             res.destroy(); // cut: the client sees a broken transfer

@@ -21,11 +21,15 @@ function exposeGc(): Gc | undefined {
   }
 }
 
-const gc = exposeGc();
+let gc: Gc | undefined | null = null; // null: not asked for yet
 let pending = 0;
 
-/** Counts `bytes` streamed; every 8 MiB, a young-generation collection. */
-export function streamed(bytes: number): void {
+/**
+ * Counts `bytes` streamed and, every 8 MiB, runs a young-generation collection
+ * (the only place the sidecar asks for a GC; the first call exposes gc).
+ */
+export function reclaimAfterStreaming(bytes: number): void {
+  if (gc === null) gc = exposeGc();
   if (gc === undefined) return;
   pending += bytes;
   if (pending < EVERY_BYTES) return;

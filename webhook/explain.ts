@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Pod } from '../src/k8s/types.ts';
 import { A, NAMESPACE_OPT_IN_LABEL } from '../src/annotations.ts';
-import { decide } from './review.ts';
+import { decideAdmission } from './review.ts';
 import { applyPatch, type JsonPatch } from './patch.ts';
 import type { InjectSettings } from './settings.ts';
 
@@ -37,7 +37,7 @@ export interface Explanation {
 }
 
 export function explainPod(title: string, pod: Pod, settings: InjectSettings, namespaceOptIn: boolean): Explanation {
-  const d = decide(
+  const d = decideAdmission(
     { uid: 'explain', kind: { kind: 'Pod' }, operation: 'CREATE', namespace: pod.metadata?.namespace ?? 'default', object: pod },
     settings,
     namespaceOptIn,

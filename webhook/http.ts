@@ -9,7 +9,7 @@ import { readBody } from '../src/http/body.ts';
 import { addressKey } from '../src/limits/address.ts';
 import type { Shares } from '../src/limits/shares.ts';
 import type { Logger } from '../src/log.ts';
-import { decide, readReview, ReviewError, type Decision } from './review.ts';
+import { decideAdmission, readReview, ReviewError, type Decision } from './review.ts';
 import type { InjectSettings } from './settings.ts';
 
 export interface WebhookDeps {
@@ -66,7 +66,7 @@ function decideOn(body: Buffer, deps: WebhookDeps, namespaceOptIn: boolean): Dec
     throw new PodprofError('PODPROF_BAD_REQUEST', 'the body is not valid JSON');
   }
   try {
-    return decide(readReview(json), deps.settings(), namespaceOptIn);
+    return decideAdmission(readReview(json), deps.settings(), namespaceOptIn);
   } catch (err) {
     if (err instanceof ReviewError) throw new PodprofError('PODPROF_BAD_REQUEST', err.message);
     throw err;

@@ -15,7 +15,7 @@ export interface AdmissionRequest {
   namespace?: string;
   name?: string;
   dryRun?: boolean;
-  /** The pod; its JSON types are checked by decide(), not trusted. */
+  /** The pod; its JSON types are checked by decideAdmission(), not trusted. */
   object?: unknown;
 }
 
@@ -43,7 +43,7 @@ export class ReviewError extends Error {}
 
 /**
  * Validate the envelope of an AdmissionReview; throws ReviewError with a message for a 400.
- * Only the envelope: once there is a uid to answer, a malformed pod is a denial (decide()).
+ * Only the envelope: once there is a uid to answer, a malformed pod is a denial (decideAdmission()).
  */
 export function readReview(body: unknown): AdmissionRequest {
   const review = body as { apiVersion?: unknown; kind?: unknown; request?: unknown } | null;
@@ -72,7 +72,7 @@ function malformed(req: AdmissionRequest, problem: string): Omit<Decision, 'pod'
   };
 }
 
-export function decide(req: AdmissionRequest, settings: InjectSettings, namespaceOptIn: boolean): Decision {
+export function decideAdmission(req: AdmissionRequest, settings: InjectSettings, namespaceOptIn: boolean): Decision {
   const problem = podShapeProblem(req.object);
   if (problem !== undefined) {
     return {

@@ -1,4 +1,4 @@
-// Gateway benchmark (issue 5): what `podprof gateway` costs for fan-out,
+// Gateway benchmark: what `podprof gateway` costs for fan-out,
 // merging, service discovery and proxying, each next to a baseline measured in
 // the same run. Reports, never asserts: it exits 0 when a target is missed and
 // prints MISS. Run with `npm run bench:gateway`.
@@ -33,6 +33,7 @@
 //
 // Figures go to bench/results/gateway.json. BENCH_QUICK=1 shrinks the counts
 // for a smoke run (figures not meant to be quoted; written to gateway-quick.json).
+import { ratio, verdict, type Row } from '../lib/report.ts';
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -57,11 +58,11 @@ import {
   median,
   type Percentiles,
   round,
-  rssMiB,
   summarize,
   table,
   writeResults,
 } from '../lib/stats.ts';
+import { rssMiB } from '../../test/kit/measure/rss.ts';
 import { expectStatus, send } from './client.ts';
 import { ProfileWorkers } from '../../gateway/captures/profile-workers.ts';
 import {
@@ -581,18 +582,8 @@ interface Measured {
   proxy: ProxyResult;
 }
 
-interface Row {
-  metric: string;
-  baseline: string;
-  podprof: string;
-  compare: string;
-  target: string;
-  pass: boolean | undefined;
-}
-
 const f = (n: number, digits: number, unit: string): string => `${n.toFixed(digits)} ${unit}`;
 const signed = (n: number, digits: number, unit: string): string => `${n >= 0 ? '+' : '−'}${Math.abs(n).toFixed(digits)} ${unit}`;
-const ratio = (n: number): string => `× ${n.toFixed(3)}`;
 
 function mergeRows(s: MergeSet, what: string): Row[] {
   const bin = s.pprofBinary;
@@ -704,7 +695,6 @@ function rows(m: Measured): Row[] {
   ];
 }
 
-const verdict = (r: Row): string => (r.pass === undefined ? '' : r.pass ? 'pass' : 'MISS');
 const list = (xs: readonly number[], digits = 0): string => xs.map((x) => x.toFixed(digits)).join(', ');
 
 function mergeNote(s: MergeSet): string {

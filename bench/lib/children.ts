@@ -72,3 +72,31 @@ export function track<T extends ChildProcess>(child: T): T {
   child.once('exit', () => spawned.delete(child));
   return child;
 }
+
+/** The port a child prints once it listens ("listening on <port>", or a podprof ready line's "port"). */
+export function printedPort(
+  child: ChildProcess & { stdout: NodeJS.ReadableStream; stderr: NodeJS.ReadableStream },
+  what: string,
+  timeoutMs = 20_000,
+): Promise<number> {
+  let stderr = '';
+  let stdout = '';
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not start: ${stderr}`)), timeoutMs);
+    child.stdout.on('data', (b: Buffer) => {
+      if (stdout.length < 4096) stdout += b.toString();
+      const m = /listening on (\d+)|"port":(\d+)/.exec(stdout);
+      if (m) {
+        clearTimeout(timer);
+        child.stdout.removeAllListeners('data');
+        child.stdout.resume();
+        resolve(Number(m[1] ?? m[2]));
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited ${code}: ${stderr.slice(0, 500)}`));
+    });
+  });
+}

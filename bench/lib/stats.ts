@@ -1,5 +1,6 @@
 // Small helpers for benchmarks: percentiles, /proc readings (RSS), machine info
 // and the results writer.
+import { statusKiB } from '../../test/kit/measure/rss.ts';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
@@ -17,20 +18,6 @@ export function percentile(samples: readonly number[], p: number): number {
 
 export function median(samples: readonly number[]): number {
   return percentile(samples, 50);
-}
-
-/** A field of /proc/<pid>/status in KiB (VmRSS, VmHWM, …); undefined once the process is gone. */
-export function statusKiB(pid: number, field = 'VmRSS'): number | undefined {
-  try {
-    const m = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-export function rssMiB(pid: number): number {
-  return (statusKiB(pid, 'VmRSS') ?? Number.NaN) / 1024;
 }
 
 /** Resets the kernel's peak-RSS counter (VmHWM) of a process we own; false when not allowed. */

@@ -33,7 +33,8 @@ import { createCertificate } from '../../src/tls/x509.ts';
 import { startGoTarget } from '../../demo/go-target.ts';
 import { makeKeys, REPO } from '../../test/kit/product/sidecar.ts';
 import { killChildrenOnExit, stop, track } from '../lib/children.ts';
-import { clockTicksPerSecond, cpuTicks, machineInfo, round, rssMiB, summarize, table, writeResults } from '../lib/stats.ts';
+import { clockTicksPerSecond, cpuTicks, machineInfo, round, summarize, table, writeResults } from '../lib/stats.ts';
+import { rssMiB } from '../../test/kit/measure/rss.ts';
 import type { Scrape } from './scraper.ts';
 import { SCRAPE_TYPES, SIDECAR_PORT, sidecarIp } from './sidecars.ts';
 

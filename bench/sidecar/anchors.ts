@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { buildGo } from '../../demo/go-build.ts';
 import { createCertificate } from '../../src/tls/x509.ts';
 import { imageNodeOptions, NODE, POD, REPO, runtime, type TestKeys } from '../../test/kit/product/sidecar.ts';
-import { track } from '../lib/children.ts';
+import { printedPort, track } from '../lib/children.ts';
 
 export type AnchorName = 'go' | 'bare-node' | 'sidecar-node' | 'sidecar-bun' | 'sidecar-deno';
 export const ANCHORS: readonly AnchorName[] = ['go', 'bare-node', 'sidecar-node', 'sidecar-bun', 'sidecar-deno'];
@@ -113,34 +113,6 @@ function command(
     args: [...rt.args, join(REPO, 'bin/podprof.mjs'), ...sidecar],
     env: { ...process.env, NODE_OPTIONS: name === 'sidecar-node' ? imageNodeOptions() : '' },
   };
-}
-
-/** The port a child prints once it listens ("listening on <port>", or a podprof ready line's "port"). */
-export function printedPort(
-  child: ChildProcess & { stdout: NodeJS.ReadableStream; stderr: NodeJS.ReadableStream },
-  what: string,
-  timeoutMs = 20_000,
-): Promise<number> {
-  let stderr = '';
-  let stdout = '';
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not start: ${stderr}`)), timeoutMs);
-    child.stdout.on('data', (b: Buffer) => {
-      if (stdout.length < 4096) stdout += b.toString();
-      const m = /listening on (\d+)|"port":(\d+)/.exec(stdout);
-      if (m) {
-        clearTimeout(timer);
-        child.stdout.removeAllListeners('data');
-        child.stdout.resume();
-        resolve(Number(m[1] ?? m[2]));
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${what} exited ${code}: ${stderr.slice(0, 500)}`));
-    });
-  });
 }
 
 /** Starts an anchor in front of `upstream` and resolves once it prints its port. */

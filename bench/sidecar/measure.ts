@@ -2,7 +2,8 @@
 // latency of a small profile, 50 MiB throughput, RSS idle, under 50 concurrent
 // streams and across 10,000 requests.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { median, resetPeakRss, rssMiB, sampleRss, statusKiB, summarize, type Percentiles } from '../lib/stats.ts';
+import { median, resetPeakRss, sampleRss, summarize, type Percentiles } from '../lib/stats.ts';
+import { rssMiB, statusKiB } from '../../test/kit/measure/rss.ts';
 import { expectOk, get, type Side } from './client.ts';
 
 const MiB = 1024 * 1024;

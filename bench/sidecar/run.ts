@@ -19,9 +19,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startGoTarget } from '../../demo/go-target.ts';
 import { makeKeys, NODE, REPO } from '../../test/kit/product/sidecar.ts';
-import { killChildrenOnExit, killEverything, processGroups, stop, track } from '../lib/children.ts';
+import { killChildrenOnExit, killEverything, printedPort, processGroups, stop, track } from '../lib/children.ts';
 import { cpuMark, foreignCpuShare, machineInfo, round, table, writeResults, type Percentiles } from '../lib/stats.ts';
-import { anchorContext, ANCHORS, printedPort, startAnchor, type AnchorContext, type AnchorName, type Running } from './anchors.ts';
+import { anchorContext, ANCHORS, startAnchor, type AnchorContext, type AnchorName, type Running } from './anchors.ts';
 import { expectOk, get, side, type Side } from './client.ts';
 import { growth, latency, memory, throughput, underLoad, type Growth, type LoadResult, type Memory } from './measure.ts';
 

@@ -5,9 +5,9 @@
 //
 // Two pods (bench/webhook/pods.ts): a typical Deployment pod and a large one
 // (10 containers × 200 env vars, with their managedFields), each measured
-//  1. in process: the pure decide() (ops/s, µs per op), and decide() with what
+//  1. in process: the pure decideAdmission() (ops/s, µs per op), and decideAdmission() with what
 //     the HTTP layer adds around it (JSON.parse of the body, readReview,
-//     JSON.stringify of the answer); plus a breakdown of decide()'s steps;
+//     JSON.stringify of the answer); plus a breakdown of decideAdmission()'s steps;
 //  2. over HTTPS against the real `podprof webhook` child process (the built
 //     CLI, TLS from files, logging at info as deployed): latency of sequential
 //     requests on one keep-alive connection (interleaved batches), and
@@ -24,6 +24,7 @@
 //
 // Figures go to bench/results/webhook.json. BENCH_QUICK=1 shrinks the counts for
 // a smoke run (written to webhook-quick.json); BENCH_PIN=0 turns pinning off.
+import { verdict, type Row } from '../lib/report.ts';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
@@ -38,7 +39,7 @@ import { imageNodeOptions, makeKeys, NODE, REPO } from '../../test/kit/product/s
 import { WEBHOOK_FLAGS } from '../../webhook/config.ts';
 import { inject } from '../../webhook/inject.ts';
 import { diffPatch } from '../../webhook/patch.ts';
-import { decide, readReview } from '../../webhook/review.ts';
+import { decideAdmission, readReview } from '../../webhook/review.ts';
 import { loadSettings } from '../../webhook/server.ts';
 import type { InjectSettings } from '../../webhook/settings.ts';
 import {
@@ -51,12 +52,12 @@ import {
   percentile,
   type Percentiles,
   round,
-  rssMiB,
   sampleRss,
   summarize,
   table,
   writeResults,
 } from '../lib/stats.ts';
+import { rssMiB } from '../../test/kit/measure/rss.ts';
 import { postBytes, RawConnection, type RawResponse } from './client.ts';
 import { admissionReview, largePod, typicalPod } from './pods.ts';
 import { killChildrenOnExit, killEverything, spawned, stop } from '../lib/children.ts';
@@ -239,24 +240,24 @@ function timeOps(fn: () => number, seconds: number, warmup: number): OpStats {
 
 interface InProcess {
   requestBytes: number;
-  /** decide() on the parsed request. */
+  /** decideAdmission() on the parsed request. */
   decide: OpStats;
   /** body → JSON.parse → readReview → decide → JSON.stringify: the handler without HTTP and logging. */
   handler: OpStats;
-  /** Mean µs of decide()'s steps, timed one by one. */
+  /** Mean µs of decideAdmission()'s steps, timed one by one. */
   steps: Record<string, number>;
 }
 
 function inProcess(kind: PodKind, pod: Pod, settings: InjectSettings): InProcess {
   const body = Buffer.from(JSON.stringify(admissionReview(pod)));
   const req = readReview(JSON.parse(body.toString('utf8')));
-  const check = decide(req, settings, false);
+  const check = decideAdmission(req, settings, false);
   if (check.outcome !== 'injected') throw new Error(`in process, ${kind} pod: ${check.outcome}: ${check.reason}`);
   const warmup = CFG.inProcessWarmup[kind];
-  const decideStats = timeOps(() => decide(req, settings, false).response.patch?.length ?? 0, CFG.inProcessSeconds, warmup);
+  const decideStats = timeOps(() => decideAdmission(req, settings, false).response.patch?.length ?? 0, CFG.inProcessSeconds, warmup);
   const handler = timeOps(
     () => {
-      const d = decide(readReview(JSON.parse(body.toString('utf8'))), settings, false);
+      const d = decideAdmission(readReview(JSON.parse(body.toString('utf8'))), settings, false);
       return JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: d.response }).length;
     },
     CFG.inProcessSeconds,
@@ -492,15 +493,6 @@ interface Measured {
   logLines: { reviews: number; lines: number };
 }
 
-interface Row {
-  metric: string;
-  baseline: string;
-  webhook: string;
-  compare: string;
-  target: string;
-  pass: boolean | undefined;
-}
-
 const f = (n: number, digits: number, unit: string): string => `${n.toFixed(digits)} ${unit}`;
 const times = (a: number, b: number): string => `× ${(b / a).toFixed(2)}`;
 const added = (a: number, b: number, digits: number, unit: string): string =>
@@ -515,7 +507,7 @@ function httpsRows(kind: PodKind, h: OverHttps): Row[] {
     {
       metric: `${label}: latency p50, 1 conn`,
       baseline: f(l.baseline.p50, 3, 'ms'),
-      webhook: f(l.webhook.p50, 3, 'ms'),
+      podprof: f(l.webhook.p50, 3, 'ms'),
       compare: added(l.baseline.p50, l.webhook.p50, 3, 'ms'),
       target: '',
       pass: undefined,
@@ -523,7 +515,7 @@ function httpsRows(kind: PodKind, h: OverHttps): Row[] {
     {
       metric: `${label}: latency p99, 1 conn`,
       baseline: f(l.baseline.p99, 3, 'ms'),
-      webhook: f(l.webhook.p99, 3, 'ms'),
+      podprof: f(l.webhook.p99, 3, 'ms'),
       compare: added(l.baseline.p99, l.webhook.p99, 3, 'ms'),
       target: typical ? `≤ ${TARGETS.typicalP99Ms} ms` : '',
       pass: typical ? l.webhook.p99 <= TARGETS.typicalP99Ms : undefined,
@@ -531,7 +523,7 @@ function httpsRows(kind: PodKind, h: OverHttps): Row[] {
     {
       metric: `${label}: reviews/s, ${CFG.connections} conns`,
       baseline: f(t.baseline.perSec, 0, '/s'),
-      webhook: f(t.webhook.perSec, 0, '/s'),
+      podprof: f(t.webhook.perSec, 0, '/s'),
       compare: share(t.baseline.perSec, t.webhook.perSec),
       target: typical ? `≥ ${TARGETS.typicalReviewsPerSec} /s` : '',
       pass: typical ? t.webhook.perSec >= TARGETS.typicalReviewsPerSec : undefined,
@@ -539,7 +531,7 @@ function httpsRows(kind: PodKind, h: OverHttps): Row[] {
     {
       metric: `${label}: server CPU meanwhile`,
       baseline: f(t.baseline.serverCpu * 100, 0, '%'),
-      webhook: f(t.webhook.serverCpu * 100, 0, '%'),
+      podprof: f(t.webhook.serverCpu * 100, 0, '%'),
       compare: '',
       target: '',
       pass: undefined,
@@ -547,7 +539,7 @@ function httpsRows(kind: PodKind, h: OverHttps): Row[] {
     {
       metric: `${label}: reviews per CPU-second`,
       baseline: f(t.baseline.perCpuSecond, 0, '/s'),
-      webhook: f(t.webhook.perCpuSecond, 0, '/s'),
+      podprof: f(t.webhook.perCpuSecond, 0, '/s'),
       compare: share(t.baseline.perCpuSecond, t.webhook.perCpuSecond),
       target: '',
       pass: undefined,
@@ -555,7 +547,7 @@ function httpsRows(kind: PodKind, h: OverHttps): Row[] {
     {
       metric: `${label}: latency p99, ${CFG.connections} conns`,
       baseline: f(t.baseline.underLoad.p99, 2, 'ms'),
-      webhook: f(t.webhook.underLoad.p99, 2, 'ms'),
+      podprof: f(t.webhook.underLoad.p99, 2, 'ms'),
       compare: times(t.baseline.underLoad.p99, t.webhook.underLoad.p99),
       target: '',
       pass: undefined,
@@ -569,7 +561,7 @@ function rows(m: Measured): Row[] {
     {
       metric: 'RSS idle, after start',
       baseline: f(m.rssIdleMiB.baseline, 1, 'MiB'),
-      webhook: f(m.rssIdleMiB.webhook, 1, 'MiB'),
+      podprof: f(m.rssIdleMiB.webhook, 1, 'MiB'),
       compare: `+${(m.rssIdleMiB.webhook - m.rssIdleMiB.baseline).toFixed(1)} MiB`,
       target: '',
       pass: undefined,
@@ -577,7 +569,7 @@ function rows(m: Measured): Row[] {
     {
       metric: 'RSS peak under load (large pod)',
       baseline: f(m.https.large.throughput.baseline.rssPeakMiB, 1, 'MiB'),
-      webhook: f(m.https.large.throughput.webhook.rssPeakMiB, 1, 'MiB'),
+      podprof: f(m.https.large.throughput.webhook.rssPeakMiB, 1, 'MiB'),
       compare: '',
       target: '',
       pass: undefined,
@@ -589,7 +581,7 @@ function inProcessTable(m: Measured): string {
   const r = (kind: PodKind, what: 'decide' | 'handler'): string[] => {
     const s = m.inProcess[kind][what];
     return [
-      `${kind}: ${what === 'decide' ? 'decide()' : 'parse + decide() + serialize'}`,
+      `${kind}: ${what === 'decide' ? 'decideAdmission()' : 'parse + decideAdmission() + serialize'}`,
       f(s.opsPerSec, 0, 'ops/s'),
       f(s.meanUs, 1, 'µs'),
       f(s.p50Us, 1, 'µs'),
@@ -598,8 +590,6 @@ function inProcessTable(m: Measured): string {
   };
   return table([['in process (this core)', 'throughput', 'mean', 'p50', 'p99'], ...PODS.flatMap((k) => [r(k, 'decide'), r(k, 'handler')])]);
 }
-
-const verdict = (r: Row): string => (r.pass === undefined ? '' : r.pass ? 'pass' : 'MISS');
 
 function notes(m: Measured, pinning: Pinning, foreign: number): string[] {
   const out: string[] = [];
@@ -612,11 +602,11 @@ function notes(m: Measured, pinning: Pinning, foreign: number): string[] {
       .map(([k, v]) => `${k} ${v} µs`)
       .join(', ');
     out.push(
-      `${kind}: request ${h.requestBytes} B, answer ${h.responseBytes.webhook} B (baseline ${h.responseBytes.baseline} B); decide() ${ip.decide.meanUs.toFixed(1)} µs = ${((ip.decide.meanUs / 1000 / wl.mean) * 100).toFixed(0)} % of the webhook's mean latency ${wl.mean.toFixed(3)} ms; ` +
+      `${kind}: request ${h.requestBytes} B, answer ${h.responseBytes.webhook} B (baseline ${h.responseBytes.baseline} B); decideAdmission() ${ip.decide.meanUs.toFixed(1)} µs = ${((ip.decide.meanUs / 1000 / wl.mean) * 100).toFixed(0)} % of the webhook's mean latency ${wl.mean.toFixed(3)} ms; ` +
         `parse + decide + serialize ${ip.handler.meanUs.toFixed(1)} µs; webhook − baseline mean ${(wl.mean - base.mean).toFixed(3)} ms; ` +
         `server CPU per review ${(1e6 / h.throughput.webhook.perCpuSecond).toFixed(0)} µs (baseline ${(1e6 / h.throughput.baseline.perCpuSecond).toFixed(0)} µs)`,
     );
-    out.push(`${kind}: decide() steps, mean: ${steps}`);
+    out.push(`${kind}: decideAdmission() steps, mean: ${steps}`);
     const rounds = (s: Side): string =>
       h.throughput[s].rounds.map((x) => `${x.perSec}/s at ${(x.serverCpu * 100).toFixed(0)} % CPU`).join(', ');
     out.push(
@@ -645,7 +635,7 @@ async function measure(pinning: Pinning, stopLater: (s: Server) => void): Promis
   const settings = loadSettings(parseFlags(WEBHOOK_FLAGS, flags, {}));
   const pods: Record<PodKind, Pod> = { typical: typicalPod(), large: largePod() };
 
-  log('1. decide() in process');
+  log('1. decideAdmission() in process');
   const inProc = { typical: inProcess('typical', pods.typical, settings), large: inProcess('large', pods.large, settings) };
 
   log('2. start the webhook and the baseline');
@@ -682,7 +672,7 @@ function report(m: Measured, machine: MachineInfo, pinning: Pinning, foreign: nu
   const misses = tableRows.filter((r) => r.pass === false).length;
   const httpsTable = table([
     ['over HTTPS (server on one core)', 'baseline https', 'podprof webhook', 'webhook vs baseline', 'target', 'result'],
-    ...tableRows.map((r) => [r.metric, r.baseline, r.webhook, r.compare, r.target, verdict(r)]),
+    ...tableRows.map((r) => [r.metric, r.baseline, r.podprof, r.compare, r.target, verdict(r)]),
   ]);
   process.stdout.write(
     `\npodprof webhook benchmark — ${machine.cpu} (${machine.cores} cores), node ${machine.node}, ${machine.date}${QUICK ? ' — BENCH_QUICK smoke run' : ''}\n\n`,

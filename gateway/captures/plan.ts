@@ -4,7 +4,7 @@
 // fetched here (fetch.ts).
 import { describeTarget } from '../../src/api/describe.ts';
 import type { PodResult } from '../../src/api/types.ts';
-import { decide } from '../../src/endpoints/policy.ts';
+import { pprofRequestOf } from '../../src/endpoints/policy.ts';
 import { PodprofError } from '../../src/errors.ts';
 import { missingRule, type Access } from '../auth/authz.ts';
 import type { User } from '../auth/user.ts';
@@ -60,7 +60,11 @@ async function planOne(ctx: CaptureDeps, user: User, req: CaptureRequest, t: Tar
   }
   try {
     const query = req.seconds === undefined ? '' : `?seconds=${req.seconds}`;
-    const request = decide('GET', `${t.path}/${req.type}${query}`, { prefix: t.path, profiles: t.profiles, maxSeconds: t.maxSeconds });
+    const request = pprofRequestOf('GET', `${t.path}/${req.type}${query}`, {
+      prefix: t.path,
+      profiles: t.profiles,
+      maxSeconds: t.maxSeconds,
+    });
     return { target: t, result, request };
   } catch (err) {
     const e = err instanceof PodprofError ? err : new PodprofError('PODPROF_INTERNAL', (err as Error).message);

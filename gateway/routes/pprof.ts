@@ -5,7 +5,7 @@ import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { PodprofError } from '../../src/errors.ts';
 import { readBody } from '../../src/http/body.ts';
-import { decide, type PprofRequest } from '../../src/endpoints/policy.ts';
+import { pprofRequestOf, type PprofRequest } from '../../src/endpoints/policy.ts';
 import { pprofResponseHeaders } from '../../src/endpoints/response.ts';
 import { missingRule } from '../auth/authz.ts';
 import type { GatewayContext } from '../context.ts';
@@ -62,7 +62,7 @@ export function pprofHandler(ctx: GatewayContext): (req: Request, res: Response)
     if (!target) throw new PodprofError('PODPROF_POD_NOT_FOUND', `no injected pod ${namespace}/${pod}`);
     a.uid = target.uid;
     const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
-    const request = decide(req.method, `${target.path}/${type}${query}`, {
+    const request = pprofRequestOf(req.method, `${target.path}/${type}${query}`, {
       prefix: target.path,
       profiles: target.profiles,
       maxSeconds: target.maxSeconds,

@@ -89,7 +89,7 @@ function queryString(params: PprofRequest['params']): string {
 }
 
 /** Decide a request. `rawUrl` is the request target as received (path + query). */
-export function decide(method: string, rawUrl: string, limits: PolicyLimits): PprofRequest {
+export function pprofRequestOf(method: string, rawUrl: string, limits: PolicyLimits): PprofRequest {
   const q = rawUrl.indexOf('?');
   const path = q === -1 ? rawUrl : rawUrl.slice(0, q);
   const rawQuery = q === -1 ? '' : rawUrl.slice(q + 1);

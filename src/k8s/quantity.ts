@@ -34,8 +34,3 @@ export function parseQuantity(raw: string): number | undefined {
 export function formatMi(bytes: number): string {
   return `${Math.ceil(bytes / 2 ** 20)}Mi`;
 }
-
-/** Cores as a millicore quantity, rounded up: 0.1 → "100m". */
-export function formatMilli(cores: number): string {
-  return `${Math.ceil(cores * 1000)}m`;
-}

@@ -19,7 +19,7 @@ test('identical concurrent CPU captures join one capture and get the same bytes'
   const [a, b, c] = await Promise.all([first, cpu(2), cpu(2)]);
   for (const r of [a, b, c]) assert.equal(r.status, 200, r.text);
   assert.ok(a.body.equals(b.body) && b.body.equals(c.body), 'all three received identical profiles');
-  const upstreamCalls = (await (await fetch(`${env.target.url}/_fixture/requests`)).json()) as Array<{ path: string }>;
+  const upstreamCalls = env.recorder.requests();
   assert.equal(upstreamCalls.filter((x) => x.path.endsWith('/profile')).length, 1, 'the app was asked once');
   const joined = env.sidecar.logs.filter((l) => l.includes('"outcome":"joined"'));
   assert.equal(joined.length, 2);

@@ -2,7 +2,6 @@
 // cookie ever appears in a log line.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { clearFixtureRequests, fixtureRequests } from '../../demo/go-target.ts';
 import { httpsRequest } from '../kit/net/http.ts';
 import { mint, useTargetAndSidecar } from '../kit/product/sidecar.ts';
 
@@ -11,7 +10,7 @@ const { keys } = env;
 const secrets: string[] = [];
 
 test('Authorization, Cookie, proxy and hop-by-hop headers never reach the app', async () => {
-  await clearFixtureRequests(env.target.url);
+  env.recorder.clear();
   const token = mint(keys, 'heap');
   secrets.push(token, 'session=s3cr3t-cookie');
   const r = await httpsRequest(`${env.sidecar.url}/debug/pprof/heap`, {
@@ -28,7 +27,7 @@ test('Authorization, Cookie, proxy and hop-by-hop headers never reach the app', 
     },
   });
   assert.equal(r.status, 200);
-  const [seen] = await fixtureRequests(env.target.url);
+  const [seen] = env.recorder.requests();
   assert.ok(seen, 'the app received the request');
   const names = Object.keys(seen.headers).map((h) => h.toLowerCase());
   for (const forbidden of [

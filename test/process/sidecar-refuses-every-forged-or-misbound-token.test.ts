@@ -6,7 +6,6 @@ import { test } from 'node:test';
 import jwt from 'jsonwebtoken';
 import { generateSigningKey, privateKeyPem } from '../../src/token/keys.ts';
 import { mintSidecarToken } from '../../src/token/sign.ts';
-import { clearFixtureRequests, fixtureRequests } from '../../demo/go-target.ts';
 import { bearer, httpsRequest } from '../kit/net/http.ts';
 import { rawRequest, get } from '../kit/net/raw.ts';
 import { POD, mint, useTargetAndSidecar } from '../kit/product/sidecar.ts';
@@ -101,12 +100,12 @@ const ATTACKS: Array<[string, () => string, string]> = [
 
 for (const [name, token, path] of ATTACKS) {
   test(`token attack refused: ${name}`, async () => {
-    await clearFixtureRequests(env.target.url);
+    env.recorder.clear();
     const r = await httpsRequest(`${env.sidecar.url}${path}`, { headers: bearer(token()) });
     assert.ok(r.status === 401 || r.status === 403, `${name}: got ${r.status} ${r.text}`);
     assert.equal(r.headers['x-go-pprof'], '1');
     if (r.status === 401) assert.match(String(r.headers['www-authenticate']), /^Bearer/);
-    assert.deepEqual(await fixtureRequests(env.target.url), [], 'the app saw nothing');
+    assert.deepEqual(env.recorder.requests(), [], 'the app saw nothing');
   });
 }
 

@@ -123,7 +123,12 @@ test('a store directory that cannot be used makes capture calls answer 503 namin
   const dir = join(mkdtempSync(join(tmpdir(), 'podprof-store-')), 'a-file');
   writeFileSync(dir, 'not a directory');
   const deps = { registry: new TargetRegistry(), authorize: allowAll, sidecars: { call: () => assert.fail('no pod is asked') } };
-  const captures = await Captures.open({ dir: join(dir, 'store'), store: { maxBytes: 1e9, maxNamespaceBytes: 1e9, maxAgeMs: DAY }, deps, log });
+  const captures = await Captures.open({
+    dir: join(dir, 'store'),
+    store: { maxBytes: 1e9, maxNamespaceBytes: 1e9, maxAgeMs: DAY },
+    deps,
+    log,
+  });
   assert.throws(
     () => captures.store,
     (e: PodprofError) =>

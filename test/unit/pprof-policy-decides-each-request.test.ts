@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PodprofError } from '../../src/errors.ts';
 import { DEFAULT_PROFILES } from '../../src/endpoints/catalog.ts';
-import { decide, type PolicyLimits } from '../../src/endpoints/policy.ts';
+import { pprofRequestOf, type PolicyLimits } from '../../src/endpoints/policy.ts';
 
 const limits: PolicyLimits = { prefix: '/debug/pprof', profiles: DEFAULT_PROFILES, maxSeconds: 60 };
 
@@ -23,7 +23,7 @@ const ALLOWED: Array<[string, string, string, number]> = [
 
 for (const [method, url, upstream, seconds] of ALLOWED) {
   test(`policy allows ${method} ${url} as ${upstream}`, () => {
-    const r = decide(method, url, limits);
+    const r = pprofRequestOf(method, url, limits);
     assert.equal(r.upstreamPath, upstream);
     assert.equal(r.seconds, seconds);
     assert.equal(r.exclusive, r.type === 'profile' || r.type === 'trace');
@@ -58,19 +58,19 @@ const REFUSED: Array<[string, string, string, PolicyLimits?]> = [
 for (const [method, url, code, l] of REFUSED) {
   test(`policy refuses ${method} ${url} with ${code}`, () => {
     assert.throws(
-      () => decide(method, url, l ?? limits),
+      () => pprofRequestOf(method, url, l ?? limits),
       (e: unknown) => e instanceof PodprofError && e.code === code,
     );
   });
 }
 
 test('the cap on seconds also caps Go defaults', () => {
-  const r = decide('GET', '/debug/pprof/profile', { ...limits, maxSeconds: 10 });
+  const r = pprofRequestOf('GET', '/debug/pprof/profile', { ...limits, maxSeconds: 10 });
   assert.equal(r.upstreamPath, '/debug/pprof/profile?seconds=10');
 });
 
 test('a custom path prefix is honoured and the default prefix is then unknown', () => {
   const custom = { ...limits, prefix: '/internal/pprof' };
-  assert.equal(decide('GET', '/internal/pprof/heap', custom).upstreamPath, '/internal/pprof/heap');
-  assert.throws(() => decide('GET', '/debug/pprof/heap', custom));
+  assert.equal(pprofRequestOf('GET', '/internal/pprof/heap', custom).upstreamPath, '/internal/pprof/heap');
+  assert.throws(() => pprofRequestOf('GET', '/debug/pprof/heap', custom));
 });

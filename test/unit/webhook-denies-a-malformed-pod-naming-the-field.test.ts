@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Pod } from '../../src/k8s/types.ts';
 import { explainPod } from '../../webhook/explain.ts';
-import { decide, readReview, ReviewError } from '../../webhook/review.ts';
+import { decideAdmission, readReview, ReviewError } from '../../webhook/review.ts';
 import { requestFor, SETTINGS } from '../kit/product/webhook.ts';
 
 const opted = { namespace: 'team-a', annotations: { 'podprof.io/inject': 'true' } };
@@ -29,7 +29,7 @@ for (const [name, object, field] of [
 ] as const) {
   test(`a pod with ${name} is denied with "${field}"`, () => {
     const req = readReview(envelope(object, 'u1'));
-    const d = decide(req, SETTINGS, false);
+    const d = decideAdmission(req, SETTINGS, false);
     assert.equal(d.outcome, 'denied');
     assert.equal(d.rule, 'malformed-pod');
     assert.deepEqual(d.response, {
@@ -41,7 +41,7 @@ for (const [name, object, field] of [
 }
 
 test('a malformed pod is logged under the request’s namespace and name, never its own bad fields', () => {
-  const d = decide(
+  const d = decideAdmission(
     { ...requestFor({}), uid: 'u2', namespace: 'team-a', name: 'web', object: { metadata: { namespace: 7, name: 'pod-7' } } },
     SETTINGS,
     false,

@@ -9,7 +9,7 @@ import { A, readPodOptions, SIDECAR_NAME } from '../../src/annotations.ts';
 import type { Container, Pod } from '../../src/k8s/types.ts';
 import { inject } from '../../webhook/inject.ts';
 import { applyPatch } from '../../webhook/patch.ts';
-import { decide, type Decision } from '../../webhook/review.ts';
+import { decideAdmission, type Decision } from '../../webhook/review.ts';
 import type { InjectSettings } from '../../webhook/settings.ts';
 import { injectionProblems, patchOf, requestFor, SETTINGS, sidecarsOf } from '../kit/product/webhook.ts';
 
@@ -152,9 +152,9 @@ const outcomes: Record<Decision['outcome'], number> = { injected: 0, skipped: 0,
 
 function check({ pod, namespaceOptIn, requestNamespace, settings }: Generated): void {
   const input = structuredClone(pod);
-  const d = decide(requestFor(pod, { namespace: requestNamespace }), settings, namespaceOptIn);
+  const d = decideAdmission(requestFor(pod, { namespace: requestNamespace }), settings, namespaceOptIn);
   outcomes[d.outcome]++;
-  assert.deepEqual(pod, input, 'decide() does not modify the pod it is given');
+  assert.deepEqual(pod, input, 'decideAdmission() does not modify the pod it is given');
   const { options } = readPodOptions(pod);
   const once = inject(pod, options, settings);
   assert.deepEqual(inject(once, options, settings), once, 'inject(inject(p)) = inject(p)');
@@ -176,7 +176,7 @@ function check({ pod, namespaceOptIn, requestNamespace, settings }: Generated): 
     sidecar,
     native ? 'a native sidecar goes first' : 'a regular sidecar goes last',
   );
-  const again = decide(requestFor(out, { namespace: requestNamespace, uid: 'again' }), settings, namespaceOptIn);
+  const again = decideAdmission(requestFor(out, { namespace: requestNamespace, uid: 'again' }), settings, namespaceOptIn);
   assert.equal(again.response.patch, undefined, `re-admitting the injected pod patches nothing (${again.reason})`);
   assert.equal(again.rule, 'already-injected');
 }

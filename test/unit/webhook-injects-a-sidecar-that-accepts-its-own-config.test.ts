@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { parseFlags } from '../../src/config/flags.ts';
 import type { Pod } from '../../src/k8s/types.ts';
 import { WEBHOOK_FLAGS, webhookConfigProblems } from '../../webhook/config.ts';
-import { decide } from '../../webhook/review.ts';
+import { decideAdmission } from '../../webhook/review.ts';
 import { loadSettings } from '../../webhook/server.ts';
 import type { InjectSettings } from '../../webhook/settings.ts';
 import { patched, requestFor, SETTINGS, SIDECAR_IMAGE, sidecarsOf, sidecarStartProblems, writeJwksFile } from '../kit/product/webhook.ts';
@@ -25,7 +25,7 @@ function pod(annotations: Record<string, string>): Pod {
 
 /** Denied at admission, or injected with a sidecar that starts: never admitted-then-crashing. */
 function assertDeniedOrStarts(p: Pod, settings: InjectSettings = SETTINGS): void {
-  const d = decide(requestFor(p), settings, false);
+  const d = decideAdmission(requestFor(p), settings, false);
   if (d.outcome === 'denied') return;
   assert.equal(d.outcome, 'injected', d.reason);
   const [sidecar] = sidecarsOf(patched(p, d));

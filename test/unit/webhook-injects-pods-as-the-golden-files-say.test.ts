@@ -12,7 +12,7 @@ import { Document, parse } from 'yaml';
 import { readPodOptions, SIDECAR_NAME } from '../../src/annotations.ts';
 import type { Container, Pod } from '../../src/k8s/types.ts';
 import { inject } from '../../webhook/inject.ts';
-import { decide, type Decision } from '../../webhook/review.ts';
+import { decideAdmission, type Decision } from '../../webhook/review.ts';
 import { injectionProblems, patched, patchOf, requestFor, SETTINGS, sidecarsOf } from '../kit/product/webhook.ts';
 
 const DIR = fileURLToPath(new URL('../fixtures/pods/', import.meta.url));
@@ -214,7 +214,7 @@ function readPod(name: string): Pod {
 }
 
 function decideCase(pod: Pod, c: Case, uid = UID): Decision {
-  return decide(
+  return decideAdmission(
     requestFor(pod, { uid, ...(c.requestNamespace === undefined ? {} : { namespace: c.requestNamespace }) }),
     SETTINGS,
     c.namespaceOptIn ?? false,

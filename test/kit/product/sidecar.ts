@@ -12,6 +12,7 @@ import type { Grant } from '../../../src/token/claims.ts';
 import { generateSigningKey, privateKeyPem, type SigningKey } from '../../../src/token/keys.ts';
 import { mintSidecarToken } from '../../../src/token/sign.ts';
 import { SIDECAR_FLAGS } from '../../../sidecar/config.ts';
+import { startRecordingProxy, type RecordingProxy } from '../apps/recording-proxy.ts';
 import { startCli, type CliProcess } from './cli-process.ts';
 import { startGoTarget, type GoTarget } from '../../../demo/go-target.ts';
 import { startSidecar } from '../../../sidecar/server.ts';
@@ -145,20 +146,28 @@ export function startChild(keys: TestKeys, upstream: string, extra: readonly str
 export interface TargetAndSidecar {
   readonly keys: TestKeys;
   readonly target: GoTarget;
+  /** Between the sidecar and the Go app: what the app was sent. */
+  readonly recorder: RecordingProxy;
   readonly sidecar: TestSidecar;
 }
 
-/** Registers before/after hooks that run the Go fixture and an in-process sidecar in front of it for the whole file. */
+/**
+ * Registers before/after hooks that run the Go fixture, a recording hop and an in-process sidecar in front of
+ * them for the whole file.
+ */
 export function useTargetAndSidecar(extra: readonly string[] = []): TargetAndSidecar {
   const keys = makeKeys();
   let target: GoTarget | undefined;
+  let recorder: RecordingProxy | undefined;
   let sidecar: TestSidecar | undefined;
   before(async () => {
     target = await startGoTarget({ listen: '127.0.0.1:0' });
-    sidecar = await startInProcess(keys, target.url, extra);
+    recorder = await startRecordingProxy(target.url);
+    sidecar = await startInProcess(keys, recorder.url, extra);
   });
   after(async () => {
     await sidecar?.close();
+    await recorder?.stop();
     await target?.stop();
   });
   return {
@@ -166,6 +175,10 @@ export function useTargetAndSidecar(extra: readonly string[] = []): TargetAndSid
     get target(): GoTarget {
       if (!target) throw new Error('used before the before() hook ran');
       return target;
+    },
+    get recorder(): RecordingProxy {
+      if (!recorder) throw new Error('used before the before() hook ran');
+      return recorder;
     },
     get sidecar(): TestSidecar {
       if (!sidecar) throw new Error('used before the before() hook ran');
