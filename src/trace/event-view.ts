@@ -188,11 +188,11 @@ export const METRIC_NAMES: Readonly<Record<number, string>> = {
 };
 
 /**
- * Walks the events with each one's generation tables: calls f(i, tables)
+ * Walks the events with each one's generation (index and tables): calls f(i, tables, gen)
  * for i in [0, n). Sync events that end the trace (or precede an error) have
  * no tables of their own; they get the previous generation's.
  */
-export function forEachWithTables(t: ParsedTrace, n: number, f: (i: number, tables: GenTables | undefined) => void): void {
+export function forEachWithTables(t: ParsedTrace, n: number, f: (i: number, tables: GenTables | undefined, gen: number) => void): void {
   let gen = -1;
   let tables: GenTables | undefined;
   for (let i = 0; i < n; i++) {
@@ -203,6 +203,6 @@ export function forEachWithTables(t: ParsedTrace, n: number, f: (i: number, tabl
         tables = t.generations[g];
       }
     }
-    f(i, tables);
+    f(i, tables, gen);
   }
 }
