@@ -96,49 +96,91 @@ function set(tr: Transition, resource: number, id: number, from: number, to: num
   tr.stackShown = shown;
 }
 
-type Decode = (tr: Transition, t: ParsedTrace, i: number, a: number) => void;
-const arg = (t: ParsedTrace, a: number): number => t.args[a]!;
-const G = RESOURCE.Goroutine;
-const P = RESOURCE.Proc;
+// Go's Event.StateTransition as data, per event type: what resource, where
+// its ID comes from, the states from and to, which argument is the reason and
+// which the stack. Read by one small function (no closure per type), because
+// every analysis decodes every transition.
+const ID_ARG0 = 0;
+const ID_CTX_G = 1;
+const ID_CTX_P = 2;
+/** Special "from" states: read from the arguments. */
+const FROM_PROC_STATUS = 100;
+const FROM_PROC_STEAL = 101;
+const FROM_GO_STATUS = 102;
 
-/** Go's Event.StateTransition, per event type. */
-const TRANSITIONS: Partial<Record<number, Decode>> = {
-  [EV.ProcStart]: (tr, t, i, a) => set(tr, P, arg(t, a), PROC_STATE.Idle, PROC_STATE.Running),
-  [EV.ProcStop]: (tr, t, i) => set(tr, P, t.p[i]!, PROC_STATE.Running, PROC_STATE.Idle),
-  // A steal from an abandoned syscall was from Idle (Go treats SyscallAbandoned as idle).
-  [EV.ProcSteal]: (tr, t, i, a) => set(tr, P, arg(t, a), arg(t, a + 3) === PROC_STATUS.SyscallAbandoned ? PROC_STATE.Idle : PROC_STATE.Running, PROC_STATE.Idle),
-  [EV.ProcStatus]: (tr, t, i, a) => set(tr, P, arg(t, a), arg(t, a + 2), PROC_STATUS_TO_STATE[arg(t, a + 1)] ?? PROC_STATE.Undetermined),
-  [EV.GoCreate]: (tr, t, i, a) => set(tr, G, arg(t, a), GO_STATE.NotExist, GO_STATE.Runnable, 0, arg(t, a + 1), true),
-  [EV.GoCreateBlocked]: (tr, t, i, a) => set(tr, G, arg(t, a), GO_STATE.NotExist, GO_STATE.Waiting, 0, arg(t, a + 1), true),
-  [EV.GoCreateSyscall]: (tr, t, i, a) => set(tr, G, arg(t, a), GO_STATE.NotExist, GO_STATE.Syscall),
-  [EV.GoStart]: (tr, t, i, a) => set(tr, G, arg(t, a), GO_STATE.Runnable, GO_STATE.Running),
-  [EV.GoDestroy]: (tr, t, i) => set(tr, G, t.g[i]!, GO_STATE.Running, GO_STATE.NotExist),
-  [EV.GoDestroySyscall]: (tr, t, i) => set(tr, G, t.g[i]!, GO_STATE.Syscall, GO_STATE.NotExist),
-  [EV.GoStop]: (tr, t, i, a) => set(tr, G, t.g[i]!, GO_STATE.Running, GO_STATE.Runnable, arg(t, a), arg(t, a + 1)),
-  [EV.GoBlock]: (tr, t, i, a) => set(tr, G, t.g[i]!, GO_STATE.Running, GO_STATE.Waiting, arg(t, a), arg(t, a + 1)),
-  // GoSwitch(Destroy) first of all unblocks the goroutine it names, like GoUnblock.
-  [EV.GoUnblock]: (tr, t, i, a) => set(tr, G, arg(t, a), GO_STATE.Waiting, GO_STATE.Runnable),
-  [EV.GoSwitch]: (tr, t, i, a) => set(tr, G, arg(t, a), GO_STATE.Waiting, GO_STATE.Runnable),
-  [EV.GoSwitchDestroy]: (tr, t, i, a) => set(tr, G, arg(t, a), GO_STATE.Waiting, GO_STATE.Runnable),
-  [EV.GoSyscallBegin]: (tr, t, i, a) => set(tr, G, t.g[i]!, GO_STATE.Running, GO_STATE.Syscall, 0, arg(t, a + 1)),
-  [EV.GoSyscallEnd]: (tr, t, i) => set(tr, G, t.g[i]!, GO_STATE.Syscall, GO_STATE.Running),
-  [EV.GoSyscallEndBlocked]: (tr, t, i) => set(tr, G, t.g[i]!, GO_STATE.Syscall, GO_STATE.Runnable),
-  [EV.GoStatus]: (tr, t, i, a) => goStatus(tr, arg(t, a), arg(t, a + 2), 0),
-  [EV.GoStatusStack]: (tr, t, i, a) => goStatus(tr, arg(t, a), arg(t, a + 2), arg(t, a + 3)),
-};
-
-/** Decodes event i, which must be of kind StateTransition, into tr (Go's Event.StateTransition). */
-export function transition(t: ParsedTrace, i: number, tr: Transition): Transition {
-  const decode = TRANSITIONS[t.type[i]!];
-  if (decode === undefined) set(tr, RESOURCE.None, NO_ID, 0, 0);
-  else decode(tr, t, i, i * ARGS);
-  return tr;
+interface TransitionSpec {
+  resource: number;
+  id: number;
+  from: number;
+  to: number;
+  /** Argument index of the reason / stack; -1: none. */
+  reason: number;
+  stack: number;
+  shown: boolean;
 }
 
-function goStatus(tr: Transition, id: number, packed: number, stack: number): void {
-  const from = Math.floor(packed / 2 ** 32);
-  const to = GO_STATUS_TO_STATE[packed % 2 ** 32] ?? GO_STATE.Undetermined;
-  set(tr, RESOURCE.Goroutine, id, from, to, 0, stack);
+const TR: (TransitionSpec | undefined)[] = [];
+const tr = (typ: number, resource: number, id: number, from: number, to: number, reason = -1, stack = -1, shown = false): void => {
+  TR[typ] = { resource, id, from, to, reason, stack, shown };
+};
+const G = RESOURCE.Goroutine;
+const P = RESOURCE.Proc;
+tr(EV.ProcStart, P, ID_ARG0, PROC_STATE.Idle, PROC_STATE.Running);
+tr(EV.ProcStop, P, ID_CTX_P, PROC_STATE.Running, PROC_STATE.Idle);
+// A steal from an abandoned syscall was from Idle (Go treats SyscallAbandoned as idle).
+tr(EV.ProcSteal, P, ID_ARG0, FROM_PROC_STEAL, PROC_STATE.Idle);
+tr(EV.ProcStatus, P, ID_ARG0, FROM_PROC_STATUS, 0);
+// A goroutine creation's transition stack is the new goroutine's; Go shows it even when empty.
+tr(EV.GoCreate, G, ID_ARG0, GO_STATE.NotExist, GO_STATE.Runnable, -1, 1, true);
+tr(EV.GoCreateBlocked, G, ID_ARG0, GO_STATE.NotExist, GO_STATE.Waiting, -1, 1, true);
+tr(EV.GoCreateSyscall, G, ID_ARG0, GO_STATE.NotExist, GO_STATE.Syscall);
+tr(EV.GoStart, G, ID_ARG0, GO_STATE.Runnable, GO_STATE.Running);
+tr(EV.GoDestroy, G, ID_CTX_G, GO_STATE.Running, GO_STATE.NotExist);
+tr(EV.GoDestroySyscall, G, ID_CTX_G, GO_STATE.Syscall, GO_STATE.NotExist);
+tr(EV.GoStop, G, ID_CTX_G, GO_STATE.Running, GO_STATE.Runnable, 0, 1);
+tr(EV.GoBlock, G, ID_CTX_G, GO_STATE.Running, GO_STATE.Waiting, 0, 1);
+// GoSwitch(Destroy) first of all unblocks the goroutine it names, like GoUnblock.
+tr(EV.GoUnblock, G, ID_ARG0, GO_STATE.Waiting, GO_STATE.Runnable);
+tr(EV.GoSwitch, G, ID_ARG0, GO_STATE.Waiting, GO_STATE.Runnable);
+tr(EV.GoSwitchDestroy, G, ID_ARG0, GO_STATE.Waiting, GO_STATE.Runnable);
+tr(EV.GoSyscallBegin, G, ID_CTX_G, GO_STATE.Running, GO_STATE.Syscall, -1, 1);
+tr(EV.GoSyscallEnd, G, ID_CTX_G, GO_STATE.Syscall, GO_STATE.Running);
+tr(EV.GoSyscallEndBlocked, G, ID_CTX_G, GO_STATE.Syscall, GO_STATE.Runnable);
+tr(EV.GoStatus, G, ID_ARG0, FROM_GO_STATUS, 0);
+tr(EV.GoStatusStack, G, ID_ARG0, FROM_GO_STATUS, 0, -1, 3);
+
+/** Decodes event i, which must be of kind StateTransition, into out (Go's Event.StateTransition). */
+export function transition(t: ParsedTrace, i: number, out: Transition): Transition {
+  const spec = TR[t.type[i]!];
+  if (spec === undefined) {
+    set(out, RESOURCE.None, NO_ID, 0, 0);
+    return out;
+  }
+  const a = i * ARGS;
+  const args = t.args;
+  out.resource = spec.resource;
+  out.id = spec.id === ID_ARG0 ? args[a]! : spec.id === ID_CTX_G ? t.g[i]! : t.p[i]!;
+  out.from = spec.from;
+  out.to = spec.to;
+  out.reason = spec.reason < 0 ? 0 : args[a + spec.reason]!;
+  out.stack = spec.stack < 0 ? 0 : args[a + spec.stack]!;
+  out.stackShown = spec.shown || out.stack !== 0;
+  if (spec.from >= FROM_PROC_STATUS) specialStates(out, spec.from, args, a);
+  return out;
+}
+
+/** The transitions whose states come from arguments the ordering filled in. */
+function specialStates(out: Transition, from: number, args: Float64Array, a: number): void {
+  if (from === FROM_PROC_STEAL) {
+    out.from = args[a + 3] === PROC_STATUS.SyscallAbandoned ? PROC_STATE.Idle : PROC_STATE.Running;
+  } else if (from === FROM_PROC_STATUS) {
+    out.from = args[a + 2]!;
+    out.to = PROC_STATUS_TO_STATE[args[a + 1]!] ?? PROC_STATE.Undetermined;
+  } else {
+    const packed = args[a + 2]!;
+    out.from = Math.floor(packed / 2 ** 32);
+    out.to = GO_STATUS_TO_STATE[packed % 2 ** 32] ?? GO_STATE.Undetermined;
+  }
 }
 
 /** A range event's name and scope (Go's Event.Range). */
@@ -188,21 +230,23 @@ export const METRIC_NAMES: Readonly<Record<number, string>> = {
 };
 
 /**
- * Walks the events with each one's generation (index and tables): calls f(i, tables, gen)
- * for i in [0, n). Sync events that end the trace (or precede an error) have
- * no tables of their own; they get the previous generation's.
+ * Follows the events' generations while walking them in order: call at(i)
+ * for i = 0, 1, …; `tables` is then event i's generation's. Sync events that
+ * end the trace (or precede an error) have no tables of their own; they keep
+ * the previous generation's.
  */
-export function forEachWithTables(t: ParsedTrace, n: number, f: (i: number, tables: GenTables | undefined, gen: number) => void): void {
-  let gen = -1;
-  let tables: GenTables | undefined;
-  for (let i = 0; i < n; i++) {
-    if (t.type[i] === EV.SyncEvent) {
-      const g = t.args[i * ARGS + 1]!;
-      if (g >= 0 && g !== gen) {
-        gen = g;
-        tables = t.generations[g];
-      }
+export class GenerationCursor {
+  gen = -1;
+  tables: GenTables | undefined = undefined;
+
+  constructor(private readonly t: ParsedTrace) {}
+
+  at(i: number): void {
+    if (this.t.type[i] !== EV.SyncEvent) return;
+    const g = this.t.args[i * ARGS + 1]!;
+    if (g >= 0 && g !== this.gen) {
+      this.gen = g;
+      this.tables = this.t.generations[g];
     }
-    f(i, tables, gen);
   }
 }

@@ -3,7 +3,7 @@
 // scheduled, in syscalls and blocked (by reason), and the same per goroutine
 // (its /goroutine?name= page). JSON-ready: plain objects, ns as numbers.
 // Pure and isomorphic.
-import { nonOverlappingStats, unknownTime, type ExecStats, type GoroutineSummary, type Summary } from './summary.ts';
+import { unknownTime, type ExecStats, type GoroutineSummary, type Summary } from './summary.ts';
 
 export interface GoroutineGroup {
   /** The start function ("" for goroutines with no stack in the trace). */
@@ -27,13 +27,10 @@ export interface GoroutineDetail extends GoroutineGroup, TimeSplit {
 
 const sorted = (m: Map<string, number>): Record<string, number> => Object.fromEntries([...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
-/** The block times as Go's page shows them: each reason, and syscall block time under "syscall". */
+/** The block times as Go's page shows them (NonOverlappingStats): each reason, and syscall block time under "syscall". */
 function blocks(s: ExecStats): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const [k, v] of nonOverlappingStats(s)) {
-    const m = /^Block time \((.*)\)$/.exec(k);
-    if (m) out.set(m[1]!, v);
-  }
+  const out = new Map<string, number>([['syscall', s.syscallBlockTime]]);
+  for (const [reason, ns] of s.blockTimeByReason) out.set(reason, (out.get(reason) ?? 0) + ns);
   return out;
 }
 
@@ -74,26 +71,30 @@ export function goroutineDetail(g: GoroutineSummary): GoroutineDetail {
 
 /** Every goroutine of the group named `name` (all goroutines if undefined), longest in the trace first. */
 export function goroutineDetails(summary: Summary, name?: string): GoroutineDetail[] {
-  return [...summary.goroutines.values()]
-    .filter((g) => name === undefined || g.name === name)
-    .map(goroutineDetail)
+  const g = summary.table;
+  return [...g.slots.values()]
+    .filter((s) => name === undefined || g.names[s] === name)
+    .map((s) => goroutineDetail(g.summary(s)))
     .sort((a, b) => b.total_ns - a.total_ns || a.id - b.id);
 }
 
 /** The groups, most execution time first (ties by name). */
 export function goroutineGroups(summary: Summary): GoroutineGroup[] {
+  const t = summary.table;
   const groups = new Map<string, GoroutineGroup & { blocks: Map<string, number> }>();
-  for (const g of summary.goroutines.values()) {
-    let group = groups.get(g.name);
+  for (const s of t.slots.values()) {
+    const name = t.names[s]!;
+    let group = groups.get(name);
     if (group === undefined) {
-      group = { name: g.name, count: 0, execution_ns: 0, sched_wait_ns: 0, syscall_ns: 0, block_ns: {}, blocks: new Map() };
-      groups.set(g.name, group);
+      group = { name, count: 0, execution_ns: 0, sched_wait_ns: 0, syscall_ns: 0, block_ns: {}, blocks: new Map([['syscall', 0]]) };
+      groups.set(name, group);
     }
     group.count++;
-    group.execution_ns += g.stats.execTime;
-    group.sched_wait_ns += g.stats.schedWaitTime;
-    group.syscall_ns += g.stats.syscallTime;
-    for (const [reason, ns] of blocks(g.stats)) group.blocks.set(reason, (group.blocks.get(reason) ?? 0) + ns);
+    group.execution_ns += t.execTime[s]!;
+    group.sched_wait_ns += t.schedWaitTime[s]!;
+    group.syscall_ns += t.syscallTime[s]!;
+    group.blocks.set('syscall', group.blocks.get('syscall')! + t.syscallBlockTime[s]!);
+    for (const [reason, ns] of t.blockTimeByReason[s]!) group.blocks.set(reason, (group.blocks.get(reason) ?? 0) + ns);
   }
   return [...groups.values()]
     .map(({ blocks: b, ...group }) => ({ ...group, block_ns: sorted(b) }))

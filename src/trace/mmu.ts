@@ -7,7 +7,7 @@
 // so the numbers are `go tool trace`'s to the bit. Times are the parsed
 // trace's ns. Pure and isomorphic.
 import { ARGS, type ParsedTrace } from './events.ts';
-import { forEachWithTables, KIND, KIND_OF, newTransition, range, RESOURCE, transition, type RangeView } from './event-view.ts';
+import { GenerationCursor, KIND, KIND_OF, newTransition, range, RESOURCE, transition, type RangeView } from './event-view.ts';
 import { heapInit, heapPop, heapPush, heapRemove } from './go-heap.ts';
 import { Mud } from './mud.ts';
 import { EV, GO_STATE } from './spec.ts';
@@ -185,7 +185,11 @@ export function mutatorUtilization(t: ParsedTrace, flags: number): MutatorUtil[]
   const n = t.validCount;
   if (n === 0) return [];
   const u = new Utilization(t, flags);
-  forEachWithTables(t, n, (i, tables) => u.event(i, tables));
+  const gc = new GenerationCursor(t);
+  for (let i = 0; i < n; i++) {
+    gc.at(i);
+    u.event(i, gc.tables);
+  }
   return u.finish(t.time[n - 1]!);
 }
 

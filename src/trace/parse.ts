@@ -148,10 +148,15 @@ class TraceReader implements OrderedSink {
   private validateTableIds(typ: number, a0: number, a1: number, a2: number, a3: number): void {
     const spec = SPECS[typ]!;
     if (spec.stackIds.length === 0 && spec.stringIds.length === 0) return;
-    const args = [a0, a1, a2, a3];
     const t = this.gen!.tables;
-    for (const i of spec.stackIds) if (!t.stacks.has(args[i - 1]!)) throw new TraceError('format', `found invalid stack ID ${u(args[i - 1]!)} for event ${spec.name}`);
-    for (const i of spec.stringIds) if (!t.strings.has(args[i - 1]!)) throw new TraceError('format', `found invalid string ID ${u(args[i - 1]!)} for event ${spec.name}`);
+    for (const i of spec.stackIds) {
+      const id = pick(i, a0, a1, a2, a3);
+      if (!t.stacks.has(id)) throw new TraceError('format', `found invalid stack ID ${u(id)} for event ${spec.name}`);
+    }
+    for (const i of spec.stringIds) {
+      const id = pick(i, a0, a1, a2, a3);
+      if (!t.strings.has(id)) throw new TraceError('format', `found invalid string ID ${u(id)} for event ${spec.name}`);
+    }
   }
 
   /** A Sync event: at a generation's start (with its tables), or at the end or before an error (at the last event's time). */
@@ -239,6 +244,9 @@ class TraceReader implements OrderedSink {
     this.sync(g, rel(g.minTs));
   }
 }
+
+/** Argument i of a spec (1-based after the timestamp). */
+const pick = (i: number, a0: number, a1: number, a2: number, a3: number): number => (i === 1 ? a0 : i === 2 ? a1 : i === 3 ? a2 : a3);
 
 const u = (v: number): bigint | number => (v < 0 ? BigInt.asUintN(64, BigInt(v)) : v);
 

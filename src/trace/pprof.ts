@@ -11,8 +11,8 @@
 // it was seen in. Pure and isomorphic; encode with src/profile/write-profile.
 import { Function as PFunction, Line, Location, Profile, Sample, StringTable, ValueType } from 'pprof-format';
 import { TraceError } from './error.ts';
-import { forEachWithTables, KIND, KIND_OF, newTransition, RESOURCE, stackOf, transition } from './event-view.ts';
-import type { ParsedTrace } from './events.ts';
+import { GenerationCursor, KIND, KIND_OF, newTransition, RESOURCE, stackOf, transition, type Transition } from './event-view.ts';
+import { generationOf, type ParsedTrace } from './events.ts';
 import { GO_STATE } from './spec.ts';
 import type { Summary } from './summary.ts';
 import type { GenTables } from './tables.ts';
@@ -20,7 +20,12 @@ import type { GenTables } from './tables.ts';
 export type TracePprofKind = 'net' | 'sync' | 'syscall' | 'sched';
 
 /** Which goroutine state each profile times, and for which block reasons. */
-const KINDS: Readonly<Record<TracePprofKind, { state: number; reason: (r: string) => boolean }>> = {
+interface KindSpec {
+  readonly state: number;
+  readonly reason: (r: string) => boolean;
+}
+
+const KINDS: Readonly<Record<TracePprofKind, KindSpec>> = {
   net: { state: GO_STATE.Waiting, reason: (r) => r === 'network' },
   sync: { state: GO_STATE.Waiting, reason: (r) => r.includes('chan') || r.includes('sync') || r.includes('select') },
   syscall: { state: GO_STATE.Syscall, reason: () => true },
@@ -88,47 +93,95 @@ function frames(tables: GenTables | undefined, stack: number): TraceProfileRecor
   });
 }
 
-/** Each goroutine's life in the trace: [first run (0 if none), end or the trace's end]. */
-function lifetimes(t: ParsedTrace, summary: Summary): Map<number, [number, number]> {
-  const traceEnd = t.time[t.validCount - 1]!;
-  const out = new Map<number, [number, number]>();
-  for (const g of summary.goroutines.values()) out.set(g.id, [g.startTime, g.endTime === 0 ? traceEnd : g.endTime]);
-  return out;
+/** Each goroutine's life in the trace: [first run (0 if none), end or the trace's end], by its summary slot. */
+class Lifetimes {
+  readonly slot: ReadonlyMap<number, number>;
+  readonly start: Float64Array;
+  readonly end: Float64Array;
+
+  constructor(t: ParsedTrace, summary: Summary) {
+    const g = summary.table;
+    const traceEnd = t.time[t.validCount - 1]!;
+    this.slot = g.slots;
+    this.start = g.startTime;
+    this.end = new Float64Array(g.size);
+    for (const s of g.slots.values()) this.end[s] = g.endTime[s] === 0 ? traceEnd : g.endTime[s]!;
+  }
+
+  /** cmd/trace's interval.overlap with the goroutine's life: the inclusive-bounds intersection's length. */
+  overlap(slot: number, start: number, end: number): number {
+    const s = this.start[slot]!;
+    const e = this.end[slot]!;
+    if (e < start || end < s) return 0;
+    return Math.min(e, end) - Math.max(s, start);
+  }
 }
 
-/** cmd/trace's interval.overlap: the inclusive-bounds intersection's length. */
-function overlap(life: [number, number] | undefined, start: number, end: number): number {
-  if (life === undefined || life[1] < start || end < life[0]) return 0;
-  return Math.min(life[1], end) - Math.max(life[0], start);
-}
+/** One pass of cmd/trace's makeComputePprofFunc for several kinds at once. */
+class ProfilePass {
+  private readonly lives: Lifetimes;
+  private readonly specs: readonly KindSpec[];
+  readonly stacks: readonly StackMap[];
+  /** Per goroutine slot and kind, the index of the event that put it in the kind's state (-1: not there). */
+  private readonly tracking: Float64Array;
 
-/** The records of one profile (cmd/trace's makeComputePprofFunc over pprofMatchingGoroutines("")). */
-export function traceProfileRecords(t: ParsedTrace, kind: TracePprofKind, summary: Summary): TraceProfileRecord[] {
-  if (t.validCount === 0) throw new TraceError('format', `failed to parse any useful part of the trace: ${t.error?.message ?? ''}`);
-  const { state, reason } = KINDS[kind];
-  const lives = lifetimes(t, summary);
-  const stacks = new StackMap();
-  const tracking = new Map<number, { i: number; gen: number; tables: GenTables | undefined }>();
-  const tr = newTransition();
-  forEachWithTables(t, t.validCount, (i, tables, gen) => {
-    if (KIND_OF[t.type[i]!] !== KIND.StateTransition) return;
-    const st = transition(t, i, tr);
-    if (st.resource !== RESOURCE.Goroutine) return;
-    const started = tracking.get(st.id);
-    if (started === undefined) {
-      if (st.to === state && reason(tables?.strings.get(st.reason) ?? '')) tracking.set(st.id, { i, gen, tables });
-      return;
-    }
-    if (st.to === state) return; // still in the state
-    tracking.delete(st.id);
-    const d = overlap(lives.get(st.id), t.time[started.i]!, t.time[i]!);
-    if (d > 0) {
-      const rec = stacks.get(started.gen, started.tables, stackOf(t, started.i));
+  constructor(
+    private readonly t: ParsedTrace,
+    summary: Summary,
+    kinds: readonly TracePprofKind[],
+  ) {
+    this.lives = new Lifetimes(t, summary);
+    this.specs = kinds.map((k) => KINDS[k]);
+    this.stacks = kinds.map(() => new StackMap());
+    this.tracking = new Float64Array(summary.table.size * kinds.length).fill(-1);
+  }
+
+  /** A goroutine's transition at event i, through each profile's tracking. */
+  transition(i: number, st: Transition, tables: GenTables | undefined): void {
+    const t = this.t;
+    const slot = this.lives.slot.get(st.id);
+    if (slot === undefined) return; // the summary saw every goroutine the events name
+    const n = this.specs.length;
+    for (let k = 0; k < n; k++) {
+      const { state, reason } = this.specs[k]!;
+      const started = this.tracking[slot * n + k]!;
+      if (started < 0) {
+        if (st.to === state && reason(tables?.strings.get(st.reason) ?? '')) this.tracking[slot * n + k] = i;
+        continue;
+      }
+      if (st.to === state) continue; // still in the state
+      this.tracking[slot * n + k] = -1;
+      const d = this.lives.overlap(slot, t.time[started]!, t.time[i]!);
+      if (d <= 0) continue;
+      const gen = generationOf(t, started);
+      const rec = this.stacks[k]!.get(gen, t.generations[gen], stackOf(t, started));
       rec.count++;
       rec.time += d;
     }
-  });
-  return stacks.records();
+  }
+}
+
+/**
+ * The records of several profiles in one pass over the events cmd/trace
+ * keeps (makeComputePprofFunc over pprofMatchingGoroutines("") for each kind).
+ */
+export function traceProfiles(t: ParsedTrace, summary: Summary, kinds: readonly TracePprofKind[] = ['net', 'sync', 'syscall', 'sched']): Map<TracePprofKind, TraceProfileRecord[]> {
+  if (t.validCount === 0) throw new TraceError('format', `failed to parse any useful part of the trace: ${t.error?.message ?? ''}`);
+  const pass = new ProfilePass(t, summary, kinds);
+  const tr = newTransition();
+  const gc = new GenerationCursor(t);
+  for (let i = 0; i < t.validCount; i++) {
+    gc.at(i);
+    if (KIND_OF[t.type[i]!] !== KIND.StateTransition) continue;
+    const st = transition(t, i, tr);
+    if (st.resource === RESOURCE.Goroutine) pass.transition(i, st, gc.tables);
+  }
+  return new Map(kinds.map((k, n) => [k, pass.stacks[n]!.records()]));
+}
+
+/** The records of one profile. */
+export function traceProfileRecords(t: ParsedTrace, kind: TracePprofKind, summary: Summary): TraceProfileRecord[] {
+  return traceProfiles(t, summary, [kind]).get(kind)!;
 }
 
 /** traceviewer.BuildProfile: a location per PC (its first frame), a function per file and name. */
@@ -172,4 +225,10 @@ export function buildTraceProfile(records: readonly TraceProfileRecord[]): Profi
 /** One of `go tool trace -pprof=…`'s profiles, as a pprof Profile. */
 export function tracePprof(t: ParsedTrace, kind: TracePprofKind, summary: Summary): Profile {
   return buildTraceProfile(traceProfileRecords(t, kind, summary));
+}
+
+/** All four profiles in one pass over the events. */
+export function tracePprofs(t: ParsedTrace, summary: Summary): Record<TracePprofKind, Profile> {
+  const all = traceProfiles(t, summary);
+  return { net: buildTraceProfile(all.get('net')!), sync: buildTraceProfile(all.get('sync')!), syscall: buildTraceProfile(all.get('syscall')!), sched: buildTraceProfile(all.get('sched')!) };
 }

@@ -4,9 +4,14 @@
 // goroutine's time split into execution, scheduler wait, syscall, syscall
 // block and block time by reason, plus time in special ranges (GC mark
 // assist, sweep, STW). Times are in the parsed trace's ns (0: none, as Go's
-// zero Time). Pure and isomorphic.
-import { ARGS, NO_ID, type ParsedTrace } from './events.ts';
-import { forEachWithTables, KIND, KIND_OF, newTransition, range, RESOURCE, stackOf, transition, type RangeView, type Transition } from './event-view.ts';
+// zero Time).
+//
+// A trace can have hundreds of thousands of goroutines, so their numbers are
+// columns (GoroutineTable), not an object each: objects with many float
+// fields are slow to make and large (each float is boxed). GoroutineSummary
+// objects are made on demand. Pure and isomorphic.
+import { ARGS, generationOf, NO_ID, type ParsedTrace } from './events.ts';
+import { GenerationCursor, KIND, KIND_OF, newTransition, range, RESOURCE, stackOf, transition, type RangeView, type Transition } from './event-view.ts';
 import { goSortFunc } from './go-sort.ts';
 import { EV, GO_STATE, PROC_STATE } from './spec.ts';
 import type { GenTables } from './tables.ts';
@@ -36,17 +41,15 @@ export interface RegionSummary {
 export interface GoroutineSummary {
   readonly id: number;
   /** The goroutine's start function (root frame of the first stack seen); "" if none was. */
-  name: string;
-  pc: number;
-  creationTime: number;
+  readonly name: string;
+  readonly pc: number;
+  readonly creationTime: number;
   /** First time it ran (0: never). */
-  startTime: number;
+  readonly startTime: number;
   /** When it ended (0: not in the trace). */
-  endTime: number;
-  readonly regions: RegionSummary[];
-  stats: ExecStats;
-  /** Go's goroutineSummary: state during the pass; null once summarized. */
-  pending: Pending | null;
+  readonly endTime: number;
+  readonly regions: readonly RegionSummary[];
+  readonly stats: ExecStats;
 }
 
 export interface TaskSummary {
@@ -59,32 +62,23 @@ export interface TaskSummary {
   end: number;
   readonly logs: number[];
   readonly regions: RegionSummary[];
-  /** Goroutines seen working for it (null: a goroutine the summary does not know). */
-  readonly goroutines: Map<number, GoroutineSummary | null>;
+  /** Goroutines seen working for it. */
+  readonly goroutines: Set<number>;
 }
 
-export interface Summary {
-  readonly goroutines: Map<number, GoroutineSummary>;
-  readonly tasks: Map<number, TaskSummary>;
-}
-
-interface Pending {
-  lastStartTime: number;
-  lastRunnableTime: number;
-  lastBlockTime: number;
-  lastBlockReason: string;
-  lastSyscallTime: number;
-  lastSyscallBlockTime: number;
-  lastRangeTime: Map<string, number>;
-  activeRegions: RegionSummary[];
-}
-
-const newStats = (): ExecStats => ({ execTime: 0, schedWaitTime: 0, syscallTime: 0, syscallBlockTime: 0, blockTimeByReason: new Map(), totalTime: 0, rangeTime: new Map() });
-const newPending = (): Pending => ({ lastStartTime: 0, lastRunnableTime: 0, lastBlockTime: 0, lastBlockReason: '', lastSyscallTime: 0, lastSyscallBlockTime: 0, lastRangeTime: new Map(), activeRegions: [] });
+/**
+ * Most goroutines never enter a special range, and many never block: their
+ * maps start as this shared empty one, replaced by a map of their own on the
+ * first write, which keeps a goroutine's summary small.
+ */
+const NONE: Map<string, number> = new Map();
+const NO_REGIONS: RegionSummary[] = [];
+const own = (m: Map<string, number>): Map<string, number> => (m === NONE ? new Map<string, number>() : m);
 const add = (m: Map<string, number>, k: string, v: number): void => void m.set(k, (m.get(k) ?? 0) + v);
+const newStats = (): ExecStats => ({ execTime: 0, schedWaitTime: 0, syscallTime: 0, syscallBlockTime: 0, blockTimeByReason: NONE, totalTime: 0, rangeTime: NONE });
 
 export function cloneStats(s: ExecStats): ExecStats {
-  return { ...s, blockTimeByReason: new Map(s.blockTimeByReason), rangeTime: new Map(s.rangeTime) };
+  return { ...s, blockTimeByReason: s.blockTimeByReason === NONE ? NONE : new Map(s.blockTimeByReason), rangeTime: s.rangeTime === NONE ? NONE : new Map(s.rangeTime) };
 }
 
 /** s - v, over the keys of s (Go's GoroutineExecStats.sub). */
@@ -125,40 +119,101 @@ export function isSystemGoroutine(entryFn: string): boolean {
   return entryFn === '' || (entryFn !== 'runtime.main' && entryFn.startsWith('runtime.'));
 }
 
-/** Go's snapshotStat: the stats as if the goroutine's current state ended at lastTs. */
-function snapshot(g: GoroutineSummary, lastTs: number): ExecStats {
-  const ret = cloneStats(g.stats);
-  const p = g.pending;
-  if (p === null) return ret;
-  if (g.stats.totalTime === 0) ret.totalTime = lastTs - g.creationTime;
-  if (p.lastStartTime !== 0) ret.execTime += lastTs - p.lastStartTime;
-  if (p.lastRunnableTime !== 0) ret.schedWaitTime += lastTs - p.lastRunnableTime;
-  if (p.lastBlockTime !== 0) add(ret.blockTimeByReason, p.lastBlockReason, lastTs - p.lastBlockTime);
-  if (p.lastSyscallTime !== 0) ret.syscallTime += lastTs - p.lastSyscallTime;
-  if (p.lastSyscallBlockTime !== 0) ret.schedWaitTime += lastTs - p.lastSyscallBlockTime; // sic: Go counts it as sched wait here
-  for (const [name, ts] of p.lastRangeTime) add(ret.rangeTime, name, lastTs - ts);
-  return ret;
-}
+const FLOATS = ['creationTime', 'startTime', 'endTime', 'pc', 'execTime', 'schedWaitTime', 'syscallTime', 'syscallBlockTime', 'totalTime', 'lastStartTime', 'lastRunnableTime', 'lastBlockTime', 'lastSyscallTime', 'lastSyscallBlockTime'] as const;
+type FloatName = (typeof FLOATS)[number];
 
-/** Go's finalize: at the goroutine's end (trigger: that event's index) or the trace's (-1). */
-function finalize(t: ParsedTrace, g: GoroutineSummary, lastTs: number, trigger: number): void {
-  if (trigger >= 0) g.endTime = t.time[trigger]!;
-  const final = snapshot(g, lastTs);
-  g.stats = final;
-  if (g.pending === null) return;
-  if (!isSystemGoroutine(g.name)) {
-    for (const r of g.pending.activeRegions) {
-      r.end = trigger;
-      r.stats = sub(final, r.stats);
-      g.regions.push(r);
+/**
+ * Every goroutine's summary as columns, by slot. A goroutine seen again as
+ * "undetermined" gets a new slot (Go starts it over); `slots` maps each ID to
+ * its current one. The last* columns are Go's goroutineSummary, the state
+ * during the pass (Go zeroes them when a goroutine ends but keeps them).
+ */
+export class GoroutineTable implements Record<FloatName, Float64Array> {
+  size = 0;
+  readonly slots = new Map<number, number>();
+  readonly ids: number[] = [];
+  readonly names: string[] = [];
+  readonly blockTimeByReason: Map<string, number>[] = [];
+  readonly rangeTime: Map<string, number>[] = [];
+  readonly lastBlockReason: string[] = [];
+  readonly lastRangeTime: Map<string, number>[] = [];
+  readonly activeRegions: RegionSummary[][] = [];
+  readonly regions: RegionSummary[][] = [];
+  creationTime = new Float64Array(1024);
+  startTime = new Float64Array(1024);
+  endTime = new Float64Array(1024);
+  pc = new Float64Array(1024);
+  execTime = new Float64Array(1024);
+  schedWaitTime = new Float64Array(1024);
+  syscallTime = new Float64Array(1024);
+  syscallBlockTime = new Float64Array(1024);
+  totalTime = new Float64Array(1024);
+  lastStartTime = new Float64Array(1024);
+  lastRunnableTime = new Float64Array(1024);
+  lastBlockTime = new Float64Array(1024);
+  lastSyscallTime = new Float64Array(1024);
+  lastSyscallBlockTime = new Float64Array(1024);
+
+  private grow(): void {
+    const n = this.creationTime.length * 2;
+    for (const name of FLOATS) {
+      const next = new Float64Array(n);
+      next.set(this[name]);
+      this[name] = next;
     }
   }
-  // Go zeroes the pending state but keeps it: a later finalize sees it empty.
-  Object.assign(g.pending, newPending(), { lastRangeTime: new Map(), activeRegions: [] });
+
+  add(id: number, creationTime: number): number {
+    const s = this.size++;
+    if (s === this.creationTime.length) this.grow();
+    this.slots.set(id, s);
+    this.ids.push(id);
+    this.names.push('');
+    this.blockTimeByReason.push(NONE);
+    this.rangeTime.push(NONE);
+    this.lastBlockReason.push('');
+    this.lastRangeTime.push(NONE);
+    this.activeRegions.push(NO_REGIONS);
+    this.regions.push(NO_REGIONS);
+    this.creationTime[s] = creationTime;
+    return s;
+  }
+
+  stats(s: number): ExecStats {
+    return { execTime: this.execTime[s]!, schedWaitTime: this.schedWaitTime[s]!, syscallTime: this.syscallTime[s]!, syscallBlockTime: this.syscallBlockTime[s]!, blockTimeByReason: this.blockTimeByReason[s]!, totalTime: this.totalTime[s]!, rangeTime: this.rangeTime[s]! };
+  }
+
+  /** Slot s as an object. */
+  summary(s: number): GoroutineSummary {
+    return { id: this.ids[s]!, name: this.names[s]!, pc: this.pc[s]!, creationTime: this.creationTime[s]!, startTime: this.startTime[s]!, endTime: this.endTime[s]!, regions: this.regions[s]!, stats: this.stats(s) };
+  }
+
+  addBlock(s: number, reason: string, dt: number): void {
+    add((this.blockTimeByReason[s] = own(this.blockTimeByReason[s]!)), reason, dt);
+  }
+
+  addRange(s: number, name: string, dt: number): void {
+    add((this.rangeTime[s] = own(this.rangeTime[s]!)), name, dt);
+  }
+}
+
+export class Summary {
+  private objects: Map<number, GoroutineSummary> | null = null;
+
+  constructor(
+    readonly table: GoroutineTable,
+    readonly tasks: Map<number, TaskSummary>,
+  ) {}
+
+  /** Every goroutine (its current summary) by ID, as objects (made on first use). */
+  get goroutines(): ReadonlyMap<number, GoroutineSummary> {
+    this.objects ??= new Map([...this.table.slots].map(([id, s]) => [id, this.table.summary(s)]));
+    return this.objects;
+  }
 }
 
 class Summarizer {
-  readonly gs = new Map<number, GoroutineSummary>();
+  readonly g = new GoroutineTable();
   readonly tasks = new Map<number, TaskSummary>();
   private readonly syscallingP = new Map<number, number>();
   private readonly syscallingG = new Map<number, number>();
@@ -188,6 +243,10 @@ class Summarizer {
     }
   }
 
+  private slotOf(id: number): number | undefined {
+    return this.g.slots.get(id);
+  }
+
   private stateTransition(i: number, tables: GenTables | undefined): void {
     const st = transition(this.t, i, this.tr);
     if (st.resource === RESOURCE.Goroutine) this.goTransition(i, st, tables);
@@ -195,8 +254,8 @@ class Summarizer {
       // A proc going idle while its goroutine is in a syscall: the syscall blocked.
       const goid = this.syscallingP.get(st.id);
       if (goid !== undefined) {
-        const g = this.gs.get(goid);
-        if (g?.pending) g.pending.lastSyscallBlockTime = this.t.time[i]!;
+        const s = this.slotOf(goid);
+        if (s !== undefined) this.g.lastSyscallBlockTime[s] = this.t.time[i]!;
         this.syscallingP.delete(st.id);
       }
     }
@@ -204,182 +263,180 @@ class Summarizer {
 
   private goTransition(i: number, st: Transition, tables: GenTables | undefined): void {
     if (st.from === st.to) return;
-    const g = this.transitionOut(i, st, tables);
-    if (g === undefined) return;
-    if (g.name === '' && st.stack !== 0) {
+    const s = this.transitionOut(i, st, tables);
+    if (s === undefined) return;
+    if (this.g.names[s] === '' && st.stack !== 0) {
       // Name the goroutine by the root frame of its stack: the same for every transition of it.
       const pcs = tables?.stacks.get(st.stack) ?? [];
       for (const pc of pcs) {
-        g.pc = pc;
+        this.g.pc[s] = pc;
         const f = tables!.frames.get(pc);
-        g.name = f === undefined ? '' : (tables!.strings.get(f.funcId) ?? '');
+        this.g.names[s] = f === undefined ? '' : (tables!.strings.get(f.funcId) ?? '');
       }
     }
-    this.transitionIn(i, st, g, tables);
+    this.transitionIn(i, st, s, tables);
   }
 
-  private newGoroutine(id: number, creationTime: number): GoroutineSummary {
-    const g: GoroutineSummary = { id, name: '', pc: 0, creationTime, startTime: 0, endTime: 0, regions: [], stats: newStats(), pending: newPending() };
-    this.gs.set(id, g);
-    return g;
-  }
-
-  /** Accounts for the time in the state the goroutine leaves; returns its summary (made if it is new). */
-  private transitionOut(i: number, st: Transition, tables: GenTables | undefined): GoroutineSummary | undefined {
+  /** Accounts for the time in the state the goroutine leaves; returns its slot (new if it is new). */
+  private transitionOut(i: number, st: Transition, tables: GenTables | undefined): number | undefined {
     const now = this.t.time[i]!;
     if (st.from === GO_STATE.Undetermined) {
       // First seen at a generation start: it has been in its state since the last sync.
-      const g = this.newGoroutine(st.id, this.syncTs);
-      this.accountSinceSync(g, i, st, now - this.syncTs, tables);
-      return g;
+      const s = this.g.add(st.id, this.syncTs);
+      this.accountSinceSync(s, i, st, now - this.syncTs, tables);
+      return s;
     }
     if (st.from === GO_STATE.NotExist) {
-      const g = this.newGoroutine(st.id, now);
+      const s = this.g.add(st.id, now);
       // A goroutine created in a region inherits the region's task.
-      const creator = this.gs.get(this.t.g[i]!);
-      const active = creator?.pending?.activeRegions ?? [];
-      if (active.length > 0) g.pending!.activeRegions = [{ taskId: active[active.length - 1]!.taskId, name: '', start: i, end: -1, stats: newStats() }];
-      return g;
+      const creator = this.slotOf(this.t.g[i]!);
+      const active = creator === undefined ? NO_REGIONS : this.g.activeRegions[creator]!;
+      if (active.length > 0) this.g.activeRegions[s] = [{ taskId: active[active.length - 1]!.taskId, name: '', start: i, end: -1, stats: newStats() }];
+      return s;
     }
-    const g = this.gs.get(st.id);
-    if (g?.pending) this.leave(g, g.pending, st.from, now, st.id);
-    return g;
+    const s = this.slotOf(st.id);
+    if (s !== undefined) this.leave(s, st.from, now, st.id);
+    return s;
   }
 
-  private accountSinceSync(g: GoroutineSummary, i: number, st: Transition, dt: number, tables: GenTables | undefined): void {
-    const s = g.stats;
-    if (st.to === GO_STATE.Running) s.execTime += dt;
-    else if (st.to === GO_STATE.Waiting) add(s.blockTimeByReason, tables?.strings.get(st.reason) ?? '', dt);
-    else if (st.to === GO_STATE.Runnable) s.schedWaitTime += dt;
+  private accountSinceSync(s: number, i: number, st: Transition, dt: number, tables: GenTables | undefined): void {
+    const g = this.g;
+    if (st.to === GO_STATE.Running) g.execTime[s]! += dt;
+    else if (st.to === GO_STATE.Waiting) g.addBlock(s, tables?.strings.get(st.reason) ?? '', dt);
+    else if (st.to === GO_STATE.Runnable) g.schedWaitTime[s]! += dt;
     // In a syscall since the start: with a P it was executing it, without one blocked in it.
-    else if (st.to === GO_STATE.Syscall && this.t.p[i] === NO_ID) s.syscallBlockTime += dt;
-    else if (st.to === GO_STATE.Syscall) s.syscallTime += dt;
+    else if (st.to === GO_STATE.Syscall && this.t.p[i] === NO_ID) g.syscallBlockTime[s]! += dt;
+    else if (st.to === GO_STATE.Syscall) g.syscallTime[s]! += dt;
   }
 
-  private leave(g: GoroutineSummary, p: Pending, from: number, now: number, id: number): void {
-    const s = g.stats;
+  private leave(s: number, from: number, now: number, id: number): void {
+    const g = this.g;
     if (from === GO_STATE.Running) {
-      s.execTime += now - p.lastStartTime;
-      p.lastStartTime = 0;
-    } else if (from === GO_STATE.Waiting && p.lastBlockTime !== 0) {
-      add(s.blockTimeByReason, p.lastBlockReason, now - p.lastBlockTime);
-      p.lastBlockTime = 0;
-    } else if (from === GO_STATE.Runnable && p.lastRunnableTime !== 0) {
-      s.schedWaitTime += now - p.lastRunnableTime;
-      p.lastRunnableTime = 0;
-    } else if (from === GO_STATE.Syscall && p.lastSyscallTime !== 0) {
-      if (p.lastSyscallBlockTime !== 0) {
-        s.syscallBlockTime += now - p.lastSyscallBlockTime;
-        s.syscallTime += p.lastSyscallBlockTime - p.lastSyscallTime;
-      } else {
-        s.syscallTime += now - p.lastSyscallTime;
-      }
-      p.lastSyscallTime = 0;
-      p.lastSyscallBlockTime = 0;
-      this.syscallingP.delete(this.syscallingG.get(id) ?? 0); // Go deletes P 0's entry when it has none
-      this.syscallingG.delete(id);
+      g.execTime[s]! += now - g.lastStartTime[s]!;
+      g.lastStartTime[s] = 0;
+    } else if (from === GO_STATE.Waiting && g.lastBlockTime[s] !== 0) {
+      g.addBlock(s, g.lastBlockReason[s]!, now - g.lastBlockTime[s]!);
+      g.lastBlockTime[s] = 0;
+    } else if (from === GO_STATE.Runnable && g.lastRunnableTime[s] !== 0) {
+      g.schedWaitTime[s]! += now - g.lastRunnableTime[s]!;
+      g.lastRunnableTime[s] = 0;
+    } else if (from === GO_STATE.Syscall && g.lastSyscallTime[s] !== 0) {
+      this.leaveSyscall(s, now, id);
     }
   }
 
-  private transitionIn(i: number, st: Transition, g: GoroutineSummary, tables: GenTables | undefined): void {
+  private leaveSyscall(s: number, now: number, id: number): void {
+    const g = this.g;
+    const blocked = g.lastSyscallBlockTime[s]!;
+    if (blocked !== 0) {
+      g.syscallBlockTime[s]! += now - blocked;
+      g.syscallTime[s]! += blocked - g.lastSyscallTime[s]!;
+    } else {
+      g.syscallTime[s]! += now - g.lastSyscallTime[s]!;
+    }
+    g.lastSyscallTime[s] = 0;
+    g.lastSyscallBlockTime[s] = 0;
+    this.syscallingP.delete(this.syscallingG.get(id) ?? 0); // Go deletes P 0's entry when it has none
+    this.syscallingG.delete(id);
+  }
+
+  private transitionIn(i: number, st: Transition, s: number, tables: GenTables | undefined): void {
+    const g = this.g;
     const now = this.t.time[i]!;
-    const p = g.pending;
-    if (p === null) return;
     if (st.to === GO_STATE.Running) {
-      p.lastStartTime = now;
-      if (g.startTime === 0) g.startTime = now;
+      g.lastStartTime[s] = now;
+      if (g.startTime[s] === 0) g.startTime[s] = now;
     } else if (st.to === GO_STATE.Runnable) {
-      p.lastRunnableTime = now;
+      g.lastRunnableTime[s] = now;
     } else if (st.to === GO_STATE.Waiting && (tables?.strings.get(st.reason) ?? '') !== 'forever') {
-      p.lastBlockTime = now;
-      p.lastBlockReason = tables?.strings.get(st.reason) ?? '';
+      g.lastBlockTime[s] = now;
+      g.lastBlockReason[s] = tables?.strings.get(st.reason) ?? '';
     } else if (st.to === GO_STATE.Waiting || st.to === GO_STATE.NotExist) {
-      finalize(this.t, g, now, i); // blocked forever is like the end of the goroutine
+      finalize(this.t, g, s, now, i); // blocked forever is like the end of the goroutine
     } else if (st.to === GO_STATE.Syscall) {
       this.syscallingP.set(this.t.p[i]!, st.id);
       this.syscallingG.set(st.id, this.t.p[i]!);
-      p.lastSyscallTime = now;
+      g.lastSyscallTime[s] = now;
     }
   }
 
   private rangeBegin(i: number, tables: GenTables | undefined): void {
     const r = range(this.t, i, tables, this.rv);
-    let g: GoroutineSummary | undefined;
-    if (r.scope === RESOURCE.Goroutine) g = this.gs.get(r.scopeId);
+    let s: number | undefined;
+    if (r.scope === RESOURCE.Goroutine) s = this.slotOf(r.scopeId);
     else if (r.scope === RESOURCE.Proc) {
       // Bound to the P, but attributed to the goroutine on it if it stays there.
-      g = this.gs.get(this.t.g[i]!);
-      if (g !== undefined) this.rangesP.set(`${r.scopeId}\0${r.name}`, this.t.g[i]!);
+      s = this.slotOf(this.t.g[i]!);
+      if (s !== undefined) this.rangesP.set(`${r.scopeId}\0${r.name}`, this.t.g[i]!);
     }
-    const p = g?.pending;
-    if (g === undefined || !p) return;
+    if (s === undefined) return;
+    const g = this.g;
+    const last = (g.lastRangeTime[s] = own(g.lastRangeTime[s]!));
     if (KIND_OF[this.t.type[i]!] === KIND.RangeActive) {
-      const ts = p.lastRangeTime.get(r.name) ?? 0;
-      if (ts !== 0) add(g.stats.rangeTime, r.name, this.syncTs - ts);
-      p.lastRangeTime.set(r.name, this.syncTs);
+      const ts = last.get(r.name) ?? 0;
+      if (ts !== 0) g.addRange(s, r.name, this.syncTs - ts);
+      last.set(r.name, this.syncTs);
     } else {
-      p.lastRangeTime.set(r.name, this.t.time[i]!);
+      last.set(r.name, this.t.time[i]!);
     }
   }
 
   private rangeEnd(i: number, tables: GenTables | undefined): void {
     const r = range(this.t, i, tables, this.rv);
-    let g: GoroutineSummary | undefined;
-    if (r.scope === RESOURCE.Goroutine) g = this.gs.get(r.scopeId);
+    let s: number | undefined;
+    if (r.scope === RESOURCE.Goroutine) s = this.slotOf(r.scopeId);
     else if (r.scope === RESOURCE.Proc) {
       const key = `${r.scopeId}\0${r.name}`;
       const goid = this.rangesP.get(key);
       if (goid !== undefined) {
-        if (goid === this.t.g[i]) g = this.gs.get(goid);
+        if (goid === this.t.g[i]) s = this.slotOf(goid);
         this.rangesP.delete(key);
       }
     }
-    const p = g?.pending;
-    if (g === undefined || !p) return;
-    const ts = p.lastRangeTime.get(r.name) ?? 0;
+    if (s === undefined) return;
+    const ts = this.g.lastRangeTime[s]!.get(r.name) ?? 0;
     if (ts === 0) return;
-    add(g.stats.rangeTime, r.name, this.t.time[i]! - ts);
-    p.lastRangeTime.delete(r.name);
+    this.g.addRange(s, r.name, this.t.time[i]! - ts);
+    this.g.lastRangeTime[s]!.delete(r.name);
   }
 
   private regionBegin(i: number, tables: GenTables | undefined): void {
-    const g = this.gs.get(this.t.g[i]!);
-    if (g === undefined) return;
+    const s = this.slotOf(this.t.g[i]!);
+    if (s === undefined) return;
     const a = i * ARGS;
-    const region: RegionSummary = { taskId: this.t.args[a]!, name: tables?.strings.get(this.t.args[a + 1]!) ?? '', start: i, end: -1, stats: snapshot(g, this.t.time[i]!) };
-    g.pending?.activeRegions.push(region);
+    const region: RegionSummary = { taskId: this.t.args[a]!, name: tables?.strings.get(this.t.args[a + 1]!) ?? '', start: i, end: -1, stats: snapshot(this.g, s, this.t.time[i]!) };
+    const active = this.g.activeRegions;
+    (active[s] = active[s] === NO_REGIONS ? [] : active[s]!).push(region);
     const task = this.task_(region.taskId);
     task.regions.push(region);
-    task.goroutines.set(g.id, g);
+    task.goroutines.add(this.g.ids[s]!);
   }
 
   private regionEnd(i: number, tables: GenTables | undefined): void {
-    const g = this.gs.get(this.t.g[i]!);
-    if (g === undefined) return;
+    const s = this.slotOf(this.t.g[i]!);
+    if (s === undefined) return;
     const a = i * ARGS;
-    const active = g.pending?.activeRegions ?? [];
-    let region = active.pop();
+    let region = this.g.activeRegions[s]!.pop();
     if (region === undefined) {
       // An end whose begin was before the trace: make the region up now.
       region = { taskId: this.t.args[a]!, name: tables?.strings.get(this.t.args[a + 1]!) ?? '', start: -1, end: -1, stats: newStats() };
       const task = this.task_(region.taskId);
-      task.goroutines.set(g.id, g);
+      task.goroutines.add(this.g.ids[s]!);
       task.regions.push(region);
     }
-    region.stats = sub(snapshot(g, this.t.time[i]!), region.stats);
+    region.stats = sub(snapshot(this.g, s, this.t.time[i]!), region.stats);
     region.end = i;
-    g.regions.push(region);
+    addRegion(this.g, s, region);
   }
 
   private task(i: number, tables: GenTables | undefined): void {
     const a = i * ARGS;
     const args = this.t.args;
     const begin = this.t.type[i] === EV.UserTaskBegin;
-    const id = args[a]!;
     const parent = begin ? args[a + 1]! : args[a + 2]!;
-    const task = this.task_(id);
+    const task = this.task_(args[a]!);
     task.name = begin ? (tables?.strings.get(args[a + 2]!) ?? '') : (this.t.extraStrings[args[a + 3]!] ?? '');
-    task.goroutines.set(this.t.g[i]!, this.gs.get(this.t.g[i]!) ?? null);
+    task.goroutines.add(this.t.g[i]!);
     if (begin) task.start = i;
     else task.end = i;
     if (parent !== NO_ID && task.parent === null) {
@@ -391,18 +448,65 @@ class Summarizer {
 
   private log(i: number): void {
     const task = this.task_(this.t.args[i * ARGS]!);
-    task.goroutines.set(this.t.g[i]!, this.gs.get(this.t.g[i]!) ?? null);
+    task.goroutines.add(this.t.g[i]!);
     task.logs.push(i);
   }
 
   private task_(id: number): TaskSummary {
     let task = this.tasks.get(id);
     if (task === undefined) {
-      task = { id, name: '', parent: null, children: [], start: -1, end: -1, logs: [], regions: [], goroutines: new Map() };
+      task = { id, name: '', parent: null, children: [], start: -1, end: -1, logs: [], regions: [], goroutines: new Set() };
       this.tasks.set(id, task);
     }
     return task;
   }
+}
+
+function addRegion(g: GoroutineTable, s: number, r: RegionSummary): void {
+  (g.regions[s] = g.regions[s] === NO_REGIONS ? [] : g.regions[s]!).push(r);
+}
+
+/** Go's snapshotStat: the stats as if the goroutine's current state ended at lastTs (a copy). */
+function snapshot(g: GoroutineTable, s: number, lastTs: number): ExecStats {
+  const ret = cloneStats(g.stats(s));
+  if (g.totalTime[s] === 0) ret.totalTime = lastTs - g.creationTime[s]!;
+  if (g.lastStartTime[s] !== 0) ret.execTime += lastTs - g.lastStartTime[s]!;
+  if (g.lastRunnableTime[s] !== 0) ret.schedWaitTime += lastTs - g.lastRunnableTime[s]!;
+  if (g.lastBlockTime[s] !== 0) add((ret.blockTimeByReason = own(ret.blockTimeByReason)), g.lastBlockReason[s]!, lastTs - g.lastBlockTime[s]!);
+  if (g.lastSyscallTime[s] !== 0) ret.syscallTime += lastTs - g.lastSyscallTime[s]!;
+  if (g.lastSyscallBlockTime[s] !== 0) ret.schedWaitTime += lastTs - g.lastSyscallBlockTime[s]!; // sic: Go counts it as sched wait here
+  for (const [name, ts] of g.lastRangeTime[s]!) add((ret.rangeTime = own(ret.rangeTime)), name, lastTs - ts);
+  return ret;
+}
+
+/**
+ * Go's finalize: at the goroutine's end (trigger: that event's index) or the
+ * trace's (-1). Go replaces the stats with a snapshot; nothing else holds
+ * them here, so the snapshot is taken in place.
+ */
+function finalize(t: ParsedTrace, g: GoroutineTable, s: number, lastTs: number, trigger: number): void {
+  if (trigger >= 0) g.endTime[s] = t.time[trigger]!;
+  if (g.totalTime[s] === 0) g.totalTime[s] = lastTs - g.creationTime[s]!;
+  if (g.lastStartTime[s] !== 0) g.execTime[s]! += lastTs - g.lastStartTime[s]!;
+  if (g.lastRunnableTime[s] !== 0) g.schedWaitTime[s]! += lastTs - g.lastRunnableTime[s]!;
+  if (g.lastBlockTime[s] !== 0) g.addBlock(s, g.lastBlockReason[s]!, lastTs - g.lastBlockTime[s]!);
+  if (g.lastSyscallTime[s] !== 0) g.syscallTime[s]! += lastTs - g.lastSyscallTime[s]!;
+  if (g.lastSyscallBlockTime[s] !== 0) g.schedWaitTime[s]! += lastTs - g.lastSyscallBlockTime[s]!; // sic, as snapshotStat
+  for (const [name, ts] of g.lastRangeTime[s]!) g.addRange(s, name, lastTs - ts);
+  const active = g.activeRegions[s]!;
+  if (active.length > 0 && !isSystemGoroutine(g.names[s]!)) {
+    const final = g.stats(s);
+    for (const r of active) {
+      r.end = trigger;
+      r.stats = sub(final, r.stats);
+      addRegion(g, s, r);
+    }
+  }
+  // Go zeroes the pending state but keeps it: a later finalize sees it empty.
+  g.lastStartTime[s] = g.lastRunnableTime[s] = g.lastBlockTime[s] = g.lastSyscallTime[s] = g.lastSyscallBlockTime[s] = 0;
+  g.lastBlockReason[s] = '';
+  g.lastRangeTime[s] = NONE;
+  g.activeRegions[s] = NO_REGIONS;
 }
 
 /**
@@ -411,38 +515,34 @@ class Summarizer {
  */
 export function summarize(t: ParsedTrace, n = t.count): Summary {
   const s = new Summarizer(t);
-  forEachWithTables(t, n, (i, tables) => s.event(i, tables));
-  for (const g of s.gs.values()) {
-    finalize(t, g, s.lastTs, -1);
-    goSortFunc(g.regions, (a, b) => {
-      if (a.start < 0) return b.start < 0 ? 0 : -1;
-      if (b.start < 0) return 1;
-      const x = t.time[a.start]!;
-      const y = t.time[b.start]!;
-      return x < y ? -1 : x > y ? 1 : 0;
-    });
-    g.pending = null;
+  const gc = new GenerationCursor(t);
+  for (let i = 0; i < n; i++) {
+    gc.at(i);
+    s.event(i, gc.tables);
   }
-  return { goroutines: s.gs, tasks: s.tasks };
+  const g = s.g;
+  for (const slot of g.slots.values()) {
+    finalize(t, g, slot, s.lastTs, -1);
+    const regions = g.regions[slot]!;
+    if (regions.length > 1) {
+      goSortFunc(regions, (a, b) => {
+        if (a.start < 0) return b.start < 0 ? 0 : -1;
+        if (b.start < 0) return 1;
+        const x = t.time[a.start]!;
+        const y = t.time[b.start]!;
+        return x < y ? -1 : x > y ? 1 : 0;
+      });
+    }
+  }
+  return new Summary(g, s.tasks);
 }
 
 /** A region's or task's top frame (Go's regionTopStackFrame): the root of its start event's stack. */
 export function startFrame(t: ParsedTrace, start: number): { pc: number; func: string } {
   if (start < 0) return { pc: 0, func: '' };
-  const tables = t.generations[Math.max(0, generationIndex(t, start))];
+  const tables = t.generations[Math.max(0, generationOf(t, start))];
   const pcs = tables?.stacks.get(stackOf(t, start)) ?? [];
   const pc = pcs.length > 0 ? pcs[pcs.length - 1]! : 0;
   const f = tables?.frames.get(pc);
   return { pc, func: f === undefined ? '' : (tables!.strings.get(f.funcId) ?? '') };
-}
-
-function generationIndex(t: ParsedTrace, i: number): number {
-  let lo = 0;
-  let hi = t.generationStart.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (t.generationStart[mid]! <= i) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo - 1;
 }

@@ -60,7 +60,7 @@ export function userTasks(t: ParsedTrace, summary: Summary): UserTask[] {
       end_ns: end,
       duration_ns: (end ?? last) - (start ?? first),
       complete: start !== null && end !== null,
-      goroutines: [...task.goroutines.keys()].sort((a, b) => a - b),
+      goroutines: [...task.goroutines].sort((a, b) => a - b),
       logs: task.logs.length,
       regions: task.regions.length,
     });
@@ -71,12 +71,13 @@ export function userTasks(t: ParsedTrace, summary: Summary): UserTask[] {
 export function userRegions(t: ParsedTrace, summary: Summary): UserRegion[] {
   const [first, last] = bounds(t);
   const out: UserRegion[] = [];
-  for (const g of summary.goroutines.values()) {
-    for (const r of g.regions) {
+  const g = summary.table;
+  for (const slot of g.slots.values()) {
+    for (const r of g.regions[slot]!) {
       const start = r.start < 0 ? null : t.time[r.start]!;
       const end = r.end < 0 ? null : t.time[r.end]!;
       const { func, pc } = startFrame(t, r.start);
-      out.push({ name: r.name, goroutine: g.id, task: r.taskId, start_ns: start, end_ns: end, duration_ns: (end ?? last) - (start ?? first), func, pc, stats: timeSplit(r.stats) });
+      out.push({ name: r.name, goroutine: g.ids[slot]!, task: r.taskId, start_ns: start, end_ns: end, duration_ns: (end ?? last) - (start ?? first), func, pc, stats: timeSplit(r.stats) });
     }
   }
   return out;
