@@ -1,7 +1,7 @@
 // Regenerates the trace analysis core's fixtures and goldens: real Go
 // execution traces and what the real `go tool trace` makes of them.
 //
-//   PATH=/usr/local/go/bin:$PATH node_modules/.bin/node --import tsx scripts/make-trace-goldens.ts [--traces-only|--goldens-only|--testdata-only]
+//   PATH=/usr/local/go/bin:$PATH node_modules/.bin/node --import tsx scripts/make-trace-goldens.ts [--traces-only|--goldens-only|--truncations-only|--testdata-only]
 //
 // 1. Builds the programs under test/fixtures/traces/programs (channels,
 //    mutexes, loopback network, syscalls, scheduler pressure, user tasks and
@@ -32,7 +32,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { goDuration, GO_TESTDATA_DIR, GOLDEN_DIR, PPROF_KINDS, RECORDED_DIR, TRACES_DIR, type GoroutineGroupGolden, type Manifest, type MmuPlotGolden, type PagesGolden, type ParsedGolden, type RecordedTrace, type RegionGolden, type TaskGolden } from '../test/fixtures/traces/goldens.ts';
+import { CUTS, cutAt, goDuration, GO_TESTDATA_DIR, TRUNCATED, TRUNCATED_PPROF, GOLDEN_DIR, PPROF_KINDS, RECORDED_DIR, TRACES_DIR, type GoroutineGroupGolden, type Manifest, type MmuPlotGolden, type PagesGolden, type ParsedGolden, type RecordedTrace, type RegionGolden, type TaskGolden } from '../test/fixtures/traces/goldens.ts';
 
 const execFileP = promisify(execFile);
 const GO = process.env.GO ?? 'go';
@@ -232,6 +232,27 @@ async function goldens(traces: readonly RecordedTrace[]): Promise<void> {
   }
 }
 
+// 2b. Truncated traces: what go tool trace makes of a trace cut short.
+
+
+async function truncations(tmp: string): Promise<void> {
+  for (const name of TRUNCATED) {
+    const bytes = await readFile(`${RECORDED_DIR}${name}.trace`);
+    const out: { cut: number; bytes: number; golden: ParsedGolden }[] = [];
+    for (const cut of CUTS) {
+      const n = cutAt(bytes.length, cut);
+      const file = join(tmp, `${name}.cut${n}.trace`);
+      await writeFile(file, bytes.subarray(0, n));
+      const r = await go(['tool', 'trace', '-d=parsed', file]);
+      const lines = r.stdout.toString().split('\n').length - 1;
+      out.push({ cut, bytes: n, golden: { sha256: createHash('sha256').update(r.stdout).digest('hex'), lines, error: r.code === 0 ? null : r.stderr.trim(), text: false } });
+      if (TRUNCATED_PPROF.includes(name) && cut === 0.5) await pprofGoldens(file, `${GOLDEN_DIR}${name}.cut50`);
+    }
+    await writeFile(`${GOLDEN_DIR}${name}.truncated.json`, `${JSON.stringify(out, null, 1)}\n`);
+    console.log(`truncations of ${name}`);
+  }
+}
+
 // 3. Go's corpus.
 
 const CONVERTER = `// Converts Go's trace test corpus to binary traces with Go's own raw writer.
@@ -370,15 +391,16 @@ async function main(): Promise<void> {
   const tmp = await mkdtemp(join(tmpdir(), 'podprof-trace-goldens-'));
   try {
     const manifestFile = `${TRACES_DIR}goldens.json`;
-    if (mode !== '--goldens-only' && mode !== '--testdata-only') {
+    if (mode === '' || mode === '--traces-only') {
       const traces = await record(tmp);
       const m: Manifest = { goldenTool: await goVersion(null), traces };
       await writeFile(manifestFile, `${JSON.stringify(m, null, 1)}\n`);
     }
-    if (mode !== '--traces-only' && mode !== '--testdata-only') {
+    if (mode === '' || mode === '--goldens-only') {
       const m = JSON.parse(await readFile(manifestFile, 'utf8')) as Manifest;
       await goldens(m.traces);
     }
+    if (mode === '' || mode === '--goldens-only' || mode === '--truncations-only') await truncations(tmp);
     if (mode === '' || mode === '--testdata-only') await goTestdata(tmp);
   } finally {
     await rm(tmp, { recursive: true, force: true });

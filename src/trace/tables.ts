@@ -26,15 +26,20 @@ export class IdTable<T> {
     return undefined;
   }
 
-  /** After the last insert: ids that are dense (as the runtime writes them) become an array index. */
+  /** After the last insert: IDs dense enough (Go's compactify rule) become array indexes, and are walked in order. */
   compact(): void {
-    let max = 0;
-    for (const id of this.map.keys()) if (id > max) max = id;
-    if (max >= 0 && max <= 2 * this.map.size + 16) {
-      const dense = new Array<T | undefined>(max + 1);
-      for (const [id, v] of this.map) if (id >= 0) dense[id] = v;
-      if ([...this.map.keys()].every((id) => id >= 0 && Number.isInteger(id))) this.dense = dense;
+    let max = -Infinity;
+    let min = Infinity;
+    for (const id of this.map.keys()) {
+      if (id > max) max = id;
+      if (id < min) min = id;
     }
+    const n = this.map.size;
+    // Go compares uint64s: an ID read as negative (≥ 2^63) keeps the table sparse.
+    if (n === 0 || min < 0 || max - min > 2 * n || min > n) return;
+    const dense = new Array<T | undefined>(max + 1);
+    for (const [id, v] of this.map) dense[id] = v;
+    this.dense = dense;
   }
 
   get(id: number): T | undefined {
@@ -47,8 +52,13 @@ export class IdTable<T> {
     return id === 0 || this.get(id) !== undefined;
   }
 
-  entries(): IterableIterator<[number, T]> {
-    return this.map.entries();
+  /** Go's forEach: a dense table in ID order, a sparse one in insertion order (Go's map order is random). */
+  *entries(): IterableIterator<[number, T]> {
+    if (this.dense === null) {
+      yield* this.map.entries();
+      return;
+    }
+    for (let id = 0; id < this.dense.length; id++) if (this.dense[id] !== undefined) yield [id, this.dense[id]!];
   }
 }
 
