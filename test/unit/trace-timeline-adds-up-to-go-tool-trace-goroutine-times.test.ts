@@ -20,7 +20,8 @@ function sums(tl: Timeline, k: number): { byKind: Map<number, number>; waits: Ma
   const s = tl.goroutines;
   const byKind = new Map<number, number>();
   const waits = new Map<string, number>();
-  for (let i = tl.goroutineFirst[k]!; i < tl.goroutineFirst[k + 1]!; i++) {
+  for (let j = tl.goroutineFirst[k]!; j < tl.goroutineFirst[k + 1]!; j++) {
+    const i = tl.goroutineSpans[j]!;
     const d = s.end[i]! - s.start[i]!;
     byKind.set(s.kind[i]!, (byKind.get(s.kind[i]!) ?? 0) + d);
     if (s.kind[i] === G_SPAN.Waiting) waits.set(tl.strings[s.reason[i]!]!, (waits.get(tl.strings[s.reason[i]!]!) ?? 0) + d);
@@ -45,7 +46,7 @@ describe("the timeline's spans add up to go tool trace's goroutine times", () =>
         // Go's page counts a goroutine still blocked in a syscall at the end twice for that last
         // stretch (as syscall execution and as scheduler wait, not as syscall block time); the
         // timeline shows it once, as blocked.
-        const last = tl.goroutineFirst[k + 1]! - 1;
+        const last = tl.goroutineSpans[tl.goroutineFirst[k + 1]! - 1]!;
         const lastEnd = tl.goroutines.end[last] ?? 0;
         const tail = tl.goroutines.kind[last] === G_SPAN.SyscallBlocked && lastEnd === tl.end ? lastEnd - (tl.goroutines.start[last] ?? 0) : 0;
         assert.equal((byKind.get(G_SPAN.Syscall) ?? 0) + tail, col('Syscall execution time'), `goroutine ${want.id}: syscall`);
@@ -65,15 +66,18 @@ describe("the timeline's spans add up to go tool trace's goroutine times", () =>
       const tl = timeline(parseTrace(await readTrace(rec.name)));
       const s = tl.goroutines;
       for (let k = 0; k < tl.goroutineIds.length; k++) {
-        for (let i = tl.goroutineFirst[k]! + 1; i < tl.goroutineFirst[k + 1]!; i++) assert.ok(s.start[i]! >= s.end[i - 1]!, `${rec.name}: goroutine ${tl.goroutineIds[k]} spans overlap`);
+        const spans = tl.goroutineSpans.subarray(tl.goroutineFirst[k], tl.goroutineFirst[k + 1]);
+        for (let j = 1; j < spans.length; j++) assert.ok(s.start[spans[j]!]! >= s.end[spans[j - 1]!]!, `${rec.name}: goroutine ${tl.goroutineIds[k]} spans overlap`);
       }
       const running = new Set<string>();
       for (let i = 0; i < s.count; i++) if (s.kind[i] === G_SPAN.Running && s.p[i] !== -1) running.add(`${s.g[i]} ${s.p[i]} ${s.start[i]} ${s.end[i]}`);
       const p = tl.procs;
       const procRunning = new Set<string>();
       for (let k = 0; k < tl.procIds.length; k++) {
-        for (let i = tl.procFirst[k]!; i < tl.procFirst[k + 1]!; i++) {
-          if (i > tl.procFirst[k]!) assert.ok(p.start[i]! >= p.end[i - 1]!, `${rec.name}: P ${tl.procIds[k]} runs two things at once`);
+        const spans = tl.procSpans.subarray(tl.procFirst[k], tl.procFirst[k + 1]);
+        for (let j = 0; j < spans.length; j++) {
+          const i = spans[j]!;
+          if (j > 0) assert.ok(p.start[i]! >= p.end[spans[j - 1]!]!, `${rec.name}: P ${tl.procIds[k]} runs two things at once`);
           if (p.kind[i] === P_SPAN.Running) procRunning.add(`${p.g[i]} ${p.p[i]} ${p.start[i]} ${p.end[i]}`);
         }
       }
