@@ -5,7 +5,8 @@
 //
 // 1. Builds the programs under test/fixtures/traces/programs (channels,
 //    mutexes, loopback network, syscalls, scheduler pressure, user tasks and
-//    regions, a quiet multi-generation run with the CPU profiler on) with the
+//    regions, a multi-generation run with the CPU profiler on, iter.Pull
+//    coroutines) with the
 //    machine's Go and with older toolchains from the module proxy
 //    (GOTOOLCHAIN), one per trace format (1.22, 1.23, 1.25, 1.26), runs each,
 //    and keeps its trace in recorded/ (each well under 1 MB).
@@ -36,11 +37,13 @@ import { CUTS, cutAt, goDuration, GO_TESTDATA_DIR, TRUNCATED, TRUNCATED_PPROF, G
 
 const execFileP = promisify(execFile);
 const GO = process.env.GO ?? 'go';
-const PROGRAMS = ['chan', 'mutex', 'net', 'syscall', 'sched', 'tasks', 'generations'];
-/** Older toolchains, one per trace format before the machine's (1.24 writes 1.23's). */
-const OLDER = ['go1.22.12', 'go1.23.12', 'go1.25.5'];
-/** Older toolchains record only these programs, to keep the fixtures small. */
-const OLDER_PROGRAMS = ['chan', 'net', 'syscall', 'tasks', 'generations'];
+const PROGRAMS = ['chan', 'mutex', 'net', 'syscall', 'sched', 'tasks', 'generations', 'coro'];
+/** Older toolchains, one per trace format before the machine's (1.24 writes 1.23's), and the programs each records (fewer, to keep the fixtures small; coroutines need 1.23). */
+const OLDER: Readonly<Record<string, readonly string[]>> = {
+  'go1.22.12': ['chan', 'net', 'syscall', 'tasks', 'generations'],
+  'go1.23.12': ['chan', 'net', 'syscall', 'tasks', 'generations', 'coro'],
+  'go1.25.5': ['chan', 'net', 'syscall', 'tasks', 'generations', 'coro'],
+};
 const MAX_TRACE = 1 << 20;
 const MAX_PARSED_GZ = 160 << 10;
 const MMU_FLAGS = ['stw|background|assist|sweep', 'perProc|stw|background|assist|sweep', 'mut|stw|background|assist|sweep', 'stw'];
@@ -74,10 +77,10 @@ async function record(tmp: string): Promise<RecordedTrace[]> {
   await mkdir(RECORDED_DIR, { recursive: true });
   const programsDir = `${TRACES_DIR}programs`;
   const out: RecordedTrace[] = [];
-  for (const toolchain of [null, ...OLDER]) {
+  for (const toolchain of [null, ...Object.keys(OLDER)]) {
     const version = await goVersion(toolchain);
     const label = version.split('.').slice(0, 2).join('.');
-    for (const program of toolchain === null ? PROGRAMS : OLDER_PROGRAMS) {
+    for (const program of toolchain === null ? PROGRAMS : OLDER[toolchain]!) {
       const bin = join(tmp, `${program}-${version}`);
       await must(['build', '-o', bin, `./${program}`], { cwd: programsDir, env: { CGO_ENABLED: '0', ...(toolchain ? { GOTOOLCHAIN: toolchain } : {}) } });
       const name = `${program}.${label}`;
@@ -107,6 +110,15 @@ async function parsedGolden(trace: string, base: string): Promise<ParsedGolden> 
 
 async function pprofGoldens(trace: string, base: string): Promise<void> {
   for (const kind of PPROF_KINDS) await writeFile(`${base}.${kind}.pb.gz`, await must(['tool', 'trace', `-pprof=${kind}`, trace]));
+}
+
+/** The four profiles, or the error go tool trace gives instead (in `${base}.pprof-error.txt`). */
+async function pprofGoldensOrError(trace: string, base: string): Promise<void> {
+  for (const kind of PPROF_KINDS) {
+    const r = await go(['tool', 'trace', `-pprof=${kind}`, trace]);
+    if (r.code === 0) await writeFile(`${base}.${kind}.pb.gz`, r.stdout);
+    else await writeFile(`${base}.pprof-error.txt`, `${r.stderr.trim()}\n`);
+  }
 }
 
 const unescapeHtml = (s: string): string => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#34;|&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
@@ -246,7 +258,7 @@ async function truncations(tmp: string): Promise<void> {
       const r = await go(['tool', 'trace', '-d=parsed', file]);
       const lines = r.stdout.toString().split('\n').length - 1;
       out.push({ cut, bytes: n, golden: { sha256: createHash('sha256').update(r.stdout).digest('hex'), lines, error: r.code === 0 ? null : r.stderr.trim(), text: false } });
-      if (TRUNCATED_PPROF.includes(name) && cut === 0.5) await pprofGoldens(file, `${GOLDEN_DIR}${name}.cut50`);
+      if (TRUNCATED_PPROF.includes(name) && (cut === 0.5 || cut === 0.75)) await pprofGoldensOrError(file, `${GOLDEN_DIR}${name}.cut${cut * 100}`);
     }
     await writeFile(`${GOLDEN_DIR}${name}.truncated.json`, `${JSON.stringify(out, null, 1)}\n`);
     console.log(`truncations of ${name}`);

@@ -25,7 +25,11 @@ export interface ParsedTrace {
   readonly error: TraceError | null;
   /** Wire event type (spec.ts EV), EV.SyncEvent for the parser's Sync events. */
   readonly type: Uint8Array;
-  /** Nanoseconds since the time origin (see absoluteTime); > 0 and increasing. */
+  /**
+   * Nanoseconds, relative: Go's Time minus `origin`, plus one, so every event
+   * is > 0 (0 stays free to mean "none", as Go's zero Time does) and times
+   * stay exact in a float64 however long the machine has been up. Increasing.
+   */
   readonly time: Float64Array;
   /** The event's goroutine, proc and thread (its context before it happened); -1: none. */
   readonly g: Float64Array;
@@ -38,7 +42,7 @@ export interface ParsedTrace {
    * end's parent and name). Sync events: [N, generation index or -1].
    */
   readonly args: Float64Array;
-  /** Go's Time of this trace's time 0, less one: absoluteTime(t) = origin - 1 + time[i]. */
+  /** Go's Time of the first generation's earliest batch (where time is 1): absoluteTime = origin - 1 + time[i]. */
   readonly origin: number;
   /** Each generation's tables (strings, stacks, frames, sync data). */
   readonly generations: readonly GenTables[];

@@ -167,6 +167,8 @@ class ProfilePass {
  */
 export function traceProfiles(t: ParsedTrace, summary: Summary, kinds: readonly TracePprofKind[] = ['net', 'sync', 'syscall', 'sched']): Map<TracePprofKind, TraceProfileRecord[]> {
   if (t.validCount === 0) throw new TraceError('format', `failed to parse any useful part of the trace: ${t.error?.message ?? ''}`);
+  // cmd/trace asks for the goroutines named "" (all of them) and refuses when there are none.
+  if (summary.table.slots.size === 0) throw new TraceError('format', 'failed to find matching goroutines for name: ');
   const pass = new ProfilePass(t, summary, kinds);
   const tr = newTransition();
   const gc = new GenerationCursor(t);
