@@ -1,12 +1,12 @@
 // Regenerates the trace analysis core's fixtures and goldens: real Go
 // execution traces and what the real `go tool trace` makes of them.
 //
-//   PATH=/usr/local/go/bin:$PATH node_modules/.bin/node --import tsx scripts/make-trace-goldens.ts [--traces-only|--goldens-only|--truncations-only|--testdata-only]
+//   PATH=/usr/local/go/bin:$PATH node_modules/.bin/node --import tsx scripts/make-trace-goldens.ts [--traces-only|--goldens-only|--truncations-only|--testdata-only|--only=RUN,…]
 //
 // 1. Builds the programs under test/fixtures/traces/programs (channels,
 //    mutexes, loopback network, syscalls, scheduler pressure, user tasks and
 //    regions, a multi-generation run with the CPU profiler on, iter.Pull
-//    coroutines) with the
+//    coroutines, the alloc/free experiment) with the
 //    machine's Go and with older toolchains from the module proxy
 //    (GOTOOLCHAIN), one per trace format (1.22, 1.23, 1.25, 1.26), runs each,
 //    and keeps its trace in recorded/ (each well under 1 MB).
@@ -37,12 +37,23 @@ import { CUTS, cutAt, goDuration, GO_TESTDATA_DIR, TRUNCATED, TRUNCATED_PPROF, G
 
 const execFileP = promisify(execFile);
 const GO = process.env.GO ?? 'go';
-const PROGRAMS = ['chan', 'mutex', 'net', 'syscall', 'sched', 'tasks', 'generations', 'coro'];
+/** What to record: a name, the program (a directory of programs/) and its environment. */
+interface ProgramRun {
+  readonly name: string;
+  readonly dir: string;
+  readonly env?: Readonly<Record<string, string>>;
+}
+const RUNS: readonly ProgramRun[] = [
+  ...['chan', 'mutex', 'net', 'syscall', 'sched', 'tasks', 'generations', 'coro'].map((name) => ({ name, dir: name })),
+  // The alloc/free experiment's events and batches (Go 1.23+).
+  { name: 'allocfree', dir: 'tasks', env: { GODEBUG: 'traceallocfree=1' } },
+];
+const PROGRAMS = RUNS.map((r) => r.name);
 /** Older toolchains, one per trace format before the machine's (1.24 writes 1.23's), and the programs each records (fewer, to keep the fixtures small; coroutines need 1.23). */
 const OLDER: Readonly<Record<string, readonly string[]>> = {
   'go1.22.12': ['chan', 'net', 'syscall', 'tasks', 'generations'],
   'go1.23.12': ['chan', 'net', 'syscall', 'tasks', 'generations', 'coro'],
-  'go1.25.5': ['chan', 'net', 'syscall', 'tasks', 'generations', 'coro'],
+  'go1.25.5': ['chan', 'net', 'syscall', 'tasks', 'generations', 'coro', 'allocfree'],
 };
 const MAX_TRACE = 1 << 20;
 const MAX_PARSED_GZ = 160 << 10;
@@ -72,24 +83,26 @@ async function goVersion(toolchain: string | null): Promise<string> {
 
 // 1. Record.
 
-async function record(tmp: string): Promise<RecordedTrace[]> {
-  await rm(RECORDED_DIR, { recursive: true, force: true });
+/** Records the runs named in `only` (all when null), with every toolchain that records them. */
+async function record(tmp: string, only: readonly string[] | null): Promise<RecordedTrace[]> {
+  if (only === null) await rm(RECORDED_DIR, { recursive: true, force: true });
   await mkdir(RECORDED_DIR, { recursive: true });
   const programsDir = `${TRACES_DIR}programs`;
   const out: RecordedTrace[] = [];
   for (const toolchain of [null, ...Object.keys(OLDER)]) {
     const version = await goVersion(toolchain);
     const label = version.split('.').slice(0, 2).join('.');
-    for (const program of toolchain === null ? PROGRAMS : OLDER[toolchain]!) {
-      const bin = join(tmp, `${program}-${version}`);
-      await must(['build', '-o', bin, `./${program}`], { cwd: programsDir, env: { CGO_ENABLED: '0', ...(toolchain ? { GOTOOLCHAIN: toolchain } : {}) } });
-      const name = `${program}.${label}`;
+    const names = (toolchain === null ? PROGRAMS : OLDER[toolchain]!).filter((n) => only === null || only.includes(n));
+    for (const run of RUNS.filter((r) => names.includes(r.name))) {
+      const bin = join(tmp, `${run.dir}-${version}`);
+      await must(['build', '-o', bin, `./${run.dir}`], { cwd: programsDir, env: { CGO_ENABLED: '0', ...(toolchain ? { GOTOOLCHAIN: toolchain } : {}) } });
+      const name = `${run.name}.${label}`;
       const file = `${RECORDED_DIR}${name}.trace`;
-      await execFileP(bin, [file]);
+      await execFileP(bin, [file], { env: { ...process.env, ...run.env } });
       const bytes = (await stat(file)).size;
       if (bytes > MAX_TRACE) throw new Error(`${name}.trace is ${bytes} bytes; keep fixtures under ${MAX_TRACE}`);
       const head = (await readFile(file)).subarray(0, 16).toString('latin1');
-      out.push({ name, program, toolchain: version, format: Number(/^go 1\.(\d+) trace/.exec(head)![1]), bytes });
+      out.push({ name, program: run.name, toolchain: version, format: Number(/^go 1\.(\d+) trace/.exec(head)![1]), bytes });
       console.log(`recorded ${name} (${bytes} bytes, ${version})`);
     }
   }
@@ -231,8 +244,8 @@ async function pages(trace: string): Promise<PagesGolden> {
   }
 }
 
-async function goldens(traces: readonly RecordedTrace[]): Promise<void> {
-  await rm(GOLDEN_DIR, { recursive: true, force: true });
+async function goldens(traces: readonly RecordedTrace[], clean: boolean): Promise<void> {
+  if (clean) await rm(GOLDEN_DIR, { recursive: true, force: true });
   await mkdir(GOLDEN_DIR, { recursive: true });
   for (const t of traces) {
     const trace = `${RECORDED_DIR}${t.name}.trace`;
@@ -400,17 +413,21 @@ async function goTestdata(tmp: string): Promise<void> {
 
 async function main(): Promise<void> {
   const mode = process.argv[2] ?? '';
+  // --only=a,b: re-record just those runs (every toolchain that has them) and redo their goldens.
+  const only = mode.startsWith('--only=') ? mode.slice('--only='.length).split(',') : null;
   const tmp = await mkdtemp(join(tmpdir(), 'podprof-trace-goldens-'));
   try {
     const manifestFile = `${TRACES_DIR}goldens.json`;
-    if (mode === '' || mode === '--traces-only') {
-      const traces = await record(tmp);
-      const m: Manifest = { goldenTool: await goVersion(null), traces };
+    if (mode === '' || mode === '--traces-only' || only !== null) {
+      const recorded = await record(tmp, only);
+      const kept = only === null ? [] : (JSON.parse(await readFile(manifestFile, 'utf8')) as Manifest).traces.filter((t) => !only.includes(t.program));
+      const m: Manifest = { goldenTool: await goVersion(null), traces: [...kept, ...recorded] };
       await writeFile(manifestFile, `${JSON.stringify(m, null, 1)}\n`);
+      if (only !== null) await goldens(recorded, false);
     }
     if (mode === '' || mode === '--goldens-only') {
       const m = JSON.parse(await readFile(manifestFile, 'utf8')) as Manifest;
-      await goldens(m.traces);
+      await goldens(m.traces, true);
     }
     if (mode === '' || mode === '--goldens-only' || mode === '--truncations-only') await truncations(tmp);
     if (mode === '' || mode === '--testdata-only') await goTestdata(tmp);
