@@ -16,6 +16,8 @@ export class Cursor {
   private started = false;
   private lastTs = 0;
   private readonly r: ByteReader;
+  /** The ordering's state of this cursor's thread, once looked up (the thread's state object never changes). */
+  threadState: unknown = undefined;
   // The event read last (Go's baseEvent): type, time (origin-relative ns), arguments.
   typ = 0;
   time = 0;

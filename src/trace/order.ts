@@ -92,10 +92,14 @@ export class Ordering {
       this.curP = NO_ID;
       this.curG = NO_ID;
     } else {
-      ms = this.mStates.get(m);
+      ms = ev.threadState as MState | undefined;
       if (ms === undefined) {
-        ms = { g: NO_ID, p: NO_ID };
-        this.mStates.set(m, ms);
+        ms = this.mStates.get(m);
+        if (ms === undefined) {
+          ms = { g: NO_ID, p: NO_ID };
+          this.mStates.set(m, ms);
+        }
+        ev.threadState = ms;
       }
       this.curP = ms.p;
       this.curG = ms.g;
