@@ -14,8 +14,11 @@
 //    Node runs bench/trace/analyse.ts bundled by esbuild (no TypeScript
 //    loader in the timing); Go runs the trace tool binary itself (not through
 //    `go tool`, which would add the go command's start-up). Wall time is from
-//    spawn to exit; peak RSS is the kernel's (/usr/bin/time %M), or sampled
-//    from /proc when /usr/bin/time is missing.
+//    spawn to exit; CPU time (user + system, all threads: Go collects garbage
+//    on several) and peak RSS are the kernel's (/usr/bin/time), the RSS
+//    sampled from /proc when /usr/bin/time is missing. The share of the
+//    machine's CPU that other processes used during the runs is reported: on
+//    a shared machine the wall times mean little when it is high.
 // 3. Medians, and Node/Go ratios, go to bench/results/trace.json.
 // BENCH_QUICK=1 runs 2 rounds (trace-quick.json).
 import { execFile, spawn } from 'node:child_process';
@@ -67,6 +70,8 @@ async function recordTrace(file: string): Promise<void> {
 interface Run {
   wallMs: number;
   peakRssMiB: number;
+  /** User + system CPU time, all threads (NaN without /usr/bin/time). */
+  cpuMs: number;
   stdout: string;
 }
 
@@ -74,7 +79,7 @@ interface Run {
 async function measure(cmd: string, args: string[]): Promise<Run> {
   const useTime = existsSync(TIME);
   const started = performance.now();
-  const child = track(spawn(useTime ? TIME : cmd, useTime ? ['-f', '%M', cmd, ...args] : args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+  const child = track(spawn(useTime ? TIME : cmd, useTime ? ['-f', '%M %U %S', cmd, ...args] : args, { stdio: ['ignore', 'pipe', 'pipe'] }));
   const rss = useTime ? null : sampleRss(child.pid!, 5);
   let stdout = '';
   let stderr = '';
@@ -84,8 +89,8 @@ async function measure(cmd: string, args: string[]): Promise<Run> {
   const wallMs = performance.now() - started;
   const sampled = rss?.stop().peakMiB;
   if (code !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${code}\n${stderr}`);
-  const kib = useTime ? Number(stderr.trim().split('\n').pop()) : NaN;
-  return { wallMs, peakRssMiB: useTime ? kib / 1024 : sampled!, stdout };
+  const [kib = NaN, user = NaN, sys = NaN] = useTime ? stderr.trim().split('\n').pop()!.split(' ').map(Number) : [];
+  return { wallMs, peakRssMiB: useTime ? kib / 1024 : sampled!, cpuMs: (user + sys) * 1000, stdout };
 }
 
 async function main(): Promise<void> {
@@ -122,23 +127,25 @@ async function main(): Promise<void> {
     const goWall = med(go.map((r) => r.wallMs));
     const nodeRss = med(node.map((r) => r.peakRssMiB));
     const goRss = med(go.map((r) => r.peakRssMiB));
+    const nodeCpu = med(node.map((r) => r.cpuMs));
+    const goCpu = med(go.map((r) => r.cpuMs));
     const phases = Object.fromEntries(Object.keys(inside[0]!.phasesMs).map((k) => [k, med(inside.map((x) => x.phasesMs[k]!))]));
     const results = {
       machine: { ...machineInfo(), go: goVersion, loadavg: loadavg().map((x) => round(x)), foreignCpuShare: round(foreign, 3) },
       trace: { bytes: traceBytes, events: inside[0]!.events, generations: inside[0]!.generations, goroutines: inside[0]!.goroutines },
       runs: CFG.runs,
-      node: { what: 'parse + summary + net/sync/syscall/sched profiles (encoded) + goroutine groups', wallMs: nodeWall, peakRssMiB: nodeRss, inProcessMs: med(inside.map((x) => x.totalMs)), phasesMs: phases },
-      go: { what: 'go tool trace -pprof=sched (parse + summary + one profile)', wallMs: goWall, peakRssMiB: goRss },
-      ratio: { wall: round(nodeWall / goWall, 2), peakRss: round(nodeRss / goRss, 2) },
-      samples: { nodeWallMs: node.map((r) => round(r.wallMs)), goWallMs: go.map((r) => round(r.wallMs)), nodeRssMiB: node.map((r) => round(r.peakRssMiB)), goRssMiB: go.map((r) => round(r.peakRssMiB)) },
+      node: { what: 'parse + summary + net/sync/syscall/sched profiles (encoded) + goroutine groups', wallMs: nodeWall, cpuMs: nodeCpu, peakRssMiB: nodeRss, inProcessMs: med(inside.map((x) => x.totalMs)), phasesMs: phases },
+      go: { what: 'go tool trace -pprof=sched (parse + summary + one profile)', wallMs: goWall, cpuMs: goCpu, peakRssMiB: goRss },
+      ratio: { wall: round(nodeWall / goWall, 2), cpu: round(nodeCpu / goCpu, 2), peakRss: round(nodeRss / goRss, 2) },
+      samples: { nodeWallMs: node.map((r) => round(r.wallMs)), goWallMs: go.map((r) => round(r.wallMs)), nodeCpuMs: node.map((r) => round(r.cpuMs)), goCpuMs: go.map((r) => round(r.cpuMs)), nodeRssMiB: node.map((r) => round(r.peakRssMiB)), goRssMiB: go.map((r) => round(r.peakRssMiB)) },
     };
     console.log(`\ntrace: ${traceBytes} bytes, ${results.trace.events} events, ${results.trace.goroutines} goroutines, ${results.trace.generations} generations`);
     console.log(
       table([
-        ['', 'wall ms (median)', 'peak RSS MiB (median)'],
-        ['node: parse+summary+4 profiles+groups', String(nodeWall), String(nodeRss)],
-        ['go tool trace -pprof=sched', String(goWall), String(goRss)],
-        ['ratio node/go', String(results.ratio.wall), String(results.ratio.peakRss)],
+        ['', 'wall ms (median)', 'CPU ms (median)', 'peak RSS MiB (median)'],
+        ['node: parse+summary+4 profiles+groups', String(nodeWall), String(nodeCpu), String(nodeRss)],
+        ['go tool trace -pprof=sched', String(goWall), String(goCpu), String(goRss)],
+        ['ratio node/go', String(results.ratio.wall), String(results.ratio.cpu), String(results.ratio.peakRss)],
       ]),
     );
     console.log(`node phases (median ms): ${Object.entries(phases).map(([k, v]) => `${k} ${v}`).join(', ')}; other load on the machine: ${round(foreign * 100, 0)}% of its CPU`);

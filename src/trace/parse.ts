@@ -67,8 +67,9 @@ class TraceReader implements OrderedSink {
     private readonly limits: TraceLimits,
   ) {
     this.r = new ByteReader(bytes, start);
-    // A guess at the event count (a few bytes an event) that the columns grow past if needed.
-    this.out = new Emitter(Math.ceil(bytes.length / 4), limits.maxEvents, 0);
+    // A guess at the event count (a few bytes an event) that the columns grow past if needed; capped,
+    // so a large input does not reserve its worst case before an event is read.
+    this.out = new Emitter(Math.min(Math.ceil(bytes.length / 4), 1 << 22), limits.maxEvents, 0);
     this.order = new Ordering(version, this);
     this.budget = { maxTableBytes: limits.maxTableBytes, used: 0 };
   }
