@@ -33,7 +33,26 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { CUTS, cutAt, goDuration, GO_TESTDATA_DIR, TRUNCATED, TRUNCATED_PPROF, GOLDEN_DIR, PPROF_KINDS, RECORDED_DIR, TRACES_DIR, type GoroutineGroupGolden, type Manifest, type MmuPlotGolden, type PagesGolden, type ParsedGolden, type RecordedTrace, type RegionGolden, type TaskGolden } from '../test/fixtures/traces/goldens.ts';
+import {
+  CUTS,
+  cutAt,
+  goDuration,
+  GO_TESTDATA_DIR,
+  TRUNCATED,
+  TRUNCATED_PPROF,
+  GOLDEN_DIR,
+  PPROF_KINDS,
+  RECORDED_DIR,
+  TRACES_DIR,
+  type GoroutineGroupGolden,
+  type Manifest,
+  type MmuPlotGolden,
+  type PagesGolden,
+  type ParsedGolden,
+  type RecordedTrace,
+  type RegionGolden,
+  type TaskGolden,
+} from '../test/fixtures/traces/goldens.ts';
 
 const execFileP = promisify(execFile);
 const GO = process.env.GO ?? 'go';
@@ -59,9 +78,17 @@ const MAX_TRACE = 1 << 20;
 const MAX_PARSED_GZ = 160 << 10;
 const MMU_FLAGS = ['stw|background|assist|sweep', 'perProc|stw|background|assist|sweep', 'mut|stw|background|assist|sweep', 'stw'];
 
-async function go(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ stdout: Buffer; stderr: string; code: number }> {
+async function go(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ stdout: Buffer; stderr: string; code: number }> {
   try {
-    const { stdout, stderr } = await execFileP(GO, args, { cwd: opts.cwd, env: { ...process.env, TZ: 'UTC', ...opts.env }, encoding: 'buffer', maxBuffer: 1 << 30 });
+    const { stdout, stderr } = await execFileP(GO, args, {
+      cwd: opts.cwd,
+      env: { ...process.env, TZ: 'UTC', ...opts.env },
+      encoding: 'buffer',
+      maxBuffer: 1 << 30,
+    });
     return { stdout, stderr: stderr.toString(), code: 0 };
   } catch (err) {
     const e = err as { stdout?: Buffer; stderr?: Buffer; code?: number };
@@ -95,7 +122,10 @@ async function record(tmp: string, only: readonly string[] | null): Promise<Reco
     const names = (toolchain === null ? PROGRAMS : OLDER[toolchain]!).filter((n) => only === null || only.includes(n));
     for (const run of RUNS.filter((r) => names.includes(r.name))) {
       const bin = join(tmp, `${run.dir}-${version}`);
-      await must(['build', '-o', bin, `./${run.dir}`], { cwd: programsDir, env: { CGO_ENABLED: '0', ...(toolchain ? { GOTOOLCHAIN: toolchain } : {}) } });
+      await must(['build', '-o', bin, `./${run.dir}`], {
+        cwd: programsDir,
+        env: { CGO_ENABLED: '0', ...(toolchain ? { GOTOOLCHAIN: toolchain } : {}) },
+      });
       const name = `${run.name}.${label}`;
       const file = `${RECORDED_DIR}${name}.trace`;
       await execFileP(bin, [file], { env: { ...process.env, ...run.env } });
@@ -134,10 +164,17 @@ async function pprofGoldensOrError(trace: string, base: string): Promise<void> {
   }
 }
 
-const unescapeHtml = (s: string): string => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#34;|&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+const unescapeHtml = (s: string): string =>
+  s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&#34;|&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
 const cells = (row: string): string[] => [...row.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((m) => m[1]!);
 const text = (html: string): string => unescapeHtml(html.replace(/<[^>]*>/g, '')).trim();
-const tables = (html: string, cls: string): string[] => [...html.matchAll(new RegExp(`<table class="${cls}">([\\s\\S]*?)</table>`, 'g'))].map((m) => m[1]!);
+const tables = (html: string, cls: string): string[] =>
+  [...html.matchAll(new RegExp(`<table class="${cls}">([\\s\\S]*?)</table>`, 'g'))].map((m) => m[1]!);
 const rows = (table: string): string[] => [...table.matchAll(/<tr[^>]*>([\s\S]*?)<\/tr>/g)].map((m) => m[1]!);
 const headers = (table: string): string[] => [...table.matchAll(/<th[^>]*>([\s\S]*?)<\/th>/g)].map((m) => text(m[1]!));
 
@@ -146,10 +183,16 @@ function statRows(html: string, lead: number): { lead: string[]; total: number; 
   const [details] = tables(html, 'details');
   if (details === undefined) return [];
   const names = headers(details).slice(lead + 2); // the lead columns, Total, the bar graph
-  return rows(details).slice(1).map((r) => {
-    const c = cells(r).map(text);
-    return { lead: c.slice(0, lead), total: goDuration(c[lead]!), stats: Object.fromEntries(names.map((n, k) => [n, goDuration(c[lead + 2 + k]!)])) };
-  });
+  return rows(details)
+    .slice(1)
+    .map((r) => {
+      const c = cells(r).map(text);
+      return {
+        lead: c.slice(0, lead),
+        total: goDuration(c[lead]!),
+        stats: Object.fromEntries(names.map((n, k) => [n, goDuration(c[lead + 2 + k]!)])),
+      };
+    });
 }
 
 function rangeRows(html: string): Map<number, Record<string, number>> {
@@ -173,7 +216,12 @@ async function goroutineGroups(get: (path: string) => Promise<string>): Promise<
     const name = decodeURIComponent(unescapeHtml(href));
     const page = await get(`/goroutine?name=${encodeURIComponent(name)}`);
     const ranges = rangeRows(page);
-    const goroutines = statRows(page, 1).map((g) => ({ id: Number(g.lead[0]), total: g.total, stats: g.stats, ranges: ranges.get(Number(g.lead[0])) ?? {} }));
+    const goroutines = statRows(page, 1).map((g) => ({
+      id: Number(g.lead[0]),
+      total: g.total,
+      stats: g.stats,
+      ranges: ranges.get(Number(g.lead[0])) ?? {},
+    }));
     groups.push({ name, count: Number(text(c[1]!)), execTime: goDuration(text(c[2]!)), goroutines });
   }
   return groups;
@@ -187,13 +235,21 @@ async function regionPages(get: (path: string) => Promise<string>): Promise<Pick
     const [func, pc] = pre[1]!.split(' @ ');
     return { type: JSON.parse(pre[0]!) as string, func: func!, pc: Number(pc), count: Number(m[2]) };
   });
-  const regions: RegionGolden[] = statRows(await get('/userregion'), 2).map((r) => ({ goroutine: Number(r.lead[0]), task: r.lead[1] === '' ? 0 : Number(r.lead[1]), total: r.total, stats: r.stats }));
+  const regions: RegionGolden[] = statRows(await get('/userregion'), 2).map((r) => ({
+    goroutine: Number(r.lead[0]),
+    task: r.lead[1] === '' ? 0 : Number(r.lead[1]),
+    total: r.total,
+    stats: r.stats,
+  }));
   return { regionTypes, regions };
 }
 
 async function taskPages(get: (path: string) => Promise<string>): Promise<Pick<PagesGolden, 'taskTypes' | 'tasks'>> {
   const types = await get('/usertasks');
-  const taskTypes = [...types.matchAll(/<td>([^<]*)<\/td>\s*<td><a href="\/usertask\?type=[^"]*">(\d+)<\/a><\/td>/g)].map((m) => ({ type: unescapeHtml(m[1]!), count: Number(m[2]) }));
+  const taskTypes = [...types.matchAll(/<td>([^<]*)<\/td>\s*<td><a href="\/usertask\?type=[^"]*">(\d+)<\/a><\/td>/g)].map((m) => ({
+    type: unescapeHtml(m[1]!),
+    count: Number(m[2]),
+  }));
   const page = await get('/usertask');
   const tasks: TaskGolden[] = [...page.matchAll(/<tr class="first">([\s\S]*?)<\/tr>/g)].map((m) => {
     const c = cells(m[1]!);
@@ -204,13 +260,17 @@ async function taskPages(get: (path: string) => Promise<string>): Promise<Pick<P
 
 async function mmuPages(get: (path: string) => Promise<string>): Promise<Pick<PagesGolden, 'mmuPlots' | 'mmuDetails'>> {
   const mmuPlots: Record<string, MmuPlotGolden> = {};
-  for (const flags of MMU_FLAGS) mmuPlots[flags] = JSON.parse(await get(`/mmu?mode=plot&flags=${encodeURIComponent(flags)}`)) as MmuPlotGolden;
+  for (const flags of MMU_FLAGS)
+    mmuPlots[flags] = JSON.parse(await get(`/mmu?mode=plot&flags=${encodeURIComponent(flags)}`)) as MmuPlotGolden;
   const mmuDetails: PagesGolden['mmuDetails'][number][] = [];
   for (const flags of MMU_FLAGS.slice(0, 2)) {
     for (const k of [10, 40, 70]) {
       const window = mmuPlots[flags]!.curve[k]![0]!;
       // Times are int64 ns; keep them as strings so none is rounded.
-      const raw = (await get(`/mmu?mode=details&flags=${encodeURIComponent(flags)}&window=${window}`)).replace(/"Time":(\d+)/g, '"Time":"$1"');
+      const raw = (await get(`/mmu?mode=details&flags=${encodeURIComponent(flags)}&window=${window}`)).replace(
+        /"Time":(\d+)/g,
+        '"Time":"$1"',
+      );
       const worst = (JSON.parse(raw) as { Time: string; MutatorUtil: number }[] | null) ?? [];
       mmuDetails.push({ flags, window, worst: worst.map((w) => ({ Time: w.Time, MutatorUtil: w.MutatorUtil })) });
     }
@@ -221,7 +281,10 @@ async function mmuPages(get: (path: string) => Promise<string>): Promise<Pick<Pa
 /** Serves the trace with `go tool trace -http` and reads its pages. */
 async function pages(trace: string): Promise<PagesGolden> {
   const tool = (await must(['tool', '-n', 'trace'])).toString().trim(); // built on demand since Go 1.24, into the build cache
-  const child = spawn(tool, ['-http=127.0.0.1:0', trace], { env: { ...process.env, BROWSER: 'true', TZ: 'UTC' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(tool, ['-http=127.0.0.1:0', trace], {
+    env: { ...process.env, BROWSER: 'true', TZ: 'UTC' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   try {
     const url = await new Promise<string>((resolve, reject) => {
       let err = '';
@@ -238,7 +301,12 @@ async function pages(trace: string): Promise<PagesGolden> {
       if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
       return res.text();
     };
-    return { goroutineGroups: await goroutineGroups(get), ...(await regionPages(get)), ...(await taskPages(get)), ...(await mmuPages(get)) };
+    return {
+      goroutineGroups: await goroutineGroups(get),
+      ...(await regionPages(get)),
+      ...(await taskPages(get)),
+      ...(await mmuPages(get)),
+    };
   } finally {
     child.kill();
   }
@@ -259,7 +327,6 @@ async function goldens(traces: readonly RecordedTrace[], clean: boolean): Promis
 
 // 2b. Truncated traces: what go tool trace makes of a trace cut short.
 
-
 async function truncations(tmp: string): Promise<void> {
   for (const name of TRUNCATED) {
     const bytes = await readFile(`${RECORDED_DIR}${name}.trace`);
@@ -270,8 +337,18 @@ async function truncations(tmp: string): Promise<void> {
       await writeFile(file, bytes.subarray(0, n));
       const r = await go(['tool', 'trace', '-d=parsed', file]);
       const lines = r.stdout.toString().split('\n').length - 1;
-      out.push({ cut, bytes: n, golden: { sha256: createHash('sha256').update(r.stdout).digest('hex'), lines, error: r.code === 0 ? null : r.stderr.trim(), text: false } });
-      if (TRUNCATED_PPROF.includes(name) && (cut === 0.5 || cut === 0.75)) await pprofGoldensOrError(file, `${GOLDEN_DIR}${name}.cut${cut * 100}`);
+      out.push({
+        cut,
+        bytes: n,
+        golden: {
+          sha256: createHash('sha256').update(r.stdout).digest('hex'),
+          lines,
+          error: r.code === 0 ? null : r.stderr.trim(),
+          text: false,
+        },
+      });
+      if (TRUNCATED_PPROF.includes(name) && (cut === 0.5 || cut === 0.75))
+        await pprofGoldensOrError(file, `${GOLDEN_DIR}${name}.cut${cut * 100}`);
     }
     await writeFile(`${GOLDEN_DIR}${name}.truncated.json`, `${JSON.stringify(out, null, 1)}\n`);
     console.log(`truncations of ${name}`);
@@ -406,7 +483,10 @@ async function goTestdata(tmp: string): Promise<void> {
     const r = await go(['tool', 'trace', '-d=parsed', `${GO_TESTDATA_DIR}${f}`]);
     const name = basename(f, '.trace');
     await writeFile(`${GO_TESTDATA_DIR}${name}.parsed.txt.gz`, gzipSync(r.stdout, { level: 9 }));
-    await writeFile(`${GO_TESTDATA_DIR}${name}.result.json`, `${JSON.stringify({ exit: r.code, error: r.code === 0 ? null : r.stderr.trim() }, null, 1)}\n`);
+    await writeFile(
+      `${GO_TESTDATA_DIR}${name}.result.json`,
+      `${JSON.stringify({ exit: r.code, error: r.code === 0 ? null : r.stderr.trim() }, null, 1)}\n`,
+    );
   }
   console.log(`converted ${tests.length} tests and ${fuzz.length} fuzz seeds`);
 }
@@ -420,7 +500,8 @@ async function main(): Promise<void> {
     const manifestFile = `${TRACES_DIR}goldens.json`;
     if (mode === '' || mode === '--traces-only' || only !== null) {
       const recorded = await record(tmp, only);
-      const kept = only === null ? [] : (JSON.parse(await readFile(manifestFile, 'utf8')) as Manifest).traces.filter((t) => !only.includes(t.program));
+      const kept =
+        only === null ? [] : (JSON.parse(await readFile(manifestFile, 'utf8')) as Manifest).traces.filter((t) => !only.includes(t.program));
       const m: Manifest = { goldenTool: await goVersion(null), traces: [...kept, ...recorded] };
       await writeFile(manifestFile, `${JSON.stringify(m, null, 1)}\n`);
       if (only !== null) await goldens(recorded, false);

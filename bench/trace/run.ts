@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { buildGo, cacheDir, GO } from '../../demo/go-build.ts';
-import { startGoTarget } from '../../test/kit/go-fixture.ts';
+import { startGoTarget } from '../../demo/go-target.ts';
 import { killChildrenOnExit, track } from '../lib/children.ts';
 import { cpuMark, foreignCpuShare, machineInfo, median, round, sampleRss, table, writeResults } from '../lib/stats.ts';
 
@@ -52,7 +52,14 @@ async function recordTrace(file: string): Promise<void> {
   const target = await startGoTarget({ args: ['-cpu-workers', '1'] });
   try {
     const loaded = async (seconds: number): Promise<Buffer> => {
-      const clients = execFileP(load, ['-url', `${target.url}/debug/pprof/cmdline`, '-clients', String(CFG.loadClients), '-duration', `${seconds + 2}s`]);
+      const clients = execFileP(load, [
+        '-url',
+        `${target.url}/debug/pprof/cmdline`,
+        '-clients',
+        String(CFG.loadClients),
+        '-duration',
+        `${seconds + 2}s`,
+      ]);
       await new Promise((r) => setTimeout(r, 500));
       const trace = await fetchTrace(target.url, seconds);
       await clients;
@@ -79,7 +86,9 @@ interface Run {
 async function measure(cmd: string, args: string[]): Promise<Run> {
   const useTime = existsSync(TIME);
   const started = performance.now();
-  const child = track(spawn(useTime ? TIME : cmd, useTime ? ['-f', '%M %U %S', cmd, ...args] : args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+  const child = track(
+    spawn(useTime ? TIME : cmd, useTime ? ['-f', '%M %U %S', cmd, ...args] : args, { stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
   const rss = useTime ? null : sampleRss(child.pid!, 5);
   let stdout = '';
   let stderr = '';
@@ -104,7 +113,14 @@ async function main(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'podprof-trace-bench-'));
   try {
     const bundle = join(tmp, 'analyse.mjs');
-    await execFileP(join(REPO, 'node_modules/.bin/esbuild'), [`${HERE}analyse.ts`, '--bundle', '--platform=node', '--format=esm', `--outfile=${bundle}`, '--log-level=warning']);
+    await execFileP(join(REPO, 'node_modules/.bin/esbuild'), [
+      `${HERE}analyse.ts`,
+      '--bundle',
+      '--platform=node',
+      '--format=esm',
+      `--outfile=${bundle}`,
+      '--log-level=warning',
+    ]);
     const goTool = (await execFileP(GO, ['tool', '-n', 'trace'])).stdout.trim();
     const goVersion = (await execFileP(GO, ['env', 'GOVERSION'])).stdout.trim();
 
@@ -117,11 +133,22 @@ async function main(): Promise<void> {
     for (let r = 0; r < CFG.runs; r++) {
       node.push(await measure(NODE, [bundle, trace]));
       go.push(await measure(goTool, ['-pprof=sched', trace]));
-      console.log(`run ${r + 1}: node ${round(node[r]!.wallMs, 0)} ms ${round(node[r]!.peakRssMiB, 0)} MiB, go ${round(go[r]!.wallMs, 0)} ms ${round(go[r]!.peakRssMiB, 0)} MiB`);
+      console.log(
+        `run ${r + 1}: node ${round(node[r]!.wallMs, 0)} ms ${round(node[r]!.peakRssMiB, 0)} MiB, go ${round(go[r]!.wallMs, 0)} ms ${round(go[r]!.peakRssMiB, 0)} MiB`,
+      );
     }
     const foreign = foreignCpuShare(from, cpuMark());
 
-    const inside = node.map((r) => JSON.parse(r.stdout) as { events: number; generations: number; goroutines: number; phasesMs: Record<string, number>; totalMs: number });
+    const inside = node.map(
+      (r) =>
+        JSON.parse(r.stdout) as {
+          events: number;
+          generations: number;
+          goroutines: number;
+          phasesMs: Record<string, number>;
+          totalMs: number;
+        },
+    );
     const med = (xs: number[]): number => round(median(xs), 1);
     const nodeWall = med(node.map((r) => r.wallMs));
     const goWall = med(go.map((r) => r.wallMs));
@@ -134,12 +161,28 @@ async function main(): Promise<void> {
       machine: { ...machineInfo(), go: goVersion, loadavg: loadavg().map((x) => round(x)), foreignCpuShare: round(foreign, 3) },
       trace: { bytes: traceBytes, events: inside[0]!.events, generations: inside[0]!.generations, goroutines: inside[0]!.goroutines },
       runs: CFG.runs,
-      node: { what: 'parse + summary + net/sync/syscall/sched profiles (encoded) + goroutine groups', wallMs: nodeWall, cpuMs: nodeCpu, peakRssMiB: nodeRss, inProcessMs: med(inside.map((x) => x.totalMs)), phasesMs: phases },
+      node: {
+        what: 'parse + summary + net/sync/syscall/sched profiles (encoded) + goroutine groups',
+        wallMs: nodeWall,
+        cpuMs: nodeCpu,
+        peakRssMiB: nodeRss,
+        inProcessMs: med(inside.map((x) => x.totalMs)),
+        phasesMs: phases,
+      },
       go: { what: 'go tool trace -pprof=sched (parse + summary + one profile)', wallMs: goWall, cpuMs: goCpu, peakRssMiB: goRss },
       ratio: { wall: round(nodeWall / goWall, 2), cpu: round(nodeCpu / goCpu, 2), peakRss: round(nodeRss / goRss, 2) },
-      samples: { nodeWallMs: node.map((r) => round(r.wallMs)), goWallMs: go.map((r) => round(r.wallMs)), nodeCpuMs: node.map((r) => round(r.cpuMs)), goCpuMs: go.map((r) => round(r.cpuMs)), nodeRssMiB: node.map((r) => round(r.peakRssMiB)), goRssMiB: go.map((r) => round(r.peakRssMiB)) },
+      samples: {
+        nodeWallMs: node.map((r) => round(r.wallMs)),
+        goWallMs: go.map((r) => round(r.wallMs)),
+        nodeCpuMs: node.map((r) => round(r.cpuMs)),
+        goCpuMs: go.map((r) => round(r.cpuMs)),
+        nodeRssMiB: node.map((r) => round(r.peakRssMiB)),
+        goRssMiB: go.map((r) => round(r.peakRssMiB)),
+      },
     };
-    console.log(`\ntrace: ${traceBytes} bytes, ${results.trace.events} events, ${results.trace.goroutines} goroutines, ${results.trace.generations} generations`);
+    console.log(
+      `\ntrace: ${traceBytes} bytes, ${results.trace.events} events, ${results.trace.goroutines} goroutines, ${results.trace.generations} generations`,
+    );
     console.log(
       table([
         ['', 'wall ms (median)', 'CPU ms (median)', 'peak RSS MiB (median)'],
@@ -148,7 +191,11 @@ async function main(): Promise<void> {
         ['ratio node/go', String(results.ratio.wall), String(results.ratio.cpu), String(results.ratio.peakRss)],
       ]),
     );
-    console.log(`node phases (median ms): ${Object.entries(phases).map(([k, v]) => `${k} ${v}`).join(', ')}; other load on the machine: ${round(foreign * 100, 0)}% of its CPU`);
+    console.log(
+      `node phases (median ms): ${Object.entries(phases)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}; other load on the machine: ${round(foreign * 100, 0)}% of its CPU`,
+    );
     writeResults(join(REPO, 'bench/results', QUICK ? 'trace-quick.json' : 'trace.json'), results);
   } finally {
     rmSync(tmp, { recursive: true, force: true });

@@ -48,11 +48,11 @@ export function readBatch(r: ByteReader): BatchRead {
   const size = r.readUvarint();
   if (Number.isNaN(size)) return fail(gen, `error reading batch size: ${r.failure}`);
   // Go compares the uint64; a size read as negative (≥ 2^63) is as invalid.
-  if (size > MAX_BATCH_SIZE || size < 0) return fail(gen, `invalid batch size ${size < 0 ? BigInt.asUintN(64, BigInt(size)) : size}, maximum is ${MAX_BATCH_SIZE}`);
+  if (size > MAX_BATCH_SIZE || size < 0)
+    return fail(gen, `invalid batch size ${size < 0 ? BigInt.asUintN(64, BigInt(size)) : size}, maximum is ${MAX_BATCH_SIZE}`);
   const start = r.pos;
   const got = Math.min(size, r.remaining);
   r.pos += got;
   if (got !== size) return fail(gen, `failed to read full batch: read ${got} but wanted ${size}`);
   return { kind: 'batch', gen, batch: { m, time, start, end: start + size, exp } };
 }
-

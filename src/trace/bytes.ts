@@ -12,6 +12,12 @@ const U64 = 1n << 64n;
 const I64_MAX = (1n << 63n) - 1n;
 
 /** Go's errors from binary.ReadUvarint, by name. */
+/** What running out of bytes means: in a stream, EOF before a value, an unexpected EOF inside one; in a buffer, short. */
+function endOfInput(stream: boolean, i: number): string {
+  if (!stream) return 'short';
+  return i === 0 ? EOF : UNEXPECTED_EOF;
+}
+
 export const EOF = 'EOF';
 export const UNEXPECTED_EOF = 'unexpected EOF';
 export const OVERFLOW = 'binary: varint overflows a 64-bit integer';
@@ -72,7 +78,7 @@ export class ByteReader {
     for (let i = 0; ; i++) {
       // ReadUvarint gives up after ten bytes; Uvarint looks at an eleventh (and calls a short slice short).
       if (i === 10 && stream) return this.fail(OVERFLOW);
-      if (p >= this.end) return this.fail(stream ? (i === 0 ? EOF : UNEXPECTED_EOF) : 'short');
+      if (p >= this.end) return this.fail(endOfInput(stream, i));
       if (i === 10) return this.fail(OVERFLOW);
       const b = buf[p++]!;
       if (b < 0x80) {

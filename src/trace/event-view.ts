@@ -7,6 +7,12 @@ import { EV, GO_STATE, GO_STATUS_TO_STATE, PROC_STATE, PROC_STATUS, PROC_STATUS_
 import type { GenTables } from './tables.ts';
 
 /** Go's EventKind. */
+/** Which id a transition's resource has: its first argument, or the event's goroutine, or its P. */
+function resourceId(spec: number, arg0: number, g: number, p: number): number {
+  if (spec === ID_ARG0) return arg0;
+  return spec === ID_CTX_G ? g : p;
+}
+
 export const KIND = {
   Bad: 0,
   Sync: 1,
@@ -25,7 +31,23 @@ export const KIND = {
   Experimental: 14,
 } as const;
 
-export const KIND_NAMES = ['Bad', 'Sync', 'Metric', 'Label', 'StackSample', 'RangeBegin', 'RangeActive', 'RangeEnd', 'TaskBegin', 'TaskEnd', 'RegionBegin', 'RegionEnd', 'Log', 'StateTransition', 'Experimental'];
+export const KIND_NAMES = [
+  'Bad',
+  'Sync',
+  'Metric',
+  'Label',
+  'StackSample',
+  'RangeBegin',
+  'RangeActive',
+  'RangeEnd',
+  'TaskBegin',
+  'TaskEnd',
+  'RegionBegin',
+  'RegionEnd',
+  'Log',
+  'StateTransition',
+  'Experimental',
+];
 
 /** Go's tracev2Type2Kind. */
 export const KIND_OF: Uint8Array = (() => {
@@ -33,7 +55,29 @@ export const KIND_OF: Uint8Array = (() => {
   const set = (kind: number, ...typs: number[]): void => typs.forEach((t) => (k[t] = kind));
   set(KIND.StackSample, EV.CPUSample);
   set(KIND.Metric, EV.ProcsChange, EV.HeapAlloc, EV.HeapGoal);
-  set(KIND.StateTransition, EV.ProcStart, EV.ProcStop, EV.ProcSteal, EV.ProcStatus, EV.GoCreate, EV.GoCreateSyscall, EV.GoStart, EV.GoDestroy, EV.GoDestroySyscall, EV.GoStop, EV.GoBlock, EV.GoUnblock, EV.GoSyscallBegin, EV.GoSyscallEnd, EV.GoSyscallEndBlocked, EV.GoStatus, EV.GoSwitch, EV.GoSwitchDestroy, EV.GoCreateBlocked, EV.GoStatusStack);
+  set(
+    KIND.StateTransition,
+    EV.ProcStart,
+    EV.ProcStop,
+    EV.ProcSteal,
+    EV.ProcStatus,
+    EV.GoCreate,
+    EV.GoCreateSyscall,
+    EV.GoStart,
+    EV.GoDestroy,
+    EV.GoDestroySyscall,
+    EV.GoStop,
+    EV.GoBlock,
+    EV.GoUnblock,
+    EV.GoSyscallBegin,
+    EV.GoSyscallEnd,
+    EV.GoSyscallEndBlocked,
+    EV.GoStatus,
+    EV.GoSwitch,
+    EV.GoSwitchDestroy,
+    EV.GoCreateBlocked,
+    EV.GoStatusStack,
+  );
   set(KIND.RangeBegin, EV.STWBegin, EV.GCBegin, EV.GCSweepBegin, EV.GCMarkAssistBegin);
   set(KIND.RangeActive, EV.GCActive, EV.GCSweepActive, EV.GCMarkAssistActive);
   set(KIND.RangeEnd, EV.STWEnd, EV.GCEnd, EV.GCSweepEnd, EV.GCMarkAssistEnd);
@@ -43,7 +87,18 @@ export const KIND_OF: Uint8Array = (() => {
   set(KIND.RegionBegin, EV.UserRegionBegin);
   set(KIND.RegionEnd, EV.UserRegionEnd);
   set(KIND.Log, EV.UserLog);
-  set(KIND.Experimental, EV.Span, EV.SpanAlloc, EV.SpanFree, EV.HeapObject, EV.HeapObjectAlloc, EV.HeapObjectFree, EV.GoroutineStack, EV.GoroutineStackAlloc, EV.GoroutineStackFree);
+  set(
+    KIND.Experimental,
+    EV.Span,
+    EV.SpanAlloc,
+    EV.SpanFree,
+    EV.HeapObject,
+    EV.HeapObjectAlloc,
+    EV.HeapObjectFree,
+    EV.GoroutineStack,
+    EV.GoroutineStackAlloc,
+    EV.GoroutineStackFree,
+  );
   set(KIND.Sync, EV.SyncEvent);
   return k;
 })();
@@ -159,7 +214,7 @@ export function transition(t: ParsedTrace, i: number, out: Transition): Transiti
   const a = i * ARGS;
   const args = t.args;
   out.resource = spec.resource;
-  out.id = spec.id === ID_ARG0 ? args[a]! : spec.id === ID_CTX_G ? t.g[i]! : t.p[i]!;
+  out.id = resourceId(spec.id, args[a]!, t.g[i]!, t.p[i]!);
   out.from = spec.from;
   out.to = spec.to;
   out.reason = spec.reason < 0 ? 0 : args[a + spec.reason]!;

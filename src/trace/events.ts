@@ -104,7 +104,8 @@ export class Emitter {
   }
 
   private room(): void {
-    if (this.n === this.maxEvents) throw new TraceError('limit', `the trace has more than ${this.maxEvents} events (TraceLimits.maxEvents)`);
+    if (this.n === this.maxEvents)
+      throw new TraceError('limit', `the trace has more than ${this.maxEvents} events (TraceLimits.maxEvents)`);
     const c = Math.min(Math.ceil(this.type.length * 1.5), this.maxEvents + 1);
     this.type = grow(this.type, c);
     this.time = grow(this.time, c);
@@ -137,7 +138,15 @@ export class Emitter {
   /** The columns cut to the events emitted (copies when more than a quarter would be unused). */
   columns(): Pick<ParsedTrace, 'type' | 'time' | 'g' | 'p' | 'm' | 'args'> {
     const n = this.n;
-    const fit = <T extends Float64Array | Int32Array | Uint8Array>(a: T, len: number): T => (a.length - len > a.length / 4 ? (a.slice(0, len) as T) : (a.subarray(0, len) as T));
-    return { type: fit(this.type, n), time: fit(this.time, n), g: fit(this.g, n), p: fit(this.p, n), m: fit(this.m, n), args: fit(this.args, n * ARGS) };
+    const fit = <T extends Float64Array | Int32Array | Uint8Array>(a: T, len: number): T =>
+      a.length - len > a.length / 4 ? (a.slice(0, len) as T) : (a.subarray(0, len) as T);
+    return {
+      type: fit(this.type, n),
+      time: fit(this.time, n),
+      g: fit(this.g, n),
+      p: fit(this.p, n),
+      m: fit(this.m, n),
+      args: fit(this.args, n * ARGS),
+    };
   }
 }

@@ -3,7 +3,18 @@
 // the error if parsing stopped on one. For comparing this parser with Go's
 // event for event; not a format for users. Pure and isomorphic.
 import { absoluteTime, ARGS, type ParsedTrace } from './events.ts';
-import { KIND, KIND_NAMES, KIND_OF, METRIC_NAMES, newTransition, range, RESOURCE, stackOf, transition, type RangeView } from './event-view.ts';
+import {
+  KIND,
+  KIND_NAMES,
+  KIND_OF,
+  METRIC_NAMES,
+  newTransition,
+  range,
+  RESOURCE,
+  stackOf,
+  transition,
+  type RangeView,
+} from './event-view.ts';
 import { goQuote } from './go-quote.ts';
 import { EV, goStateName, procStateName, SPECS } from './spec.ts';
 import type { GenTables } from './tables.ts';
@@ -55,20 +66,31 @@ class Formatter {
     const a = i * ARGS;
     const arg = (k: number): number => t.args[a + k]!;
     switch (kind) {
-      case KIND.Metric: return ` Name=${goQuote(METRIC_NAMES[t.type[i]!]!)} Value=${value(arg(0))}`;
-      case KIND.Label: return ` Label=${goQuote(str(tables, arg(0)))} Resource=Goroutine(${t.g[i]})`;
+      case KIND.Metric:
+        return ` Name=${goQuote(METRIC_NAMES[t.type[i]!]!)} Value=${value(arg(0))}`;
+      case KIND.Label:
+        return ` Label=${goQuote(str(tables, arg(0)))} Resource=Goroutine(${t.g[i]})`;
       case KIND.RangeBegin:
       case KIND.RangeActive:
-      case KIND.RangeEnd: return this.rangeText(i, kind, tables);
-      case KIND.TaskBegin: return ` ID=${task(arg(0))} Parent=${task(arg(1))} Type=${goQuote(str(tables, arg(2)))}`;
-      case KIND.TaskEnd: return ` ID=${task(arg(0))} Parent=${task(arg(2))} Type=${goQuote(t.extraStrings[arg(3)] ?? '')}`;
+      case KIND.RangeEnd:
+        return this.rangeText(i, kind, tables);
+      case KIND.TaskBegin:
+        return ` ID=${task(arg(0))} Parent=${task(arg(1))} Type=${goQuote(str(tables, arg(2)))}`;
+      case KIND.TaskEnd:
+        return ` ID=${task(arg(0))} Parent=${task(arg(2))} Type=${goQuote(t.extraStrings[arg(3)] ?? '')}`;
       case KIND.RegionBegin:
-      case KIND.RegionEnd: return ` Task=${task(arg(0))} Type=${goQuote(str(tables, arg(1)))}`;
-      case KIND.Log: return ` Task=${task(arg(0))} Category=${goQuote(str(tables, arg(1)))} Message=${goQuote(str(tables, arg(2)))}`;
-      case KIND.StateTransition: return this.transitionText(i, tables);
-      case KIND.Experimental: return this.experimentalText(i);
-      case KIND.Sync: return this.syncText(i);
-      default: return '';
+      case KIND.RegionEnd:
+        return ` Task=${task(arg(0))} Type=${goQuote(str(tables, arg(1)))}`;
+      case KIND.Log:
+        return ` Task=${task(arg(0))} Category=${goQuote(str(tables, arg(1)))} Message=${goQuote(str(tables, arg(2)))}`;
+      case KIND.StateTransition:
+        return this.transitionText(i, tables);
+      case KIND.Experimental:
+        return this.experimentalText(i);
+      case KIND.Sync:
+        return this.syncText(i);
+      default:
+        return '';
     }
   }
 
@@ -77,7 +99,8 @@ class Formatter {
     let out = ` Name=${goQuote(r.name)} Scope=${this.scope(r.scope, r.scopeId)}`;
     if (kind === KIND.RangeEnd) {
       const a = i * ARGS;
-      const attrs = this.t.type[i] === EV.GCSweepEnd ? `"bytes swept"=${value(this.t.args[a]!)} "bytes reclaimed"=${value(this.t.args[a + 1]!)}` : '';
+      const attrs =
+        this.t.type[i] === EV.GCSweepEnd ? `"bytes swept"=${value(this.t.args[a]!)} "bytes reclaimed"=${value(this.t.args[a + 1]!)}` : '';
       out += ` Attributes=[${attrs}]`;
     }
     return out;
@@ -85,7 +108,10 @@ class Formatter {
 
   private transitionText(i: number, tables: GenTables | undefined): string {
     const s = transition(this.t, i, this.tr);
-    let out = s.resource === RESOURCE.Goroutine ? ` GoID=${s.id} ${goStateName(s.from)}->${goStateName(s.to)}` : ` ProcID=${s.id} ${procStateName(s.from)}->${procStateName(s.to)}`;
+    let out =
+      s.resource === RESOURCE.Goroutine
+        ? ` GoID=${s.id} ${goStateName(s.from)}->${goStateName(s.to)}`
+        : ` ProcID=${s.id} ${procStateName(s.from)}->${procStateName(s.to)}`;
     out += ` Reason=${goQuote(str(tables, s.reason))}`;
     if (s.stackShown) out += `\nTransitionStack=\n${stackText(tables, s.stack, '\t')}`;
     return out;
@@ -102,7 +128,8 @@ class Formatter {
     const gen = t.args[i * ARGS + 1]!;
     let out = ` N=${t.args[i * ARGS]}`;
     const g = gen >= 0 ? t.generations[gen] : undefined;
-    if (g?.hasClockSnapshot === true) out += ` Trace=${absoluteTime(t, g.snapTime)} Mono=${g.snapMono} Wall=${rfc3339Nano(g.snapSec, g.snapNsec)}`;
+    if (g?.hasClockSnapshot === true)
+      out += ` Trace=${absoluteTime(t, g.snapTime)} Mono=${g.snapMono} Wall=${rfc3339Nano(g.snapSec, g.snapNsec)}`;
     return out;
   }
 

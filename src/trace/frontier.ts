@@ -3,6 +3,7 @@
 // (internal/trace/batchcursor.go). The heap operations are Go's, step for
 // step, because which of two threads with equal timestamps goes first
 // depends on them. Pure and isomorphic.
+import { compare } from './compare.ts';
 import type { Batch } from './batch.ts';
 import { ByteReader } from './bytes.ts';
 import { broken } from './error.ts';
@@ -139,7 +140,7 @@ function min3(b: Cursor[], i0: number, i1: number, i2: number): number {
 }
 
 /** Go's batchCursor.compare, for sorting the frontier. */
-export const compareCursors = (a: Cursor, b: Cursor): number => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0);
+export const compareCursors = (a: Cursor, b: Cursor): number => compare(a.time, b.time);
 
 /** Go's dumpFrontier, for the "failed to advance" error. */
 export function dumpFrontier(heap: readonly Cursor[], origin: number): string {
@@ -147,7 +148,10 @@ export function dumpFrontier(heap: readonly Cursor[], origin: number): string {
     .map((c) => {
       const spec = SPECS[c.typ]!;
       const args = [c.a0, c.a1, c.a2, c.a3];
-      const named = spec.args.slice(1).map((a, i) => ` ${a}=${u(args[i]!)}`).join('');
+      const named = spec.args
+        .slice(1)
+        .map((a, i) => ` ${a}=${u(args[i]!)}`)
+        .join('');
       return `M ${c.m} [${spec.name} time=${BigInt(origin) - 1n + BigInt(c.time)}${named}]\n`;
     })
     .join('');

@@ -60,7 +60,10 @@ function processBatch(g: Generation, b: Batch, buf: Uint8Array, version: number,
   }
   budget.used += t.cost - before + (first === EV.CPUSamples ? 64 * t.cpuSamples.length : 0);
   if (budget.used > budget.maxTableBytes) {
-    throw new TraceError('limit', `the trace's string, stack and sample tables need more than ${budget.maxTableBytes} bytes (TraceLimits.maxTableBytes)`);
+    throw new TraceError(
+      'limit',
+      `the trace's string, stack and sample tables need more than ${budget.maxTableBytes} bytes (TraceLimits.maxTableBytes)`,
+    );
   }
 }
 

@@ -3,6 +3,7 @@
 // scheduled, in syscalls and blocked (by reason), and the same per goroutine
 // (its /goroutine?name= page). JSON-ready: plain objects, ns as numbers.
 // Pure and isomorphic.
+import { compare } from './compare.ts';
 import { unknownTime, type ExecStats, type GoroutineSummary, type Summary } from './summary.ts';
 
 export interface GoroutineGroup {
@@ -25,7 +26,7 @@ export interface GoroutineDetail extends GoroutineGroup, TimeSplit {
   ended_ns: number | null;
 }
 
-const sorted = (m: Map<string, number>): Record<string, number> => Object.fromEntries([...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+const sorted = (m: Map<string, number>): Record<string, number> => Object.fromEntries([...m].sort(([a], [b]) => compare(a, b)));
 
 /** The block times as Go's page shows them (NonOverlappingStats): each reason, and syscall block time under "syscall". */
 function blocks(s: ExecStats): Map<string, number> {
@@ -98,5 +99,5 @@ export function goroutineGroups(summary: Summary): GoroutineGroup[] {
   }
   return [...groups.values()]
     .map(({ blocks: b, ...group }) => ({ ...group, block_ns: sorted(b) }))
-    .sort((a, b) => b.execution_ns - a.execution_ns || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    .sort((a, b) => b.execution_ns - a.execution_ns || compare(a.name, b.name));
 }

@@ -344,7 +344,8 @@ export interface UtilWindow {
   mutatorUtil: number;
 }
 
-const worstFirst = (a: UtilWindow, b: UtilWindow): boolean => (a.mutatorUtil !== b.mutatorUtil ? a.mutatorUtil > b.mutatorUtil : a.time > b.time);
+const worstFirst = (a: UtilWindow, b: UtilWindow): boolean =>
+  a.mutatorUtil !== b.mutatorUtil ? a.mutatorUtil > b.mutatorUtil : a.time > b.time;
 
 class Accumulator {
   mmu = 1;
@@ -439,7 +440,10 @@ export class MMUCurve {
     this.run(window, acc);
     // Go: sort.Sort(sort.Reverse(heap)) — worst (lowest utilization) first.
     const h = [...acc.wHeap];
-    return h.sort((a, b) => (worstFirst(a, b) ? 1 : worstFirst(b, a) ? -1 : 0));
+    return h.sort((a, b) => {
+      if (worstFirst(a, b)) return 1;
+      return worstFirst(b, a) ? -1 : 0;
+    });
   }
 
   /** Quantiles of the mutator utilization distribution for this window. */
@@ -465,7 +469,10 @@ export class MMUCurve {
 }
 
 /** What `go tool trace`'s MMU page plots (traceviewer's HandlePlot): windows from xMin to xMax, each with its MMU (or MUD quantiles). */
-export function mmuPlot(utils: readonly (readonly MutatorUtil[])[], quantiles: readonly number[] | null): { xMin: number; xMax: number; curve: number[][] } {
+export function mmuPlot(
+  utils: readonly (readonly MutatorUtil[])[],
+  quantiles: readonly number[] | null,
+): { xMin: number; xMax: number; curve: number[][] } {
   const curve = new MMUCurve(utils);
   let xMin = 1e9;
   while (xMin > 1) {

@@ -3,6 +3,7 @@
 // quantiles and as 1024 buckets for an early bound. Floating-point sums run
 // in Go's order (edges sorted by Go's unstable sort) so results are Go's to
 // the bit. Pure.
+import { compare } from './compare.ts';
 import { goSortFunc } from './go-sort.ts';
 
 const DEGREE = 1024;
@@ -85,7 +86,7 @@ export class Mud {
   invCumulativeSum(y: number): [number, boolean] {
     if ((this.sorted === null || this.sorted.length === 0) && this.unsorted.length === 0) return [NaN, false];
     const edges = this.unsorted;
-    goSortFunc(edges, (a, b) => (a.x < b.x ? -1 : a.x > b.x ? 1 : 0));
+    goSortFunc(edges, (a, b) => compare(a.x, b.x));
     this.unsorted = [];
     this.sorted = this.sorted === null ? edges : merge(this.sorted, edges);
     let csum = 0;

@@ -8,7 +8,20 @@
 import { broken } from './error.ts';
 import { NO_ID } from './events.ts';
 import type { Cursor } from './frontier.ts';
-import { EV, eventName, GO_STATE, GO_STATUS, GO_STATUS_TO_STATE, goStatusName, PROC_STATE, PROC_STATUS, PROC_STATUS_TO_STATE, procStatusName, SPECS, type TraceVersion } from './spec.ts';
+import {
+  EV,
+  eventName,
+  GO_STATE,
+  GO_STATUS,
+  GO_STATUS_TO_STATE,
+  goStatusName,
+  PROC_STATE,
+  PROC_STATUS,
+  PROC_STATUS_TO_STATE,
+  procStatusName,
+  SPECS,
+  type TraceVersion,
+} from './spec.ts';
 import type { GenTables } from './tables.ts';
 
 /** Where ordered events go: Go's queue, then Reader.ReadEvent (table checks, monotonic time). */
@@ -164,7 +177,8 @@ export class Ordering {
   }
 
   gcAdvance(typ: number, seq: number): boolean {
-    return typ === EV.GCActive ? gcActive(this, seq) : typ === EV.GCBegin ? gcBegin(this, seq) : gcEnd(this, seq);
+    if (typ === EV.GCActive) return gcActive(this, seq);
+    return typ === EV.GCBegin ? gcBegin(this, seq) : gcEnd(this, seq);
   }
 
   setGC(seq: number, state: number): void {
@@ -258,7 +272,8 @@ function procStart(o: Ordering, ev: Cursor): boolean {
 function procStop(o: Ordering, ev: Cursor): boolean {
   const state = o.pStates.get(o.curP);
   if (state === undefined) throw broken(`event ${o.name(ev.typ)} for proc (${o.curP}) that doesn't exist`);
-  if (state.status !== PROC_STATUS.Running && state.status !== PROC_STATUS.Syscall) throw broken(`${o.name(ev.typ)} event for proc that's not Running or Syscall`);
+  if (state.status !== PROC_STATUS.Running && state.status !== PROC_STATUS.Syscall)
+    throw broken(`${o.name(ev.typ)} event for proc that's not Running or Syscall`);
   o.need(MUST, MUST, MAY);
   state.status = PROC_STATUS.Idle;
   o.newP = NO_ID;
@@ -269,7 +284,12 @@ function procStop(o: Ordering, ev: Cursor): boolean {
 function procSteal(o: Ordering, ev: Cursor): boolean {
   const pid = ev.a0;
   const state = o.pStates.get(pid);
-  if (state === undefined || (state.status !== PROC_STATUS.Syscall && state.status !== PROC_STATUS.SyscallAbandoned) || !succeeds(o.gen, ev.a1, state)) return false;
+  if (
+    state === undefined ||
+    (state.status !== PROC_STATUS.Syscall && state.status !== PROC_STATUS.SyscallAbandoned) ||
+    !succeeds(o.gen, ev.a1, state)
+  )
+    return false;
   o.need(MUST, MAY, MAY);
   const oldStatus = state.status;
   ev.a3 = oldStatus; // Go's extra()[0]
@@ -305,7 +325,8 @@ function goStatus(o: Ordering, ev: Cursor): boolean {
   let oldState: number = GO_STATUS_TO_STATE[status]!;
   const s = o.gStates.get(gid);
   if (s !== undefined) {
-    if (s.status !== status) throw broken(`inconsistent status for goroutine ${gid}: old ${goStatusName(s.status)} vs. new ${goStatusName(status)}`);
+    if (s.status !== status)
+      throw broken(`inconsistent status for goroutine ${gid}: old ${goStatusName(s.status)} vs. new ${goStatusName(status)}`);
     s.seqGen = o.gen;
     s.seq = 0;
   } else if (o.isInitialGen()) {
@@ -325,7 +346,8 @@ function goStatus(o: Ordering, ev: Cursor): boolean {
 function syscallStatus(o: Ordering, gid: number, mid: number): void {
   if (mid === NO_ID) throw broken(`found goroutine ${gid} in syscall without a thread`);
   if (mid === o.curM) {
-    if (!o.isInitialGen() && o.curG !== gid) throw broken(`inconsistent thread for syscalling goroutine ${gid}: thread has goroutine ${o.curG}`);
+    if (!o.isInitialGen() && o.curG !== gid)
+      throw broken(`inconsistent thread for syscalling goroutine ${gid}: thread has goroutine ${o.curG}`);
     o.newG = gid;
     return;
   }
@@ -342,7 +364,8 @@ function syscallStatus(o: Ordering, gid: number, mid: number): void {
 function goCreate(o: Ordering, ev: Cursor): boolean {
   o.need(MUST, MUST, MAY);
   const creator = o.gStates.get(o.curG);
-  if (creator !== undefined && creator.status !== GO_STATUS.Running) throw broken(`${o.name(ev.typ)} event for goroutine that's not Running`);
+  if (creator !== undefined && creator.status !== GO_STATUS.Running)
+    throw broken(`${o.name(ev.typ)} event for goroutine that's not Running`);
   const id = ev.a0;
   if (o.gStates.has(id)) throw broken(`tried to create goroutine (${id}) that already exists`);
   const status = ev.typ === EV.GoCreateBlocked ? GO_STATUS.Waiting : GO_STATUS.Runnable;
@@ -412,7 +435,8 @@ function goSyscallBegin(o: Ordering, ev: Cursor): boolean {
   const p = o.proc(o.curP, ev.typ);
   p.status = PROC_STATUS.Syscall;
   // The P's sequence number only disambiguates steals; a running P must have the next one.
-  if (!succeeds(o.gen, ev.a0, p)) throw broken(`failed to advance ${o.name(ev.typ)}: can't make sequence: ${p.seq} (gen=${p.seqGen}) -> ${ev.a0} (gen=${o.gen})`);
+  if (!succeeds(o.gen, ev.a0, p))
+    throw broken(`failed to advance ${o.name(ev.typ)}: can't make sequence: ${p.seq} (gen=${p.seqGen}) -> ${ev.a0} (gen=${o.gen})`);
   p.seqGen = o.gen;
   p.seq = ev.a0;
   o.push(ev);
@@ -424,7 +448,8 @@ function goSyscallEnd(o: Ordering, ev: Cursor): boolean {
   const state = o.curGoroutine(ev.typ, GO_STATUS.Syscall, 'Running');
   state.status = GO_STATUS.Running;
   const p = o.proc(o.curP, ev.typ);
-  if (p.status !== PROC_STATUS.Syscall) throw broken(`expected proc ${o.curP} in state Syscall, but got ${procStatusName(p.status)} instead`);
+  if (p.status !== PROC_STATUS.Syscall)
+    throw broken(`expected proc ${o.curP} in state Syscall, but got ${procStatusName(p.status)} instead`);
   p.status = PROC_STATUS.Running;
   o.push(ev);
   return true;
@@ -459,7 +484,8 @@ function goDestroySyscall(o: Ordering, ev: Cursor): boolean {
   o.newG = NO_ID;
   if (o.curP !== NO_ID) {
     const p = o.proc(o.curP, ev.typ, 'found invalid proc %d during %s');
-    if (p.status !== PROC_STATUS.Syscall) throw broken(`proc ${o.curP} in unexpected state ${procStatusName(p.status)} during ${o.name(ev.typ)}`);
+    if (p.status !== PROC_STATUS.Syscall)
+      throw broken(`proc ${o.curP} in unexpected state ${procStatusName(p.status)} during ${o.name(ev.typ)}`);
     p.status = PROC_STATUS.SyscallAbandoned;
     o.newP = NO_ID;
     o.make(EV.ProcSteal, ev.time, o.curG, o.curP, 0, 0, PROC_STATUS.Syscall);
@@ -506,7 +532,9 @@ function userRegion(o: Ordering, ev: Cursor): boolean {
     // A region may have begun before the trace did: an end with no begin is fine.
     const top = g.regions[g.regions.length - 1]!;
     if (top.task !== ev.a0 || top.name !== name) {
-      throw broken(`misuse of region in goroutine ${g.id}: region end {${u(ev.a0)} ${name}} when the inner-most active region start event is {${u(top.task)} ${top.name}}`);
+      throw broken(
+        `misuse of region in goroutine ${g.id}: region end {${u(ev.a0)} ${name}} when the inner-most active region start event is {${u(top.task)} ${top.name}}`,
+      );
     }
     g.regions.pop();
   }
@@ -580,7 +608,8 @@ function allocFree(o: Ordering, ev: Cursor): boolean {
 // Special ranges, on a proc (sweep) or a goroutine (STW, mark assist).
 
 function beginRange(ranges: RangeType[], r: RangeType): void {
-  if (ranges.some((x) => x.typ === r.typ && x.desc === r.desc)) throw broken(`discovered event already in-flight for when starting event ${SPECS[r.typ]!.name}`);
+  if (ranges.some((x) => x.typ === r.typ && x.desc === r.desc))
+    throw broken(`discovered event already in-flight for when starting event ${SPECS[r.typ]!.name}`);
   ranges.push(r);
 }
 
@@ -687,4 +716,17 @@ on([EV.UserTaskBegin], userTaskBegin);
 on([EV.UserTaskEnd], userTaskEnd);
 on([EV.UserRegionBegin, EV.UserRegionEnd], userRegion);
 on([EV.GoSwitch, EV.GoSwitchDestroy], goSwitch);
-on([EV.Span, EV.SpanAlloc, EV.SpanFree, EV.HeapObject, EV.HeapObjectAlloc, EV.HeapObjectFree, EV.GoroutineStack, EV.GoroutineStackAlloc, EV.GoroutineStackFree], allocFree);
+on(
+  [
+    EV.Span,
+    EV.SpanAlloc,
+    EV.SpanFree,
+    EV.HeapObject,
+    EV.HeapObjectAlloc,
+    EV.HeapObjectFree,
+    EV.GoroutineStack,
+    EV.GoroutineStackAlloc,
+    EV.GoroutineStackFree,
+  ],
+  allocFree,
+);

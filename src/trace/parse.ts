@@ -6,6 +6,7 @@
 // header does not throw: the events before it are kept (as `go tool trace
 // -d=parsed` prints them) and the error is returned with them. Limits throw.
 // Pure and isomorphic: Uint8Array in, typed arrays out.
+import { compare } from './compare.ts';
 import { ByteReader } from './bytes.ts';
 import { TraceError } from './error.ts';
 import { Emitter, NO_ID, type ParsedTrace } from './events.ts';
@@ -25,14 +26,16 @@ export function readHeader(bytes: Uint8Array): { version: TraceVersion; length: 
   const m = HEADER.exec(head);
   if (m === null) throw new TraceError('format', 'bad file format: not a Go execution trace?');
   const v = Number(m[1]);
-  if (v === 11 || v === 19 || v === 21) throw new TraceError('unsupported', `Go 1.${v} traces (made by Go 1.21 and older) are not supported; Go 1.22 and later are`);
+  if (v === 11 || v === 19 || v === 21)
+    throw new TraceError('unsupported', `Go 1.${v} traces (made by Go 1.21 and older) are not supported; Go 1.22 and later are`);
   if (v !== 22 && v !== 23 && v !== 25 && v !== 26) throw new TraceError('format', `unknown or unsupported trace version go 1.${v}`);
   return { version: v, length: m[0].length };
 }
 
 /** Parses a trace. Throws a TraceError for a bad header or a limit; other errors come back in `error`. */
 export function parseTrace(bytes: Uint8Array, limits: TraceLimits = DEFAULT_TRACE_LIMITS): ParsedTrace {
-  if (bytes.length > limits.maxBytes) throw new TraceError('limit', `the trace is ${bytes.length} bytes, more than ${limits.maxBytes} (TraceLimits.maxBytes)`);
+  if (bytes.length > limits.maxBytes)
+    throw new TraceError('limit', `the trace is ${bytes.length} bytes, more than ${limits.maxBytes} (TraceLimits.maxBytes)`);
   const { version, length } = readHeader(bytes);
   return new TraceReader(bytes, length, version, limits).read();
 }
@@ -111,13 +114,19 @@ class TraceReader implements OrderedSink {
     goSortFunc(this.frontier, compareCursors);
     this.charge(this.frontier.length);
     for (let i = 1; i < this.frontier.length; i++) if (this.tryAdvance(i, gen)) return true;
-    throw new TraceError('format', `broken trace: failed to advance: frontier:\n[gen=${gen.gen}]\n\n${dumpFrontier(this.frontier, this.origin)}\n${this.order.dump()}\n`);
+    throw new TraceError(
+      'format',
+      `broken trace: failed to advance: frontier:\n[gen=${gen.gen}]\n\n${dumpFrontier(this.frontier, this.origin)}\n${this.order.dump()}\n`,
+    );
   }
 
   private charge(n: number): void {
     this.attempts += n;
     if (this.attempts > ADVANCE_ALLOWANCE + this.limits.maxAdvanceAttemptsPerEvent * this.out.n) {
-      throw new TraceError('limit', `the trace's threads are too far out of order to put in order within ${this.limits.maxAdvanceAttemptsPerEvent} attempts per event (TraceLimits.maxAdvanceAttemptsPerEvent)`);
+      throw new TraceError(
+        'limit',
+        `the trace's threads are too far out of order to put in order within ${this.limits.maxAdvanceAttemptsPerEvent} attempts per event (TraceLimits.maxAdvanceAttemptsPerEvent)`,
+      );
     }
   }
 
@@ -233,7 +242,7 @@ class TraceReader implements OrderedSink {
     this.gen = g;
     const rel = (raw: number): number => mul(t.freq, raw) - this.origin + 1;
     for (const s of t.cpuSamples) s.time = rel(s.time);
-    goSortFunc(t.cpuSamples, (a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+    goSortFunc(t.cpuSamples, (a, b) => compare(a.time, b.time));
     if (t.hasClockSnapshot) t.snapTime = rel(t.snapTime);
     this.cpu = t.cpuSamples;
     this.cpuPos = 0;
@@ -247,7 +256,17 @@ class TraceReader implements OrderedSink {
 }
 
 /** Argument i of a spec (1-based after the timestamp). */
-const pick = (i: number, a0: number, a1: number, a2: number, a3: number): number => (i === 1 ? a0 : i === 2 ? a1 : i === 3 ? a2 : a3);
+function pick(i: number, a0: number, a1: number, a2: number, a3: number): number {
+  switch (i) {
+    case 1:
+      return a0;
+    case 2:
+      return a1;
+    case 3:
+      return a2;
+    default:
+      return a3;
+  }
+}
 
 const u = (v: number): bigint | number => (v < 0 ? BigInt.asUintN(64, BigInt(v)) : v);
-

@@ -89,7 +89,12 @@ function frames(tables: GenTables | undefined, stack: number): TraceProfileRecor
   const pcs = tables?.stacks.get(stack) ?? [];
   return pcs.slice(0, MAX_STACK + 1).map((pc) => {
     const f = tables!.frames.get(pc);
-    return { pc, func: f ? (tables!.strings.get(f.funcId) ?? '') : '', file: f ? (tables!.strings.get(f.fileId) ?? '') : '', line: f?.line ?? 0 };
+    return {
+      pc,
+      func: f ? (tables!.strings.get(f.funcId) ?? '') : '',
+      file: f ? (tables!.strings.get(f.fileId) ?? '') : '',
+      line: f?.line ?? 0,
+    };
   });
 }
 
@@ -165,7 +170,11 @@ class ProfilePass {
  * The records of several profiles in one pass over the events cmd/trace
  * keeps (makeComputePprofFunc over pprofMatchingGoroutines("") for each kind).
  */
-export function traceProfiles(t: ParsedTrace, summary: Summary, kinds: readonly TracePprofKind[] = ['net', 'sync', 'syscall', 'sched']): Map<TracePprofKind, TraceProfileRecord[]> {
+export function traceProfiles(
+  t: ParsedTrace,
+  summary: Summary,
+  kinds: readonly TracePprofKind[] = ['net', 'sync', 'syscall', 'sched'],
+): Map<TracePprofKind, TraceProfileRecord[]> {
   if (t.validCount === 0) throw new TraceError('format', `failed to parse any useful part of the trace: ${t.error?.message ?? ''}`);
   // cmd/trace asks for the goroutines named "" (all of them) and refuses when there are none.
   if (summary.table.slots.size === 0) throw new TraceError('format', 'failed to find matching goroutines for name: ');
@@ -201,7 +210,12 @@ export function buildTraceProfile(records: readonly TraceProfileRecord[]): Profi
       if (loc === undefined) {
         let fn = funcs.get(f.file + f.func);
         if (fn === undefined) {
-          fn = new PFunction({ id: functions.length + 1, name: st.dedup(f.func), systemName: st.dedup(f.func), filename: st.dedup(f.file) });
+          fn = new PFunction({
+            id: functions.length + 1,
+            name: st.dedup(f.func),
+            systemName: st.dedup(f.func),
+            filename: st.dedup(f.file),
+          });
           functions.push(fn);
           funcs.set(f.file + f.func, fn);
         }
@@ -214,7 +228,10 @@ export function buildTraceProfile(records: readonly TraceProfileRecord[]): Profi
     samples.push(new Sample({ locationId: ids, value: [rec.count, rec.time] }));
   }
   return new Profile({
-    sampleType: [new ValueType({ type: st.dedup('contentions'), unit: st.dedup('count') }), new ValueType({ type: st.dedup('delay'), unit: st.dedup('nanoseconds') })],
+    sampleType: [
+      new ValueType({ type: st.dedup('contentions'), unit: st.dedup('count') }),
+      new ValueType({ type: st.dedup('delay'), unit: st.dedup('nanoseconds') }),
+    ],
     sample: samples,
     location: locations,
     function: functions,
@@ -232,5 +249,10 @@ export function tracePprof(t: ParsedTrace, kind: TracePprofKind, summary: Summar
 /** All four profiles in one pass over the events. */
 export function tracePprofs(t: ParsedTrace, summary: Summary): Record<TracePprofKind, Profile> {
   const all = traceProfiles(t, summary);
-  return { net: buildTraceProfile(all.get('net')!), sync: buildTraceProfile(all.get('sync')!), syscall: buildTraceProfile(all.get('syscall')!), sched: buildTraceProfile(all.get('sched')!) };
+  return {
+    net: buildTraceProfile(all.get('net')!),
+    sync: buildTraceProfile(all.get('sync')!),
+    syscall: buildTraceProfile(all.get('syscall')!),
+    sched: buildTraceProfile(all.get('sched')!),
+  };
 }

@@ -90,7 +90,16 @@ export interface EventSpec {
 }
 
 const spec = (name: string, args: string[], o: Partial<EventSpec> = {}): EventSpec => ({
-  name, args, stringIds: [], stackIds: [], startEv: 0, timed: false, hasData: false, isStack: false, experiment: 0, ...o,
+  name,
+  args,
+  stringIds: [],
+  stackIds: [],
+  startEv: 0,
+  timed: false,
+  hasData: false,
+  isStack: false,
+  experiment: 0,
+  ...o,
 });
 const timed = (name: string, args: string[], o: Partial<EventSpec> = {}): EventSpec => spec(name, ['dt', ...args], { timed: true, ...o });
 const allocFree = (name: string, args: string[]): EventSpec => timed(name, args, { experiment: 1 });
@@ -142,7 +151,11 @@ const TABLE: Record<number, EventSpec> = {
   [EV.UserTaskBegin]: timed('UserTaskBegin', ['task', 'parent_task', 'name_string', 'stack'], { stackIds: [4], stringIds: [3] }),
   [EV.UserTaskEnd]: timed('UserTaskEnd', ['task', 'stack'], { stackIds: [2] }),
   [EV.UserRegionBegin]: timed('UserRegionBegin', ['task', 'name_string', 'stack'], { stackIds: [3], stringIds: [2] }),
-  [EV.UserRegionEnd]: timed('UserRegionEnd', ['task', 'name_string', 'stack'], { startEv: EV.UserRegionBegin, stackIds: [3], stringIds: [2] }),
+  [EV.UserRegionEnd]: timed('UserRegionEnd', ['task', 'name_string', 'stack'], {
+    startEv: EV.UserRegionBegin,
+    stackIds: [3],
+    stringIds: [2],
+  }),
   [EV.UserLog]: timed('UserLog', ['task', 'key_string', 'value_string', 'stack'], { stackIds: [4], stringIds: [2, 3] }),
   [EV.GoSwitch]: timed('GoSwitch', ['g', 'g_seq']),
   [EV.GoSwitchDestroy]: timed('GoSwitchDestroy', ['g', 'g_seq']),
@@ -177,7 +190,12 @@ export const VERSIONS = [22, 23, 25, 26] as const;
 export type TraceVersion = (typeof VERSIONS)[number];
 
 /** One past the last type each version knows, for naming events as Go does. */
-const VERSION_SPECS: Record<TraceVersion, number> = { 22: EV.UserLog + 1, 23: EV.ExperimentalBatch + 1, 25: EV.ClockSnapshot + 1, 26: NUM_SPECS };
+const VERSION_SPECS: Record<TraceVersion, number> = {
+  22: EV.UserLog + 1,
+  23: EV.ExperimentalBatch + 1,
+  25: EV.ClockSnapshot + 1,
+  26: NUM_SPECS,
+};
 
 /** Go's version.EventName: the name a version gives a type, or Invalid(n). */
 export function eventName(version: TraceVersion, typ: number): string {

@@ -10,8 +10,20 @@
 // columns (GoroutineTable), not an object each: objects with many float
 // fields are slow to make and large (each float is boxed). GoroutineSummary
 // objects are made on demand. Pure and isomorphic.
+import { compare } from './compare.ts';
 import { ARGS, generationOf, NO_ID, type ParsedTrace } from './events.ts';
-import { GenerationCursor, KIND, KIND_OF, newTransition, range, RESOURCE, stackOf, transition, type RangeView, type Transition } from './event-view.ts';
+import {
+  GenerationCursor,
+  KIND,
+  KIND_OF,
+  newTransition,
+  range,
+  RESOURCE,
+  stackOf,
+  transition,
+  type RangeView,
+  type Transition,
+} from './event-view.ts';
 import { goSortFunc } from './go-sort.ts';
 import { EV, GO_STATE, PROC_STATE } from './spec.ts';
 import type { GenTables } from './tables.ts';
@@ -75,10 +87,22 @@ const NONE: Map<string, number> = new Map();
 const NO_REGIONS: RegionSummary[] = [];
 const own = (m: Map<string, number>): Map<string, number> => (m === NONE ? new Map<string, number>() : m);
 const add = (m: Map<string, number>, k: string, v: number): void => void m.set(k, (m.get(k) ?? 0) + v);
-const newStats = (): ExecStats => ({ execTime: 0, schedWaitTime: 0, syscallTime: 0, syscallBlockTime: 0, blockTimeByReason: NONE, totalTime: 0, rangeTime: NONE });
+const newStats = (): ExecStats => ({
+  execTime: 0,
+  schedWaitTime: 0,
+  syscallTime: 0,
+  syscallBlockTime: 0,
+  blockTimeByReason: NONE,
+  totalTime: 0,
+  rangeTime: NONE,
+});
 
 export function cloneStats(s: ExecStats): ExecStats {
-  return { ...s, blockTimeByReason: s.blockTimeByReason === NONE ? NONE : new Map(s.blockTimeByReason), rangeTime: s.rangeTime === NONE ? NONE : new Map(s.rangeTime) };
+  return {
+    ...s,
+    blockTimeByReason: s.blockTimeByReason === NONE ? NONE : new Map(s.blockTimeByReason),
+    rangeTime: s.rangeTime === NONE ? NONE : new Map(s.rangeTime),
+  };
 }
 
 /** s - v, over the keys of s (Go's GoroutineExecStats.sub). */
@@ -119,7 +143,22 @@ export function isSystemGoroutine(entryFn: string): boolean {
   return entryFn === '' || (entryFn !== 'runtime.main' && entryFn.startsWith('runtime.'));
 }
 
-const FLOATS = ['creationTime', 'startTime', 'endTime', 'pc', 'execTime', 'schedWaitTime', 'syscallTime', 'syscallBlockTime', 'totalTime', 'lastStartTime', 'lastRunnableTime', 'lastBlockTime', 'lastSyscallTime', 'lastSyscallBlockTime'] as const;
+const FLOATS = [
+  'creationTime',
+  'startTime',
+  'endTime',
+  'pc',
+  'execTime',
+  'schedWaitTime',
+  'syscallTime',
+  'syscallBlockTime',
+  'totalTime',
+  'lastStartTime',
+  'lastRunnableTime',
+  'lastBlockTime',
+  'lastSyscallTime',
+  'lastSyscallBlockTime',
+] as const;
 type FloatName = (typeof FLOATS)[number];
 
 /**
@@ -180,12 +219,29 @@ export class GoroutineTable implements Record<FloatName, Float64Array> {
   }
 
   stats(s: number): ExecStats {
-    return { execTime: this.execTime[s]!, schedWaitTime: this.schedWaitTime[s]!, syscallTime: this.syscallTime[s]!, syscallBlockTime: this.syscallBlockTime[s]!, blockTimeByReason: this.blockTimeByReason[s]!, totalTime: this.totalTime[s]!, rangeTime: this.rangeTime[s]! };
+    return {
+      execTime: this.execTime[s]!,
+      schedWaitTime: this.schedWaitTime[s]!,
+      syscallTime: this.syscallTime[s]!,
+      syscallBlockTime: this.syscallBlockTime[s]!,
+      blockTimeByReason: this.blockTimeByReason[s]!,
+      totalTime: this.totalTime[s]!,
+      rangeTime: this.rangeTime[s]!,
+    };
   }
 
   /** Slot s as an object. */
   summary(s: number): GoroutineSummary {
-    return { id: this.ids[s]!, name: this.names[s]!, pc: this.pc[s]!, creationTime: this.creationTime[s]!, startTime: this.startTime[s]!, endTime: this.endTime[s]!, regions: this.regions[s]!, stats: this.stats(s) };
+    return {
+      id: this.ids[s]!,
+      name: this.names[s]!,
+      pc: this.pc[s]!,
+      creationTime: this.creationTime[s]!,
+      startTime: this.startTime[s]!,
+      endTime: this.endTime[s]!,
+      regions: this.regions[s]!,
+      stats: this.stats(s),
+    };
   }
 
   addBlock(s: number, reason: string, dt: number): void {
@@ -230,16 +286,32 @@ class Summarizer {
     if (this.syncTs === 0) this.syncTs = time;
     this.lastTs = time;
     switch (KIND_OF[this.t.type[i]!]) {
-      case KIND.Sync: this.syncTs = time; break;
-      case KIND.StateTransition: this.stateTransition(i, tables); break;
+      case KIND.Sync:
+        this.syncTs = time;
+        break;
+      case KIND.StateTransition:
+        this.stateTransition(i, tables);
+        break;
       case KIND.RangeBegin:
-      case KIND.RangeActive: this.rangeBegin(i, tables); break;
-      case KIND.RangeEnd: this.rangeEnd(i, tables); break;
-      case KIND.RegionBegin: this.regionBegin(i, tables); break;
-      case KIND.RegionEnd: this.regionEnd(i, tables); break;
+      case KIND.RangeActive:
+        this.rangeBegin(i, tables);
+        break;
+      case KIND.RangeEnd:
+        this.rangeEnd(i, tables);
+        break;
+      case KIND.RegionBegin:
+        this.regionBegin(i, tables);
+        break;
+      case KIND.RegionEnd:
+        this.regionEnd(i, tables);
+        break;
       case KIND.TaskBegin:
-      case KIND.TaskEnd: this.task(i, tables); break;
-      case KIND.Log: this.log(i); break;
+      case KIND.TaskEnd:
+        this.task(i, tables);
+        break;
+      case KIND.Log:
+        this.log(i);
+        break;
     }
   }
 
@@ -291,7 +363,8 @@ class Summarizer {
       // A goroutine created in a region inherits the region's task.
       const creator = this.slotOf(this.t.g[i]!);
       const active = creator === undefined ? NO_REGIONS : this.g.activeRegions[creator]!;
-      if (active.length > 0) this.g.activeRegions[s] = [{ taskId: active[active.length - 1]!.taskId, name: '', start: i, end: -1, stats: newStats() }];
+      if (active.length > 0)
+        this.g.activeRegions[s] = [{ taskId: active[active.length - 1]!.taskId, name: '', start: i, end: -1, stats: newStats() }];
       return s;
     }
     const s = this.slotOf(st.id);
@@ -404,7 +477,13 @@ class Summarizer {
     const s = this.slotOf(this.t.g[i]!);
     if (s === undefined) return;
     const a = i * ARGS;
-    const region: RegionSummary = { taskId: this.t.args[a]!, name: tables?.strings.get(this.t.args[a + 1]!) ?? '', start: i, end: -1, stats: snapshot(this.g, s, this.t.time[i]!) };
+    const region: RegionSummary = {
+      taskId: this.t.args[a]!,
+      name: tables?.strings.get(this.t.args[a + 1]!) ?? '',
+      start: i,
+      end: -1,
+      stats: snapshot(this.g, s, this.t.time[i]!),
+    };
     const active = this.g.activeRegions;
     (active[s] = active[s] === NO_REGIONS ? [] : active[s]!).push(region);
     const task = this.task_(region.taskId);
@@ -472,7 +551,8 @@ function snapshot(g: GoroutineTable, s: number, lastTs: number): ExecStats {
   if (g.totalTime[s] === 0) ret.totalTime = lastTs - g.creationTime[s]!;
   if (g.lastStartTime[s] !== 0) ret.execTime += lastTs - g.lastStartTime[s]!;
   if (g.lastRunnableTime[s] !== 0) ret.schedWaitTime += lastTs - g.lastRunnableTime[s]!;
-  if (g.lastBlockTime[s] !== 0) add((ret.blockTimeByReason = own(ret.blockTimeByReason)), g.lastBlockReason[s]!, lastTs - g.lastBlockTime[s]!);
+  if (g.lastBlockTime[s] !== 0)
+    add((ret.blockTimeByReason = own(ret.blockTimeByReason)), g.lastBlockReason[s]!, lastTs - g.lastBlockTime[s]!);
   if (g.lastSyscallTime[s] !== 0) ret.syscallTime += lastTs - g.lastSyscallTime[s]!;
   if (g.lastSyscallBlockTime[s] !== 0) ret.schedWaitTime += lastTs - g.lastSyscallBlockTime[s]!; // sic: Go counts it as sched wait here
   for (const [name, ts] of g.lastRangeTime[s]!) add((ret.rangeTime = own(ret.rangeTime)), name, lastTs - ts);
@@ -530,7 +610,7 @@ export function summarize(t: ParsedTrace, n = t.count): Summary {
         if (b.start < 0) return 1;
         const x = t.time[a.start]!;
         const y = t.time[b.start]!;
-        return x < y ? -1 : x > y ? 1 : 0;
+        return compare(x, y);
       });
     }
   }

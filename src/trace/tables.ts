@@ -139,13 +139,17 @@ export function addStacks(t: GenTables, r: ByteReader): void {
     const pcs: number[] = [];
     for (let i = 0; i < n; i++) addFrame(t, r, pcs, i + 1, id);
     const existing = t.stacks.insert(id, pcs);
-    if (existing !== undefined) throw broken(`multiple trace.stacks with the same ID: id=${u64(id)}, new=${stackText(pcs)}, existing=${stackText(existing)}`);
+    if (existing !== undefined)
+      throw broken(`multiple trace.stacks with the same ID: id=${u64(id)}, new=${stackText(pcs)}, existing=${stackText(existing)}`);
     t.cost += STACK_COST(n);
   }
 }
 
 function addFrame(t: GenTables, r: ByteReader, pcs: number[], nth: number, id: number): void {
-  const at = (what: string) => (e: string): string => `reading frame ${nth}'s ${what} for stack ${u64(id)}: ${e}`;
+  const at =
+    (what: string) =>
+    (e: string): string =>
+      `reading frame ${nth}'s ${what} for stack ${u64(id)}: ${e}`;
   const pc = need(r, r.readUvarint(), at('PC'));
   const funcId = need(r, r.readUvarint(), at('funcID'));
   const fileId = need(r, r.readUvarint(), at('fileID'));
@@ -220,4 +224,3 @@ export function validateStackStrings(t: GenTables): void {
 export function u64(v: number): bigint | number {
   return v < 0 ? BigInt.asUintN(64, BigInt(v)) : v;
 }
-

@@ -15,7 +15,18 @@
 // its execution time on `go tool trace`'s goroutine page. Pure and
 // isomorphic.
 import { NO_ID, type ParsedTrace } from './events.ts';
-import { GenerationCursor, KIND, KIND_OF, newTransition, range, RESOURCE, stackOf, transition, type RangeView, type Transition } from './event-view.ts';
+import {
+  GenerationCursor,
+  KIND,
+  KIND_OF,
+  newTransition,
+  range,
+  RESOURCE,
+  stackOf,
+  transition,
+  type RangeView,
+  type Transition,
+} from './event-view.ts';
 import { EV, GO_STATE, PROC_STATE } from './spec.ts';
 import { StackInterner, type StackTable } from './stack-table.ts';
 import type { GenTables } from './tables.ts';
@@ -147,7 +158,18 @@ class Rows {
 
 // Column indexes of each kind of span.
 const G = { g: 0, start: 1, end: 2, kind: 3, p: 4, stack: 5, reason: 6, unblockedBy: 7, unblockStack: 8, slot: 9 } as const;
-const G_TYPES = [Float64Array, Float64Array, Float64Array, Uint8Array, Int32Array, Uint32Array, Uint32Array, Float64Array, Uint32Array, Uint32Array];
+const G_TYPES = [
+  Float64Array,
+  Float64Array,
+  Float64Array,
+  Uint8Array,
+  Int32Array,
+  Uint32Array,
+  Uint32Array,
+  Float64Array,
+  Uint32Array,
+  Uint32Array,
+];
 const P = { p: 0, start: 1, end: 2, kind: 3, g: 4, slot: 5 } as const;
 const P_TYPES = [Int32Array, Float64Array, Float64Array, Uint8Array, Float64Array, Uint32Array];
 const C = { kind: 0, start: 1, end: 2, p: 3, g: 4, name: 5 } as const;
@@ -331,7 +353,8 @@ class Builder {
   private gcKey(i: number, tables: GenTables | undefined): { kind: number; key: string; p: number; g: number; name: string } | null {
     const r = range(this.t, i, tables, this.rv);
     const typ = this.t.type[i]!;
-    if (typ === EV.STWBegin || typ === EV.STWEnd) return { kind: GC_SPAN.STW, key: `stw:${r.scopeId}`, p: NO_ID, g: r.scopeId, name: r.name };
+    if (typ === EV.STWBegin || typ === EV.STWEnd)
+      return { kind: GC_SPAN.STW, key: `stw:${r.scopeId}`, p: NO_ID, g: r.scopeId, name: r.name };
     if (r.name === 'GC concurrent mark phase') return { kind: GC_SPAN.Mark, key: 'mark', p: NO_ID, g: NO_ID, name: r.name };
     if (r.name === 'GC incremental sweep') return { kind: GC_SPAN.Sweep, key: `sweep:${r.scopeId}`, p: r.scopeId, g: NO_ID, name: r.name };
     if (r.name === 'GC mark assist') return { kind: GC_SPAN.Assist, key: `assist:${r.scopeId}`, p: NO_ID, g: r.scopeId, name: r.name };
@@ -365,11 +388,16 @@ class Builder {
 
 function gSpanKind(state: number): number {
   switch (state) {
-    case GO_STATE.Running: return G_SPAN.Running;
-    case GO_STATE.Runnable: return G_SPAN.Runnable;
-    case GO_STATE.Waiting: return G_SPAN.Waiting;
-    case GO_STATE.Syscall: return G_SPAN.Syscall;
-    default: return 0;
+    case GO_STATE.Running:
+      return G_SPAN.Running;
+    case GO_STATE.Runnable:
+      return G_SPAN.Runnable;
+    case GO_STATE.Waiting:
+      return G_SPAN.Waiting;
+    case GO_STATE.Syscall:
+      return G_SPAN.Syscall;
+    default:
+      return 0;
   }
 }
 
@@ -412,7 +440,15 @@ export function timeline(t: ParsedTrace): Timeline {
     procIds: Int32Array.from(p.ids),
     procFirst: p.first,
     procSpans: p.order,
-    gc: { count: cs.n, kind: cs.col(C.kind), start: cs.col(C.start), end: cs.col(C.end), p: cs.col(C.p), g: cs.col(C.g), name: cs.col(C.name) },
+    gc: {
+      count: cs.n,
+      kind: cs.col(C.kind),
+      start: cs.col(C.start),
+      end: cs.col(C.end),
+      p: cs.col(C.p),
+      g: cs.col(C.g),
+      name: cs.col(C.name),
+    },
     stacks: b.stacks.table(),
     strings: b.stacks.strings,
   };

@@ -77,7 +77,17 @@ export function userRegions(t: ParsedTrace, summary: Summary): UserRegion[] {
       const start = r.start < 0 ? null : t.time[r.start]!;
       const end = r.end < 0 ? null : t.time[r.end]!;
       const { func, pc } = startFrame(t, r.start);
-      out.push({ name: r.name, goroutine: g.ids[slot]!, task: r.taskId, start_ns: start, end_ns: end, duration_ns: (end ?? last) - (start ?? first), func, pc, stats: timeSplit(r.stats) });
+      out.push({
+        name: r.name,
+        goroutine: g.ids[slot]!,
+        task: r.taskId,
+        start_ns: start,
+        end_ns: end,
+        duration_ns: (end ?? last) - (start ?? first),
+        func,
+        pc,
+        stats: timeSplit(r.stats),
+      });
     }
   }
   return out;

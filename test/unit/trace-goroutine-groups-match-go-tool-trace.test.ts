@@ -34,8 +34,10 @@ function groupsFromPages(pages: PagesGolden): GoroutineGroup[] {
   });
 }
 
-const byName = <T extends { name: string }>(xs: readonly T[]): T[] => [...xs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-const sortedKeys = (r: Record<string, number>): Record<string, number> => Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : 1)));
+const byName = <T extends { name: string }>(xs: readonly T[]): T[] =>
+  [...xs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+const sortedKeys = (r: Record<string, number>): Record<string, number> =>
+  Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : 1)));
 
 describe("goroutine groups and times match go tool trace's goroutine pages", () => {
   for (const rec of m.traces) {
@@ -51,7 +53,12 @@ describe("goroutine groups and times match go tool trace's goroutine pages", () 
         byName(ours).map((g) => ({ ...g, block_ns: sortedKeys(g.block_ns) })),
         byName(want).map((g) => ({ ...g, block_ns: sortedKeys(g.block_ns) })),
       );
-      for (const g of want) assert.equal(g.execution_ns, pages.goroutineGroups.find((p) => p.name === g.name)!.goroutines.reduce((s, x) => s + (x.stats['Execution time'] ?? 0), 0), `${g.name}: the page's total is the sum of its goroutines`);
+      for (const g of want)
+        assert.equal(
+          g.execution_ns,
+          pages.goroutineGroups.find((p) => p.name === g.name)!.goroutines.reduce((s, x) => s + (x.stats['Execution time'] ?? 0), 0),
+          `${g.name}: the page's total is the sum of its goroutines`,
+        );
 
       // Every goroutine: total, every column of its group's table (a missing stat shows as 0s), every special range.
       for (const group of pages.goroutineGroups) {
@@ -63,7 +70,8 @@ describe("goroutine groups and times match go tool trace's goroutine pages", () 
           assert.equal(g.stats.totalTime, want.total, `goroutine ${want.id} total`);
           const stats = nonOverlappingStats(g.stats);
           for (const [col, ns] of Object.entries(want.stats)) assert.equal(stats.get(col) ?? 0, ns, `goroutine ${want.id}: ${col}`);
-          for (const [name, ns] of Object.entries(want.ranges)) assert.equal(g.stats.rangeTime.get(name) ?? 0, ns, `goroutine ${want.id}: range ${name}`);
+          for (const [name, ns] of Object.entries(want.ranges))
+            assert.equal(g.stats.rangeTime.get(name) ?? 0, ns, `goroutine ${want.id}: range ${name}`);
           const d = details.get(want.id)!;
           assert.equal(d.total_ns, want.total);
           assert.equal(d.execution_ns, want.stats['Execution time'] ?? 0);
@@ -81,7 +89,17 @@ describe("goroutine groups and times match go tool trace's goroutine pages", () 
       for (const [k, v] of Object.entries(x.stats)) if (v > 0) reasons.add(k);
       ranges += Object.keys(x.ranges).length;
     }
-    for (const col of ['Execution time', 'Sched wait time', 'Syscall execution time', 'Block time (syscall)', 'Block time (chan receive)', 'Block time (chan send)', 'Block time (sync)', 'Block time (select)', 'Block time (network)']) {
+    for (const col of [
+      'Execution time',
+      'Sched wait time',
+      'Syscall execution time',
+      'Block time (syscall)',
+      'Block time (chan receive)',
+      'Block time (chan send)',
+      'Block time (sync)',
+      'Block time (select)',
+      'Block time (network)',
+    ]) {
       assert.ok(reasons.has(col), `some goroutine has ${col}`);
     }
     assert.ok(ranges > 0, 'some goroutine has special-range time');

@@ -11,7 +11,13 @@ import { parseTrace } from '../../src/trace/parse.ts';
 import { GOLDEN_DIR, manifest, readJson, readTrace, type PagesGolden } from '../fixtures/traces/goldens.ts';
 
 const m = await manifest();
-const FLAG_BITS: Readonly<Record<string, number>> = { perProc: UTIL.PerProc, stw: UTIL.STW, background: UTIL.Background, assist: UTIL.Assist, sweep: UTIL.Sweep };
+const FLAG_BITS: Readonly<Record<string, number>> = {
+  perProc: UTIL.PerProc,
+  stw: UTIL.STW,
+  background: UTIL.Background,
+  assist: UTIL.Assist,
+  sweep: UTIL.Sweep,
+};
 const bits = (flags: string): number => flags.split('|').reduce((b, f) => b | (FLAG_BITS[f] ?? 0), 0);
 
 describe("MMU curves match go tool trace's /mmu page", () => {
@@ -28,7 +34,11 @@ describe("MMU curves match go tool trace's /mmu page", () => {
       }
       for (const d of pages.mmuDetails) {
         const worst = new MMUCurve(mutatorUtilization(t, bits(d.flags))).examples(d.window, 10);
-        assert.deepEqual(worst.map((w) => ({ Time: absoluteTime(t, w.time).toString(), MutatorUtil: w.mutatorUtil })), d.worst, `${d.flags} window ${d.window}`);
+        assert.deepEqual(
+          worst.map((w) => ({ Time: absoluteTime(t, w.time).toString(), MutatorUtil: w.mutatorUtil })),
+          d.worst,
+          `${d.flags} window ${d.window}`,
+        );
       }
     });
   }

@@ -43,7 +43,17 @@ const m = await manifest();
 describe('every event of real traces prints as go tool trace -d=parsed prints it', () => {
   test('the fixtures cover every trace format (Go 1.22, 1.23, 1.25, 1.26) and every program', () => {
     assert.deepEqual([...new Set(m.traces.map((t) => t.format))].sort(), [22, 23, 25, 26]);
-    assert.deepEqual([...new Set(m.traces.map((t) => t.program))].sort(), ['allocfree', 'chan', 'coro', 'generations', 'mutex', 'net', 'sched', 'syscall', 'tasks']);
+    assert.deepEqual([...new Set(m.traces.map((t) => t.program))].sort(), [
+      'allocfree',
+      'chan',
+      'coro',
+      'generations',
+      'mutex',
+      'net',
+      'sched',
+      'syscall',
+      'tasks',
+    ]);
   });
 
   for (const rec of m.traces) {

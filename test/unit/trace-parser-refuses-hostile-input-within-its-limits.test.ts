@@ -22,8 +22,19 @@ import { EV } from '../../src/trace/spec.ts';
 import { summarize } from '../../src/trace/summary.ts';
 import { timeline } from '../../src/trace/timeline.ts';
 import { userRegions, userTasks } from '../../src/trace/user-annotations.ts';
-import { cutAt, decodeGzippedProfile, GOLDEN_DIR, PPROF_KINDS, profileRows, readJson, readTrace, TRUNCATED, TRUNCATED_PPROF, type ParsedGolden } from '../fixtures/traces/goldens.ts';
-import { prng } from '../kit/prng.ts';
+import {
+  cutAt,
+  decodeGzippedProfile,
+  GOLDEN_DIR,
+  PPROF_KINDS,
+  profileRows,
+  readJson,
+  readTrace,
+  TRUNCATED,
+  TRUNCATED_PPROF,
+  type ParsedGolden,
+} from '../fixtures/traces/goldens.ts';
+import { prng } from '../kit/measure/prng.ts';
 import { ev, frequencyBatch, stringsBatch, traceBytes, uvarint, type RawBatch } from '../kit/trace-bytes.ts';
 
 const limits = (o: Partial<TraceLimits>): TraceLimits => ({ ...DEFAULT_TRACE_LIMITS, ...o });
@@ -65,7 +76,8 @@ describe('traces cut short stop where go tool trace stops', () => {
           error = (err as Error).message;
         }
         // "failed to advance" dumps the parser's state after its first lines; Go prints its maps in random order.
-        const head = (e: string | null): string | null => (e?.startsWith('broken trace: failed to advance') ? e.split('\n\n')[0]! : (e?.trim() ?? null));
+        const head = (e: string | null): string | null =>
+          e?.startsWith('broken trace: failed to advance') ? e.split('\n\n')[0]! : (e?.trim() ?? null);
         assert.equal(head(error), head(c.golden.error), `${name} cut at ${cut.length}`);
         assert.equal(text.split('\n').length - 1, c.golden.lines, `${name} cut at ${cut.length}: events`);
         assert.equal(createHash('sha256').update(text).digest('hex'), c.golden.sha256, `${name} cut at ${cut.length}: text`);
@@ -84,7 +96,10 @@ describe('traces cut short stop where go tool trace stops', () => {
         const refused = await readFile(`${base}.pprof-error.txt`, 'utf8').catch(() => null);
         if (refused !== null) {
           // Nothing whole before the cut: no goroutines, and go tool trace refuses to make a profile.
-          assert.throws(() => tracePprofs(t, summarize(t)), (e: Error) => e instanceof TraceError && refused.trim() === `failed to generate pprof: ${e.message}`.trim());
+          assert.throws(
+            () => tracePprofs(t, summarize(t)),
+            (e: Error) => e instanceof TraceError && refused.trim() === `failed to generate pprof: ${e.message}`.trim(),
+          );
           continue;
         }
         const ours = tracePprofs(t, summarize(t));
@@ -100,7 +115,8 @@ describe('traces cut short stop where go tool trace stops', () => {
 });
 
 describe('hostile traces are refused as Go refuses them', () => {
-  const base = (data: number[], extra: RawBatch[] = []): Uint8Array => traceBytes(22, [frequencyBatch(1), ...extra, { gen: 1, m: 1, time: 10, data }]);
+  const base = (data: number[], extra: RawBatch[] = []): Uint8Array =>
+    traceBytes(22, [frequencyBatch(1), ...extra, { gen: 1, m: 1, time: 10, data }]);
 
   test('not a trace, and traces older than Go 1.22', () => {
     assert.equal(errorOf(new TextEncoder().encode('hello')), 'bad file format: not a Go execution trace?');
@@ -117,8 +133,14 @@ describe('hostile traces are refused as Go refuses them', () => {
   });
 
   test('a batch claiming a terabyte, or more than it holds', () => {
-    assert.equal(errorOf(traceBytes(22, [{ gen: 1, m: 1, time: 1, data: [], size: 2n ** 40n }])), 'invalid batch size 1099511627776, maximum is 65536');
-    assert.equal(errorOf(traceBytes(22, [{ gen: 1, m: 1, time: 1, data: [1, 2, 3], size: 60000 }])), 'failed to read full batch: read 3 but wanted 60000');
+    assert.equal(
+      errorOf(traceBytes(22, [{ gen: 1, m: 1, time: 1, data: [], size: 2n ** 40n }])),
+      'invalid batch size 1099511627776, maximum is 65536',
+    );
+    assert.equal(
+      errorOf(traceBytes(22, [{ gen: 1, m: 1, time: 1, data: [1, 2, 3], size: 60000 }])),
+      'failed to read full batch: read 3 but wanted 60000',
+    );
   });
 
   test('a string of a megabyte, a stack of a billion frames, the same ID twice', () => {
@@ -126,12 +148,20 @@ describe('hostile traces are refused as Go refuses them', () => {
     assert.equal(errorOf(base(ev(EV.ProcStatus, 0, 0, 2), [huge])), 'invalid string size 1048576, maximum is 1024');
     const deep: RawBatch = { gen: 1, m: -1, time: 1, data: [EV.Stacks, EV.Stack, 1, ...uvarint(1e9)] };
     assert.equal(errorOf(base(ev(EV.ProcStatus, 0, 0, 2), [deep])), 'invalid stack size 1000000000, maximum is 128');
-    const twice = stringsBatch(1, [[1, 'a'], [1, 'b']]);
+    const twice = stringsBatch(1, [
+      [1, 'a'],
+      [1, 'b'],
+    ]);
     assert.equal(errorOf(base(ev(EV.ProcStatus, 0, 0, 2), [twice])), 'multiple strings with the same ID: id=1, new=b, existing=a');
   });
 
   test("tables over the caller's limit are refused before they are all held", () => {
-    const strings = Array.from({ length: 16 }, (_, b) => stringsBatch(1, Array.from({ length: 60 }, (_, k) => [b * 60 + k + 1, 'x'.repeat(1000)] as [number, string])));
+    const strings = Array.from({ length: 16 }, (_, b) =>
+      stringsBatch(
+        1,
+        Array.from({ length: 60 }, (_, k) => [b * 60 + k + 1, 'x'.repeat(1000)] as [number, string]),
+      ),
+    );
     const e = thrown(base(ev(EV.ProcStatus, 0, 0, 2), strings), limits({ maxTableBytes: 1 << 20 }));
     assert.equal(e.kind, 'limit');
     assert.match(e.message, /maxTableBytes/);
@@ -151,7 +181,8 @@ describe('hostile traces are refused as Go refuses them', () => {
     // ordering tries every thread for every event (quadratic); the parser gives up within its budget.
     const n = 3000;
     const batches: RawBatch[] = [frequencyBatch(1), { gen: 1, m: 1, time: 1, data: ev(EV.ProcStatus, 0, 0, 2) }];
-    for (let k = 1; k <= n; k++) batches.push({ gen: 1, m: k + 1, time: 10 + n - k, data: [...ev(EV.ProcStart, 0, 0, k), ...ev(EV.ProcStop, 1)] });
+    for (let k = 1; k <= n; k++)
+      batches.push({ gen: 1, m: k + 1, time: 10 + n - k, data: [...ev(EV.ProcStart, 0, 0, k), ...ev(EV.ProcStop, 1)] });
     const bytes = traceBytes(22, batches);
     const started = performance.now();
     const e = thrown(bytes);

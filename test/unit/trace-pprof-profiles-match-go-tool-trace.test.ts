@@ -27,7 +27,10 @@ describe('go tool trace -pprof profiles, number for number', () => {
         assert.deepEqual(profileRows(got), profileRows(want), `${rec.name} -pprof=${kind}`);
         assert.deepEqual(
           got.sampleType.map((v) => [got.stringTable.strings[Number(v.type)], got.stringTable.strings[Number(v.unit)]]),
-          [['contentions', 'count'], ['delay', 'nanoseconds']],
+          [
+            ['contentions', 'count'],
+            ['delay', 'nanoseconds'],
+          ],
         );
       }
     });
@@ -35,8 +38,15 @@ describe('go tool trace -pprof profiles, number for number', () => {
 
   test('the goldens are not all empty: network, sync, syscall and sched profiles all have samples somewhere', async () => {
     for (const kind of PPROF_KINDS) {
-      const any = await Promise.all(m.traces.map(async (r) => decodeGzippedProfile(new Uint8Array(await readFile(`${GOLDEN_DIR}${r.name}.${kind}.pb.gz`))).sample.length));
-      assert.ok(any.some((n) => n > 0), `some ${kind} profile has samples`);
+      const any = await Promise.all(
+        m.traces.map(
+          async (r) => decodeGzippedProfile(new Uint8Array(await readFile(`${GOLDEN_DIR}${r.name}.${kind}.pb.gz`))).sample.length,
+        ),
+      );
+      assert.ok(
+        any.some((n) => n > 0),
+        `some ${kind} profile has samples`,
+      );
     }
   });
 });

@@ -13,7 +13,10 @@ import { GOLDEN_DIR, manifest, readJson, readTrace, type PagesGolden } from '../
 
 const m = await manifest();
 const NO_TASK = Number(2n ** 64n - 1n); // Go's NoTask as the page prints it, read as a number
-const counts = (keys: string[]): [string, number][] => [...keys.reduce((acc, k) => acc.set(k, (acc.get(k) ?? 0) + 1), new Map<string, number>())].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+const counts = (keys: string[]): [string, number][] =>
+  [...keys.reduce((acc, k) => acc.set(k, (acc.get(k) ?? 0) + 1), new Map<string, number>())].sort(([a], [b]) =>
+    a < b ? -1 : a > b ? 1 : 0,
+  );
 
 describe("tasks and regions match go tool trace's task and region pages", () => {
   for (const rec of m.traces) {
@@ -24,21 +27,34 @@ describe("tasks and regions match go tool trace's task and region pages", () => 
 
       const tasks = userTasks(t, summary);
       const key = (x: { id: number; duration: number; complete: boolean }): string => `${x.id} ${x.duration} ${x.complete}`;
-      assert.deepEqual(tasks.map((x) => key({ id: x.id === -1 ? NO_TASK : x.id, duration: x.duration_ns, complete: x.complete })).sort(), pages.tasks.map(key).sort());
-      assert.deepEqual(counts(tasks.map((x) => x.name)), pages.taskTypes.map((x) => [x.type, x.count]).sort(([a], [b]) => ((a as string) < (b as string) ? -1 : 1)));
+      assert.deepEqual(
+        tasks.map((x) => key({ id: x.id === -1 ? NO_TASK : x.id, duration: x.duration_ns, complete: x.complete })).sort(),
+        pages.tasks.map(key).sort(),
+      );
+      assert.deepEqual(
+        counts(tasks.map((x) => x.name)),
+        pages.taskTypes.map((x) => [x.type, x.count]).sort(([a], [b]) => ((a as string) < (b as string) ? -1 : 1)),
+      );
 
       const regions = userRegions(t, summary);
-      assert.deepEqual(counts(regions.map((r) => `${JSON.stringify(r.name)} ${r.func} @ ${r.pc}`)), counts(pages.regionTypes.flatMap((x) => Array<string>(x.count).fill(`${JSON.stringify(x.type)} ${x.func} @ ${x.pc}`))));
+      assert.deepEqual(
+        counts(regions.map((r) => `${JSON.stringify(r.name)} ${r.func} @ ${r.pc}`)),
+        counts(pages.regionTypes.flatMap((x) => Array<string>(x.count).fill(`${JSON.stringify(x.type)} ${x.func} @ ${x.pc}`))),
+      );
       // Every region: goroutine, task, total and each column of the page (a stat a region lacks shows as 0s).
       const columns = [...new Set(pages.regions.flatMap((r) => Object.keys(r.stats)))];
-      const row = (goroutine: number, task: number, total: number, stat: (c: string) => number): string => `${goroutine} ${task} ${total} ${columns.map(stat).join(' ')}`;
-      const ours = [...summary.goroutines.values()].flatMap((g) => g.regions.map((r) => {
-        const stats = nonOverlappingStats(r.stats);
-        return row(g.id, r.taskId, r.stats.totalTime, (c) => stats.get(c) ?? 0);
-      }));
+      const row = (goroutine: number, task: number, total: number, stat: (c: string) => number): string =>
+        `${goroutine} ${task} ${total} ${columns.map(stat).join(' ')}`;
+      const ours = [...summary.goroutines.values()].flatMap((g) =>
+        g.regions.map((r) => {
+          const stats = nonOverlappingStats(r.stats);
+          return row(g.id, r.taskId, r.stats.totalTime, (c) => stats.get(c) ?? 0);
+        }),
+      );
       assert.deepEqual(ours.sort(), pages.regions.map((r) => row(r.goroutine, r.task, r.total, (c) => r.stats[c] ?? 0)).sort());
       // A region's duration (what the histograms bin) is its time in the goroutine's life.
-      for (const r of regions) if (r.start_ns !== null) assert.equal(r.duration_ns, r.stats.total_ns, `${r.name} on goroutine ${r.goroutine}`);
+      for (const r of regions)
+        if (r.start_ns !== null) assert.equal(r.duration_ns, r.stats.total_ns, `${r.name} on goroutine ${r.goroutine}`);
     });
   }
 

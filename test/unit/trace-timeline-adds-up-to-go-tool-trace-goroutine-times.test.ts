@@ -48,13 +48,16 @@ describe("the timeline's spans add up to go tool trace's goroutine times", () =>
         // timeline shows it once, as blocked.
         const last = tl.goroutineSpans[tl.goroutineFirst[k + 1]! - 1]!;
         const lastEnd = tl.goroutines.end[last] ?? 0;
-        const tail = tl.goroutines.kind[last] === G_SPAN.SyscallBlocked && lastEnd === tl.end ? lastEnd - (tl.goroutines.start[last] ?? 0) : 0;
+        const tail =
+          tl.goroutines.kind[last] === G_SPAN.SyscallBlocked && lastEnd === tl.end ? lastEnd - (tl.goroutines.start[last] ?? 0) : 0;
         assert.equal((byKind.get(G_SPAN.Syscall) ?? 0) + tail, col('Syscall execution time'), `goroutine ${want.id}: syscall`);
         assert.equal((byKind.get(G_SPAN.Runnable) ?? 0) + tail, col('Sched wait time'), `goroutine ${want.id}: runnable`);
         assert.equal((byKind.get(G_SPAN.SyscallBlocked) ?? 0) - tail, col('Block time (syscall)'), `goroutine ${want.id}: syscall blocked`);
         // Go's page counts a goroutine blocked forever as ended; the timeline shows it waiting.
         const forever = waits.has('forever');
-        for (const [reason, ns] of waits) if (reason !== 'forever' && reason !== 'syscall') assert.equal(ns, col(`Block time (${reason})`), `goroutine ${want.id}: waiting (${reason})`);
+        for (const [reason, ns] of waits)
+          if (reason !== 'forever' && reason !== 'syscall')
+            assert.equal(ns, col(`Block time (${reason})`), `goroutine ${want.id}: waiting (${reason})`);
         if (!forever) checked++;
       }
       assert.ok(checked > 0);
@@ -67,10 +70,12 @@ describe("the timeline's spans add up to go tool trace's goroutine times", () =>
       const s = tl.goroutines;
       for (let k = 0; k < tl.goroutineIds.length; k++) {
         const spans = tl.goroutineSpans.subarray(tl.goroutineFirst[k], tl.goroutineFirst[k + 1]);
-        for (let j = 1; j < spans.length; j++) assert.ok(s.start[spans[j]!]! >= s.end[spans[j - 1]!]!, `${rec.name}: goroutine ${tl.goroutineIds[k]} spans overlap`);
+        for (let j = 1; j < spans.length; j++)
+          assert.ok(s.start[spans[j]!]! >= s.end[spans[j - 1]!]!, `${rec.name}: goroutine ${tl.goroutineIds[k]} spans overlap`);
       }
       const running = new Set<string>();
-      for (let i = 0; i < s.count; i++) if (s.kind[i] === G_SPAN.Running && s.p[i] !== -1) running.add(`${s.g[i]} ${s.p[i]} ${s.start[i]} ${s.end[i]}`);
+      for (let i = 0; i < s.count; i++)
+        if (s.kind[i] === G_SPAN.Running && s.p[i] !== -1) running.add(`${s.g[i]} ${s.p[i]} ${s.start[i]} ${s.end[i]}`);
       const p = tl.procs;
       const procRunning = new Set<string>();
       for (let k = 0; k < tl.procIds.length; k++) {
@@ -96,8 +101,17 @@ describe("the timeline's spans add up to go tool trace's goroutine times", () =>
       assert.ok(stackFrames(tl.stacks, s.unblockStack[i]!).length > 0, 'an unblock by a goroutine has its stack');
     }
     assert.ok(byGoroutine > 100, `${byGoroutine} waits ended by a goroutine`);
-    const blockStacks = [...Array(s.count).keys()].filter((i) => s.kind[i] === G_SPAN.Waiting && tl.strings[s.reason[i]!] === 'chan receive');
-    assert.ok(blockStacks.length > 0 && blockStacks.every((i) => stackFrames(tl.stacks, s.stack[i]!).some((f) => f.func === 'runtime.chanrecv1' || f.func === 'runtime.chanrecv2' || f.func.startsWith('main.'))));
+    const blockStacks = [...Array(s.count).keys()].filter(
+      (i) => s.kind[i] === G_SPAN.Waiting && tl.strings[s.reason[i]!] === 'chan receive',
+    );
+    assert.ok(
+      blockStacks.length > 0 &&
+        blockStacks.every((i) =>
+          stackFrames(tl.stacks, s.stack[i]!).some(
+            (f) => f.func === 'runtime.chanrecv1' || f.func === 'runtime.chanrecv2' || f.func.startsWith('main.'),
+          ),
+        ),
+    );
     const sched = timeline(parseTrace(await readTrace('sched.go1.26')));
     const kinds = new Set(sched.gc.kind);
     for (const k of [GC_SPAN.Mark, GC_SPAN.STW, GC_SPAN.Sweep]) assert.ok(kinds.has(k), `GC span kind ${k}`);
