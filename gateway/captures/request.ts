@@ -38,7 +38,7 @@ export function isFanOut(t: CaptureTarget): boolean {
   return t.pod === undefined;
 }
 
-/** Profile types a capture can store: pprof protobufs, and trace (single pod only). */
+/** Profile types a capture can store: pprof protobufs, and execution traces (a workload's pods traced in the same window). */
 export const CAPTURE_TYPES: readonly ProfileType[] = ['profile', 'heap', 'allocs', 'goroutine', 'block', 'mutex', 'threadcreate', 'trace'];
 
 const NAMESPACE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -103,10 +103,5 @@ export function parseCaptureRequest(body: unknown): CaptureRequest {
   }
   const type = b.type;
   const target = targetOf(b);
-  if (type === 'trace' && target.pod === undefined) {
-    throw bad(
-      'trace captures are per pod: execution traces cannot be merged, so give "pod" (fan-out to a selector or workload is for pprof profiles)',
-    );
-  }
   return { namespace: b.namespace, target, type, seconds: secondsOf(b.seconds, type) };
 }

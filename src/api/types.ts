@@ -69,7 +69,7 @@ export interface PodResult {
   /** HTTP status the sidecar answered with (429 busy, 500 from Go, …). */
   httpStatus?: number;
   bytes?: number;
-  /** The pod's own profile inside the capture (fan-out only): pods/<name>.pb.gz. */
+  /** The pod's own file inside the capture (fan-out only): pods/<name>.pb.gz, or pods/<name>.trace.out. */
   file?: string;
   startedAt?: string;
   finishedAt?: string;
@@ -91,8 +91,10 @@ export interface CaptureMeta {
   /** Why the capture failed as a whole (every pod failed, the merge failed, the gateway stopped). */
   error?: string;
   pods: PodResult[];
-  /** The file to download: profile.pb.gz (merged or the single pod's) or trace.out. */
+  /** The file to download: profile.pb.gz (merged or the single pod's) or trace.out (one pod's trace; a workload's are its pods' files). */
   file?: string;
+  /** What the gateway derived from a trace capture: trace-<net|sync|syscall|sched>.pb.gz, goroutines.json. */
+  derived?: string[];
   /** Bytes of every file of the capture on disk. */
   bytes: number;
   /** Per sample type totals of the stored profile ({"cpu/nanoseconds": "123"}). */
