@@ -38,3 +38,8 @@ export function formatTick(t: number, step: number): string {
   const places = Math.max(0, Math.min(3, Math.ceil(-Math.log10(step / size) - 1e-9)));
   return `${(t / size).toFixed(places)}${unit}`;
 }
+
+/** A time in the trace (ns from its start) precisely enough to tell events apart: "1,021.345ms". */
+export function formatAt(ns: number): string {
+  return `${(ns / 1e6).toLocaleString('en', { minimumFractionDigits: 3, maximumFractionDigits: 3 })}ms`;
+}

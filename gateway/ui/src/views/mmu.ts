@@ -8,7 +8,7 @@
 import { DEFAULT_MMU_FLAGS, NO_MMU_FLAGS } from '../analysis/trace-mmu-flags.ts';
 import type { MmuData } from '../analysis/trace-protocol.ts';
 import { button, h, notice, svg } from '../dom.ts';
-import { formatNs } from '../format-time.ts';
+import { formatAt, formatNs } from '../format-time.ts';
 import type { RenderedView, TraceViewContext } from '../view-context.ts';
 
 const W = 760;
@@ -145,7 +145,7 @@ function worst(ctx: TraceViewContext, w: NonNullable<MmuData['worst']>): HTMLEle
               h(
                 'a',
                 { href: ctx.href('timeline', { t0: String(Math.floor(u.time)), t1: String(Math.ceil(u.time + w.window)) }) },
-                `${u.util.toFixed(3)} at ${formatNs(u.time)}`,
+                `${u.util.toFixed(3)} at ${formatAt(u.time)}`,
               ),
             ),
           ),

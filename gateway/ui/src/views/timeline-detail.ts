@@ -4,7 +4,7 @@
 // goroutines involved. Trace strings are text only.
 import type { GoroutineRef, SpanDetail, StackFrame } from '../analysis/trace-protocol.ts';
 import { button, h } from '../dom.ts';
-import { formatNs } from '../format-time.ts';
+import { formatAt, formatNs } from '../format-time.ts';
 
 export interface DetailActions {
   /** Shows only this goroutine's lane, in the same window. */
@@ -39,7 +39,7 @@ export function spanDetail(s: SpanDetail, origin: number, a: DetailActions): HTM
   const why = s.reason ? ` (${s.reason})` : '';
   const woken = s.unblockedBy
     ? [
-        h('h4', {}, 'Unblocked by ', goroutineLink(s.unblockedBy, a), ` at ${formatNs(s.end - origin)}, from`),
+        h('h4', {}, 'Unblocked by ', goroutineLink(s.unblockedBy, a), ` at ${formatAt(s.end - origin)}, from`),
         stack(s.unblockStack, 'span-unblock-stack'),
       ]
     : [];
@@ -59,7 +59,7 @@ export function spanDetail(s: SpanDetail, origin: number, a: DetailActions): HTM
       'p',
       {},
       h('strong', { id: 'span-state' }, `${s.state}${why}`),
-      ` · ${formatNs(s.start - origin)} → ${formatNs(s.end - origin)} (${formatNs(s.end - s.start)})`,
+      ` · ${formatAt(s.start - origin)} → ${formatAt(s.end - origin)} (${formatNs(s.end - s.start)})`,
       s.proc === undefined ? '' : ` · on Proc ${s.proc}`,
       ' ',
       button('Zoom to it', () => a.zoom(s.start, s.end), { id: 'span-zoom' }),
