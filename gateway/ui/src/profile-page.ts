@@ -107,7 +107,8 @@ export async function openProfile(
   const loading = notice('info', o.tracePprof ? 'Loading the blocking profile…' : 'Loading the profile…');
   loading.id = 'profile-loading';
   main.append(loading);
-  const a = await requestView({ id: c.id, view, params, tracePprof: o.tracePprof });
+  const fromTrace = o.tracePprof !== undefined && !(c.derived ?? []).includes(`trace-${o.tracePprof}.pb.gz`);
+  const a = await requestView({ id: c.id, view, params, tracePprof: o.tracePprof, fromTrace });
   if (stopped()) return undefined;
   loading.remove();
   if (a.ok) return showProfile(main, c, a.summary, a.data, view, params, o);

@@ -28,22 +28,27 @@ async function decoded(id: string, file: string | undefined, times: DecodeTime[]
   return model;
 }
 
-/** A trace capture's blocking profile: derived by the gateway, else computed here from its trace. */
-async function traceProfile(id: string, kind: TracePprofKind, times: DecodeTime[]): Promise<ProfileModel> {
+async function computed(id: string, kind: TracePprofKind): Promise<ProfileModel> {
+  const { traceProfileModel } = await import('./trace-worker.ts');
+  return traceProfileModel(id, kind);
+}
+
+/** A trace capture's blocking profile: derived by the gateway, else (none derived: a 404) computed here from its trace. */
+async function traceProfile(id: string, kind: TracePprofKind, times: DecodeTime[], fromTrace: boolean): Promise<ProfileModel> {
+  if (fromTrace) return computed(id, kind);
   try {
     return await decoded(id, `trace-${kind}.pb.gz`, times);
   } catch (err) {
     if (!(err instanceof ApiError && err.status === 404)) throw err;
-    const { traceProfileModel } = await import('./trace-worker.ts');
-    return traceProfileModel(id, kind);
+    return computed(id, kind);
   }
 }
 
-export function loadProfile(id: string, times: DecodeTime[], tracePprof?: TracePprofKind): Promise<ProfileModel> {
+export function loadProfile(id: string, times: DecodeTime[], tracePprof?: TracePprofKind, fromTrace = false): Promise<ProfileModel> {
   const key = tracePprof ? `${id}|${tracePprof}` : id;
   let p = cache.get(key);
   if (!p) {
-    p = tracePprof ? traceProfile(id, tracePprof, times) : decoded(id, undefined, times);
+    p = tracePprof ? traceProfile(id, tracePprof, times, fromTrace) : decoded(id, undefined, times);
     p.catch(() => cache.delete(key));
     cache.set(key, p);
     if (cache.size > 6) cache.delete(cache.keys().next().value as string);
@@ -57,11 +62,12 @@ export async function loadDiff(
   normalize: boolean,
   times: DecodeTime[],
   tracePprof?: TracePprofKind,
+  fromTrace = false,
 ): Promise<ProfileModel> {
   const key = `${id}|${base}|${normalize}|${tracePprof ?? ''}`;
   const known = diffs.get(key);
   if (known) return known;
-  const [a, b] = await Promise.all([loadProfile(id, times, tracePprof), loadProfile(base, times, tracePprof)]);
+  const [a, b] = await Promise.all([loadProfile(id, times, tracePprof, fromTrace), loadProfile(base, times, tracePprof)]);
   const d = diffProfiles(a, b, { normalize });
   diffs.clear();
   diffs.set(key, d);

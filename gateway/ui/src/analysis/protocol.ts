@@ -37,6 +37,8 @@ export interface ViewRequest {
    * gateway derived them) the profile computed from its trace.
    */
   readonly tracePprof?: TracePprofKind;
+  /** The capture has no derived profiles: compute tracePprof from its trace at once (a base capture is probed). */
+  readonly fromTrace?: boolean;
 }
 
 export type WorkerRequest = ViewRequest | TraceRequest | TimelineOpen | TimelineViewport | TimelineHit | TimelineClose;
