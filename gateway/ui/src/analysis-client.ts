@@ -2,7 +2,8 @@
 // worker per page, started on the first request, holding the decoded
 // profiles and parsed traces. The worker's decode times become
 // podprof:decode:<id> measures on the page's timeline, its trace parses
-// podprof:trace-parse:<id> measures.
+// podprof:trace-parse:<id> measures, its timeline's first frame
+// podprof:timeline-first-paint (build, model and draw measured apart).
 import type { Envelope, Progress, ViewAnswer, ViewRequest, WorkerMessage, WorkerRequest } from './analysis/protocol.ts';
 import type {
   HitAnswer,
@@ -103,6 +104,9 @@ export async function openTimeline(o: Omit<TimelineOpen, 'kind'>, progress: (p: 
   const a = await request<TimelineAnswer>({ kind: 'timeline-open', ...o }, traceFailed, progress, [o.canvas]);
   if (a.ok) {
     measureParse(o.id, a.info);
+    performance.measure('podprof:timeline-build', { start: onPage(a.startedAt), end: onPage(a.builtAt) });
+    performance.measure('podprof:timeline-model', { start: onPage(a.builtAt), end: onPage(a.modelledAt) });
+    performance.measure('podprof:timeline-draw', { start: onPage(a.modelledAt), end: onPage(a.paintedAt) });
     performance.measure('podprof:timeline-first-paint', { start: onPage(a.startedAt), end: onPage(a.paintedAt) });
   }
   return a;

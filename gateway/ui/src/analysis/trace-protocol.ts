@@ -242,8 +242,13 @@ export type TimelineAnswer =
       readonly ok: true;
       readonly info: TraceInfo;
       readonly layout: TimelineLayout;
-      /** Epoch ms: when the timeline's build began (after the parse), and when its first frame was drawn. */
+      /**
+       * Epoch ms: when the timeline's build began (after the parse), when its spans were built, when the lanes
+       * were laid out (the model) and when its first frame was drawn.
+       */
       readonly startedAt: number;
+      readonly builtAt: number;
+      readonly modelledAt: number;
       readonly paintedAt: number;
     }
   | { readonly ok: false; readonly title: string; readonly message: string };

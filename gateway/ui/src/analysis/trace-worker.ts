@@ -61,6 +61,7 @@ interface Active {
 }
 
 let active: Active | undefined;
+const FRAME = 'podprof:timeline-frame';
 
 function timelineOf(t: LoadedTrace, reply: Reply): Timeline {
   let tl = t.memo.get('timeline') as Timeline | undefined;
@@ -71,8 +72,10 @@ function timelineOf(t: LoadedTrace, reply: Reply): Timeline {
   return tl;
 }
 
+/** Draws the active window; each draw after the first is the worker's podprof:timeline-frame measure (the latest only). */
 function paint(a: Active): void {
   a.scheduled = false;
+  const start = performance.now();
   const { width, height, dpr } = a.size;
   const w = Math.max(1, Math.round(width * dpr));
   const h = Math.max(1, Math.round(height * dpr));
@@ -82,6 +85,9 @@ function paint(a: Active): void {
   }
   a.g.setTransform(dpr, 0, 0, dpr, 0, 0);
   drawTimeline(a.g, a.model, a.frame, a.look);
+  if (active !== a) return;
+  performance.clearMeasures(FRAME);
+  performance.measure(FRAME, { start, end: performance.now() });
 }
 
 function schedule(a: Active): void {
@@ -116,7 +122,9 @@ async function openTimeline(o: TimelineOpen, reply: Reply): Promise<TimelineAnsw
   active = undefined;
   const t = await loadTrace(o.id, o.pod, (p) => reply.progress(p));
   const startedAt = now();
-  const model = timelineModel(timelineOf(t, reply), t.summary, o.params);
+  const tl = timelineOf(t, reply);
+  const builtAt = now();
+  const model = timelineModel(tl, t.summary, o.params);
   const g = o.canvas.getContext('2d');
   if (!g) return { ok: false, title: 'The timeline cannot be drawn', message: 'this browser gives workers no 2D canvas' };
   const [t0, t1] = firstWindow(model, o.params);
@@ -129,6 +137,7 @@ async function openTimeline(o: TimelineOpen, reply: Reply): Promise<TimelineAnsw
     size: o.size,
     scheduled: false,
   };
+  const modelledAt = now();
   paint(a);
   active = a;
   return {
@@ -147,6 +156,8 @@ async function openTimeline(o: TimelineOpen, reply: Reply): Promise<TimelineAnsw
       gutter: GEOMETRY.gutter,
     },
     startedAt,
+    builtAt,
+    modelledAt,
     paintedAt: now(),
   };
 }
