@@ -39,7 +39,8 @@ export function linksHandler(ctx: GatewayContext): (req: Request, res: Response)
     res.status(201).json({
       url: base.href,
       expiresAt: new Date(Date.now() + LINK_TTL_MS).toISOString(),
-      command: `go tool pprof -http=: '${base.href}'`,
+      // go tool pprof cannot read a trace: curl saves it, go tool trace opens it.
+      command: type === 'trace' ? `curl -fsSo trace.out '${base.href}' && go tool trace trace.out` : `go tool pprof -http=: '${base.href}'`,
     } satisfies Link);
   };
 }

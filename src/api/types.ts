@@ -128,7 +128,7 @@ export interface LinkBody {
 export interface Link {
   readonly url: string;
   readonly expiresAt: string;
-  /** The go tool pprof command line that opens it. */
+  /** The command line that opens it: go tool pprof, or for a trace curl and go tool trace. */
   readonly command: string;
 }
 

@@ -70,14 +70,7 @@ function oneTimeLink(c: CaptureMeta, pod: string, links: HTMLElement): void {
       isTrace ? `One-time link for a new trace (${pod})` : `One-time link for go tool pprof (${pod})`,
       () => {
         api.link({ namespace: c.namespace, pod, type: c.type, seconds: c.type === 'profile' || isTrace ? c.seconds : undefined }).then(
-          (l) =>
-            replace(
-              out,
-              commandBox(
-                `new live capture, link valid until ${new Date(l.expiresAt).toLocaleTimeString()}`,
-                isTrace ? `curl -fsSo trace.out '${l.url}' && go tool trace trace.out` : l.command,
-              ),
-            ),
+          (l) => replace(out, commandBox(`new live capture, link valid until ${new Date(l.expiresAt).toLocaleTimeString()}`, l.command)),
           (e: Error) => replace(out, notice('error', 'No link', e.message)),
         );
       },
