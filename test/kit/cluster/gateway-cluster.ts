@@ -180,7 +180,6 @@ export async function startGatewayCluster(): Promise<GatewayCluster> {
   const running = new Set<RunningGateway>();
   const children: ChildProcess[] = [];
   const gatewayTls = tls!;
-  await node.exposeToPods(port);
 
   const apply = async (objects: readonly object[]): Promise<void> => {
     const r = await c.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
@@ -248,15 +247,25 @@ export async function startGatewayCluster(): Promise<GatewayCluster> {
     return handle(pod);
   };
 
-  const ns = await c.kubectl(['apply', '-f', 'manifests/base/namespace.yaml']);
-  if (ns.code !== 0) throw new Error(ns.stderr);
-  await apply(gatewayRbac(c.manifests));
-  const gatewayToken = await serviceAccountToken(GATEWAY_NS, GATEWAY_SA, []); // for the API server itself
   const kubeconfigFor = (name: string, token: string): string => {
     const path = join(dir, `kubeconfig-${name}`);
     writeKubeconfig(path, { server: c.cp.server, caFile: c.cp.caFile, tokens: { [name]: token }, currentUser: name });
     return path;
   };
+  let gatewayToken: string;
+  try {
+    await node.exposeToPods(port);
+    const ns = await c.kubectl(['apply', '-f', 'manifests/base/namespace.yaml']);
+    if (ns.code !== 0) throw new Error(ns.stderr);
+    await apply(gatewayRbac(c.manifests));
+    gatewayToken = await serviceAccountToken(GATEWAY_NS, GATEWAY_SA, []); // for the API server itself
+  } catch (err) {
+    nodeLogs.stop();
+    await c.close();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(gatewayTls.dir, { recursive: true, force: true });
+    throw err;
+  }
   const gatewayKubeconfig = kubeconfigFor(GATEWAY_SA, gatewayToken);
 
   const argv = (extra: readonly string[]): string[] => [
