@@ -113,7 +113,7 @@ before(async () => {
 
   // The gateway first: the pods' sidecars enroll with it as they start.
   gw = await g.startGateway();
-  base = `https://127.0.0.1:${gw.port}`;
+  base = `https://127.0.0.1:${gw.ports.main}`;
   const [a, b] = await Promise.all([g.runInjectedPod(A, 'web'), g.runInjectedPod(B, 'api')]);
   await Promise.all([a.handle.enrolled(), b.handle.enrolled()]);
   web = await waitRoutable(gw, A, a.handle.name);
@@ -522,7 +522,7 @@ test("GET /sd/targets gives a scraper's ServiceAccount every injected, ready pod
   const names: Record<string, string> = { profile: 'process_cpu', heap: 'memory', goroutine: 'goroutine', block: 'block', mutex: 'mutex' };
   const expected = [web, api].flatMap((t) =>
     Object.entries(names).map(([type, name]) => ({
-      targets: [`127.0.0.1:${gw.port}`],
+      targets: [`127.0.0.1:${gw.ports.main}`],
       labels: {
         __scheme__: 'https',
         __profile_path_prefix__: `/api/v1/namespaces/${t.namespace}/pods/${t.name}`,

@@ -51,7 +51,7 @@ test('a gateway whose ServiceAccount may not list pods answers 503 on /readyz an
   const sa = 'podprof-gateway-unbound';
   const gw = await g.startGateway([], g.kubeconfigFor(sa, await g.serviceAccountToken(GATEWAY_NS, sa, [])));
   const readyz = async (): Promise<{ status: number; body: unknown }> => {
-    const r = await fetch(`http://127.0.0.1:${gw.healthPort}/readyz`);
+    const r = await fetch(`http://127.0.0.1:${gw.ports.health}/readyz`);
     return { status: r.status, body: await r.json() };
   };
   try {
@@ -90,7 +90,7 @@ test('a gateway whose ServiceAccount may not list pods answers 503 on /readyz an
 
 test('the API server restarts under the pod informer: discovery recovers, a deleted pod leaves GET /api/v1/pods, and a new injected pod appears and routes within seconds', async (t) => {
   const gw: RunningGateway = await g.startGateway();
-  const base = `https://127.0.0.1:${gw.port}`;
+  const base = `https://127.0.0.1:${gw.ports.main}`;
   try {
     const old = await g.runInjectedPod(NS, 'old');
     await waitRoutable(gw, NS, old.handle.name);
@@ -122,7 +122,7 @@ test('the API server restarts under the pod informer: discovery recovers, a dele
     await fresh.handle.enrolled(10_000);
     const heap = await call(base, pprofPath(NS, fresh.handle.name, 'heap'), { token: g.cp.adminToken });
     assert.ok(isProfile(heap), `routes to the new pod: ${heap.status} ${heap.text.slice(0, 200)}`);
-    assert.equal((await fetch(`http://127.0.0.1:${gw.healthPort}/readyz`)).status, 200);
+    assert.equal((await fetch(`http://127.0.0.1:${gw.ports.health}/readyz`)).status, 200);
     await fresh.handle.stop();
   } finally {
     await gw.close();

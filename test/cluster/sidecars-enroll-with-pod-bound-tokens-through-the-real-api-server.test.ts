@@ -58,7 +58,7 @@ before(async () => {
   g = await startGatewayCluster();
   await g.createNamespace(NS); // its "default" ServiceAccount made by the controller-manager
   gw = await g.startGateway(['--sidecar-cert-ttl', '1h']);
-  base = `https://127.0.0.1:${gw.port}`;
+  base = `https://127.0.0.1:${gw.ports.main}`;
   [pods.a, pods.b] = await Promise.all([runPod('alpha'), runPod('beta')]);
 });
 

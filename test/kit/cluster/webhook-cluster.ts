@@ -155,7 +155,7 @@ export async function startWebhookCluster(o: WebhookClusterOptions = {}): Promis
     ];
     argv.push('--sidecar-image', SIDECAR_IMAGE, '--jwks-file', keys.jwksFile, '--namespace', 'podprof-system', ...webhookArgs);
     running = await startWebhook(parseFlags(WEBHOOK_FLAGS, argv, {}), log);
-    port = running.port;
+    port = running.ports.main;
   };
   const close = async (): Promise<void> => {
     await running?.close();

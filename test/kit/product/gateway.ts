@@ -168,7 +168,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
   // The sidecars trust the gateway's key: the harness key pair is both.
   return {
     get url() {
-      return `https://127.0.0.1:${gateway.port}`;
+      return `https://127.0.0.1:${gateway.ports.main}`;
     },
     token,
     dir,
