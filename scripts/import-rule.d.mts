@@ -11,7 +11,12 @@ export interface Edge extends Import {
 export type ImportGraph = ReadonlyMap<string, readonly Edge[]>;
 export declare const MAY_IMPORT: Readonly<Record<string, readonly string[]>>;
 export declare const PRODUCT: readonly string[];
-export declare const FORBIDDEN_PACKAGES: ReadonlyArray<{ program: string; entry: string; folders: readonly string[]; packages: readonly string[] }>;
+export declare const FORBIDDEN_PACKAGES: ReadonlyArray<{
+  program: string;
+  entry: string;
+  folders: readonly string[];
+  packages: readonly string[];
+}>;
 export declare function importsOf(source: string, fileName?: string): Import[];
 export declare function layerViolation(from: string, to: string): string | undefined;
 export declare function packageViolation(from: string, specifier: string): string | undefined;
