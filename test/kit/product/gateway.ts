@@ -133,37 +133,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
   const logs: string[] = [];
   const log = createLogger('podprof-gateway', { destination: sink(logs), level: 'info' });
   const start = (extra: readonly string[]): Promise<RunningGateway> =>
-    startGateway(
-      parseFlags(
-        GATEWAY_FLAGS,
-        [
-          '--listen',
-          '127.0.0.1:0',
-          '--health-listen',
-          '127.0.0.1:0',
-          '--auth',
-          'static',
-          '--tokens-file',
-          files.tokens,
-          '--authz',
-          'allow-all',
-          '--discovery',
-          'static',
-          '--targets-file',
-          files.targets,
-          '--signing-key-file',
-          keys.keyFile,
-          '--store-dir',
-          files.store,
-          '--sidecar-ca-file',
-          testSidecarCa().caFile,
-          ...(o.gatewayArgs ?? []),
-          ...extra,
-        ],
-        {},
-      ),
-      log,
-    );
+    startGateway(parseFlags(GATEWAY_FLAGS, [...gatewayArgs(dir, files.store, keys), ...(o.gatewayArgs ?? []), ...extra], {}), log);
   let gateway = await start([]);
   // The sidecars trust the gateway's key: the harness key pair is both.
   return {
@@ -222,38 +192,20 @@ export function useHarness(o: HarnessOptions = {}): () => Harness {
   };
 }
 
+/** The gateway flags of a harness in `dir`: loopback ports, its static tokens and targets, its keys, the test sidecar CA. */
+function gatewayArgs(dir: string, store: string, keys: TestKeys): string[] {
+  return [
+    ...['--listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0'],
+    ...['--auth', 'static', '--tokens-file', join(dir, 'tokens.csv'), '--authz', 'allow-all'],
+    ...['--discovery', 'static', '--targets-file', join(dir, 'targets.json')],
+    ...['--signing-key-file', keys.keyFile, '--store-dir', store, '--sidecar-ca-file', testSidecarCa().caFile],
+  ];
+}
+
 /** The real `podprof gateway` (the built bundle, a child process) on a harness's tokens, targets, keys and sidecar CA. */
 export function startChildGateway(h: Harness, extraArgs: readonly string[] = []): Promise<CliProcess> {
-  const args = [
-    '--listen',
-    '127.0.0.1:0',
-    '--health-listen',
-    '127.0.0.1:0',
-    '--auth',
-    'static',
-    '--tokens-file',
-    join(h.dir, 'tokens.csv'),
-    '--authz',
-    'allow-all',
-    '--discovery',
-    'static',
-    '--targets-file',
-    join(h.dir, 'targets.json'),
-  ];
-  return startCli(
-    'gateway',
-    [
-      ...args,
-      '--signing-key-file',
-      h.keys.keyFile,
-      '--store-dir',
-      join(h.dir, `child-store-${randomBytes(4).toString('hex')}`),
-      '--sidecar-ca-file',
-      h.sidecarCaFile,
-      ...extraArgs,
-    ],
-    { node: NODE, cwd: REPO },
-  );
+  const store = join(h.dir, `child-store-${randomBytes(4).toString('hex')}`);
+  return startCli('gateway', [...gatewayArgs(h.dir, store, h.keys), ...extraArgs], { node: NODE, cwd: REPO });
 }
 
 /** `go tool pprof ARGS`; stdout. */
