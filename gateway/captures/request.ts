@@ -106,7 +106,8 @@ export function parseCaptureRequest(body: unknown): CaptureRequest {
   const type = b.type;
   const target = targetOf(b);
   if (b.flight !== undefined) {
-    if (b.flight !== true || type !== 'trace' || b.seconds !== undefined) throw bad('flight: true goes with type "trace" and no seconds (the app\'s flight recorder keeps its last seconds)');
+    if (b.flight !== true || type !== 'trace' || b.seconds !== undefined)
+      throw bad('flight: true goes with type "trace" and no seconds (the app\'s flight recorder keeps its last seconds)');
     return { namespace: b.namespace, target, type, flight: true };
   }
   return { namespace: b.namespace, target, type, seconds: secondsOf(b.seconds, type) };

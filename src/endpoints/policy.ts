@@ -82,8 +82,10 @@ function readParams(type: ProfileType, query: URLSearchParams, limits: PolicyLim
   }
   if (out.seconds !== undefined && (out.debug ?? 0) !== 0) throw bad('seconds cannot be combined with debug other than 0 (Go answers 400)');
   if (out.flight !== undefined) {
-    if (out.seconds !== undefined) throw bad("flight=1 takes no seconds: the app's flight recorder keeps the last seconds it was configured to");
-    if (limits.flightRecorder === undefined) throw new PodprofError('PODPROF_PROFILE_DISABLED', 'this pod serves no flight recorder (podprof.io/flight-recorder)');
+    if (out.seconds !== undefined)
+      throw bad("flight=1 takes no seconds: the app's flight recorder keeps the last seconds it was configured to");
+    if (limits.flightRecorder === undefined)
+      throw new PodprofError('PODPROF_PROFILE_DISABLED', 'this pod serves no flight recorder (podprof.io/flight-recorder)');
     return out;
   }
   if (spec.defaultSeconds !== undefined && out.seconds === undefined) out.seconds = Math.min(spec.defaultSeconds, limits.maxSeconds);
@@ -125,7 +127,8 @@ export function pprofRequestOf(method: string, rawUrl: string, limits: PolicyLim
   if (/%(?![0-9A-Fa-f]{2})/.test(rawQuery)) throw bad('malformed percent-encoding in the query string');
   const params = readParams(type, new URLSearchParams(rawQuery), limits);
   const path = `${limits.prefix}/${type}${queryString(params)}`;
-  if (params.flight !== undefined) return { type, params, upstreamPath: limits.flightRecorder!, path, seconds: 0, exclusive: true, holds: 'flight' };
+  if (params.flight !== undefined)
+    return { type, params, upstreamPath: limits.flightRecorder!, path, seconds: 0, exclusive: true, holds: 'flight' };
   const holds = type === 'profile' || type === 'trace' ? type : undefined;
   return { type, params, upstreamPath: path, path, seconds: params.seconds ?? 0, exclusive: spec.exclusive, holds };
 }
