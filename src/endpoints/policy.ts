@@ -81,15 +81,18 @@ function readParams(type: ProfileType, query: URLSearchParams, limits: PolicyLim
     else out.debug = parseIntParam('debug', raw, 0, spec.maxDebug ?? 0);
   }
   if (out.seconds !== undefined && (out.debug ?? 0) !== 0) throw bad('seconds cannot be combined with debug other than 0 (Go answers 400)');
-  if (out.flight !== undefined) {
-    if (out.seconds !== undefined)
-      throw bad("flight=1 takes no seconds: the app's flight recorder keeps the last seconds it was configured to");
-    if (limits.flightRecorder === undefined)
-      throw new PodprofError('PODPROF_PROFILE_DISABLED', 'this pod serves no flight recorder (podprof.io/flight-recorder)');
-    return out;
-  }
+  if (out.flight !== undefined) return checkedFlight(out, limits);
   if (spec.defaultSeconds !== undefined && out.seconds === undefined) out.seconds = Math.min(spec.defaultSeconds, limits.maxSeconds);
   return out;
+}
+
+/** flight=1: a snapshot of the app's flight recorder, which the pod must have, and which takes no seconds. */
+function checkedFlight<P extends PprofRequest['params']>(params: P, limits: PolicyLimits): P {
+  if (params.seconds !== undefined)
+    throw bad("flight=1 takes no seconds: the app's flight recorder keeps the last seconds it was configured to");
+  if (limits.flightRecorder === undefined)
+    throw new PodprofError('PODPROF_PROFILE_DISABLED', 'this pod serves no flight recorder (podprof.io/flight-recorder)');
+  return params;
 }
 
 function queryString(params: PprofRequest['params']): string {
