@@ -53,7 +53,7 @@ export async function startSidecar(c: SidecarConfig, log: Logger): Promise<Runni
       issuer: c.issuer,
       audience: c.audience,
     },
-    limits: { prefix: c['path-prefix'], profiles: c.profiles, maxSeconds: c['max-seconds'] },
+    limits: { prefix: c['path-prefix'], profiles: c.profiles, maxSeconds: c['max-seconds'], flightRecorder: c['flight-recorder-path'] },
     flights: new FlightBoard(upstream),
     proxy: createStreamProxy({ ...upstream, snapshotTimeoutMs: c['snapshot-timeout'] }),
     throttle: new Throttle(30_000),

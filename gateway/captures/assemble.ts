@@ -1,6 +1,7 @@
 // Turns the pods' answers (files in the capture's temp dir) into the stored
 // capture: the single pod's profile as is, or every pod's profile under pods/
-// plus one merged profile whose samples carry pod=<name>; a trace as trace.out.
+// plus one merged profile whose samples carry pod=<name>; traces in
+// assemble-trace.ts.
 // Decoding and merging run in worker threads (profile-workers.ts), so a hostile
 // profile costs bounded memory and time and never blocks the event loop.
 // Decides done / partial / failed.
@@ -11,17 +12,13 @@ import type { PodFile, ProfileJob } from './profile-jobs.ts';
 import type { ProfileWorkers } from './profile-workers.ts';
 import type { CaptureWriter } from './store.ts';
 import type { CaptureMeta, PodResult } from '../../src/api/types.ts';
+import { assembleTrace } from './assemble-trace.ts';
+import { PROFILE_FILE } from './files.ts';
 import { isFanOut } from './request.ts';
 
-export const PROFILE_FILE = 'profile.pb.gz';
-export const TRACE_FILE = 'trace.out';
-
-/** pods/<name>.pb.gz, with anything outside a DNS name replaced. */
-export function podFile(pod: string): string {
-  return `pods/${pod.replace(/[^a-z0-9.-]/g, '_').replace(/^\./, '_')}.pb.gz`;
-}
-
 export interface AssembleOptions {
+  /** Largest trace the workers analyse (--max-profile-bytes: what a pod may send). */
+  readonly maxTraceBytes: number;
   readonly workers: Pick<ProfileWorkers, 'run'>;
   /** Cap on a profile's decompressed bytes (--max-decoded-bytes). */
   readonly maxDecodedBytes: number;
@@ -29,18 +26,18 @@ export interface AssembleOptions {
 
 function finalStatus(meta: CaptureMeta): void {
   const ok = meta.pods.filter((p) => p.status === 'ok').length;
-  if (meta.file !== undefined) {
+  if (meta.file !== undefined || (meta.derived?.length ?? 0) > 0) {
     meta.status = ok === meta.pods.length ? 'done' : 'partial';
     return;
   }
   meta.status = 'failed';
-  if (meta.error === undefined) {
-    const first = meta.pods.find((p) => p.error !== undefined);
-    meta.error =
-      meta.pods.length === 1
-        ? `${first?.pod ?? 'the pod'}: ${first?.error ?? 'failed'}`
-        : `every pod failed; first: ${first?.pod ?? '?'}: ${first?.error ?? 'failed'}`;
-  }
+  meta.error ??= whyEveryPodFailed(meta);
+}
+
+function whyEveryPodFailed(meta: CaptureMeta): string {
+  const first = meta.pods.find((p) => p.error !== undefined);
+  if (meta.pods.length === 1) return `${first?.pod ?? 'the pod'}: ${first?.error ?? 'failed'}`;
+  return `every pod failed; first: ${first?.pod ?? '?'}: ${first?.error ?? 'failed'}`;
 }
 
 /** Checks one pod's file in a worker; a bad profile fails the pod and its file goes. */
@@ -64,14 +61,11 @@ async function checked(
 
 async function storeSingle(w: CaptureWriter, r: PodResult, file: string, o: AssembleOptions): Promise<void> {
   const { meta } = w;
-  const target = meta.type === 'trace' ? TRACE_FILE : PROFILE_FILE;
-  if (meta.type !== 'trace') {
-    const ok = await checked(w, r, file, o);
-    if (!ok) return;
-    meta.totals = ok.totals;
-  }
-  await rename(join(w.tmp, file), join(w.tmp, target));
-  meta.file = target;
+  const ok = await checked(w, r, file, o);
+  if (!ok) return;
+  meta.totals = ok.totals;
+  await rename(join(w.tmp, file), join(w.tmp, PROFILE_FILE));
+  meta.file = PROFILE_FILE;
 }
 
 async function storeMerged(w: CaptureWriter, files: ReadonlyMap<string, string>, o: AssembleOptions): Promise<void> {
@@ -100,7 +94,9 @@ async function storeMerged(w: CaptureWriter, files: ReadonlyMap<string, string>,
 /** Settles the capture's files in the writer's temp dir and its status; commit() publishes them. `files` are relative to the temp dir. */
 export async function assemble(w: CaptureWriter, files: ReadonlyMap<string, string>, o: AssembleOptions): Promise<void> {
   const { meta } = w;
-  if (!isFanOut(meta.target)) {
+  if (meta.type === 'trace') {
+    await assembleTrace(w, files, o);
+  } else if (!isFanOut(meta.target)) {
     const r = meta.pods[0];
     const file = r ? files.get(r.pod) : undefined;
     if (r && file && r.status === 'ok') await storeSingle(w, r, file, o);

@@ -14,7 +14,8 @@ import { PodprofError } from '../../src/errors.ts';
 import type { Logger } from '../../src/log.ts';
 import type { User } from '../auth/user.ts';
 import type { CaptureDeps } from './deps.ts';
-import { assemble, podFile } from './assemble.ts';
+import { assemble } from './assemble.ts';
+import { podFile } from './files.ts';
 import type { ProfileJob } from './profile-jobs.ts';
 import { ProfileWorkers } from './profile-workers.ts';
 import { fetchPods } from './fetch.ts';
@@ -166,6 +167,7 @@ export class Captures {
       namespace: req.namespace,
       target: req.target,
       type: req.type,
+      ...(req.flight === true ? { flight: true } : {}),
       seconds: planned.find((p) => p.request)?.request?.seconds || req.seconds,
       status: 'running',
       pods: planned.map((p) => p.result),
@@ -184,7 +186,7 @@ export class Captures {
       concurrency: this.limits.concurrency,
       maxBytes: this.limits.maxPodBytes,
       dir: writer.tmp,
-      fileOf: podFile,
+      fileOf: (pod: string) => podFile(pod, req.type),
       track: (abort: () => void) => {
         this.aborts.add(abort);
         return () => this.aborts.delete(abort);
@@ -197,10 +199,11 @@ export class Captures {
         await assemble(writer, await fetchPods(ctx, user, planned, fetchOptions), {
           workers,
           maxDecodedBytes: this.limits.maxDecodedBytes,
+          maxTraceBytes: this.limits.maxPodBytes,
         });
       } catch (err) {
         this.o.log.error({ err, capture: meta.id }, 'capture failed unexpectedly');
-        Object.assign(meta, { status: 'failed', error: `internal error: ${(err as Error).message}`, file: undefined });
+        Object.assign(meta, { status: 'failed', error: `internal error: ${(err as Error).message}`, file: undefined, derived: undefined });
       }
       const stored = await writer.commit();
       this.o.log.info({ capture: stored.id, status: stored.status, pods: stored.pods.length, bytes: stored.bytes }, 'capture stored');

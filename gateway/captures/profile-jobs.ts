@@ -9,6 +9,9 @@ import { mergeProfiles, type MergeInput } from '../../src/profile/merge.ts';
 import { nodeGunzip } from '../../src/profile/node-gunzip.ts';
 import { namedTotals } from '../../src/profile/values.ts';
 import { writeDurable } from './fs-atomic.ts';
+import { analyseTraceBytes, TRACE_PPROF_KINDS } from '../../src/trace/analyse.ts';
+import type { GoroutineGroup } from '../../src/trace/goroutine-groups.ts';
+import { DEFAULT_TRACE_LIMITS } from '../../src/trace/limits.ts';
 
 export interface PodFile {
   readonly pod: string;
@@ -19,18 +22,45 @@ export interface PodFile {
 
 export type ProfileJob =
   | { readonly kind: 'summarize'; readonly input: PodFile; readonly maxDecodedBytes: number }
-  | { readonly kind: 'merge'; readonly inputs: readonly PodFile[]; readonly out: string; readonly maxDecodedBytes: number };
+  | { readonly kind: 'merge'; readonly inputs: readonly PodFile[]; readonly out: string; readonly maxDecodedBytes: number }
+  | TraceJob;
+
+/**
+ * An execution trace checked and analysed (src/trace, bounded by `maxBytes` and the worker's heap): its four
+ * blocking profiles written to `${outPrefix}<kind>.pb.gz`, and its goroutine groups returned.
+ */
+export interface TraceJob {
+  readonly kind: 'trace';
+  readonly input: PodFile;
+  readonly outPrefix: string;
+  readonly maxBytes: number;
+}
 
 export interface JobResult {
   /** Per sample type totals of the profile (summarize) or of the merged one (merge). */
   readonly totals: Record<string, string>;
+  /** A trace's goroutine groups, as `podprof trace goroutines` prints them. */
+  readonly groups?: readonly GoroutineGroup[];
 }
 
 async function decodeFile(f: PodFile, maxDecodedBytes: number): Promise<Awaited<ReturnType<typeof decodeProfile>>> {
   return decodeProfile(await readFile(f.file), nodeGunzip(maxDecodedBytes, '--max-decoded-bytes'), f.what);
 }
 
+async function analyseTrace(job: TraceJob): Promise<JobResult> {
+  const bytes = new Uint8Array(await readFile(job.input.file));
+  let analysis: ReturnType<typeof analyseTraceBytes>;
+  try {
+    analysis = analyseTraceBytes(bytes, { ...DEFAULT_TRACE_LIMITS, maxBytes: job.maxBytes });
+  } catch (err) {
+    throw new Error(`${job.input.what} is not a trace podprof can read: ${(err as Error).message}`, { cause: err });
+  }
+  for (const kind of TRACE_PPROF_KINDS) await writeDurable(`${job.outPrefix}${kind}.pb.gz`, encodeProfile(analysis.profiles[kind]));
+  return { totals: {}, groups: analysis.groups };
+}
+
 export async function runProfileJob(job: ProfileJob): Promise<JobResult> {
+  if (job.kind === 'trace') return analyseTrace(job);
   if (job.kind === 'summarize') return { totals: namedTotals(await decodeFile(job.input, job.maxDecodedBytes)) };
   const inputs: MergeInput[] = [];
   for (const f of job.inputs) inputs.push({ profile: await decodeFile(f, job.maxDecodedBytes), labels: { pod: f.pod }, name: f.what });

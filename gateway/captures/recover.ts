@@ -42,6 +42,7 @@ async function markCrashed(dir: string, meta: CaptureMeta): Promise<CaptureMeta>
     status: 'failed',
     error: CRASHED,
     file: undefined,
+    derived: undefined,
     bytes: 0,
     totals: undefined,
     pods: meta.pods.map((p) =>

@@ -19,10 +19,8 @@ import { join } from 'node:path';
 import type { Logger } from '../../src/log.ts';
 import { fsyncDir, moveDurably, sizeOf, writeAtomic, writeDurable, type SyncDir } from './fs-atomic.ts';
 import { META, recoverStore, TMP_PREFIX } from './recover.ts';
+import { STORED_FILE } from './files.ts';
 import type { CaptureMeta } from '../../src/api/types.ts';
-
-/** The only file names a capture holds (meta.json aside). */
-const STORED_FILE = /^(profile\.pb\.gz|trace\.out|pods\/[a-z0-9_-][a-z0-9._-]*\.pb\.gz)$/;
 
 export interface StoreLimits {
   readonly maxBytes: number;
@@ -141,7 +139,12 @@ export class CaptureStore {
   /** A stored file of a finished capture; `file` must be one its meta names. */
   async read(id: string, file: string): Promise<{ stream: ReadStream; size: number } | undefined> {
     const meta = this.metas.get(id);
-    if (!meta || (meta.file !== file && !meta.pods.some((p) => p.file === file)) || !STORED_FILE.test(file)) return undefined;
+    if (
+      !meta ||
+      (meta.file !== file && !meta.pods.some((p) => p.file === file) && !(meta.derived ?? []).includes(file)) ||
+      !STORED_FILE.test(file)
+    )
+      return undefined;
     const path = join(this.dir, id, file);
     const size = (await stat(path)).size;
     return { stream: createReadStream(path), size };

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { PodprofError } from '../../src/errors.ts';
 import { missingRule, type Access } from '../auth/authz.ts';
 import type { User } from '../auth/user.ts';
-import { PROFILE_FILE, TRACE_FILE, podFile } from '../captures/assemble.ts';
+import { PROFILE_FILE, TRACE_FILE, podFile } from '../captures/files.ts';
 import { parseCaptureRequest } from '../captures/request.ts';
 import { describeTarget } from '../../src/api/describe.ts';
 import type { CaptureList, CaptureMeta } from '../../src/api/types.ts';
@@ -88,11 +88,23 @@ function get(ctx: GatewayContext): Handler {
 /** Why a finished capture has no file to give for a download. */
 function whyNoFile(meta: CaptureMeta): string {
   if (meta.status === 'failed') return `it failed: ${meta.error ?? 'no pod answered'}`;
-  if (meta.file === TRACE_FILE) return `it is a trace: download ${TRACE_FILE}`;
+  if (meta.type === 'trace') return `it is a trace: download ${meta.file ?? "each pod's trace under pods/"}`;
   return 'no such file in it';
 }
 
-/** Streams one file of a finished capture: the merged profile, the trace, or one pod's profile. */
+function extensionOf(file: string): string {
+  if (file.endsWith('trace.out')) return '.trace.out';
+  return file.endsWith('.json') ? '.json' : '.pb.gz';
+}
+
+/** The name a download is saved as: <namespace>-<target>-<type>-<id>, then what the file is. */
+function downloadName(meta: CaptureMeta, file: string): string {
+  const what = extensionOf(file);
+  const derived = meta.derived?.includes(file) ? `-${file.replace(/\.(pb\.gz|json)$/, '')}` : '';
+  return `${meta.namespace}-${meta.target.pod ?? meta.target.workload?.name ?? 'selector'}-${meta.type}-${meta.id}${derived}${what}`;
+}
+
+/** Streams one file of a finished capture: the merged profile, the trace, one pod's file, or a file derived from a trace. */
 function download(ctx: GatewayContext, fileOf: (req: Request, meta: CaptureMeta) => string | undefined): Handler {
   return async (req, res) => {
     const meta = await captureFor(ctx, req, res, 'get');
@@ -107,9 +119,9 @@ function download(ctx: GatewayContext, fileOf: (req: Request, meta: CaptureMeta)
         `capture ${meta.id} has no ${String(req.params.pod ?? req.path.split('/').pop())}: ${why}`,
       );
     }
-    const name = `${meta.namespace}-${meta.target.pod ?? meta.target.workload?.name ?? 'selector'}-${meta.type}-${meta.id}${file === TRACE_FILE ? '.trace.out' : '.pb.gz'}`;
+    const name = downloadName(meta, file);
     res.writeHead(200, {
-      'content-type': 'application/octet-stream',
+      'content-type': file.endsWith('.json') ? 'application/json' : 'application/octet-stream',
       'content-length': String(found.size),
       'content-disposition': `attachment; filename="${name.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
       'cache-control': 'no-store',
@@ -138,6 +150,7 @@ export interface CaptureRoutes {
   readonly profile: Handler;
   readonly trace: Handler;
   readonly pod: Handler;
+  readonly derived: Handler;
   readonly remove: Handler;
 }
 
@@ -150,8 +163,11 @@ export function captureRoutes(ctx: GatewayContext): CaptureRoutes {
     trace: download(ctx, (_req, m) => (m.file === TRACE_FILE ? TRACE_FILE : undefined)),
     pod: download(
       ctx,
-      (req, m) => m.pods.find((p) => p.file !== undefined && p.file === podFile(String(req.params.pod).replace(/\.pb\.gz$/, '')))?.file,
+      (req, m) =>
+        m.pods.find((p) => p.file !== undefined && p.file === podFile(String(req.params.pod).replace(/\.(pb\.gz|trace\.out)$/, ''), m.type))
+          ?.file,
     ),
+    derived: download(ctx, (req, m) => m.derived?.find((f) => f === String(req.params.name))),
     remove: remove(ctx),
   };
 }

@@ -25,6 +25,8 @@ export interface PodView {
   readonly container: string;
   readonly profiles: readonly ProfileType[];
   readonly maxSeconds: number;
+  /** The app serves a flight-recorder snapshot: a trace of its last seconds can be taken (`flight: true`). */
+  readonly flightRecorder: boolean;
   readonly labels: Readonly<Record<string, string>>;
   readonly workload?: Workload;
   readonly podReady: boolean;
@@ -69,7 +71,7 @@ export interface PodResult {
   /** HTTP status the sidecar answered with (429 busy, 500 from Go, …). */
   httpStatus?: number;
   bytes?: number;
-  /** The pod's own profile inside the capture (fan-out only): pods/<name>.pb.gz. */
+  /** The pod's own file inside the capture (fan-out only): pods/<name>.pb.gz, or pods/<name>.trace.out. */
   file?: string;
   startedAt?: string;
   finishedAt?: string;
@@ -87,12 +89,16 @@ export interface CaptureMeta {
   readonly target: CaptureTarget;
   readonly type: ProfileType;
   readonly seconds?: number;
+  /** A trace from the pods' flight recorders (their last seconds), not a recording of `seconds`. */
+  readonly flight?: boolean;
   status: CaptureStatus;
   /** Why the capture failed as a whole (every pod failed, the merge failed, the gateway stopped). */
   error?: string;
   pods: PodResult[];
-  /** The file to download: profile.pb.gz (merged or the single pod's) or trace.out. */
+  /** The file to download: profile.pb.gz (merged or the single pod's) or trace.out (one pod's trace; a workload's are its pods' files). */
   file?: string;
+  /** What the gateway derived from a trace capture: trace-<net|sync|syscall|sched>.pb.gz, goroutines.json. */
+  derived?: string[];
   /** Bytes of every file of the capture on disk. */
   bytes: number;
   /** Per sample type totals of the stored profile ({"cpu/nanoseconds": "123"}). */
@@ -112,6 +118,8 @@ export interface CaptureBody {
   readonly selector?: string;
   readonly type: string;
   readonly seconds?: number;
+  /** With type "trace": the app's flight recorder's last seconds, now (pods whose PodView says flightRecorder). */
+  readonly flight?: boolean;
 }
 
 /** POST /api/v1/links */

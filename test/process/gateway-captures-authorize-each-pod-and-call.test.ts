@@ -1,7 +1,7 @@
 // Captures are authorized with RBAC in API group podprof.io: create/list/get/
 // delete on "captures" in the namespace, and get pods/<type> on every pod a
 // fan-out asks (a pod the user may not profile is reported, not captured).
-// Bad requests are 400s that say what to send; traces are per pod (no merge).
+// Bad requests are 400s that say what to send.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Access, Authorizer } from '../../gateway/auth/authz.ts';
@@ -152,7 +152,6 @@ test('malformed capture requests are 400s that say what to send', async () => {
     [{ namespace: 'team-a', workload: 'job/x', type: 'heap' }, /workload: want "deployment\/NAME"/],
     [{ namespace: 'team-a', selector: 'app in (a,b)', type: 'heap' }, /selector: unsupported label selector term/],
     [{ namespace: 'team-a', pod: 'web-0', type: 'heap', extra: 1 }, /unknown field "extra"/],
-    [{ namespace: 'team-a', selector: 'app=web', type: 'trace' }, /trace captures are per pod/],
   ];
   for (const [body, message] of cases) {
     const r = await api('POST', '/api/v1/captures', body);
@@ -173,6 +172,7 @@ test('a single-pod trace is stored as trace.out and downloads as one', async () 
   const asProfile = await api('GET', `/api/v1/captures/${meta.id}/profile.pb.gz`);
   assert.equal(asProfile.status, 404);
   assert.match(jsonError(asProfile).message, /it is a trace: download trace\.out/);
+  assert.deepEqual(meta.derived, ['trace-net.pb.gz', 'trace-sync.pb.gz', 'trace-syscall.pb.gz', 'trace-sched.pb.gz', 'goroutines.json']);
 });
 
 test('a stored capture obeys per-type RBAC: without get pods/profile a CPU capture is not listed, read, downloaded (merged or per pod) or deleted', async () => {

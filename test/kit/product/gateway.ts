@@ -48,6 +48,8 @@ export interface HarnessOptions {
   readonly app?: (i: number) => Promise<App>;
   /** Extra flags for pod i's sidecar. */
   readonly sidecarArgs?: (i: number) => readonly string[];
+  /** Pod i's Go app serves a runtime/trace flight recorder here, and its target and sidecar say so (podprof.io/flight-recorder). */
+  readonly flightRecorder?: (i: number) => string | undefined;
   /** Stand something else in for pod i's sidecar (a hostile one: it gets a certificate the gateway trusts); undefined: the real one. */
   readonly sidecar?: (i: number, tls: { certFile: string; keyFile: string }) => Promise<TestSidecar> | undefined;
   /** The profile types pod i allows (its podprof.io/profiles); default all but cmdline. */
@@ -100,7 +102,9 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     Array.from({ length: o.pods ?? 2 }, async (_, i): Promise<HarnessPod> => {
       const name = `${o.prefix ?? 'web'}-${i}`;
       const uid = randomUUID();
-      const app = o.app ? await o.app(i) : await startGoTarget({ args: [...(o.appArgs ?? ['-cpu-workers', '1'])] });
+      const recorder = o.flightRecorder?.(i);
+      const flight = recorder === undefined ? [] : ['-flight-recorder-path', recorder, '-flight-recorder-age', '2s'];
+      const app = o.app ? await o.app(i) : await startGoTarget({ args: [...(o.appArgs ?? ['-cpu-workers', '1']), ...flight] });
       const tls = testSidecarCa().issueFor('127.0.0.1');
       const sidecar =
         (await o.sidecar?.(i, tls)) ??
@@ -112,6 +116,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
           '--pod-uid',
           uid,
           ...tls.args,
+          ...(recorder === undefined ? [] : ['--flight-recorder-path', recorder]),
           ...(o.sidecarArgs?.(i) ?? []),
         ]));
       return { namespace, name, uid, app, sidecar };
@@ -128,6 +133,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     node: 'localhost',
     labels: o.labels ?? { app: 'web' },
     workload: o.workload ?? { kind: 'Deployment', name: 'web' },
+    ...(o.flightRecorder?.(i) === undefined ? {} : { flightRecorder: o.flightRecorder(i) }),
   }));
   writeFileSync(files.targets, JSON.stringify(targets, null, 2));
   const logs: string[] = [];

@@ -1,0 +1,3 @@
+module podprof.test/traceload
+
+go 1.22

@@ -1,0 +1,21 @@
+// The files a stored capture holds (besides meta.json), by name: the merged or
+// single profile, a single pod's trace, each pod's own file under pods/, and
+// what the gateway derives from traces. store.ts serves only these names.
+import type { TracePprofKind } from '../../src/trace/pprof.ts';
+
+export const PROFILE_FILE = 'profile.pb.gz';
+export const TRACE_FILE = 'trace.out';
+/** A trace capture's goroutine groups per pod: { "pods": { "<pod>": GoroutineGroup[] } }. */
+export const GOROUTINES_FILE = 'goroutines.json';
+
+/** A trace capture's blocking profile of one kind (merged over its pods, each sample labelled with its pod). */
+export const traceProfileFile = (kind: TracePprofKind): string => `trace-${kind}.pb.gz`;
+
+/** pods/<name>.pb.gz (a trace: pods/<name>.trace.out), with anything outside a DNS name replaced. */
+export function podFile(pod: string, type = 'profile'): string {
+  return `pods/${pod.replace(/[^a-z0-9.-]/g, '_').replace(/^\./, '_')}${type === 'trace' ? '.trace.out' : '.pb.gz'}`;
+}
+
+/** The only file names a capture may hold (meta.json aside). */
+export const STORED_FILE =
+  /^(profile\.pb\.gz|trace\.out|goroutines\.json|trace-(net|sync|syscall|sched)\.pb\.gz|pods\/[a-z0-9_-][a-z0-9._-]*\.(pb\.gz|trace\.out))$/;
