@@ -3,18 +3,19 @@
 // for a selector or workload), shows progress on stderr, says which pods failed
 // and why, and writes the profile. Exit 0 when every pod answered, 3 when some
 // did (partial), 1 when none did.
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { CaptureBody, CaptureMeta } from '../src/api/types.ts';
 import { ConfigError, flag, helpText, parseFlags } from '../src/config/flags.ts';
 import { int, str } from '../src/config/values.ts';
 import { parseProfileType } from '../src/endpoints/catalog.ts';
-import { CLIENT_BOOLEANS, GATEWAY_CLIENT_FLAGS, errorOf, gatewayClient, splitArgs } from './gateway-client.ts';
+import { CLIENT_BOOLEANS, GATEWAY_CLIENT_FLAGS, errorOf, gatewayClient, splitArgs, type GatewayClient } from './gateway-client.ts';
 
 const FLAGS = {
   ...GATEWAY_CLIENT_FLAGS,
   namespace: flag(str, 'namespace (-n); with -l SELECTOR or a workload like deployment/NAME'),
   selector: flag(str, 'label selector (-l), e.g. app=web: every injected pod it matches, merged'),
-  type: flag(parseProfileType, 'profile, heap, allocs, goroutine, block, mutex, threadcreate, or trace (one pod only)', {
+  type: flag(parseProfileType, 'profile, heap, allocs, goroutine, block, mutex, threadcreate, or trace (several pods: -o is a directory)', {
     default: 'profile' as const,
   }),
   seconds: flag(int(1, 3600), 'capture length for profile and trace; a delta over N seconds for the others'),
@@ -104,6 +105,46 @@ function report(m: CaptureMeta): void {
   }
 }
 
+/** A workload's traces: each pod's, and what the gateway derived, into the directory `dir`. */
+async function writeTraces(client: GatewayClient, meta: CaptureMeta, dir: string): Promise<number> {
+  if (dir === '-') throw new ConfigError(['-o -: a trace capture of several pods writes a directory (-o DIR)']);
+  await mkdir(dir, { recursive: true });
+  const files = [
+    ...meta.pods
+      .filter((p) => p.file !== undefined)
+      .map((p) => ({ path: `/api/v1/captures/${meta.id}/pods/${p.pod}`, name: `${p.pod}.trace.out` })),
+    ...(meta.derived ?? []).map((d) => ({ path: `/api/v1/captures/${meta.id}/derived/${d}`, name: d })),
+  ];
+  for (const f of files) {
+    const r = await client.send('GET', f.path);
+    if (r.status !== 200) throw errorOf(r);
+    await writeFile(join(dir, f.name), r.body);
+  }
+  const first = files[0]?.name ?? 'POD.trace.out';
+  process.stderr.write(
+    `wrote ${files.length} files to ${dir}: each pod's trace, the four blocking profiles merged (label pod=<name>), goroutines.json; capture ${meta.id}${meta.status === 'partial' ? ' — PARTIAL' : ''}\n  podprof trace goroutines ${join(dir, first)}\n  go tool pprof -http=: ${join(dir, 'trace-sched.pb.gz')}\n`,
+  );
+  return meta.status === 'partial' ? 3 : 0;
+}
+
+/** The capture's one file (merged profile, a pod's profile or trace) to `output`. */
+async function writeFileOf(client: GatewayClient, meta: CaptureMeta, stored: string, output: string): Promise<number> {
+  const file = await client.send('GET', `/api/v1/captures/${meta.id}/${stored}`);
+  if (file.status !== 200) throw errorOf(file);
+  if (output === '-') process.stdout.write(file.body);
+  else await writeFile(output, file.body);
+  const ok = meta.pods.filter((p) => p.status === 'ok').length;
+  const merged =
+    meta.pods.length > 1
+      ? `merged from ${ok} of ${meta.pods.length} pods (label pod=<name>)`
+      : `from ${meta.namespace}/${meta.pods[0]?.pod ?? '?'}`;
+  const next = meta.type === 'trace' ? `podprof trace goroutines ${output}` : `go tool pprof -http=: ${output}`;
+  process.stderr.write(
+    `wrote ${output === '-' ? 'stdout' : output} (${file.body.length} bytes): ${meta.type} ${merged}; capture ${meta.id}${meta.status === 'partial' ? ' — PARTIAL' : ''}\n  ${next}\n`,
+  );
+  return meta.status === 'partial' ? 3 : 0;
+}
+
 export async function runCapture(argv: readonly string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(helpText('capture NAMESPACE/POD | -n NAMESPACE -l SELECTOR | -n NAMESPACE deployment/NAME', SUMMARY, FLAGS));
@@ -115,22 +156,10 @@ export async function runCapture(argv: readonly string[]): Promise<number> {
   const client = await gatewayClient(c);
   const meta = await poll(client, await client.json<CaptureMeta>('POST', '/api/v1/captures?async=true', body));
   report(meta);
+  if (meta.type === 'trace' && meta.file === undefined && meta.status !== 'failed') return writeTraces(client, meta, c.output);
   if (meta.status === 'failed' || meta.file === undefined) {
     process.stderr.write(`podprof capture: capture ${meta.id} failed: ${meta.error ?? 'no pod answered'}\n`);
     return 1;
   }
-  const file = await client.send('GET', `/api/v1/captures/${meta.id}/${meta.file}`);
-  if (file.status !== 200) throw errorOf(file);
-  if (c.output === '-') process.stdout.write(file.body);
-  else await writeFile(c.output, file.body);
-  const ok = meta.pods.filter((p) => p.status === 'ok').length;
-  const merged =
-    meta.pods.length > 1
-      ? `merged from ${ok} of ${meta.pods.length} pods (label pod=<name>)`
-      : `from ${meta.namespace}/${meta.pods[0]?.pod ?? '?'}`;
-  const next = meta.type === 'trace' ? `go tool trace ${c.output}` : `go tool pprof -http=: ${c.output}`;
-  process.stderr.write(
-    `wrote ${c.output === '-' ? 'stdout' : c.output} (${file.body.length} bytes): ${meta.type} ${merged}; capture ${meta.id}${meta.status === 'partial' ? ' — PARTIAL' : ''}\n  ${next}\n`,
-  );
-  return meta.status === 'partial' ? 3 : 0;
+  return writeFileOf(client, meta, meta.file, c.output);
 }

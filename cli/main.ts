@@ -25,6 +25,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => (await import('./capture.ts')).runCapture,
   },
   link: { summary: 'link NS/POD: a one-time URL for go tool pprof', load: async () => (await import('./link.ts')).runLink },
+  trace: {
+    summary: 'trace pprof|goroutines TRACE: blocking profiles and goroutine groups of an execution trace, as go tool trace gives them',
+    load: async () => (await import('./trace.ts')).runTrace,
+  },
   keys: {
     summary: 'keys generate: an ES256 signing key and its JWKS; keys sidecar-cert: a sidecar certificate from the gateway CA',
     load: async () => (await import('./keys.ts')).runKeys,

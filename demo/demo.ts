@@ -83,7 +83,7 @@ async function startPod(
     name,
     uid,
     ip: '127.0.0.1',
-    port: sidecar.port,
+    port: sidecar.ports.main,
     container: 'app',
     node: 'localhost',
     labels: { app: 'demo-app', runtime: app.kind },
@@ -170,7 +170,7 @@ export async function startDemo(c: DemoConfig, log: Logger): Promise<RunningDemo
     throw err;
   }
   return {
-    url: `https://127.0.0.1:${gateway.port}`,
+    url: `https://127.0.0.1:${gateway.ports.main}`,
     token,
     kind,
     pods: c.pods,

@@ -25,8 +25,6 @@ import { kubernetesReviewer } from './identity/review.ts';
 import { kubernetesWorkloads } from './discovery/workloads.ts';
 
 export interface RunningGateway {
-  readonly port: number;
-  readonly healthPort: number;
   readonly ports: { readonly main: number; readonly health: number };
   readonly context: GatewayContext;
   /** Stop accepting; let in-flight requests finish within graceMs (default --shutdown-grace); then close everything. */
@@ -145,8 +143,6 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
     afterClose: () => ctx.sidecars.close(),
   });
   return {
-    port: service.ports.main,
-    healthPort: service.ports.health,
     ports: service.ports,
     context: ctx,
     close: (graceMs = c['shutdown-grace']) => service.close(graceMs),

@@ -52,7 +52,7 @@ import {
   type RecordedTrace,
   type RegionGolden,
   type TaskGolden,
-} from '../test/fixtures/traces/goldens.ts';
+} from '../test/kit/traces/goldens.ts';
 
 const execFileP = promisify(execFile);
 const GO = process.env.GO ?? 'go';

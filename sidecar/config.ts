@@ -43,6 +43,10 @@ export const SIDECAR_FLAGS = {
     defaultText: 'all but cmdline',
   }),
   'max-seconds': flag(int(1, 3600), 'cap for timed captures (seconds)', { default: 60 }),
+  'flight-recorder-path': flag(
+    pathPrefix,
+    'where the app serves its runtime/trace.FlightRecorder snapshot on --upstream: trace?flight=1 reads it (the webhook sets it from podprof.io/flight-recorder)',
+  ),
   'max-response-bytes': flag(bytes(1024, 16 * 1024 ** 3), 'cut responses larger than this', {
     default: 512 * 1024 ** 2,
     defaultText: '512MiB',

@@ -7,7 +7,6 @@
 // cancelled only when every subscriber has gone, which makes Go stop profiling.
 import { request as httpRequest, type Agent, type ServerResponse } from 'node:http';
 import { PodprofError, sendError } from '../src/errors.ts';
-import type { ProfileType } from '../src/endpoints/catalog.ts';
 import type { PprofRequest } from '../src/endpoints/policy.ts';
 import { pprofResponseHeaders } from '../src/endpoints/response.ts';
 import { upstreamError } from './upstream.ts';
@@ -36,7 +35,12 @@ interface Subscriber {
   done: (d: Delivery) => void;
 }
 
-const PROFILER_NAME: Partial<Record<ProfileType, string>> = { profile: 'CPU profiler', trace: 'execution tracer' };
+type Held = NonNullable<PprofRequest['holds']>;
+
+const PROFILER_NAME: Readonly<Record<Held, string>> = { profile: 'CPU profiler', trace: 'execution tracer', flight: 'flight recorder' };
+
+/** What an exclusive request holds (a request the policy marked exclusive always says). */
+const heldBy = (r: PprofRequest): Held => r.holds ?? (r.type === 'profile' ? 'profile' : 'trace');
 
 class Flight {
   readonly subs = new Set<Subscriber>();
@@ -156,21 +160,21 @@ class Flight {
 }
 
 export class FlightBoard {
-  private readonly running = new Map<ProfileType, Flight>();
+  private readonly running = new Map<Held, Flight>();
 
   constructor(private readonly opts: FlightOptions) {}
 
   /** Serve an exclusive capture to `res`: join, start, or refuse with 429. */
   serve(request: PprofRequest, res: ServerResponse): Promise<Delivery> {
-    const current = this.running.get(request.type);
+    const current = this.running.get(heldBy(request));
     if (current && !current.finished) {
       if (current.request.upstreamPath === request.upstreamPath && !current.firstByteSent) return current.add(res, true);
       throw this.busy(current);
     }
     const flight = new Flight(request, this.opts, () => {
-      if (this.running.get(request.type) === flight) this.running.delete(request.type);
+      if (this.running.get(heldBy(request)) === flight) this.running.delete(heldBy(request));
     });
-    this.running.set(request.type, flight);
+    this.running.set(heldBy(request), flight);
     return flight.add(res, false);
   }
 
@@ -180,7 +184,7 @@ export class FlightBoard {
 
   private busy(f: Flight): PodprofError {
     const left = Math.max(1, Math.ceil((f.endsAt - Date.now()) / 1000) + 1);
-    const name = PROFILER_NAME[f.request.type] ?? f.request.type;
+    const name = PROFILER_NAME[heldBy(f.request)];
     return new PodprofError(
       'PODPROF_PROFILER_BUSY',
       `the ${name} of this pod is busy with another ${f.request.seconds}s capture; it frees up in about ${left}s`,

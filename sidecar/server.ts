@@ -19,8 +19,6 @@ import { Throttle } from './throttle.ts';
 import { transferLimits } from '../src/http/transfer-flags.ts';
 
 export interface RunningSidecar {
-  readonly port: number;
-  readonly healthPort: number;
   readonly ports: { readonly main: number; readonly health: number };
   /** Stop accepting; let in-flight requests finish within graceMs (default --shutdown-grace); then close everything. */
   close(graceMs?: number): Promise<void>;
@@ -55,7 +53,7 @@ export async function startSidecar(c: SidecarConfig, log: Logger): Promise<Runni
       issuer: c.issuer,
       audience: c.audience,
     },
-    limits: { prefix: c['path-prefix'], profiles: c.profiles, maxSeconds: c['max-seconds'] },
+    limits: { prefix: c['path-prefix'], profiles: c.profiles, maxSeconds: c['max-seconds'], flightRecorder: c['flight-recorder-path'] },
     flights: new FlightBoard(upstream),
     proxy: createStreamProxy({ ...upstream, snapshotTimeoutMs: c['snapshot-timeout'] }),
     throttle: new Throttle(30_000),
@@ -138,8 +136,6 @@ export async function startSidecar(c: SidecarConfig, log: Logger): Promise<Runni
           log,
         });
   return {
-    port: service.ports.main,
-    healthPort: service.ports.health,
     ports: service.ports,
     close: (graceMs = c['shutdown-grace']) => service.close(graceMs),
   };

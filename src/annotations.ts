@@ -12,6 +12,7 @@ export const A = {
   container: `${DOMAIN}/container`,
   profiles: `${DOMAIN}/profiles`,
   maxSeconds: `${DOMAIN}/max-seconds`,
+  flightRecorder: `${DOMAIN}/flight-recorder`,
   sidecarCpu: `${DOMAIN}/sidecar-cpu`,
   sidecarMemory: `${DOMAIN}/sidecar-memory`,
   nativeSidecar: `${DOMAIN}/native-sidecar`,
@@ -28,6 +29,8 @@ export interface PodOptions {
   readonly container: string | undefined;
   readonly profiles: readonly ProfileType[];
   readonly maxSeconds: number;
+  /** Where the app serves its runtime/trace.FlightRecorder snapshot on its pprof port, if it does. */
+  readonly flightRecorder: string | undefined;
   readonly sidecarCpu: string | undefined;
   readonly sidecarMemory: string | undefined;
   readonly nativeSidecar: boolean | undefined;
@@ -182,6 +185,13 @@ function readMaxSeconds(raw: string | undefined, problems: AnnotationProblem[]):
   return 60;
 }
 
+function readFlightRecorder(raw: string | undefined, problems: AnnotationProblem[]): string | undefined {
+  if (raw === undefined) return undefined;
+  const p = pathProblem(A.flightRecorder, raw);
+  if (p) problems.push({ ...p, allowed: 'an absolute path like /debug/flightrecorder, served on the pprof port' });
+  return p ? undefined : raw.replace(/\/+$/, '');
+}
+
 /** Parse every podprof annotation of a pod; problems name the key, the value and what is allowed. */
 export function readPodOptions(pod: Pod): { options: PodOptions; problems: AnnotationProblem[] } {
   const a = pod.metadata?.annotations ?? {};
@@ -194,6 +204,7 @@ export function readPodOptions(pod: Pod): { options: PodOptions; problems: Annot
     container: readContainer(pod, a[A.container], problems),
     profiles: parseProfiles(a[A.profiles], problems),
     maxSeconds: readMaxSeconds(a[A.maxSeconds], problems),
+    flightRecorder: readFlightRecorder(a[A.flightRecorder], problems),
     sidecarCpu: quantity(A.sidecarCpu, a[A.sidecarCpu], problems),
     sidecarMemory: quantity(A.sidecarMemory, a[A.sidecarMemory], problems),
     nativeSidecar: parseBoolean(A.nativeSidecar, a[A.nativeSidecar], problems),

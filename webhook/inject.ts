@@ -106,6 +106,7 @@ export function sidecarContainer(
       `--path-prefix=${o.path}`,
       `--profiles=${o.profiles.join(',')}`,
       `--max-seconds=${o.maxSeconds}`,
+      ...(o.flightRecorder === undefined ? [] : [`--flight-recorder-path=${o.flightRecorder}`]),
       ...enrollArgs(pod, s),
     ],
     env: env(s),

@@ -13,8 +13,6 @@ import { createWebhookMetrics } from './metrics.ts';
 import type { InjectSettings } from './settings.ts';
 
 export interface RunningWebhook {
-  readonly port: number;
-  readonly healthPort: number;
   readonly ports: { readonly main: number; readonly health: number };
   /** Stop accepting; let in-flight reviews finish within graceMs (default --shutdown-grace); then close everything. */
   close(graceMs?: number): Promise<void>;
@@ -100,8 +98,6 @@ export async function startWebhook(c: WebhookConfig, log: Logger): Promise<Runni
     },
   });
   return {
-    port: service.ports.main,
-    healthPort: service.ports.health,
     ports: service.ports,
     close: (graceMs = c['shutdown-grace']) => service.close(graceMs),
   };

@@ -473,7 +473,7 @@ async function sd(h: Harness): Promise<SdResult> {
       CFG.sdRequests,
       CFG.sdBatches,
     );
-    const host = `127.0.0.1:${h.gateway.port}`;
+    const host = `127.0.0.1:${h.gateway.ports.main}`;
     const targets = registry.list({});
     const groupsList = sdGroups(targets, DEFAULT_SD_TYPES, host);
     const breakdownMs = {

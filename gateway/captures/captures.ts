@@ -167,6 +167,7 @@ export class Captures {
       namespace: req.namespace,
       target: req.target,
       type: req.type,
+      ...(req.flight === true ? { flight: true } : {}),
       seconds: planned.find((p) => p.request)?.request?.seconds || req.seconds,
       status: 'running',
       pods: planned.map((p) => p.result),

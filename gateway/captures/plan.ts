@@ -41,6 +41,12 @@ function targetsOf(ctx: CaptureDeps, req: CaptureRequest): Target[] {
   return found;
 }
 
+/** The query a capture asks each pod with: its seconds, or a flight-recorder snapshot. */
+function captureQuery(req: CaptureRequest): string {
+  if (req.flight === true) return '?flight=1';
+  return req.seconds === undefined ? '' : `?seconds=${req.seconds}`;
+}
+
 async function planOne(ctx: CaptureDeps, user: User, req: CaptureRequest, t: Target): Promise<PlannedPod> {
   const result: PodResult = { pod: t.name, uid: t.uid, status: 'pending' };
   const access = { verb: 'get', resource: 'pods', subresource: req.type, namespace: t.namespace, name: t.name } as const;
@@ -59,11 +65,12 @@ async function planOne(ctx: CaptureDeps, user: User, req: CaptureRequest, t: Tar
     };
   }
   try {
-    const query = req.seconds === undefined ? '' : `?seconds=${req.seconds}`;
+    const query = captureQuery(req);
     const request = pprofRequestOf('GET', `${t.path}/${req.type}${query}`, {
       prefix: t.path,
       profiles: t.profiles,
       maxSeconds: t.maxSeconds,
+      flightRecorder: t.flightRecorder,
     });
     return { target: t, result, request };
   } catch (err) {

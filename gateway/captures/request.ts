@@ -16,6 +16,8 @@ export interface CaptureRequest {
   readonly type: ProfileType;
   /** Timed types: the capture length; snapshot types: a delta over this many seconds. */
   readonly seconds?: number;
+  /** A trace from the app's flight recorder: its last seconds, taken now (no `seconds`). */
+  readonly flight?: boolean;
 }
 
 export const WORKLOAD_KINDS: Readonly<Record<string, string>> = {
@@ -95,7 +97,7 @@ function secondsOf(raw: unknown, type: ProfileType): number | undefined {
 export function parseCaptureRequest(body: unknown): CaptureRequest {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw bad(USAGE);
   const b = body as Record<string, unknown>;
-  const unknown = Object.keys(b).filter((k) => !['namespace', 'pod', 'selector', 'workload', 'type', 'seconds'].includes(k));
+  const unknown = Object.keys(b).filter((k) => !['namespace', 'pod', 'selector', 'workload', 'type', 'seconds', 'flight'].includes(k));
   if (unknown.length > 0) throw bad(`unknown field ${unknown.map((k) => `"${k.slice(0, 30)}"`).join(', ')}; ${USAGE}`);
   if (typeof b.namespace !== 'string' || !NAMESPACE.test(b.namespace)) throw bad(`namespace: required; ${USAGE}`);
   if (typeof b.type !== 'string' || !isProfileType(b.type) || !CAPTURE_TYPES.includes(b.type)) {
@@ -103,5 +105,10 @@ export function parseCaptureRequest(body: unknown): CaptureRequest {
   }
   const type = b.type;
   const target = targetOf(b);
+  if (b.flight !== undefined) {
+    if (b.flight !== true || type !== 'trace' || b.seconds !== undefined)
+      throw bad('flight: true goes with type "trace" and no seconds (the app\'s flight recorder keeps its last seconds)');
+    return { namespace: b.namespace, target, type, flight: true };
+  }
   return { namespace: b.namespace, target, type, seconds: secondsOf(b.seconds, type) };
 }

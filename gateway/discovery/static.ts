@@ -24,6 +24,7 @@ function targetOf(e: Entry, i: number): Target {
     container: e.container ?? 'app',
     profiles,
     maxSeconds: e.maxSeconds ?? 60,
+    flightRecorder: e.flightRecorder,
     labels: e.labels ?? {},
     workload: e.workload,
     podReady: e.podReady ?? true,

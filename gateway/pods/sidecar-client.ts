@@ -118,7 +118,7 @@ export class SidecarClient {
     const opts: RequestOptions = {
       host: t.ip,
       port: t.port,
-      path: req.upstreamPath,
+      path: req.path,
       method: body ? 'POST' : 'GET',
       agent: this.agentFor(t),
       headers: {

@@ -20,6 +20,8 @@ export interface Target {
   readonly container: string;
   readonly profiles: readonly ProfileType[];
   readonly maxSeconds: number;
+  /** Where the app serves a runtime/trace.FlightRecorder snapshot (podprof.io/flight-recorder), if it does. */
+  readonly flightRecorder?: string;
   readonly labels: Readonly<Record<string, string>>;
   /** The controlling workload, e.g. { kind: 'Deployment', name: 'web' } (a ReplicaSet's pod counts as its Deployment's). */
   readonly workload?: Workload;
@@ -112,6 +114,7 @@ export function targetOf(pod: Pod): Target | undefined {
     container: options.container ?? '',
     profiles: options.profiles,
     maxSeconds: options.maxSeconds,
+    flightRecorder: options.flightRecorder,
     labels: Object.fromEntries(Object.entries(meta.labels ?? {}).filter(([k]) => k !== INJECTED_LABEL)),
     workload: workloadOf(pod),
     owner: ownerOf(pod),

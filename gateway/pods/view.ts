@@ -17,6 +17,7 @@ export function podView(t: Target): PodView {
     container,
     profiles,
     maxSeconds,
+    flightRecorder: t.flightRecorder !== undefined,
     labels,
     ...(workload ? { workload } : {}),
     podReady,

@@ -66,6 +66,7 @@ export function pprofHandler(ctx: GatewayContext): (req: Request, res: Response)
       prefix: target.path,
       profiles: target.profiles,
       maxSeconds: target.maxSeconds,
+      flightRecorder: target.flightRecorder,
     });
     a.params = request.params;
     if (!routable(target))

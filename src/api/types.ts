@@ -25,6 +25,8 @@ export interface PodView {
   readonly container: string;
   readonly profiles: readonly ProfileType[];
   readonly maxSeconds: number;
+  /** The app serves a flight-recorder snapshot: a trace of its last seconds can be taken (`flight: true`). */
+  readonly flightRecorder: boolean;
   readonly labels: Readonly<Record<string, string>>;
   readonly workload?: Workload;
   readonly podReady: boolean;
@@ -87,6 +89,8 @@ export interface CaptureMeta {
   readonly target: CaptureTarget;
   readonly type: ProfileType;
   readonly seconds?: number;
+  /** A trace from the pods' flight recorders (their last seconds), not a recording of `seconds`. */
+  readonly flight?: boolean;
   status: CaptureStatus;
   /** Why the capture failed as a whole (every pod failed, the merge failed, the gateway stopped). */
   error?: string;
@@ -114,6 +118,8 @@ export interface CaptureBody {
   readonly selector?: string;
   readonly type: string;
   readonly seconds?: number;
+  /** With type "trace": the app's flight recorder's last seconds, now (pods whose PodView says flightRecorder). */
+  readonly flight?: boolean;
 }
 
 /** POST /api/v1/links */

@@ -15,7 +15,8 @@ export const PROFILE_TYPES = [
 
 export type ProfileType = (typeof PROFILE_TYPES)[number];
 
-export type ParamName = 'seconds' | 'gc' | 'debug';
+/** Go's own parameters, and podprof's `flight` (a trace from the app's flight recorder, docs/design.md §2.2). */
+export type ParamName = 'seconds' | 'gc' | 'debug' | 'flight';
 
 export interface ProfileSpec {
   /** Parameters Go's handler reads; anything else is rejected. */
@@ -38,7 +39,7 @@ const SNAPSHOT = { exclusive: false, methods: ['GET'], proto: true } as const;
 export const CATALOG: Readonly<Record<ProfileType, ProfileSpec>> = {
   profile: { params: ['seconds'], exclusive: true, defaultSeconds: 30, methods: ['GET'], proto: true, description: 'CPU profile' },
   trace: {
-    params: ['seconds'],
+    params: ['seconds', 'flight'],
     exclusive: true,
     defaultSeconds: 1,
     fractionalSeconds: true,

@@ -17,7 +17,7 @@ import { prepare } from '../../src/analysis/prepare.ts';
 import { top } from '../../src/analysis/top.ts';
 import { decodeProfile } from '../../src/profile/decode.ts';
 import { nodeGunzip } from '../../src/profile/node-gunzip.ts';
-import { GOLDEN_DIR, RECORDED_DIR } from '../fixtures/traces/goldens.ts';
+import { GOLDEN_DIR, RECORDED_DIR } from '../kit/traces/goldens.ts';
 import { ensureUiBuilt, launch, login, rows, screenshot, type Session } from '../kit/browser/browser.ts';
 import { seedTraceCapture } from '../kit/browser/seeded-capture.ts';
 import { startHarness, type Harness } from '../kit/product/gateway.ts';

@@ -1,11 +1,13 @@
 // The gateway with --auth, --authz and --discovery all "kubernetes", against the
 // real API server, running as its own ServiceAccount bound to the ClusterRole of
 // manifests/gateway/ (token from the TokenRequest API). Pods are created through
-// the API server, injected by the real webhook and run by the kubelet stand-in.
-// Users are the control plane's token users, bound with real Roles; scrapers are
-// ServiceAccounts. One cluster for the file; needs `npm run build`.
+// the API server, injected by the real webhook and run on the real node (kubelet,
+// containerd, runc; their sidecars enroll with the gateway). Users are the control
+// plane's token users, bound with real Roles; scrapers are ServiceAccounts. One
+// cluster and node for the file; needs `npm run build` and `npm run images`.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +20,7 @@ import { findMissed } from '../../gateway/discovery/kubernetes.ts';
 import type { RunningGateway } from '../../gateway/server.ts';
 import type { Target } from '../../gateway/pods/targets.ts';
 import { writeKubeconfig } from '../kit/cluster/kubeconfig.ts';
-import { waitFor } from '../kit/cluster/pod-specs.ts';
+import { waitFor } from '../kit/cluster/http.ts';
 import { NODE, REPO } from '../kit/product/sidecar.ts';
 import { call, INJECT, pprofPath, startGatewayCluster, waitRoutable, type GatewayCluster } from '../kit/cluster/gateway-cluster.ts';
 import { bearer, httpsRequest, type Reply } from '../kit/net/http.ts';
@@ -47,7 +49,7 @@ const isProfile = (r: Reply): boolean =>
 
 before(async () => {
   g = await startGatewayCluster();
-  for (const name of [A, B, C, MONITORING]) await g.core.createNamespace({ body: { metadata: { name } } });
+  for (const name of [A, B, C, MONITORING]) await g.createNamespace(name);
   const users = await g.kubectl(['apply', '-k', 'manifests/users/']);
   assert.equal(users.code, 0, users.stderr);
   const rule = (resources: string[], verbs: string[]): object => ({ apiGroups: ['podprof.io'], resources, verbs });
@@ -109,9 +111,11 @@ before(async () => {
         .length === 1,
   );
 
-  const [a, b] = await Promise.all([g.runInjectedPod(A, 'web'), g.runInjectedPod(B, 'api')]);
+  // The gateway first: the pods' sidecars enroll with it as they start.
   gw = await g.startGateway();
-  base = `https://127.0.0.1:${gw.port}`;
+  base = `https://127.0.0.1:${gw.ports.main}`;
+  const [a, b] = await Promise.all([g.runInjectedPod(A, 'web'), g.runInjectedPod(B, 'api')]);
+  await Promise.all([a.handle.enrolled(), b.handle.enrolled()]);
   web = await waitRoutable(gw, A, a.handle.name);
   api = await waitRoutable(gw, B, b.handle.name);
 });
@@ -375,7 +379,7 @@ test("a workload's fan-out takes only the pods the workload owns: a forged owner
     namespace: ns,
     body: { metadata: { name: 'shop' }, spec: { selector, template } },
   });
-  // No controller manager runs: make the ReplicaSet the Deployment controller would.
+  // The Deployment and ReplicaSet controllers are off (gateway-cluster.ts): make the ReplicaSet the Deployment controller would.
   const rs = await apps.createNamespacedReplicaSet({
     namespace: ns,
     body: {
@@ -397,7 +401,9 @@ test("a workload's fan-out takes only the pods the workload owns: a forged owner
   await g.core.createNamespacedPod({ namespace: ns, body: podOf('shop-real', rs.metadata!.uid!) });
   await g.core.createNamespacedPod({ namespace: ns, body: podOf('shop-forged', '00000000-0000-4000-8000-00000000dead') });
   await g.core.createNamespacedPod({ namespace: ns, body: podOf('shop-relabelled', rs.metadata!.uid!, 'other') });
-  const running = await g.kubelet.run(ns, 'shop-real');
+  // All three run on the node: the forged two are reachable pods too, and are still refused.
+  const running = await Promise.all(['shop-real', 'shop-forged', 'shop-relabelled'].map((name) => g.running(ns, name)));
+  await running[0]!.enrolled();
   await waitRoutable(gw, ns, 'shop-real', 30_000);
   await waitFor(
     'the gateway to see the other two',
@@ -420,8 +426,7 @@ test("a workload's fan-out takes only the pods the workload owns: a forged owner
   );
   assert.equal(by['shop-relabelled']?.status, 'forbidden');
   assert.match(by['shop-relabelled']?.error ?? '', /selector does not select its labels/);
-  await running.stop();
-  for (const name of ['shop-real', 'shop-forged', 'shop-relabelled']) await g.core.deleteNamespacedPod({ namespace: ns, name });
+  await Promise.all(running.map((p) => p.stop()));
 });
 
 test('the scan for uninjected pods lists page by page: every annotated pod the webhook missed is found with pages of 2', async () => {
@@ -454,6 +459,14 @@ test("a sidecar token the gateway mints for pod X is refused by pod Y's sidecar,
   const again = await httpsRequest(`https://${web.ip}:${web.port}${web.path}/heap`, { headers: bearer(token) });
   assert.equal(again.status, 401);
   assert.match(again.text, /^PODPROF_TOKEN_REPLAYED: /);
+});
+
+test("a sidecar token for pod X's namespace and name but another uid (a pod of that name deleted and made again) is refused by X's sidecar, which has its uid from the downward API", async () => {
+  const token = gw.context.keyring.mint('alice', { ...web, uid: randomUUID() }, 'heap', 30);
+  secrets.push(['sidecar token for another uid', token]);
+  const r = await httpsRequest(`https://${web.ip}:${web.port}${web.path}/heap`, { headers: bearer(token) });
+  assert.equal(r.status, 403, r.text);
+  assert.match(r.text, /^PODPROF_TOKEN_WRONG_POD: /);
 });
 
 test('go tool pprof -raw fetches a heap profile through a one-time link from POST /api/v1/links; the second use of the link is refused with 401', async () => {
@@ -509,7 +522,7 @@ test("GET /sd/targets gives a scraper's ServiceAccount every injected, ready pod
   const names: Record<string, string> = { profile: 'process_cpu', heap: 'memory', goroutine: 'goroutine', block: 'block', mutex: 'mutex' };
   const expected = [web, api].flatMap((t) =>
     Object.entries(names).map(([type, name]) => ({
-      targets: [`127.0.0.1:${gw.port}`],
+      targets: [`127.0.0.1:${gw.ports.main}`],
       labels: {
         __scheme__: 'https',
         __profile_path_prefix__: `/api/v1/namespaces/${t.namespace}/pods/${t.name}`,
@@ -523,7 +536,7 @@ test("GET /sd/targets gives a scraper's ServiceAccount every injected, ready pod
         namespace: t.namespace,
         pod: t.name,
         container: 'app',
-        node: 'node-1',
+        node: g.node.name,
       },
     })),
   );

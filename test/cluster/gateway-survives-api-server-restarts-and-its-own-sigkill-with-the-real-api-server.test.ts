@@ -1,13 +1,15 @@
 // Faults around the gateway, with the real API server and pods injected by the
-// real webhook and run by the kubelet stand-in: the API server refuses the
-// gateway's list of pods, restarts under the gateway's pod informer, and the
-// gateway process itself is SIGKILLed in the middle of a CPU capture. The gateway runs as its ServiceAccount (ClusterRole of
-// manifests/gateway/). One cluster for the file; needs `npm run build`.
+// real webhook and run on the real node (kubelet, containerd, runc): the API
+// server refuses the gateway's list of pods, restarts under the gateway's pod
+// informer, and the gateway process itself (a host process, reaching the pods
+// through the node's veth) is SIGKILLed in the middle of a CPU capture. The gateway
+// runs as its ServiceAccount (ClusterRole of manifests/gateway/). One cluster and
+// node for the file; needs `npm run build` and `npm run images`.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { RunningGateway } from '../../gateway/server.ts';
-import { sleep } from '../kit/cluster/http.ts';
-import { waitFor } from '../kit/cluster/pod-specs.ts';
+import { sleep, waitFor } from '../kit/cluster/http.ts';
+import { kubectlFor, portForward } from '../kit/cluster/real-node.ts';
 import {
   call,
   GATEWAY_NS,
@@ -24,7 +26,7 @@ let g: GatewayCluster;
 
 before(async () => {
   g = await startGatewayCluster();
-  await g.core.createNamespace({ body: { metadata: { name: NS } } });
+  await g.createNamespace(NS);
 });
 
 after(async () => {
@@ -44,12 +46,12 @@ const isProfile = (r: Reply): boolean => r.status === 200 && r.body[0] === 0x1f 
 
 test('a gateway whose ServiceAccount may not list pods answers 503 on /readyz and logs why; once bound to the ClusterRole of manifests/gateway it lists, becomes ready and routes, without a restart', async (t) => {
   const other = 'warehouse';
-  await g.core.createNamespace({ body: { metadata: { name: other } } });
+  await g.createNamespace(other);
   const { handle } = await g.runInjectedPod(other, 'early');
   const sa = 'podprof-gateway-unbound';
   const gw = await g.startGateway([], g.kubeconfigFor(sa, await g.serviceAccountToken(GATEWAY_NS, sa, [])));
   const readyz = async (): Promise<{ status: number; body: unknown }> => {
-    const r = await fetch(`http://127.0.0.1:${gw.healthPort}/readyz`);
+    const r = await fetch(`http://127.0.0.1:${gw.ports.health}/readyz`);
     return { status: r.status, body: await r.json() };
   };
   try {
@@ -88,7 +90,7 @@ test('a gateway whose ServiceAccount may not list pods answers 503 on /readyz an
 
 test('the API server restarts under the pod informer: discovery recovers, a deleted pod leaves GET /api/v1/pods, and a new injected pod appears and routes within seconds', async (t) => {
   const gw: RunningGateway = await g.startGateway();
-  const base = `https://127.0.0.1:${gw.port}`;
+  const base = `https://127.0.0.1:${gw.ports.main}`;
   try {
     const old = await g.runInjectedPod(NS, 'old');
     await waitRoutable(gw, NS, old.handle.name);
@@ -117,9 +119,10 @@ test('the API server restarts under the pod informer: discovery recovers, a dele
     const seenMs = Date.now() - running;
     t.diagnostic(`new pod listed ${seenMs} ms after it was Running and Ready`);
     assert.ok(seenMs < 5000, `seen within seconds (${seenMs} ms)`);
+    await fresh.handle.enrolled(10_000);
     const heap = await call(base, pprofPath(NS, fresh.handle.name, 'heap'), { token: g.cp.adminToken });
     assert.ok(isProfile(heap), `routes to the new pod: ${heap.status} ${heap.text.slice(0, 200)}`);
-    assert.equal((await fetch(`http://127.0.0.1:${gw.healthPort}/readyz`)).status, 200);
+    assert.equal((await fetch(`http://127.0.0.1:${gw.ports.health}/readyz`)).status, 200);
     await fresh.handle.stop();
   } finally {
     await gw.close();
@@ -127,39 +130,48 @@ test('the API server restarts under the pod informer: discovery recovers, a dele
 });
 
 test('the gateway process SIGKILLed during a 20 s CPU capture: the sidecar cancels it and the Go app takes a direct CPU profile again within seconds', async (t) => {
-  const { handle } = await g.runInjectedPod(NS, 'cpu');
+  // The gateway first: the pod's sidecar enrolls with it as it starts.
   const gw = await g.startGatewayChild();
-  const appProfile = `http://${handle.ip}:6060/debug/pprof/profile?seconds=1`;
-  await waitFor('the gateway child to route to the pod', async () => (await podNames(gw.url)).includes(handle.name));
+  const { handle } = await g.runInjectedPod(NS, 'cpu');
+  await handle.enrolled();
+  // The app serves pprof on the pod's loopback only: reach it directly (not through the sidecar) as a user would.
+  const direct = await portForward(kubectlFor(g.cp.kubeconfigPath), NS, `pod/${handle.name}`, 6060);
+  try {
+    const app = `http://127.0.0.1:${direct.port}/debug/pprof`;
+    const appProfile = `${app}/profile?seconds=1`;
+    await waitFor('the gateway child to route to the pod', async () => (await podNames(gw.url)).includes(handle.name));
 
-  const capture = call(gw.url, pprofPath(NS, handle.name, 'profile', '?seconds=20'), { token: g.cp.adminToken }).then(
-    (r) => `answered ${r.status}`,
-    (err: Error) => `failed: ${err.message}`,
-  );
-  // The goroutine dump shows the capture inside Go's handler without touching the profiler.
-  const capturing = async (): Promise<boolean> =>
-    (await (await fetch(`http://${handle.ip}:6060/debug/pprof/goroutine?debug=1`)).text()).includes('net/http/pprof.Profile');
-  await waitFor('the capture to reach the app through the gateway and the sidecar', capturing);
-  const busy = await fetch(appProfile);
-  assert.equal(busy.status, 500, 'the profiler is held');
-  t.diagnostic(`the app, directly, while the capture runs: ${busy.status} ${(await busy.text()).trim()}`);
+    const capture = call(gw.url, pprofPath(NS, handle.name, 'profile', '?seconds=20'), { token: g.cp.adminToken }).then(
+      (r) => `answered ${r.status}`,
+      (err: Error) => `failed: ${err.message}`,
+    );
+    // The goroutine dump shows the capture inside Go's handler without touching the profiler.
+    const capturing = async (): Promise<boolean> =>
+      (await (await fetch(`${app}/goroutine?debug=1`)).text()).includes('net/http/pprof.Profile');
+    await waitFor('the capture to reach the app through the gateway and the sidecar', capturing);
+    const busy = await fetch(appProfile);
+    assert.equal(busy.status, 500, 'the profiler is held');
+    t.diagnostic(`the app, directly, while the capture runs: ${busy.status} ${(await busy.text()).trim()}`);
 
-  await sleep(1000);
-  gw.child.kill('SIGKILL');
-  const killed = Date.now();
-  assert.match(await capture, /^failed: /, 'the capture died with the gateway');
-  await waitFor('the app to leave the CPU profile handler', async () => !(await capturing()), 10_000);
-  const releasedMs = Date.now() - killed;
-  const direct = await fetch(appProfile);
-  const body = Buffer.from(await direct.arrayBuffer());
-  assert.equal(direct.status, 200, body.toString());
-  assert.deepEqual([...body.subarray(0, 2)], [0x1f, 0x8b], 'a CPU profile');
-  const freedMs = Date.now() - killed;
-  t.diagnostic(`profiler released ${releasedMs} ms after the SIGKILL; a direct 1 s CPU profile done ${freedMs} ms after it`);
-  assert.ok(freedMs < 5000, `the profiler is free within a few seconds, not after the 20 s (${freedMs} ms)`);
-  await waitFor(
-    'the sidecar to audit the abandoned capture',
-    () => handle.logs('podprof-sidecar').some((l) => l.includes('"type":"profile"') && l.includes('"outcome":"client-abort"')),
-    5000,
-  );
+    await sleep(1000);
+    gw.child.kill('SIGKILL');
+    const killed = Date.now();
+    assert.match(await capture, /^failed: /, 'the capture died with the gateway');
+    await waitFor('the app to leave the CPU profile handler', async () => !(await capturing()), 10_000);
+    const releasedMs = Date.now() - killed;
+    const profiled = await fetch(appProfile);
+    const body = Buffer.from(await profiled.arrayBuffer());
+    assert.equal(profiled.status, 200, body.toString());
+    assert.deepEqual([...body.subarray(0, 2)], [0x1f, 0x8b], 'a CPU profile');
+    const freedMs = Date.now() - killed;
+    t.diagnostic(`profiler released ${releasedMs} ms after the SIGKILL; a direct 1 s CPU profile done ${freedMs} ms after it`);
+    assert.ok(freedMs < 5000, `the profiler is free within a few seconds, not after the 20 s (${freedMs} ms)`);
+    await waitFor(
+      'the sidecar to audit the abandoned capture',
+      () => handle.logs('podprof-sidecar').some((l) => l.includes('"type":"profile"') && l.includes('"outcome":"client-abort"')),
+      5000,
+    );
+  } finally {
+    direct.stop();
+  }
 });

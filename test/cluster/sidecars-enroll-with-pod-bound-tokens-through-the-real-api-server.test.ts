@@ -3,13 +3,12 @@
 // audience podprof-sidecar) and the gateway, after a TokenReview, issues a
 // certificate naming only that pod's IP. A token bound to pod A gets no
 // certificate for pod B; a token for another audience, or bound to no pod, gets
-// none at all. The webhook injects --enroll-url and the projected token volume
-// (the kubelet stand-in makes the token with TokenRequest, as the kubelet does),
-// so the pods' own sidecars enroll with the gateway's own CA and serve profiles
-// through it with no other CA configured. Needs `npm run build`.
+// none at all. The webhook injects --enroll-url and the projected token volume,
+// the real kubelet mounts the token it requests for the pod, and the pods' own
+// sidecars (on the real node) enroll with the gateway's own CA and serve profiles
+// through it with no other CA configured. Needs `npm run build` and `npm run images`.
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { createServer, type AddressInfo } from 'node:net';
 import { connect } from 'node:tls';
 import { after, before, test } from 'node:test';
 import { generateKeyPairSync } from 'node:crypto';
@@ -17,7 +16,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { ENROLL_AUDIENCE, ENROLL_PATH } from '../../src/enrollment.ts';
 import type { RunningGateway } from '../../gateway/server.ts';
 import type { Target } from '../../gateway/pods/targets.ts';
-import { waitFor } from '../kit/cluster/pod-specs.ts';
+import { waitFor } from '../kit/cluster/http.ts';
 import { call, INJECT, pprofPath, startGatewayCluster, waitRoutable, type GatewayCluster } from '../kit/cluster/gateway-cluster.ts';
 import { deploymentPod } from '../kit/cluster/webhook-cluster.ts';
 
@@ -31,7 +30,7 @@ async function runPod(app: string): Promise<{ pod: V1Pod; target: Target }> {
   const body = deploymentPod(app, { annotations: INJECT });
   body.spec!.serviceAccountName = 'default';
   const pod = await g.core.createNamespacedPod({ namespace: NS, body });
-  await g.kubelet.run(NS, pod.metadata!.name!);
+  await g.running(NS, pod.metadata!.name!);
   return { pod, target: await waitRoutable(gw, NS, pod.metadata!.name!, 30_000) };
 }
 
@@ -53,24 +52,14 @@ function enroll(tok: string, pod: string, key = publicKey()): ReturnType<typeof 
   return call(base, ENROLL_PATH, { token: tok, method: 'POST', body: { namespace: NS, pod, publicKey: key } });
 }
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as AddressInfo).port;
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
-
 const caOf = (): X509Certificate => new X509Certificate(gw.context.identity.ca.trustPem);
 
 before(async () => {
-  g = await startGatewayCluster({ enrollOn: await freePort() });
-  await g.core.createNamespace({ body: { metadata: { name: NS } } });
-  await g.core.createNamespacedServiceAccount({ namespace: NS, body: { metadata: { name: 'default' } } });
+  g = await startGatewayCluster();
+  await g.createNamespace(NS); // its "default" ServiceAccount made by the controller-manager
   gw = await g.startGateway(['--sidecar-cert-ttl', '1h']);
-  base = `https://127.0.0.1:${gw.port}`;
-  pods.a = await runPod('alpha');
-  pods.b = await runPod('beta');
+  base = `https://127.0.0.1:${gw.ports.main}`;
+  [pods.a, pods.b] = await Promise.all([runPod('alpha'), runPod('beta')]);
 });
 
 after(async () => {

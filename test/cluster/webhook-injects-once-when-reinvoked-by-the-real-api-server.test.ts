@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
 import { createCertificate } from '../../src/tls/x509.ts';
-import { waitFor } from '../kit/cluster/pod-specs.ts';
+import { waitFor } from '../kit/cluster/http.ts';
 import { assertInjected, deploymentPod, startWebhookCluster, type WebhookCluster } from '../kit/cluster/webhook-cluster.ts';
 
 const NS = 'shop';

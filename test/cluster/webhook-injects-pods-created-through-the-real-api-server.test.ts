@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { ApiException, type V1Pod } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
-import { waitFor } from '../kit/cluster/pod-specs.ts';
+import { waitFor } from '../kit/cluster/http.ts';
 import {
   assertInjected,
   assertNotInjected,

@@ -1,7 +1,9 @@
 // The test control plane (kube-apiserver v1.36.3 + etcd, built from source) does
-// what podprof relies on: watches, TokenReview, SubjectAccessReview on pprof
+// what podprof relies on: TokenReview, SubjectAccessReview on pprof
 // subresources, Pod Security admission, mutating webhooks reached by url +
-// caBundle on loopback, and kubectl access. One cluster for the whole file.
+// caBundle on loopback, and kubectl access. No node runs: pods stay Pending.
+// (Watches with a real kubelet: a-watch-sees-the-real-kubelet-run-a-pod.test.ts.)
+// One cluster for the whole file.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:https';
@@ -16,69 +18,42 @@ import {
   CoreV1Api,
   KubeConfig,
   RbacAuthorizationV1Api,
-  Watch,
+  type V1Container,
   type V1Pod,
 } from '@kubernetes/client-node';
 import { createCertificate } from '../../src/tls/x509.ts';
 import { startControlPlane, type ControlPlane } from '../kit/cluster/controlplane.ts';
-import { ProcessKubelet } from '../kit/cluster/kubelet.ts';
-import { appContainer, conditionOf, podManifest, waitFor } from '../kit/cluster/pod-specs.ts';
+import { waitFor } from '../kit/cluster/http.ts';
 
 const run = promisify(execFile);
 let cp: ControlPlane;
 let kc: KubeConfig;
 let core: CoreV1Api;
-let kubelet: ProcessKubelet;
 
 before(async () => {
   cp = await startControlPlane();
   kc = new KubeConfig();
   kc.loadFromFile(cp.kubeconfigPath);
   core = kc.makeApiClient(CoreV1Api);
-  kubelet = new ProcessKubelet({ cp });
 });
 
 after(async () => {
-  await kubelet?.stopAll();
   await cp?.stop();
 });
+
+const appContainer = (): V1Container => ({
+  name: 'app',
+  image: 'localhost/podprof-demo-app:dev',
+  ports: [{ name: 'http', containerPort: 6060 }],
+});
+
+function podManifest(name: string, o: { containers: V1Container[] }): V1Pod {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: name } }, spec: { containers: o.containers } };
+}
 
 async function namespace(name: string, labels: Record<string, string> = {}): Promise<void> {
   await core.createNamespace({ body: { metadata: { name, labels } } });
 }
-
-test('a watch opened before a pod exists sees it ADDED, then MODIFIED to Running with its 127.0.0.N IP once the kubelet stand-in runs it', async () => {
-  await namespace('watch');
-  const events: Array<{ type: string; pod: V1Pod }> = [];
-  const watch = await new Watch(kc).watch(
-    '/api/v1/namespaces/watch/pods',
-    {},
-    (type: string, pod: V1Pod) => void events.push({ type, pod }),
-    () => {},
-  );
-  try {
-    await core.createNamespacedPod({ namespace: 'watch', body: podManifest('web', { containers: [appContainer()] }) });
-    const handle = await kubelet.run('watch', 'web');
-    assert.match(handle.ip, /^127\.0\.0\.([2-9]|[1-9]\d|1\d\d|2[0-4]\d|25[0-4])$/);
-
-    const running = await waitFor('a MODIFIED event with phase Running and the pod IP', () =>
-      events.find(
-        (e) =>
-          e.type === 'MODIFIED' &&
-          e.pod.status?.phase === 'Running' &&
-          e.pod.status.podIP === handle.ip &&
-          conditionOf(e.pod, 'Ready') === 'True',
-      ),
-    );
-    assert.equal(events[0]?.type, 'ADDED');
-    assert.equal(events[0]?.pod.status?.phase, 'Pending');
-    assert.equal(events[0]?.pod.status?.podIP, undefined);
-    assert.ok(events.indexOf(running) > 0);
-    assert.equal(running.pod.spec?.nodeName, kubelet.nodeName);
-  } finally {
-    watch.abort();
-  }
-});
 
 async function tokenReview(token: string): Promise<{ authenticated?: boolean; user?: { username?: string; groups?: string[] } }> {
   const review = await kc.makeApiClient(AuthenticationV1Api).createTokenReview({ body: { spec: { token } } });

@@ -110,7 +110,7 @@ test('keys sidecar-cert makes the CA in the store and signs a certificate for th
 
 test('a gateway with no --sidecar-ca-file trusts its own CA: the signed sidecar serves, the self-signed one gets no token', async () => {
   const heap = (pod: string): ReturnType<typeof httpsRequest> =>
-    httpsRequest(`https://127.0.0.1:${gw.port}/api/v1/namespaces/team-a/pods/${pod}/debug/pprof/heap`, { headers: bearer(token) });
+    httpsRequest(`https://127.0.0.1:${gw.ports.main}/api/v1/namespaces/team-a/pods/${pod}/debug/pprof/heap`, { headers: bearer(token) });
   const ok = await heap('web-0');
   assert.equal(ok.status, 200, ok.text);
   const refused = await heap('web-1');

@@ -49,7 +49,7 @@ function holdProfiler(appUrl: string, seconds: number): Promise<void> {
 async function gatewayCaFile(): Promise<string> {
   const h = harness();
   const raw = await new Promise<Buffer>((resolve, reject) => {
-    const s = connect({ host: '127.0.0.1', port: h.gateway.port, rejectUnauthorized: false }, () => {
+    const s = connect({ host: '127.0.0.1', port: h.gateway.ports.main, rejectUnauthorized: false }, () => {
       resolve(s.getPeerCertificate().raw);
       s.end();
     }).on('error', reject);

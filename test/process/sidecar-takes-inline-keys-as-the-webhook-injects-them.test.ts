@@ -31,7 +31,7 @@ test('PODPROF_JWKS alone is enough to verify gateway tokens', async () => {
   const s = await startSidecar(config, createLogger('t', { destination: new Writable({ write: (_c, _e, cb) => cb() }) }));
   try {
     const token = mintSidecarToken(key, { subject: 'alice', ttlSeconds: 30, grant: { ...POD, type: 'heap', maxSeconds: 0 } });
-    const r = await httpsRequest(`https://127.0.0.1:${s.port}/debug/pprof/heap`, { headers: bearer(token) });
+    const r = await httpsRequest(`https://127.0.0.1:${s.ports.main}/debug/pprof/heap`, { headers: bearer(token) });
     assert.equal(r.status, 200, r.text);
   } finally {
     await s.close(100);

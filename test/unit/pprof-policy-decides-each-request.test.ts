@@ -74,3 +74,24 @@ test('a custom path prefix is honoured and the default prefix is then unknown', 
   assert.equal(pprofRequestOf('GET', '/internal/pprof/heap', custom).upstreamPath, '/internal/pprof/heap');
   assert.throws(() => pprofRequestOf('GET', '/debug/pprof/heap', custom));
 });
+
+test("trace?flight=1 reads the app's flight recorder: its own path upstream, the normal form toward the sidecar, one snapshot at a time", () => {
+  const withRecorder = { ...limits, flightRecorder: '/debug/flightrecorder' };
+  const r = pprofRequestOf('GET', '/debug/pprof/trace?flight=1', withRecorder);
+  assert.deepEqual(
+    { upstream: r.upstreamPath, path: r.path, seconds: r.seconds, exclusive: r.exclusive, holds: r.holds },
+    { upstream: '/debug/flightrecorder', path: '/debug/pprof/trace?flight=1', seconds: 0, exclusive: true, holds: 'flight' },
+  );
+  assert.equal(
+    pprofRequestOf('GET', '/debug/pprof/trace?seconds=2', withRecorder).holds,
+    'trace',
+    'a recorded trace holds the tracer, not the recorder',
+  );
+  assert.throws(
+    () => pprofRequestOf('GET', '/debug/pprof/trace?flight=1', limits),
+    (e: PodprofError) => e.code === 'PODPROF_PROFILE_DISABLED' && /no flight recorder/.test(e.message),
+  );
+  assert.throws(() => pprofRequestOf('GET', '/debug/pprof/trace?flight=1&seconds=3', withRecorder), /flight=1 takes no seconds/);
+  assert.throws(() => pprofRequestOf('GET', '/debug/pprof/trace?flight=2', withRecorder), /flight=2: want a whole number from 1 to 1/);
+  assert.throws(() => pprofRequestOf('GET', '/debug/pprof/heap?flight=1', withRecorder), /unknown parameter "flight" for heap/);
+});

@@ -8,36 +8,12 @@
 // are checked against sums of Go's per-goroutine numbers.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { goroutineDetails, goroutineGroups, type GoroutineGroup } from '../../src/trace/goroutine-groups.ts';
+import { goroutineDetails, goroutineGroups } from '../../src/trace/goroutine-groups.ts';
 import { parseTrace } from '../../src/trace/parse.ts';
 import { nonOverlappingStats, summarize } from '../../src/trace/summary.ts';
-import { GOLDEN_DIR, manifest, readJson, readTrace, type PagesGolden } from '../fixtures/traces/goldens.ts';
+import { byName, GOLDEN_DIR, groupsFromPages, manifest, readJson, readTrace, sortedKeys, type PagesGolden } from '../kit/traces/goldens.ts';
 
 const m = await manifest();
-
-/** The JSON groups as Go's pages add up: sums of each goroutine's columns. */
-function groupsFromPages(pages: PagesGolden): GoroutineGroup[] {
-  return pages.goroutineGroups.map((g) => {
-    const block: Record<string, number> = {};
-    let sched = 0;
-    let syscall = 0;
-    for (const x of g.goroutines) {
-      sched += x.stats['Sched wait time'] ?? 0;
-      syscall += x.stats['Syscall execution time'] ?? 0;
-      for (const [k, v] of Object.entries(x.stats)) {
-        const r = /^Block time \((.*)\)$/.exec(k);
-        if (r) block[r[1]!] = (block[r[1]!] ?? 0) + v;
-      }
-    }
-    const name = g.name;
-    return { name, count: g.count, execution_ns: g.execTime, sched_wait_ns: sched, syscall_ns: syscall, block_ns: block };
-  });
-}
-
-const byName = <T extends { name: string }>(xs: readonly T[]): T[] =>
-  [...xs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-const sortedKeys = (r: Record<string, number>): Record<string, number> =>
-  Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : 1)));
 
 describe("goroutine groups and times match go tool trace's goroutine pages", () => {
   for (const rec of m.traces) {

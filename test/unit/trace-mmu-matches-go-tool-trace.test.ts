@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import { absoluteTime } from '../../src/trace/events.ts';
 import { MMUCurve, mmuPlot, mutatorUtilization, UTIL } from '../../src/trace/mmu.ts';
 import { parseTrace } from '../../src/trace/parse.ts';
-import { GOLDEN_DIR, manifest, readJson, readTrace, type PagesGolden } from '../fixtures/traces/goldens.ts';
+import { GOLDEN_DIR, manifest, readJson, readTrace, type PagesGolden } from '../kit/traces/goldens.ts';
 
 const m = await manifest();
 const FLAG_BITS: Readonly<Record<string, number>> = {

@@ -12,7 +12,7 @@ import { describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { formatParsed } from '../../src/trace/format-parsed.ts';
 import { parseTrace } from '../../src/trace/parse.ts';
-import { GO_TESTDATA_DIR, GOLDEN_DIR, manifest, readJson, readTrace, type ParsedGolden } from '../fixtures/traces/goldens.ts';
+import { GO_TESTDATA_DIR, GOLDEN_DIR, manifest, readJson, readTrace, type ParsedGolden } from '../kit/traces/goldens.ts';
 
 /** Our -d=parsed output, and the error as Go's tool prints it (or null). */
 function printParsed(bytes: Uint8Array): { text: string; error: string | null } {

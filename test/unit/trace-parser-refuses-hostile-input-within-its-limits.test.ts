@@ -33,7 +33,7 @@ import {
   TRUNCATED,
   TRUNCATED_PPROF,
   type ParsedGolden,
-} from '../fixtures/traces/goldens.ts';
+} from '../kit/traces/goldens.ts';
 import { prng } from '../kit/measure/prng.ts';
 import { ev, frequencyBatch, stringsBatch, traceBytes, uvarint, type RawBatch } from '../kit/trace-bytes.ts';
 

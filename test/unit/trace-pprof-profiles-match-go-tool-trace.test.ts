@@ -12,7 +12,7 @@ import { writeProfile } from '../../src/profile/write-profile.ts';
 import { parseTrace } from '../../src/trace/parse.ts';
 import { tracePprof } from '../../src/trace/pprof.ts';
 import { summarize } from '../../src/trace/summary.ts';
-import { decodeGzippedProfile, GOLDEN_DIR, manifest, PPROF_KINDS, profileRows, readTrace } from '../fixtures/traces/goldens.ts';
+import { decodeGzippedProfile, GOLDEN_DIR, manifest, PPROF_KINDS, profileRows, readTrace } from '../kit/traces/goldens.ts';
 
 const m = await manifest();
 

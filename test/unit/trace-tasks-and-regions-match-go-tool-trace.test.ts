@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import { parseTrace } from '../../src/trace/parse.ts';
 import { nonOverlappingStats, summarize } from '../../src/trace/summary.ts';
 import { userRegions, userTasks } from '../../src/trace/user-annotations.ts';
-import { GOLDEN_DIR, manifest, readJson, readTrace, type PagesGolden } from '../fixtures/traces/goldens.ts';
+import { GOLDEN_DIR, manifest, readJson, readTrace, type PagesGolden } from '../kit/traces/goldens.ts';
 
 const m = await manifest();
 const NO_TASK = Number(2n ** 64n - 1n); // Go's NoTask as the page prints it, read as a number

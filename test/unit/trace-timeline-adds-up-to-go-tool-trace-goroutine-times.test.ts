@@ -11,7 +11,7 @@ import { describe, test } from 'node:test';
 import { parseTrace } from '../../src/trace/parse.ts';
 import { stackFrames } from '../../src/trace/stack-table.ts';
 import { G_SPAN, GC_SPAN, P_SPAN, timeline, type Timeline } from '../../src/trace/timeline.ts';
-import { GOLDEN_DIR, manifest, readJson, readTrace, type PagesGolden } from '../fixtures/traces/goldens.ts';
+import { GOLDEN_DIR, manifest, readJson, readTrace, type PagesGolden } from '../kit/traces/goldens.ts';
 
 const m = await manifest();
 

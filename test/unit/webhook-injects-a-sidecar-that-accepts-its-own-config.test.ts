@@ -45,6 +45,9 @@ for (const [what, annotations] of [
   ['cmdline allowed', { 'podprof.io/profiles': 'cmdline,heap' }],
   ['max-seconds 1', { 'podprof.io/max-seconds': '1' }],
   ['max-seconds 3600', { 'podprof.io/max-seconds': '3600' }],
+  ['a flight recorder', { 'podprof.io/flight-recorder': '/debug/flightrecorder' }],
+  ['a flight recorder at "/"', { 'podprof.io/flight-recorder': '/' }],
+  ['a flight recorder with a dot segment', { 'podprof.io/flight-recorder': '/debug/../flight' }],
 ] as const) {
   test(`pod annotation ${what}: denied, or the injected sidecar starts`, () => assertDeniedOrStarts(pod(annotations)));
 }
@@ -69,4 +72,14 @@ test('webhook flags: every accepted combination of key sources injects a sidecar
     assert.deepEqual(webhookConfigProblems(config), []);
     assertDeniedOrStarts(pod({}), loadSettings(config));
   }
+});
+
+test('podprof.io/flight-recorder reaches the sidecar as --flight-recorder-path; a bad one is denied naming the key', () => {
+  const ok = pod({ 'podprof.io/flight-recorder': '/debug/flightrecorder/' });
+  const d = decideAdmission(requestFor(ok), SETTINGS, false);
+  assert.equal(d.outcome, 'injected', d.reason);
+  assert.ok(sidecarsOf(patched(ok, d))[0]!.args!.includes('--flight-recorder-path=/debug/flightrecorder'));
+  const bad = decideAdmission(requestFor(pod({ 'podprof.io/flight-recorder': 'flight' })), SETTINGS, false);
+  assert.equal(bad.outcome, 'denied');
+  assert.match(bad.reason, /podprof\.io\/flight-recorder="flight" is invalid: want an absolute path like \/debug\/flightrecorder/);
 });

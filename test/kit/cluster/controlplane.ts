@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { startApiServer, caFilePath, type ApiServerConfig } from './apiserver.ts';
 import { findBinaries, nodeBinaries } from './binaries.ts';
 import { nodeAddresses } from './node-config.ts';
-import { freeNodeIndex } from './node-net.ts';
+import { claimNodeIndex, deleteNodeNetwork } from './node-net.ts';
 import { writeKubeletClientPki } from './node-pki.ts';
 import { NODE_USERS, startNode, type NodeComponent, type RealNode } from './node.ts';
 import { etcdUrl as etcdUrlOf, startEtcd } from './etcd.ts';
@@ -52,11 +52,14 @@ export interface StartOptions {
   /** Processes survive this Node process (used by cli.ts `up`); stop() still works. */
   detached?: boolean;
   readyTimeoutMs?: number;
-  /** Start a real node too (node.ts), with these images from podman's store (default NODE_IMAGES). */
-  node?: boolean | { images: readonly string[] };
+  /**
+   * Start a real node too (node.ts), with these images from podman's store (default NODE_IMAGES)
+   * and kube-controller-manager's --controllers (default all).
+   */
+  node?: boolean | { images: readonly string[]; controllers?: readonly string[] };
 }
 
-/** What `npm run images` builds: imported into every real node. */
+/** What `npm run images` builds: imported into a real node unless it is given its own list. */
 export const NODE_IMAGES = [
   'localhost/podprof-pause:dev',
   'localhost/podprof-sidecar:dev',
@@ -64,6 +67,9 @@ export const NODE_IMAGES = [
   'localhost/podprof-gateway:dev',
   'localhost/podprof-demo-app:dev',
 ] as const;
+
+/** What a node needs to run injected pods of the demo app: the sandbox, the sidecar and the app. */
+export const POD_IMAGES = ['localhost/podprof-pause:dev', 'localhost/podprof-sidecar:dev', 'localhost/podprof-demo-app:dev'] as const;
 
 export const ADMIN_USER = 'admin';
 export const DEFAULT_TEST_USERS: Readonly<Record<string, string[]>> = {
@@ -93,7 +99,7 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
   for (const [name, groups] of Object.entries(opts.users ?? DEFAULT_TEST_USERS)) {
     users[name] = { token: randomToken(), groups: [...groups] };
   }
-  const nodeAddr = withNode ? nodeAddresses(freeNodeIndex()) : undefined;
+  const nodeAddr = withNode ? nodeAddresses(claimNodeIndex()) : undefined;
   const kubeletPki = withNode ? writeKubeletClientPki(dataDir) : undefined;
   const nodeTokens = Object.fromEntries(Object.keys(NODE_USERS).map((c) => [c, randomToken()])) as Record<NodeComponent, string>;
   const componentUsers = withNode
@@ -164,12 +170,14 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
         saPrivateKeyFile: sa.privateKeyFile,
         kubeletClientCaFile: kubeletPki.caFile,
         images: typeof opts.node === 'object' ? opts.node.images : NODE_IMAGES,
+        controllers: typeof opts.node === 'object' ? opts.node.controllers : undefined,
         detached: opts.detached,
         log,
       });
       recordPids();
     }
   } catch (err) {
+    if (nodeAddr && !node) deleteNodeNetwork(nodeAddr); // the claimed index, whatever startNode left
     await apiserver?.stop(2000);
     await etcd?.stop(2000);
     removeDir();

@@ -1,29 +1,38 @@
-// The gateway against the real control plane: the webhook cluster of
-// webhook-cluster.ts (so pods are injected by the real webhook), the gateway's
-// ServiceAccount, ClusterRole and binding taken from manifests/gateway/, a
-// kubeconfig holding that ServiceAccount's token (TokenRequest API), a serving
-// certificate for 127.0.0.1 from a CA made here, and the gateway itself, in
-// process or as the real `podprof gateway` child. Every log line (gateway,
-// pods' containers, kubelet) is kept, to search for secrets.
+// The gateway against the real control plane and a real node: the webhook
+// cluster of webhook-cluster.ts, whose node (node.ts: kubelet, containerd, runc)
+// runs the pods the real webhook injects (the sidecar and demo app images of
+// `npm run images`); the gateway's ServiceAccount, ClusterRole and binding taken
+// from manifests/gateway/, a kubeconfig holding that ServiceAccount's token
+// (TokenRequest API), a serving certificate for 127.0.0.1 and the node's address
+// from a CA made here, and the gateway itself as a host process, in process or
+// the real `podprof gateway` child. Every gateway of a cluster listens on the same
+// loopback port, which the node exposes to its pods (RealNode.exposeToPods): the
+// webhook injects that URL, so sidecars enroll with the gateway's own CA using the
+// projected token the kubelet mounts. The gateway reaches the pods at their IPs
+// through the node's veth. Every log line (gateway, pods' containers, kubelet) is
+// kept, to search for secrets.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { RbacAuthorizationV1Api, type V1Pod } from '@kubernetes/client-node';
+import { ApiException, RbacAuthorizationV1Api, type V1Pod } from '@kubernetes/client-node';
 import { parseFlags } from '../../../src/config/flags.ts';
 import { createLogger } from '../../../src/log.ts';
 import { createCertificate } from '../../../src/tls/x509.ts';
 import { GATEWAY_FLAGS } from '../../../gateway/config.ts';
 import { startGateway, type RunningGateway } from '../../../gateway/server.ts';
 import { routable, type Target } from '../../../gateway/pods/targets.ts';
+import { POD_IMAGES } from './controlplane.ts';
+import { killOnExit } from './exit-hooks.ts';
+import { waitFor } from './http.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
-import { ProcessKubelet, type PodHandle } from './kubelet.ts';
-import { waitFor } from './pod-specs.ts';
+import type { RealNode } from './node.ts';
+import { tailNodeLogs } from './pod-logs.ts';
 import { httpsRequest, type Reply } from '../net/http.ts';
 import { NODE, REPO } from '../product/sidecar.ts';
-import { testSidecarCa } from '../product/sidecar-ca.ts';
-import { deploymentPod, sidecarsOf, startWebhookCluster, type KubeObject, type WebhookCluster } from './webhook-cluster.ts';
+import { deploymentPod, SIDECAR, sidecarsOf, startWebhookCluster, type KubeObject, type WebhookCluster } from './webhook-cluster.ts';
 
 export const GATEWAY_NS = 'podprof-system';
 export const GATEWAY_SA = 'podprof-gateway';
@@ -43,14 +52,31 @@ export interface ChildGateway {
   readonly url: string;
 }
 
+/** A pod the real node runs. */
+export interface PodHandle {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+  /** The pod IP, in the node's pod network (the machine routes it through the node's veth). */
+  readonly ip: string;
+  /** The container's output so far, from the kubelet's log files. */
+  logs(container: string): readonly string[];
+  /** Waits until the sidecar says it serves the certificate it enrolled for (the gateway refuses its self-signed one before). */
+  enrolled(timeoutMs?: number): Promise<void>;
+  /** Deletes the pod and waits until the kubelet has stopped it and the API server forgot it. */
+  stop(): Promise<void>;
+}
+
 export interface GatewayCluster extends WebhookCluster {
   readonly rbac: RbacAuthorizationV1Api;
-  readonly kubelet: ProcessKubelet;
+  readonly node: RealNode;
+  /** The loopback port every gateway of this cluster listens on (and the pods enroll at). */
+  readonly gatewayPort: number;
   /** The gateway's identity: the ServiceAccount token in `gatewayKubeconfig`. */
   readonly gatewayToken: string;
   readonly gatewayKubeconfig: string;
   readonly tls: GatewayTls;
-  /** Every line logged by the gateway, the pods' containers and the kubelet stand-in. */
+  /** Every line logged so far by the gateways, the pods' containers ("[ns/pod/container] …") and the kubelet ("[kubelet] …"). */
   readonly logs: string[];
   /** `podprof gateway --auth kubernetes --authz kubernetes --discovery kubernetes …` in this process (KUBECONFIG: the gateway's, unless given). */
   startGateway(extra?: readonly string[], kubeconfig?: string): Promise<RunningGateway>;
@@ -60,8 +86,12 @@ export interface GatewayCluster extends WebhookCluster {
   serviceAccountToken(namespace: string, name: string, audiences?: readonly string[]): Promise<string>;
   /** A kubeconfig file for the control plane that authenticates with this token. */
   kubeconfigFor(name: string, token: string): string;
-  /** Create a pod through the API server (the webhook injects it) and run it with the kubelet stand-in. */
+  /** A namespace, once its "default" ServiceAccount exists (pods cannot be admitted before). */
+  createNamespace(name: string): Promise<void>;
+  /** Create a pod of the demo app through the API server (the webhook injects it); resolves once the node runs it, Ready. */
   runInjectedPod(namespace: string, app: string): Promise<{ pod: V1Pod; handle: PodHandle }>;
+  /** Waits until the stored pod runs on the node, Ready. */
+  running(namespace: string, name: string, timeoutMs?: number): Promise<PodHandle>;
   /** Objects applied with kubectl (namespaced ones need metadata.namespace). */
   apply(objects: readonly object[]): Promise<void>;
 }
@@ -81,12 +111,13 @@ export function lineSink(lines: string[]): Writable {
   });
 }
 
-function makeTls(): GatewayTls {
+/** The gateway's certificate: for 127.0.0.1 (the tests) and the node's address (the pods). */
+function makeTls(nodeIp: string): GatewayTls {
   const dir = mkdtempSync(join(tmpdir(), 'podprof-gateway-tls-'));
   const ca = createCertificate({ commonName: 'podprof test gateway CA', isCA: true });
   const leaf = createCertificate({
     commonName: '127.0.0.1',
-    ipAddresses: ['127.0.0.1'],
+    ipAddresses: ['127.0.0.1', nodeIp],
     dnsNames: ['localhost'],
     issuer: { commonName: 'podprof test gateway CA', key: ca.key },
   });
@@ -112,21 +143,43 @@ export function gatewayRbac(manifests: readonly KubeObject[]): KubeObject[] {
 }
 
 /**
- * `enrollOn`: a loopback port for the gateway; the webhook then injects
- * --gateway-url for it, so sidecars enroll with the gateway's own CA (no test
- * sidecar CA), with the projected token the kubelet stand-in makes.
+ * The tests make pods as a ReplicaSet would and ReplicaSets as the Deployment controller
+ * would; those controllers and the garbage collector (which deletes a pod whose owner
+ * does not exist) stay off. Every other controller runs.
  */
-export async function startGatewayCluster(o: { enrollOn?: number } = {}): Promise<GatewayCluster> {
-  const tls = makeTls();
+const CONTROLLERS = ['*', '-deployment-controller', '-replicaset-controller', '-garbage-collector-controller'];
+
+async function freeLoopbackPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
+
+/** Control plane, node (~16 s), webhook, the gateway's RBAC and credentials; no gateway yet (startGateway). */
+export async function startGatewayCluster(): Promise<GatewayCluster> {
+  const port = await freeLoopbackPort();
+  let tls: GatewayTls | undefined;
   const c = await startWebhookCluster({
-    webhookArgs: o.enrollOn === undefined ? [] : ['--gateway-url', `https://127.0.0.1:${o.enrollOn}`, '--gateway-ca-file', tls.caFile],
+    node: { images: POD_IMAGES, controllers: CONTROLLERS },
+    webhookArgs: (cp) => {
+      tls = makeTls(cp.node!.addresses.nodeIp);
+      return ['--gateway-url', `https://${cp.node!.addresses.nodeIp}:${port}`, '--gateway-ca-file', tls.caFile];
+    },
   });
+  const node = c.cp.node!;
   const logs: string[] = [];
-  const kubelet = new ProcessKubelet({ cp: c.cp, log: (l) => logs.push(l) });
+  const nodeLogs = tailNodeLogs({
+    podLogsDir: node.layout.podLogsDir,
+    kubeletLog: join(node.layout.dir, 'kubelet.log'),
+    onLine: (l) => logs.push(l),
+  });
   const rbac = c.kc.makeApiClient(RbacAuthorizationV1Api);
   const dir = mkdtempSync(join(tmpdir(), 'podprof-gateway-kube-'));
   const running = new Set<RunningGateway>();
   const children: ChildProcess[] = [];
+  const gatewayTls = tls!;
 
   const apply = async (objects: readonly object[]): Promise<void> => {
     const r = await c.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
@@ -145,16 +198,74 @@ export async function startGatewayCluster(o: { enrollOn?: number } = {}): Promis
     if (!token) throw new Error(`no token for ${namespace}/${name}`);
     return token;
   };
+  const createNamespace = async (name: string): Promise<void> => {
+    await c.core.createNamespace({ body: { metadata: { name } } });
+    await waitFor(`the default ServiceAccount of ${name}`, () => c.core.readNamespacedServiceAccount({ namespace: name, name: 'default' }));
+  };
 
-  const ns = await c.kubectl(['apply', '-f', 'manifests/base/namespace.yaml']);
-  if (ns.code !== 0) throw new Error(ns.stderr);
-  await apply(gatewayRbac(c.manifests));
-  const gatewayToken = await serviceAccountToken(GATEWAY_NS, GATEWAY_SA, []); // for the API server itself
+  const handle = (pod: V1Pod): PodHandle => {
+    const namespace = pod.metadata?.namespace ?? '';
+    const name = pod.metadata?.name ?? '';
+    return {
+      namespace,
+      name,
+      uid: pod.metadata?.uid ?? '',
+      ip: pod.status?.podIP ?? '',
+      logs: (container) => nodeLogs.of(namespace, name, container),
+      enrolled: async (timeoutMs = 30_000) => {
+        await waitFor(
+          `the sidecar of ${namespace}/${name} to enroll`,
+          () => nodeLogs.of(namespace, name, SIDECAR).some((l) => l.includes('sidecar certificate from the gateway in use')),
+          timeoutMs,
+        );
+      },
+      async stop() {
+        await c.core.deleteNamespacedPod({ namespace, name }).catch(() => undefined);
+        await waitFor(
+          `pod ${namespace}/${name} to be gone`,
+          () =>
+            c.core.readNamespacedPod({ namespace, name }).then(
+              () => false,
+              (err: unknown) => err instanceof ApiException && err.code === 404,
+            ),
+          60_000,
+        );
+        nodeLogs.catchUp();
+      },
+    };
+  };
+  const runningPod = async (namespace: string, name: string, timeoutMs = 120_000): Promise<PodHandle> => {
+    const pod = await waitFor(
+      `pod ${namespace}/${name} Running and Ready on the node`,
+      async () => {
+        const p = await c.core.readNamespacedPod({ namespace, name });
+        const ready = p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') === true;
+        return p.status?.phase === 'Running' && ready && p.status.podIP ? p : undefined;
+      },
+      timeoutMs,
+    );
+    return handle(pod);
+  };
+
   const kubeconfigFor = (name: string, token: string): string => {
     const path = join(dir, `kubeconfig-${name}`);
     writeKubeconfig(path, { server: c.cp.server, caFile: c.cp.caFile, tokens: { [name]: token }, currentUser: name });
     return path;
   };
+  let gatewayToken: string;
+  try {
+    await node.exposeToPods(port);
+    const ns = await c.kubectl(['apply', '-f', 'manifests/base/namespace.yaml']);
+    if (ns.code !== 0) throw new Error(ns.stderr);
+    await apply(gatewayRbac(c.manifests));
+    gatewayToken = await serviceAccountToken(GATEWAY_NS, GATEWAY_SA, []); // for the API server itself
+  } catch (err) {
+    nodeLogs.stop();
+    await c.close();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(gatewayTls.dir, { recursive: true, force: true });
+    throw err;
+  }
   const gatewayKubeconfig = kubeconfigFor(GATEWAY_SA, gatewayToken);
 
   const argv = (extra: readonly string[]): string[] => [
@@ -169,29 +280,34 @@ export async function startGatewayCluster(o: { enrollOn?: number } = {}): Promis
     '--store-dir',
     dir,
     '--tls-cert-file',
-    tls.certFile,
+    gatewayTls.certFile,
     '--tls-key-file',
-    tls.keyFile,
-    ...(extra.includes('--sidecar-ca-file') || o.enrollOn !== undefined ? [] : ['--sidecar-ca-file', testSidecarCa().caFile]),
+    gatewayTls.keyFile,
     '--health-listen',
     '127.0.0.1:0',
     '--log-level',
     'debug',
-    ...(extra.some((a) => a.startsWith('--listen')) ? [] : ['--listen', `127.0.0.1:${o.enrollOn ?? 0}`]),
+    ...(extra.some((a) => a.startsWith('--listen')) ? [] : ['--listen', `127.0.0.1:${port}`]),
     ...extra,
   ];
 
-  return {
+  const cluster: GatewayCluster = {
     ...c,
     rbac,
-    kubelet,
+    node,
+    gatewayPort: port,
     gatewayToken,
     gatewayKubeconfig,
-    tls,
-    logs,
+    tls: gatewayTls,
+    get logs() {
+      nodeLogs.catchUp();
+      return logs;
+    },
     apply,
     serviceAccountToken,
     kubeconfigFor,
+    createNamespace,
+    running: runningPod,
     async startGateway(extra = [], kubeconfig = gatewayKubeconfig) {
       // The kubernetes modes load the kubeconfig the way a pod or a laptop does: KUBECONFIG.
       process.env.KUBECONFIG = kubeconfig;
@@ -211,15 +327,23 @@ export async function startGatewayCluster(o: { enrollOn?: number } = {}): Promis
     },
     async startGatewayChild(extra = []) {
       const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/', KUBECONFIG: gatewayKubeconfig };
-      const child = spawn(NODE, [join(REPO, 'bin/podprof.mjs'), 'gateway', ...argv(extra)], {
-        cwd: REPO,
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      // Its own process group, killed with the group; setpriv: killed too if this process is SIGKILLed.
+      const child = spawn(
+        '/usr/bin/setpriv',
+        ['--pdeathsig', 'SIGKILL', '--', NODE, join(REPO, 'bin/podprof.mjs'), 'gateway', ...argv(extra)],
+        {
+          cwd: REPO,
+          env,
+          detached: true,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       children.push(child);
+      const unregister = killOnExit(() => killGroup(child));
+      child.once('exit', unregister);
       let stderr = '';
       child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-      const port = await new Promise<number>((resolve, reject) => {
+      const childPort = await new Promise<number>((resolve, reject) => {
         let buf = '';
         const timer = setTimeout(() => reject(new Error(`podprof gateway did not start: ${stderr}`)), 20_000);
         child.stdout.on('data', (b: Buffer) => {
@@ -237,23 +361,32 @@ export async function startGatewayCluster(o: { enrollOn?: number } = {}): Promis
         });
         child.once('exit', (code, signal) => reject(new Error(`podprof gateway exited (${code ?? signal}): ${stderr}`)));
       });
-      return { child, port, url: `https://127.0.0.1:${port}` };
+      return { child, port: childPort, url: `https://127.0.0.1:${childPort}` };
     },
     async runInjectedPod(namespace, app) {
       const pod = await c.core.createNamespacedPod({ namespace, body: deploymentPod(app, { annotations: INJECT }) });
       if (sidecarsOf(pod).length !== 1) throw new Error(`${namespace}/${pod.metadata?.generateName ?? app} was not injected`);
-      const handle = await kubelet.run(namespace, pod.metadata?.name ?? '');
-      return { pod, handle };
+      return { pod, handle: await runningPod(namespace, pod.metadata?.name ?? '') };
     },
     async close() {
       for (const gw of [...running]) await gw.close();
-      for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await kubelet.stopAll();
-      await c.close();
+      for (const child of children) killGroup(child);
+      nodeLogs.stop();
+      await c.close(); // the node's stop sweeps every pod
       rmSync(dir, { recursive: true, force: true });
-      rmSync(tls.dir, { recursive: true, force: true });
+      rmSync(gatewayTls.dir, { recursive: true, force: true });
     },
   };
+  return cluster;
+}
+
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    /* gone */
+  }
 }
 
 /** Waits until the gateway routes to namespace/name (known, with an IP, pod and sidecar ready). */

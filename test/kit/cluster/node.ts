@@ -53,6 +53,8 @@ export interface NodeInput {
   kubeletClientCaFile: string;
   /** Image tags in podman's store to import into the node's containerd (the pause image among them). */
   images: readonly string[];
+  /** kube-controller-manager's --controllers (default: all of them, `*`). */
+  controllers?: readonly string[];
   detached?: boolean;
   log?: (line: string) => void;
 }
@@ -63,6 +65,12 @@ export interface RealNode {
   layout: NodeLayout;
   /** The running processes, for pid files. */
   processes(): { name: string; pid: number; bin: string }[];
+  /**
+   * The machine's loopback port `port` made reachable from the node and its pods at
+   * nodeIp:port (a socat in the node's namespace, as for the API server); resolves
+   * once it listens. For a host process the pods must call, such as a gateway they enroll with.
+   */
+  exposeToPods(port: number): Promise<string>;
   /** Stops the kubelet first (pods are left to the sweep), then everything else; removes every trace. */
   stop(): Promise<void>;
 }
@@ -122,6 +130,18 @@ export async function startNode(n: NodeInput): Promise<RealNode> {
     procs.push({ proc, bin });
     return proc;
   };
+  // A loopback port of the machine, from inside the node: each connection is a socat
+  // in the node's namespace talking to one in the machine's.
+  const bridge = (name: string, port: number, bind?: string): ManagedProcess =>
+    start(
+      name,
+      '/usr/bin/socat',
+      [
+        `TCP-LISTEN:${port},fork,reuseaddr${bind === undefined ? '' : `,bind=${bind}`}`,
+        `EXEC:nsenter --net=${hostNetnsPath(a)} socat STDIO TCP\\:127.0.0.1\\:${port}`,
+      ],
+      { inNode: true },
+    );
   const stopAll = async (): Promise<void> => {
     for (const { proc } of [...procs].reverse()) await proc.stop(proc.name === 'kubelet' ? 5000 : 3000);
     sweepNode(a, l);
@@ -131,14 +151,8 @@ export async function startNode(n: NodeInput): Promise<RealNode> {
   };
 
   try {
-    // The API server, at its loopback port, from inside the node: each connection
-    // is a socat in the node's namespace talking to one in the machine's.
-    start(
-      'apiserver-bridge',
-      '/usr/bin/socat',
-      [`TCP-LISTEN:${n.apiPort},fork,reuseaddr`, `EXEC:nsenter --net=${hostNetnsPath(a)} socat STDIO TCP\\:127.0.0.1\\:${n.apiPort}`],
-      { inNode: true },
-    );
+    // The API server, at its loopback port, from inside the node.
+    bridge('apiserver-bridge', n.apiPort);
     start('kube-controller-manager', n.bins['kube-controller-manager'], [
       `--kubeconfig=${kubeconfigs.controllerManager}`,
       '--secure-port=0',
@@ -146,6 +160,7 @@ export async function startNode(n: NodeInput): Promise<RealNode> {
       `--root-ca-file=${n.caFile}`,
       `--service-account-private-key-file=${n.saPrivateKeyFile}`,
       '--cluster-name=podprof-test',
+      ...(n.controllers === undefined ? [] : [`--controllers=${n.controllers.join(',')}`]),
       // Each controller as its own ServiceAccount with its system:controller:* role, as kubeadm runs it.
       '--use-service-account-credentials=true',
     ]);
@@ -233,8 +248,25 @@ export async function startNode(n: NodeInput): Promise<RealNode> {
     addresses: a,
     layout: l,
     processes: () => procs.map(({ proc, bin }) => ({ name: proc.name, pid: proc.pid, bin })),
+    async exposeToPods(port) {
+      const proc = bridge(`bridge-${port}`, port, a.nodeIp);
+      await pollUntil({
+        probe: () => Promise.resolve(listening(a, port)),
+        timeoutMs: 10_000,
+        intervalMs: 50,
+        abort: () => (proc.exitInfo() ? new Error(`${proc.exitInfo()}\n${proc.logTail()}`) : undefined),
+        describe: () => `nothing listens on ${a.nodeIp}:${port} in the node`,
+      });
+      return `${a.nodeIp}:${port}`;
+    },
     stop: stopAll,
   };
+}
+
+/** Does a socket listen on TCP `port` in the node's namespace? */
+function listening(a: NodeAddresses, port: number): boolean {
+  const r = spawnSync('ip', ['netns', 'exec', a.netns, 'ss', '-Hltn', `sport = :${port}`], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.trim() !== '';
 }
 
 function startReaper(a: NodeAddresses, dataDir: string): ChildProcess {

@@ -1,7 +1,8 @@
 // The real control plane with podprof's webhook registered from manifests/:
 // the MutatingWebhookConfiguration of the base, its clientConfig pointed at the
 // webhook running in this process (https://127.0.0.1:PORT/mutate[/namespace],
-// caBundle = a CA made here). Also: kubectl, rendered manifests, pod templates.
+// caBundle = a CA made here), and with { node } the real node (node.ts) that runs
+// what it injects. Also: kubectl, rendered manifests, pod templates.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,11 +23,14 @@ import { createLogger } from '../../../src/log.ts';
 import { createCertificate } from '../../../src/tls/x509.ts';
 import { WEBHOOK_FLAGS } from '../../../webhook/config.ts';
 import { startWebhook, type RunningWebhook } from '../../../webhook/server.ts';
-import { startControlPlane, type ControlPlane } from './controlplane.ts';
-import { TEST_TARGET_IMAGE, waitFor } from './pod-specs.ts';
+import { startControlPlane, type ControlPlane, type StartOptions } from './controlplane.ts';
+import { waitFor } from './http.ts';
 import { makeKeys, REPO, type TestKeys } from '../product/sidecar.ts';
 
-export const SIDECAR_IMAGE = 'ghcr.io/podprof/podprof-sidecar:test';
+/** What the webhook injects: the sidecar image `npm run images` builds, which a real node runs. */
+export const SIDECAR_IMAGE = 'localhost/podprof-sidecar:dev';
+/** The demo app (demo/go-app: net/http/pprof on 127.0.0.1:6060), as `npm run images` builds it. */
+export const APP_IMAGE = 'localhost/podprof-demo-app:dev';
 export const SIDECAR = 'podprof-sidecar';
 
 export type Run = { code: number; stdout: string; stderr: string };
@@ -109,9 +113,17 @@ function reviewSink(reviews: ReviewLine[]): Writable {
   });
 }
 
+export interface WebhookClusterOptions {
+  /** More `podprof webhook` flags, or a function of the control plane that gives them. */
+  webhookArgs?: readonly string[] | ((cp: ControlPlane) => readonly string[]);
+  /** A real node too (startControlPlane's `node`). */
+  node?: StartOptions['node'];
+}
+
 /** Start the control plane and the webhook, register the base's webhook configuration, wait until it answers. */
-export async function startWebhookCluster(o: { webhookArgs?: readonly string[] } = {}): Promise<WebhookCluster> {
-  const cp = await startControlPlane();
+export async function startWebhookCluster(o: WebhookClusterOptions = {}): Promise<WebhookCluster> {
+  const cp = await startControlPlane({ node: o.node });
+  const webhookArgs = typeof o.webhookArgs === 'function' ? o.webhookArgs(cp) : (o.webhookArgs ?? []);
   const kc = new KubeConfig();
   kc.loadFromFile(cp.kubeconfigPath);
   const core = kc.makeApiClient(CoreV1Api);
@@ -141,9 +153,9 @@ export async function startWebhookCluster(o: { webhookArgs?: readonly string[] }
       '--tls-key-file',
       join(tlsDir, 'tls.key'),
     ];
-    argv.push('--sidecar-image', SIDECAR_IMAGE, '--jwks-file', keys.jwksFile, '--namespace', 'podprof-system', ...(o.webhookArgs ?? []));
+    argv.push('--sidecar-image', SIDECAR_IMAGE, '--jwks-file', keys.jwksFile, '--namespace', 'podprof-system', ...webhookArgs);
     running = await startWebhook(parseFlags(WEBHOOK_FLAGS, argv, {}), log);
-    port = running.port;
+    port = running.ports.main;
   };
   const close = async (): Promise<void> => {
     await running?.close();
@@ -196,12 +208,13 @@ async function waitUntilInjecting(core: CoreV1Api): Promise<void> {
   });
 }
 
-/** An app container that passes Pod Security "restricted" on its own. */
-export function restrictedApp(port = 6060): V1Container {
+/** An app container that passes Pod Security "restricted" on its own: the demo app without its synthetic workload (~0.4 core a pod). */
+export function restrictedApp(): V1Container {
   return {
     name: 'app',
-    image: TEST_TARGET_IMAGE,
-    ports: [{ name: 'http', containerPort: port, protocol: 'TCP' }],
+    image: APP_IMAGE,
+    args: ['-workload=false'],
+    ports: [{ name: 'http', containerPort: 6060, protocol: 'TCP' }],
     resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } },
     securityContext: {
       runAsNonRoot: true,
@@ -213,7 +226,11 @@ export function restrictedApp(port = 6060): V1Container {
   };
 }
 
-/** A pod as a Deployment's ReplicaSet creates it: generateName, pod-template-hash, an owner reference. */
+/**
+ * A pod as a Deployment's ReplicaSet creates it: generateName, pod-template-hash, an owner
+ * reference (to a ReplicaSet that does not exist: on a real node the cluster runs without the
+ * garbage collector, which would delete the pod, see gateway-cluster.ts).
+ */
 export function deploymentPod(
   app: string,
   o: { annotations?: Record<string, string>; labels?: Record<string, string>; name?: string; containers?: V1Container[] } = {},

@@ -48,6 +48,8 @@ export interface HarnessOptions {
   readonly app?: (i: number) => Promise<App>;
   /** Extra flags for pod i's sidecar. */
   readonly sidecarArgs?: (i: number) => readonly string[];
+  /** Pod i's Go app serves a runtime/trace flight recorder here, and its target and sidecar say so (podprof.io/flight-recorder). */
+  readonly flightRecorder?: (i: number) => string | undefined;
   /** Stand something else in for pod i's sidecar (a hostile one: it gets a certificate the gateway trusts); undefined: the real one. */
   readonly sidecar?: (i: number, tls: { certFile: string; keyFile: string }) => Promise<TestSidecar> | undefined;
   /** The profile types pod i allows (its podprof.io/profiles); default all but cmdline. */
@@ -100,7 +102,9 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     Array.from({ length: o.pods ?? 2 }, async (_, i): Promise<HarnessPod> => {
       const name = `${o.prefix ?? 'web'}-${i}`;
       const uid = randomUUID();
-      const app = o.app ? await o.app(i) : await startGoTarget({ args: [...(o.appArgs ?? ['-cpu-workers', '1'])] });
+      const recorder = o.flightRecorder?.(i);
+      const flight = recorder === undefined ? [] : ['-flight-recorder-path', recorder, '-flight-recorder-age', '2s'];
+      const app = o.app ? await o.app(i) : await startGoTarget({ args: [...(o.appArgs ?? ['-cpu-workers', '1']), ...flight] });
       const tls = testSidecarCa().issueFor('127.0.0.1');
       const sidecar =
         (await o.sidecar?.(i, tls)) ??
@@ -112,6 +116,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
           '--pod-uid',
           uid,
           ...tls.args,
+          ...(recorder === undefined ? [] : ['--flight-recorder-path', recorder]),
           ...(o.sidecarArgs?.(i) ?? []),
         ]));
       return { namespace, name, uid, app, sidecar };
@@ -128,47 +133,18 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     node: 'localhost',
     labels: o.labels ?? { app: 'web' },
     workload: o.workload ?? { kind: 'Deployment', name: 'web' },
+    ...(o.flightRecorder?.(i) === undefined ? {} : { flightRecorder: o.flightRecorder(i) }),
   }));
   writeFileSync(files.targets, JSON.stringify(targets, null, 2));
   const logs: string[] = [];
   const log = createLogger('podprof-gateway', { destination: sink(logs), level: 'info' });
   const start = (extra: readonly string[]): Promise<RunningGateway> =>
-    startGateway(
-      parseFlags(
-        GATEWAY_FLAGS,
-        [
-          '--listen',
-          '127.0.0.1:0',
-          '--health-listen',
-          '127.0.0.1:0',
-          '--auth',
-          'static',
-          '--tokens-file',
-          files.tokens,
-          '--authz',
-          'allow-all',
-          '--discovery',
-          'static',
-          '--targets-file',
-          files.targets,
-          '--signing-key-file',
-          keys.keyFile,
-          '--store-dir',
-          files.store,
-          '--sidecar-ca-file',
-          testSidecarCa().caFile,
-          ...(o.gatewayArgs ?? []),
-          ...extra,
-        ],
-        {},
-      ),
-      log,
-    );
+    startGateway(parseFlags(GATEWAY_FLAGS, [...gatewayArgs(dir, files.store, keys), ...(o.gatewayArgs ?? []), ...extra], {}), log);
   let gateway = await start([]);
   // The sidecars trust the gateway's key: the harness key pair is both.
   return {
     get url() {
-      return `https://127.0.0.1:${gateway.port}`;
+      return `https://127.0.0.1:${gateway.ports.main}`;
     },
     token,
     dir,
@@ -222,38 +198,20 @@ export function useHarness(o: HarnessOptions = {}): () => Harness {
   };
 }
 
+/** The gateway flags of a harness in `dir`: loopback ports, its static tokens and targets, its keys, the test sidecar CA. */
+function gatewayArgs(dir: string, store: string, keys: TestKeys): string[] {
+  return [
+    ...['--listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0'],
+    ...['--auth', 'static', '--tokens-file', join(dir, 'tokens.csv'), '--authz', 'allow-all'],
+    ...['--discovery', 'static', '--targets-file', join(dir, 'targets.json')],
+    ...['--signing-key-file', keys.keyFile, '--store-dir', store, '--sidecar-ca-file', testSidecarCa().caFile],
+  ];
+}
+
 /** The real `podprof gateway` (the built bundle, a child process) on a harness's tokens, targets, keys and sidecar CA. */
 export function startChildGateway(h: Harness, extraArgs: readonly string[] = []): Promise<CliProcess> {
-  const args = [
-    '--listen',
-    '127.0.0.1:0',
-    '--health-listen',
-    '127.0.0.1:0',
-    '--auth',
-    'static',
-    '--tokens-file',
-    join(h.dir, 'tokens.csv'),
-    '--authz',
-    'allow-all',
-    '--discovery',
-    'static',
-    '--targets-file',
-    join(h.dir, 'targets.json'),
-  ];
-  return startCli(
-    'gateway',
-    [
-      ...args,
-      '--signing-key-file',
-      h.keys.keyFile,
-      '--store-dir',
-      join(h.dir, `child-store-${randomBytes(4).toString('hex')}`),
-      '--sidecar-ca-file',
-      h.sidecarCaFile,
-      ...extraArgs,
-    ],
-    { node: NODE, cwd: REPO },
-  );
+  const store = join(h.dir, `child-store-${randomBytes(4).toString('hex')}`);
+  return startCli('gateway', [...gatewayArgs(h.dir, store, h.keys), ...extraArgs], { node: NODE, cwd: REPO });
 }
 
 /** `go tool pprof ARGS`; stdout. */

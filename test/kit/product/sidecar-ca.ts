@@ -1,8 +1,7 @@
 // One sidecar CA for a test process, in the role cert-manager's CSI driver plays
 // in a cluster: it issues each sidecar a certificate for its pod IP, and
-// gateways get it as --sidecar-ca-file. issueFor(ip) is what the harness, the
-// kubelet stand-in and the demo-like tests use; impostor tests use it for the
-// wrong IP.
+// gateways get it as --sidecar-ca-file. issueFor(ip) is what the harness and the
+// demo-like tests use; impostor tests use it for the wrong IP.
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -122,9 +122,9 @@ export async function startInProcess(keys: TestKeys, upstream: string, extra: re
   const config = parseFlags(SIDECAR_FLAGS, baseArgs(keys, upstream, extra), {});
   const s = await startSidecar(config, createLogger('podprof-sidecar', { destination: sink, level: 'debug' }));
   return {
-    url: `https://127.0.0.1:${s.port}`,
-    port: s.port,
-    healthUrl: `http://127.0.0.1:${s.healthPort}`,
+    url: `https://127.0.0.1:${s.ports.main}`,
+    port: s.ports.main,
+    healthUrl: `http://127.0.0.1:${s.ports.health}`,
     logs,
     close: (g) => s.close(g ?? 2000),
   };

@@ -278,7 +278,13 @@ export async function startInProcessWebhook(extra: readonly string[] = []): Prom
   const config = parseFlags(WEBHOOK_FLAGS, baseArgs(writeJwksFile(), extra), {});
   assert.deepEqual(webhookConfigProblems(config), []);
   const w = await startWebhook(config, createLogger('podprof-webhook', { destination: sink, level: 'debug' }));
-  return { url: `https://127.0.0.1:${w.port}`, port: w.port, healthUrl: `http://127.0.0.1:${w.healthPort}`, logs, close: () => w.close() };
+  return {
+    url: `https://127.0.0.1:${w.ports.main}`,
+    port: w.ports.main,
+    healthUrl: `http://127.0.0.1:${w.ports.health}`,
+    logs,
+    close: () => w.close(),
+  };
 }
 
 /** The real `podprof webhook` from the built bundle (run `npm run build` first). */
