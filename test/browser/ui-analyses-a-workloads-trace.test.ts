@@ -109,6 +109,8 @@ test('the capture dialog traces every pod of the Deployment in one window and op
   const command = (await (await page.waitForSelector('#make-link + div code.command')).textContent()) ?? '';
   assert.match(command, /^curl -fsSo trace\.out 'https:\/\/[^']+' && go tool trace trace\.out$/);
   assert.doesNotMatch(command, /go tool pprof/);
+  await page.reload(); // no live link left on the page (the next test's screenshot shows it)
+  await page.waitForSelector('#goroutine-groups', { timeout: 60_000 });
   assert.equal(await page.locator('.pod-downloads a').count(), 2, 'a download per pod');
 });
 
