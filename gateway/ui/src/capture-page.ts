@@ -52,32 +52,16 @@ function downloads(c: CaptureMeta, links: HTMLElement): void {
       ),
       commandBox('then', isTrace ? `go tool trace ${file}` : `go tool pprof -http=: ${file}`),
     );
-  }
-  const pod = c.target.pod ?? c.pods.find((p) => p.status === 'ok')?.pod;
-  if (pod) {
+    // A link to this stored capture's file: go tool pprof reads what is on screen, not a new profile.
     const out = h('div', {});
     links.append(
       button(
-        `One-time link for go tool pprof (${pod})`,
+        `One-time link for ${isTrace ? 'go tool trace' : 'go tool pprof'}`,
         () => {
-          api
-            .link({
-              namespace: c.namespace,
-              pod,
-              type: c.type,
-              seconds: c.type === 'profile' || c.type === 'trace' ? c.seconds : undefined,
-            })
-            .then(
-              (l) =>
-                replace(
-                  out,
-                  commandBox(
-                    `new live capture, link valid until ${new Date(l.expiresAt).toLocaleTimeString()}`,
-                    isTrace ? `curl -fsSo trace.out '${l.url}' && go tool trace trace.out` : l.command,
-                  ),
-                ),
-              (e: Error) => replace(out, notice('error', 'No link', e.message)),
-            );
+          api.link({ capture: c.id }).then(
+            (l) => replace(out, commandBox(`this capture, link valid once until ${new Date(l.expiresAt).toLocaleTimeString()}`, l.command)),
+            (e: Error) => replace(out, notice('error', 'No link', e.message)),
+          );
         },
         { id: 'make-link' },
       ),
