@@ -136,3 +136,18 @@ test('a stored-capture link opens no pod, and a pod link opens no stored capture
   const failedLink = await api('/api/v1/links', { capture: 'nosuchid00-0123456789' });
   assert.equal(failedLink.status, 404, failedLink.text);
 });
+
+test('podprof link --capture ID, set up as the demo banner says, prints a link and a command that go tool pprof runs with the CA', async () => {
+  const made = await api('/api/v1/captures', { namespace: 'demo', selector: 'app=demo-app', type: 'goroutine' });
+  const { id } = JSON.parse(made.text) as { id: string };
+  const cli = await run(process.execPath, [join(REPO, 'bin/podprof.mjs'), 'link', '--capture', id], {
+    env: { ...ENV, PODPROF_GATEWAY: demo.url, PODPROF_TOKEN: demo.token, PODPROF_CA_FILE: demo.caFile },
+  });
+  const [url, command] = cli.stdout.trim().split('\n');
+  assert.equal(new URL(url!).pathname, `/api/v1/captures/${id}/profile.pb.gz`);
+  assert.equal(command, `SSL_CERT_FILE=${demo.caFile} go tool pprof -tls_ca=${demo.caFile} -http=: '${url}'`);
+  assert.match(cli.stderr, new RegExp(`one-time link for capture ${id}: works once`));
+  const r = await runOffered(command, '-top');
+  assert.ok(r.ok, r.out);
+  assert.match(r.out, /Type: goroutine/);
+});
