@@ -21,6 +21,7 @@ import { GOLDEN_DIR, RECORDED_DIR } from '../kit/traces/goldens.ts';
 import { ensureUiBuilt, launch, login, rows, screenshot, type Session } from '../kit/browser/browser.ts';
 import { seedTraceCapture } from '../kit/browser/seeded-capture.ts';
 import { startHarness, type Harness } from '../kit/product/gateway.ts';
+import { httpsRequest } from '../kit/net/http.ts';
 
 const NAME = 'tasks.go1.26';
 const HOSTILE = '<img src=/x>';
@@ -82,6 +83,18 @@ test('a trace capture with nothing derived opens on the goroutine groups go tool
   }
   assert.equal(await page.locator('a[data-view="compare"]').count(), 0, 'no pods side by side for one pod');
   assert.match((await page.textContent('#download')) ?? '', /Download trace\.out/);
+  // Its one-time link is this stored trace, for curl and go tool trace (go tool pprof cannot read a trace).
+  assert.equal(await page.textContent('#make-link'), 'One-time link for go tool trace');
+  await page.click('#make-link');
+  const command = (await (await page.waitForSelector('#make-link + div code.command')).textContent()) ?? '';
+  assert.match(command, /^curl -fsSo trace\.out .*'https:\/\/[^']+' && go tool trace trace\.out$/);
+  const link = /'(https:\/\/[^']+)'/.exec(command)?.[1] ?? '';
+  const first = await httpsRequest(link);
+  assert.equal(first.status, 200);
+  assert.ok(first.body.equals(Buffer.from(traceBytes)), 'the link gives the stored trace, byte for byte');
+  assert.equal((await httpsRequest(link)).status, 401, 'once');
+  await page.reload(); // no link left on the page for a screenshot
+  await page.waitForSelector('#goroutine-groups');
 });
 
 test('Tasks and regions lists the types and counts of go tool trace’s pages, and a type’s tasks with their durations', async () => {

@@ -1,8 +1,8 @@
 // What a capture's page offers to take away: the profile (.pb.gz) or the
 // trace (trace.out; a workload's, one per pod), the blocking profiles the
 // gateway derived from a trace, the command that opens each, and a one-time
-// link for a new live capture of a pod (for go tool pprof, or for a trace
-// fetched with curl and opened with go tool trace).
+// link to this stored capture's file (go tool pprof reads what is on screen, not
+// a new profile; a trace is fetched with curl and opened with go tool trace).
 import type { CaptureMeta } from '../../../src/api/types.ts';
 import { api, derivedUrl, podFileUrl, profileUrl, traceUrl } from './api.ts';
 import { button, copyText, h, notice, replace } from './dom.ts';
@@ -62,21 +62,24 @@ function traceDownloads(c: CaptureMeta, links: HTMLElement): void {
     );
 }
 
-function oneTimeLink(c: CaptureMeta, pod: string, links: HTMLElement): void {
+/** A link to this capture's one file, for go tool pprof (or curl + go tool trace): what the page shows. */
+function oneTimeLink(c: CaptureMeta, links: HTMLElement): void {
   const isTrace = c.type === 'trace';
   const out = h('div', {});
   links.append(
     button(
-      isTrace ? `One-time link for a new trace (${pod})` : `One-time link for go tool pprof (${pod})`,
+      `One-time link for ${isTrace ? 'go tool trace' : 'go tool pprof'}`,
       () => {
-        api.link({ namespace: c.namespace, pod, type: c.type, seconds: c.type === 'profile' || isTrace ? c.seconds : undefined }).then(
-          (l) => replace(out, commandBox(`new live capture, link valid until ${new Date(l.expiresAt).toLocaleTimeString()}`, l.command)),
+        api.link({ capture: c.id }).then(
+          (l) => replace(out, commandBox(`this capture, link valid once until ${new Date(l.expiresAt).toLocaleTimeString()}`, l.command)),
           (e: Error) => replace(out, notice('error', 'No link', e.message)),
         );
       },
       {
         id: 'make-link',
-        title: isTrace ? 'a URL that records a new trace once; curl saves it, go tool trace opens it' : 'a URL go tool pprof opens once',
+        title: isTrace
+          ? 'a URL curl fetches this trace from once; go tool trace opens it'
+          : 'a URL go tool pprof opens this capture from once',
       },
     ),
     out,
@@ -88,6 +91,6 @@ export function downloads(c: CaptureMeta, links: HTMLElement): void {
     if (c.type === 'trace') traceDownloads(c, links);
     else profileDownload(c, links);
   }
-  const pod = c.target.pod ?? c.pods.find((p) => p.status === 'ok')?.pod;
-  if (pod) oneTimeLink(c, pod, links);
+  // A failed or running capture has nothing to link to; a workload's traces are one file per pod.
+  if (c.status !== 'running' && c.status !== 'failed' && c.file !== undefined) oneTimeLink(c, links);
 }
