@@ -10,7 +10,7 @@ import { ago, TYPE_LABEL } from './format-ui.ts';
 import { statusCell } from './captures.ts';
 import { requestView } from './analysis-client.ts';
 import type { Summary, ViewData } from './analysis/protocol.ts';
-import { capturePath, navigate, readParams, type ParamState, type ViewName } from './state.ts';
+import { capturePath, navigate, readParams, SHAPE_PARAMS, type ParamState, type ViewName } from './state.ts';
 import { toolbar } from './toolbar.ts';
 import type { RenderedView, ViewContext } from './view-context.ts';
 import { topView } from './views/top.ts';
@@ -27,7 +27,7 @@ const TABS: readonly [ViewName, string][] = [
   ['graph', 'Graph'],
   ['peek', 'Peek'],
   ['source', 'Source lines'],
-  ['pods', 'Pods'],
+  ['pods', 'Labels'],
 ];
 
 function commandBox(label: string, text: string): HTMLElement {
@@ -114,11 +114,11 @@ function header(c: CaptureMeta): HTMLElement {
   );
 }
 
-function tabs(ctx: ViewContext, view: ViewName, merged: boolean): HTMLElement {
+function tabs(ctx: ViewContext, view: ViewName, labelled: boolean): HTMLElement {
   return h(
     'nav',
     { class: 'tabs', 'aria-label': 'Views' },
-    ...TABS.filter(([v]) => v !== 'pods' || merged).map(([v, label]) =>
+    ...TABS.filter(([v]) => v !== 'pods' || labelled).map(([v, label]) =>
       h('a', { href: capturePath(ctx.capture.id, v, ctx.params), 'aria-current': v === view ? 'page' : undefined, 'data-view': v }, label),
     ),
   );
@@ -151,14 +151,23 @@ function showProfile(
   view: ViewName,
   params: ParamState,
 ): (() => void) | undefined {
-  const set = (patch: ParamState, to: ViewName = view): void => {
+  const merge = (patch: ParamState): ParamState => {
     const next = { ...params, ...patch };
+    // A zoom names a frame of this tree; a filter or pivot makes another tree.
+    if (SHAPE_PARAMS.some((k) => k in patch && patch[k] !== params[k])) delete next.zoom;
     for (const k of Object.keys(next) as (keyof ParamState)[]) if (next[k] === undefined || next[k] === '') delete next[k];
-    navigate(capturePath(c.id, to, next));
+    return next;
   };
-  const ctx: ViewContext = { capture: c, summary, params, diff: params.base !== undefined, set };
+  const set = (patch: ParamState, to: ViewName = view): void => navigate(capturePath(c.id, to, merge(patch)));
+  const remember = (patch: ParamState): void => {
+    const next = merge(patch);
+    for (const k of Object.keys(params) as (keyof ParamState)[]) delete params[k];
+    Object.assign(params, next);
+    history.replaceState(null, '', capturePath(c.id, view, next));
+  };
+  const ctx: ViewContext = { capture: c, summary, params, diff: params.base !== undefined, set, remember };
   const body = h('section', { class: 'view', id: `view-${view}`, 'aria-live': 'polite' });
-  main.append(tabs(ctx, view, summary.merged), toolbar(ctx, view), ...summary.warnings.map((w) => notice('info', w)), body);
+  main.append(tabs(ctx, view, summary.labelKeys.length > 0), toolbar(ctx, view), ...summary.warnings.map((w) => notice('info', w)), body);
   if (!data) {
     body.append(emptyReason(ctx));
     return undefined;

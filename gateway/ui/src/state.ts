@@ -1,6 +1,6 @@
 // View state in the URL, with pprof's web UI parameter names, so a link
 // reproduces the view: /captures/<id>/<view>?si=&f=&i=&h=&s=&sf=&g=&n=&nf=&ef=&tagfocus=&tagignore=
-// plus podprof's own: q (search), pivot + callers (flame graph), base + normalize (diff).
+// plus podprof's own: q (search), pivot + callers + zoom (flame graph), base + normalize (diff).
 import type { ViewOptions } from '../../../src/analysis/prepare.ts';
 import type { Granularity } from '../../../src/analysis/granularity.ts';
 
@@ -26,6 +26,8 @@ export const PARAMS = [
   'base',
   'normalize',
   'sort',
+  'zoom',
+  'label',
 ] as const;
 export type Param = (typeof PARAMS)[number];
 export type ParamState = Partial<Record<Param, string>>;
@@ -63,6 +65,23 @@ export function viewOptions(s: ParamState): ViewOptions {
     g: s.g as Granularity | undefined,
   };
 }
+
+/** What changes the shape of the tree a view draws: with any of these changed, a zoomed frame is another frame. */
+export const SHAPE_PARAMS: readonly Param[] = [
+  'si',
+  'f',
+  'i',
+  'h',
+  's',
+  'sf',
+  'g',
+  'tagfocus',
+  'tagignore',
+  'pivot',
+  'callers',
+  'base',
+  'normalize',
+];
 
 export function numberParam(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
