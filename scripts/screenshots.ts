@@ -9,10 +9,10 @@ import { ARTIFACTS, ROOT } from '../test/kit/browser/browser.ts';
 
 /** docs/screenshots name ← test-artifacts/ui name, by the test that takes it. */
 const SHOTS: Record<string, Record<string, string>> = {
-  'test/browser/ui-views-show-what-the-analysis-core-computes.test.ts': {
-    'ui-flame': 'flame',
-    'ui-graph': 'graph',
-    'ui-pods-breakdown': 'pods-breakdown',
+  'test/browser/ui-reads-long-module-paths-and-keeps-zoom-labels-and-graph-in-view.test.ts': {
+    'ui-flame': 'flame-short-names',
+    'ui-graph': 'graph-fitted',
+    'ui-labels-breakdown': 'labels-breakdown',
   },
   'test/browser/ui-renders-hostile-profile-names-as-text.test.ts': { 'ui-hostile-top': 'hostile-top' },
   'test/browser/ui-analyses-a-workloads-trace.test.ts': {

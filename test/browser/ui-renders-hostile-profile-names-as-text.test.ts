@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import { ROOT, rows, screenshot, type Session } from '../kit/browser/browser.ts';
 import type { Harness } from '../kit/product/gateway.ts';
 import { openSeeded } from '../kit/browser/seeded-capture.ts';
+import { nameLines } from '../../gateway/ui/src/views/dot.ts';
 
 let h: Harness | undefined;
 const harness = (): Harness => h as Harness;
@@ -71,8 +72,10 @@ test('Flame graph, with a tooltip over a hostile frame', async () => {
 test('Graph: escaped DOT, sanitized SVG without links', async () => {
   await check('graph', '#graph-svg[data-rendered]');
   assert.equal(await s.page.locator('#graph-svg a').count(), 0);
-  const text = (await s.page.textContent('#graph-svg')) ?? '';
-  assert.ok(text.includes('javascript:alert(document.cookie)'), 'the name is shown as text');
+  // As pprof labels nodes: the short name one part per line (split at its dots), each part text.
+  const parts = await s.page.evaluate<string[]>(`[...document.querySelectorAll('#graph-svg g.node text')].map((t) => t.textContent)`);
+  for (const line of nameLines('javascript:alert(document.cookie)'))
+    assert.ok(parts.includes(line), `the name's line ${line} is shown as text`);
   await s.page.click('#graph-svg g.node >> nth=1');
   await check('graph', '#graph-svg[data-rendered]');
 });

@@ -20,14 +20,16 @@ function group(pods: readonly PodView[]): Map<string, Map<string, PodView[]>> {
   return out;
 }
 
-function podRow(p: PodView, host: HTMLElement): HTMLElement {
+function podRow(p: PodView, siblings: readonly PodView[], host: HTMLElement, gone: boolean): HTMLElement {
   return h(
     'tr',
-    {},
+    { class: gone ? 'gone' : undefined, 'data-row': p.name },
     h('td', { class: 'name' }, p.name),
     h(
       'td',
       {},
+      gone ? h('span', { class: 'flag bad', title: 'no longer in the cluster' }, 'gone') : null,
+      gone ? ' ' : null,
       flag(p.podReady, 'ready', 'not ready'),
       ' ',
       flag(p.sidecarReady, 'sidecar ready', 'sidecar not ready'),
@@ -38,15 +40,15 @@ function podRow(p: PodView, host: HTMLElement): HTMLElement {
     h(
       'td',
       {},
-      button('Capture…', () => host.append(captureDialog({ namespace: p.namespace, pod: p.name, workload: p.workload, pods: [p] })), {
-        disabled: !p.routable,
+      button('Capture…', () => host.append(captureDialog({ namespace: p.namespace, pod: p.name, workload: p.workload, pods: siblings })), {
+        disabled: gone || !p.routable,
         'data-pod': p.name,
       }),
     ),
   );
 }
 
-function render(list: HTMLElement, pods: readonly PodView[], query: string, host: HTMLElement): void {
+function render(list: HTMLElement, pods: readonly PodView[], query: string, host: HTMLElement, gone: ReadonlySet<string>): void {
   const q = query.trim().toLowerCase();
   const shown = pods.filter(
     (p) =>
@@ -85,12 +87,29 @@ function render(list: HTMLElement, pods: readonly PodView[], query: string, host
             h('h3', {}, w === '' ? 'pods without a workload' : w),
             h('span', { class: 'muted' }, `${ps.length} pod${ps.length === 1 ? '' : 's'}`),
             first.workload
-              ? button('Capture workload…', () => host.append(captureDialog({ namespace: ns, workload: first.workload, pods: ps })), {
-                  'data-workload': w,
-                })
+              ? button(
+                  'Capture workload…',
+                  () => host.append(captureDialog({ namespace: ns, workload: first.workload, pods: ps.filter((x) => !gone.has(x.uid)) })),
+                  { 'data-workload': w },
+                )
               : null,
           ),
-          h('table', { class: 'grid' }, h('tbody', {}, ...ps.map((p) => podRow(p, host)))),
+          h(
+            'table',
+            { class: 'grid' },
+            h(
+              'tbody',
+              {},
+              ...ps.map((p) =>
+                podRow(
+                  p,
+                  ps.filter((x) => !gone.has(x.uid)),
+                  host,
+                  gone.has(p.uid),
+                ),
+              ),
+            ),
+          ),
         ),
       );
     }
@@ -99,30 +118,60 @@ function render(list: HTMLElement, pods: readonly PodView[], query: string, host
   replace(list, ...sections);
 }
 
+/** How often the list asks again: pods come and go while it is open. */
+const REFRESH_MS = 5000;
+
 export function podsPage(main: HTMLElement): () => void {
   const search = h('input', { type: 'search', placeholder: 'Search pods, workloads, labels', 'aria-label': 'Search pods' });
   const list = h('div', { class: 'pods' }, 'Loading pods…');
   const missed = h('div');
-  replace(main, h('div', { class: 'page-head' }, h('h1', {}, 'Pods'), search), missed, list);
+  const updated = h('span', { class: 'muted', id: 'pods-updated', 'aria-live': 'polite' });
+  replace(main, h('div', { class: 'page-head' }, h('h1', {}, 'Pods'), search, updated), missed, list);
   let pods: readonly PodView[] = [];
-  api.pods().then(
-    (r) => {
-      pods = r.items;
-      if (r.notInjected.length > 0) {
-        replace(
-          missed,
-          notice(
-            'info',
-            `${r.notInjected.length} annotated pod(s) were not injected`,
-            ...r.notInjected.map((m) => `${m.namespace}/${m.name}${m.reason ? `: ${m.reason}` : ''}`),
-            'They were probably created while the webhook was down: restart them.',
-          ),
-        );
-      }
-      render(list, pods, search.value, main);
-    },
-    (err: Error) => replace(list, notice('error', 'Could not list pods', err.message)),
-  );
-  search.addEventListener('input', () => render(list, pods, search.value, main));
-  return () => undefined;
+  // Pods that were listed and no longer are: shown as gone (Capture disabled) until the page is left.
+  const gone = new Map<string, PodView>();
+  let stopped = false;
+  let timer: number | undefined;
+  const show = (): void => render(list, [...pods, ...gone.values()], search.value, main, new Set(gone.keys()));
+  const load = (): void => {
+    api.pods().then(
+      (r) => {
+        if (stopped) return;
+        const now = new Set(r.items.map((p) => p.uid));
+        for (const p of pods) if (!now.has(p.uid)) gone.set(p.uid, p);
+        for (const uid of now) gone.delete(uid);
+        pods = r.items;
+        replace(updated, `updated ${new Date().toLocaleTimeString()}`);
+        refreshMissed(r);
+        show();
+        timer = window.setTimeout(load, REFRESH_MS);
+      },
+      (err: Error) => {
+        if (stopped) return;
+        replace(list, notice('error', 'Could not list pods', err.message));
+        timer = window.setTimeout(load, REFRESH_MS);
+      },
+    );
+  };
+  const refreshMissed = (r: Awaited<ReturnType<typeof api.pods>>): void => {
+    if (r.notInjected.length === 0) {
+      replace(missed);
+      return;
+    }
+    replace(
+      missed,
+      notice(
+        'info',
+        `${r.notInjected.length} annotated pod(s) were not injected`,
+        ...r.notInjected.map((m) => `${m.namespace}/${m.name}${m.reason ? `: ${m.reason}` : ''}`),
+        'They were probably created while the webhook was down: restart them.',
+      ),
+    );
+  };
+  load();
+  search.addEventListener('input', show);
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
 }

@@ -1,4 +1,4 @@
-// A capture's profile views (Top, Flame graph, Graph, Peek, Source, Pods) over
+// A capture's profile views (Top, Flame graph, Graph, Peek, Source, Labels) over
 // the decoded profile with the sample, granularity, refine and diff controls;
 // the analysis worker decodes the profile and computes the view's data. A
 // trace capture's blocking profiles open here too (tracePprof).
@@ -7,7 +7,7 @@ import type { TracePprofKind } from '../../../src/trace/pprof.ts';
 import { requestView } from './analysis-client.ts';
 import type { Summary, ViewData } from './analysis/protocol.ts';
 import { button, h, notice } from './dom.ts';
-import { capturePath, navigate, type ParamState, type ProfileViewName, type ViewName } from './state.ts';
+import { capturePath, navigate, SHAPE_PARAMS, type ParamState, type ProfileViewName, type ViewName } from './state.ts';
 import { toolbar } from './toolbar.ts';
 import type { RenderedView, ViewContext } from './view-context.ts';
 import { emptyReason } from './views/empty.ts';
@@ -24,14 +24,14 @@ const TABS: readonly [ProfileViewName, string][] = [
   ['graph', 'Graph'],
   ['peek', 'Peek'],
   ['source', 'Source lines'],
-  ['pods', 'Pods'],
+  ['pods', 'Labels'],
 ];
 
-function tabs(ctx: ViewContext, view: ViewName, merged: boolean, sub: boolean): HTMLElement {
+function tabs(ctx: ViewContext, view: ViewName, labelled: boolean, sub: boolean): HTMLElement {
   return h(
     'nav',
     { class: sub ? 'tabs sub' : 'tabs', 'aria-label': sub ? 'Profile views' : 'Views' },
-    ...TABS.filter(([v]) => v !== 'pods' || merged).map(([v, label]) =>
+    ...TABS.filter(([v]) => v !== 'pods' || labelled).map(([v, label]) =>
       h('a', { href: capturePath(ctx.capture.id, v, ctx.params), 'aria-current': v === view ? 'page' : undefined, 'data-view': v }, label),
     ),
   );
@@ -72,16 +72,25 @@ function showProfile(
   params: ParamState,
   o: ProfileOptions,
 ): (() => void) | undefined {
-  const set = (patch: ParamState, to: ViewName = view): void => {
+  const merge = (patch: ParamState): ParamState => {
     const next = { ...params, ...patch };
+    // A zoom names a frame of this tree; a filter, a pivot or another profile makes another tree.
+    if (SHAPE_PARAMS.some((k) => k in patch && patch[k] !== params[k])) delete next.zoom;
     for (const k of Object.keys(next) as (keyof ParamState)[]) if (next[k] === undefined || next[k] === '') delete next[k];
-    navigate(capturePath(c.id, to, next));
+    return next;
   };
-  const ctx: ViewContext = { capture: c, summary, params, diff: params.base !== undefined, set };
+  const set = (patch: ParamState, to: ViewName = view): void => navigate(capturePath(c.id, to, merge(patch)));
+  const remember = (patch: ParamState): void => {
+    const next = merge(patch);
+    for (const k of Object.keys(params) as (keyof ParamState)[]) delete params[k];
+    Object.assign(params, next);
+    history.replaceState(null, '', capturePath(c.id, view, next));
+  };
+  const ctx: ViewContext = { capture: c, summary, params, diff: params.base !== undefined, set, remember };
   const body = h('section', { class: 'view', id: `view-${view}`, 'aria-live': 'polite' });
   main.append(
     ...(o.nav ?? []),
-    tabs(ctx, view, summary.merged, o.nav !== undefined),
+    tabs(ctx, view, summary.labelKeys.length > 0, o.nav !== undefined),
     toolbar(ctx, view),
     ...summary.warnings.map((w) => notice('info', w)),
     body,

@@ -1,6 +1,7 @@
 // View state in the URL, with pprof's web UI parameter names, so a link
 // reproduces the view: /captures/<id>/<view>?si=&f=&i=&h=&s=&sf=&g=&n=&nf=&ef=&tagfocus=&tagignore=
-// plus podprof's own: q (search), pivot + callers (flame graph), base + normalize (diff);
+// plus podprof's own: q (search), pivot + callers + zoom (flame graph), label (the Labels tab's key),
+// base + normalize (diff);
 // and for execution traces: tp (which blocking profile the profile views show),
 // pod (whose trace), group and gid (goroutines), t0 and t1 (the timeline's window,
 // ns from the trace's start), mmu, pct and win (MMU options and window), metric
@@ -52,6 +53,8 @@ export const PARAMS = [
   'region',
   'rfunc',
   'bucket',
+  'zoom',
+  'label',
 ] as const;
 export type Param = (typeof PARAMS)[number];
 export type ParamState = Partial<Record<Param, string>>;
@@ -89,6 +92,23 @@ export function viewOptions(s: ParamState): ViewOptions {
     g: s.g as Granularity | undefined,
   };
 }
+
+/** What changes the shape of the tree a view draws: with any of these changed, a zoomed frame is another frame. */
+export const SHAPE_PARAMS: readonly Param[] = [
+  'si',
+  'f',
+  'i',
+  'h',
+  's',
+  'sf',
+  'g',
+  'tagfocus',
+  'tagignore',
+  'pivot',
+  'callers',
+  'base',
+  'normalize',
+];
 
 export function numberParam(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;

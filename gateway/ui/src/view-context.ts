@@ -11,6 +11,8 @@ export interface ViewContext {
   readonly diff: boolean;
   /** Changes URL parameters (undefined removes one) and re-renders; `view` switches the view too. */
   set(patch: ParamState, view?: ViewName): void;
+  /** Records view state in the URL (replacing the entry) without re-rendering: a zoomed frame. */
+  remember(patch: ParamState): void;
 }
 
 export interface RenderedView {

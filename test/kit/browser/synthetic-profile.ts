@@ -15,6 +15,8 @@ export interface SyntheticOptions {
   readonly stacks?: number;
   readonly samples?: number;
   readonly seed?: number;
+  /** More string labels per sample, as pprof.Do sets them: key → the values samples take in turn. */
+  readonly labels?: Readonly<Record<string, readonly string[]>>;
 }
 
 export function syntheticProfile(o: SyntheticOptions = {}): Uint8Array {
@@ -57,6 +59,7 @@ export function syntheticProfile(o: SyntheticOptions = {}): Uint8Array {
   }
   const pods = ['web-7c9d5-x2k4p', 'web-7c9d5-m8q1z', 'web-7c9d5-b7w3n', 'web-7c9d5-r5t9v'].map((p) => st.dedup(p));
   const podKey = st.dedup('pod');
+  const extra = Object.entries(o.labels ?? {}).map(([k, vs]) => [st.dedup(k), vs.map((v) => st.dedup(v))] as const);
   const samples: Sample[] = [];
   for (let i = 0; i < nsamples; i++) {
     const s = stacks[Math.floor(ns * rnd() ** 2)]!;
@@ -65,7 +68,10 @@ export function syntheticProfile(o: SyntheticOptions = {}): Uint8Array {
       new Sample({
         locationId: s.slice().reverse(),
         value: [count, count * 10_000_000],
-        label: [new Label({ key: podKey, str: pods[i % pods.length]! })],
+        label: [
+          new Label({ key: podKey, str: pods[i % pods.length]! }),
+          ...extra.map(([key, vs]) => new Label({ key, str: vs[i % vs.length]! })),
+        ],
       }),
     );
   }

@@ -54,6 +54,8 @@ export interface Summary {
   readonly warnings: readonly string[];
   /** Samples carry pod labels (a merged capture). */
   readonly merged: boolean;
+  /** Every string label key on the samples (pod, and pprof.Do labels), sorted. */
+  readonly labelKeys: readonly string[];
   /** 'filtered': the filters left no sample; 'none': the profile has none of this type. */
   readonly empty: 'no' | 'filtered' | 'none';
 }
@@ -86,6 +88,8 @@ export interface FlameData {
 export interface GraphData {
   readonly view: 'graph';
   readonly graph: CallGraph;
+  /** The nodes the search (q) matches, by index: drawn highlighted. */
+  readonly matches: readonly number[];
 }
 
 export interface PeekData {
@@ -101,7 +105,9 @@ export interface SourceData {
 
 export interface PodsData {
   readonly view: 'pods';
-  /** Total per pod, heaviest first. */
+  /** The label broken down (pod by default). */
+  readonly key: string;
+  /** Total per value of the label, heaviest first. */
   readonly totals: readonly (readonly [string, number])[];
 }
 

@@ -38,6 +38,7 @@ export function summary(model: ProfileModel, p: Prepared): Summary {
     total: p.total,
     warnings: p.warnings,
     merged: model.samples.some((s) => s.labels.has(POD_LABEL)),
+    labelKeys: labelKeys(model),
     empty: emptiness(model, p),
   };
 }
@@ -60,7 +61,10 @@ function topData(p: Prepared, params: ParamState): TopData {
 function graphData(p: Prepared, params: ParamState): GraphData {
   const asked = numberParam(params.n) ?? DEFAULT_NODE_COUNT;
   const n = Math.min(asked === 0 ? MAX_GRAPH_NODES : asked, MAX_GRAPH_NODES);
-  return { view: 'graph', graph: callGraph(p, { n, nf: numberParam(params.nf), ef: numberParam(params.ef) }) };
+  const graph = callGraph(p, { n, nf: numberParam(params.nf), ef: numberParam(params.ef) });
+  const match = params.q ? compileRegex('search', params.q) : undefined;
+  const matches = match ? graph.nodes.flatMap((node, i) => (match(node.name) ? [i] : [])) : [];
+  return { view: 'graph', graph, matches };
 }
 
 function peekData(p: Prepared, params: ParamState): PeekData {
@@ -79,13 +83,21 @@ function sourceData(p: Prepared, params: ParamState): SourceData {
   return { view: 'source', files: files.filter((f) => re(f.file) || f.lines.some((l) => re(l.function))) };
 }
 
-function podsData(p: Prepared): PodsData {
+function labelKeys(model: ProfileModel): string[] {
+  const keys = new Set<string>();
+  for (const s of model.samples) for (const k of s.labels.keys()) keys.add(k);
+  return [...keys].sort();
+}
+
+/** The total per value of one label (pod unless `label=` names another), as pprof's -tags breaks it down. */
+function podsData(p: Prepared, params: ParamState): PodsData {
+  const key = params.label ?? POD_LABEL;
   const out = new Map<string, number>();
   for (const s of p.profile.samples) {
     const v = s.values[p.valueIndex] ?? 0;
-    for (const pod of s.labels.get(POD_LABEL) ?? ['(no pod label)']) out.set(pod, (out.get(pod) ?? 0) + v);
+    for (const value of s.labels.get(key) ?? [`(no ${key} label)`]) out.set(value, (out.get(value) ?? 0) + v);
   }
-  return { view: 'pods', totals: [...out].sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]) || a[0].localeCompare(b[0])) };
+  return { view: 'pods', key, totals: [...out].sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]) || a[0].localeCompare(b[0])) };
 }
 
 const REGEX_TITLES: Readonly<Record<ProfileViewName, string>> = {
@@ -109,7 +121,7 @@ export function viewData(view: ProfileViewName, p: Prepared, params: ParamState)
       case 'source':
         return sourceData(p, params);
       case 'pods':
-        return podsData(p);
+        return podsData(p, params);
       default:
         return topData(p, params);
     }

@@ -3,6 +3,7 @@
 // attribute but label/tooltip ever carries profile text, no URL/href is ever
 // emitted, and escapes (\N, \G, \l …) cannot be injected.
 import type { CallGraph } from '../../../../src/analysis/callgraph.ts';
+import { shortenFunctionName } from '../../../../src/analysis/short-names.ts';
 
 /** A quoted DOT string holding `s` as plain text. */
 /** pprof's edge styles: dotted for a residual (frames elided between), dashed for an inlined call. */
@@ -17,29 +18,52 @@ export function dotString(s: string): string {
   return `"${clean.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
-/** Lines joined with DOT's centred line break; each line escaped. */
-function lines(parts: readonly string[]): string {
-  return `"${parts.map((p) => dotString(p).slice(1, -1)).join('\\n')}"`;
+/** Lines joined with DOT's centred line break (or its left-justified one); each line escaped. */
+function lines(parts: readonly string[], left = false): string {
+  const br = left ? '\\l' : '\\n';
+  return `"${parts.map((p) => dotString(p).slice(1, -1)).join(br)}${left ? br : ''}"`;
 }
 
-function shorten(name: string): string {
-  // pprof's node labels: the package path is dropped down to the last element.
-  const paren = name.indexOf('(');
-  const head = paren >= 0 ? name.slice(0, paren) : name;
-  const slash = head.lastIndexOf('/');
-  return slash >= 0 ? name.slice(slash + 1) : name;
+/** pprof's node label (multilinePrintableName): the short name, one line per `.` or `::` part, so it fits its box. */
+export function nameLines(name: string): string[] {
+  return shortenFunctionName(name).replaceAll('[...]', '[…]').split(/::|\./);
 }
 
-export function callGraphDot(g: CallGraph, title: readonly string[], dark: boolean): string {
+/**
+ * pprof's dotColor: a score in [-1, 1] as red (grew / hot), grey (0) or green (shrank), foreground
+ * (edges, borders: saturated, value 0.7) or background (fills: pale, value 0.93).
+ */
+export function dotColor(score: number, background: boolean): string {
+  let saturation = background ? 0.1 : 1;
+  const value = background ? 0.93 : 0.7;
+  let s = Math.max(-1, Math.min(1, score));
+  if (Math.abs(s) < 0.2) saturation *= Math.abs(s) / 0.2;
+  s = Math.sign(s) * Math.abs(s) ** 0.3; // pprof's shift of 0.7 away from grey
+  const r = s < 0 ? value * (1 + saturation * s) : value;
+  const g = s < 0 ? value : value * (1 - saturation * s);
+  const b = value * (1 - saturation);
+  const hex = (x: number): string =>
+    Math.trunc(x * 255)
+      .toString(16)
+      .padStart(2, '0');
+  return `#${hex(r)}${hex(g)}${hex(b)}`;
+}
+
+/** Graphviz measures text in its own metrics for these fonts; the page draws the SVG's text in the same family (style.css). */
+const FONT = 'Helvetica';
+const MATCH = '#e060e0';
+
+export function callGraphDot(g: CallGraph, title: readonly string[], dark: boolean, matches: readonly number[] = []): string {
+  const matched = new Set(matches);
   const maxFlat = g.nodes.reduce((m, n) => Math.max(m, Math.abs(n.flat)), 0) || 1;
   const maxEdge = g.edges.reduce((m, e) => Math.max(m, Math.abs(e.weight)), 0) || 1;
   const fg = dark ? '#e8e8e8' : '#000000';
   const out: string[] = [
     'digraph "podprof" {',
-    `graph [bgcolor="transparent" fontcolor="${fg}" fontname="sans-serif"];`,
-    `node [style=filled shape=box fontname="sans-serif" fontcolor="${fg}" color="#888888"];`,
-    `edge [color="#888888" fontname="sans-serif" fontcolor="${fg}" fontsize=9];`,
-    `legend [shape=plaintext style="" label=${lines(title)}];`,
+    `graph [bgcolor="transparent" fontcolor="${fg}" fontname="${FONT}"];`,
+    `node [style=filled shape=box fontname="${FONT}" fontcolor="${fg}" color="#888888"];`,
+    `edge [color="#888888" fontname="${FONT}" fontcolor="${fg}" fontsize=9];`,
+    `legend [shape=plaintext style="" label=${lines(title, true)}];`,
   ];
   g.nodes.forEach((n, i) => {
     const frac = Math.abs(n.flat) / maxFlat;
@@ -48,17 +72,22 @@ export function callGraphDot(g: CallGraph, title: readonly string[], dark: boole
     const light = dark ? 20 + Math.round(20 * cumFrac) : 96 - Math.round(36 * cumFrac);
     const hue = n.cum < 0 ? 120 : 0;
     const fill = `${(hue / 360).toFixed(3)} ${(0.15 + 0.6 * cumFrac).toFixed(3)} ${(light / 100).toFixed(3)}`;
-    const label = [shorten(n.name), n.flat !== 0 ? `${n.flatText} (${n.flatPct})` : '', `of ${n.cumText} (${n.cumPct})`].filter(
+    const label = [...nameLines(n.name), n.flat !== 0 ? `${n.flatText} (${n.flatPct})` : '', `of ${n.cumText} (${n.cumPct})`].filter(
       (x) => x !== '',
     );
     const tags = n.tags.slice(0, 4).map((t) => t.name);
-    out.push(`N${i} [label=${lines([...label, ...tags])} tooltip=${dotString(n.name)} fontsize=${fontsize} fillcolor="${fill}"];`);
+    const mark = matched.has(i) ? ` color="${MATCH}" penwidth=4` : '';
+    out.push(`N${i} [label=${lines([...label, ...tags])} tooltip=${dotString(n.name)} fontsize=${fontsize} fillcolor="${fill}"${mark}];`);
   });
+  // Edges as pprof draws them: width and layout weight by share of the total, coloured red the hotter they are.
+  const total = Math.abs(g.total) || maxEdge;
   for (const e of g.edges) {
-    const w = 1 + 5 * (Math.abs(e.weight) / maxEdge);
-    const style = edgeStyle(e);
+    const share = Math.abs(e.weight) / total;
+    const width = 1 + Math.trunc(Math.min(share * 5, 5));
+    const weight = 1 + Math.trunc(Math.min(share * 100, 100));
+    const label = dotString(` ${e.weightText}${e.inline ? ' (inline)' : ''}`);
     out.push(
-      `N${e.src} -> N${e.dst} [label=${dotString(` ${e.weightText}`)} penwidth=${w.toFixed(2)} weight=${Math.max(1, Math.round(w * 10))} style=${style}${e.inline ? ' label=' + dotString(` ${e.weightText} (inline)`) : ''}];`,
+      `N${e.src} -> N${e.dst} [label=${label} penwidth=${width} weight=${weight} color="${dotColor(e.weight / total, false)}" style=${edgeStyle(e)}];`,
     );
   }
   out.push('}');

@@ -6,9 +6,11 @@
 // a diff is coloured red (grew) / green (shrank). Keyboard: ←/→ siblings,
 // ↑ parent, ↓ heaviest child, Enter zoom, Esc reset.
 import { exactNameRegex } from '../../../../src/analysis/regex.ts';
+import { fittingLabel, shortNameList } from '../../../../src/analysis/short-names.ts';
 import { percentage, valueFormatter } from '../../../../src/analysis/format.ts';
 import type { FlameData } from '../analysis/protocol.ts';
 import { button, h, replace } from '../dom.ts';
+import { numberParam } from '../state.ts';
 import type { RenderedView, ViewContext } from '../view-context.ts';
 import { ancestry, childrenOf, isInline, nameOf, nodeAt } from './flame-geometry.ts';
 
@@ -77,8 +79,10 @@ export function flameView(ctx: ViewContext, l: FlameData): RenderedView {
   const tip = h('div', { class: 'flame-tip', role: 'tooltip', hidden: true });
   const panel = h('div', { class: 'flame-panel', 'aria-live': 'polite' });
   const g = canvas.getContext('2d') as CanvasRenderingContext2D;
-  let zoom = 0;
-  let selected = -1;
+  // The zoomed frame survives a search and a reload (zoom= in the URL; dropped when a filter changes the tree).
+  const asked = numberParam(ctx.params.zoom);
+  let zoom = asked !== undefined && Number.isInteger(asked) && asked < c.size ? asked : 0;
+  let selected = zoom > 0 ? zoom : -1;
   let hover = -1;
   let width = 0;
   let height = 0;
@@ -118,6 +122,13 @@ export function flameView(ctx: ViewContext, l: FlameData): RenderedView {
     return dpr;
   };
   const labelOf = (n: number): string => (n === 0 ? rootLabel(ctx.params.pivot, ':') : nameOf(l, n));
+  // pprof's short forms of each name, longest first (package path dropped), made once per node drawn.
+  const shortForms = new Map<number, string[]>();
+  const shortLabelsOf = (n: number): string[] => {
+    let forms = shortForms.get(n);
+    if (!forms) shortForms.set(n, (forms = n === 0 ? [labelOf(n)] : shortNameList(labelOf(n))));
+    return forms;
+  };
   const matchColour = dark ? '#c040c0' : '#e060e0';
   const selectedColour = dark ? '#fff' : '#000';
   const colourOf = (n: number): string => (matches?.[n] ? matchColour : fill(n));
@@ -184,9 +195,7 @@ export function flameView(ctx: ViewContext, l: FlameData): RenderedView {
       const px = boxes[i + 1] as number;
       const pw = boxes[i + 2] as number;
       if (pw > 3 * charW) {
-        const label = labelOf(n);
-        const fit = Math.floor((pw - 6) / charW);
-        g.fillText(label.length > fit ? `${label.slice(0, Math.max(fit - 1, 1))}…` : label, px + 3, yOf(n) + ROW / 2);
+        g.fillText(fittingLabel(shortLabelsOf(n), Math.floor((pw - 6) / charW)), px + 3, yOf(n) + ROW / 2);
       }
       outline(n, px, yOf(n), pw);
     }
@@ -244,6 +253,7 @@ export function flameView(ctx: ViewContext, l: FlameData): RenderedView {
   const setZoom = (n: number): void => {
     zoom = n;
     selected = n;
+    ctx.remember({ zoom: n > 0 ? String(n) : undefined });
     showPanel();
     redraw();
   };

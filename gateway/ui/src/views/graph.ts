@@ -25,20 +25,51 @@ function nodeActions(ctx: ViewContext, g: CallGraph, i: number): HTMLElement[] {
   ];
 }
 
-export function graphView(ctx: ViewContext, { graph: g }: GraphData): RenderedView {
+/**
+ * Graphviz sized each box for its text in Helvetica's metrics; where the browser's font is wider, the
+ * line is squeezed to the box (textLength) instead of spilling over its border.
+ */
+function fitLabels(svg: SVGSVGElement): void {
+  for (const node of svg.querySelectorAll('g.node')) {
+    const box = node.querySelector<SVGGraphicsElement>('polygon, ellipse, path');
+    if (!box) continue;
+    const room = box.getBBox().width - 6;
+    for (const t of node.querySelectorAll('text')) {
+      if (room > 0 && t.getComputedTextLength() > room) {
+        t.setAttribute('textLength', room.toFixed(1));
+        t.setAttribute('lengthAdjust', 'spacingAndGlyphs');
+      }
+    }
+  }
+}
+
+export function graphView(ctx: ViewContext, { graph: g, matches }: GraphData): RenderedView {
   const asked = numberParam(ctx.params.n);
   const dark = matchMedia('(prefers-color-scheme: dark)').matches;
-  const dot = callGraphDot(g, g.legend, dark);
+  const dot = callGraphDot(g, g.legend, dark, matches);
   const status = h('div', { class: 'graph-status', 'aria-live': 'polite' });
   const canvas = h('div', { class: 'graph-canvas', id: 'graph-svg' });
   const panel = h('div', { class: 'flame-panel' }, h('span', { class: 'muted' }, 'Click a node for its actions.'));
+  // The SVG's size in CSS pixels (Graphviz writes points); first shown whole, fitted to the canvas, never enlarged.
   let scale = 1;
   let svg: SVGSVGElement | undefined;
+  const naturalSize = (): [number, number] => {
+    const pt = (a: string): number => Number.parseFloat(svg?.getAttribute(a) ?? '0') * (4 / 3);
+    return [pt('width'), pt('height')];
+  };
+  const fit = (): void => {
+    const [w, h] = naturalSize();
+    if (w <= 0 || h <= 0) return;
+    scale = Math.min(1, (canvas.clientWidth - 2) / w, (canvas.clientHeight - 2) / h);
+  };
   const applyScale = (): void => {
     if (!svg) return;
-    const w = Number.parseFloat(svg.getAttribute('width') ?? '0');
-    if (w > 0) svg.style.width = `${Math.round(w * scale * (4 / 3))}px`;
-    svg.style.height = 'auto';
+    const [w, h] = naturalSize();
+    if (w > 0 && h > 0) {
+      svg.style.width = `${Math.round(w * scale)}px`;
+      svg.style.height = `${Math.round(h * scale)}px`;
+    }
+    canvas.dataset.scale = scale.toFixed(3);
   };
   const worker = new Worker(new URL('./graph-worker.ts', import.meta.url), { type: 'module' });
   const started = performance.now();
@@ -70,8 +101,10 @@ export function graphView(ctx: ViewContext, { graph: g }: GraphData): RenderedVi
       replace(status, notice('error', 'Graphviz gave no SVG'));
       return;
     }
-    applyScale();
     replace(canvas, svg);
+    fitLabels(svg);
+    fit();
+    applyScale();
     canvas.dataset.rendered = '1';
     replace(
       status,
@@ -80,8 +113,10 @@ export function graphView(ctx: ViewContext, { graph: g }: GraphData): RenderedVi
         { class: 'muted' },
         `${g.nodes.length} nodes, ${g.edges.length} edges, laid out in ${Math.round(performance.now() - started)} ms`,
       ),
+      matches.length > 0 ? h('span', { class: 'graph-matches' }, `${matches.length} nodes match the search`) : null,
       button('−', () => ((scale /= 1.25), applyScale()), { 'aria-label': 'zoom out' }),
       button('+', () => ((scale *= 1.25), applyScale()), { 'aria-label': 'zoom in' }),
+      button('Fit', () => (fit(), applyScale()), { 'aria-label': 'fit to the window', id: 'graph-fit' }),
     );
   });
   worker.addEventListener('error', (e) => {

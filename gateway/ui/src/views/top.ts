@@ -21,11 +21,15 @@ function ariaSort(column: string | undefined, sortedBy: string | undefined): 'as
 export function topView(ctx: ViewContext, data: TopData): RenderedView {
   const key: SortKey = ctx.params.sort === 'cum' || ctx.params.sort === 'name' ? ctx.params.sort : 'flat';
   const rows = data.rows;
+  const arrow = (k: SortKey): string => {
+    if (k !== key) return '';
+    return k === 'name' ? ' ▲' : ' ▼';
+  };
   const th = (label: string, k: SortKey | undefined, cls = 'num'): HTMLElement =>
     h(
       'th',
       { scope: 'col', class: cls, 'aria-sort': ariaSort(k, key) },
-      k ? button(label, () => ctx.set({ sort: k === 'flat' ? undefined : k }), { class: 'sort' }) : label,
+      k ? button(`${label}${arrow(k)}`, () => ctx.set({ sort: k === 'flat' ? undefined : k }), { class: 'sort' }) : label,
     );
   const peekAt = (r: TopRow): void => ctx.set({ q: exactNameRegex(r.name) }, 'peek');
   const rowEl = (i: number): HTMLTableRowElement => {
