@@ -24,7 +24,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'capture NS/POD | -n NS -l SELECTOR | -n NS deployment/NAME: a profile through the gateway, merged over pods',
     load: async () => (await import('./capture.ts')).runCapture,
   },
-  link: { summary: 'link NS/POD: a one-time URL for go tool pprof', load: async () => (await import('./link.ts')).runLink },
+  link: { summary: 'link NS/POD | --capture ID: a one-time URL for go tool pprof', load: async () => (await import('./link.ts')).runLink },
   trace: {
     summary: 'trace pprof|goroutines TRACE: blocking profiles and goroutine groups of an execution trace, as go tool trace gives them',
     load: async () => (await import('./trace.ts')).runTrace,

@@ -1,8 +1,9 @@
 // The demo (`podprof demo`, cli/demo.ts): the whole path on one machine — a Go app serving pprof, a
 // sidecar in front of it, and a gateway (static discovery, a generated static
 // token, allow-all authorization) — printing the URL and the token to use.
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { createPrivateKey, randomBytes, randomUUID, X509Certificate, type KeyObject } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { flag, parseFlags, type ConfigOf } from '../src/config/flags.ts';
@@ -14,7 +15,9 @@ import { startSidecar } from '../sidecar/server.ts';
 import { GATEWAY_FLAGS } from '../gateway/config.ts';
 import { startGateway } from '../gateway/server.ts';
 import { issueLocally, loadSidecarCa, type SidecarCa } from '../gateway/identity/ca.ts';
+import { createCertificate, subjectOf } from '../src/tls/x509.ts';
 import { startDemoTarget } from './target.ts';
+import { lockFolder, type FolderLock } from './folder-lock.ts';
 
 export const DEMO_FLAGS = {
   port: flag(int(0, 65535), 'gateway HTTPS port on 127.0.0.1', { default: 8443 }),
@@ -101,12 +104,84 @@ export interface RunningDemo {
   readonly pods: number;
   /** The first pod's name, for the examples the CLI prints. */
   readonly first: string;
+  /** The demo's folder (--dir). */
+  readonly dir: string;
+  /** The CA that signs the gateway's certificate (<dir>/ca.crt). */
+  readonly caFile: string;
   close(): Promise<void>;
 }
 
-/** Starts the demo's pods (app + sidecar each) and a gateway in front of them. */
+/** Throws, naming the port and the folder, when 127.0.0.1:port is taken (0: any free port, nothing to check). */
+async function checkPortFree(port: number, dir: string): Promise<void> {
+  if (port === 0) return;
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen({ port, host: '127.0.0.1', exclusive: true }, () => resolve());
+  })
+    .catch((err: NodeJS.ErrnoException) => {
+      throw err.code === 'EADDRINUSE' || err.code === 'EACCES' ? new Error(portTaken(port, dir, err.code), { cause: err }) : err;
+    })
+    .finally(() => probe.close());
+}
+
+const portTaken = (port: number, dir: string, code = 'EADDRINUSE'): string =>
+  `--port ${port}: 127.0.0.1:${port} is ${code === 'EACCES' ? 'not allowed' : 'already in use'} (another demo?); nothing in ${dir} was changed. Stop what listens there, or pick another port: --port 0 picks a free one`;
+
+/**
+ * The demo's CA (<dir>/ca.crt, kept across runs so a saved path keeps working) and
+ * the gateway's serving certificate for 127.0.0.1 and localhost, signed by it: users
+ * verify the gateway with ca.crt (curl --cacert, go tool pprof -tls_ca, podprof --ca-file).
+ */
+async function gatewayTls(dir: string): Promise<{ ca: string; cert: string; key: string }> {
+  const files = { ca: join(dir, 'ca.crt'), caKey: join(dir, 'ca.key'), cert: join(dir, 'gateway.crt'), key: join(dir, 'gateway.key') };
+  let ca: { certPem: string; key: KeyObject } | undefined;
+  try {
+    const certPem = await readFile(files.ca, 'utf8');
+    const key = createPrivateKey(await readFile(files.caKey, 'utf8'));
+    const cert = new X509Certificate(certPem);
+    if (cert.ca && cert.checkPrivateKey(key) && Date.parse(cert.validTo) > Date.now() + 31 * 86_400_000) ca = { certPem, key };
+  } catch {
+    // none yet, or unreadable: a new one
+  }
+  if (!ca) {
+    const made = createCertificate({ commonName: DEMO_CA_NAME, isCA: true, days: 825 });
+    await writeFile(files.caKey, made.keyPem, { mode: 0o600 });
+    await writeFile(files.ca, made.certPem);
+    ca = made;
+  }
+  const leaf = createCertificate({
+    commonName: 'podprof demo gateway',
+    dnsNames: ['localhost'],
+    ipAddresses: ['127.0.0.1', '::1'],
+    days: 30,
+    issuer: { commonName: DEMO_CA_NAME, key: ca.key, name: subjectOf(new X509Certificate(ca.certPem).raw) },
+  });
+  await writeFile(files.key, leaf.keyPem, { mode: 0o600 });
+  await writeFile(files.cert, leaf.certPem);
+  return { ca: files.ca, cert: files.cert, key: files.key };
+}
+
+const DEMO_CA_NAME = 'podprof demo CA';
+
+/**
+ * Starts the demo's pods (app + sidecar each) and a gateway in front of them.
+ * The folder is locked and the port checked before anything is written: a second
+ * demo on the same folder or port leaves the first's token, targets and keys alone.
+ */
 export async function startDemo(c: DemoConfig, log: Logger): Promise<RunningDemo> {
   await mkdir(join(c.dir, 'store'), { recursive: true });
+  const lock = lockFolder(c.dir);
+  try {
+    await checkPortFree(c.port, c.dir);
+    return await startLocked(c, log, lock);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function startLocked(c: DemoConfig, log: Logger, lock: FolderLock): Promise<RunningDemo> {
   const key = generateSigningKey();
   const files = {
     key: join(c.dir, 'signing-key.pem'),
@@ -118,9 +193,10 @@ export async function startDemo(c: DemoConfig, log: Logger): Promise<RunningDemo
   await writeFile(files.jwks, JSON.stringify({ keys: [key.publicJwk] }));
   const token = `podprof-demo-${randomBytes(18).toString('base64url')}`;
   await writeFile(files.tokens, `${token},demo-user,podprof-demo\n`, { mode: 0o600 });
+  const tls = await gatewayTls(c.dir);
   const ca = loadSidecarCa({ storeDir: join(c.dir, 'store') });
   const closers: Closer[] = [];
-  // Whatever fails (a busy --port, an app that does not start), stop what already
+  // Whatever fails (a port taken since the check, an app that does not start), stop what already
   // runs: the sidecars' servers and the app processes would keep the CLI alive.
   const stopAll = (): Promise<unknown> => Promise.allSettled(closers.map((x) => x.close()));
   const targets: object[] = [];
@@ -142,6 +218,12 @@ export async function startDemo(c: DemoConfig, log: Logger): Promise<RunningDemo
           `127.0.0.1:${c.port}`,
           '--health-listen',
           '127.0.0.1:0',
+          '--tls-cert-file',
+          tls.cert,
+          '--tls-key-file',
+          tls.key,
+          '--link-tls-ca',
+          tls.ca,
           '--auth',
           'static',
           '--tokens-file',
@@ -161,9 +243,7 @@ export async function startDemo(c: DemoConfig, log: Logger): Promise<RunningDemo
       ),
       log,
     ).catch((err: NodeJS.ErrnoException) => {
-      throw err.code === 'EADDRINUSE'
-        ? new Error(`--port ${c.port}: 127.0.0.1:${c.port} is already in use (--port 0 picks a free one)`, { cause: err })
-        : err;
+      throw err.code === 'EADDRINUSE' ? new Error(portTaken(c.port, c.dir), { cause: err }) : err;
     });
   } catch (err) {
     await stopAll();
@@ -175,9 +255,12 @@ export async function startDemo(c: DemoConfig, log: Logger): Promise<RunningDemo
     kind,
     pods: c.pods,
     first: (targets[0] as { name: string }).name,
+    dir: c.dir,
+    caFile: tls.ca,
     async close(): Promise<void> {
       await gateway.close();
       await Promise.all(closers.map((x) => x.close()));
+      lock.release();
     },
   };
 }

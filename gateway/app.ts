@@ -1,5 +1,5 @@
 // The gateway's HTTP API (docs/design.md §2.5). Authentication first (one-time link on
-// pprof paths, then session cookie, then the configured mode), then each route
+// pprof paths and stored captures' files, then session cookie, then the configured mode), then each route
 // authorizes with RBAC. One audit event per request; no secret is ever logged.
 // Request metrics are labelled with the route's own pattern and a known status:
 // nothing a caller sends (a path, a status an app made up) adds a series.
@@ -7,7 +7,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import { PodprofError, sendError, toPodprofError } from '../src/errors.ts';
 import { loggableUrl } from '../src/log.ts';
 import type { GatewayContext } from './context.ts';
-import { audit, PPROF_PATH, route } from './http-util.ts';
+import { audit, CAPTURE_FILE_PATH, PPROF_PATH, route } from './http-util.ts';
 import { routeLabel, statusLabel } from './metrics.ts';
 import { captureRoutes } from './routes/captures.ts';
 import { enrollHandler } from './routes/enroll.ts';
@@ -26,10 +26,16 @@ const GUARDED = /^\/(api|sd)\//i;
 const isPprof = (req: { url?: string }): boolean => PPROF_PATH.test((req.url ?? '').split('?')[0] ?? '');
 
 function linkOf(ctx: GatewayContext, req: Request): ReturnType<GatewayContext['links']['redeem']> {
+  if (!/^Basic /i.test(req.headers.authorization ?? '')) return undefined;
   const pprof = PPROF_PATH.exec(req.path);
-  if (!pprof || !/^Basic /i.test(req.headers.authorization ?? '')) return undefined;
-  return ctx.links.redeem(req, pprof[1]!, pprof[2]!, pprof[3]!);
+  if (pprof) return ctx.links.redeem(req, pprof[1]!, pprof[2]!, pprof[3]!);
+  const stored = req.method === 'GET' ? CAPTURE_FILE_PATH.exec(req.path) : null;
+  return stored ? ctx.links.redeemCapture(req, stored[1]!) : undefined;
 }
+
+/** Paths go tool pprof opens (live profiles, and stored ones through a link): errors as text it prints. */
+const forPprof = (req: Request): boolean =>
+  PPROF_PATH.test(req.path) || (CAPTURE_FILE_PATH.test(req.path) && /^Basic /i.test(req.headers.authorization ?? ''));
 
 function authenticate(ctx: GatewayContext): RequestHandler {
   const session = ctx.sessions.authenticator(isPprof);
@@ -135,7 +141,7 @@ export function createApp(ctx: GatewayContext): express.Express {
     const e = catalogErrorOf(err);
     if (e.code === 'PODPROF_INTERNAL') ctx.log.error({ err }, 'unexpected error');
     Object.assign(audit(res), { outcome: e.code, reason: audit(res).reason ?? e.message });
-    sendError(res, e, PPROF_PATH.test(req.path) ? 'pprof' : 'json');
+    sendError(res, e, forPprof(req) ? 'pprof' : 'json');
   });
   return app;
 }

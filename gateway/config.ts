@@ -110,6 +110,10 @@ export const GATEWAY_FLAGS = {
     defaultText: '168h',
   }),
   'public-url': flag(httpsUrl, 'the URL users reach the gateway at (links, http_sd targets); default https://<host of the request>'),
+  'link-tls-ca': flag(
+    str,
+    'where users keep the CA of the gateway\'s serving certificate (e.g. podprof-ca.crt; the README\'s "One-time links" says how to get it): the go tool pprof command of a one-time link passes it as -tls_ca=…; absent: no -tls_ca, for a certificate the system trusts',
+  ),
   'session-key-file': flag(str, 'key for UI session cookies (any bytes); absent: random per start'),
   'session-recheck': flag(
     duration(1000, 3_600_000),

@@ -41,6 +41,8 @@ export interface GatewayContext {
   };
   /** The base URL users reach the gateway at; undefined: derived from each request's Host. */
   readonly publicUrl: URL | undefined;
+  /** Where users keep the CA of the gateway's certificate (--link-tls-ca), for the go tool pprof command of a link. */
+  readonly linkTlsCa?: string;
 }
 
 export interface AuditEvent {

@@ -2,8 +2,13 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { PodprofError } from '../src/errors.ts';
 import type { User } from './auth/user.ts';
 import type { AuditEvent } from './context.ts';
+import { CAPTURE_ID } from './captures/request.ts';
 
 export const PPROF_PATH = /^\/api\/v1\/namespaces\/([a-z0-9-]{1,63})\/pods\/([a-z0-9.-]{1,253})\/debug\/pprof\/([a-z]{1,20})$/;
+/** A stored capture's file a one-time link may open: its merged profile or its trace. */
+export const CAPTURE_FILE_PATH = new RegExp(
+  `^/api/v1/captures/(${CAPTURE_ID.source.replace(/^\^|\$$/g, '')})/(profile\\.pb\\.gz|trace\\.out)$`,
+);
 
 export function userOf(res: Response): User {
   const u = (res.locals as { user?: User }).user;

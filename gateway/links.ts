@@ -1,7 +1,8 @@
 // One-time links for `go tool pprof`, which cannot send headers but sends URL
 // userinfo as Basic auth: https://pprof:<secret>@gateway/…/debug/pprof/heap.
-// Short-lived, single use, scoped to one pod and profile type; pprof prints
-// the URL, so the secret must be worthless once used. Each user holds at most
+// Short-lived, single use, scoped to one pod and profile type (a live profile)
+// or to one stored capture (its profile.pb.gz or trace.out, as the UI shows it);
+// pprof prints the URL, so the secret must be worthless once used. Each user holds at most
 // --max-links-per-user open links: one user cannot lock everyone out.
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -15,11 +16,13 @@ export const LINK_TTL_MS = 5 * 60_000;
 
 interface Link {
   readonly user: User;
-  readonly namespace: string;
-  readonly pod: string;
-  readonly type: ProfileType;
+  /** What it opens, as `scopeOf` writes it; also what a mismatch message names. */
+  readonly scope: string;
   readonly until: number;
 }
+
+const podScope = (namespace: string, pod: string, type: string): string => `${namespace}/${pod} ${type}`;
+const captureScope = (id: string): string => `capture ${id}`;
 
 const digest = (secret: string): string => createHash('sha256').update(secret).digest('base64url');
 
@@ -41,7 +44,17 @@ export class LinkStore {
     this.open = new Shares({ perHolder: limits.perUser, total: limits.total });
   }
 
+  /** A link to a live profile of one pod. */
   create(user: User, namespace: string, pod: string, type: ProfileType, now = Date.now()): string {
+    return this.mint(user, podScope(namespace, pod, type), now);
+  }
+
+  /** A link to a stored capture's file (profile.pb.gz or trace.out): what the UI shows, not a new profile. */
+  createForCapture(user: User, id: string, now = Date.now()): string {
+    return this.mint(user, captureScope(id), now);
+  }
+
+  private mint(user: User, scope: string, now: number): string {
     if (now - this.prunedAt > 1000 || this.open.of(user.name) >= this.limits.perUser) this.prune(now);
     const refused = this.open.take(user.name);
     if (refused === 'holder')
@@ -53,7 +66,7 @@ export class LinkStore {
     if (refused === 'total')
       throw new PodprofError('PODPROF_THROTTLED', `the gateway holds ${this.limits.total} open links; retry when some expire`, 60);
     const secret = randomBytes(24).toString('base64url');
-    this.links.set(digest(secret), { user, namespace, pod, type, until: now + LINK_TTL_MS });
+    this.links.set(digest(secret), { user, scope, until: now + LINK_TTL_MS });
     return secret;
   }
 
@@ -70,6 +83,15 @@ export class LinkStore {
 
   /** The link's owner, if the request carries a live link for exactly this pod and type; the link is spent. */
   redeem(req: IncomingMessage, namespace: string, pod: string, type: string, now = Date.now()): User | undefined {
+    return this.spend(req, podScope(namespace, pod, type), now);
+  }
+
+  /** The link's owner, if the request carries a live link for exactly this stored capture; the link is spent. */
+  redeemCapture(req: IncomingMessage, id: string, now = Date.now()): User | undefined {
+    return this.spend(req, captureScope(id), now);
+  }
+
+  private spend(req: IncomingMessage, scope: string, now: number): User | undefined {
     const m = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(req.headers.authorization ?? '');
     if (!m?.[1]) return undefined;
     const [user, ...rest] = Buffer.from(m[1], 'base64').toString('utf8').split(':');
@@ -78,12 +100,7 @@ export class LinkStore {
     const link = this.links.get(key);
     if (link) this.forget(key, link);
     if (!link || link.until < now) throw new PodprofError('PODPROF_LINK_INVALID', 'this link was already used or has expired');
-    if (link.namespace !== namespace || link.pod !== pod || link.type !== type) {
-      throw new PodprofError(
-        'PODPROF_LINK_INVALID',
-        `this link is for ${link.namespace}/${link.pod} ${link.type}, not ${namespace}/${pod} ${type}`,
-      );
-    }
+    if (link.scope !== scope) throw new PodprofError('PODPROF_LINK_INVALID', `this link is for ${link.scope}, not ${scope}`);
     return { ...link.user, via: 'link' };
   }
 

@@ -99,6 +99,7 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
     metrics,
     log,
     publicUrl: c['public-url'],
+    linkTlsCa: c['link-tls-ca'],
     identity: { ca: sidecarCa, review: kc ? kubernetesReviewer(kc) : undefined, reviews, certTtlMs: c['sidecar-cert-ttl'] },
   };
   // Captures get the narrow part of the context they use (registry, authorize, sidecars, workloads), once.

@@ -5,11 +5,8 @@
 //
 //   PATH=/usr/local/go/bin:$PATH node_modules/.bin/node --import tsx bench/trace/run.ts [--refresh]
 //
-// 1. The trace: demo/go-app under load from bench/trace/load (keep-alive
-//    clients on loopback, so the trace is dense with scheduling, network and
-//    syscall events), recorded with /debug/pprof/trace for as many seconds as
-//    make about 5 MB (a 1 s probe measures the rate). Kept in the podprof
-//    cache and reused; --refresh records a new one.
+// 1. The trace: demo/go-app under load, about 5 MB (bench/trace/record.ts).
+//    Kept in the podprof cache and reused; --refresh records a new one.
 // 2. Both sides run as child processes, interleaved, CFG.runs times each:
 //    Node runs bench/trace/analyse.ts bundled by esbuild (no TypeScript
 //    loader in the timing); Go runs the trace tool binary itself (not through
@@ -22,57 +19,23 @@
 // 3. Medians, and Node/Go ratios, go to bench/results/trace.json.
 // BENCH_QUICK=1 runs 2 rounds (trace-quick.json).
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { buildGo, cacheDir, GO } from '../../demo/go-build.ts';
-import { startGoTarget } from '../../demo/go-target.ts';
+import { GO } from '../../demo/go-build.ts';
 import { killChildrenOnExit, track } from '../lib/children.ts';
+import { benchTrace } from './record.ts';
 import { cpuMark, foreignCpuShare, machineInfo, median, round, sampleRss, table, writeResults } from '../lib/stats.ts';
 
 const execFileP = promisify(execFile);
 const QUICK = process.env.BENCH_QUICK === '1';
-const CFG = { runs: QUICK ? 2 : 5, targetBytes: 5 << 20, maxSeconds: 40, loadClients: 8 };
+const CFG = { runs: QUICK ? 2 : 5 };
 const HERE = fileURLToPath(new URL('./', import.meta.url));
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const NODE = process.execPath;
 const TIME = '/usr/bin/time';
-
-async function fetchTrace(url: string, seconds: number): Promise<Buffer> {
-  const res = await fetch(`${url}/debug/pprof/trace?seconds=${seconds}`);
-  if (!res.ok) throw new Error(`trace: ${res.status} ${await res.text()}`);
-  return Buffer.from(await res.arrayBuffer());
-}
-
-/** A trace of the demo app under load, about CFG.targetBytes. */
-async function recordTrace(file: string): Promise<void> {
-  const load = await buildGo(`${HERE}load/`, 'traceload');
-  const target = await startGoTarget({ args: ['-cpu-workers', '1'] });
-  try {
-    const loaded = async (seconds: number): Promise<Buffer> => {
-      const clients = execFileP(load, [
-        '-url',
-        `${target.url}/debug/pprof/cmdline`,
-        '-clients',
-        String(CFG.loadClients),
-        '-duration',
-        `${seconds + 2}s`,
-      ]);
-      await new Promise((r) => setTimeout(r, 500));
-      const trace = await fetchTrace(target.url, seconds);
-      await clients;
-      return trace;
-    };
-    const probe = await loaded(1);
-    const seconds = Math.min(CFG.maxSeconds, Math.max(1, Math.round(CFG.targetBytes / probe.length)));
-    console.log(`probe: ${probe.length} bytes in 1 s; recording ${seconds} s`);
-    writeFileSync(file, await loaded(seconds));
-  } finally {
-    await target.stop();
-  }
-}
 
 interface Run {
   wallMs: number;
@@ -104,10 +67,7 @@ async function measure(cmd: string, args: string[]): Promise<Run> {
 
 async function main(): Promise<void> {
   killChildrenOnExit();
-  const dir = join(cacheDir(), 'trace-bench');
-  mkdirSync(dir, { recursive: true });
-  const trace = join(dir, 'demo.trace');
-  if (process.argv.includes('--refresh') || !existsSync(trace)) await recordTrace(trace);
+  const trace = await benchTrace(process.argv.includes('--refresh'));
   const traceBytes = statSync(trace).size;
 
   const tmp = mkdtempSync(join(tmpdir(), 'podprof-trace-bench-'));

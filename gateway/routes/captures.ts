@@ -26,8 +26,7 @@ async function authorizeOrThrow(ctx: GatewayContext, user: User, res: Response, 
 }
 
 /** The capture named in the path, after RBAC `verb captures/<id>` in its namespace and `get pods/<type>` on each of its pods. */
-async function captureFor(ctx: GatewayContext, req: Request, res: Response, verb: 'get' | 'delete'): Promise<CaptureMeta> {
-  const id = String(req.params.id);
+export async function captureFor(ctx: GatewayContext, id: string, res: Response, verb: 'get' | 'delete'): Promise<CaptureMeta> {
   const meta = CAPTURE_ID.test(id) ? ctx.captures.store.get(id) : undefined;
   Object.assign(audit(res), { params: { capture: id.slice(0, 40) } });
   if (!meta) throw new PodprofError('PODPROF_CAPTURE_NOT_FOUND', `no capture ${id.slice(0, 40)}`);
@@ -78,7 +77,7 @@ function list(ctx: GatewayContext): Handler {
 
 function get(ctx: GatewayContext): Handler {
   return async (req, res) => {
-    const meta = await captureFor(ctx, req, res, 'get');
+    const meta = await captureFor(ctx, String(req.params.id), res, 'get');
     Object.assign(audit(res), { type: meta.type, outcome: 'read' });
     res.setHeader('cache-control', 'no-store');
     res.json(shownTo(userOf(res), meta));
@@ -86,7 +85,7 @@ function get(ctx: GatewayContext): Handler {
 }
 
 /** Why a finished capture has no file to give for a download. */
-function whyNoFile(meta: CaptureMeta): string {
+export function whyNoFile(meta: CaptureMeta): string {
   if (meta.status === 'failed') return `it failed: ${meta.error ?? 'no pod answered'}`;
   if (meta.type === 'trace') return `it is a trace: download ${meta.file ?? "each pod's trace under pods/"}`;
   return 'no such file in it';
@@ -107,7 +106,7 @@ function downloadName(meta: CaptureMeta, file: string): string {
 /** Streams one file of a finished capture: the merged profile, the trace, one pod's file, or a file derived from a trace. */
 function download(ctx: GatewayContext, fileOf: (req: Request, meta: CaptureMeta) => string | undefined): Handler {
   return async (req, res) => {
-    const meta = await captureFor(ctx, req, res, 'get');
+    const meta = await captureFor(ctx, String(req.params.id), res, 'get');
     const a = Object.assign(audit(res), { type: meta.type });
     if (meta.status === 'running') throw new PodprofError('PODPROF_CAPTURE_RUNNING', `capture ${meta.id} is still running`);
     const file = fileOf(req, meta);
@@ -134,7 +133,7 @@ function download(ctx: GatewayContext, fileOf: (req: Request, meta: CaptureMeta)
 
 function remove(ctx: GatewayContext): Handler {
   return async (req, res) => {
-    const meta = await captureFor(ctx, req, res, 'delete');
+    const meta = await captureFor(ctx, String(req.params.id), res, 'delete');
     if (ctx.captures.store.isRunning(meta.id))
       throw new PodprofError('PODPROF_CAPTURE_RUNNING', `capture ${meta.id} is still running; delete it when it is done`);
     await ctx.captures.store.delete(meta.id);

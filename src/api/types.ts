@@ -123,18 +123,17 @@ export interface CaptureBody {
 }
 
 /** POST /api/v1/links */
-export interface LinkBody {
-  readonly namespace: string;
-  readonly pod: string;
-  readonly type: string;
-  readonly seconds?: number;
-}
+export type LinkBody =
+  /** A new live profile of one pod. */
+  | { readonly namespace: string; readonly pod: string; readonly type: string; readonly seconds?: number }
+  /** A stored capture's profile (or trace): what the UI shows. */
+  | { readonly capture: string };
 
 /** 201 from POST /api/v1/links: a one-time URL for go tool pprof. */
 export interface Link {
   readonly url: string;
   readonly expiresAt: string;
-  /** The go tool pprof command line that opens it. */
+  /** The command that opens it: go tool pprof (-tls_ca=<the gateway's --link-tls-ca> when it has one), or curl + go tool trace for a trace. */
   readonly command: string;
 }
 

@@ -5,7 +5,6 @@
 // (./shutdown.ts). What is the program's own goes in: its handler, its
 // readiness, its registry, and hooks around closing.
 import type { RequestListener } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import { answerClientErrors } from '../http/client-error.ts';
 import type { Logger } from '../log.ts';
 import type { ListenAddress } from './config.ts';
@@ -14,6 +13,7 @@ import { createHealthServer, type HealthOptions } from './health.ts';
 import { listen } from './listen.ts';
 import { connectionMetrics, guardConnections, type ConnectionLimits } from './connections.ts';
 import { closeNow, closeWithin } from './shutdown.ts';
+import { createTlsHttpServer } from './tls-server.ts';
 import type { MetricsSource } from './text-metrics.ts';
 import { loadTls, watchTls, type TlsSource } from './tls.ts';
 
@@ -75,21 +75,19 @@ export interface RunningService {
 
 export async function startService(o: ServiceOptions): Promise<RunningService> {
   const t = o.timeouts;
-  const server = createHttpsServer(
+  const main = createTlsHttpServer(
     {
-      ...loadTls(o.tls),
-      minVersion: 'TLSv1.2',
-      connectionsCheckingInterval: t.connectionsCheckingIntervalMs,
-      handshakeTimeout: t.handshakeMs ?? 10_000,
-      headersTimeout: t.headersMs,
-      requestTimeout: t.requestMs,
+      tls: loadTls(o.tls),
+      handshakeMs: t.handshakeMs ?? 10_000,
+      http: { connectionsCheckingInterval: t.connectionsCheckingIntervalMs, headersTimeout: t.headersMs, requestTimeout: t.requestMs },
     },
     withSecurityHeaders(o.handler),
   );
+  const server = main.http;
   server.keepAliveTimeout = t.keepAliveMs;
   if (t.socketMs !== undefined) server.timeout = t.socketMs;
   answerClientErrors(server);
-  const stopTlsWatch = watchTls(o.tls, (opts) => server.setSecureContext(opts), o.log);
+  const stopTlsWatch = watchTls(o.tls, (opts) => main.setSecureContext(opts), o.log);
   // The program's metrics, and how many connections each port holds and refused.
   const metrics: MetricsSource = {
     contentType: o.metrics.contentType,
@@ -98,12 +96,13 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   const health = createHealthServer(o.health, metrics, { connectionsCheckingInterval: 1000, ...HEALTH_TIMEOUTS_OPTIONS });
   health.keepAliveTimeout = HEALTH_TIMEOUTS.keepAliveMs;
   answerClientErrors(health);
-  const guards = { main: guardConnections(server, o.connections), health: guardConnections(health, HEALTH_CONNECTIONS) };
+  const guards = { main: guardConnections(main.tcp, o.connections), health: guardConnections(health, HEALTH_CONNECTIONS) };
   let ports: RunningService['ports'];
   try {
-    ports = { main: await listen(server, o.listen), health: await listen(health, o.healthListen) };
+    ports = { main: await listen(main.tcp, o.listen), health: await listen(health, o.healthListen) };
   } catch (err) {
     stopTlsWatch();
+    main.tcp.close();
     server.close();
     health.close();
     throw err;
@@ -113,13 +112,13 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   const close = async (graceMs: number): Promise<void> => {
     await o.beforeClose?.();
     stopTlsWatch();
-    await closeWithin(server, graceMs);
+    await closeWithin(main.tcp, server, graceMs);
     await o.afterClose?.();
     await closeNow(health);
   };
   return {
     ports,
-    setTls: (tls) => server.setSecureContext({ cert: tls.cert, key: tls.key }),
+    setTls: (tls) => main.setSecureContext({ cert: tls.cert, key: tls.key }),
     close: (graceMs) => (closing ??= close(graceMs)),
   };
 }

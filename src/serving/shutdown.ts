@@ -10,11 +10,15 @@ export interface HttpLikeServer extends Server {
   closeAllConnections(): void;
 }
 
-/** Resolves once every connection has ended: by itself within graceMs, or cut when it runs out. */
-export async function closeWithin(server: HttpLikeServer, graceMs: number): Promise<void> {
-  const closed = closeServer(server);
-  server.closeIdleConnections();
-  const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+/**
+ * Stops `listener` accepting and resolves once every connection has ended: by itself within graceMs, or cut
+ * when it runs out. `connections` tracks them (an HTTP server fed by the listener, or the listener itself).
+ */
+export async function closeWithin(listener: Server, connections: HttpLikeServer, graceMs: number): Promise<void> {
+  const closed = closeServer(listener);
+  if (connections !== listener) connections.close(); // stops its timers; it never listened
+  connections.closeIdleConnections();
+  const timer = setTimeout(() => connections.closeAllConnections(), graceMs);
   try {
     await closed;
   } finally {

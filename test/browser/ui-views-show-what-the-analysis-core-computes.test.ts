@@ -210,7 +210,8 @@ test('a workload capture over three pods shows the per-pod breakdown and tag-foc
   await screenshot(page, 'pods-breakdown');
   await page.click(`#pods-table tr[data-pod="${want[0]!.pod}"] button`);
   await page.waitForURL(/tagfocus=pod/);
-  await page.waitForSelector('#top-table');
+  // The table is there before the worker's answer fills it: wait for its rows.
+  await page.waitForSelector('#top-table tbody tr[data-name]');
   assert.deepEqual((await topRows()).slice(0, 10), expectedTop(merged, { tagfocus: `pod=${exactNameRegex(want[0]!.pod)}` }).slice(0, 10));
 });
 

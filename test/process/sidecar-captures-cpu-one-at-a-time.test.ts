@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:https';
 import { test } from 'node:test';
+import { waitFor } from '../kit/cluster/http.ts';
 import { bearer, httpsRequest } from '../kit/net/http.ts';
 import { mint, useTargetAndSidecar } from '../kit/product/sidecar.ts';
 
@@ -21,7 +22,11 @@ test('identical concurrent CPU captures join one capture and get the same bytes'
   assert.ok(a.body.equals(b.body) && b.body.equals(c.body), 'all three received identical profiles');
   const upstreamCalls = env.recorder.requests();
   assert.equal(upstreamCalls.filter((x) => x.path.endsWith('/profile')).length, 1, 'the app was asked once');
-  const joined = env.sidecar.logs.filter((l) => l.includes('"outcome":"joined"'));
+  // Audit lines are written asynchronously: wait for them rather than race the log stream.
+  const joined = await waitFor('two joined audit lines', () => {
+    const lines = env.sidecar.logs.filter((l) => l.includes('"outcome":"joined"'));
+    return lines.length >= 2 && lines;
+  });
   assert.equal(joined.length, 2);
 });
 

@@ -1,24 +1,47 @@
 // The page's side of the analysis worker (analysis/analysis-worker.ts): one
 // worker per page, started on the first request, holding the decoded
-// profiles. The worker's decode times become podprof:decode:<id> measures on
-// the page's timeline.
-import type { Envelope, ViewAnswer, ViewRequest } from './analysis/protocol.ts';
+// profiles and parsed traces. The worker's decode times become
+// podprof:decode:<id> measures on the page's timeline, its trace parses
+// podprof:trace-parse:<id> measures, its timeline's first frame
+// podprof:timeline-first-paint (build, model and draw measured apart).
+import type { Envelope, Progress, ViewAnswer, ViewRequest, WorkerMessage, WorkerRequest } from './analysis/protocol.ts';
+import type {
+  HitAnswer,
+  TimelineAnswer,
+  TimelineHit,
+  TimelineOpen,
+  TimelineViewport,
+  TraceAnswer,
+  TraceInfo,
+  TraceRequest,
+} from './analysis/trace-protocol.ts';
+
+interface Pending {
+  readonly done: (a: unknown) => void;
+  readonly fail: (message: string) => void;
+  readonly progress: ((p: Progress) => void) | undefined;
+}
 
 let worker: Worker | undefined;
 let seq = 0;
-const pending = new Map<number, (a: ViewAnswer) => void>();
+const pending = new Map<number, Pending>();
+const measured = new Set<string>();
 
 function failAll(message: string): void {
-  for (const done of pending.values()) done({ ok: false, stage: 'profile', message });
+  for (const p of pending.values()) p.fail(message);
   pending.clear();
 }
 
 function start(): Worker {
   const w = new Worker(new URL('./analysis/analysis-worker.ts', import.meta.url), { type: 'module', name: 'podprof-analysis' });
-  w.addEventListener('message', (e: MessageEvent<Envelope<ViewAnswer>>) => {
-    const done = pending.get(e.data.seq);
+  w.addEventListener('message', (e: MessageEvent<WorkerMessage<unknown>>) => {
+    const p = pending.get(e.data.seq);
+    if ('progress' in e.data) {
+      p?.progress?.(e.data.progress);
+      return;
+    }
     pending.delete(e.data.seq);
-    done?.(e.data.body);
+    p?.done(e.data.body);
   });
   w.addEventListener('error', (e) => {
     w.terminate();
@@ -28,18 +51,76 @@ function start(): Worker {
   return w;
 }
 
-/** One view's data for a capture, computed by the worker. */
-export function requestView(body: ViewRequest): Promise<ViewAnswer> {
+function send(body: WorkerRequest, transfer: Transferable[] = []): number {
   worker ??= start();
-  const w = worker;
+  const n = ++seq;
+  worker.postMessage({ seq: n, body } satisfies Envelope<WorkerRequest>, { transfer });
+  return n;
+}
+
+function request<T>(
+  body: WorkerRequest,
+  fail: (message: string) => T,
+  progress?: (p: Progress) => void,
+  transfer?: Transferable[],
+): Promise<T> {
   return new Promise((resolve) => {
-    const n = ++seq;
-    pending.set(n, (a) => {
-      if (a.ok)
-        for (const d of a.decoded)
-          performance.measure(`podprof:decode:${d.id}`, { start: d.start - performance.timeOrigin, end: d.end - performance.timeOrigin });
-      resolve(a);
-    });
-    w.postMessage({ seq: n, body } satisfies Envelope<ViewRequest>);
+    const n = send(body, transfer);
+    pending.set(n, { done: (a) => resolve(a as T), fail: (m) => resolve(fail(m)), progress });
   });
+}
+
+const onPage = (epochMs: number): number => epochMs - performance.timeOrigin;
+
+/** One view's data for a capture, computed by the worker. */
+export async function requestView(body: Omit<ViewRequest, 'kind'>): Promise<ViewAnswer> {
+  const a = await request<ViewAnswer>({ kind: 'view', ...body }, (message) => ({ ok: false, stage: 'profile', message }));
+  if (a.ok) for (const d of a.decoded) performance.measure(`podprof:decode:${d.id}`, { start: onPage(d.start), end: onPage(d.end) });
+  return a;
+}
+
+/** The parse of a trace, once, on the page's timeline. */
+function measureParse(id: string, info: TraceInfo | undefined): void {
+  if (!info || measured.has(`${id}:${info.parsed.start}`)) return;
+  measured.add(`${id}:${info.parsed.start}`);
+  performance.measure(`podprof:trace-parse:${id}`, { start: onPage(info.parsed.start), end: onPage(info.parsed.end) });
+}
+
+const traceFailed = (message: string): { ok: false; title: string; message: string } => ({
+  ok: false,
+  title: 'The trace analysis failed',
+  message,
+});
+
+/** One trace view's data (the worker downloads and parses the trace first, reporting progress). */
+export async function requestTrace(body: Omit<TraceRequest, 'kind'>, progress: (p: Progress) => void): Promise<TraceAnswer> {
+  const a = await request<TraceAnswer>({ kind: 'trace', ...body }, traceFailed, progress);
+  if (a.ok) measureParse(body.id, a.info);
+  return a;
+}
+
+/** Hands the canvas to the worker, which builds the trace's timeline and draws its first frame. */
+export async function openTimeline(o: Omit<TimelineOpen, 'kind'>, progress: (p: Progress) => void): Promise<TimelineAnswer> {
+  const a = await request<TimelineAnswer>({ kind: 'timeline-open', ...o }, traceFailed, progress, [o.canvas]);
+  if (a.ok) {
+    measureParse(o.id, a.info);
+    performance.measure('podprof:timeline-build', { start: onPage(a.startedAt), end: onPage(a.builtAt) });
+    performance.measure('podprof:timeline-model', { start: onPage(a.builtAt), end: onPage(a.modelledAt) });
+    performance.measure('podprof:timeline-draw', { start: onPage(a.modelledAt), end: onPage(a.paintedAt) });
+    performance.measure('podprof:timeline-first-paint', { start: onPage(a.startedAt), end: onPage(a.paintedAt) });
+  }
+  return a;
+}
+
+/** The window to draw next (no answer: the worker draws it on its next frame). */
+export function timelineView(v: Omit<TimelineViewport, 'kind'>): void {
+  send({ kind: 'timeline-view', ...v });
+}
+
+export function timelineHit(h: Omit<TimelineHit, 'kind'>): Promise<HitAnswer> {
+  return request<HitAnswer>({ kind: 'timeline-hit', ...h }, (message) => ({ ok: false, message }));
+}
+
+export function closeTimeline(): void {
+  if (worker) send({ kind: 'timeline-close' });
 }

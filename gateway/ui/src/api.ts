@@ -31,12 +31,26 @@ export const api = {
   link: (b: LinkBody): Promise<Link> => call('POST', '/api/v1/links', b),
 };
 
-export const profileUrl = (id: string): string => `/api/v1/captures/${encodeURIComponent(id)}/profile.pb.gz`;
-export const traceUrl = (id: string): string => `/api/v1/captures/${encodeURIComponent(id)}/trace.out`;
+const capture = (id: string): string => `/api/v1/captures/${encodeURIComponent(id)}`;
+export const profileUrl = (id: string): string => `${capture(id)}/profile.pb.gz`;
+export const traceUrl = (id: string): string => `${capture(id)}/trace.out`;
+/** One pod's own file of a workload's capture (its trace, for a trace capture). */
+export const podFileUrl = (id: string, pod: string): string => `${capture(id)}/pods/${encodeURIComponent(pod)}`;
+/** What the gateway derived from a trace capture: trace-<kind>.pb.gz, goroutines.json. */
+export const derivedUrl = (id: string, name: string): string => `${capture(id)}/derived/${encodeURIComponent(name)}`;
 
-/** The raw bytes of a finished capture's profile. */
-export async function fetchProfile(id: string): Promise<Uint8Array> {
-  const res = await fetch(profileUrl(id), { credentials: 'same-origin' });
+/** A capture's trace: the pod's own (a workload's capture), or its trace.out. */
+export const traceFileUrl = (id: string, pod: string | undefined): string => (pod === undefined ? traceUrl(id) : podFileUrl(id, pod));
+
+/** A finished capture's file, as the gateway sends it; an ApiError for anything but 2xx. */
+export async function fetchOk(url: string): Promise<Response> {
+  const res = await fetch(url, { credentials: 'same-origin' });
   if (!res.ok) throw apiErrorOf(res.status, await res.text(), res.statusText);
+  return res;
+}
+
+/** The raw bytes of a finished capture's profile (or of a file derived from its trace). */
+export async function fetchProfile(id: string, derived?: string): Promise<Uint8Array> {
+  const res = await fetchOk(derived === undefined ? profileUrl(id) : derivedUrl(id, derived));
   return new Uint8Array(await res.arrayBuffer());
 }

@@ -55,8 +55,7 @@ export function captureDialog(t: DialogTarget): HTMLDialogElement {
     );
     if (v !== 'profile' && v !== 'trace' && seconds.value === '10') seconds.value = '';
     if ((v === 'profile' || v === 'trace') && seconds.value === '') seconds.value = v === 'trace' ? '1' : '10';
-    scopeAll.disabled = !t.workload || v === 'trace';
-    if (v === 'trace' && t.pod) scopeOne.checked = true;
+    scopeAll.disabled = !t.workload;
   };
   type.addEventListener('change', updateHint);
   updateHint();
@@ -81,7 +80,7 @@ export function captureDialog(t: DialogTarget): HTMLDialogElement {
           'label',
           {},
           scopeAll,
-          ` whole ${t.workload ? `${t.workload.kind.toLowerCase()}/${t.workload.name}` : 'workload'} (${t.pods.length} pods, merged; each sample labelled pod=…)`,
+          ` whole ${t.workload ? `${t.workload.kind.toLowerCase()}/${t.workload.name}` : 'workload'} (${t.pods.length} pods, merged; each sample labelled pod=…; traces: every pod in the same window)`,
         ),
       ),
       status,

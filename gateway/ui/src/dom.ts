@@ -43,6 +43,16 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = 
   return el;
 }
 
+const SVG = 'http://www.w3.org/2000/svg';
+
+/** An SVG element, with the same rules as h() (text children stay text, no handlers as attributes). */
+export function svg<K extends keyof SVGElementTagNameMap>(tag: K, props: Props = {}, ...children: Child[]): SVGElementTagNameMap[K] {
+  const el = document.createElementNS(SVG, tag);
+  setAttrs(el, props);
+  append(el, children);
+  return el;
+}
+
 /** Replaces every child of `el`. */
 export function replace(el: Element, ...children: Child[]): void {
   el.replaceChildren();

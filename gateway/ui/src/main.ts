@@ -69,7 +69,7 @@ async function render(): Promise<void> {
   const main = h('main', { id: 'main' });
   const m = /^\/captures\/([^/]+)(?:\/([a-z]+))?\/?$/.exec(path);
   if (m) {
-    const view = (VIEWS as readonly string[]).includes(m[2] ?? '') ? (m[2] as ViewName) : 'top';
+    const view = (VIEWS as readonly string[]).includes(m[2] ?? '') ? (m[2] as ViewName) : undefined;
     replace(root, shell('captures', main));
     teardown = capturePage(main, decodeURIComponent(m[1] ?? ''), view);
   } else if (path === '/captures') {

@@ -1,11 +1,23 @@
 // View state in the URL, with pprof's web UI parameter names, so a link
 // reproduces the view: /captures/<id>/<view>?si=&f=&i=&h=&s=&sf=&g=&n=&nf=&ef=&tagfocus=&tagignore=
-// plus podprof's own: q (search), pivot + callers (flame graph), base + normalize (diff).
+// plus podprof's own: q (search), pivot + callers (flame graph), base + normalize (diff);
+// and for execution traces: tp (which blocking profile the profile views show),
+// pod (whose trace), group and gid (goroutines), t0 and t1 (the timeline's window,
+// ns from the trace's start), mmu, pct and win (MMU options and window), metric
+// (pods side by side), task, region, rfunc and bucket (tasks and regions).
 import type { ViewOptions } from '../../../src/analysis/prepare.ts';
 import type { Granularity } from '../../../src/analysis/granularity.ts';
 
-export const VIEWS = ['top', 'flame', 'graph', 'peek', 'source', 'pods'] as const;
-export type ViewName = (typeof VIEWS)[number];
+/** The views of a pprof profile (a trace capture's blocking profiles use them too). */
+export const PROFILE_VIEWS = ['top', 'flame', 'graph', 'peek', 'source', 'pods'] as const;
+export type ProfileViewName = (typeof PROFILE_VIEWS)[number];
+/** The views only an execution trace has. */
+export const TRACE_VIEWS = ['goroutines', 'timeline', 'tasks', 'mmu', 'compare'] as const;
+export type TraceViewName = (typeof TRACE_VIEWS)[number];
+export const VIEWS = [...PROFILE_VIEWS, ...TRACE_VIEWS] as const;
+export type ViewName = ProfileViewName | TraceViewName;
+
+export const isTraceView = (v: ViewName): v is TraceViewName => (TRACE_VIEWS as readonly string[]).includes(v);
 
 export const PARAMS = [
   'si',
@@ -26,6 +38,20 @@ export const PARAMS = [
   'base',
   'normalize',
   'sort',
+  'tp',
+  'pod',
+  'group',
+  'gid',
+  't0',
+  't1',
+  'mmu',
+  'pct',
+  'win',
+  'metric',
+  'task',
+  'region',
+  'rfunc',
+  'bucket',
 ] as const;
 export type Param = (typeof PARAMS)[number];
 export type ParamState = Partial<Record<Param, string>>;
@@ -70,11 +96,50 @@ export function numberParam(v: string | undefined): number | undefined {
   return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
+/** A name parameter (group, task, region) standing for the empty name: goroutines with no stack, tasks begun before the trace. */
+export const NO_NAME = '(none)';
+export const nameParam = (name: string): string => (name === '' ? NO_NAME : name);
+export const nameOfParam = (p: string): string => (p === NO_NAME ? '' : p);
+
+/** The URL parameters of the profile views (what a trace capture's blocking profiles keep when switching views). */
+export const PROFILE_PARAMS: readonly Param[] = [
+  'si',
+  'f',
+  'i',
+  'h',
+  's',
+  'sf',
+  'g',
+  'n',
+  'nf',
+  'ef',
+  'tagfocus',
+  'tagignore',
+  'q',
+  'pivot',
+  'callers',
+  'base',
+  'normalize',
+  'tp',
+];
+
+/** Only the parameters named. */
+export function pick(s: ParamState, keep: readonly Param[]): ParamState {
+  const out: ParamState = {};
+  for (const p of keep) if (s[p] !== undefined) out[p] = s[p];
+  return out;
+}
+
 /** Navigates within the app (history API) and re-renders. */
 export function navigate(path: string, replaceState = false): void {
   if (replaceState) history.replaceState(null, '', path);
   else history.pushState(null, '', path);
   window.dispatchEvent(new Event('podprof:navigate'));
+}
+
+/** Records a new URL for the current view without re-rendering it (the timeline's window as it pans). */
+export function replaceQuietly(path: string): void {
+  if (location.pathname + location.search !== path) history.replaceState(null, '', path);
 }
 
 export function capturePath(id: string, view: ViewName, s: ParamState): string {

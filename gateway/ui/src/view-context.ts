@@ -17,3 +17,15 @@ export interface RenderedView {
   readonly el: HTMLElement;
   readonly dispose?: () => void;
 }
+
+/** What every view of an execution trace gets. */
+export interface TraceViewContext {
+  readonly capture: CaptureMeta;
+  readonly params: ParamState;
+  /** Whose trace (a workload's capture holds one per pod); undefined: the capture's trace.out. */
+  readonly pod: string | undefined;
+  /** Changes URL parameters (undefined removes one) and re-renders; `view` switches the view too. */
+  set(patch: ParamState, view?: ViewName): void;
+  /** A link to a view of this capture's trace with these parameters (and the pod). */
+  href(view: ViewName, params: ParamState): string;
+}

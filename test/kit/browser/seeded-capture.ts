@@ -50,3 +50,33 @@ export async function openSeeded(bytes: Uint8Array, browser: Parameters<typeof l
   await login(s.page, h.url, h.token);
   return { h, s, id };
 }
+
+/**
+ * Stores `bytes` as a finished one-pod trace capture (trace.out) as the gateway stored traces before it derived
+ * anything from them (no goroutines.json, no blocking profiles); returns its id. Restarts the gateway.
+ */
+export async function seedTraceCapture(h: Harness, bytes: Uint8Array): Promise<string> {
+  const id = `${Date.now().toString(36)}-${(made++).toString(16).padStart(10, '0')}`;
+  const dir = join(h.storeDir, id);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'trace.out'), bytes);
+  const now = new Date().toISOString();
+  const meta = {
+    id,
+    user: 'alice@example.com',
+    groups: ['devs'],
+    createdAt: now,
+    finishedAt: now,
+    namespace: 'team-a',
+    target: { pod: 'web-0' },
+    type: 'trace',
+    seconds: 1,
+    status: 'done',
+    pods: [{ pod: 'web-0', uid: 'u', status: 'ok' }],
+    file: 'trace.out',
+    bytes: bytes.length,
+  };
+  writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
+  await h.restartGateway();
+  return id;
+}

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { startApiServer, caFilePath, type ApiServerConfig } from './apiserver.ts';
 import { findBinaries, nodeBinaries } from './binaries.ts';
 import { nodeAddresses } from './node-config.ts';
-import { freeNodeIndex } from './node-net.ts';
+import { claimNodeIndex, deleteNodeNetwork } from './node-net.ts';
 import { writeKubeletClientPki } from './node-pki.ts';
 import { NODE_USERS, startNode, type NodeComponent, type RealNode } from './node.ts';
 import { etcdUrl as etcdUrlOf, startEtcd } from './etcd.ts';
@@ -99,7 +99,7 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
   for (const [name, groups] of Object.entries(opts.users ?? DEFAULT_TEST_USERS)) {
     users[name] = { token: randomToken(), groups: [...groups] };
   }
-  const nodeAddr = withNode ? nodeAddresses(freeNodeIndex()) : undefined;
+  const nodeAddr = withNode ? nodeAddresses(claimNodeIndex()) : undefined;
   const kubeletPki = withNode ? writeKubeletClientPki(dataDir) : undefined;
   const nodeTokens = Object.fromEntries(Object.keys(NODE_USERS).map((c) => [c, randomToken()])) as Record<NodeComponent, string>;
   const componentUsers = withNode
@@ -177,6 +177,7 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
       recordPids();
     }
   } catch (err) {
+    if (nodeAddr && !node) deleteNodeNetwork(nodeAddr); // the claimed index, whatever startNode left
     await apiserver?.stop(2000);
     await etcd?.stop(2000);
     removeDir();

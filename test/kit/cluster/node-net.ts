@@ -8,7 +8,6 @@
 // No default route exists in the node's namespace: pod traffic cannot leave the machine,
 // and pod addresses exist only there (the API server reaches them, for webhooks, over the veth).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
 import type { NodeAddresses } from './node-config.ts';
 
 function sh(cmd: string, args: string[], allowFail = false): string {
@@ -20,15 +19,22 @@ function sh(cmd: string, args: string[], allowFail = false): string {
 export const netnsPath = (a: NodeAddresses): string => `/run/netns/${a.netns}`;
 export const hostNetnsPath = (a: NodeAddresses): string => `/run/netns/${a.hostNetns}`;
 
-/** The first node index whose namespace does not exist yet. */
-export function freeNodeIndex(): number {
-  const taken = new Set(existsSync('/run/netns') ? readdirSync('/run/netns') : []);
-  for (let i = 0; i < 64; i++) if (!taken.has(`podprof-node${i}`)) return i;
+/**
+ * Claims the first free node index by creating its namespace: `ip netns add` fails on an existing
+ * name, so two test files starting nodes at once never share one (reading /run/netns first did).
+ * The namespace is the claim; createNodeNetwork fills it, deleteNodeNetwork releases it.
+ */
+export function claimNodeIndex(): number {
+  for (let i = 0; i < 64; i++) {
+    const r = spawnSync('ip', ['netns', 'add', `podprof-node${i}`], { encoding: 'utf8' });
+    if (r.status === 0) return i;
+    if (!/File exists/.test(r.stderr)) throw new Error(`ip netns add podprof-node${i}: ${r.error?.message ?? r.stderr.trim()}`);
+  }
   throw new Error('64 podprof test nodes exist already (/run/netns/podprof-node*)');
 }
 
+/** Fills the namespace claimNodeIndex made: the veth pair, addresses and the route to the pods. */
 export function createNodeNetwork(a: NodeAddresses): void {
-  sh('ip', ['netns', 'add', a.netns]);
   try {
     sh('ip', ['netns', 'attach', a.hostNetns, String(process.pid)]);
     const inNs = (...args: string[]): string => sh('ip', ['-n', a.netns, ...args]);

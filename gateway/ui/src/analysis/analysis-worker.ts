@@ -1,10 +1,12 @@
 // The analysis worker: decodes capture profiles and computes each view's data
 // off the main thread, so a large profile never blocks the page. One request
-// per view shown; answers carry the request's sequence number.
+// per view shown; answers carry the request's sequence number. Execution
+// traces (their views, their timeline) are handled by trace-worker.ts, a
+// chunk loaded the first time a trace is asked for.
 import { viewOptions } from '../state.ts';
 import { flameBuffers } from './flame-data.ts';
 import { loadDiff, loadProfile, prepared } from './profiles.ts';
-import type { DecodeTime, Envelope, ViewAnswer, ViewRequest } from './protocol.ts';
+import type { DecodeTime, Progress, ViewAnswer, ViewRequest, WorkerMessage, WorkerRequest } from './protocol.ts';
 import { summary, viewData } from './view-data.ts';
 
 async function answer(r: ViewRequest): Promise<[ViewAnswer, ArrayBuffer[]]> {
@@ -12,7 +14,7 @@ async function answer(r: ViewRequest): Promise<[ViewAnswer, ArrayBuffer[]]> {
   const { base, normalize } = r.params;
   let model;
   try {
-    model = base ? await loadDiff(r.id, base, normalize === '1', decoded) : await loadProfile(r.id, decoded);
+    model = base ? await loadDiff(r.id, base, normalize === '1', decoded, r.tracePprof) : await loadProfile(r.id, decoded, r.tracePprof);
   } catch (err) {
     return [{ ok: false, stage: 'profile', message: (err as Error).message }, []];
   }
@@ -27,10 +29,22 @@ async function answer(r: ViewRequest): Promise<[ViewAnswer, ArrayBuffer[]]> {
   return [{ ok: true, summary: s, data, decoded }, data?.view === 'flame' ? flameBuffers(data) : []];
 }
 
-self.addEventListener('message', (e: MessageEvent<Envelope<ViewRequest>>) => {
+const post = (m: WorkerMessage<unknown>, transfer: Transferable[] = []): void => self.postMessage(m, { transfer });
+
+self.addEventListener('message', (e: MessageEvent<{ seq: number; body: WorkerRequest }>) => {
   const { seq, body } = e.data;
-  answer(body).then(
-    ([a, transfer]) => self.postMessage({ seq, body: a } satisfies Envelope<ViewAnswer>, { transfer }),
-    (err: Error) => self.postMessage({ seq, body: { ok: false, stage: 'profile', message: err.message } } satisfies Envelope<ViewAnswer>),
-  );
+  if (body.kind === 'view') {
+    answer(body).then(
+      ([a, transfer]) => post({ seq, body: a }, transfer),
+      (err: Error) => post({ seq, body: { ok: false, stage: 'profile', message: err.message } satisfies ViewAnswer }),
+    );
+    return;
+  }
+  const reply = {
+    answer: (a: unknown, transfer: Transferable[] = []): void => post({ seq, body: a }, transfer),
+    progress: (p: Progress): void => post({ seq, progress: p }),
+  };
+  import('./trace-worker.ts')
+    .then((m) => m.handleTrace(body, reply))
+    .catch((err: Error) => reply.answer({ ok: false, title: 'The trace analysis failed', message: err.message }));
 });

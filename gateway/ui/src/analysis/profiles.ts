@@ -1,12 +1,17 @@
 // The worker's decoded profiles: fetched and decoded once per page load
 // (DecompressionStream gunzip, the isomorphic analysis core), the diff of two
 // derived from them, and the last prepared view kept for the next request.
+// A trace capture's blocking profile is the gateway's derived
+// trace-<kind>.pb.gz, or for a capture stored before the gateway derived
+// them, computed from its trace.
 import { diffProfiles } from '../../../../src/analysis/diff.ts';
 import { fromPprof } from '../../../../src/analysis/from-pprof.ts';
 import type { ProfileModel } from '../../../../src/analysis/model.ts';
 import { prepare, type Prepared, type ViewOptions } from '../../../../src/analysis/prepare.ts';
 import { decodeProfile } from '../../../../src/profile/decode.ts';
 import { streamGunzip } from '../../../../src/profile/stream-gunzip.ts';
+import type { TracePprofKind } from '../../../../src/trace/pprof.ts';
+import { ApiError } from '../../../../src/api/error.ts';
 import { fetchProfile } from '../api.ts';
 import type { DecodeTime } from './protocol.ts';
 
@@ -15,27 +20,54 @@ const cache = new Map<string, Promise<ProfileModel>>();
 const diffs = new Map<string, ProfileModel>();
 let last: { key: string; model: ProfileModel; prepared: Prepared } | undefined;
 
-export function loadProfile(id: string, decoded: DecodeTime[]): Promise<ProfileModel> {
-  let p = cache.get(id);
+async function decoded(id: string, file: string | undefined, times: DecodeTime[]): Promise<ProfileModel> {
+  const bytes = await fetchProfile(id, file);
+  const start = now();
+  const model = fromPprof(await decodeProfile(bytes, streamGunzip()));
+  times.push({ id, start, end: now() });
+  return model;
+}
+
+async function computed(id: string, kind: TracePprofKind): Promise<ProfileModel> {
+  const { traceProfileModel } = await import('./trace-worker.ts');
+  return traceProfileModel(id, kind);
+}
+
+/** A trace capture's blocking profile: derived by the gateway, else (none derived: a 404) computed here from its trace. */
+async function traceProfile(id: string, kind: TracePprofKind, times: DecodeTime[], fromTrace: boolean): Promise<ProfileModel> {
+  if (fromTrace) return computed(id, kind);
+  try {
+    return await decoded(id, `trace-${kind}.pb.gz`, times);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 404)) throw err;
+    return computed(id, kind);
+  }
+}
+
+export function loadProfile(id: string, times: DecodeTime[], tracePprof?: TracePprofKind, fromTrace = false): Promise<ProfileModel> {
+  const key = tracePprof ? `${id}|${tracePprof}` : id;
+  let p = cache.get(key);
   if (!p) {
-    p = fetchProfile(id).then(async (bytes) => {
-      const start = now();
-      const model = fromPprof(await decodeProfile(bytes, streamGunzip()));
-      decoded.push({ id, start, end: now() });
-      return model;
-    });
-    p.catch(() => cache.delete(id));
-    cache.set(id, p);
+    p = tracePprof ? traceProfile(id, tracePprof, times, fromTrace) : decoded(id, undefined, times);
+    p.catch(() => cache.delete(key));
+    cache.set(key, p);
     if (cache.size > 6) cache.delete(cache.keys().next().value as string);
   }
   return p;
 }
 
-export async function loadDiff(id: string, base: string, normalize: boolean, decoded: DecodeTime[]): Promise<ProfileModel> {
-  const key = `${id}|${base}|${normalize}`;
+export async function loadDiff(
+  id: string,
+  base: string,
+  normalize: boolean,
+  times: DecodeTime[],
+  tracePprof?: TracePprofKind,
+  fromTrace = false,
+): Promise<ProfileModel> {
+  const key = `${id}|${base}|${normalize}|${tracePprof ?? ''}`;
   const known = diffs.get(key);
   if (known) return known;
-  const [a, b] = await Promise.all([loadProfile(id, decoded), loadProfile(base, decoded)]);
+  const [a, b] = await Promise.all([loadProfile(id, times, tracePprof, fromTrace), loadProfile(base, times, tracePprof)]);
   const d = diffProfiles(a, b, { normalize });
   diffs.clear();
   diffs.set(key, d);

@@ -1,6 +1,8 @@
 // What the page and the analysis worker (analysis-worker.ts) say to each
 // other: the page asks for one view of a capture, the worker answers with the
 // view's data, plain and structured-cloneable, the big arrays transferred.
+// Execution traces add their own requests (trace-protocol.ts); every request
+// is one of WorkerRequest, told apart by `kind`.
 import type { CallGraph } from '../../../../src/analysis/callgraph.ts';
 import type { Granularity } from '../../../../src/analysis/granularity.ts';
 import type { SourceFile } from '../../../../src/analysis/lines.ts';
@@ -8,7 +10,9 @@ import type { ValueType } from '../../../../src/analysis/model.ts';
 import type { PeekReport } from '../../../../src/analysis/peek.ts';
 import type { TopRow } from '../../../../src/analysis/top.ts';
 import type { FlameColumns } from '../../../../src/analysis/tree.ts';
-import type { ParamState, ViewName } from '../state.ts';
+import type { TracePprofKind } from '../../../../src/trace/pprof.ts';
+import type { ParamState, ProfileViewName } from '../state.ts';
+import type { TimelineClose, TimelineHit, TimelineOpen, TimelineViewport, TraceRequest } from './trace-protocol.ts';
 
 /** The label a merged capture puts on each sample. */
 export const POD_LABEL = 'pod';
@@ -23,10 +27,21 @@ export interface DecodeTime {
 }
 
 export interface ViewRequest {
+  readonly kind: 'view';
   readonly id: string;
-  readonly view: ViewName;
+  readonly view: ProfileViewName;
   readonly params: ParamState;
+  /**
+   * A trace capture's blocking profile instead of the capture's profile: the
+   * gateway's derived/trace-<kind>.pb.gz, or (a capture stored before the
+   * gateway derived them) the profile computed from its trace.
+   */
+  readonly tracePprof?: TracePprofKind;
+  /** The capture has no derived profiles: compute tracePprof from its trace at once (a base capture is probed). */
+  readonly fromTrace?: boolean;
 }
+
+export type WorkerRequest = ViewRequest | TraceRequest | TimelineOpen | TimelineViewport | TimelineHit | TimelineClose;
 
 /** What every view shows around its data (toolbar, warnings, empty states). */
 export interface Summary {
@@ -107,3 +122,14 @@ export interface Envelope<T> {
   readonly seq: number;
   readonly body: T;
 }
+
+/** What a request's work has come to, before its answer (a trace's download and parse). */
+export interface Progress {
+  readonly stage: 'download' | 'parse' | 'summary' | 'timeline';
+  /** Bytes downloaded so far, and of how many (0: unknown). */
+  readonly loaded?: number;
+  readonly total?: number;
+}
+
+/** From the worker: a request's answer, or its progress (several, then the answer). */
+export type WorkerMessage<T> = Envelope<T> | { readonly seq: number; readonly progress: Progress };

@@ -7,7 +7,7 @@ import { peek } from '../../../../src/analysis/peek.ts';
 import type { Prepared } from '../../../../src/analysis/prepare.ts';
 import { compileRegex, exactNameRegex, RegexOptionError } from '../../../../src/analysis/regex.ts';
 import { top, type TopRow } from '../../../../src/analysis/top.ts';
-import { numberParam, type ParamState, type ViewName } from '../state.ts';
+import { numberParam, type ParamState, type ProfileViewName } from '../state.ts';
 import { flameData } from './flame-data.ts';
 import {
   MAX_GRAPH_NODES,
@@ -88,7 +88,7 @@ function podsData(p: Prepared): PodsData {
   return { view: 'pods', totals: [...out].sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]) || a[0].localeCompare(b[0])) };
 }
 
-const REGEX_TITLES: Readonly<Record<ViewName, string>> = {
+const REGEX_TITLES: Readonly<Record<ProfileViewName, string>> = {
   top: 'Bad search regex',
   flame: 'Bad regex',
   graph: 'Bad regex',
@@ -97,7 +97,7 @@ const REGEX_TITLES: Readonly<Record<ViewName, string>> = {
   pods: 'Bad regex',
 };
 
-export function viewData(view: ViewName, p: Prepared, params: ParamState): ViewData | BadRegex {
+export function viewData(view: ProfileViewName, p: Prepared, params: ParamState): ViewData | BadRegex {
   try {
     switch (view) {
       case 'flame':
