@@ -4,7 +4,7 @@
 // the profile's, so it is the attacker's: src/source/locate.ts turns it into a
 // validated module@version/file or refuses it; nothing else reaches a URL.
 import type { Request, Response } from 'express';
-import type { SourceAnswer } from '../../src/api/types.ts';
+import type { BuildInfo, SourceAnswer } from '../../src/api/types.ts';
 import { PodprofError } from '../../src/errors.ts';
 import { locateSource, parseGoVersion, type SourceHints } from '../../src/source/locate.ts';
 import type { CaptureMeta } from '../../src/api/types.ts';
@@ -61,5 +61,16 @@ export function sourceHandler(ctx: GatewayContext): (req: Request, res: Response
       url: found.url,
       text: found.text,
     } satisfies SourceAnswer);
+  };
+}
+
+/** GET /api/v1/captures/:id/build: the Go version and main module the capture's pods declare (the UI resolves file names with them). */
+export function buildHandler(ctx: GatewayContext): (req: Request, res: Response) => Promise<void> {
+  return async (req, res) => {
+    const meta = await captureFor(ctx, String(req.params.id), res, 'get');
+    Object.assign(audit(res), { type: meta.type, outcome: 'read' });
+    const hints = hintsOf(ctx, meta);
+    res.setHeader('cache-control', 'no-store');
+    res.json({ goVersion: hints.goVersion, mainModule: hints.mainModule } satisfies BuildInfo);
   };
 }

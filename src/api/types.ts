@@ -168,3 +168,11 @@ export interface SourceAnswer {
   readonly url: string;
   readonly text: string;
 }
+
+/** GET /api/v1/captures/{id}/build: what the capture's pods declare about their build, for the Source view. */
+export interface BuildInfo {
+  /** podprof.io/go-version: go1.22.3. */
+  readonly goVersion?: string;
+  /** podprof.io/main-module: its path and version. */
+  readonly mainModule?: { readonly path: string; readonly version: string };
+}

@@ -109,6 +109,9 @@ test('hostile and unknown file names are refused from the catalog and no request
   assert.deepEqual([...asked].sort(), [`/${XXHASH}`, '/github.com/podprof-test/none/@v/v1.0.0.zip'].filter((p) => asked.has(p)).sort());
   assert.ok(asked.has('/github.com/podprof-test/none/@v/v1.0.0.zip'));
   assert.ok(!proxy.requests.some((q) => /passwd|evil|\?x=|\/X\//.test(q)), proxy.requests.join('\n'));
+  const build = await httpsRequest(`${h.url}/api/v1/captures/${id}/build`, { headers: bearer(h.token) });
+  assert.equal(build.status, 200);
+  assert.deepEqual(JSON.parse(build.text), {}, 'the harness pods declare no Go version or main module');
   const other = await httpsRequest(`${h.url}/api/v1/captures/nope/source?file=x`, { headers: bearer(h.token) });
   assert.equal(jsonError(other).code, 'PODPROF_CAPTURE_NOT_FOUND');
 });

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { locateSource, parseGoVersion, parseModuleVersion, zipPath, type SourceHints } from '../../src/source/locate.ts';
+import { readPodOptions } from '../../src/annotations.ts';
 import { escapePath, filePathProblem, modulePathProblem, unescapePath, versionProblem } from '../../src/source/module.ts';
 
 const ref = (file: string, fn = '', hints: SourceHints = {}) => {
@@ -113,4 +114,22 @@ test('escaping is the module cache’s, both ways, and the zip URL path holds no
   assert.equal(unescapePath('x!'), undefined);
   assert.equal(zipPath('github.com/BurntSushi/toml', 'v1.5.0'), 'github.com/!burnt!sushi/toml/@v/v1.5.0.zip');
   assert.equal(zipPath('golang.org/toolchain', 'v0.0.1-go1.22.3.linux-amd64'), 'golang.org/toolchain/@v/v0.0.1-go1.22.3.linux-amd64.zip');
+});
+
+test('podprof.io/go-version and podprof.io/main-module are read from the pod, and bad values are problems naming the key', () => {
+  const pod = (annotations: Record<string, string>) => ({
+    metadata: { name: 'p', namespace: 'n', annotations },
+    spec: { containers: [{ name: 'app' }] },
+  });
+  const good = readPodOptions(pod({ 'podprof.io/go-version': 'go1.22.3', 'podprof.io/main-module': 'github.com/acme/svc@v1.4.0' }));
+  assert.equal(good.options.goVersion, 'go1.22.3');
+  assert.deepEqual(good.options.mainModule, { path: 'github.com/acme/svc', version: 'v1.4.0' });
+  assert.deepEqual(good.problems, []);
+  const bad = readPodOptions(pod({ 'podprof.io/go-version': 'go1.22.3/../x', 'podprof.io/main-module': 'github.com/acme/../svc@v1.4.0' }));
+  assert.equal(bad.options.goVersion, undefined);
+  assert.equal(bad.options.mainModule, undefined);
+  assert.deepEqual(
+    bad.problems.map((p) => p.key),
+    ['podprof.io/go-version', 'podprof.io/main-module'],
+  );
 });

@@ -8,7 +8,8 @@
 import { ApiError } from '../../../../src/api/error.ts';
 import { percentage, selectOutputUnit, valueFormatter } from '../../../../src/analysis/format.ts';
 import type { SourceFile, SourceLine } from '../../../../src/analysis/lines.ts';
-import type { SourceAnswer } from '../../../../src/api/types.ts';
+import type { BuildInfo, SourceAnswer } from '../../../../src/api/types.ts';
+import { locateSource } from '../../../../src/source/locate.ts';
 import { api } from '../api.ts';
 import type { SourceData } from '../analysis/protocol.ts';
 import { button, h, notice } from '../dom.ts';
@@ -62,6 +63,14 @@ function queue(): (job: () => Promise<void>) => void {
 }
 
 const COLUMNS = ['line', 'flat', 'cum', 'cum%'];
+
+/** What each capture's pods declare (asked once per capture; nothing when the gateway cannot say). */
+const builds = new Map<string, Promise<BuildInfo>>();
+function buildOf(id: string): Promise<BuildInfo> {
+  let b = builds.get(id);
+  if (!b) builds.set(id, (b = api.build(id).catch(() => ({}))));
+  return b;
+}
 
 function table(cls: string, last: string, body: HTMLElement): HTMLElement {
   return h(
@@ -164,6 +173,13 @@ export function sourceView(ctx: ViewContext, { files }: SourceData): HTMLElement
     const fn = f.lines.find((l) => l.function !== '')?.function ?? '';
     enqueue(async () => {
       try {
+        // Resolved here first with what the pods declare: a file no module names is not asked for.
+        const located = locateSource(f.file, fn, await buildOf(ctx.capture.id));
+        if (!located.ok) {
+          status.textContent = ` · no source: ${located.reason}`;
+          block.dataset.source = 'none';
+          return;
+        }
         const src = await api.source(ctx.capture.id, f.file, fn);
         body.replaceChildren(codeTable(f, src));
         status.textContent = ` · ${src.module}@${src.version}`;
