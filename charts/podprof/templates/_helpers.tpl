@@ -1,11 +1,9 @@
 {{/* Labels every object gets, as manifests/ (name, component, part-of), plus Helm's own. */}}
 {{- define "podprof.labels" -}}
-{{- with .name }}
-app.kubernetes.io/name: {{ . }}
-{{- end }}
-{{- with .component }}
-app.kubernetes.io/component: {{ . }}
-{{- end }}
+{{- if .name }}app.kubernetes.io/name: {{ .name }}
+{{ end -}}
+{{- if .component }}app.kubernetes.io/component: {{ .component }}
+{{ end -}}
 app.kubernetes.io/part-of: podprof
 app.kubernetes.io/managed-by: {{ .root.Release.Service }}
 app.kubernetes.io/instance: {{ .root.Release.Name }}

@@ -46,7 +46,15 @@ async function download(module: string, version: string): Promise<string> {
 export async function buildModule(b: ModuleBuild): Promise<string> {
   const { stdout: goVersion } = await execFileP(GO, ['env', 'GOVERSION']);
   const overlay = createHash('sha256')
-    .update(JSON.stringify([b.pkg, b.nested ?? [], b.files ?? {}, b.updateRequirements === true, ...(b.ldflags === undefined ? [] : [b.ldflags])]))
+    .update(
+      JSON.stringify([
+        b.pkg,
+        b.nested ?? [],
+        b.files ?? {},
+        b.updateRequirements === true,
+        ...(b.ldflags === undefined ? [] : [b.ldflags]),
+      ]),
+    )
     .digest('hex')
     .slice(0, 12);
   const dir = join(cacheDir(), b.name, `${b.version}-${goVersion.trim()}-${overlay}`);
@@ -66,7 +74,9 @@ export async function buildModule(b: ModuleBuild): Promise<string> {
     await writeFile(join(src, path), content);
   }
   const tmp = `${bin}.tmp-${process.pid}`;
-  await execFileP(GO, [
+  await execFileP(
+    GO,
+    [
       'build',
       ...(b.updateRequirements === true ? ['-mod=mod'] : []),
       ...(b.ldflags === undefined ? [] : ['-ldflags', b.ldflags]),
@@ -74,11 +84,13 @@ export async function buildModule(b: ModuleBuild): Promise<string> {
       '-o',
       tmp,
       b.pkg,
-    ], {
-    cwd: src,
-    env: { ...process.env, CGO_ENABLED: '0' },
-    maxBuffer: 64 * 1024 * 1024,
-  });
+    ],
+    {
+      cwd: src,
+      env: { ...process.env, CGO_ENABLED: '0' },
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   await chmod(tmp, 0o755);
   await rename(tmp, bin);
   await rm(src, { recursive: true, force: true });
