@@ -70,6 +70,8 @@ export interface PodResult {
   code?: string;
   /** HTTP status the sidecar answered with (429 busy, 500 from Go, …). */
   httpStatus?: number;
+  /** When a busy profiler frees up (the 429's Retry-After, as an ISO time): the UI counts down to it. */
+  retryAt?: string;
   bytes?: number;
   /** The pod's own file inside the capture (fan-out only): pods/<name>.pb.gz, or pods/<name>.trace.out. */
   file?: string;
