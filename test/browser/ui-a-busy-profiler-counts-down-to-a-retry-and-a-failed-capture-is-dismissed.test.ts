@@ -5,7 +5,7 @@
 // one-time link and is dismissed from its page, leaving the capture list.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { ensureUiBuilt, launch, login, screenshot, type Session } from '../kit/browser/browser.ts';
+import { ensureUiBuilt, launch, login, screenshot, type Session, until } from '../kit/browser/browser.ts';
 import { bearer, httpsRequest } from '../kit/net/http.ts';
 import { useHarness } from '../kit/product/gateway.ts';
 
@@ -21,13 +21,6 @@ after(async () => {
   await s?.close();
 });
 
-async function until(expr: string, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await s.page.evaluate<boolean>(`Boolean(${expr})`))) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${expr}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 const captureId = (): string => /\/captures\/([^/?]+)/.exec(s.page.url())?.[1] ?? '';
 
 test('a capture refused as busy says why once and counts down to a Retry that starts it again', async () => {
@@ -54,6 +47,7 @@ test('a capture refused as busy says why once and counts down to a Retry that st
   assert.equal(await page.locator('#make-link').count(), 0, 'a failed capture has nothing to link to');
   await screenshot(page, 'busy-countdown');
   await until(
+    s.page,
     `document.querySelector('#busy-countdown')?.textContent === 'It is free now.' && !document.querySelector('#busy-retry').disabled`,
     15_000,
   );

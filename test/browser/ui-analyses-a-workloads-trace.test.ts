@@ -27,7 +27,7 @@ import { stackFrames } from '../../src/trace/stack-table.ts';
 import { summarize } from '../../src/trace/summary.ts';
 import { G_SPAN, timeline, type Timeline } from '../../src/trace/timeline.ts';
 import { startGoTarget } from '../../demo/go-target.ts';
-import { ARTIFACTS, ensureUiBuilt, launch, login, rows, screenshot, type Session } from '../kit/browser/browser.ts';
+import { ARTIFACTS, ensureUiBuilt, launch, login, rows, screenshot, type Session, until } from '../kit/browser/browser.ts';
 import { useHarness } from '../kit/product/gateway.ts';
 
 const harness = useHarness({ pods: 2, app: (i) => startGoTarget({ args: ['-cpu-workers', i === 1 ? '3' : '1'] }) });
@@ -62,15 +62,6 @@ async function docShot(name: string, fullPage = false): Promise<void> {
 }
 
 const attr = (selector: string, name: string): Promise<string | null> => page.getAttribute(selector, name);
-
-/** Until an expression holds in the page, at most 30 s (page.waitForFunction would eval a string, which the UI's CSP refuses). */
-async function until(expr: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!(await page.evaluate<boolean>(expr))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${expr}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** An attribute (or, with name undefined, the text) of every element a selector matches. */
 function all(selector: string, name?: string): Promise<(string | null)[]> {
@@ -231,7 +222,7 @@ test('the timeline zooms and pans, and a click on a span shows its stack and who
   // Keyboard: W zooms in at the pointer (here, the middle).
   await page.focus('#timeline-canvas');
   for (let i = 0; i < 10; i++) await page.keyboard.press('w');
-  await until(`${SPAN} < ${(a1 - a0) * 0.11}`);
+  await until(page, `${SPAN} < ${(a1 - a0) * 0.11}`);
   const [b0, b1] = await shown();
   assert.ok(Math.abs(b1 - b0 - (a1 - a0) * 0.8 ** 10) < 1, `ten steps of 0.8: ${b1 - b0}`);
   // Ctrl + wheel zooms at the pointer too.
@@ -241,7 +232,7 @@ test('the timeline zooms and pans, and a click on a span shows its stack and who
   await page.keyboard.down('Control');
   await page.mouse.wheel(0, -300);
   await page.keyboard.up('Control');
-  await until(`${SPAN} < ${(b1 - b0) * 0.9}`);
+  await until(page, `${SPAN} < ${(b1 - b0) * 0.9}`);
   const [c0, c1] = await shown();
   // A drag to the left moves the window later by as much time as the pixels dragged.
   const plot = box.width - gutter;
@@ -249,7 +240,7 @@ test('the timeline zooms and pans, and a click on a span shows its stack and who
   await page.mouse.down();
   await page.mouse.move(box.x + gutter + plot * 0.5, box.y + 60, { steps: 5 });
   await page.mouse.up();
-  await until(`Number(document.querySelector('#timeline-canvas').dataset.t0) !== ${c0}`);
+  await until(page, `Number(document.querySelector('#timeline-canvas').dataset.t0) !== ${c0}`);
   const [d0, d1] = await shown();
   assert.ok(Math.abs(d0 - c0 - (c1 - c0) * 0.1) < (c1 - c0) * 0.01, `panned by a tenth: ${d0 - c0} of ${c1 - c0}`);
   assert.ok(Math.abs(d1 - d0 - (c1 - c0)) < 1, 'a pan keeps the zoom');
@@ -288,7 +279,7 @@ test('the timeline zooms and pans, and a click on a span shows its stack and who
 
   // The window is in the URL: the link shows the same stretch, here with every goroutine's lane; scrolled to
   // main.chanSender's, the same span is there.
-  await until(`location.search.includes('t0=${Math.floor(d0)}&t1=${Math.ceil(d1)}')`);
+  await until(page, `location.search.includes('t0=${Math.floor(d0)}&t1=${Math.ceil(d1)}')`);
   const [u0, u1] = [/t0=(\d+)/.exec(page.url())![1]!, /t1=(\d+)/.exec(page.url())![1]!].map(Number) as [number, number];
   assert.ok(u0 <= d0 && d0 - u0 < 1 && u1 >= d1 && u1 - d1 < 1, `${u0}..${u1} is ${d0}..${d1}`);
   await page.setViewportSize({ width: 1280, height: 1150 });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ensureUiBuilt, launch, login, screenshot, type Session } from '../kit/browser/browser.ts';
+import { ensureUiBuilt, launch, login, screenshot, type Session, until } from '../kit/browser/browser.ts';
 import { useHarness } from '../kit/product/gateway.ts';
 
 // web-1 allows only heap and profile; every pod's max-seconds is 20 (written into the targets below).
@@ -26,13 +26,6 @@ after(async () => {
   await s?.close();
 });
 
-async function until(expr: string, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await s.page.evaluate<boolean>(`Boolean(${expr})`))) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${expr}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 const hint = async (): Promise<string> => (await s.page.textContent('#cap-hint')) ?? '';
 
 test("the dialog from one pod counts the workload's pods and stops at the pod's max-seconds", async () => {
@@ -92,7 +85,7 @@ test('a pod that leaves the cluster is marked gone in the open list, its Capture
   const file = join(harness().dir, 'targets.json');
   const targets = JSON.parse(readFileSync(file, 'utf8')) as { name: string }[];
   writeFileSync(file, JSON.stringify(targets.filter((t) => t.name !== 'web-2')));
-  await until(`document.querySelector('tr.gone[data-row="web-2"]')`, 20_000);
+  await until(s.page, `document.querySelector('tr.gone[data-row="web-2"]')`, 20_000);
   assert.equal(await page.isDisabled('button[data-pod="web-2"]'), true);
   assert.equal(await page.isDisabled('button[data-pod="web-0"]'), false);
   await page.click('button[data-workload="deployment/web"]');

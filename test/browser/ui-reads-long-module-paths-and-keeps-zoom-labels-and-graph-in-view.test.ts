@@ -15,7 +15,7 @@ import { shortNameList } from '../../src/analysis/short-names.ts';
 import { top } from '../../src/analysis/top.ts';
 import { decodeProfile } from '../../src/profile/decode.ts';
 import { nodeGunzip } from '../../src/profile/node-gunzip.ts';
-import { rows, screenshot } from '../kit/browser/browser.ts';
+import { rows, screenshot, until } from '../kit/browser/browser.ts';
 import { openSeeded, type SeededUi } from '../kit/browser/seeded-capture.ts';
 import { syntheticProfile } from '../kit/browser/synthetic-profile.ts';
 
@@ -41,14 +41,6 @@ after(async () => {
 });
 
 const drawn = (): Promise<string[]> => ui.s.page.evaluate<string[]>('window.__drawn');
-/** Polls an expression in the page (the UI's CSP refuses the eval behind waitForFunction's strings). */
-async function until(expr: string, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await ui.s.page.evaluate<boolean>(`Boolean(${expr})`))) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${expr}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 const panelText = async (): Promise<string> => (await ui.s.page.textContent('.flame-panel .selected-frame')) ?? '';
 
 test('flame boxes show pprof short names, the longest that fits, never the module path', async () => {
@@ -70,7 +62,7 @@ test('flame boxes show pprof short names, the longest that fits, never the modul
   await page.evaluate('window.__drawn.length = 0');
   await page.click('#flame-canvas', { position: { x: 5, y: 18 + 9 } });
   const full = (await panelText()).split(' · ')[0] ?? '';
-  await until(`window.__drawn.length > 0`);
+  await until(ui.s.page, `window.__drawn.length > 0`);
   const wide = shortNameList(full)[0] ?? '';
   assert.match(wide, /^pkg\d+\.\(\*Type\d+\)\.Method\d+$/);
   assert.ok((await drawn()).includes(wide), `the zoomed frame reads ${wide}`);
@@ -95,6 +87,7 @@ test('a zoomed frame survives a search and a reload, and goes when a filter make
   await page.press('#q', 'Enter');
   await page.waitForURL(/[?&]q=Method1/);
   await until(
+    ui.s.page,
     `document.querySelector('canvas[data-painted]') && document.querySelector('.flame > p')?.textContent.includes('search matches')`,
   );
   assert.match(page.url(), /[?&]zoom=\d+/);
@@ -195,7 +188,7 @@ test('any label key breaks the profile down, bars are shares of the whole, and a
   const focused = top(prepare(model, { tagfocus: `endpoint=${exactNameRegex(want[0]!.v)}` }))
     .rows.slice(0, 5)
     .map((r) => r.name);
-  await until(`document.querySelector('#top-table tbody tr[data-name]')?.dataset.name === ${JSON.stringify(focused[0])}`);
+  await until(ui.s.page, `document.querySelector('#top-table tbody tr[data-name]')?.dataset.name === ${JSON.stringify(focused[0])}`);
   assert.deepEqual(
     (await rows(page, '#top-table tbody tr[data-name]')).slice(0, 5).map((r) => r.key),
     focused,
@@ -211,7 +204,7 @@ test('the sorted Top column shows its arrow', async () => {
   assert.deepEqual(await heads(), ['flat ▼', 'cum', 'name']);
   await page.click('#top-table th button:text("cum")');
   await page.waitForURL(/sort=cum/);
-  await until(`[...document.querySelectorAll('#top-table th button.sort')].some((b) => b.textContent === 'cum ▼')`);
+  await until(ui.s.page, `[...document.querySelectorAll('#top-table th button.sort')].some((b) => b.textContent === 'cum ▼')`);
   assert.deepEqual(await heads(), ['flat', 'cum ▼', 'name']);
 });
 

@@ -73,6 +73,18 @@ export async function login(page: Page, url: string, token: string): Promise<voi
   await page.waitForSelector('.topbar .who');
 }
 
+/**
+ * Polls an expression in the page until it is truthy, at most `timeoutMs`: the UI's CSP refuses the eval
+ * behind page.waitForFunction's strings, and page.evaluate goes through the debugger protocol instead.
+ */
+export async function until(page: Page, expr: string, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await page.evaluate<boolean>(`Boolean(${expr})`))) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${expr}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const file = join(ARTIFACTS, `${name}.png`);
