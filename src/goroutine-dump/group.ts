@@ -39,7 +39,10 @@ const frameKey = (f: DumpFrame): string => `${f.func}\u0000${f.file}:${f.line}`;
 
 /** Groups goroutines by state and stack over one or more pods' dumps. */
 export function groupDumps(dumps: readonly { readonly pod: string; readonly dump: ParsedDump }[]): GoroutineDumpSummary {
-  const groups = new Map<string, { g: Omit<DumpGroup, 'ids' | 'count' | 'maxWaitMinutes'>; count: number; wait: number; ids: Map<string, number[]> }>();
+  const groups = new Map<
+    string,
+    { g: Omit<DumpGroup, 'ids' | 'count' | 'maxWaitMinutes'>; count: number; wait: number; ids: Map<string, number[]> }
+  >();
   let total = 0;
   for (const { pod, dump } of dumps) {
     for (const gr of dump.goroutines) {

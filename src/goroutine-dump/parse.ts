@@ -118,6 +118,107 @@ interface Building {
   ancestors: boolean;
 }
 
+const quote = (s: string): string => JSON.stringify(s.slice(0, 80));
+
+/** A file line: the pending function's (or creator's) place. */
+function fileLine(g: Building, file: RegExpExecArray, where: string, maxFrames: number): void {
+  const p = g.pending;
+  if (!p) throw refuse(`${where}: a file line with no function line before it in goroutine ${g.id}`);
+  g.pending = undefined;
+  if (g.ancestors) return;
+  const frame = { func: p.func, file: file[1]!, line: Number(file[2]) };
+  if (p.createdBy) g.createdBy = p.created === undefined ? frame : { ...frame, goroutine: p.created };
+  else if (g.frames.length < maxFrames) g.frames.push(frame);
+  else if (g.elided >= 0) g.elided++;
+}
+
+/** Any other line inside a goroutine: a note, an elision, an ancestors block, a creator or a function. */
+function stackLine(g: Building, line: string, where: string): void {
+  if (g.pending) throw refuse(`${where}: goroutine ${g.id}'s ${quote(g.pending.func)} has no file line`);
+  if (line.startsWith('\t')) {
+    if (g.frames.length > 0 || g.createdBy || g.note !== undefined || g.ancestors)
+      throw refuse(`${where}: not a file:line in goroutine ${g.id}: ${quote(line)}`);
+    g.note = line.slice(1, 200);
+    return;
+  }
+  const elided = ELIDED_N.exec(line);
+  const created = CREATED_BY.exec(line);
+  if (line === ELIDED_REST) g.elided = -1;
+  else if (elided) g.elided = g.elided < 0 ? g.elided : g.elided + Number(elided[1]);
+  else if (ORIGINATING.test(line)) g.ancestors = true;
+  else if (created) g.pending = { func: created[1]!, created: created[2] === undefined ? undefined : Number(created[2]), createdBy: true };
+  else g.pending = { func: functionOf(line), createdBy: false };
+}
+
+class DumpReader {
+  readonly out: DumpGoroutine[] = [];
+  g: Building | undefined;
+  truncated: string | undefined;
+  skipped = 0;
+
+  constructor(private readonly limits: DumpLimits) {}
+
+  finish(): void {
+    if (!this.g) return;
+    if (this.out.length < this.limits.maxGoroutines) {
+      const { pending: _p, ancestors: _a, ...done } = this.g;
+      this.out.push(done);
+    } else this.skipped++;
+    this.g = undefined;
+  }
+
+  /** The text stops here, inside the goroutine being read: it is not shown (its stack is incomplete). */
+  cut(why: string): void {
+    this.truncated = why;
+    this.g = undefined;
+  }
+
+  /** One line (n from 0); false once the text is cut. */
+  line(line: string, n: number, cutHere: boolean): boolean {
+    const where = `line ${n + 1}`;
+    const g = this.g;
+    if (line === '') {
+      if (g?.pending) throw refuse(`${where}: goroutine ${g.id}'s ${quote(g.pending.func)} has no file line`);
+      this.finish();
+      return true;
+    }
+    const header = HEADER.exec(line);
+    if (header) {
+      this.finish();
+      if (cutHere) this.cut(`the dump ends inside goroutine ${header[1]}'s header`);
+      else this.g = { id: Number(header[1]), ...readBracket(header[2]!), frames: [], elided: 0, ancestors: false };
+      return !cutHere;
+    }
+    if (!g) {
+      if (this.out.length === 0 && this.skipped === 0)
+        throw refuse(`${where} is not a goroutine header ("goroutine N [state]:"): ${quote(line)}`);
+      throw refuse(`${where} follows a blank line but starts no goroutine: ${quote(line)}`);
+    }
+    if (cutHere) {
+      this.cut(`the dump ends mid-line in goroutine ${g.id}`);
+      return false;
+    }
+    const file = FILE_LINE.exec(line);
+    if (file) fileLine(g, file, where, this.limits.maxFrames);
+    else stackLine(g, line, where);
+    return true;
+  }
+
+  result(): ParsedDump {
+    const g = this.g;
+    if (g?.pending && this.truncated === undefined)
+      this.cut(`the dump ends in goroutine ${g.id} before the file line of ${g.pending.func}`);
+    this.finish();
+    const { out, skipped, limits } = this;
+    let truncated = this.truncated;
+    if (out.length === 0 && truncated === undefined) throw refuse('the goroutine dump holds no goroutine');
+    if (skipped > 0)
+      truncated = `only the first ${limits.maxGoroutines} goroutines are read (${skipped} more left out)${truncated ? `; ${truncated}` : ''}`;
+    else if (truncated !== undefined) truncated = `${truncated}: the ${out.length} goroutines before the cut are shown`;
+    return truncated === undefined ? { goroutines: out } : { goroutines: out, truncated };
+  }
+}
+
 /**
  * Reads a `debug=2` goroutine dump. Throws PODPROF_BAD_GOROUTINE_DUMP for text
  * that is not one (naming the line) or is over `maxBytes`.
@@ -125,97 +226,14 @@ interface Building {
 export function parseGoroutineDump(text: string, limits: DumpLimits = DEFAULT_DUMP_LIMITS): ParsedDump {
   const bytes = new TextEncoder().encode(text).length;
   if (bytes > limits.maxBytes) throw refuse(`the goroutine dump is ${bytes} bytes, over the limit of ${limits.maxBytes}`);
-  const out: DumpGoroutine[] = [];
-  let g: Building | undefined;
-  let truncated: string | undefined;
-  let skipped = 0;
-  const finish = (): void => {
-    if (!g) return;
-    if (out.length < limits.maxGoroutines) {
-      const { pending: _p, ancestors: _a, ...done } = g;
-      out.push(done);
-    } else skipped++;
-    g = undefined;
-  };
+  const reader = new DumpReader(limits);
   const lines = text.split('\n');
-  const endsClean = text.endsWith('\n');
-  for (let n = 0; n < lines.length; n++) {
+  // The element after the final newline is empty; a text without one was cut mid-line.
+  const cutAt = text.endsWith('\n') ? lines.length : lines.length - 1;
+  const count = text.endsWith('\n') ? lines.length - 1 : lines.length;
+  for (let n = 0; n < count; n++) {
     const raw = lines[n]!;
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    const last = n === lines.length - 1;
-    if (line === '') {
-      if (last) break; // the text's final newline
-      if (g?.pending) throw refuse(`line ${n + 1}: goroutine ${g.id}'s ${JSON.stringify(g.pending.func.slice(0, 80))} has no file line`);
-      finish();
-      continue;
-    }
-    const where = `line ${n + 1}`;
-    const header = HEADER.exec(line);
-    if (header) {
-      finish();
-      if (last && !endsClean) {
-        truncated = `the dump ends inside goroutine ${header[1]}'s header`;
-        break;
-      }
-      g = { id: Number(header[1]), ...readBracket(header[2]!), frames: [], elided: 0, ancestors: false };
-      continue;
-    }
-    if (!g) {
-      if (out.length === 0 && skipped === 0)
-        throw refuse(`${where} is not a goroutine header ("goroutine N [state]:"): ${JSON.stringify(line.slice(0, 80))}`);
-      throw refuse(`${where} follows a blank line but starts no goroutine: ${JSON.stringify(line.slice(0, 80))}`);
-    }
-    if (last && !endsClean) {
-      truncated = `the dump ends mid-line in goroutine ${g.id}`;
-      g = undefined; // the goroutine at the cut is not shown: its stack is incomplete
-      break;
-    }
-    const file = FILE_LINE.exec(line);
-    if (file) {
-      const p = g.pending;
-      if (!p) throw refuse(`${where}: a file line with no function line before it in goroutine ${g.id}`);
-      g.pending = undefined;
-      if (g.ancestors) continue;
-      const frame = { func: p.func, file: file[1]!, line: Number(file[2]) };
-      if (p.createdBy) g.createdBy = p.created === undefined ? frame : { ...frame, goroutine: p.created };
-      else if (g.frames.length < limits.maxFrames) g.frames.push(frame);
-      else if (g.elided >= 0) g.elided++;
-      continue;
-    }
-    if (g.pending) throw refuse(`${where}: goroutine ${g.id}'s ${JSON.stringify(g.pending.func.slice(0, 80))} has no file line`);
-    if (line.startsWith('\t') && g.frames.length === 0 && !g.createdBy && g.note === undefined && !g.ancestors) {
-      g.note = line.slice(1, 200);
-      continue;
-    }
-    if (line.startsWith('\t')) throw refuse(`${where}: not a file:line in goroutine ${g.id}: ${JSON.stringify(line.slice(0, 80))}`);
-    if (line === ELIDED_REST) {
-      g.elided = -1;
-      continue;
-    }
-    const elided = ELIDED_N.exec(line);
-    if (elided) {
-      if (g.elided >= 0) g.elided += Number(elided[1]);
-      continue;
-    }
-    if (ORIGINATING.test(line)) {
-      g.ancestors = true;
-      continue;
-    }
-    const created = CREATED_BY.exec(line);
-    if (created) {
-      g.pending = { func: created[1]!, created: created[2] === undefined ? undefined : Number(created[2]), createdBy: true };
-      continue;
-    }
-    g.pending = { func: functionOf(line), createdBy: false };
+    if (!reader.line(raw.endsWith('\r') ? raw.slice(0, -1) : raw, n, n === cutAt)) break;
   }
-  if (g?.pending && truncated === undefined) {
-    truncated = `the dump ends in goroutine ${g.id} before the file line of ${g.pending.func}`;
-    g = undefined;
-  }
-  finish();
-  if (out.length === 0 && truncated === undefined) throw refuse('the goroutine dump holds no goroutine');
-  if (skipped > 0)
-    truncated = `only the first ${limits.maxGoroutines} goroutines are read (${skipped} more left out)${truncated ? `; ${truncated}` : ''}`;
-  else if (truncated !== undefined) truncated = `${truncated}: the ${out.length} goroutines before the cut are shown`;
-  return truncated === undefined ? { goroutines: out } : { goroutines: out, truncated };
+  return reader.result();
 }
