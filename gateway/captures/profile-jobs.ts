@@ -14,7 +14,6 @@ import type { GoroutineGroup } from '../../src/trace/goroutine-groups.ts';
 import { DEFAULT_TRACE_LIMITS } from '../../src/trace/limits.ts';
 import { DEFAULT_DUMP_LIMITS, parseGoroutineDump, type ParsedDump } from '../../src/goroutine-dump/parse.ts';
 import { groupDumps } from '../../src/goroutine-dump/group.ts';
-import { PodprofError } from '../../src/errors.ts';
 
 export interface PodFile {
   readonly pod: string;
@@ -68,8 +67,7 @@ async function groupDumpFiles(job: DumpJob): Promise<JobResult> {
       const text = new TextDecoder('utf-8').decode(await readFile(f.file));
       dumps.push({ pod: f.pod, dump: parseGoroutineDump(text, { ...DEFAULT_DUMP_LIMITS, maxBytes: job.maxBytes }) });
     } catch (err) {
-      const code = err instanceof PodprofError ? err.code : 'PODPROF_BAD_GOROUTINE_DUMP';
-      failed.push({ pod: f.pod, code, message: `${f.what}: ${(err as Error).message}` });
+      failed.push({ pod: f.pod, code: 'PODPROF_BAD_GOROUTINE_DUMP', message: `${f.what}: ${(err as Error).message}` });
     }
   }
   if (dumps.length > 0) await writeDurable(job.out, Buffer.from(JSON.stringify(groupDumps(dumps))));

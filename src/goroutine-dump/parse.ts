@@ -17,7 +17,12 @@
 // `locked to thread`, `synctest bubble N`, `labels:{…}`. Bounded by bytes,
 // goroutines and frames per stack; text that is not a dump is refused naming
 // the line; a dump cut short is read up to the cut and says so.
-import { PodprofError } from '../errors.ts';
+
+/** Text that is no goroutine dump podprof reads; the gateway answers it as PODPROF_BAD_GOROUTINE_DUMP (src/errors.ts). */
+export class DumpError extends Error {
+  override readonly name = 'DumpError';
+  readonly code = 'PODPROF_BAD_GOROUTINE_DUMP';
+}
 
 export interface DumpFrame {
   /** The function as Go prints it, without its arguments (`main.(*T).Run`, `main.main.func1`). */
@@ -68,8 +73,8 @@ const ELIDED_N = /^\.\.\.(\d{1,9}) frames elided\.\.\.$/;
 const ELIDED_REST = '...additional frames elided...';
 const ORIGINATING = /^\[originating from goroutine \d+\]:$/;
 
-function refuse(message: string): PodprofError {
-  return new PodprofError('PODPROF_BAD_GOROUTINE_DUMP', message);
+function refuse(message: string): DumpError {
+  return new DumpError(message);
 }
 
 /** The function of a function line: everything before its argument list (`f(0x1, {0x2, 0x3}, ...)`). */
@@ -220,7 +225,7 @@ class DumpReader {
 }
 
 /**
- * Reads a `debug=2` goroutine dump. Throws PODPROF_BAD_GOROUTINE_DUMP for text
+ * Reads a `debug=2` goroutine dump. Throws a DumpError for text
  * that is not one (naming the line) or is over `maxBytes`.
  */
 export function parseGoroutineDump(text: string, limits: DumpLimits = DEFAULT_DUMP_LIMITS): ParsedDump {

@@ -6,8 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { groupDumps, groupSearchFields } from '../../src/goroutine-dump/group.ts';
-import { functionOf, parseGoroutineDump } from '../../src/goroutine-dump/parse.ts';
-import { PodprofError } from '../../src/errors.ts';
+import { DumpError, functionOf, parseGoroutineDump } from '../../src/goroutine-dump/parse.ts';
 
 const DUMP = `goroutine 1 [running]:
 main.main()
@@ -110,7 +109,7 @@ test('a dump cut short is read up to the cut and says so', () => {
 test('the bounds: bytes refused, goroutines and frames past the limit counted, not kept', () => {
   assert.throws(
     () => parseGoroutineDump(DUMP, { maxBytes: 100, maxGoroutines: 10, maxFrames: 10 }),
-    (e: unknown) => e instanceof PodprofError && e.code === 'PODPROF_BAD_GOROUTINE_DUMP' && /over the limit of 100/.test(e.message),
+    (e: unknown) => e instanceof DumpError && e.code === 'PODPROF_BAD_GOROUTINE_DUMP' && /over the limit of 100/.test(e.message),
   );
   const few = parseGoroutineDump(DUMP, { maxBytes: 1e6, maxGoroutines: 2, maxFrames: 1 });
   assert.equal(few.goroutines.length, 2);
@@ -132,7 +131,7 @@ test('text that is no goroutine dump is refused naming the line', () => {
   for (const [text, want] of cases)
     assert.throws(
       () => parseGoroutineDump(text),
-      (e: unknown) => e instanceof PodprofError && e.code === 'PODPROF_BAD_GOROUTINE_DUMP' && want.test(e.message),
+      (e: unknown) => e instanceof DumpError && e.code === 'PODPROF_BAD_GOROUTINE_DUMP' && want.test(e.message),
       text,
     );
 });
