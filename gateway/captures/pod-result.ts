@@ -23,6 +23,7 @@ export function failPod(r: PodResult, err: unknown): void {
     r.httpStatus = err.status;
     r.code = /^(PODPROF_[A-Z_]+):/.exec(text)?.[1];
     r.error = `${err.status}: ${text.replace(/\s*\n\s*/g, ' — ')}`;
+    if (err.retryAfterSeconds !== undefined) r.retryAt = new Date(Date.now() + err.retryAfterSeconds * 1000).toISOString();
   } else if (err instanceof PodprofError) {
     r.code = err.code;
     r.error = err.message;

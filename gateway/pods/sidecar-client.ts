@@ -220,7 +220,8 @@ export async function saveSidecarBody(
   save: (body: AsyncIterable<Buffer>) => Promise<number>,
 ): Promise<number> {
   const res = await call.response;
-  if (res.statusCode !== 200) throw new SidecarRefused(res.statusCode ?? 502, await refusalText(call));
+  if (res.statusCode !== 200)
+    throw new SidecarRefused(res.statusCode ?? 502, await refusalText(call), retryAfter(res.headers['retry-after']));
   const declared = Number(res.headers['content-length'] ?? 0);
   if (declared > maxBytes) {
     call.abort();
@@ -236,10 +237,17 @@ function tooLarge(t: Target, maxBytes: number): PodprofError {
   );
 }
 
+/** Retry-After as whole seconds (the sidecar sends seconds, never a date), or undefined. */
+function retryAfter(v: string | string[] | undefined): number | undefined {
+  return typeof v === 'string' && /^\d{1,6}$/.test(v) ? Number(v) : undefined;
+}
+
 export class SidecarRefused extends Error {
   constructor(
     readonly status: number,
     readonly text: string,
+    /** The refusal's Retry-After in seconds (a busy profiler's 429), when it gave one. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(`sidecar answered ${status}: ${text.trim()}`);
   }

@@ -70,6 +70,8 @@ export interface PodResult {
   code?: string;
   /** HTTP status the sidecar answered with (429 busy, 500 from Go, …). */
   httpStatus?: number;
+  /** When a busy profiler frees up (the 429's Retry-After, as an ISO time): the UI counts down to it. */
+  retryAt?: string;
   bytes?: number;
   /** The pod's own file inside the capture (fan-out only): pods/<name>.pb.gz, pods/<name>.trace.out, or pods/<name>.goroutines.txt. */
   file?: string;
@@ -97,7 +99,10 @@ export interface CaptureMeta {
   /** Why the capture failed as a whole (every pod failed, the merge failed, the gateway stopped). */
   error?: string;
   pods: PodResult[];
-  /** The file to download: profile.pb.gz (merged or the single pod's), trace.out (one pod's trace) or goroutines.txt (one pod's dump); a workload's traces and dumps are its pods' files. */
+  /**
+   * The file to download: profile.pb.gz (merged or the single pod's), trace.out (one pod's trace) or
+   * goroutines.txt (one pod's dump); a workload's traces and dumps are its pods' files.
+   */
   file?: string;
   /** What the gateway derived: from a trace, trace-<net|sync|syscall|sched>.pb.gz and goroutines.json; from a dump, goroutine-dump.json. */
   derived?: string[];

@@ -59,6 +59,9 @@ test('a CPU fan-out where one sidecar is busy (429) and one app profiler is held
     busy.error ?? '',
     /^429: PODPROF_PROFILER_BUSY: the CPU profiler of this pod is busy with another 3s capture; it frees up in about \d+s/,
   );
+  // When it frees up, from the 429's Retry-After: after the held capture's end, within its length and a second.
+  const retryIn = Date.parse(busy.retryAt ?? '') - Date.parse(meta.createdAt);
+  assert.ok(retryIn > 0 && retryIn <= 4_500, `retryAt ${busy.retryAt} is ${retryIn} ms after the capture began`);
   const held = podOf(meta, 'web-1');
   assert.equal(held.httpStatus, 500);
   assert.match(held.error ?? '', /^500: Could not enable CPU profiling: cpu profiling already in use/);

@@ -105,7 +105,7 @@ before(
     }
     renameSync(join(work, 'node_modules'), join(app, 'node_modules'));
     chmodTree(app, 0o555, 0o444);
-    // The final stage's `install -d -o 65532 -g 65532 -m 0750 /var/lib/podprof`.
+    // The rootfs stage's `install -d -o 65532 -g 65532 -m 0750 /rootfs/var/lib/podprof`.
     store = join(root, STORE);
     mkdirSync(store, { recursive: true, mode: 0o750 });
     chmodSync(store, 0o750);
@@ -129,10 +129,19 @@ after(async () => {
   rmSync(keys.dir, { recursive: true, force: true });
 });
 
-test('Dockerfile.gateway: Node 24 stages, production node_modules for the packages the bundle leaves external, non-root, only the store writable, entrypoint podprof gateway', () => {
+test('Dockerfile.gateway: Node 24 stages, production node_modules for the packages the bundle leaves external, a FROM-scratch final stage with only the runtime, non-root, only the store writable, entrypoint podprof gateway', () => {
+  const building = all.slice(0, -1);
   assert.ok(
-    all.length >= 2 && all.every((s) => s.from.startsWith('node:24')),
-    `multi-stage on Node 24: ${all.map((s) => s.from).join(', ')}`,
+    building.length >= 2 && building.every((s) => s.from.startsWith('node:24')),
+    `build stages on Node 24: ${building.map((s) => s.from).join(', ')}`,
+  );
+  assert.equal(final.from, 'scratch', 'the final stage holds only what is copied into it');
+  const rootfs = all.find((s) => s.name === 'rootfs');
+  assert.ok(rootfs, 'a rootfs stage makes the runtime root filesystem');
+  assert.deepEqual(
+    instructions(rootfs, 'RUN').map((r) => r.replace(/\s+/g, ' ')),
+    [`sh /usr/local/bin/rootfs.sh /rootfs /usr/local/bin/node && install -d -o ${IMAGE_UID} -g ${IMAGE_UID} -m 0750 /rootfs${STORE}`],
+    'scripts/rootfs.sh (Node, the libraries it links, the CA bundle) and the store directory, owned by the image user',
   );
   const build = all.find((s) => s.name === 'build');
   const runs = build ? instructions(build, 'RUN').join('\n') : '';
@@ -163,12 +172,9 @@ test('Dockerfile.gateway: Node 24 stages, production node_modules for the packag
     '--from=build /src/gateway/ui/dist',
     '--from=build /src/package.json',
     '--from=deps /src/node_modules',
+    '--from=rootfs /rootfs/',
   ]);
-  assert.deepEqual(
-    instructions(final, 'RUN'),
-    [`install -d -o ${IMAGE_UID} -g ${IMAGE_UID} -m 0750 ${STORE}`],
-    'the final stage writes only the store directory',
-  );
+  assert.deepEqual(instructions(final, 'RUN'), [], 'the final stage runs nothing: it has no shell');
   assert.match(final.text, /^USER 65532:65532$/m);
   assert.match(final.text, /^VOLUME \["\/var\/lib\/podprof"\]$/m);
   assert.match(final.text, /^EXPOSE 8443 8081$/m);

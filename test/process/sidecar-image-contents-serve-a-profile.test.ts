@@ -31,11 +31,25 @@ function chmodTree(path: string, dirMode: number, fileMode: number): void {
   chmodSync(path, dirMode);
 }
 
-test('Dockerfile.sidecar: Node 24, non-root, entrypoint podprof sidecar, only package.json, bin and dist copied', () => {
-  const froms = [...DOCKERFILE.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
-  assert.ok(froms.length >= 2 && froms.every((f) => f?.startsWith('node:24')), `multi-stage on Node 24: ${froms.join(', ')}`);
+test('Dockerfile.sidecar: Node 24 build stages, FROM-scratch runtime stages (Node, or Bun with RUNTIME=bun), non-root, entrypoint podprof sidecar, only package.json, bin and dist copied', () => {
+  const froms = [...DOCKERFILE.matchAll(/^FROM (\S+)(?: AS (\S+))?/gm)].map((m) => ({ from: m[1]!, name: m[2] }));
+  const building = froms.filter((f) => f.from !== 'scratch' && !f.from.startsWith('runtime-'));
+  assert.ok(
+    building.length >= 2 && building.every((f) => f.from.startsWith('node:24')),
+    `build stages on Node 24: ${froms.map((f) => f.from).join(', ')}`,
+  );
+  assert.deepEqual(
+    froms.filter((f) => f.from === 'scratch').map((f) => f.name),
+    ['runtime-node', 'runtime-bun'],
+    'the runtimes: nothing but what is copied in',
+  );
+  assert.equal(froms.at(-1)?.from, 'runtime-${RUNTIME}');
+  assert.match(DOCKERFILE, /^ARG RUNTIME=node$/m);
+  assert.match(DOCKERFILE, /^RUN sh \/usr\/local\/bin\/rootfs\.sh \/rootfs \/usr\/local\/bin\/node$/m);
+  assert.match(DOCKERFILE, /^RUN sh \/usr\/local\/bin\/rootfs\.sh \/rootfs \/usr\/local\/bin\/bun$/m);
   assert.match(DOCKERFILE, /^USER 65532:65532$/m);
   assert.match(DOCKERFILE, /^ENTRYPOINT \["node", "\/app\/bin\/podprof\.mjs", "sidecar"\]$/m);
+  assert.match(DOCKERFILE, /^ENTRYPOINT \["bun", "\/app\/bin\/podprof\.mjs", "sidecar"\]$/m);
   const finalStage = DOCKERFILE.slice(DOCKERFILE.lastIndexOf('FROM '));
   const copied = [...finalStage.matchAll(/^COPY --from=build \/src\/(\S+)/gm)].map((m) => m[1]);
   assert.deepEqual(copied.sort(), ['bin', 'dist', 'package.json']);

@@ -3,7 +3,9 @@
 // stage's COPY lines and RUN node scripts/build.mjs (its npm ci stands for the
 // repository's node_modules, from the same lockfile), the deps stage's COPY and
 // RUN lines verbatim (npm ci --omit=dev, pruning), then the final stage's COPY
-// --from lines into a read-only /app. That tree runs as the image's non-root user
+// --from lines into a read-only /app (the rootfs stage, the runtime's root
+// filesystem made by scripts/rootfs.sh, stands for this machine's Node 24 and is
+// not run here). That tree runs as the image's non-root user
 // with the image's NODE_OPTIONS: `podprof webhook` answers an AdmissionReview,
 // `podprof explain` reads a manifest and `podprof webhook certs` reaches its first
 // API call (both load @kubernetes/client-node, which only node_modules holds).
@@ -105,6 +107,7 @@ function runStage(stage: Stage, dir: string, skip: (run: string) => boolean = ()
 }
 
 const all = stages(DOCKERFILE);
+const isRootfs = (s: Stage): boolean => s.name === 'rootfs';
 const final = all.at(-1)!;
 const deps = all.find((s) => s.name === 'deps');
 let root: string;
@@ -118,6 +121,7 @@ before(
     chmodSync(root, 0o755);
     const dirs = new Map<string, string>();
     for (const stage of all.slice(0, -1)) {
+      if (isRootfs(stage)) continue; // the runtime: this machine's Node 24 stands for it
       const dir = join(root, stage.name ?? String(dirs.size));
       dirs.set(stage.name ?? String(dirs.size), dir);
       const installs = (run: string): boolean => /^npm ci\b/.test(run) && !/--omit=dev/.test(run);
@@ -130,6 +134,7 @@ before(
     }
     app = join(root, 'image');
     for (const copy of instructions(final, 'COPY')) {
+      if (copy === '--from=rootfs /rootfs/ /') continue;
       const m = /^--from=(\S+) (\S+) (\S+)$/.exec(copy);
       assert.ok(m, `the final stage copies from earlier stages only: ${copy}`);
       const [, from, src, dest] = m;
@@ -150,10 +155,18 @@ after(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-test('Dockerfile.webhook: Node 24 stages, non-root, entrypoint podprof webhook, only package.json, bin, dist and production node_modules copied', () => {
+test('Dockerfile.webhook: Node 24 stages, a FROM-scratch final stage with only the runtime, non-root, entrypoint podprof webhook, only package.json, bin, dist and production node_modules copied', () => {
+  const building = all.slice(0, -1);
   assert.ok(
-    all.length >= 2 && all.every((s) => s.from.startsWith('node:24')),
-    `multi-stage on Node 24: ${all.map((s) => s.from).join(', ')}`,
+    building.length >= 2 && building.every((s) => s.from.startsWith('node:24')),
+    `build stages on Node 24: ${building.map((s) => s.from).join(', ')}`,
+  );
+  assert.equal(final.from, 'scratch', 'the final stage holds only what is copied into it');
+  const rootfs = all.find(isRootfs);
+  assert.ok(rootfs, 'a rootfs stage makes the runtime root filesystem');
+  assert.ok(
+    instructions(rootfs, 'RUN').some((r) => /rootfs\.sh \/rootfs \/usr\/local\/bin\/node$/.test(r)),
+    'scripts/rootfs.sh: Node, the libraries it links and the CA bundle',
   );
   const build = all.find((s) => s.name === 'build');
   assert.ok(build && instructions(build, 'RUN').includes('node scripts/build.mjs'), 'the build stage bundles with scripts/build.mjs');
@@ -169,6 +182,7 @@ test('Dockerfile.webhook: Node 24 stages, non-root, entrypoint podprof webhook, 
     '--from=build /src/dist',
     '--from=build /src/package.json',
     '--from=deps /src/node_modules',
+    '--from=rootfs /rootfs/',
   ]);
   assert.ok(deps, 'a deps stage makes node_modules');
   assert.deepEqual(

@@ -4,13 +4,20 @@
 // with an ES256 token signed by a key of the JWKS file, unexpired, for this
 // audience, issuer and pod, used once. No logging, no metrics: a floor, not a
 // product. Prints "listening on <port>" once it serves.
+//
+// As a pod's sidecar (bench/node, image localhost/podprof-bench-go-proxy:dev) it
+// takes what the podprof sidecar takes there: without --jwks-file the JWKS from
+// $PODPROF_JWKS, and without --cert a self-signed ECDSA certificate made at start.
 package main
 
 import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
 	"flag"
@@ -59,7 +66,10 @@ type verifier struct {
 func b64(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }
 
 func loadKeys(file string) (map[string]*ecdsa.PublicKey, error) {
-	raw, err := os.ReadFile(file)
+	raw, err := []byte(os.Getenv("PODPROF_JWKS")), error(nil)
+	if file != "" {
+		raw, err = os.ReadFile(file)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -125,6 +135,27 @@ func (v *verifier) check(r *http.Request) bool {
 	return true
 }
 
+// selfSigned: a P-256 certificate for this process only, as the podprof sidecar makes without --tls-cert-file.
+func selfSigned() (tls.Certificate, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()),
+		Subject:      pkix.Name{CommonName: "podprof-bench-go-proxy"},
+		NotBefore:    time.Now().Add(-time.Minute),
+		NotAfter:     time.Now().Add(365 * 24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
+}
+
 func main() {
 	listen := flag.String("listen", "127.0.0.1:0", "")
 	upstream := flag.String("upstream", "", "")
@@ -137,7 +168,13 @@ func main() {
 	flag.Parse()
 	target, err := url.Parse(*upstream)
 	keys, err2 := loadKeys(*jwksFile)
-	pair, err3 := tls.LoadX509KeyPair(*cert, *key)
+	var pair tls.Certificate
+	var err3 error
+	if *cert == "" {
+		pair, err3 = selfSigned()
+	} else {
+		pair, err3 = tls.LoadX509KeyPair(*cert, *key)
+	}
 	for _, e := range []error{err, err2, err3} {
 		if e != nil {
 			fmt.Fprintln(os.Stderr, e)

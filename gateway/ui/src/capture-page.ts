@@ -6,6 +6,7 @@ import { describeTarget } from '../../../src/api/describe.ts';
 import type { CaptureMeta } from '../../../src/api/types.ts';
 import { api } from './api.ts';
 import { downloads } from './capture-downloads.ts';
+import { failureNotice } from './capture-failure.ts';
 import { statusCell } from './captures.ts';
 import { h, notice, replace } from './dom.ts';
 import { ago, TYPE_LABEL } from './format-ui.ts';
@@ -15,7 +16,8 @@ import { openTrace } from './trace-page.ts';
 import { openDump } from './views/goroutine-dump.ts';
 
 function podResults(c: CaptureMeta): HTMLElement | null {
-  if (c.pods.length <= 1 && c.status === 'done') return null;
+  // One pod: the failure notice says it (or it succeeded); several: each pod's outcome.
+  if (c.pods.length <= 1 && c.status !== 'running') return null;
   return h(
     'details',
     { open: c.status !== 'done' },
@@ -37,7 +39,7 @@ function header(c: CaptureMeta): HTMLElement {
     h('h1', {}, `${c.debug === 2 ? 'goroutine dump' : (TYPE_LABEL[c.type] ?? c.type)} · ${describeTarget(c.namespace, c.target)}`),
     h('p', { class: 'muted' }, `by ${c.user}, ${ago(c.createdAt)}`, c.seconds !== undefined ? `, ${c.seconds}s` : '', ` · `, statusCell(c)),
     podResults(c),
-    c.error ? notice('error', 'The capture failed', c.error) : null,
+    failureNotice(c),
     links,
   );
 }

@@ -30,6 +30,18 @@ export function statusCell(c: CaptureMeta): HTMLElement {
   );
 }
 
+/** Delete asks first; a failed capture holds nothing, so it is dismissed at once. */
+function deleteButton(c: CaptureMeta, reload: () => void): HTMLElement {
+  const failed = c.status === 'failed';
+  return button(
+    failed ? 'Dismiss' : 'Delete',
+    () => {
+      if (failed || confirm(`Delete capture ${c.id}?`)) void api.deleteCapture(c.id).then(reload, (e: Error) => alert(e.message));
+    },
+    { 'data-action': failed ? 'dismiss' : 'delete' },
+  );
+}
+
 function row(c: CaptureMeta, reload: () => void): HTMLElement {
   return h(
     'tr',
@@ -41,15 +53,7 @@ function row(c: CaptureMeta, reload: () => void): HTMLElement {
     h('td', { title: c.createdAt }, ago(c.createdAt)),
     h('td', {}, statusCell(c)),
     h('td', { class: 'num' }, c.status === 'running' ? '' : bytes(c.bytes)),
-    h(
-      'td',
-      {},
-      c.status === 'running'
-        ? null
-        : button('Delete', () => {
-            if (confirm(`Delete capture ${c.id}?`)) void api.deleteCapture(c.id).then(reload, (e: Error) => alert(e.message));
-          }),
-    ),
+    h('td', {}, c.status === 'running' ? null : deleteButton(c, reload)),
   );
 }
 

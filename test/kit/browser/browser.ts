@@ -58,7 +58,8 @@ export async function launch(o: { colorScheme?: 'light' | 'dark' } = {}): Promis
   });
   page.on('pageerror', (e) => pageErrors.push(e.message));
   page.on('console', (m) => {
-    if (m.type() === 'error') consoleErrors.push(m.text());
+    // ERR_NETWORK_CHANGED: a test node elsewhere in the run added a network interface; not the page's doing.
+    if (m.type() === 'error' && !m.text().includes('net::ERR_NETWORK_CHANGED')) consoleErrors.push(m.text());
   });
   return { browser, context, page, dialogs, pageErrors, consoleErrors, close: () => browser.close() };
 }

@@ -1,13 +1,16 @@
 // Builds podprof's images (`npm run images` runs scripts/images.ts) with podman from the Dockerfiles,
 // unchanged, and a demo app image, all tagged localhost/podprof-<name>:dev:
 //
-//   localhost/podprof-sidecar:dev   Dockerfile.sidecar
+//   localhost/podprof-sidecar:dev      Dockerfile.sidecar (RUNTIME=node: what the webhook injects)
+//   localhost/podprof-sidecar-bun:dev  Dockerfile.sidecar with RUNTIME=bun (the same bundle on Bun, for bench/node)
 //   localhost/podprof-webhook:dev   Dockerfile.webhook
 //   localhost/podprof-gateway:dev   Dockerfile.gateway
 //   localhost/podprof-demo-app:dev  demo/go-app (a static Go binary serving net/http/pprof on 127.0.0.1:6060)
 //   localhost/podprof-pause:dev     test/fixtures/pause (the test node's pod sandbox image: no registry has one here)
+//   localhost/podprof-bench-go-proxy:dev  bench/sidecar/go-proxy (bench/node's Go sidecar: the floor podprof is compared with)
 //
-// The Dockerfiles start FROM node:24-bookworm-slim. Where no registry is
+// Each image holds only what runs (scripts/rootfs.sh): its final stage is FROM
+// scratch. Their build stages start FROM node:24-bookworm-slim. Where no registry is
 // reachable and that image is missing, it is made here: Debian bookworm
 // (mmdebstrap, minbase, from the machine's Debian mirror) with the Node 24
 // binary of the node@24 package this repo already installs and npm from the
@@ -27,14 +30,23 @@ import { buildGo } from '../../../demo/go-build.ts';
 const execFileP = promisify(execFile);
 const REPO = new URL('../../../', import.meta.url).pathname;
 export const BASE_IMAGE = 'docker.io/library/node:24-bookworm-slim';
-export const IMAGES = {
-  sidecar: { tag: 'localhost/podprof-sidecar:dev', dockerfile: 'Dockerfile.sidecar' },
+export const IMAGES: Readonly<Record<ImageName, ImageSpec>> = {
+  sidecar: { tag: 'localhost/podprof-sidecar:dev', dockerfile: 'Dockerfile.sidecar', buildArgs: { RUNTIME: 'node' } },
+  'sidecar-bun': { tag: 'localhost/podprof-sidecar-bun:dev', dockerfile: 'Dockerfile.sidecar', buildArgs: { RUNTIME: 'bun' } },
   webhook: { tag: 'localhost/podprof-webhook:dev', dockerfile: 'Dockerfile.webhook' },
   gateway: { tag: 'localhost/podprof-gateway:dev', dockerfile: 'Dockerfile.gateway' },
-  'demo-app': { tag: 'localhost/podprof-demo-app:dev', dockerfile: undefined },
-  pause: { tag: 'localhost/podprof-pause:dev', dockerfile: undefined },
-} as const;
-export type ImageName = keyof typeof IMAGES;
+  'demo-app': { tag: 'localhost/podprof-demo-app:dev' },
+  pause: { tag: 'localhost/podprof-pause:dev' },
+  'bench-go-proxy': { tag: 'localhost/podprof-bench-go-proxy:dev' },
+};
+export type ImageName = 'sidecar' | 'sidecar-bun' | 'webhook' | 'gateway' | 'demo-app' | 'pause' | 'bench-go-proxy';
+export interface ImageSpec {
+  readonly tag: string;
+  /** Built from this Dockerfile; none: a FROM-scratch image of one static Go binary. */
+  readonly dockerfile?: string;
+  /** --build-arg NAME=VALUE, always passed (buildah 1.28 does not resolve an ARG's default in FROM). */
+  readonly buildArgs?: Readonly<Record<string, string>>;
+}
 /** podman's global flags: runc, because crun fails on this machine's hybrid cgroups (v1 + a v2 hugetlb-only hierarchy). */
 export const PODMAN = ['--runtime', 'runc'] as const;
 
@@ -133,6 +145,10 @@ export async function buildBaseImage(): Promise<void> {
 const GO_IMAGES = {
   'demo-app': { src: 'demo/go-app', about: 'The demo app: a static Go binary serving its work and net/http/pprof on 127.0.0.1:6060.' },
   pause: { src: 'test/fixtures/pause', about: 'The pod sandbox process: holds the namespaces, reaps zombies, exits on SIGTERM.' },
+  'bench-go-proxy': {
+    src: 'bench/sidecar/go-proxy',
+    about: "bench/node's baseline sidecar: a Go TLS reverse proxy doing the podprof sidecar's ES256 check.",
+  },
 } as const;
 
 async function buildGoImage(name: keyof typeof GO_IMAGES): Promise<void> {
@@ -181,6 +197,7 @@ export async function buildImages(only: readonly ImageName[] = Object.keys(IMAGE
         '--network=host',
         ...ulimitArgs(),
         ...trustArgs(),
+        ...Object.entries(IMAGES[name].buildArgs ?? {}).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]),
         '-f',
         dockerfile,
         '-t',
