@@ -151,6 +151,8 @@ test("a workload's dump merges its pods: one group of 100 parked goroutines, 50 
   assert.deepEqual([top!.count, top!.state, top!.top, top!.pods], [100, 'chan receive', 'main.parkedWaiter', 'web-0 50 · web-1 50']);
   assert.match((await page.textContent('.dump-head')) ?? '', /over 2 pods: web-0 \d+ · web-1 \d+/);
   assert.equal(await page.locator('#download a').count(), 2, "each pod's dump to download");
+  await page.click('#dump-groups .dump-group summary');
+  await screenshot(page, 'goroutine-dump-workload');
 });
 
 test('function names and files with markup render as text', async () => {
