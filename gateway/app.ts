@@ -10,6 +10,7 @@ import type { GatewayContext } from './context.ts';
 import { audit, CAPTURE_FILE_PATH, PPROF_PATH, route } from './http-util.ts';
 import { routeLabel, statusLabel } from './metrics.ts';
 import { captureRoutes } from './routes/captures.ts';
+import { buildHandler, sourceHandler } from './routes/source.ts';
 import { enrollHandler } from './routes/enroll.ts';
 import { ENROLL_PATH } from '../src/enrollment.ts';
 import { linksHandler } from './routes/links.ts';
@@ -125,6 +126,8 @@ export function createApp(ctx: GatewayContext): express.Express {
     ['/api/v1/captures/:id/goroutines.txt', captures.dumpText],
     ['/api/v1/captures/:id/pods/:pod', captures.pod],
     ['/api/v1/captures/:id/derived/:name', captures.derived],
+    ['/api/v1/captures/:id/source', sourceHandler(ctx)],
+    ['/api/v1/captures/:id/build', buildHandler(ctx)],
   ] as const) {
     on('get', path, path, route(handler));
   }

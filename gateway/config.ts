@@ -3,6 +3,7 @@ import { flag, type ConfigOf } from '../src/config/flags.ts';
 import { bytes, duration, httpsUrl, int, list, oneOf, str } from '../src/config/values.ts';
 import { servingConfigProblems, servingFlags } from '../src/serving/config.ts';
 import { transferFlags } from '../src/http/transfer-flags.ts';
+import { goproxyProblem } from './source/fetcher.ts';
 
 const cidr = (raw: string): string => {
   if (!/^[0-9a-fA-F.:]+\/\d{1,3}$/.test(raw)) throw new Error('want CIDRs like 10.0.0.0/8 or 127.0.0.1/32');
@@ -121,6 +122,46 @@ export const GATEWAY_FLAGS = {
     { default: 300_000, defaultText: '5m' },
   ),
   'fanout-concurrency': flag((raw) => Number(raw), 'pods one fan-out capture asks at once', { default: 16 }),
+  goproxy: flag(
+    (raw) => {
+      const p = goproxyProblem(raw);
+      if (p) throw new Error(p);
+      return raw;
+    },
+    'the Go module proxy the Source view fetches dependency, standard library and main-module files from (GOPROXY protocol; Athens, Artifactory, …)',
+    { default: 'https://proxy.golang.org' },
+  ),
+  'source-max-zip-bytes': flag(
+    bytes(1024, 4 * 1024 ** 3),
+    'largest module zip the gateway reads a source file from (it reads only that file when the proxy answers Range)',
+    {
+      default: 128 * 1024 ** 2,
+      defaultText: '128MiB',
+    },
+  ),
+  'source-max-file-bytes': flag(bytes(1024, 64 * 1024 ** 2), 'largest source file the gateway sends', {
+    default: 2 * 1024 ** 2,
+    defaultText: '2MiB',
+  }),
+  'source-cache-bytes': flag(
+    bytes(0, 16 * 1024 ** 3),
+    'memory for fetched source files and zip directories (least recently used go first)',
+    {
+      default: 64 * 1024 ** 2,
+      defaultText: '64MiB',
+    },
+  ),
+  'source-timeout': flag(duration(100, 600_000), 'longest one source file may take to fetch from the module proxy', {
+    default: 20_000,
+    defaultText: '20s',
+  }),
+  'source-fetches-per-user': flag(
+    int(1, 1000),
+    'source files one user may have the gateway fetch at once (429 beyond; 4 in all per user per second on average)',
+    {
+      default: 4,
+    },
+  ),
   ...transferFlags('a sidecar'),
 } as const;
 

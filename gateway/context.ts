@@ -14,6 +14,7 @@ import type { GatewayMetrics } from './metrics.ts';
 import type { SidecarCa } from './identity/ca.ts';
 import type { TokenReviewer } from './identity/review.ts';
 import type { SidecarClient } from './pods/sidecar-client.ts';
+import type { SourceFetcher } from './source/fetcher.ts';
 
 export interface GatewayContext {
   readonly registry: TargetRegistry;
@@ -43,6 +44,8 @@ export interface GatewayContext {
   readonly publicUrl: URL | undefined;
   /** Where users keep the CA of the gateway's certificate (--link-tls-ca), for the go tool pprof command of a link. */
   readonly linkTlsCa?: string;
+  /** Source files through the Go module proxy (--goproxy), for the Source view. */
+  readonly sources: SourceFetcher;
 }
 
 export interface AuditEvent {

@@ -23,6 +23,7 @@ import { SidecarClient } from './pods/sidecar-client.ts';
 import { loadSidecarCa } from './identity/ca.ts';
 import { kubernetesReviewer } from './identity/review.ts';
 import { kubernetesWorkloads } from './discovery/workloads.ts';
+import { SourceFetcher } from './source/fetcher.ts';
 
 export interface RunningGateway {
   readonly ports: { readonly main: number; readonly health: number };
@@ -100,6 +101,16 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
     log,
     publicUrl: c['public-url'],
     linkTlsCa: c['link-tls-ca'],
+    sources: new SourceFetcher({
+      goproxy: c.goproxy,
+      maxZipBytes: c['source-max-zip-bytes'],
+      maxFileBytes: c['source-max-file-bytes'],
+      cacheBytes: c['source-cache-bytes'],
+      timeoutMs: c['source-timeout'],
+      perUser: c['source-fetches-per-user'],
+      total: 64,
+      perSecond: 4,
+    }),
     identity: { ca: sidecarCa, review: kc ? kubernetesReviewer(kc) : undefined, reviews, certTtlMs: c['sidecar-cert-ttl'] },
   };
   // Captures get the narrow part of the context they use (registry, authorize, sidecars, workloads), once.

@@ -2,6 +2,7 @@
 // and validated in one place for the webhook, `podprof explain` and the gateway.
 import { parseQuantity } from './k8s/quantity.ts';
 import type { Pod } from './k8s/types.ts';
+import { parseGoVersion, parseModuleVersion, type ModuleVersion } from './source/locate.ts';
 import { DEFAULT_PROFILES, PROFILE_TYPES, isProfileType, type ProfileType } from './endpoints/catalog.ts';
 
 export const DOMAIN = 'podprof.io';
@@ -17,6 +18,8 @@ export const A = {
   sidecarMemory: `${DOMAIN}/sidecar-memory`,
   nativeSidecar: `${DOMAIN}/native-sidecar`,
   status: `${DOMAIN}/status`,
+  goVersion: `${DOMAIN}/go-version`,
+  mainModule: `${DOMAIN}/main-module`,
 } as const;
 export const INJECTED_LABEL = `${DOMAIN}/injected`;
 export const NAMESPACE_OPT_IN_LABEL = `${DOMAIN}/inject`;
@@ -34,6 +37,10 @@ export interface PodOptions {
   readonly sidecarCpu: string | undefined;
   readonly sidecarMemory: string | undefined;
   readonly nativeSidecar: boolean | undefined;
+  /** The app's Go version (go1.22.3), for standard library source in the Source view. */
+  readonly goVersion: string | undefined;
+  /** The main module and its version (github.com/acme/svc@v1.4.0), for its source in the Source view. */
+  readonly mainModule: ModuleVersion | undefined;
   /** Where port and path came from: podprof.io, or a bridge annotation. */
   readonly source: string;
 }
@@ -192,6 +199,21 @@ function readFlightRecorder(raw: string | undefined, problems: AnnotationProblem
   return p ? undefined : raw.replace(/\/+$/, '');
 }
 
+function readGoVersion(raw: string | undefined, problems: AnnotationProblem[]): string | undefined {
+  if (raw === undefined) return undefined;
+  const v = parseGoVersion(raw);
+  if (!v.ok) problems.push({ key: A.goVersion, value: raw, allowed: 'a Go release from go1.21.0 on, like go1.22.3 (runtime.Version())' });
+  return v.ok ? v.version : undefined;
+}
+
+function readMainModule(raw: string | undefined, problems: AnnotationProblem[]): ModuleVersion | undefined {
+  if (raw === undefined) return undefined;
+  const m = parseModuleVersion(raw);
+  if (!m.ok)
+    problems.push({ key: A.mainModule, value: raw, allowed: 'module@version with a canonical version, like github.com/acme/svc@v1.4.0' });
+  return m.ok ? m.mv : undefined;
+}
+
 /** Parse every podprof annotation of a pod; problems name the key, the value and what is allowed. */
 export function readPodOptions(pod: Pod): { options: PodOptions; problems: AnnotationProblem[] } {
   const a = pod.metadata?.annotations ?? {};
@@ -208,6 +230,8 @@ export function readPodOptions(pod: Pod): { options: PodOptions; problems: Annot
     sidecarCpu: quantity(A.sidecarCpu, a[A.sidecarCpu], problems),
     sidecarMemory: quantity(A.sidecarMemory, a[A.sidecarMemory], problems),
     nativeSidecar: parseBoolean(A.nativeSidecar, a[A.nativeSidecar], problems),
+    goVersion: readGoVersion(a[A.goVersion], problems),
+    mainModule: readMainModule(a[A.mainModule], problems),
   };
   return { options, problems };
 }

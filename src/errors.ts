@@ -74,6 +74,23 @@ export const CATALOG = {
     hint: 'the capture store is full; delete captures you no longer need, or wait until old ones age out (--store-max-age)',
   },
   PODPROF_CAPTURE_RUNNING: { status: 409, hint: 'the capture is still running; poll GET /api/v1/captures/{id} until it is done' },
+  PODPROF_SOURCE_UNKNOWN: {
+    status: 404,
+    hint: 'the gateway fetches dependency files named module@version, the standard library at podprof.io/go-version and the main module at podprof.io/main-module (README "Source code")',
+  },
+  PODPROF_SOURCE_INVALID: {
+    status: 400,
+    hint: 'the file name claims a module path, version or file the go command would refuse; nothing was fetched',
+  },
+  PODPROF_SOURCE_NOT_FOUND: { status: 404, hint: 'the module proxy (--goproxy) has no such module version, or its zip holds no such file' },
+  PODPROF_SOURCE_TOO_LARGE: {
+    status: 502,
+    hint: 'the module zip or the file is larger than the gateway reads (--source-max-zip-bytes, --source-max-file-bytes)',
+  },
+  PODPROF_SOURCE_PROXY_FAILED: {
+    status: 502,
+    hint: 'the module proxy (--goproxy) failed, redirected or did not answer in time (--source-timeout); check the gateway reaches it',
+  },
   PODPROF_INTERNAL: { status: 500, hint: 'an unexpected error; see the podprof logs' },
 } as const satisfies Record<string, { status: number; hint: string }>;
 

@@ -41,7 +41,9 @@ export function isGuaranteed(pod: Pod): boolean {
 
 function resources(pod: Pod, o: PodOptions): { requests: ResourceList; limits: ResourceList } {
   const memory = o.sidecarMemory ?? SIDECAR_DEFAULTS.memoryRequest;
-  const memoryLimit = formatMi((parseQuantity(memory) ?? 0) * SIDECAR_DEFAULTS.memoryLimitFactor);
+  const memoryLimit = formatMi(
+    Math.max((parseQuantity(memory) ?? 0) * SIDECAR_DEFAULTS.memoryLimitFactor, parseQuantity(SIDECAR_DEFAULTS.memoryLimitFloor) ?? 0),
+  );
   if (isGuaranteed(pod)) {
     const same = { cpu: o.sidecarCpu ?? SIDECAR_DEFAULTS.guaranteedCpu, memory: memoryLimit };
     return { requests: { ...same }, limits: { ...same } };
@@ -116,6 +118,9 @@ export function sidecarContainer(
       { name: 'podprof-health', containerPort: ports.healthPort, protocol: 'TCP' },
     ],
     resources: resources(pod, o),
+    // Started once it answers (checked every second): the app waits for a native sidecar to start, and
+    // the kubelet runs the readiness probe at once then, not a period later (pod Ready +1 s, not +10 s).
+    startupProbe: { ...probe('/healthz'), periodSeconds: 1, failureThreshold: 60 },
     readinessProbe: probe('/readyz'),
     livenessProbe: { ...probe('/healthz'), failureThreshold: 6 },
     securityContext: {

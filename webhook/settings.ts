@@ -19,15 +19,21 @@ export const EXCLUDED_NAMESPACES = ['kube-system', 'kube-node-lease'] as const;
 export const SIDECAR_DEFAULTS = {
   cpuRequest: '20m',
   /**
-   * From bench/sidecar (README, Benchmarks): idle RSS ~63–66 MiB plus one 50 MiB profile streaming
-   * (+27–33 MiB) ≈ 96 MiB; the limit, twice that, is above the peak under 50 concurrent 50 MiB
-   * streams (~140–155 MiB). Of the idle figure ~45 MiB is the node binary, shared per node.
+   * From bench/node (docs/benchmarks.md, ADR 5): what the kubelet charges the Bun sidecar, its working
+   * set, is 12.2 MiB idle and at most 15.3 MiB while its pod serves a 30 s CPU profile and heap
+   * snapshots (pods 2..20 of a node; the runtime binary's file pages are shared, charged to no pod's
+   * working set). 24Mi leaves half again on top of that.
    */
-  memoryRequest: '96Mi',
+  memoryRequest: '24Mi',
   /** Guaranteed pods need a CPU limit equal to the request; a 20m limit would throttle captures. */
   guaranteedCpu: '100m',
-  /** The memory limit is this multiple of the request (limits follow requests). */
+  /** The memory limit is this multiple of the request (limits follow requests)… */
   memoryLimitFactor: 2,
+  /**
+   * …but never below this: the ceiling for bursts (many large profiles streaming at once peaked at
+   * ~144 MiB RSS on Node in bench/sidecar), where an OOM kill would cut captures short.
+   */
+  memoryLimitFloor: '128Mi',
   listenPort: 8443,
   healthPort: 8081,
 } as const;

@@ -25,6 +25,8 @@ function targetOf(e: Entry, i: number): Target {
     profiles,
     maxSeconds: e.maxSeconds ?? 60,
     flightRecorder: e.flightRecorder,
+    goVersion: e.goVersion,
+    mainModule: e.mainModule,
     labels: e.labels ?? {},
     workload: e.workload,
     podReady: e.podReady ?? true,

@@ -4,6 +4,7 @@ import { A, INJECTED_LABEL, SIDECAR_NAME, SIDECAR_PORT_NAME, readPodOptions } fr
 import type { Workload } from '../../src/api/types.ts';
 import type { Container, Pod } from '../../src/k8s/types.ts';
 import type { ProfileType } from '../../src/endpoints/catalog.ts';
+import type { ModuleVersion } from '../../src/source/locate.ts';
 
 export interface Target {
   readonly namespace: string;
@@ -22,6 +23,9 @@ export interface Target {
   readonly maxSeconds: number;
   /** Where the app serves a runtime/trace.FlightRecorder snapshot (podprof.io/flight-recorder), if it does. */
   readonly flightRecorder?: string;
+  /** podprof.io/go-version and podprof.io/main-module, for the Source view. */
+  readonly goVersion?: string;
+  readonly mainModule?: ModuleVersion;
   readonly labels: Readonly<Record<string, string>>;
   /** The controlling workload, e.g. { kind: 'Deployment', name: 'web' } (a ReplicaSet's pod counts as its Deployment's). */
   readonly workload?: Workload;
@@ -115,6 +119,8 @@ export function targetOf(pod: Pod): Target | undefined {
     profiles: options.profiles,
     maxSeconds: options.maxSeconds,
     flightRecorder: options.flightRecorder,
+    goVersion: options.goVersion,
+    mainModule: options.mainModule,
     labels: Object.fromEntries(Object.entries(meta.labels ?? {}).filter(([k]) => k !== INJECTED_LABEL)),
     workload: workloadOf(pod),
     owner: ownerOf(pod),

@@ -162,3 +162,26 @@ export interface ErrorBody {
   /** What to do about it. */
   readonly hint?: string;
 }
+
+/** GET /api/v1/captures/{id}/source?file=…: one source file a profile names, from the Go module proxy. */
+export interface SourceAnswer {
+  /** The file name as the profile has it. */
+  readonly file: string;
+  /** A dependency (module@version in the name), the standard library (the pod's Go version) or the main module (its declared version). */
+  readonly kind: 'module' | 'std' | 'main';
+  readonly module: string;
+  readonly version: string;
+  /** The file inside the module. */
+  readonly path: string;
+  /** The module zip it was read from. */
+  readonly url: string;
+  readonly text: string;
+}
+
+/** GET /api/v1/captures/{id}/build: what the capture's pods declare about their build, for the Source view. */
+export interface BuildInfo {
+  /** podprof.io/go-version: go1.22.3. */
+  readonly goVersion?: string;
+  /** podprof.io/main-module: its path and version. */
+  readonly mainModule?: { readonly path: string; readonly version: string };
+}

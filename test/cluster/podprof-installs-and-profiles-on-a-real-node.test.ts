@@ -213,12 +213,13 @@ test('under the kubelet, the webhook, gateway and sidecar images run as uid 6553
   const [webhook] = await pods(SYSTEM, 'app.kubernetes.io/name=podprof-webhook');
   const [gateway] = await pods(SYSTEM, 'app.kubernetes.io/name=podprof-gateway');
   const [app] = await pods(NS, 'app=web');
-  for (const [ns, pod, container] of [
-    [SYSTEM, webhook, 'webhook'],
-    [SYSTEM, gateway, 'gateway'],
-    [NS, app, SIDECAR],
+  // Each image holds only its runtime (no shell): the probe runs on it — Node 24, or Bun for the sidecar (ADR 7).
+  for (const [ns, pod, container, runtime] of [
+    [SYSTEM, webhook, 'webhook', 'node'],
+    [SYSTEM, gateway, 'gateway', 'node'],
+    [NS, app, SIDECAR, 'bun'],
   ] as const) {
-    const out = await k(['-n', ns, 'exec', pod!.metadata!.name!, '-c', container, '--', 'node', '-e', probe]);
+    const out = await k(['-n', ns, 'exec', pod!.metadata!.name!, '-c', container, '--', runtime, '-e', probe]);
     assert.equal(out.trim(), '65532 EROFS', `${container}: uid 65532, and writing to / fails with EROFS`);
   }
 });

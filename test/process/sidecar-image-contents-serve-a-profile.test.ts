@@ -31,7 +31,7 @@ function chmodTree(path: string, dirMode: number, fileMode: number): void {
   chmodSync(path, dirMode);
 }
 
-test('Dockerfile.sidecar: Node 24 build stages, FROM-scratch runtime stages (Node, or Bun with RUNTIME=bun), non-root, entrypoint podprof sidecar, only package.json, bin and dist copied', () => {
+test('Dockerfile.sidecar: Node 24 build stages, FROM-scratch runtime stages (Bun by default, Node with RUNTIME=node), non-root, entrypoint podprof sidecar, only package.json, bin and dist copied', () => {
   const froms = [...DOCKERFILE.matchAll(/^FROM (\S+)(?: AS (\S+))?/gm)].map((m) => ({ from: m[1]!, name: m[2] }));
   const building = froms.filter((f) => f.from !== 'scratch' && !f.from.startsWith('runtime-'));
   assert.ok(
@@ -44,7 +44,7 @@ test('Dockerfile.sidecar: Node 24 build stages, FROM-scratch runtime stages (Nod
     'the runtimes: nothing but what is copied in',
   );
   assert.equal(froms.at(-1)?.from, 'runtime-${RUNTIME}');
-  assert.match(DOCKERFILE, /^ARG RUNTIME=node$/m);
+  assert.match(DOCKERFILE, /^ARG RUNTIME=bun$/m);
   assert.match(DOCKERFILE, /^RUN sh \/usr\/local\/bin\/rootfs\.sh \/rootfs \/usr\/local\/bin\/node$/m);
   assert.match(DOCKERFILE, /^RUN sh \/usr\/local\/bin\/rootfs\.sh \/rootfs \/usr\/local\/bin\/bun$/m);
   assert.match(DOCKERFILE, /^USER 65532:65532$/m);

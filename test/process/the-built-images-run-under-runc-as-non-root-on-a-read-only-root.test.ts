@@ -44,7 +44,7 @@ test('every image declares a non-root user, and the podprof images start read-on
   }
 });
 
-for (const image of ['sidecar', 'sidecar-bun'] as const)
+for (const image of ['sidecar', 'sidecar-node'] as const)
   test(`the demo app and the ${image} image, as a pod runs them, serve a CPU profile to a minted token only`, async () => {
     const [appPort, port, healthPort] = await freePorts(3);
     chmodSync(keys.dir, 0o755);

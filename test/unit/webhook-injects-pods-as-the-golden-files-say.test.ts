@@ -100,7 +100,7 @@ const CASES: Record<string, Case> = {
     expect: 'injected',
     check: (_out, sidecar) => {
       assert.deepEqual(sidecar.resources?.requests, sidecar.resources?.limits, 'Guaranteed: requests = limits');
-      assert.deepEqual(sidecar.resources?.limits, { cpu: '100m', memory: '192Mi' });
+      assert.deepEqual(sidecar.resources?.limits, { cpu: '100m', memory: '128Mi' });
     },
   },
   'guaranteed-qos-custom-sidecar-resources': {

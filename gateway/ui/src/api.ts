@@ -2,7 +2,17 @@
 // the X-Podprof-Request header on every call (mutating calls need it). The
 // types and the error are src/api's, shared with the gateway and the CLI.
 import { apiErrorOf } from '../../../src/api/error.ts';
-import type { CaptureBody, CaptureList, CaptureMeta, Link, LinkBody, PodList, Session } from '../../../src/api/types.ts';
+import type {
+  CaptureBody,
+  CaptureList,
+  CaptureMeta,
+  Link,
+  LinkBody,
+  PodList,
+  Session,
+  SourceAnswer,
+  BuildInfo,
+} from '../../../src/api/types.ts';
 
 async function call<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
   const init: RequestInit = {
@@ -29,6 +39,11 @@ export const api = {
   startCapture: (b: CaptureBody): Promise<CaptureMeta> => call('POST', '/api/v1/captures?async=true', b),
   deleteCapture: (id: string): Promise<void> => call('DELETE', `/api/v1/captures/${encodeURIComponent(id)}`),
   link: (b: LinkBody): Promise<Link> => call('POST', '/api/v1/links', b),
+  /** The Go version and main module a capture's pods declare. */
+  build: (id: string): Promise<BuildInfo> => call('GET', `/api/v1/captures/${encodeURIComponent(id)}/build`),
+  /** A file a capture's profile names, through the gateway's Go module proxy (fn: the function at its lines). */
+  source: (id: string, file: string, fn: string): Promise<SourceAnswer> =>
+    call('GET', `/api/v1/captures/${encodeURIComponent(id)}/source?file=${encodeURIComponent(file)}&fn=${encodeURIComponent(fn)}`),
 };
 
 const capture = (id: string): string => `/api/v1/captures/${encodeURIComponent(id)}`;

@@ -1,8 +1,8 @@
 // Builds podprof's images (`npm run images` runs scripts/images.ts) with podman from the Dockerfiles,
 // unchanged, and a demo app image, all tagged localhost/podprof-<name>:dev:
 //
-//   localhost/podprof-sidecar:dev      Dockerfile.sidecar (RUNTIME=node: what the webhook injects)
-//   localhost/podprof-sidecar-bun:dev  Dockerfile.sidecar with RUNTIME=bun (the same bundle on Bun, for bench/node)
+//   localhost/podprof-sidecar:dev      Dockerfile.sidecar (RUNTIME=bun: what the webhook injects; ADR 5)
+//   localhost/podprof-sidecar-node:dev Dockerfile.sidecar with RUNTIME=node (the same bundle on Node 24, for bench/node)
 //   localhost/podprof-webhook:dev   Dockerfile.webhook
 //   localhost/podprof-gateway:dev   Dockerfile.gateway
 //   localhost/podprof-demo-app:dev  demo/go-app (a static Go binary serving net/http/pprof on 127.0.0.1:6060)
@@ -31,15 +31,15 @@ const execFileP = promisify(execFile);
 const REPO = new URL('../../../', import.meta.url).pathname;
 export const BASE_IMAGE = 'docker.io/library/node:24-bookworm-slim';
 export const IMAGES: Readonly<Record<ImageName, ImageSpec>> = {
-  sidecar: { tag: 'localhost/podprof-sidecar:dev', dockerfile: 'Dockerfile.sidecar', buildArgs: { RUNTIME: 'node' } },
-  'sidecar-bun': { tag: 'localhost/podprof-sidecar-bun:dev', dockerfile: 'Dockerfile.sidecar', buildArgs: { RUNTIME: 'bun' } },
+  sidecar: { tag: 'localhost/podprof-sidecar:dev', dockerfile: 'Dockerfile.sidecar', buildArgs: { RUNTIME: 'bun' } },
+  'sidecar-node': { tag: 'localhost/podprof-sidecar-node:dev', dockerfile: 'Dockerfile.sidecar', buildArgs: { RUNTIME: 'node' } },
   webhook: { tag: 'localhost/podprof-webhook:dev', dockerfile: 'Dockerfile.webhook' },
   gateway: { tag: 'localhost/podprof-gateway:dev', dockerfile: 'Dockerfile.gateway' },
   'demo-app': { tag: 'localhost/podprof-demo-app:dev' },
   pause: { tag: 'localhost/podprof-pause:dev' },
   'bench-go-proxy': { tag: 'localhost/podprof-bench-go-proxy:dev' },
 };
-export type ImageName = 'sidecar' | 'sidecar-bun' | 'webhook' | 'gateway' | 'demo-app' | 'pause' | 'bench-go-proxy';
+export type ImageName = 'sidecar' | 'sidecar-node' | 'webhook' | 'gateway' | 'demo-app' | 'pause' | 'bench-go-proxy';
 export interface ImageSpec {
   readonly tag: string;
   /** Built from this Dockerfile; none: a FROM-scratch image of one static Go binary. */

@@ -30,6 +30,8 @@ export interface ModuleBuild {
   readonly files?: Readonly<Record<string, string>>;
   /** Let `go build` raise requirements a nested module needs (-mod=mod). */
   readonly updateRequirements?: boolean;
+  /** Extra `go build -ldflags` (e.g. -X for a version string). */
+  readonly ldflags?: string;
 }
 
 async function download(module: string, version: string): Promise<string> {
@@ -44,7 +46,15 @@ async function download(module: string, version: string): Promise<string> {
 export async function buildModule(b: ModuleBuild): Promise<string> {
   const { stdout: goVersion } = await execFileP(GO, ['env', 'GOVERSION']);
   const overlay = createHash('sha256')
-    .update(JSON.stringify([b.pkg, b.nested ?? [], b.files ?? {}, b.updateRequirements === true]))
+    .update(
+      JSON.stringify([
+        b.pkg,
+        b.nested ?? [],
+        b.files ?? {},
+        b.updateRequirements === true,
+        ...(b.ldflags === undefined ? [] : [b.ldflags]),
+      ]),
+    )
     .digest('hex')
     .slice(0, 12);
   const dir = join(cacheDir(), b.name, `${b.version}-${goVersion.trim()}-${overlay}`);
@@ -64,11 +74,23 @@ export async function buildModule(b: ModuleBuild): Promise<string> {
     await writeFile(join(src, path), content);
   }
   const tmp = `${bin}.tmp-${process.pid}`;
-  await execFileP(GO, ['build', ...(b.updateRequirements === true ? ['-mod=mod'] : []), '-trimpath', '-o', tmp, b.pkg], {
-    cwd: src,
-    env: { ...process.env, CGO_ENABLED: '0' },
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  await execFileP(
+    GO,
+    [
+      'build',
+      ...(b.updateRequirements === true ? ['-mod=mod'] : []),
+      ...(b.ldflags === undefined ? [] : ['-ldflags', b.ldflags]),
+      '-trimpath',
+      '-o',
+      tmp,
+      b.pkg,
+    ],
+    {
+      cwd: src,
+      env: { ...process.env, CGO_ENABLED: '0' },
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   await chmod(tmp, 0o755);
   await rename(tmp, bin);
   await rm(src, { recursive: true, force: true });
