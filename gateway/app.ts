@@ -123,6 +123,7 @@ export function createApp(ctx: GatewayContext): express.Express {
     ['/api/v1/captures/:id', captures.get],
     ['/api/v1/captures/:id/profile.pb.gz', captures.profile],
     ['/api/v1/captures/:id/trace.out', captures.trace],
+    ['/api/v1/captures/:id/goroutines.txt', captures.dumpText],
     ['/api/v1/captures/:id/pods/:pod', captures.pod],
     ['/api/v1/captures/:id/derived/:name', captures.derived],
     ['/api/v1/captures/:id/source', sourceHandler(ctx)],

@@ -22,6 +22,10 @@ const SHOTS: Record<string, Record<string, string>> = {
     'ui-trace-pods-side-by-side': 'ui-trace-pods-side-by-side',
   },
   'test/browser/ui-analyses-any-stored-trace.test.ts': { 'ui-trace-tasks': 'trace-tasks', 'ui-trace-mmu': 'trace-mmu' },
+  'test/browser/ui-shows-goroutine-dumps-grouped-by-state-and-stack.test.ts': {
+    'ui-goroutine-dump': 'goroutine-dump',
+    'ui-goroutine-dump-workload': 'goroutine-dump-workload',
+  },
 };
 
 const only = process.argv.slice(2);

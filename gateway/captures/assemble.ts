@@ -1,7 +1,7 @@
 // Turns the pods' answers (files in the capture's temp dir) into the stored
 // capture: the single pod's profile as is, or every pod's profile under pods/
 // plus one merged profile whose samples carry pod=<name>; traces in
-// assemble-trace.ts.
+// assemble-trace.ts, goroutine dumps (debug=2) in assemble-dump.ts.
 // Decoding and merging run in worker threads (profile-workers.ts), so a hostile
 // profile costs bounded memory and time and never blocks the event loop.
 // Decides done / partial / failed.
@@ -13,12 +13,15 @@ import type { ProfileWorkers } from './profile-workers.ts';
 import type { CaptureWriter } from './store.ts';
 import type { CaptureMeta, PodResult } from '../../src/api/types.ts';
 import { assembleTrace } from './assemble-trace.ts';
+import { assembleDump } from './assemble-dump.ts';
 import { PROFILE_FILE } from './files.ts';
 import { isFanOut } from './request.ts';
 
 export interface AssembleOptions {
   /** Largest trace the workers analyse (--max-profile-bytes: what a pod may send). */
   readonly maxTraceBytes: number;
+  /** Largest goroutine dump read (--max-profile-bytes). */
+  readonly maxDumpBytes: number;
   readonly workers: Pick<ProfileWorkers, 'run'>;
   /** Cap on a profile's decompressed bytes (--max-decoded-bytes). */
   readonly maxDecodedBytes: number;
@@ -96,6 +99,8 @@ export async function assemble(w: CaptureWriter, files: ReadonlyMap<string, stri
   const { meta } = w;
   if (meta.type === 'trace') {
     await assembleTrace(w, files, o);
+  } else if (meta.type === 'goroutine' && meta.debug === 2) {
+    await assembleDump(w, files, { workers: o.workers, maxDumpBytes: o.maxDumpBytes });
   } else if (!isFanOut(meta.target)) {
     const r = meta.pods[0];
     const file = r ? files.get(r.pod) : undefined;

@@ -168,6 +168,7 @@ export class Captures {
       target: req.target,
       type: req.type,
       ...(req.flight === true ? { flight: true } : {}),
+      ...(req.debug === 2 ? { debug: 2 as const } : {}),
       seconds: planned.find((p) => p.request)?.request?.seconds || req.seconds,
       status: 'running',
       pods: planned.map((p) => p.result),
@@ -186,7 +187,7 @@ export class Captures {
       concurrency: this.limits.concurrency,
       maxBytes: this.limits.maxPodBytes,
       dir: writer.tmp,
-      fileOf: (pod: string) => podFile(pod, req.type),
+      fileOf: (pod: string) => podFile(pod, req.type, req.debug),
       track: (abort: () => void) => {
         this.aborts.add(abort);
         return () => this.aborts.delete(abort);
@@ -200,6 +201,7 @@ export class Captures {
           workers,
           maxDecodedBytes: this.limits.maxDecodedBytes,
           maxTraceBytes: this.limits.maxPodBytes,
+          maxDumpBytes: this.limits.maxPodBytes,
         });
       } catch (err) {
         this.o.log.error({ err, capture: meta.id }, 'capture failed unexpectedly');

@@ -44,6 +44,7 @@ function targetsOf(ctx: CaptureDeps, req: CaptureRequest): Target[] {
 /** The query a capture asks each pod with: its seconds, or a flight-recorder snapshot. */
 function captureQuery(req: CaptureRequest): string {
   if (req.flight === true) return '?flight=1';
+  if (req.debug === 2) return '?debug=2';
   return req.seconds === undefined ? '' : `?seconds=${req.seconds}`;
 }
 

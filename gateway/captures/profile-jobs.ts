@@ -12,6 +12,8 @@ import { writeDurable } from './fs-atomic.ts';
 import { analyseTraceBytes, TRACE_PPROF_KINDS } from '../../src/trace/analyse.ts';
 import type { GoroutineGroup } from '../../src/trace/goroutine-groups.ts';
 import { DEFAULT_TRACE_LIMITS } from '../../src/trace/limits.ts';
+import { DEFAULT_DUMP_LIMITS, parseGoroutineDump, type ParsedDump } from '../../src/goroutine-dump/parse.ts';
+import { groupDumps } from '../../src/goroutine-dump/group.ts';
 
 export interface PodFile {
   readonly pod: string;
@@ -23,7 +25,19 @@ export interface PodFile {
 export type ProfileJob =
   | { readonly kind: 'summarize'; readonly input: PodFile; readonly maxDecodedBytes: number }
   | { readonly kind: 'merge'; readonly inputs: readonly PodFile[]; readonly out: string; readonly maxDecodedBytes: number }
-  | TraceJob;
+  | TraceJob
+  | DumpJob;
+
+/**
+ * Goroutine dumps (goroutine?debug=2 text) read (src/goroutine-dump, bounded by `maxBytes` per dump and the
+ * worker's heap) and grouped over the pods into `out` (JSON); a pod whose text is no dump is named in `failed`.
+ */
+export interface DumpJob {
+  readonly kind: 'dump';
+  readonly inputs: readonly PodFile[];
+  readonly out: string;
+  readonly maxBytes: number;
+}
 
 /**
  * An execution trace checked and analysed (src/trace, bounded by `maxBytes` and the worker's heap): its four
@@ -41,6 +55,23 @@ export interface JobResult {
   readonly totals: Record<string, string>;
   /** A trace's goroutine groups, as `podprof trace goroutines` prints them. */
   readonly groups?: readonly GoroutineGroup[];
+  /** A dump job's pods whose text is no goroutine dump podprof can read, and why. */
+  readonly failed?: readonly { readonly pod: string; readonly code: string; readonly message: string }[];
+}
+
+async function groupDumpFiles(job: DumpJob): Promise<JobResult> {
+  const dumps: { pod: string; dump: ParsedDump }[] = [];
+  const failed: { pod: string; code: string; message: string }[] = [];
+  for (const f of job.inputs) {
+    try {
+      const text = new TextDecoder('utf-8').decode(await readFile(f.file));
+      dumps.push({ pod: f.pod, dump: parseGoroutineDump(text, { ...DEFAULT_DUMP_LIMITS, maxBytes: job.maxBytes }) });
+    } catch (err) {
+      failed.push({ pod: f.pod, code: 'PODPROF_BAD_GOROUTINE_DUMP', message: `${f.what}: ${(err as Error).message}` });
+    }
+  }
+  if (dumps.length > 0) await writeDurable(job.out, Buffer.from(JSON.stringify(groupDumps(dumps))));
+  return { totals: {}, failed };
 }
 
 async function decodeFile(f: PodFile, maxDecodedBytes: number): Promise<Awaited<ReturnType<typeof decodeProfile>>> {
@@ -61,6 +92,7 @@ async function analyseTrace(job: TraceJob): Promise<JobResult> {
 
 export async function runProfileJob(job: ProfileJob): Promise<JobResult> {
   if (job.kind === 'trace') return analyseTrace(job);
+  if (job.kind === 'dump') return groupDumpFiles(job);
   if (job.kind === 'summarize') return { totals: namedTotals(await decodeFile(job.input, job.maxDecodedBytes)) };
   const inputs: MergeInput[] = [];
   for (const f of job.inputs) inputs.push({ profile: await decodeFile(f, job.maxDecodedBytes), labels: { pod: f.pod }, name: f.what });

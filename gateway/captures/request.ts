@@ -18,6 +18,8 @@ export interface CaptureRequest {
   readonly seconds?: number;
   /** A trace from the app's flight recorder: its last seconds, taken now (no `seconds`). */
   readonly flight?: boolean;
+  /** 2: a goroutine capture of Go's text dump (goroutine?debug=2), not a profile (no `seconds`). */
+  readonly debug?: 2;
 }
 
 export const WORKLOAD_KINDS: Readonly<Record<string, string>> = {
@@ -94,11 +96,24 @@ function secondsOf(raw: unknown, type: ProfileType): number | undefined {
   return n;
 }
 
+/** A goroutine dump capture's type: debug 2 goes with "goroutine" and no seconds. */
+function dumpType(b: Record<string, unknown>): ProfileType {
+  if (b.debug !== 2 || b.type !== 'goroutine' || b.seconds !== undefined)
+    throw bad('debug: 2 goes with type "goroutine" and no seconds (a goroutine dump: every goroutine\'s state, wait and stack, now)');
+  return 'goroutine';
+}
+
+const FIELDS = ['namespace', 'pod', 'selector', 'workload', 'type', 'seconds', 'flight', 'debug'];
+
+function refuseUnknownFields(b: Record<string, unknown>): void {
+  const unknown = Object.keys(b).filter((k) => !FIELDS.includes(k));
+  if (unknown.length > 0) throw bad(`unknown field ${unknown.map((k) => `"${k.slice(0, 30)}"`).join(', ')}; ${USAGE}`);
+}
+
 export function parseCaptureRequest(body: unknown): CaptureRequest {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw bad(USAGE);
   const b = body as Record<string, unknown>;
-  const unknown = Object.keys(b).filter((k) => !['namespace', 'pod', 'selector', 'workload', 'type', 'seconds', 'flight'].includes(k));
-  if (unknown.length > 0) throw bad(`unknown field ${unknown.map((k) => `"${k.slice(0, 30)}"`).join(', ')}; ${USAGE}`);
+  refuseUnknownFields(b);
   if (typeof b.namespace !== 'string' || !NAMESPACE.test(b.namespace)) throw bad(`namespace: required; ${USAGE}`);
   if (typeof b.type !== 'string' || !isProfileType(b.type) || !CAPTURE_TYPES.includes(b.type)) {
     throw bad(`type: want one of ${CAPTURE_TYPES.join(', ')}`);
@@ -110,5 +125,6 @@ export function parseCaptureRequest(body: unknown): CaptureRequest {
       throw bad('flight: true goes with type "trace" and no seconds (the app\'s flight recorder keeps its last seconds)');
     return { namespace: b.namespace, target, type, flight: true };
   }
+  if (b.debug !== undefined && b.debug !== 0) return { namespace: b.namespace, target, type: dumpType(b), debug: 2 };
   return { namespace: b.namespace, target, type, seconds: secondsOf(b.seconds, type) };
 }

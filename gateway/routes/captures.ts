@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { PodprofError } from '../../src/errors.ts';
 import { missingRule, type Access } from '../auth/authz.ts';
 import type { User } from '../auth/user.ts';
-import { PROFILE_FILE, TRACE_FILE, podFile } from '../captures/files.ts';
+import { DUMP_TEXT_FILE, PROFILE_FILE, TRACE_FILE, podFile } from '../captures/files.ts';
 import { parseCaptureRequest } from '../captures/request.ts';
 import { describeTarget } from '../../src/api/describe.ts';
 import type { CaptureList, CaptureMeta } from '../../src/api/types.ts';
@@ -88,11 +88,18 @@ function get(ctx: GatewayContext): Handler {
 export function whyNoFile(meta: CaptureMeta): string {
   if (meta.status === 'failed') return `it failed: ${meta.error ?? 'no pod answered'}`;
   if (meta.type === 'trace') return `it is a trace: download ${meta.file ?? "each pod's trace under pods/"}`;
+  if (meta.debug === 2) return `it is a goroutine dump: download ${meta.file ?? "each pod's dump under pods/"}`;
   return 'no such file in it';
+}
+
+function contentTypeOf(file: string): string {
+  if (file.endsWith('.json')) return 'application/json';
+  return file.endsWith('.txt') ? 'text/plain; charset=utf-8' : 'application/octet-stream';
 }
 
 function extensionOf(file: string): string {
   if (file.endsWith('trace.out')) return '.trace.out';
+  if (file.endsWith('goroutines.txt')) return '.goroutines.txt';
   return file.endsWith('.json') ? '.json' : '.pb.gz';
 }
 
@@ -120,7 +127,7 @@ function download(ctx: GatewayContext, fileOf: (req: Request, meta: CaptureMeta)
     }
     const name = downloadName(meta, file);
     res.writeHead(200, {
-      'content-type': file.endsWith('.json') ? 'application/json' : 'application/octet-stream',
+      'content-type': contentTypeOf(file),
       'content-length': String(found.size),
       'content-disposition': `attachment; filename="${name.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
       'cache-control': 'no-store',
@@ -148,6 +155,7 @@ export interface CaptureRoutes {
   readonly get: Handler;
   readonly profile: Handler;
   readonly trace: Handler;
+  readonly dumpText: Handler;
   readonly pod: Handler;
   readonly derived: Handler;
   readonly remove: Handler;
@@ -160,11 +168,15 @@ export function captureRoutes(ctx: GatewayContext): CaptureRoutes {
     get: get(ctx),
     profile: download(ctx, (_req, m) => (m.file === PROFILE_FILE ? PROFILE_FILE : undefined)),
     trace: download(ctx, (_req, m) => (m.file === TRACE_FILE ? TRACE_FILE : undefined)),
+    dumpText: download(ctx, (_req, m) => (m.file === DUMP_TEXT_FILE ? DUMP_TEXT_FILE : undefined)),
     pod: download(
       ctx,
       (req, m) =>
-        m.pods.find((p) => p.file !== undefined && p.file === podFile(String(req.params.pod).replace(/\.(pb\.gz|trace\.out)$/, ''), m.type))
-          ?.file,
+        m.pods.find(
+          (p) =>
+            p.file !== undefined &&
+            p.file === podFile(String(req.params.pod).replace(/\.(pb\.gz|trace\.out|goroutines\.txt)$/, ''), m.type, m.debug),
+        )?.file,
     ),
     derived: download(ctx, (req, m) => m.derived?.find((f) => f === String(req.params.name))),
     remove: remove(ctx),

@@ -73,7 +73,7 @@ export interface PodResult {
   /** When a busy profiler frees up (the 429's Retry-After, as an ISO time): the UI counts down to it. */
   retryAt?: string;
   bytes?: number;
-  /** The pod's own file inside the capture (fan-out only): pods/<name>.pb.gz, or pods/<name>.trace.out. */
+  /** The pod's own file inside the capture (fan-out only): pods/<name>.pb.gz, pods/<name>.trace.out, or pods/<name>.goroutines.txt. */
   file?: string;
   startedAt?: string;
   finishedAt?: string;
@@ -93,13 +93,18 @@ export interface CaptureMeta {
   readonly seconds?: number;
   /** A trace from the pods' flight recorders (their last seconds), not a recording of `seconds`. */
   readonly flight?: boolean;
+  /** 2: a goroutine capture of Go's text dump (goroutine?debug=2: each goroutine's state, wait and stack), not a pprof profile. */
+  readonly debug?: 2;
   status: CaptureStatus;
   /** Why the capture failed as a whole (every pod failed, the merge failed, the gateway stopped). */
   error?: string;
   pods: PodResult[];
-  /** The file to download: profile.pb.gz (merged or the single pod's) or trace.out (one pod's trace; a workload's are its pods' files). */
+  /**
+   * The file to download: profile.pb.gz (merged or the single pod's), trace.out (one pod's trace) or
+   * goroutines.txt (one pod's dump); a workload's traces and dumps are its pods' files.
+   */
   file?: string;
-  /** What the gateway derived from a trace capture: trace-<net|sync|syscall|sched>.pb.gz, goroutines.json. */
+  /** What the gateway derived: from a trace, trace-<net|sync|syscall|sched>.pb.gz and goroutines.json; from a dump, goroutine-dump.json. */
   derived?: string[];
   /** Bytes of every file of the capture on disk. */
   bytes: number;
@@ -122,6 +127,8 @@ export interface CaptureBody {
   readonly seconds?: number;
   /** With type "trace": the app's flight recorder's last seconds, now (pods whose PodView says flightRecorder). */
   readonly flight?: boolean;
+  /** With type "goroutine" and no seconds: 2 stores Go's text dump (goroutine?debug=2), grouped by state and stack. */
+  readonly debug?: 2;
 }
 
 /** POST /api/v1/links */

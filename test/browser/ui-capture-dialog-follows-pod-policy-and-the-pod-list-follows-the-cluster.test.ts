@@ -66,11 +66,11 @@ test('types a pod leaves out are greyed, for the pod and for the workload it bel
   await page.waitForSelector('dialog[open]');
   const disabled = (): Promise<string[]> =>
     page.evaluate<string[]>(`[...document.querySelectorAll('#cap-type option')].filter((o) => o.disabled).map((o) => o.value)`);
-  assert.deepEqual(await disabled(), ['allocs', 'goroutine', 'block', 'mutex', 'threadcreate', 'trace']);
+  assert.deepEqual(await disabled(), ['allocs', 'goroutine', 'goroutine-dump', 'block', 'mutex', 'threadcreate', 'trace']);
   await page.click('#scope-workload');
   assert.deepEqual(
     await disabled(),
-    ['allocs', 'goroutine', 'block', 'mutex', 'threadcreate', 'trace'],
+    ['allocs', 'goroutine', 'goroutine-dump', 'block', 'mutex', 'threadcreate', 'trace'],
     'the workload: what every pod allows',
   );
   await page.click('dialog[open] button[value="cancel"]');

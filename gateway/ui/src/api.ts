@@ -49,6 +49,8 @@ export const api = {
 const capture = (id: string): string => `/api/v1/captures/${encodeURIComponent(id)}`;
 export const profileUrl = (id: string): string => `${capture(id)}/profile.pb.gz`;
 export const traceUrl = (id: string): string => `${capture(id)}/trace.out`;
+/** One pod's goroutine dump (debug=2) as Go wrote it. */
+export const dumpTextUrl = (id: string): string => `${capture(id)}/goroutines.txt`;
 /** One pod's own file of a workload's capture (its trace, for a trace capture). */
 export const podFileUrl = (id: string, pod: string): string => `${capture(id)}/pods/${encodeURIComponent(pod)}`;
 /** What the gateway derived from a trace capture: trace-<kind>.pb.gz, goroutines.json. */

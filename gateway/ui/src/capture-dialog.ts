@@ -8,11 +8,15 @@ import { api } from './api.ts';
 import { h, notice, replace } from './dom.ts';
 import { navigate } from './state.ts';
 
+/** Not a type of its own: a goroutine capture of Go's text dump (type goroutine, debug 2). */
+const DUMP = 'goroutine-dump';
+
 const TYPES: readonly [string, string][] = [
   ['profile', 'CPU (profile)'],
   ['heap', 'heap'],
   ['allocs', 'allocs'],
   ['goroutine', 'goroutine'],
+  [DUMP, 'goroutine dump (debug=2)'],
   ['block', 'block'],
   ['mutex', 'mutex'],
   ['threadcreate', 'threadcreate'],
@@ -31,7 +35,8 @@ export interface DialogTarget {
 function policy(t: DialogTarget, one: boolean): { types: Set<string>; maxSeconds: number; count: number } {
   const pods = one ? t.pods.filter((p) => p.name === t.pod) : t.pods;
   const types = new Set(TYPES.map(([v]) => v));
-  for (const p of pods) for (const v of [...types]) if (!p.profiles.includes(v as PodView['profiles'][number])) types.delete(v);
+  for (const p of pods)
+    for (const v of [...types]) if (!p.profiles.includes((v === DUMP ? 'goroutine' : v) as PodView['profiles'][number])) types.delete(v);
   const maxSeconds = pods.reduce((m, p) => Math.min(m, p.maxSeconds), 3600);
   return { types, maxSeconds, count: pods.length };
 }
@@ -51,6 +56,10 @@ function workloadName(t: DialogTarget): string {
 /** What the chosen type records, within which limit, and what the pods leave out. */
 function hintText(type: string, seconds: string, p: ReturnType<typeof policy>): string[] {
   const limit = p.count === 1 ? `the pod allows up to ${p.maxSeconds} s` : `the strictest of the ${p.count} pods allows ${p.maxSeconds} s`;
+  if (type === DUMP)
+    return [
+      "Every goroutine's state, wait and stack, now (Go's goroutine?debug=2, grouped by state and stack; no seconds). A pod answers one at most every 30 s.",
+    ];
   const out = [
     type === 'profile' || type === 'trace'
       ? `Records for ${seconds || '?'} s (${limit}).`
@@ -59,6 +68,11 @@ function hintText(type: string, seconds: string, p: ReturnType<typeof policy>): 
   if (type === 'block' || type === 'mutex') out.push(' Empty unless the app calls runtime.SetBlockProfileRate / SetMutexProfileFraction.');
   if (p.types.size < TYPES.length) out.push(" Types the pods' podprof.io/profiles annotation leaves out are greyed.");
   return out;
+}
+
+/** The type and its options as the API takes them: a dump is a goroutine capture with debug 2. */
+function what(type: string, seconds: number | undefined): { type: string; seconds?: number; debug?: 2 } {
+  return type === DUMP ? { type: 'goroutine', debug: 2 } : { type, seconds };
 }
 
 export function captureDialog(t: DialogTarget): HTMLDialogElement {
@@ -89,7 +103,8 @@ export function captureDialog(t: DialogTarget): HTMLDialogElement {
     for (const o of type.options) o.disabled = !p.types.has(o.value);
     if (type.selectedOptions[0]?.disabled) type.value = TYPES.find(([v]) => p.types.has(v))?.[0] ?? type.value;
     const v = type.value;
-    seconds.value = defaultSeconds(v, seconds.value, p.maxSeconds);
+    seconds.value = v === DUMP ? '' : defaultSeconds(v, seconds.value, p.maxSeconds);
+    seconds.disabled = v === DUMP;
     seconds.max = String(p.maxSeconds);
     replace(hint, ...hintText(v, seconds.value, p));
     scopeAll.disabled = !t.workload;
@@ -151,8 +166,7 @@ export function captureDialog(t: DialogTarget): HTMLDialogElement {
     }
     const body = {
       namespace: t.namespace,
-      type: type.value,
-      seconds: secs,
+      ...what(type.value, secs),
       ...(scopeOne.checked && t.pod ? { pod: t.pod } : { workload: `${t.workload?.kind.toLowerCase() ?? ''}/${t.workload?.name ?? ''}` }),
     };
     replace(status, 'Starting…');

@@ -4,7 +4,7 @@
 // link to this stored capture's file (go tool pprof reads what is on screen, not
 // a new profile; a trace is fetched with curl and opened with go tool trace).
 import type { CaptureMeta } from '../../../src/api/types.ts';
-import { api, derivedUrl, podFileUrl, profileUrl, traceUrl } from './api.ts';
+import { api, derivedUrl, dumpTextUrl, podFileUrl, profileUrl, traceUrl } from './api.ts';
 import { button, copyText, h, notice, replace } from './dom.ts';
 
 export function commandBox(label: string, text: string): HTMLElement {
@@ -86,7 +86,36 @@ function oneTimeLink(c: CaptureMeta, links: HTMLElement): void {
   );
 }
 
+/** A goroutine dump: the text Go wrote, one pod's or each pod's of a workload. */
+function dumpDownloads(c: CaptureMeta, links: HTMLElement): void {
+  const perPod = c.pods.filter((p) => p.file !== undefined && p.status === 'ok');
+  if (c.file !== undefined)
+    links.append(
+      h(
+        'a',
+        { href: dumpTextUrl(c.id), download: safe(`${fileBase(c)}.goroutines.txt`), class: 'button', id: 'download' },
+        'Download the dump (text)',
+      ),
+    );
+  else
+    links.append(
+      h(
+        'span',
+        { class: 'pod-downloads', id: 'download' },
+        'Download each pod’s dump: ',
+        ...perPod.map((p) =>
+          h('a', { href: podFileUrl(c.id, p.pod), download: safe(`${fileBase(c)}-${p.pod}.goroutines.txt`), class: 'button' }, p.pod),
+        ),
+      ),
+    );
+}
+
 export function downloads(c: CaptureMeta, links: HTMLElement): void {
+  if (c.status !== 'running' && c.status !== 'failed' && c.debug === 2) {
+    // A dump is text for people, not a file go tool pprof opens: no one-time link.
+    dumpDownloads(c, links);
+    return;
+  }
   if (c.status !== 'running' && c.status !== 'failed') {
     if (c.type === 'trace') traceDownloads(c, links);
     else profileDownload(c, links);

@@ -8,7 +8,13 @@ import { navigate } from './state.ts';
 
 /** The same capture again: same namespace, target, type and seconds. */
 export function sameCapture(c: CaptureMeta): CaptureBody {
-  const base = { namespace: c.namespace, type: c.type, seconds: c.seconds, ...(c.flight ? { flight: true } : {}) };
+  const base = {
+    namespace: c.namespace,
+    type: c.type,
+    seconds: c.seconds,
+    ...(c.flight ? { flight: true } : {}),
+    ...(c.debug === 2 ? { debug: 2 as const } : {}),
+  };
   const t = c.target;
   if (t.pod !== undefined) return { ...base, pod: t.pod };
   if (t.workload) return { ...base, workload: `${t.workload.kind.toLowerCase()}/${t.workload.name}` };

@@ -1,6 +1,7 @@
 // One capture: its metadata and progress, downloads and commands, then its
 // views: a profile's (profile-page.ts), or an execution trace's
-// (trace-page.ts, which opens its blocking profiles in the profile views).
+// (trace-page.ts, which opens its blocking profiles in the profile views), or a
+// goroutine dump's (views/goroutine-dump.ts).
 import { describeTarget } from '../../../src/api/describe.ts';
 import type { CaptureMeta } from '../../../src/api/types.ts';
 import { api } from './api.ts';
@@ -12,6 +13,7 @@ import { ago, TYPE_LABEL } from './format-ui.ts';
 import { openProfile } from './profile-page.ts';
 import { isTraceView, readParams, type ViewName } from './state.ts';
 import { openTrace } from './trace-page.ts';
+import { openDump } from './views/goroutine-dump.ts';
 
 function podResults(c: CaptureMeta): HTMLElement | null {
   // One pod: the failure notice says it (or it succeeded); several: each pod's outcome.
@@ -34,7 +36,7 @@ function header(c: CaptureMeta): HTMLElement {
   return h(
     'div',
     { class: 'capture-head' },
-    h('h1', {}, `${TYPE_LABEL[c.type] ?? c.type} · ${describeTarget(c.namespace, c.target)}`),
+    h('h1', {}, `${c.debug === 2 ? 'goroutine dump' : (TYPE_LABEL[c.type] ?? c.type)} · ${describeTarget(c.namespace, c.target)}`),
     h('p', { class: 'muted' }, `by ${c.user}, ${ago(c.createdAt)}`, c.seconds !== undefined ? `, ${c.seconds}s` : '', ` · `, statusCell(c)),
     podResults(c),
     failureNotice(c),
@@ -59,7 +61,8 @@ export function capturePage(main: HTMLElement, id: string, view: ViewName | unde
           return;
         }
         if (c.status === 'failed') return;
-        if (c.type === 'trace') dispose = await openTrace(main, c, view ?? 'goroutines', params, () => stopped);
+        if (c.debug === 2) await openDump(main, c, params, () => stopped);
+        else if (c.type === 'trace') dispose = await openTrace(main, c, view ?? 'goroutines', params, () => stopped);
         else if (view !== undefined && isTraceView(view))
           main.append(notice('error', 'Not a trace', `This capture is a ${c.type} profile.`));
         else dispose = await openProfile(main, c, view ?? 'top', params, {}, () => stopped);
