@@ -1,7 +1,7 @@
 // An HTTPS server whose certificate can change under it on any runtime: a TCP
 // server accepts, each connection is wrapped in a TLS socket with the secure
 // context current at that moment, and the TLS socket is handed to a plain HTTP
-// server once the handshake is done. Rotating the certificate is swapping that context (Node's
+// server. Rotating the certificate is swapping that context (Node's
 // Server.setSecureContext does not exist on Bun, which also ignores
 // SNICallback; clients that dial an IP send no SNI anyway). The HTTP server
 // keeps Node's request timeouts and connection tracking, which it starts on
@@ -34,16 +34,12 @@ export function createTlsHttpServer(o: TlsHttpOptions, handler: RequestListener)
     const socket = new TLSSocket(raw, { isServer: true, secureContext: current });
     const handshake = setTimeout(() => socket.destroy(), o.handshakeMs);
     handshake.unref();
-    // The HTTP server gets the connection once it is secure, as Node's own HTTPS server hands it over:
-    // a connection still shaking hands is not an idle one for closeIdleConnections to cut at shutdown.
-    socket.once('secure', () => {
-      clearTimeout(handshake);
-      http.emit('connection', socket);
-    });
+    socket.once('secure', () => clearTimeout(handshake));
     socket.once('close', () => clearTimeout(handshake));
     // A failed handshake or a reset: the HTTP server's own handlers see what comes after.
     socket.on('error', () => socket.destroy());
     raw.on('error', () => raw.destroy());
+    http.emit('connection', socket);
   });
   tcp.on('listening', () => http.emit('listening'));
   return {
