@@ -8,31 +8,34 @@ import { startHarness, type Harness } from '../product/gateway.ts';
 
 let made = 0;
 
-/** Stores `bytes` (a .pb.gz) as a finished workload CPU capture; returns its id. */
-export async function seedCapture(h: Harness, bytes: Uint8Array): Promise<string> {
+/** Stores `bytes` as `file` of a finished capture with `meta` (what differs between kinds); restarts the gateway; its id. */
+async function seed(h: Harness, bytes: Uint8Array, file: string, meta: Record<string, unknown>): Promise<string> {
   const id = `${Date.now().toString(36)}-${(made++).toString(16).padStart(10, '0')}`;
   const dir = join(h.storeDir, id);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'profile.pb.gz'), bytes);
+  writeFileSync(join(dir, file), bytes);
   const now = new Date().toISOString();
-  const meta = {
+  const full = {
     id,
     user: 'alice@example.com',
     groups: ['devs'],
     createdAt: now,
     finishedAt: now,
     namespace: 'team-a',
-    target: { workload: { kind: 'Deployment', name: 'web' } },
-    type: 'profile',
-    seconds: 30,
+    ...meta,
     status: 'done',
     pods: [{ pod: 'web-0', uid: 'u', status: 'ok' }],
-    file: 'profile.pb.gz',
+    file,
     bytes: bytes.length,
   };
-  writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
+  writeFileSync(join(dir, 'meta.json'), JSON.stringify(full));
   await h.restartGateway();
   return id;
+}
+
+/** Stores `bytes` (a .pb.gz) as a finished workload CPU capture; returns its id. */
+export function seedCapture(h: Harness, bytes: Uint8Array): Promise<string> {
+  return seed(h, bytes, 'profile.pb.gz', { target: { workload: { kind: 'Deployment', name: 'web' } }, type: 'profile', seconds: 30 });
 }
 
 export interface SeededUi {
@@ -55,28 +58,6 @@ export async function openSeeded(bytes: Uint8Array, browser: Parameters<typeof l
  * Stores `bytes` as a finished one-pod trace capture (trace.out) as the gateway stored traces before it derived
  * anything from them (no goroutines.json, no blocking profiles); returns its id. Restarts the gateway.
  */
-export async function seedTraceCapture(h: Harness, bytes: Uint8Array): Promise<string> {
-  const id = `${Date.now().toString(36)}-${(made++).toString(16).padStart(10, '0')}`;
-  const dir = join(h.storeDir, id);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'trace.out'), bytes);
-  const now = new Date().toISOString();
-  const meta = {
-    id,
-    user: 'alice@example.com',
-    groups: ['devs'],
-    createdAt: now,
-    finishedAt: now,
-    namespace: 'team-a',
-    target: { pod: 'web-0' },
-    type: 'trace',
-    seconds: 1,
-    status: 'done',
-    pods: [{ pod: 'web-0', uid: 'u', status: 'ok' }],
-    file: 'trace.out',
-    bytes: bytes.length,
-  };
-  writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
-  await h.restartGateway();
-  return id;
+export function seedTraceCapture(h: Harness, bytes: Uint8Array): Promise<string> {
+  return seed(h, bytes, 'trace.out', { target: { pod: 'web-0' }, type: 'trace', seconds: 1 });
 }
