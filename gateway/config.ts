@@ -98,9 +98,11 @@ export const GATEWAY_FLAGS = {
     { default: 8 },
   ),
   'max-captures-per-user': flag(int(1, 10_000), 'captures running at once per user (429 beyond)', { default: 2 }),
-  'max-streams-per-user': flag(int(1, 10_000), 'live pprof requests one user may have running through the gateway at once (429 beyond)', {
-    default: 16,
-  }),
+  'max-streams-per-user': flag(
+    int(1, 100_000),
+    'live pprof requests one user may have running through the gateway at once (429 beyond); a scraper holds about one per pod it scrapes',
+    { default: 1024 },
+  ),
   'max-links-per-user': flag(int(1, 100_000), 'one-time links a user may hold open at once (429 beyond)', { default: 64 }),
   'max-sessions': flag(int(1, 10_000_000), 'UI sessions held at once; past it new sign-ins wait (429), nobody is logged out', {
     default: 100_000,

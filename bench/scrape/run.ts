@@ -15,14 +15,20 @@
 //
 //  1. direct: the scraper calls each sidecar itself (the baseline);
 //  2. gateway: the scraper discovers the targets at /sd/targets and scrapes the
-//     URLs it yields, as Alloy does with podprof's config.
+//     URLs it yields, as Alloy does with podprof's config;
+//  3. replicas: the same through BENCH_REPLICAS (3) gateways on one shared
+//     store, each pod's scrapes pinned to one replica as a Service's
+//     connection balancing pins a keep-alive connection (pod k → replica k mod N).
 //
 // Per mode: scrapes and failures, latency of the non-CPU scrapes (p50/p99),
 // CPU scrape duration, and for the gateway: CPU ms per scrape (utime+stime
 // from /proc over the whole run), RSS (peak and at the end), open sockets
-// (peak), the cores it used, so the pods one core carries.
+// (peak), the cores it used, so the pods one core carries. For replicas the
+// CPU, RSS and sockets are summed over them, and the scaling is the replicas'
+// pods per core-second over one gateway's: N× that is what N replicas carry
+// when each has a core (the machine has 2, so it is computed, not run).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { rm } from 'node:fs/promises';
@@ -44,6 +50,7 @@ const CFG = {
   intervalS: 15,
   intervals: Number(process.env.BENCH_INTERVALS ?? (QUICK ? 2 : 3)),
   namespaces: 20,
+  replicas: Number(process.env.BENCH_REPLICAS ?? 3),
 };
 const NODE = process.execPath;
 const TSX = ['--import', 'tsx'];
@@ -114,19 +121,20 @@ interface ModeResult {
   };
 }
 
-async function runScraper(plan: object, dir: string, name: string, watch?: number): Promise<ModeResult> {
+async function runScraper(plan: object, dir: string, name: string, watch?: number[]): Promise<ModeResult> {
   const planFile = join(dir, `${name}.json`);
   writeFileSync(planFile, JSON.stringify(plan));
   const hz = clockTicksPerSecond();
-  const g0 = watch !== undefined ? cpuTicks(watch) : undefined;
-  const rssStart = watch !== undefined ? rssMiB(watch) : 0;
+  const sum = (f: (pid: number) => number): number => (watch ?? []).reduce((a, pid) => a + f(pid), 0);
+  const g0 = sum((pid) => cpuTicks(pid) ?? 0);
+  const rssStart = sum(rssMiB);
   let rssPeak = rssStart;
   let socketsPeak = 0;
   const sampler =
     watch !== undefined
       ? setInterval(() => {
-          rssPeak = Math.max(rssPeak, rssMiB(watch));
-          socketsPeak = Math.max(socketsPeak, openSockets(watch));
+          rssPeak = Math.max(rssPeak, sum(rssMiB));
+          socketsPeak = Math.max(socketsPeak, sum(openSockets));
         }, 250)
       : undefined;
   const s = startChild([...TSX, 'bench/scrape/scraper.ts', planFile], 'scraper');
@@ -153,14 +161,14 @@ async function runScraper(plan: object, dir: string, name: string, watch?: numbe
     scraperCpuS: round(scraperTicks / hz, 1),
   };
   if (watch !== undefined) {
-    const cpuS = ((cpuTicks(watch) ?? 0) - (g0 ?? 0)) / hz;
+    const cpuS = (sum((pid) => cpuTicks(pid) ?? 0) - g0) / hz;
     result.gateway = {
       cpuS: round(cpuS, 1),
       cpuMsPerScrape: round((cpuS * 1000) / out.scrapes.length, 3),
       cores: round(cpuS / wallS, 3),
       rssStartMiB: round(rssStart, 1),
       rssPeakMiB: round(rssPeak, 1),
-      rssEndMiB: round(rssMiB(watch), 1),
+      rssEndMiB: round(sum(rssMiB), 1),
       socketsPeak,
     };
   }
@@ -219,47 +227,52 @@ async function main(): Promise<void> {
   );
   if ((await nextLine(sidecars.lines, 'sidecars')) !== 'ready') throw new Error('sidecars did not start');
 
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  // BENCH_GATEWAY_NODE_ARGS: node flags for the gateway process (e.g. to try V8 heap settings).
+  // BENCH_GATEWAY_NODE_ARGS: node flags for the gateways (e.g. to try V8 heap settings).
   const gatewayNodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
-  const gateway = startChild(
-    [
-      ...gatewayNodeArgs,
-      'dist/podprof.js',
-      'gateway',
-      '--listen',
-      `127.0.0.1:${port}`,
-      '--health-listen',
-      '127.0.0.1:0',
-      '--tls-cert-file',
-      files.gwCert,
-      '--tls-key-file',
-      files.gwKey,
-      '--auth',
-      'static',
-      '--tokens-file',
-      tokens,
-      '--authz',
-      'allow-all',
-      '--discovery',
-      'static',
-      '--targets-file',
-      targetsFile,
-      '--signing-key-file',
-      keys.keyFile,
-      '--store-dir',
-      join(dir, 'store'),
-      '--sidecar-ca-file',
-      files.sidecarCa,
-    ],
-    'gateway',
-  );
-  void (async () => {
-    for (;;) if ((await gateway.lines.next()).done === true) return; // the audit log: read and dropped
-  })();
-  const base = `https://127.0.0.1:${port}`;
+  const firstPort = 20000 + Math.floor(Math.random() * 20000);
+  // Replicas share the store directory, the signing key and the sidecar CA, as a Deployment's pods share their volumes and Secrets.
+  const startGateway = (port: number): ReturnType<typeof startChild> => {
+    const g = startChild(
+      [
+        ...gatewayNodeArgs,
+        'dist/podprof.js',
+        'gateway',
+        '--listen',
+        `127.0.0.1:${port}`,
+        '--health-listen',
+        '127.0.0.1:0',
+        '--tls-cert-file',
+        files.gwCert,
+        '--tls-key-file',
+        files.gwKey,
+        '--auth',
+        'static',
+        '--tokens-file',
+        tokens,
+        '--authz',
+        'allow-all',
+        '--discovery',
+        'static',
+        '--targets-file',
+        targetsFile,
+        '--signing-key-file',
+        keys.keyFile,
+        '--store-dir',
+        join(dir, 'store'),
+        '--sidecar-ca-file',
+        files.sidecarCa,
+      ],
+      `gateway :${port}`,
+    );
+    void (async () => {
+      for (;;) if ((await g.lines.next()).done === true) return; // the audit log: read and dropped
+    })();
+    return g;
+  };
+  const gateway = startGateway(firstPort);
+  const port = firstPort;
   const agent = new Agent({ ca: readFileSync(files.gwCa) });
-  const sd = async (): Promise<{ targets: string[]; labels: Record<string, string> }[] | undefined> =>
+  const sd = async (base = `https://127.0.0.1:${port}`): Promise<{ targets: string[]; labels: Record<string, string> }[] | undefined> =>
     new Promise((resolve) => {
       const r = request(`${base}/sd/targets`, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
         const parts: Buffer[] = [];
@@ -275,11 +288,15 @@ async function main(): Promise<void> {
       r.on('error', () => resolve(undefined));
       r.end();
     });
-  let groups: Awaited<ReturnType<typeof sd>>;
-  for (let i = 0; i < 200 && (groups = await sd())?.length !== CFG.pods * SCRAPE_TYPES.length; i++)
-    await new Promise((r) => setTimeout(r, 100));
-  if (groups?.length !== CFG.pods * SCRAPE_TYPES.length)
-    throw new Error(`the gateway did not list ${CFG.pods * SCRAPE_TYPES.length} targets`);
+  const listed = async (base?: string): Promise<NonNullable<Awaited<ReturnType<typeof sd>>>> => {
+    let groups: Awaited<ReturnType<typeof sd>>;
+    for (let i = 0; i < 200 && (groups = await sd(base))?.length !== CFG.pods * SCRAPE_TYPES.length; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    if (groups?.length !== CFG.pods * SCRAPE_TYPES.length)
+      throw new Error(`the gateway ${base ?? ''} did not list ${CFG.pods * SCRAPE_TYPES.length} targets`);
+    return groups;
+  };
+  const groups = await listed();
 
   const seconds = CFG.intervalS - 1;
   const q = (type: string): string => (type === 'profile' ? `?seconds=${seconds}` : '');
@@ -299,39 +316,75 @@ async function main(): Promise<void> {
   );
   const gatewayPid = gateway.child.pid!;
   const idleRss = rssMiB(gatewayPid);
-  const results = {
-    direct: await runScraper({ ...plan, targets: direct, token: 'bench', caFile: files.sidecarCa }, dir, 'direct'),
-    gateway: await runScraper({ ...plan, targets: viaGateway, token, caFile: files.gwCa }, dir, 'gateway', gatewayPid),
-  };
+  const directRun = await runScraper({ ...plan, targets: direct, token: 'bench', caFile: files.sidecarCa }, dir, 'direct');
+  const single = await runScraper({ ...plan, targets: viaGateway, token, caFile: files.gwCa }, dir, 'gateway', [gatewayPid]);
+  const others = Array.from({ length: CFG.replicas - 1 }, (_, i) => startGateway(firstPort + 1 + i));
+  for (let i = 0; i < others.length; i++) await listed(`https://127.0.0.1:${firstPort + 1 + i}`);
+  // Each pod's scrapes go to one replica, as a Service pins a keep-alive connection.
+  const replicaOf = (url: string): number =>
+    Number.parseInt(createHash('sha256').update(new URL(url).pathname.split('/debug/pprof/')[0]!).digest('hex').slice(0, 8), 16) %
+    CFG.replicas;
+  const viaReplicas = viaGateway.map((t) => {
+    const u = new URL(t.url);
+    u.port = String(firstPort + replicaOf(t.url));
+    return { ...t, url: u.toString() };
+  });
+  const replicas = await runScraper({ ...plan, targets: viaReplicas, token, caFile: files.gwCa }, dir, 'replicas', [
+    gatewayPid,
+    ...others.map((o) => o.child.pid!),
+  ]);
+  const results = { direct: directRun, gateway: single, replicas };
   sidecars.child.kill('SIGTERM');
   const sidecarCounts = JSON.parse(await nextLine(sidecars.lines, 'sidecars')) as { served: number; refused: number; unknown: number };
-  await stop(gateway.child);
+  for (const g of [gateway, ...others]) await stop(g.child);
 
   const d = results.direct;
   const g = results.gateway;
   const gw = g.gateway!;
   const scrapesPerSecond = (CFG.pods * SCRAPE_TYPES.length) / CFG.intervalS;
   const podsPerCore = Math.floor(CFG.pods / gw.cores);
+  const r = results.replicas;
+  const rw = r.gateway!;
+  const replicaPodsPerCore = Math.floor(CFG.pods / rw.cores);
+  // N replicas with a core each carry N × their pods per core; the goal compares that with one gateway's pods per core.
+  const scaling = round((CFG.replicas * replicaPodsPerCore) / podsPerCore, 2);
   console.log(
     table([
-      ['', 'direct to sidecars', 'through the gateway', 'ratio'],
-      ['scrapes', String(d.scrapes), String(g.scrapes), ''],
-      ['failed', JSON.stringify(d.failed), JSON.stringify(g.failed), ''],
-      ['non-CPU scrape p50 ms', String(d.nonCpuMs.p50), String(g.nonCpuMs.p50), `×${round(g.nonCpuMs.p50 / d.nonCpuMs.p50, 2)}`],
-      ['non-CPU scrape p99 ms', String(d.nonCpuMs.p99), String(g.nonCpuMs.p99), `×${round(g.nonCpuMs.p99 / d.nonCpuMs.p99, 2)}`],
-      ['CPU scrape p50 / p99 s', `${d.cpuS.p50} / ${d.cpuS.p99}`, `${g.cpuS.p50} / ${g.cpuS.p99}`, ''],
-      ['scraper CPU s', String(d.scraperCpuS), String(g.scraperCpuS), ''],
+      ['', 'direct to sidecars', 'through the gateway', `through ${CFG.replicas} replicas`, 'ratio gateway / direct'],
+      ['scrapes', String(d.scrapes), String(g.scrapes), String(r.scrapes), ''],
+      ['failed', JSON.stringify(d.failed), JSON.stringify(g.failed), JSON.stringify(r.failed), ''],
+      [
+        'non-CPU scrape p50 ms',
+        String(d.nonCpuMs.p50),
+        String(g.nonCpuMs.p50),
+        String(r.nonCpuMs.p50),
+        `×${round(g.nonCpuMs.p50 / d.nonCpuMs.p50, 2)}`,
+      ],
+      [
+        'non-CPU scrape p99 ms',
+        String(d.nonCpuMs.p99),
+        String(g.nonCpuMs.p99),
+        String(r.nonCpuMs.p99),
+        `×${round(g.nonCpuMs.p99 / d.nonCpuMs.p99, 2)}`,
+      ],
+      ['CPU scrape p50 / p99 s', `${d.cpuS.p50} / ${d.cpuS.p99}`, `${g.cpuS.p50} / ${g.cpuS.p99}`, `${r.cpuS.p50} / ${r.cpuS.p99}`, ''],
+      ['scraper CPU s', String(d.scraperCpuS), String(g.scraperCpuS), String(r.scraperCpuS), ''],
     ]),
   );
   console.log(
     table([
-      ['gateway', ''],
-      ['CPU ms per scrape', String(gw.cpuMsPerScrape)],
-      ['cores used', `${gw.cores} (${round(scrapesPerSecond, 1)} scrapes/s)`],
-      ['RSS idle → peak → end MiB', `${round(idleRss, 1)} → ${gw.rssPeakMiB} → ${gw.rssEndMiB}`],
-      ['open sockets, peak', String(gw.socketsPeak)],
-      ['pods per core (5 types / 15 s)', String(podsPerCore)],
-      ['sidecar 429s (overlapping CPU)', String(sidecarCounts.refused)],
+      ['', 'one gateway', `${CFG.replicas} replicas (summed)`],
+      ['CPU ms per scrape', String(gw.cpuMsPerScrape), String(rw.cpuMsPerScrape)],
+      ['cores used', `${gw.cores} (${round(scrapesPerSecond, 1)} scrapes/s)`, String(rw.cores)],
+      [
+        'RSS idle → peak → end MiB',
+        `${round(idleRss, 1)} → ${gw.rssPeakMiB} → ${gw.rssEndMiB}`,
+        `${rw.rssStartMiB} → ${rw.rssPeakMiB} → ${rw.rssEndMiB}`,
+      ],
+      ['open sockets, peak', String(gw.socketsPeak), String(rw.socketsPeak)],
+      ['pods per core (5 types / 15 s)', String(podsPerCore), String(replicaPodsPerCore)],
+      ['pods carried, a core each, vs one gateway', '×1', `×${scaling}`],
+      ['sidecar 429s (overlapping CPU)', String(sidecarCounts.refused), ''],
     ]),
   );
   writeResults(join(REPO, 'bench/results', QUICK ? 'scrape-quick.json' : 'scrape.json'), {
@@ -341,6 +394,8 @@ async function main(): Promise<void> {
     gatewayIdleRssMiB: round(idleRss, 1),
     sidecars: sidecarCounts,
     podsPerCore,
+    replicaPodsPerCore,
+    scaling,
   });
   await rm(dir, { recursive: true, force: true });
   await rm(keys.dir, { recursive: true, force: true });
