@@ -12,7 +12,8 @@ const cidr = (raw: string): string => {
 
 export const GATEWAY_FLAGS = {
   ...servingFlags({
-    connections: { max: 4096, perAddress: 512 },
+    // perAddress: a scraper host (Alloy) holds about a connection per pod it scrapes through a replica.
+    connections: { max: 4096, perAddress: 1024 },
     listenHelp: 'HTTPS address for users, go tool pprof and scrapers',
     noCertificate: 'self-signed',
     grace: { ms: 10_000, text: '10s' },

@@ -50,4 +50,5 @@ test('by default one identity may hold a stream per pod of a fleet one gateway c
   const streams = GATEWAY_FLAGS['max-streams-per-user'].default;
   assert.equal(streams, 1024);
   assert.equal(streams * 4, GATEWAY_FLAGS['max-connections'].default);
+  assert.equal(GATEWAY_FLAGS['max-connections-per-address'].default, streams, 'and one scraper host a connection per stream');
 });
