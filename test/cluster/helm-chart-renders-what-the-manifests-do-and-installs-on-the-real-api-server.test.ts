@@ -275,6 +275,49 @@ test('userRoles, the sidecar NetworkPolicy per namespace and webhookFrom render 
   }
 });
 
+test('with replicas on a bucket the chart renders what manifests/gateway-replicated does: three replicas rolled one at a time, spread, a PodDisruptionBudget, the store Secret as environment, one sidecar CA, no volume claim', async () => {
+  const dir = mkdtempSync(join(MANIFESTS, '..', '.tmp-overlay-'));
+  try {
+    writeFileSync(
+      join(dir, 'kustomization.yaml'),
+      'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../manifests/base]\ncomponents: [../manifests/gateway-replicated]\n',
+    );
+    const out = await run('kubectl', ['kustomize', dir]);
+    assert.equal(out.code, 0, out.stderr);
+    const manifests = parse(out.stdout, 'gateway-replicated');
+    const chart = (
+      await template([
+        '--set',
+        'gateway.replicas=3,gateway.store.objectStoreSecret=podprof-store,gateway.sidecarCASecret=podprof-sidecar-ca',
+      ])
+    ).map(normalize);
+    for (const [what, objs] of [
+      ['manifests', manifests],
+      ['chart', chart],
+    ] as const) {
+      const deployment = only(objs, 'Deployment', 'podprof-gateway') as unknown as { spec: { replicas: number; strategy: unknown } };
+      assert.equal(deployment.spec.replicas, 3, what);
+      assert.deepEqual(deployment.spec.strategy, { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }, what);
+      assert.equal(objs.filter((o) => o.kind === 'PersistentVolumeClaim').length, 0, `${what}: no volume claim`);
+    }
+    const gw = (objs: readonly Obj[]): PodSpec => podSpec(only(objs, 'Deployment', 'podprof-gateway'));
+    const byName = <T extends { name: string }>(xs: readonly T[]): Record<string, T> => Object.fromEntries(xs.map((x) => [x.name, x]));
+    const [m, c] = [gw(manifests), gw(chart)] as unknown as Array<PodSpec & Record<string, unknown>>;
+    assert.deepEqual(c.topologySpreadConstraints, m.topologySpreadConstraints);
+    assert.deepEqual(c.containers[0]!.args, m.containers[0]!.args);
+    assert.ok(m.containers[0]!.args!.includes('--sidecar-ca-file=/sidecar-ca/ca.crt'));
+    assert.deepEqual((c.containers[0] as unknown as { envFrom: unknown }).envFrom, [{ secretRef: { name: 'podprof-store' } }]);
+    assert.deepEqual(
+      (c.containers[0] as unknown as { envFrom: unknown }).envFrom,
+      (m.containers[0] as unknown as { envFrom: unknown }).envFrom,
+    );
+    assert.deepEqual(byName(c.volumes as { name: string }[]), byName(m.volumes as { name: string }[]));
+    assert.deepEqual(only(chart, 'PodDisruptionBudget', 'podprof-gateway'), only(manifests, 'PodDisruptionBudget', 'podprof-gateway'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 /** Files for --set-file, as an operator passes keys and certificates. */
 const FILES = mkdtempSync(join(tmpdir(), 'podprof-helm-files-'));
 function file(name: string, content: string): string {
@@ -284,6 +327,21 @@ function file(name: string, content: string): string {
 
 /** Each option toggled: what it must change, checked on the render; the invariants hold for all. */
 const TOGGLES: ReadonlyArray<{ says: string; set: string[]; ns?: string; check: (objs: Obj[]) => void }> = [
+  {
+    says: 'gateway replicas on a bucket: three, a PodDisruptionBudget of two, the store Secret as environment, no volume claim',
+    set: [
+      '--set',
+      'gateway.replicas=3,gateway.minAvailable=2,gateway.store.objectStoreSecret=podprof-store,gateway.sidecarCASecret=podprof-sidecar-ca',
+    ],
+    check: (objs) => {
+      assert.equal((only(objs, 'Deployment', 'podprof-gateway') as unknown as { spec: { replicas: number } }).spec.replicas, 3);
+      assert.equal(
+        (only(objs, 'PodDisruptionBudget', 'podprof-gateway') as unknown as { spec: { minAvailable: number } }).spec.minAvailable,
+        2,
+      );
+      assert.equal(objs.filter((o) => o.kind === 'PersistentVolumeClaim').length, 0);
+    },
+  },
   {
     says: 'images: repositories, tags and pull policy of the webhook, the gateway, the certs Job and the injected sidecar',
     set: [
@@ -496,7 +554,7 @@ test('every option toggled changes what it says, and the invariants of manifests
 
 test('values.schema.json refuses bad values with its message, naming the value', async () => {
   const cases: Array<[string[], RegExp]> = [
-    [['--set', 'gateway.replicas=3'], /gateway\/replicas|replicas.*maximum|must be <= 1|maximum: got 3, want 1/i],
+    [['--set', 'gateway.replicas=3'], /objectStoreSecret.*minLength|sidecarCASecret.*minLength/s],
     [['--set', 'webhook.timeoutSeconds=10'], /webhook\/timeoutSeconds|timeoutSeconds/],
     [['--set', 'gateway.auth.mode=oidc'], /gateway\/auth\/mode|auth.*mode/],
     [['--set', 'gateway.auth.mode=proxy'], /trustedProxyCIDRs/],
