@@ -61,6 +61,9 @@ export function parseStoreLocation(raw: string): StoreLocation {
     if (raw.trim() === '') throw new Error('want a directory or s3://bucket/prefix');
     return { kind: 'dir', dir: raw };
   }
+  // URL() would quietly resolve a/../b to b: refuse dot segments before it does.
+  if (/\/\.{1,2}(\/|\?|$)/.test(raw.split('?')[0]!.slice('s3://'.length)))
+    throw new Error('the prefix may hold only segments of [A-Za-z0-9._-], none of them . or ..');
   const url = parseUrl(raw);
   if (url.protocol !== 's3:') throw new Error(`want a directory or an s3:// URL, not ${url.protocol}//`);
   if (url.username !== '' || url.password !== '')
