@@ -106,7 +106,9 @@ test('a capture whose replica stopped ends failed, its unfinished pods failed wi
 test('--store takes a directory or an s3:// URL with four optional parameters, and says what is wrong with a bad one', () => {
   assert.deepEqual(parseStoreLocation('/var/lib/podprof'), { kind: 'dir', dir: '/var/lib/podprof' });
   assert.deepEqual(
-    parseStoreLocation('s3://podprof-captures/prod/eu?endpoint=https://s3.example:9000/&region=eu-west-1&forcePathStyle=true&caFile=/etc/ca.pem'),
+    parseStoreLocation(
+      's3://podprof-captures/prod/eu?endpoint=https://s3.example:9000/&region=eu-west-1&forcePathStyle=true&caFile=/etc/ca.pem',
+    ),
     {
       kind: 's3',
       bucket: 'podprof-captures',
