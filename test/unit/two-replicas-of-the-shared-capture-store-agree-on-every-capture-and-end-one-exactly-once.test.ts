@@ -68,6 +68,9 @@ async function until<T>(probe: () => T | undefined, what: string): Promise<T> {
   }
 }
 
+const stored = async (objects: DirObjectStore, key: string): Promise<CaptureMeta> =>
+  JSON.parse(Buffer.from((await objects.get(key))!).toString()) as CaptureMeta;
+
 const text = async (s: SharedCaptureStore, id: string, file: string): Promise<string> => {
   const found = await s.read(id, file);
   assert.ok(found, `${file} readable`);
@@ -123,7 +126,7 @@ test('a replica whose lease stops has its capture ended once by the other; commi
     const keys: string[] = [];
     for await (const o of objects.list(`captures/${namespace}/${id}/`)) keys.push(o.key.split('/').slice(3).join('/'));
     assert.deepEqual(keys, ['end.json', 'meta.json']);
-    assert.equal(JSON.parse(Buffer.from((await objects.get(metaKey(namespace, id)))!).toString()).error, REPLICA_STOPPED);
+    assert.equal((await stored(objects, metaKey(namespace, id))).error, REPLICA_STOPPED);
   }));
 
 test('a meta.json left running beside an end.json (its owner stopped between the two writes) is repaired from end.json', () =>
@@ -133,7 +136,7 @@ test('a meta.json left running beside an end.json (its owner stopped between the
     await objects.put(endKey(m.namespace, m.id), JSON.stringify({ ...m, status: 'done', bytes: 0 }));
     const fixed = await until(() => (two.get(m.id)?.status === 'done' ? two.get(m.id) : undefined), 'repaired');
     assert.equal(fixed.id, m.id);
-    assert.equal(JSON.parse(Buffer.from((await objects.get(metaKey(m.namespace, m.id)))!).toString()).status, 'done');
+    assert.equal((await stored(objects, metaKey(m.namespace, m.id))).status, 'done');
   }));
 
 test('a delete on one replica is seen by the other, and a namespace quota is enforced on captures another replica made', () =>
@@ -170,7 +173,7 @@ test('objects outside the layout, and a capture whose meta.json is not its own, 
     const m = newMeta();
     await objects.put('captures/team-a/not-an-id/meta.json', '{}');
     await objects.put(metaKey('team-b', m.id), JSON.stringify(m)); // says team-a, filed under team-b
-    await writeFile(join(objects.root, "stray"), "x");
+    await writeFile(join(objects.root, 'stray'), 'x');
     await two.refresh();
     assert.deepEqual(two.list(), []);
   }));
