@@ -122,6 +122,8 @@ export class SharedCaptureStore {
   private index = new Map<string, Entry>();
   private readonly live = new Map<string, SharedCaptureWriter>();
   private readonly sightings = new Map<string, LeaseSighting>();
+  /** Commits (the entry) and deletes (undefined) made here since the current refresh began. */
+  private readonly changed = new Map<string, Entry | undefined>();
   private down: StoreUnavailable | undefined;
   private refreshing: Promise<void> | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
@@ -246,7 +248,9 @@ export class SharedCaptureStore {
     }
     this.live.delete(id);
     await rm(w.tmp, { recursive: true, force: true });
-    this.index.set(id, { meta: final, text: JSON.stringify(final, null, 2) });
+    const entry = { meta: final, text: JSON.stringify(final, null, 2) };
+    this.index.set(id, entry);
+    this.changed.set(id, entry);
     return final;
   }
 
@@ -256,15 +260,20 @@ export class SharedCaptureStore {
    * final meta (`meta` itself if this call won).
    */
   private async end(meta: CaptureMeta): Promise<CaptureMeta> {
+    return (await this.endOnce(meta)).final;
+  }
+
+  private async endOnce(meta: CaptureMeta): Promise<{ final: CaptureMeta; won: boolean }> {
     const text = JSON.stringify(meta, null, 2);
     let final = meta;
-    if (!(await this.objects.putIfAbsent(endKey(meta.namespace, meta.id), text))) {
+    const won = await this.objects.putIfAbsent(endKey(meta.namespace, meta.id), text);
+    if (!won) {
       const theirs = parseMeta(await this.objects.get(endKey(meta.namespace, meta.id)), meta.id);
       if (theirs) final = theirs.meta;
     }
     await this.objects.put(metaKey(meta.namespace, meta.id), final === meta ? text : JSON.stringify(final, null, 2));
     await this.objects.delete(leaseKey(meta.namespace, meta.id));
-    return final;
+    return { final, won };
   }
 
   /** Reads the store into a new index (coalesced: callers during a refresh share it). */
@@ -286,7 +295,8 @@ export class SharedCaptureStore {
     return this.refreshing;
   }
 
-  private async readIndex(): Promise<void> {
+  /** Every capture's id in the bucket, with its namespace and the rest of each of its keys. */
+  private async listCaptures(): Promise<Map<string, { namespace: string; rests: Set<string> }>> {
     const keys = new Map<string, { namespace: string; rests: Set<string> }>();
     for await (const o of this.objects.list(CAPTURES)) {
       const k = parseKey(o.key);
@@ -295,6 +305,14 @@ export class SharedCaptureStore {
       e.rests.add(k.rest);
       keys.set(k.id, e);
     }
+    return keys;
+  }
+
+  private async readIndex(): Promise<void> {
+    // After an outage nobody could renew: every lease gets a whole bound again from now.
+    if (this.down) this.sightings.clear();
+    this.changed.clear();
+    const keys = await this.listCaptures();
     const next = new Map<string, Entry>();
     const now = Date.now();
     for (const [id, { namespace, rests }] of keys) {
@@ -306,11 +324,14 @@ export class SharedCaptureStore {
       }
       const read = parseMeta(await this.objects.get(metaKey(namespace, id)), id);
       if (!read || read.meta.namespace !== namespace) continue;
-      let entry: Entry = read;
-      if (read.meta.status === 'running' && !this.live.has(id)) entry = await this.checkRunning(read, rests.has('end.json'), now);
-      next.set(id, entry);
+      const running = read.meta.status === 'running' && !this.live.has(id);
+      next.set(id, running ? await this.checkRunning(read, rests.has('end.json'), now) : read);
     }
     for (const id of this.sightings.keys()) if (next.get(id)?.meta.status !== 'running') this.sightings.delete(id);
+    // What this replica committed or deleted while the listing ran is newer than the listing.
+    for (const [id, e] of this.changed)
+      if (e === undefined) next.delete(id);
+      else next.set(id, e);
     this.index = next;
   }
 
@@ -328,8 +349,8 @@ export class SharedCaptureStore {
     const seen = sight(this.sightings.get(id), leaseSeq(await this.objects.get(leaseKey(namespace, id))), now);
     this.sightings.set(id, seen);
     if (!leaseExpired(seen, now, this.leaseBoundMs)) return read;
-    const final = await this.end(interrupted(read.meta));
-    if (final.error === REPLICA_STOPPED)
+    const { final, won } = await this.endOnce(interrupted(read.meta));
+    if (won)
       this.log.warn(
         { capture: id, namespace, leaseBoundMs: this.leaseBoundMs },
         'capture store: marked a capture whose replica stopped as failed',
@@ -412,6 +433,7 @@ export class SharedCaptureStore {
     try {
       await this.objects.delete(metaKey(namespace, id));
       this.index.delete(id);
+      this.changed.set(id, undefined);
       const rest: string[] = [];
       for await (const o of this.objects.list(capturePrefix(namespace, id))) rest.push(o.key);
       for (const k of rest) await this.objects.delete(k);

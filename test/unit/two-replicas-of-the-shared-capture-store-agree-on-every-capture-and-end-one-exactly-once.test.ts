@@ -28,7 +28,7 @@ async function twoReplicas(
   const root = await mkdtemp(join(tmpdir(), 'podprof-replicas-'));
   const objects = new DirObjectStore(join(root, 'bucket'));
   const open = (name: string): Promise<SharedCaptureStore> =>
-    SharedCaptureStore.open(objects, limits, log, { scratch: join(root, name), replica: name, refreshMs: 20, renewMs: 40 });
+    SharedCaptureStore.open(objects, limits, log, { scratch: join(root, name), replica: name, refreshMs: 20, renewMs: 250 });
   const one = await open('one');
   const two = await open('two');
   try {
