@@ -4,6 +4,7 @@ import { bytes, duration, httpsUrl, int, list, oneOf, str } from '../src/config/
 import { servingConfigProblems, servingFlags } from '../src/serving/config.ts';
 import { transferFlags } from '../src/http/transfer-flags.ts';
 import { goproxyProblem } from './source/fetcher.ts';
+import { parseStoreLocation } from './shared/store-url.ts';
 
 const cidr = (raw: string): string => {
   if (!/^[0-9a-fA-F.:]+\/\d{1,3}$/.test(raw)) throw new Error('want CIDRs like 10.0.0.0/8 or 127.0.0.1/32');
@@ -61,7 +62,15 @@ export const GATEWAY_FLAGS = {
     'lifetime of a sidecar certificate the gateway signs (sidecars renew at two thirds)',
     { default: 6 * 3_600_000, defaultText: '6h' },
   ),
-  'store-dir': flag(str, 'where captures are stored', { default: '/var/lib/podprof' }),
+  'store-dir': flag(
+    str,
+    "the gateway's local directory: its captures unless --store names a bucket (then only the files of captures in flight), and its own sidecar CA",
+    { default: '/var/lib/podprof' },
+  ),
+  store: flag(
+    parseStoreLocation,
+    "where captures are kept: a directory (default: --store-dir), or an S3-compatible bucket that gateway replicas share, s3://BUCKET/PREFIX?endpoint=https://HOST:PORT&region=REGION&forcePathStyle=true&caFile=PEM (every parameter optional; credentials from the AWS SDK's default chain, never in the URL)",
+  ),
   'store-max-bytes': flag(
     bytes(1024 * 1024, 10 * 1024 ** 4),
     'total size of stored captures; when full, new captures are refused (507) rather than evicting anyone',

@@ -116,6 +116,7 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
   // Captures get the narrow part of the context they use (registry, authorize, sidecars, workloads), once.
   const captures = await Captures.open({
     dir: c['store-dir'],
+    ...(c.store === undefined ? {} : { location: c.store }),
     store: { maxBytes: c['store-max-bytes'], maxNamespaceBytes: c['store-namespace-max-bytes'], maxAgeMs: c['store-max-age'] },
     limits: captureLimits(c),
     deps: parts,
@@ -137,7 +138,13 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
       keepAliveMs: 120_000,
       connectionsCheckingIntervalMs: Math.min(1000, c['header-timeout']),
     },
-    health: { ready: () => ({ ok: targets.synced, json: { ready: targets.synced, targets: targets.size } }) },
+    health: {
+      ready: () => {
+        const store = ctx.captures.health();
+        const ok = targets.synced && store.ok;
+        return { ok, json: { ready: ok, targets: targets.size, store } };
+      },
+    },
     metrics: metrics.registry,
     log,
     readyFields: {

@@ -66,7 +66,7 @@ export const CATALOG = {
   },
   PODPROF_STORE_UNAVAILABLE: {
     status: 503,
-    hint: 'the gateway cannot use its capture store; check --store-dir (it must be a writable directory) and the gateway log',
+    hint: 'the gateway cannot use its capture store; check --store-dir (a writable directory) or, with --store s3://…, that the object store answers and its credentials are accepted; then read the gateway log. Captures resume by themselves once the store answers',
   },
   PODPROF_TOO_MANY_CAPTURES: { status: 429, hint: 'too many captures are running; retry after the time given' },
   PODPROF_STORE_FULL: {
@@ -115,7 +115,10 @@ export class PodprofError extends Error {
 }
 
 export function toPodprofError(err: unknown): PodprofError {
-  return err instanceof PodprofError ? err : new PodprofError('PODPROF_INTERNAL', 'internal error');
+  if (err instanceof PodprofError) return err;
+  // The gateway's shared store throws StoreUnavailable (gateway/shared/object-store.ts), known here by name only.
+  if (err instanceof Error && err.name === 'StoreUnavailable') return new PodprofError('PODPROF_STORE_UNAVAILABLE', err.message);
+  return new PodprofError('PODPROF_INTERNAL', 'internal error');
 }
 
 export type ErrorFormat = 'pprof' | 'json';

@@ -20,7 +20,10 @@ import type { ProfileJob } from './profile-jobs.ts';
 import { ProfileWorkers } from './profile-workers.ts';
 import { fetchPods } from './fetch.ts';
 import { planCapture } from './plan.ts';
+import { join } from 'node:path';
 import { CaptureStore, type StoreLimits } from './store.ts';
+import { SharedCaptureStore } from './shared-store.ts';
+import type { StoreLocation } from '../shared/store-url.ts';
 import type { CaptureMeta } from '../../src/api/types.ts';
 import type { CaptureRequest } from './request.ts';
 
@@ -54,8 +57,14 @@ export const DEFAULT_CAPTURE_LIMITS: CaptureLimits = {
   maxRunningPerUser: 2,
 };
 
+/** Either store: the directory (one replica) or the shared object store (replicas). */
+export type AnyCaptureStore = CaptureStore | SharedCaptureStore;
+
 export interface CapturesOptions {
+  /** The local directory: the captures themselves unless `location` is a bucket; else the scratch space of captures in flight. */
   readonly dir: string;
+  /** --store: absent or a directory, captures in `dir`; an s3:// bucket, captures there (shared by replicas). */
+  readonly location?: StoreLocation;
   /** What captures use of the gateway: find pods, ask RBAC, call sidecars (read at each capture: tests swap the authorizer). */
   readonly deps: CaptureDeps;
   readonly store: StoreLimits;
@@ -82,6 +91,15 @@ export function newCaptureId(now = Date.now()): string {
   return `${now.toString(36).padStart(8, '0')}-${randomBytes(5).toString('hex')}`;
 }
 
+async function openStore(o: CapturesOptions): Promise<AnyCaptureStore> {
+  const l = o.location;
+  if (l === undefined || l.kind === 'dir') return CaptureStore.open(l?.dir ?? o.dir, o.store, o.log);
+  const { S3ObjectStore } = await import('../shared/s3-store.ts');
+  const objects = new S3ObjectStore(l);
+  o.log.info({ store: objects.describe }, 'captures are kept in the shared object store');
+  return SharedCaptureStore.open(objects, o.store, o.log, { scratch: join(o.dir, '.scratch') });
+}
+
 export class Captures {
   private readonly running = new Set<Promise<CaptureMeta>>();
   private readonly active = new Set<Running>();
@@ -91,7 +109,7 @@ export class Captures {
   private readonly workers: ProfileWorkers;
 
   private constructor(
-    private readonly opened: CaptureStore | Error,
+    private readonly opened: AnyCaptureStore | Error,
     private readonly o: CapturesOptions,
   ) {
     this.limits = { ...DEFAULT_CAPTURE_LIMITS, ...o.limits };
@@ -105,17 +123,26 @@ export class Captures {
   /** Opens the store; if it cannot be opened the gateway still runs, and capture calls answer 503 saying why. */
   static async open(o: CapturesOptions): Promise<Captures> {
     try {
-      return new Captures(await CaptureStore.open(o.dir, o.store, o.log), o);
+      return new Captures(await openStore(o), o);
     } catch (err) {
       o.log.error({ err, dir: o.dir }, 'the capture store cannot be opened; captures are unavailable');
       return new Captures(err as Error, o);
     }
   }
 
-  get store(): CaptureStore {
+  get store(): AnyCaptureStore {
     if (this.opened instanceof Error)
       throw new PodprofError('PODPROF_STORE_UNAVAILABLE', `the capture store ${this.o.dir} cannot be used: ${this.opened.message}`);
     return this.opened;
+  }
+
+  /**
+   * The capture store's state for /readyz: a shared store that the last refresh could not reach is not ready.
+   * A directory store that could not be opened leaves the gateway ready (its capture calls say why, 503), as before.
+   */
+  health(): { ok: boolean; store: string; error?: string } {
+    if (this.opened instanceof Error) return { ok: true, store: `dir ${this.o.dir}`, error: this.opened.message };
+    return this.opened.health();
   }
 
   /** The first running limit this capture would pass: whose captures count, and what to say. */
@@ -139,7 +166,7 @@ export class Captures {
   }
 
   /** Refuses a capture past the running limits (429 with when to retry) or into a full store (507). */
-  private admit(user: User, namespace: string, store: CaptureStore): void {
+  private admit(user: User, namespace: string, store: AnyCaptureStore): void {
     const over = this.over(user, namespace);
     if (over) {
       const soonest = Math.min(...over.of.map((r) => r.endsAt));
@@ -176,7 +203,7 @@ export class Captures {
     };
     const running: Running = { user: user.name, namespace: req.namespace, endsAt: Date.now() + ((meta.seconds ?? 0) + 15) * 1000 };
     this.active.add(running);
-    let writer: Awaited<ReturnType<CaptureStore['begin']>>;
+    let writer: Awaited<ReturnType<AnyCaptureStore['begin']>>;
     try {
       writer = await store.begin(meta);
     } catch (err) {

@@ -21,16 +21,20 @@ import { fsyncDir, moveDurably, sizeOf, writeAtomic, writeDurable, type SyncDir 
 import { META, recoverStore, TMP_PREFIX } from './recover.ts';
 import { STORED_FILE } from './files.ts';
 import type { CaptureMeta } from '../../src/api/types.ts';
+import { evictions, storeFull, type StoreLimits } from './store-limits.ts';
 
-export interface StoreLimits {
-  readonly maxBytes: number;
-  /** Bytes one namespace's captures may hold. */
-  readonly maxNamespaceBytes: number;
-  readonly maxAgeMs: number;
+export type { StoreLimits } from './store-limits.ts';
+
+/** A capture being written (either store): files go to the local temp dir `tmp`; commit() publishes them and the final meta. */
+export interface CaptureWriter {
+  readonly meta: CaptureMeta;
+  readonly tmp: string;
+  /** `name` is relative ("profile.pb.gz", "pods/web-0.pb.gz"); the caller picks safe names. */
+  write(name: string, data: Uint8Array): Promise<void>;
+  commit(): Promise<CaptureMeta>;
 }
 
-/** A capture being written: files go to the temp dir; commit() publishes them and the final meta. */
-export class CaptureWriter {
+class DirCaptureWriter implements CaptureWriter {
   constructor(
     private readonly store: CaptureStore,
     readonly meta: CaptureMeta,
@@ -49,7 +53,7 @@ export class CaptureWriter {
 
 export class CaptureStore {
   private readonly metas = new Map<string, CaptureMeta>();
-  private readonly live = new Map<string, CaptureWriter>();
+  private readonly live = new Map<string, DirCaptureWriter>();
   private sweeping: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
 
@@ -81,13 +85,13 @@ export class CaptureStore {
     await writeAtomic(join(dir, META), JSON.stringify(meta, null, 2), this.syncDir);
     await this.syncDir(this.dir);
     await mkdir(tmp, { mode: 0o700 });
-    const w = new CaptureWriter(this, meta, tmp);
+    const w = new DirCaptureWriter(this, meta, tmp);
     this.live.set(meta.id, w);
     return w;
   }
 
   /** Publishes a capture. Never throws: if the disk fails, the capture is stored as failed, without data. */
-  async commit(w: CaptureWriter): Promise<CaptureMeta> {
+  async commit(w: DirCaptureWriter): Promise<CaptureMeta> {
     const { meta } = w;
     const dir = join(this.dir, meta.id);
     try {
@@ -124,6 +128,16 @@ export class CaptureStore {
     if (live) return { ...structuredClone(live), status: 'running', file: undefined, totals: undefined };
     const m = this.metas.get(id);
     return m === undefined ? undefined : structuredClone(m);
+  }
+
+  /** get(), for the shared store's sake (it may have to read a capture another replica just made). */
+  lookup(id: string): Promise<CaptureMeta | undefined> {
+    return Promise.resolve(this.get(id));
+  }
+
+  /** The directory store is always there once open (its writes fail loudly on their own). */
+  health(): { ok: boolean; store: string; error?: string } {
+    return { ok: true, store: `dir ${this.dir}` };
   }
 
   isRunning(id: string): boolean {
@@ -167,25 +181,8 @@ export class CaptureStore {
   }
 
   private async sweep(): Promise<void> {
-    const oldestFirst = [...this.metas.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
-    const perNamespace = new Map<string, number>();
-    for (const m of oldestFirst) perNamespace.set(m.namespace, (perNamespace.get(m.namespace) ?? 0) + m.bytes);
-    const now = Date.now();
-    for (const m of oldestFirst) {
-      const expired = now - Date.parse(m.createdAt) > this.limits.maxAgeMs;
-      if (!expired && perNamespace.get(m.namespace)! <= this.limits.maxNamespaceBytes) continue;
-      if (await this.delete(m.id)) {
-        perNamespace.set(m.namespace, perNamespace.get(m.namespace)! - m.bytes);
-        this.log.info(
-          {
-            capture: m.id,
-            namespace: m.namespace,
-            bytes: m.bytes,
-            reason: expired ? 'older than --store-max-age' : 'namespace over --store-namespace-max-bytes',
-          },
-          'capture deleted',
-        );
-      }
+    for (const { meta: m, reason } of evictions(this.metas.values(), this.limits, Date.now())) {
+      if (await this.delete(m.id)) this.log.info({ capture: m.id, namespace: m.namespace, bytes: m.bytes, reason }, 'capture deleted');
     }
   }
 
@@ -198,7 +195,7 @@ export class CaptureStore {
 
   /** True when the store holds --store-max-bytes: new captures are refused until some age out or are deleted. */
   get isFull(): boolean {
-    return this.totalBytes >= this.limits.maxBytes;
+    return storeFull(this.metas.values(), this.limits);
   }
 
   get totalBytes(): number {

@@ -27,7 +27,7 @@ async function authorizeOrThrow(ctx: GatewayContext, user: User, res: Response, 
 
 /** The capture named in the path, after RBAC `verb captures/<id>` in its namespace and `get pods/<type>` on each of its pods. */
 export async function captureFor(ctx: GatewayContext, id: string, res: Response, verb: 'get' | 'delete'): Promise<CaptureMeta> {
-  const meta = CAPTURE_ID.test(id) ? ctx.captures.store.get(id) : undefined;
+  const meta = CAPTURE_ID.test(id) ? await ctx.captures.store.lookup(id) : undefined;
   Object.assign(audit(res), { params: { capture: id.slice(0, 40) } });
   if (!meta) throw new PodprofError('PODPROF_CAPTURE_NOT_FOUND', `no capture ${id.slice(0, 40)}`);
   const user = userOf(res);

@@ -24,8 +24,11 @@ export interface ObjectStore {
   open(key: string): Promise<{ stream: Readable; size: number } | undefined>;
   /** Writes (replaces) an object; a reader sees the old one or the new one, never part of either. */
   put(key: string, body: Uint8Array | string): Promise<void>;
-  /** Streams an object in; it is visible only once complete. Returns its size. */
-  putStream(key: string, body: AsyncIterable<Uint8Array>): Promise<number>;
+  /**
+   * Streams an object in; it is visible only once complete. Returns its size.
+   * `size`, when the caller knows it (a local file), lets S3 stream it rather than buffer it.
+   */
+  putStream(key: string, body: AsyncIterable<Uint8Array>, size?: number): Promise<number>;
   /** Creates the object only if no object has the key: true when this call created it. */
   putIfAbsent(key: string, body: Uint8Array | string): Promise<boolean>;
   /** Deletes the object; deleting a missing one is not an error. */
