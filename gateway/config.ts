@@ -118,7 +118,19 @@ export const GATEWAY_FLAGS = {
     str,
     'where users keep the CA of the gateway\'s serving certificate (e.g. podprof-ca.crt; the README\'s "One-time links" says how to get it): the go tool pprof command of a one-time link passes it as -tls_ca=…; absent: no -tls_ca, for a certificate the system trusts',
   ),
-  'session-key-file': flag(str, 'key for UI session cookies (any bytes); absent: random per start'),
+  'session-key-file': flag(
+    str,
+    'key for UI session cookies and user tags (at least 16 bytes; a mounted Secret, the same on every replica); absent: made once and kept in the shared store (keys/session-key)',
+  ),
+  'shared-dir': flag(
+    str,
+    'the directory replicas share one-time links, UI sessions and the session key through (an ObjectStore; every replica must see the same one); default <store-dir>/shared',
+  ),
+  'session-cache': flag(
+    duration(0, 2000),
+    'how long a replica trusts a UI session record it read: a logout on another replica takes effect here within it',
+    { default: 1000, defaultText: '1s' },
+  ),
   'session-recheck': flag(
     duration(1000, 3_600_000),
     "how often a UI session re-checks the user's token and groups (a token no longer accepted ends it)",

@@ -1,6 +1,6 @@
 // Wires `podprof gateway`: keys, discovery, authentication and authorization
 // modes and the API, behind the shared HTTPS and health servers (src/serving).
-import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from '../src/log.ts';
 import { startService } from '../src/serving/service.ts';
 import { createApp } from './app.ts';
@@ -24,6 +24,10 @@ import { loadSidecarCa } from './identity/ca.ts';
 import { kubernetesReviewer } from './identity/review.ts';
 import { kubernetesWorkloads } from './discovery/workloads.ts';
 import { SourceFetcher } from './source/fetcher.ts';
+import { DirObjectStore } from './shared/dir-store.ts';
+import { gatewayReadiness, storeProblem } from './shared/readiness.ts';
+import { SharedKey } from './shared/shared-key.ts';
+import type { IncomingMessage } from 'node:http';
 
 export interface RunningGateway {
   readonly ports: { readonly main: number; readonly health: number };
@@ -83,19 +87,26 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
   const authorize: Authorizer = c.authz === 'allow-all' ? allowAll : kubernetesAuthz(kc!);
   const sidecarCa = loadSidecarCa({ caFile: c['sidecar-ca-file'], caKeyFile: c['sidecar-ca-key-file'], storeDir: c['store-dir'] });
   const reviews = new RateLimiter(REVIEW_RATE);
+  // Until --store lands, the state replicas share lives in a directory (docs/design.md "What replicas share").
+  const sharedStore = new DirObjectStore(c['shared-dir'] ?? join(c['store-dir'], 'shared'));
+  const sharedKey = new SharedKey(c['session-key-file'], sharedStore);
+  await sharedKey.load();
+  const authenticate = authenticator(c, kc, reviews);
   const parts: Omit<GatewayContext, 'captures'> = {
     registry: targets,
     keyring,
     sidecars: new SidecarClient(keyring, sidecarCa.trustPem, transferLimits(c)),
-    authenticate: authenticator(c, kc, reviews),
+    authenticate,
     authorize,
     workloads: c.discovery === 'kubernetes' ? kubernetesWorkloads(kc!) : undefined,
-    sessions: new Sessions(c['session-key-file'] === undefined ? undefined : readFileSync(c['session-key-file']), c['session-recheck'], {
-      ...DEFAULT_SESSION_LIMITS,
-      max: c['max-sessions'],
-      perUser: c['max-sessions-per-user'],
+    sessions: new Sessions(sharedStore, sharedKey.current, {
+      recheckMs: c['session-recheck'],
+      cacheMs: c['session-cache'],
+      limits: { ...DEFAULT_SESSION_LIMITS, max: c['max-sessions'], perUser: c['max-sessions-per-user'] },
+      reauthenticate: (authorization) => authenticate({ headers: { authorization } } as IncomingMessage),
     }),
-    links: new LinkStore({ ...DEFAULT_LINK_LIMITS, perUser: c['max-links-per-user'] }),
+    links: new LinkStore(sharedStore, sharedKey.current, { ...DEFAULT_LINK_LIMITS, perUser: c['max-links-per-user'] }),
+    shared: { store: sharedStore, key: sharedKey },
     streams: new Shares({ perHolder: c['max-streams-per-user'], total: Number.POSITIVE_INFINITY }),
     metrics,
     log,
@@ -137,11 +148,26 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
       keepAliveMs: 120_000,
       connectionsCheckingIntervalMs: Math.min(1000, c['header-timeout']),
     },
-    health: { ready: () => ({ ok: targets.synced, json: { ready: targets.synced, targets: targets.size } }) },
+    health: {
+      ready: async () => {
+        await sharedKey.load();
+        return gatewayReadiness({
+          store: await storeProblem(sharedStore),
+          sessionKey: sharedKey.missing,
+          synced: targets.synced,
+          discovery: c.discovery,
+          sidecarCa: sidecarCa.source,
+          targets: targets.size,
+          storeDescribe: sharedStore.describe,
+        });
+      },
+    },
     metrics: metrics.registry,
     log,
     readyFields: {
       sidecarCa: sidecarCa.source,
+      shared: sharedStore.describe,
+      sessionKey: sharedKey.source,
       enrollment: Boolean(kc && sidecarCa.signer),
       auth: c.auth,
       authz: c.authz,
