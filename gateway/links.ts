@@ -8,9 +8,12 @@
 // lives at links/<owner tag>/<expiry>-<sha256(secret)> — the secret itself is
 // never stored — and spending it is putIfAbsent(links-spent/<owner tag>/<expiry>-<digest>):
 // of replicas racing to spend one link exactly one creates the marker.
-// Each user holds at most --max-links-per-user open links: counted from the
-// store (a list of the user's prefix) plus this replica's mints in flight, so
-// one replica is exact; mints racing on R replicas may pass it by R-1.
+// Each user holds at most --max-links-per-user open links, across replicas:
+// counted from the store (a list of the user's prefix, plus this replica's
+// mints in flight) before writing, and listed again after: a mint that then
+// sees more than the cap withdraws its record and answers 429. Of mints racing
+// on several replicas none passes the cap; some may be refused that one
+// replica alone would have let through.
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { PodprofError } from '../src/errors.ts';
@@ -100,7 +103,20 @@ export class LinkStore {
       const until = now + LINK_TTL_MS;
       const secret = compose(tag, until, randomBytes(24).toString('base64url'));
       const record: LinkRecord = { user: { name: user.name, groups: user.groups }, scope };
-      await viaStore(this.store.describe, () => this.store.put(recordKey(OPEN, secret, tag, until), JSON.stringify(record)));
+      const key = recordKey(OPEN, secret, tag, until);
+      await viaStore(this.store.describe, async () => {
+        await this.store.put(key, JSON.stringify(record));
+        // Listed again once written: a mint racing on another replica is seen by one of the two, at least,
+        // and a mint that sees more than the cap withdraws. Never over the cap; racing mints may both withdraw.
+        if ((await this.openOf(tag, now)).length > this.limits.perUser) {
+          await this.store.delete(key);
+          throw new PodprofError(
+            'PODPROF_THROTTLED',
+            `${user.name} has ${this.limits.perUser} open links (--max-links-per-user), some made at this moment on other replicas`,
+            1,
+          );
+        }
+      });
       this.mine.set(digestOf(secret), until);
       return secret;
     } finally {

@@ -15,8 +15,9 @@
 // browser says it came from our own origin or the user's own navigation
 // (Sec-Fetch-Site same-origin or none).
 // Bounded per user: a user's sessions past --max-sessions-per-user evict only
-// that user's oldest (counted from the store; sign-ins racing on R replicas may
-// leave R-1 more); sign-ins are rate-limited per user and replica; when all
+// that user's oldest (listed from the store before and after writing, so never
+// more than the cap, on any number of replicas; of sign-ins racing on several
+// replicas one may end another's at once); sign-ins are rate-limited per user and replica; when all
 // --max-sessions are taken (a census of the store once a minute, plus this
 // replica's sign-ins since), new sign-ins wait (429) and nobody is logged out.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -154,10 +155,8 @@ export class Sessions {
       if (untilOfKey(o.key) > now) mine.push(o.key);
       else await this.store.delete(o.key);
     }
-    mine.sort((a, b) => untilOfKey(a) - untilOfKey(b));
-    if (mine.length >= this.limits.perUser) {
-      for (const k of mine.slice(0, mine.length - this.limits.perUser + 1)) await this.store.delete(k);
-    } else {
+    // A user at her own cap signs in in place of her oldest (below); anyone else counts toward --max-sessions.
+    if (mine.length < this.limits.perUser) {
       // An estimate first (the last census plus sign-ins here since); at the cap, an exact count decides.
       const since = this.sweeper.census.at;
       this.issuedAt = this.issuedAt.filter((at) => at >= since);
@@ -181,8 +180,14 @@ export class Sessions {
       issued: now,
       credential: authorization === undefined ? undefined : seal(this.key(), id, authorization),
     };
-    await this.store.put(recordKey(PREFIX, id, tag, until), JSON.stringify(record));
+    const key = recordKey(PREFIX, id, tag, until);
+    await this.store.put(key, JSON.stringify(record));
     if (mine.length < this.limits.perUser) this.issuedAt.push(now);
+    // Listed again once written: sign-ins racing on other replicas are seen, and the user's oldest others go.
+    const others: string[] = [];
+    for await (const o of this.store.list(`${PREFIX}/${tag}/`)) if (o.key !== key && untilOfKey(o.key) > now) others.push(o.key);
+    others.sort((a, b) => untilOfKey(a) - untilOfKey(b) || (a < b ? -1 : 1));
+    for (const k of others.slice(0, Math.max(0, others.length + 1 - this.limits.perUser))) await this.store.delete(k);
     return id;
   }
 

@@ -166,11 +166,29 @@ test("one user's open links are capped across instances without touching anyone 
     assert.ok(await a.create(user('mallory'), 'ns', 'p', 'heap', Date.now() + 6 * 60_000), 'expired links give their share back');
   }));
 
-test('of racing mints of one user on one instance, exactly the cap succeed', () =>
+test('of racing mints of one user on one instance, exactly the cap succeed; on several, never more than the cap (some may be refused)', () =>
   withStore(async (store, key) => {
     const links = new LinkStore(store, key, { perUser: 3, total: 100 });
     const results = await Promise.allSettled(Array.from({ length: 10 }, () => links.create(user('mallory'), 'ns', 'p', 'heap')));
     assert.equal(results.filter((r) => r.status === 'fulfilled').length, 3);
+    const replicas = Array.from({ length: 4 }, () => new LinkStore(store, key, { perUser: 3, total: 100 }));
+    const racing = await Promise.allSettled(replicas.flatMap((r) => [1, 2, 3].map(() => r.create(user('trudy'), 'ns', 'p', 'heap'))));
+    const made = racing.filter((r) => r.status === 'fulfilled').length;
+    assert.ok(made <= 3, `${made} of 12`);
+    let open = 0;
+    for await (const o of store.list(`links/${userTag(key(), 'trudy')}/`)) open += o.key ? 1 : 0;
+    assert.equal(open, made, 'a withdrawn mint leaves no record');
+    for (let i = made; i < 3; i++) await replicas[i % 4]!.create(user('trudy'), 'ns', 'p', 'heap');
+    await assert.rejects(replicas[3]!.create(user('trudy'), 'ns', 'p', 'heap'), /trudy has 3 open links/);
+  }));
+
+test('sign-ins of one user racing on several instances never leave more than the cap', () =>
+  withStore(async (store, key) => {
+    const limits = { max: 100, perUser: 2, signIns: { burst: 50, everyMs: 1000 } };
+    const replicas = Array.from({ length: 4 }, () => new Sessions(store, key, { limits }));
+    await Promise.all(replicas.flatMap((r) => [1, 2, 3].map(() => r.issue(user('trudy')))));
+    const n = await replicas[0]!.count();
+    assert.ok(n >= 1 && n <= 2, `${n} live`);
   }));
 
 test('a one-time link works once, on whichever instance, for its pod and type only', () =>
