@@ -20,7 +20,7 @@ const GO = process.env.GO ?? '/usr/local/go/bin/go';
 const CACHE_MS = 500;
 let h: Harness;
 let shared: string;
-let replicas: CliProcess[] = [];
+const replicas: CliProcess[] = [];
 const args = (): string[] => [
   ...['--shared-dir', shared, '--session-cache', `${CACHE_MS}ms`],
   ...['--max-links-per-user', '3', '--max-sessions-per-user', '2'],
