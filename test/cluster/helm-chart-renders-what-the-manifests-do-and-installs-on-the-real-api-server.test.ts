@@ -302,7 +302,8 @@ test('with replicas on a bucket the chart renders what manifests/gateway-replica
     }
     const gw = (objs: readonly Obj[]): PodSpec => podSpec(only(objs, 'Deployment', 'podprof-gateway'));
     const byName = <T extends { name: string }>(xs: readonly T[]): Record<string, T> => Object.fromEntries(xs.map((x) => [x.name, x]));
-    const [m, c] = [gw(manifests), gw(chart)] as unknown as Array<PodSpec & Record<string, unknown>>;
+    type Spec = PodSpec & Record<string, unknown>;
+    const [m, c] = [gw(manifests), gw(chart)] as unknown as [Spec, Spec];
     assert.deepEqual(c.topologySpreadConstraints, m.topologySpreadConstraints);
     assert.deepEqual(c.containers[0]!.args, m.containers[0]!.args);
     assert.ok(m.containers[0]!.args!.includes('--sidecar-ca-file=/sidecar-ca/ca.crt'));
