@@ -26,7 +26,7 @@ const GUARDED = /^\/(api|sd)\//i;
 
 const isPprof = (req: { url?: string }): boolean => PPROF_PATH.test((req.url ?? '').split('?')[0] ?? '');
 
-function linkOf(ctx: GatewayContext, req: Request): ReturnType<GatewayContext['links']['redeem']> {
+async function linkOf(ctx: GatewayContext, req: Request): ReturnType<GatewayContext['links']['redeem']> {
   if (!/^Basic /i.test(req.headers.authorization ?? '')) return undefined;
   const pprof = PPROF_PATH.exec(req.path);
   if (pprof) return ctx.links.redeem(req, pprof[1]!, pprof[2]!, pprof[3]!);
@@ -42,7 +42,7 @@ function authenticate(ctx: GatewayContext): RequestHandler {
   const session = ctx.sessions.authenticator(isPprof);
   return route(async (req, res, next) => {
     if (PUBLIC.has(req.path) || !GUARDED.test(req.path)) return next();
-    const user = linkOf(ctx, req) ?? (await session(req)) ?? (await ctx.authenticate(req));
+    const user = (await linkOf(ctx, req)) ?? (await session(req)) ?? (await ctx.authenticate(req));
     if (!user)
       throw new PodprofError(
         'PODPROF_UNAUTHENTICATED',
@@ -111,9 +111,9 @@ export function createApp(ctx: GatewayContext): express.Express {
     );
   };
   const session = sessionHandlers(ctx);
-  on('post', '/api/v1/session', '/api/v1/session', session.create);
-  on('get', '/api/v1/session', '/api/v1/session', session.whoami);
-  on('delete', '/api/v1/session', '/api/v1/session', session.remove);
+  on('post', '/api/v1/session', '/api/v1/session', route(session.create));
+  on('get', '/api/v1/session', '/api/v1/session', route(session.whoami));
+  on('delete', '/api/v1/session', '/api/v1/session', route(session.remove));
   on('get', '/api/v1/pods', '/api/v1/pods', route(podsHandler(ctx)));
   on('post', '/api/v1/links', '/api/v1/links', route(linksHandler(ctx)));
   const captures = captureRoutes(ctx);

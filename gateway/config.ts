@@ -127,7 +127,19 @@ export const GATEWAY_FLAGS = {
     str,
     'where users keep the CA of the gateway\'s serving certificate (e.g. podprof-ca.crt; the README\'s "One-time links" says how to get it): the go tool pprof command of a one-time link passes it as -tls_ca=…; absent: no -tls_ca, for a certificate the system trusts',
   ),
-  'session-key-file': flag(str, 'key for UI session cookies (any bytes); absent: random per start'),
+  'session-key-file': flag(
+    str,
+    'key for UI session cookies and user tags (at least 16 bytes; a mounted Secret, the same on every replica); absent: made once and kept in the shared store (keys/session-key)',
+  ),
+  'shared-dir': flag(
+    str,
+    'the directory replicas share one-time links, UI sessions and the session key through when --store is a directory (every replica must see the same one); default <store-dir>/shared. With --store s3://… they go to the bucket',
+  ),
+  'session-cache': flag(
+    duration(0, 2000),
+    'how long a replica trusts a UI session record it read: a logout on another replica takes effect here within it',
+    { default: 1000, defaultText: '1s' },
+  ),
   'session-recheck': flag(
     duration(1000, 3_600_000),
     "how often a UI session re-checks the user's token and groups (a token no longer accepted ends it)",
@@ -189,6 +201,13 @@ export function gatewayConfigProblems(c: GatewayConfig): string[] {
     p.push('--sidecar-ca-key-file: give its certificate as --sidecar-ca-file');
   if (c.kid.length > 0 && c.kid.length !== c['signing-key-file'].length) p.push('--kid: give one per --signing-key-file');
   if (!(c['fanout-concurrency'] >= 1 && c['fanout-concurrency'] <= 256)) p.push('--fanout-concurrency: want 1 to 256');
+  return [...p, ...storeAndCaptureProblems(c)];
+}
+
+function storeAndCaptureProblems(c: GatewayConfig): string[] {
+  const p: string[] = [];
+  if (c.store?.kind === 's3' && c['shared-dir'] !== undefined)
+    p.push('--shared-dir: with --store s3://… one-time links and sessions are kept in the bucket; drop --shared-dir');
   if (c['max-captures-per-user'] > c['max-captures-per-namespace'] || c['max-captures-per-namespace'] > c['max-captures'])
     p.push('--max-captures-per-user ≤ --max-captures-per-namespace ≤ --max-captures');
   return p;

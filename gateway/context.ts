@@ -10,6 +10,8 @@ import type { TargetRegistry } from './discovery/registry.ts';
 import type { WorkloadResolver } from './discovery/workloads.ts';
 import type { Keyring } from './pods/keyring.ts';
 import type { LinkStore } from './links.ts';
+import type { ObjectStore } from './shared/object-store.ts';
+import type { SharedKey } from './shared/shared-key.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import type { SidecarCa } from './identity/ca.ts';
 import type { TokenReviewer } from './identity/review.ts';
@@ -26,6 +28,8 @@ export interface GatewayContext {
   readonly workloads?: WorkloadResolver;
   readonly sessions: Sessions;
   readonly links: LinkStore;
+  /** What replicas share links, sessions and the session key through. */
+  readonly shared: { readonly store: ObjectStore; readonly key: SharedKey };
   /** Live pprof requests running per user (--max-streams-per-user). */
   readonly streams: Shares;
   /** Stored captures and fan-out (POST/GET /api/v1/captures). */

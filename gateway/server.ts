@@ -1,6 +1,6 @@
 // Wires `podprof gateway`: keys, discovery, authentication and authorization
 // modes and the API, behind the shared HTTPS and health servers (src/serving).
-import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from '../src/log.ts';
 import { startService } from '../src/serving/service.ts';
 import { createApp } from './app.ts';
@@ -24,6 +24,11 @@ import { loadSidecarCa } from './identity/ca.ts';
 import { kubernetesReviewer } from './identity/review.ts';
 import { kubernetesWorkloads } from './discovery/workloads.ts';
 import { SourceFetcher } from './source/fetcher.ts';
+import { DirObjectStore } from './shared/dir-store.ts';
+import type { ObjectStore } from './shared/object-store.ts';
+import { gatewayReadiness, storeProblem } from './shared/readiness.ts';
+import { SharedKey } from './shared/shared-key.ts';
+import type { IncomingMessage } from 'node:http';
 
 export interface RunningGateway {
   readonly ports: { readonly main: number; readonly health: number };
@@ -74,6 +79,13 @@ function captureLimits(c: GatewayConfig): CaptureLimits {
   };
 }
 
+/** The store one-time links, UI sessions and the session key live in: --store's bucket, else --shared-dir. */
+async function openSharedStore(c: GatewayConfig): Promise<ObjectStore> {
+  if (c.store?.kind !== 's3') return new DirObjectStore(c['shared-dir'] ?? join(c['store-dir'], 'shared'));
+  const { S3ObjectStore } = await import('./shared/s3-store.ts');
+  return new S3ObjectStore(c.store);
+}
+
 export async function startGateway(c: GatewayConfig, log: Logger): Promise<RunningGateway> {
   const needsApi = c.auth === 'kubernetes' || c.authz === 'kubernetes' || c.discovery === 'kubernetes';
   const kc = needsApi ? await kubeConfig() : undefined;
@@ -83,19 +95,27 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
   const authorize: Authorizer = c.authz === 'allow-all' ? allowAll : kubernetesAuthz(kc!);
   const sidecarCa = loadSidecarCa({ caFile: c['sidecar-ca-file'], caKeyFile: c['sidecar-ca-key-file'], storeDir: c['store-dir'] });
   const reviews = new RateLimiter(REVIEW_RATE);
+  // What replicas share besides captures (links, sessions, the session key): the bucket of --store, or a directory
+  // (docs/design.md "What replicas share").
+  const sharedStore = await openSharedStore(c);
+  const sharedKey = new SharedKey(c['session-key-file'], sharedStore);
+  await sharedKey.load();
+  const authenticate = authenticator(c, kc, reviews);
   const parts: Omit<GatewayContext, 'captures'> = {
     registry: targets,
     keyring,
     sidecars: new SidecarClient(keyring, sidecarCa.trustPem, transferLimits(c)),
-    authenticate: authenticator(c, kc, reviews),
+    authenticate,
     authorize,
     workloads: c.discovery === 'kubernetes' ? kubernetesWorkloads(kc!) : undefined,
-    sessions: new Sessions(c['session-key-file'] === undefined ? undefined : readFileSync(c['session-key-file']), c['session-recheck'], {
-      ...DEFAULT_SESSION_LIMITS,
-      max: c['max-sessions'],
-      perUser: c['max-sessions-per-user'],
+    sessions: new Sessions(sharedStore, sharedKey.current, {
+      recheckMs: c['session-recheck'],
+      cacheMs: c['session-cache'],
+      limits: { ...DEFAULT_SESSION_LIMITS, max: c['max-sessions'], perUser: c['max-sessions-per-user'] },
+      reauthenticate: (authorization) => authenticate({ headers: { authorization } } as IncomingMessage),
     }),
-    links: new LinkStore({ ...DEFAULT_LINK_LIMITS, perUser: c['max-links-per-user'] }),
+    links: new LinkStore(sharedStore, sharedKey.current, { ...DEFAULT_LINK_LIMITS, perUser: c['max-links-per-user'] }),
+    shared: { store: sharedStore, key: sharedKey },
     streams: new Shares({ perHolder: c['max-streams-per-user'], total: Number.POSITIVE_INFINITY }),
     metrics,
     log,
@@ -139,16 +159,28 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
       connectionsCheckingIntervalMs: Math.min(1000, c['header-timeout']),
     },
     health: {
-      ready: () => {
-        const store = ctx.captures.health();
-        const ok = targets.synced && store.ok;
-        return { ok, json: { ready: ok, targets: targets.size, store } };
+      ready: async () => {
+        await sharedKey.load();
+        const captureStore = ctx.captures.health();
+        return gatewayReadiness({
+          store:
+            (await storeProblem(sharedStore)) ??
+            (captureStore.ok ? undefined : (captureStore.error ?? 'the capture store does not answer')),
+          sessionKey: sharedKey.missing,
+          synced: targets.synced,
+          discovery: c.discovery,
+          sidecarCa: sidecarCa.source,
+          targets: targets.size,
+          storeDescribe: sharedStore.describe,
+        });
       },
     },
     metrics: metrics.registry,
     log,
     readyFields: {
       sidecarCa: sidecarCa.source,
+      shared: sharedStore.describe,
+      sessionKey: sharedKey.source,
       enrollment: Boolean(kc && sidecarCa.signer),
       auth: c.auth,
       authz: c.authz,

@@ -5,8 +5,8 @@
 //       also signs enrolled sidecars' certificates with it.
 //   neither  podprof's own CA, made once and kept in <store-dir>/.sidecar-ca/
 //       (the gateway's volume), so sidecar certificates survive gateway restarts.
-import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createPrivateKey, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCertificate, subjectOf, type KeyAndCert } from '../../src/tls/x509.ts';
 
@@ -38,12 +38,7 @@ export function loadSidecarCa(o: { caFile?: string; caKeyFile?: string; storeDir
   const dir = join(o.storeDir, OWN_CA_DIR);
   const files = { cert: join(dir, 'ca.crt'), key: join(dir, 'ca.key') };
   try {
-    if (!existsSync(files.cert) || !existsSync(files.key)) {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      const ca = newCa();
-      writeFileSync(files.key, ca.keyPem, { mode: 0o600 });
-      writeFileSync(files.cert, ca.certPem);
-    }
+    if (!existsSync(files.cert) || !existsSync(files.key)) makeOwnCa(dir);
     const certPem = readFileSync(files.cert, 'utf8');
     return { trustPem: certPem, signer: signerOf(certPem, readFileSync(files.key, 'utf8')), source: dir };
   } catch (err) {
@@ -51,6 +46,25 @@ export function loadSidecarCa(o: { caFile?: string; caKeyFile?: string; storeDir
     // runs, with a CA that lasts until it stops: sidecars re-enroll after a restart.
     const ca = newCa();
     return { trustPem: ca.certPem, signer: signerOf(ca.certPem, ca.keyPem), source: `memory (${dir}: ${(err as Error).message})` };
+  }
+}
+
+/**
+ * Makes the CA in a sibling temp directory and renames it into place: gateways sharing one store directory
+ * that start together agree on one CA (a rename onto a directory another one made fails, and theirs stays).
+ */
+function makeOwnCa(dir: string): void {
+  const tmp = `${dir}.tmp-${randomBytes(4).toString('hex')}`;
+  try {
+    mkdirSync(tmp, { recursive: true, mode: 0o700 });
+    const ca = newCa();
+    writeFileSync(join(tmp, 'ca.key'), ca.keyPem, { mode: 0o600 });
+    writeFileSync(join(tmp, 'ca.crt'), ca.certPem);
+    renameSync(tmp, dir);
+  } catch (err) {
+    if (!['ENOTEMPTY', 'EEXIST'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
   }
 }
 

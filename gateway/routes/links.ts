@@ -46,7 +46,7 @@ async function storedLink(ctx: GatewayContext, id: string, req: Request, res: Re
   const file = meta.file === PROFILE_FILE || meta.file === TRACE_FILE ? meta.file : undefined;
   if (!file) throw new PodprofError('PODPROF_CAPTURE_NOT_FOUND', `capture ${meta.id} has no file to link to: ${whyNoFile(meta)}`);
   Object.assign(audit(res), { type: meta.type, decision: 'allowed', outcome: 'link-created' });
-  const secret = ctx.links.createForCapture(userOf(res), meta.id);
+  const secret = await ctx.links.createForCapture(userOf(res), meta.id);
   answer(ctx, req, res, secret, `/api/v1/captures/${meta.id}/${file}`, '', file === TRACE_FILE);
 }
 
@@ -64,7 +64,7 @@ async function liveLink(ctx: GatewayContext, b: LinkRequest, req: Request, res: 
   if (!(await ctx.authorize(user, access)).allowed) throw new PodprofError('PODPROF_FORBIDDEN', missingRule(user, access));
   if (!ctx.registry.get(namespace, pod)) throw new PodprofError('PODPROF_POD_NOT_FOUND', `no injected pod ${namespace}/${pod}`);
   Object.assign(audit(res), { namespace, pod, type, decision: 'allowed', outcome: 'link-created' });
-  const secret = ctx.links.create(user, namespace, pod, type);
+  const secret = await ctx.links.create(user, namespace, pod, type);
   const path = `/api/v1/namespaces/${namespace}/pods/${pod}/debug/pprof/${type}`;
   answer(ctx, req, res, secret, path, seconds === undefined ? '' : `?seconds=${seconds}`, type === 'trace');
 }

@@ -446,10 +446,10 @@ const TOGGLES: ReadonlyArray<{ says: string; set: string[]; ns?: string; check: 
     },
   },
   {
-    says: 'Kubernetes tokens for another audience, watched namespaces, the public URL, the sidecar CA from a Secret and extra flags',
+    says: 'Kubernetes tokens for another audience, watched namespaces, the public URL, the sidecar CA and the session key from Secrets and extra flags',
     set: [
       '--set',
-      'gateway.auth.tokenAudience=profiles,gateway.namespaces={shop,team-a},gateway.publicURL=https://podprof.example.com,gateway.sidecarCASecret=podprof-sidecar-ca',
+      'gateway.auth.tokenAudience=profiles,gateway.namespaces={shop,team-a},gateway.publicURL=https://podprof.example.com,gateway.sidecarCASecret=podprof-sidecar-ca,gateway.sessionKeySecret=podprof-session-key',
       '--set',
       'gateway.extraArgs={--store-max-age=720h},webhook.extraArgs={--max-body-bytes=8MiB}',
     ],
@@ -461,9 +461,12 @@ const TOGGLES: ReadonlyArray<{ says: string; set: string[]; ns?: string; check: 
         '--public-url=https://podprof.example.com',
         '--sidecar-ca-file=/sidecar-ca/ca.crt',
         '--sidecar-ca-key-file=/sidecar-ca/ca.key',
+        '--session-key-file=/session-key/session-key',
         '--store-max-age=720h',
       ])
         assert.ok(args.includes(a), `${a} in ${args.join(' ')}`);
+      const vol = podSpec(only(objs, 'Deployment', 'podprof-gateway')).volumes?.find((v) => v.name === 'session-key');
+      assert.equal((vol?.secret as { secretName: string }).secretName, 'podprof-session-key');
       assert.ok(container(objs, 'podprof-webhook').args?.includes('--max-body-bytes=8MiB'));
     },
   },

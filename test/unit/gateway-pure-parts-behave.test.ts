@@ -1,22 +1,18 @@
 // The gateway's pure parts: a pod becomes a target, selectors, http_sd groups,
-// session cookies and their per-user shares, one-time links, key rotation and
-// the fixed sets metrics labels come from.
+// key rotation and the fixed sets metrics labels come from (session cookies and
+// one-time links: test/unit/sessions-and-one-time-links-in-a-shared-store-keep-their-bounds-and-work-once.test.ts).
 import assert from 'node:assert/strict';
-import type { IncomingMessage } from 'node:http';
 import { test } from 'node:test';
 import { readPodOptions } from '../../src/annotations.ts';
 import type { Pod } from '../../src/k8s/types.ts';
 import { generateSigningKey, parseJwks } from '../../src/token/keys.ts';
 import { verifySidecarToken } from '../../src/token/verify.ts';
 import { inject } from '../../webhook/inject.ts';
-import { Sessions } from '../../gateway/auth/session.ts';
 import { missingRule } from '../../gateway/auth/authz.ts';
 import { parseSelector, TargetRegistry } from '../../gateway/discovery/registry.ts';
 import { Keyring } from '../../gateway/pods/keyring.ts';
-import { LinkStore } from '../../gateway/links.ts';
 import { AnswerCache, parseTypes, sdGroups } from '../../gateway/discovery/http-sd.ts';
 import { statusLabel } from '../../gateway/metrics.ts';
-import type { PodprofError } from '../../src/errors.ts';
 import { missedInjection, notRoutableBecause, routable, targetOf, type Target } from '../../gateway/pods/targets.ts';
 
 const settings = { sidecarImage: 'img', nativeSidecars: true, namespace: 'podprof-system', version: '0.1.0', jwks: '{"keys":[]}' };
@@ -134,103 +130,6 @@ test('http_sd: one group per routable pod and scrapable type, with the labels sc
   );
 });
 
-const req = (headers: Record<string, string>, method = 'GET'): IncomingMessage =>
-  ({ headers, method, socket: {} }) as unknown as IncomingMessage;
-
-test('a session cookie round-trips, is HttpOnly/Secure/SameSite=Strict, and a forged or CSRF-less one fails', async () => {
-  const sessions = new Sessions();
-  const cookie = sessions.issue({ name: 'alice', groups: ['team-a'], via: 'token' });
-  assert.match(cookie, /HttpOnly; Secure; SameSite=Strict/);
-  const value = cookie.split(';')[0]!;
-  assert.deepEqual(await sessions.read(req({ cookie: value })), { name: 'alice', groups: ['team-a'], via: 'session' });
-  assert.equal(await sessions.read(req({ cookie: value.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')) })), undefined);
-  assert.equal(await new Sessions().read(req({ cookie: value })), undefined, 'another key');
-  await assert.rejects(sessions.authenticator()(req({ cookie: value }, 'POST')), /x-podprof-request/);
-  assert.equal((await sessions.authenticator()(req({ cookie: value, 'x-podprof-request': '1' }, 'POST')))?.name, 'alice');
-});
-
-test('a revoked session is gone for every copy of its cookie; a re-check that fails ends it, one that succeeds refreshes the groups', async () => {
-  const sessions = new Sessions(undefined, 1000);
-  const value = sessions.issue({ name: 'alice', groups: ['a'], via: 'token' }).split(';')[0]!;
-  assert.ok(sessions.revoke(req({ cookie: value })));
-  assert.equal(await sessions.read(req({ cookie: value })), undefined);
-  let answer: { name: string; groups: string[]; via: 'token' } | undefined = { name: 'alice', groups: ['a', 'b'], via: 'token' };
-  const t0 = Date.now();
-  const again = sessions.issue({ name: 'alice', groups: ['a'], via: 'token' }, () => Promise.resolve(answer), t0).split(';')[0]!;
-  assert.deepEqual((await sessions.read(req({ cookie: again }), t0 + 10))?.groups, ['a'], 'not re-checked before the interval');
-  assert.deepEqual((await sessions.read(req({ cookie: again }), t0 + 1500))?.groups, ['a', 'b'], 'the re-check brought the new groups');
-  answer = undefined;
-  assert.equal(await sessions.read(req({ cookie: again }), t0 + 3000), undefined, 'the token no longer holds');
-  assert.equal(sessions.size, 0);
-});
-
-test("one user's sessions evict only that user's oldest; sign-ins are rate-limited per user; a full table logs nobody out", async () => {
-  const limits = { max: 20, perUser: 3, signIns: { burst: 5, everyMs: 1000 } };
-  const sessions = new Sessions(undefined, 300_000, limits);
-  const t = Date.now();
-  const alice = sessions.issue({ name: 'alice', groups: [], via: 'token' }, undefined, t).split(';')[0]!;
-  const mallory: string[] = [];
-  for (let i = 0; i < 5; i++) mallory.push(sessions.issue({ name: 'mallory', groups: [], via: 'token' }, undefined, t + i).split(';')[0]!);
-  assert.throws(
-    () => sessions.issue({ name: 'mallory', groups: [], via: 'token' }, undefined, t + 10),
-    (e: PodprofError) => e.code === 'PODPROF_THROTTLED' && e.retryAfterSeconds === 1,
-  );
-  assert.equal(sessions.size, 4, 'mallory holds 3 (her cap), alice 1');
-  assert.equal(await sessions.read(req({ cookie: mallory[0]! }), t + 20), undefined, "mallory's oldest went");
-  assert.ok(await sessions.read(req({ cookie: mallory[4]! }), t + 20));
-  assert.equal((await sessions.read(req({ cookie: alice }), t + 20))?.name, 'alice', "alice's session survived mallory's sign-ins");
-  // Fill the table with other users: a newcomer then waits; nobody is logged out.
-  for (let i = 0; sessions.size < limits.max; i++) sessions.issue({ name: `user-${i}`, groups: [], via: 'token' }, undefined, t + 30);
-  assert.throws(() => sessions.issue({ name: 'newcomer', groups: [], via: 'token' }, undefined, t + 40), /nobody is logged out/);
-  assert.equal((await sessions.read(req({ cookie: alice }), t + 50))?.name, 'alice');
-  assert.ok(
-    sessions.issue({ name: 'mallory', groups: [], via: 'token' }, undefined, t + 5000),
-    'a user at her own cap still signs in, in place of her own oldest',
-  );
-  assert.match(
-    sessions.issue({ name: 'alice', groups: [], via: 'token' }, undefined, t + 8 * 3600_000 + 1),
-    /^__Host-podprof_session=/,
-    'expired sessions make room',
-  );
-});
-
-test('a cookie-authenticated pprof GET needs the request header, a same-origin fetch or the user’s own navigation; other GETs do not', async () => {
-  const sessions = new Sessions();
-  const value = sessions.issue({ name: 'alice', groups: [], via: 'token' }).split(';')[0]!;
-  const acts = (r: IncomingMessage): boolean => (r as { url?: string }).url === '/pprof';
-  const withUrl = (headers: Record<string, string>, url: string): IncomingMessage => Object.assign(req(headers), { url });
-  await assert.rejects(sessions.authenticator(acts)(withUrl({ cookie: value }, '/pprof')), (e: PodprofError) => e.code === 'PODPROF_CSRF');
-  await assert.rejects(sessions.authenticator(acts)(withUrl({ cookie: value, 'sec-fetch-site': 'same-site' }, '/pprof')), /own pages/);
-  await assert.rejects(sessions.authenticator(acts)(withUrl({ cookie: value, 'sec-fetch-site': 'cross-site' }, '/pprof')), /own pages/);
-  assert.equal((await sessions.authenticator(acts)(withUrl({ cookie: value, 'sec-fetch-site': 'same-origin' }, '/pprof')))?.name, 'alice');
-  assert.equal(
-    (await sessions.authenticator(acts)(withUrl({ cookie: value, 'sec-fetch-site': 'none' }, '/pprof')))?.name,
-    'alice',
-    'a URL the user typed',
-  );
-  assert.equal((await sessions.authenticator(acts)(withUrl({ cookie: value, 'x-podprof-request': '1' }, '/pprof')))?.name, 'alice');
-  assert.equal((await sessions.authenticator(acts)(withUrl({ cookie: value }, '/api/v1/pods')))?.name, 'alice');
-});
-
-test("one user's open links are capped without touching anyone else's", () => {
-  const links = new LinkStore({ perUser: 2, total: 3 });
-  const mallory = { name: 'mallory', groups: [], via: 'token' as const };
-  const alice = { name: 'alice', groups: [], via: 'token' as const };
-  links.create(mallory, 'ns', 'p', 'heap');
-  links.create(mallory, 'ns', 'p', 'heap');
-  assert.throws(
-    () => links.create(mallory, 'ns', 'p', 'heap'),
-    (e: PodprofError) => e.code === 'PODPROF_THROTTLED' && /mallory has 2 open links/.test(e.message) && (e.retryAfterSeconds ?? 0) > 0,
-  );
-  const secret = links.create(alice, 'ns', 'p', 'heap');
-  assert.equal(
-    links.redeem(req({ authorization: `Basic ${Buffer.from(`pprof:${secret}`).toString('base64')}` }), 'ns', 'p', 'heap')?.name,
-    'alice',
-  );
-  assert.equal(links.size, 2, 'a spent link gives its share back');
-  assert.equal(links.create(mallory, 'ns', 'p', 'heap', Date.now() + 6 * 60_000).length > 0, true, 'expired links give their share back');
-});
-
 test('http_sd types are taken once each, in the catalog order; the answer cache is bounded by bytes', () => {
   assert.deepEqual(parseTypes(Array.from({ length: 3000 }, () => 'heap').join(',')), ['heap']);
   assert.deepEqual(parseTypes('mutex,heap,profile,heap'), ['profile', 'heap', 'mutex']);
@@ -263,18 +162,6 @@ test('metrics labels come from fixed sets whatever a caller or an app sends', ()
     '9xx',
     '1xx',
   ]);
-});
-
-test('a one-time link works once, for its pod and type only', () => {
-  const links = new LinkStore();
-  const basic = (s: string): Record<string, string> => ({ authorization: `Basic ${Buffer.from(`pprof:${s}`).toString('base64')}` });
-  const secret = links.create({ name: 'alice', groups: [], via: 'token' }, 'shop', 'web-1', 'heap');
-  assert.throws(() => links.redeem(req(basic(secret)), 'shop', 'web-2', 'heap'), /this link is for shop\/web-1 heap/);
-  const other = links.create({ name: 'alice', groups: [], via: 'token' }, 'shop', 'web-1', 'heap');
-  assert.equal(links.redeem(req(basic(other)), 'shop', 'web-1', 'heap')?.via, 'link');
-  assert.throws(() => links.redeem(req(basic(other)), 'shop', 'web-1', 'heap'), /already used or has expired/);
-  const late = links.create({ name: 'a', groups: [], via: 'token' }, 'shop', 'web-1', 'heap', Date.now() - 10 * 60_000);
-  assert.throws(() => links.redeem(req(basic(late)), 'shop', 'web-1', 'heap'), /expired/);
 });
 
 test('key rotation: the first key signs, every key is published, and tokens bind pod, uid, type and seconds', () => {
