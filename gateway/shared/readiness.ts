@@ -1,6 +1,8 @@
 // What /readyz says for the gateway: ready only when nothing is missing, and
 // otherwise each missing part with its reason (JSON), so an operator reading a
-// replica's probe sees why it takes no traffic. Pure: the checks come in.
+// replica's probe sees why it takes no traffic. Pure but for storeProblem: the checks come in.
+import type { ObjectStore } from './object-store.ts';
+
 export interface ReadinessFacts {
   /** Why the shared store does not answer; undefined when it does. */
   readonly store?: string;
@@ -29,7 +31,7 @@ export function gatewayReadiness(f: ReadinessFacts): { ok: boolean; json: unknow
 }
 
 /** Why the store does not answer a read, or undefined. */
-export async function storeProblem(store: import('./object-store.ts').ObjectStore): Promise<string | undefined> {
+export async function storeProblem(store: ObjectStore): Promise<string | undefined> {
   try {
     await store.ping();
     await store.get('keys/probe');
