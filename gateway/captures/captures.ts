@@ -28,7 +28,8 @@ import { CaptureStore, type StoreLimits } from './store.ts';
 import type { CaptureMeta } from '../../src/api/types.ts';
 import type { CaptureRequest } from './request.ts';
 import { PROFILE_FILE } from './files.ts';
-import { uploadType, type UploadRequest } from './upload.ts';
+import type { UploadRequest } from './upload.ts';
+import { profileTypeOf } from '../../src/profile/type-of.ts';
 
 const gzipAsync = promisify(gzip);
 
@@ -263,7 +264,7 @@ export class Captures {
         await writer.write(PROFILE_FILE, isGzip(bytes) ? bytes : await gzipAsync(bytes));
         const input = { pod: '', file, what: `the uploaded file ${req.name}` };
         const { totals } = await this.workers.run({ kind: 'summarize', input, maxDecodedBytes: this.limits.maxDecodedBytes }, user.name);
-        Object.assign(meta, { type: req.type ?? uploadType(Object.keys(totals)), totals, file: PROFILE_FILE, status: 'done' });
+        Object.assign(meta, { type: req.type ?? profileTypeOf(Object.keys(totals)), totals, file: PROFILE_FILE, status: 'done' });
         meta.finishedAt = new Date().toISOString();
       } catch (err) {
         await store.abandon(writer);

@@ -1,5 +1,5 @@
 // A profile a user uploads (POST /api/v1/captures/upload): the request's
-// parameters, the name it keeps, and the capture type its sample types say.
+// parameters and the name it keeps (its type: src/profile/type-of.ts).
 // An upload claims no pod: its target is { upload: <file name> } and it holds
 // no pod results, so reading it needs only `get captures` in its namespace.
 // Pure; the route (routes/captures.ts) reads the body, Captures.upload checks
@@ -38,19 +38,4 @@ export function parseUploadRequest(query: Record<string, unknown>): UploadReques
   if (type !== undefined && (typeof type !== 'string' || !(UPLOAD_TYPES as readonly string[]).includes(type)))
     throw new PodprofError('PODPROF_BAD_PARAMETER', `type: want one of ${UPLOAD_TYPES.join(', ')}, or none to take the profile's own`);
   return { namespace, name: uploadName(name), type: type as ProfileType | undefined };
-}
-
-/**
- * The capture type a profile's sample types ("cpu/nanoseconds", …) say: a CPU profile, a heap profile, goroutines,
- * threads, or contentions (block; a mutex profile has the same sample types: say type=mutex); anything else
- * (not Go's) counts as a CPU-like "profile".
- */
-export function uploadType(sampleTypes: readonly string[]): ProfileType {
-  const has = (t: string): boolean => sampleTypes.some((s) => s.split('/')[0] === t);
-  if (has('cpu')) return 'profile';
-  if (has('inuse_space') || has('alloc_space')) return 'heap';
-  if (has('goroutine')) return 'goroutine';
-  if (has('threadcreate')) return 'threadcreate';
-  if (has('contentions') || has('delay')) return 'block';
-  return 'profile';
 }

@@ -8,3 +8,8 @@ export function describeTarget(namespace: string, t: CaptureTarget): string {
   if (t.upload !== undefined) return `${namespace} upload ${t.upload}`;
   return `${namespace} ${t.workload?.kind.toLowerCase() ?? '?'}/${t.workload?.name ?? '?'}`;
 }
+
+/** A short name of the target for file names and pickers: the pod, the workload, the uploaded file, or the selector. */
+export function targetName(t: CaptureTarget): string {
+  return t.pod ?? t.workload?.name ?? t.upload ?? t.selector ?? '';
+}

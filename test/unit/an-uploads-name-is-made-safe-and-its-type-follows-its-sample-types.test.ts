@@ -2,7 +2,8 @@
 // its sample types unless the uploader names the type.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseUploadRequest, uploadName, uploadType } from '../../gateway/captures/upload.ts';
+import { parseUploadRequest, uploadName } from '../../gateway/captures/upload.ts';
+import { profileTypeOf as uploadType } from '../../src/profile/type-of.ts';
 import { PodprofError } from '../../src/errors.ts';
 
 test('the name keeps its last path element in letters, digits and . _ -, never a leading dot, at most 100 characters', () => {

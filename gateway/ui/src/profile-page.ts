@@ -7,7 +7,7 @@ import type { TracePprofKind } from '../../../src/trace/pprof.ts';
 import { requestView } from './analysis-client.ts';
 import type { Summary, ViewData } from './analysis/protocol.ts';
 import { button, h, notice } from './dom.ts';
-import { capturePath, navigate, SHAPE_PARAMS, type ParamState, type ProfileViewName, type ViewName } from './state.ts';
+import { capturePath, navigate, SHAPE_PARAMS, writeParams, type ParamState, type ProfileViewName, type ViewName } from './state.ts';
 import { toolbar } from './toolbar.ts';
 import type { RenderedView, ViewContext } from './view-context.ts';
 import { emptyReason } from './views/empty.ts';
@@ -32,7 +32,7 @@ function tabs(ctx: ViewContext, view: ViewName, labelled: boolean, sub: boolean)
     'nav',
     { class: sub ? 'tabs sub' : 'tabs', 'aria-label': sub ? 'Profile views' : 'Views' },
     ...TABS.filter(([v]) => v !== 'pods' || labelled).map(([v, label]) =>
-      h('a', { href: capturePath(ctx.capture.id, v, ctx.params), 'aria-current': v === view ? 'page' : undefined, 'data-view': v }, label),
+      h('a', { href: ctx.href(v, ctx.params), 'aria-current': v === view ? 'page' : undefined, 'data-view': v }, label),
     ),
   );
 }
@@ -61,6 +61,13 @@ export interface ProfileOptions {
   readonly tracePprof?: TracePprofKind;
   /** Shown above the profile's tabs (a trace capture's views and the profile's kind). */
   readonly nav?: readonly HTMLElement[];
+  /** A file opened in this page, not a stored capture: its views live under /local, and nothing about it is fetched. */
+  readonly local?: boolean;
+}
+
+/** Where a view of the profile lives: /captures/<id>/<view>, or /local/<view> for a file opened in this page. */
+export function profilePath(c: CaptureMeta, o: ProfileOptions, view: ViewName, params: ParamState): string {
+  return o.local ? `/local/${view}${writeParams(params)}` : capturePath(c.id, view, params);
 }
 
 function showProfile(
@@ -79,14 +86,15 @@ function showProfile(
     for (const k of Object.keys(next) as (keyof ParamState)[]) if (next[k] === undefined || next[k] === '') delete next[k];
     return next;
   };
-  const set = (patch: ParamState, to: ViewName = view): void => navigate(capturePath(c.id, to, merge(patch)));
+  const href = (to: ViewName, p: ParamState): string => profilePath(c, o, to, p);
+  const set = (patch: ParamState, to: ViewName = view): void => navigate(href(to, merge(patch)));
   const remember = (patch: ParamState): void => {
     const next = merge(patch);
     for (const k of Object.keys(params) as (keyof ParamState)[]) delete params[k];
     Object.assign(params, next);
-    history.replaceState(null, '', capturePath(c.id, view, next));
+    history.replaceState(null, '', href(view, next));
   };
-  const ctx: ViewContext = { capture: c, summary, params, diff: params.base !== undefined, set, remember };
+  const ctx: ViewContext = { capture: c, summary, params, diff: params.base !== undefined, local: o.local === true, set, remember, href };
   const body = h('section', { class: 'view', id: `view-${view}`, 'aria-live': 'polite' });
   main.append(
     ...(o.nav ?? []),
@@ -125,7 +133,7 @@ export async function openProfile(
   if (a.stage === 'options')
     main.append(
       notice('error', 'These view options do not work', a.message),
-      button('Reset options', () => navigate(capturePath(c.id, view, o.tracePprof ? { tp: params.tp } : {}))),
+      button('Reset options', () => navigate(profilePath(c, o, view, o.tracePprof ? { tp: params.tp } : {}))),
     );
   else main.append(notice('error', 'The profile could not be read', a.message));
   return undefined;

@@ -1,6 +1,7 @@
 // The controls above a view: sample type (si), granularity (g), the search /
 // refine box (q → f, i, h, s, sf), active filters with a remove button, the
 // diff base, and pprof's legend lines.
+import { targetName } from '../../../src/api/describe.ts';
 import { GRANULARITIES } from '../../../src/analysis/granularity.ts';
 import { api } from './api.ts';
 import { button, h } from './dom.ts';
@@ -110,11 +111,7 @@ function diffSelect(ctx: ViewContext): HTMLElement {
     sel.replaceChildren(
       h('option', { value: '' }, 'no diff'),
       ...options.map((c) =>
-        h(
-          'option',
-          { value: c.id, selected: c.id === ctx.params.base },
-          `${c.target.pod ?? c.target.workload?.name ?? c.target.selector ?? ''} · ${ago(c.createdAt)} · ${c.id}`,
-        ),
+        h('option', { value: c.id, selected: c.id === ctx.params.base }, `${targetName(c.target)} · ${ago(c.createdAt)} · ${c.id}`),
       ),
     );
   });
