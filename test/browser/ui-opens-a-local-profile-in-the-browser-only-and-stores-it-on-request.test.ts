@@ -4,10 +4,11 @@
 // request carries them (nor asks the gateway for the file's source code).
 // "Store as a capture" is the one explicit upload: it lands in the named
 // namespace and is listed; refused by RBAC, the page says which rule. A file
-// that is no profile gets a clear message, and the page keeps working.
+// that is no profile (or a gzip bomb) gets a clear message, and the page keeps working.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
 import type { Page, Request } from 'playwright-core';
 import { fromPprof } from '../../src/analysis/from-pprof.ts';
@@ -124,7 +125,7 @@ async function drop(name: string, data: Uint8Array): Promise<void> {
   })()`);
 }
 
-test('a dropped file that is no profile gets a clear message and the page keeps working; a dropped profile opens', async () => {
+test('a dropped file that is no profile, a broken gzip or a gzip bomb gets a clear message and the page keeps working; a dropped profile opens', async () => {
   await page.goto(`${harness().url}/pods`);
   await page.waitForSelector('button[data-pod="web-0"]');
   await drop('notes.txt', new TextEncoder().encode('this is not a profile\n'.repeat(50)));
@@ -133,6 +134,10 @@ test('a dropped file that is no profile gets a clear message and the page keeps 
   await drop('broken.pb.gz', Uint8Array.from([0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5, 6, 7]));
   await until(page, `document.querySelector('.notice.error')?.textContent.includes('broken.pb.gz')`);
   assert.match((await page.textContent('.notice.error')) ?? '', /not a readable gzipped pprof profile/);
+  // A gzip bomb: 300 KiB that would inflate to 300 MiB; the worker stops at 256 MiB and says so.
+  await drop('bomb.pb.gz', gzipSync(Buffer.alloc(300 * 1024 * 1024)));
+  await until(page, `document.querySelector('.notice.error')?.textContent.includes('bomb.pb.gz')`, 60_000);
+  assert.match((await page.textContent('.notice.error')) ?? '', /too large: it decompresses to more than 256 MiB/);
   await drop(NAME, bytes);
   await page.waitForURL(/\/local\/top$/);
   await page.waitForSelector('#top-table tbody tr[data-name]');
