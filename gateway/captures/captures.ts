@@ -233,6 +233,11 @@ export class Captures {
     return { meta: store.get(meta.id) ?? meta, done };
   }
 
+  /** Whether an upload by `user` into `namespace` would be admitted now (429 past the running limits, 507 into a full store): asked before its body is read. */
+  admitUpload(user: User, namespace: string): void {
+    this.admit(user, namespace, this.store);
+  }
+
   /**
    * Stores a profile a user sent (an upload: no pod, no fetch) once a worker has decoded it under the same caps as
    * a pod's profile (--max-decoded-bytes, the worker's heap and --decode-timeout, in the user's turn); anything

@@ -72,7 +72,7 @@ const UPLOAD_MEDIA = /^(application\/(octet-stream|gzip|x-gzip|vnd\.google\.prot
 
 /**
  * POST /api/v1/captures/upload?namespace=NS[&name=FILE][&type=TYPE], the file as the body: RBAC `create
- * captures/upload` in NS (asked before a byte of the body is read), the body up to --max-profile-bytes (413 past
+ * captures/upload` in NS and the running limits and store size (asked before a byte of the body is read), the body up to --max-profile-bytes (413 past
  * it; the server's request timeout bounds its time), decoded in a worker before it is stored (400 if it is no
  * profile). The capture claims no pod.
  */
@@ -88,6 +88,7 @@ function upload(ctx: GatewayContext): Handler {
         'PODPROF_BAD_REQUEST',
         `send the file itself as the body, Content-Type: application/octet-stream (not ${media.slice(0, 60)})`,
       );
+    ctx.captures.admitUpload(user, request.namespace);
     const bytes = await readBody(req, ctx.captures.maxUploadBytes);
     if (bytes.length === 0) throw new PodprofError('PODPROF_BAD_PROFILE', 'the body is empty: send the .pb.gz (or .pb) file as the body');
     const meta = await ctx.captures.upload(user, request, bytes);

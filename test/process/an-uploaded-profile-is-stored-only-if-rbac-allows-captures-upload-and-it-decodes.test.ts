@@ -12,6 +12,7 @@ import type { Access, Authorizer } from '../../gateway/auth/authz.ts';
 import type { CaptureList, CaptureMeta } from '../../src/api/types.ts';
 import { jsonError, useHarness } from '../kit/product/gateway.ts';
 import { bearer, httpsRequest, type Reply } from '../kit/net/http.ts';
+import { syntheticProfile } from '../kit/browser/synthetic-profile.ts';
 
 const harness = useHarness({ pods: 1, gatewayArgs: ['--max-profile-bytes', '256KiB', '--max-decoded-bytes', '1MiB'] });
 
@@ -141,5 +142,24 @@ test('a body over --max-profile-bytes is a 413, and nothing is stored', async ()
   const r = await upload('namespace=team-a&name=big.pb.gz', Buffer.alloc(300 * 1024, 7));
   assert.equal(r.status, 413, r.text);
   assert.equal(jsonError(r).code, 'PODPROF_REQUEST_TOO_LARGE');
+  assert.deepEqual(onDisk(), before);
+});
+
+test('uploads count against the store like captures: into a full store (--store-max-bytes) it is a 507 and nothing more is stored', async () => {
+  await harness().restartGateway(['--store-max-bytes', '1MiB']);
+  const body = Buffer.from(syntheticProfile({ functions: 300, locations: 700, stacks: 1500, samples: 6000, seed: 11 }));
+  assert.ok(body.length > 32 * 1024 && body.length < 256 * 1024, `${body.length} bytes`);
+  const statuses: number[] = [];
+  for (let i = 0; i < 60 && !statuses.includes(507); i++)
+    statuses.push((await upload(`namespace=team-a&name=fill-${i}.pb.gz`, body)).status);
+  assert.equal(statuses.at(-1), 507, statuses.join(' '));
+  assert.ok(
+    statuses.slice(0, -1).every((s) => s === 201),
+    statuses.join(' '),
+  );
+  const before = onDisk();
+  const r = await upload('namespace=team-a&name=one-more.pb.gz', body);
+  assert.equal(r.status, 507, r.text);
+  assert.equal(jsonError(r).code, 'PODPROF_STORE_FULL');
   assert.deepEqual(onDisk(), before);
 });
