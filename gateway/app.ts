@@ -118,6 +118,7 @@ export function createApp(ctx: GatewayContext): express.Express {
   on('post', '/api/v1/links', '/api/v1/links', route(linksHandler(ctx)));
   const captures = captureRoutes(ctx);
   on('post', '/api/v1/captures', '/api/v1/captures', route(captures.create));
+  on('post', '/api/v1/captures/upload', '/api/v1/captures/upload', route(captures.upload));
   on('get', '/api/v1/captures', '/api/v1/captures', route(captures.list));
   for (const [path, handler] of [
     ['/api/v1/captures/:id', captures.get],

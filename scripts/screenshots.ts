@@ -21,6 +21,10 @@ const SHOTS: Record<string, Record<string, string>> = {
     'ui-trace-timeline': 'ui-trace-timeline',
     'ui-trace-pods-side-by-side': 'ui-trace-pods-side-by-side',
   },
+  'test/browser/ui-shows-two-captures-side-by-side-zoomed-and-searched-together.test.ts': {
+    'ui-compare-side-by-side': 'compare-side-by-side',
+  },
+  'test/browser/ui-opens-a-local-profile-in-the-browser-only-and-stores-it-on-request.test.ts': { 'ui-local-file': 'local-file' },
   'test/browser/ui-analyses-any-stored-trace.test.ts': { 'ui-trace-tasks': 'trace-tasks', 'ui-trace-mmu': 'trace-mmu' },
   'test/browser/ui-shows-goroutine-dumps-grouped-by-state-and-stack.test.ts': {
     'ui-goroutine-dump': 'goroutine-dump',

@@ -45,6 +45,10 @@ export const CATALOG = {
   PODPROF_THROTTLED: { status: 429, hint: 'this request is rate-limited; retry after the time given' },
   PODPROF_PROFILER_BUSY: { status: 429, hint: 'the profiler is held by another capture; retry after the time given' },
   PODPROF_RESPONSE_TOO_LARGE: { status: 502, hint: 'the profile is larger than the sidecar allows (--max-response-bytes)' },
+  PODPROF_BAD_PROFILE: {
+    status: 400,
+    hint: 'the uploaded file is not a pprof profile podprof can read (gzipped or not), or it decodes past --max-decoded-bytes; go tool pprof -raw FILE shows what it holds',
+  },
   PODPROF_BAD_GOROUTINE_DUMP: {
     status: 502,
     hint: "the pod's goroutine?debug=2 answer is not a Go goroutine dump podprof can read (or is over its limits); the message names the line",

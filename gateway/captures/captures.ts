@@ -10,6 +10,10 @@
 // --max-profile-bytes and the transfer deadline; decoding runs in worker threads
 // that take turns between users (profile-workers.ts).
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import { isGzip } from '../../src/profile/gunzip.ts';
 import { PodprofError } from '../../src/errors.ts';
 import type { Logger } from '../../src/log.ts';
 import type { User } from '../auth/user.ts';
@@ -20,12 +24,16 @@ import type { ProfileJob } from './profile-jobs.ts';
 import { ProfileWorkers } from './profile-workers.ts';
 import { fetchPods } from './fetch.ts';
 import { planCapture } from './plan.ts';
-import { join } from 'node:path';
 import { CaptureStore, type StoreLimits } from './store.ts';
 import { SharedCaptureStore } from './shared-store.ts';
 import type { StoreLocation } from '../shared/store-url.ts';
 import type { CaptureMeta } from '../../src/api/types.ts';
 import type { CaptureRequest } from './request.ts';
+import { PROFILE_FILE } from './files.ts';
+import type { UploadRequest } from './upload.ts';
+import { profileTypeOf } from '../../src/profile/type-of.ts';
+
+const gzipAsync = promisify(gzip);
 
 export interface CaptureLimits {
   /** Pods fetched at once during one fan-out (--fanout-concurrency). */
@@ -128,6 +136,11 @@ export class Captures {
       o.log.error({ err, dir: o.dir }, 'the capture store cannot be opened; captures are unavailable');
       return new Captures(err as Error, o);
     }
+  }
+
+  /** Largest upload (--max-profile-bytes: what a pod may send). */
+  get maxUploadBytes(): number {
+    return this.limits.maxPodBytes;
   }
 
   get store(): AnyCaptureStore {
@@ -244,6 +257,57 @@ export class Captures {
       this.active.delete(running);
     });
     return { meta: store.get(meta.id) ?? meta, done };
+  }
+
+  /** Whether an upload by `user` into `namespace` would be admitted now (429 past the running limits, 507 into a full store): asked before its body is read. */
+  admitUpload(user: User, namespace: string): void {
+    this.admit(user, namespace, this.store);
+  }
+
+  /**
+   * Stores a profile a user sent (an upload: no pod, no fetch) once a worker has decoded it under the same caps as
+   * a pod's profile (--max-decoded-bytes, the worker's heap and --decode-timeout, in the user's turn); anything
+   * that does not decode is a 400 and nothing is stored. Subject to the running limits and the store's size.
+   */
+  async upload(user: User, req: UploadRequest, bytes: Uint8Array): Promise<CaptureMeta> {
+    const store = this.store;
+    if (this.closing) throw new PodprofError('PODPROF_SHUTTING_DOWN', 'the gateway is shutting down; no new captures');
+    this.admit(user, req.namespace, store);
+    const now = new Date().toISOString();
+    const meta: CaptureMeta = {
+      id: newCaptureId(),
+      user: user.name,
+      groups: [...user.groups],
+      createdAt: now,
+      namespace: req.namespace,
+      target: { upload: req.name },
+      type: req.type ?? 'profile',
+      status: 'running',
+      pods: [],
+      bytes: 0,
+    };
+    const running: Running = { user: user.name, namespace: req.namespace, endsAt: Date.now() + this.limits.decodeTimeoutMs };
+    this.active.add(running);
+    try {
+      const writer = await store.begin(meta);
+      const file = join(writer.tmp, PROFILE_FILE);
+      try {
+        await writer.write(PROFILE_FILE, isGzip(bytes) ? bytes : await gzipAsync(bytes));
+        const input = { pod: '', file, what: `the uploaded file ${req.name}` };
+        const { totals } = await this.workers.run({ kind: 'summarize', input, maxDecodedBytes: this.limits.maxDecodedBytes }, user.name);
+        Object.assign(meta, { type: req.type ?? profileTypeOf(Object.keys(totals)), totals, file: PROFILE_FILE, status: 'done' });
+        meta.finishedAt = new Date().toISOString();
+      } catch (err) {
+        await store.abandon(writer);
+        if (err instanceof PodprofError) throw err;
+        throw new PodprofError('PODPROF_BAD_PROFILE', (err as Error).message);
+      }
+      const stored = await writer.commit();
+      this.o.log.info({ capture: stored.id, upload: req.name, bytes: stored.bytes }, 'upload stored');
+      return stored;
+    } finally {
+      this.active.delete(running);
+    }
   }
 
   /** Aborts the captures in flight, waits until each is stored, and stops the store's sweeps. */

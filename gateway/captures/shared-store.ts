@@ -191,6 +191,24 @@ export class SharedCaptureStore {
     return w;
   }
 
+  /** Drops a capture begun but not to be stored (an upload that is no profile): its meta and lease go, and it is never listed. */
+  async abandon(w: CaptureWriter): Promise<void> {
+    const { namespace, id } = w.meta;
+    const mine = this.live.get(id);
+    if (mine) {
+      mine.ending = true;
+      await mine.renewing;
+    }
+    this.live.delete(id);
+    await rm(w.tmp, { recursive: true, force: true });
+    try {
+      await this.objects.delete(metaKey(namespace, id));
+      await this.objects.delete(leaseKey(namespace, id));
+    } catch (err) {
+      throw err instanceof StoreUnavailable ? new PodprofError('PODPROF_STORE_UNAVAILABLE', err.message) : err;
+    }
+  }
+
   /** Renews every lease this replica holds, and rewrites the meta.json of those whose progress changed. */
   private async renew(): Promise<void> {
     await Promise.all(

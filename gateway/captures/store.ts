@@ -122,6 +122,14 @@ export class CaptureStore {
     return meta;
   }
 
+  /** Drops a capture begun but not to be stored (an upload that is no profile): its directory and temp dir go, and it is never listed. */
+  async abandon(w: CaptureWriter): Promise<void> {
+    this.live.delete(w.meta.id);
+    await rm(w.tmp, { recursive: true, force: true });
+    await rm(join(this.dir, w.meta.id), { recursive: true, force: true });
+    await this.syncDir(this.dir);
+  }
+
   /** A snapshot of the capture's metadata: live progress while it runs, "running" until it is committed. */
   get(id: string): CaptureMeta | undefined {
     const live = this.live.get(id)?.meta;

@@ -1,7 +1,8 @@
 // /api/v1/captures: create (one pod, a selector or a workload; synchronous, or
-// ?async=true to poll), list, get, download, delete. RBAC in API group
-// podprof.io on resource "captures" in the capture's namespace (create, list,
-// get, delete), plus get pods/<type> on every pod a capture asks. Every call audited.
+// ?async=true to poll), upload (a profile file the user has), list, get,
+// download, delete. RBAC in API group podprof.io on resource "captures" in the
+// capture's namespace (create, list, get, delete; an upload: create
+// captures/upload), plus get pods/<type> on every pod a capture asks. Every call audited.
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { PodprofError } from '../../src/errors.ts';
@@ -16,6 +17,8 @@ import type { GatewayContext } from '../context.ts';
 import { audit, userOf } from '../http-util.ts';
 import { visibleCaptures } from '../captures/visible.ts';
 import { missingPodAccess, shownTo } from '../captures/access.ts';
+import { parseUploadRequest } from '../captures/upload.ts';
+import { readBody } from '../../src/http/body.ts';
 
 type Handler = (req: Request, res: Response) => Promise<void>;
 
@@ -64,6 +67,36 @@ function create(ctx: GatewayContext): Handler {
   };
 }
 
+/** Bodies an upload takes: the file as is (a JSON or form body would already be parsed, or is no file). */
+const UPLOAD_MEDIA = /^(application\/(octet-stream|gzip|x-gzip|vnd\.google\.protobuf)|)$/i;
+
+/**
+ * POST /api/v1/captures/upload?namespace=NS[&name=FILE][&type=TYPE], the file as the body: RBAC `create
+ * captures/upload` in NS and the running limits and store size (asked before a byte of the body is read), the body up to --max-profile-bytes (413 past
+ * it; the server's request timeout bounds its time), decoded in a worker before it is stored (400 if it is no
+ * profile). The capture claims no pod.
+ */
+function upload(ctx: GatewayContext): Handler {
+  return async (req, res) => {
+    const user = userOf(res);
+    const request = parseUploadRequest(req.query);
+    const a = Object.assign(audit(res), { namespace: request.namespace, type: request.type, params: { upload: request.name } });
+    await authorizeOrThrow(ctx, user, res, { verb: 'create', resource: 'captures', subresource: 'upload', namespace: request.namespace });
+    const media = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+    if (!UPLOAD_MEDIA.test(media))
+      throw new PodprofError(
+        'PODPROF_BAD_REQUEST',
+        `send the file itself as the body, Content-Type: application/octet-stream (not ${media.slice(0, 60)})`,
+      );
+    ctx.captures.admitUpload(user, request.namespace);
+    const bytes = await readBody(req, ctx.captures.maxUploadBytes);
+    if (bytes.length === 0) throw new PodprofError('PODPROF_BAD_PROFILE', 'the body is empty: send the .pb.gz (or .pb) file as the body');
+    const meta = await ctx.captures.upload(user, request, bytes);
+    Object.assign(a, { outcome: 'uploaded', type: meta.type, bytes: meta.bytes, params: { capture: meta.id, upload: request.name } });
+    res.status(201).location(`/api/v1/captures/${meta.id}`).json(meta);
+  };
+}
+
 function list(ctx: GatewayContext): Handler {
   return async (req, res) => {
     const user = userOf(res);
@@ -107,7 +140,7 @@ function extensionOf(file: string): string {
 function downloadName(meta: CaptureMeta, file: string): string {
   const what = extensionOf(file);
   const derived = meta.derived?.includes(file) ? `-${file.replace(/\.(pb\.gz|json)$/, '')}` : '';
-  return `${meta.namespace}-${meta.target.pod ?? meta.target.workload?.name ?? 'selector'}-${meta.type}-${meta.id}${derived}${what}`;
+  return `${meta.namespace}-${meta.target.pod ?? meta.target.workload?.name ?? (meta.target.upload ? 'upload' : 'selector')}-${meta.type}-${meta.id}${derived}${what}`;
 }
 
 /** Streams one file of a finished capture: the merged profile, the trace, one pod's file, or a file derived from a trace. */
@@ -151,6 +184,7 @@ function remove(ctx: GatewayContext): Handler {
 
 export interface CaptureRoutes {
   readonly create: Handler;
+  readonly upload: Handler;
   readonly list: Handler;
   readonly get: Handler;
   readonly profile: Handler;
@@ -164,6 +198,7 @@ export interface CaptureRoutes {
 export function captureRoutes(ctx: GatewayContext): CaptureRoutes {
   return {
     create: create(ctx),
+    upload: upload(ctx),
     list: list(ctx),
     get: get(ctx),
     profile: download(ctx, (_req, m) => (m.file === PROFILE_FILE ? PROFILE_FILE : undefined)),

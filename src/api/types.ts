@@ -52,11 +52,13 @@ export interface PodList {
 export type CaptureStatus = 'running' | 'done' | 'partial' | 'failed';
 export type PodStatus = 'pending' | 'running' | 'ok' | 'failed' | 'forbidden';
 
-/** Exactly one of pod, selector, workload. */
+/** Exactly one of pod, selector, workload, upload. */
 export interface CaptureTarget {
   readonly pod?: string;
   readonly selector?: string;
   readonly workload?: Workload;
+  /** A profile a user uploaded (POST /api/v1/captures/upload): its file name. It claims no pod. */
+  readonly upload?: string;
 }
 
 /** One pod's part of a capture. Mutable: the gateway fills it in as the pod answers. */

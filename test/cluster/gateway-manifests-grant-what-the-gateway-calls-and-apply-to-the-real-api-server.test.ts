@@ -26,7 +26,7 @@ import {
   type V1Secret,
   type V1Service,
 } from '@kubernetes/client-node';
-import { API_GROUP, type Access } from '../../gateway/auth/authz.ts';
+import { API_GROUP, kubernetesAuthz, type Access } from '../../gateway/auth/authz.ts';
 import { apiReason } from '../../gateway/discovery/kubernetes.ts';
 import { GATEWAY_FLAGS, gatewayConfigProblems } from '../../gateway/config.ts';
 import { parseFlags } from '../../src/config/flags.ts';
@@ -194,12 +194,13 @@ test('probes hit /readyz and /healthz on the health port --health-listen names; 
   assert.ok(toHttps(Number(gatewayUrl.port || 443)), `the Service serves the webhook's --gateway-url port ${gatewayUrl.port}`);
 });
 
-test('the example user ClusterRoles of manifests/users name only what the gateway asks RBAC about: pods/<profile type> get, pods list, captures, targets list', () => {
+test('the example user ClusterRoles of manifests/users name only what the gateway asks RBAC about: pods/<profile type> get, pods list, captures, captures/upload create, targets list', () => {
   const allowed = new Set<string>([
     ...PROFILE_TYPES.map((t) => `get pods/${t}`),
     'list pods',
     'list targets',
     ...(['get', 'list', 'create', 'delete'] satisfies Array<Access['verb']>).map((v) => `${v} captures`),
+    'create captures/upload',
   ]);
   const roles = users.filter((o) => o.kind === 'ClusterRole') as Array<V1ClusterRole & KubeObject>;
   assert.ok(roles.length >= 2);
@@ -250,6 +251,33 @@ test('kubectl apply --dry-run=server accepts every gateway object without a Pod 
   await assert.rejects(core.createNamespacedPod({ namespace: NS, body: escalating, dryRun: 'All' }), (err) =>
     /violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false/.test(apiReason(err)),
   );
+});
+
+test("an upload's SubjectAccessReview, as the gateway asks it: create captures/upload is granted by the example podprof-profiler role, not by podprof-viewer's create captures, and only in the bound namespace", async () => {
+  const r = await k(['apply', '-k', 'manifests/users/']);
+  assert.equal(r.code, 0, r.stderr);
+  const ns = await k(['create', 'namespace', 'team-up']);
+  assert.equal(ns.code, 0, ns.stderr);
+  for (const [user, role] of [
+    ['uploader', 'podprof-profiler'],
+    ['looker', 'podprof-viewer'],
+  ]) {
+    const b = await k(['-n', 'team-up', 'create', 'rolebinding', `${user}-b`, `--clusterrole=${role}`, `--user=${user}`]);
+    assert.equal(b.code, 0, b.stderr);
+  }
+  const kc = new KubeConfig();
+  kc.loadFromFile(cp.kubeconfigPath);
+  const authorize = kubernetesAuthz(kc);
+  const upload = (namespace: string): Access => ({ verb: 'create', resource: 'captures', subresource: 'upload', namespace });
+  const as = (name: string) => ({ name, groups: ['devs'], via: 'token' as const });
+  assert.equal((await authorize(as('uploader'), upload('team-up'))).allowed, true, 'the profiler role uploads');
+  assert.equal((await authorize(as('uploader'), upload('default'))).allowed, false, 'only where it is bound');
+  assert.equal(
+    (await authorize(as('looker'), { verb: 'create', resource: 'captures', namespace: 'team-up' })).allowed,
+    true,
+    'the viewer creates captures (of pods)',
+  );
+  assert.equal((await authorize(as('looker'), upload('team-up'))).allowed, false, 'but uploads nothing');
 });
 
 test('applied for real, the ServiceAccount may do what the gateway does and no more (kubectl auth can-i)', async () => {

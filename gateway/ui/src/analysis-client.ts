@@ -4,7 +4,7 @@
 // podprof:decode:<id> measures on the page's timeline, its trace parses
 // podprof:trace-parse:<id> measures, its timeline's first frame
 // podprof:timeline-first-paint (build, model and draw measured apart).
-import type { Envelope, Progress, ViewAnswer, ViewRequest, WorkerMessage, WorkerRequest } from './analysis/protocol.ts';
+import type { Envelope, LocalAnswer, Progress, ViewAnswer, ViewRequest, WorkerMessage, WorkerRequest } from './analysis/protocol.ts';
 import type {
   HitAnswer,
   TimelineAnswer,
@@ -76,6 +76,31 @@ const onPage = (epochMs: number): number => epochMs - performance.timeOrigin;
 export async function requestView(body: Omit<ViewRequest, 'kind'>): Promise<ViewAnswer> {
   const a = await request<ViewAnswer>({ kind: 'view', ...body }, (message) => ({ ok: false, stage: 'profile', message }));
   if (a.ok) for (const d of a.decoded) performance.measure(`podprof:decode:${d.id}`, { start: onPage(d.start), end: onPage(d.end) });
+  return a;
+}
+
+/**
+ * Hands a file the user opened to the worker (a copy: the page keeps `bytes`), which decodes and keeps it as
+ * `id`. A file the worker has not decoded within `timeoutMs` (a hostile one) stops the worker, so the next
+ * request starts a fresh one: the page never waits forever.
+ */
+export async function openLocalFile(id: string, bytes: Uint8Array, timeoutMs = 60_000): Promise<LocalAnswer> {
+  const copy = bytes.slice().buffer;
+  let timer: number | undefined;
+  const timedOut = new Promise<LocalAnswer>((resolve) => {
+    timer = window.setTimeout(() => {
+      worker?.terminate();
+      worker = undefined;
+      failAll('the analysis worker was stopped');
+      resolve({ ok: false, message: `the file did not decode within ${timeoutMs / 1000}s; it is too large or malformed` });
+    }, timeoutMs);
+  });
+  const a = await Promise.race([
+    request<LocalAnswer>({ kind: 'local-open', id, bytes: copy }, (message) => ({ ok: false, message }), undefined, [copy]),
+    timedOut,
+  ]);
+  clearTimeout(timer);
+  if (a.ok) performance.measure(`podprof:decode:${id}`, { start: onPage(a.decoded.start), end: onPage(a.decoded.end) });
   return a;
 }
 

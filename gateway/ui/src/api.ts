@@ -38,6 +38,18 @@ export const api = {
   capture: (id: string): Promise<CaptureMeta> => call('GET', `/api/v1/captures/${encodeURIComponent(id)}`),
   startCapture: (b: CaptureBody): Promise<CaptureMeta> => call('POST', '/api/v1/captures?async=true', b),
   deleteCapture: (id: string): Promise<void> => call('DELETE', `/api/v1/captures/${encodeURIComponent(id)}`),
+  /** Stores a profile file the user has as a capture in `namespace` (RBAC create captures/upload there). */
+  upload: async (namespace: string, name: string, bytes: Uint8Array): Promise<CaptureMeta> => {
+    const q = new URLSearchParams({ namespace, name });
+    const res = await fetch(`/api/v1/captures/upload?${q.toString()}`, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'x-podprof-request': '1', accept: 'application/json', 'content-type': 'application/octet-stream' },
+      body: bytes as Uint8Array<ArrayBuffer>,
+    });
+    if (!res.ok) throw apiErrorOf(res.status, await res.text(), res.statusText);
+    return (await res.json()) as CaptureMeta;
+  },
   link: (b: LinkBody): Promise<Link> => call('POST', '/api/v1/links', b),
   /** The Go version and main module a capture's pods declare. */
   build: (id: string): Promise<BuildInfo> => call('GET', `/api/v1/captures/${encodeURIComponent(id)}/build`),

@@ -3,6 +3,7 @@
 // gateway derived from a trace, the command that opens each, and a one-time
 // link to this stored capture's file (go tool pprof reads what is on screen, not
 // a new profile; a trace is fetched with curl and opened with go tool trace).
+import { targetName } from '../../../src/api/describe.ts';
 import type { CaptureMeta } from '../../../src/api/types.ts';
 import { api, derivedUrl, dumpTextUrl, podFileUrl, profileUrl, traceUrl } from './api.ts';
 import { button, copyText, h, notice, replace } from './dom.ts';
@@ -16,7 +17,7 @@ export function commandBox(label: string, text: string): HTMLElement {
 const safe = (name: string): string => name.replace(/[^A-Za-z0-9._-]/g, '_');
 
 function fileBase(c: CaptureMeta): string {
-  return `${c.namespace}-${c.target.pod ?? c.target.workload?.name ?? 'selector'}-${c.type}-${c.id}`;
+  return `${c.namespace}-${c.target.selector !== undefined ? 'selector' : targetName(c.target)}-${c.type}-${c.id}`;
 }
 
 function profileDownload(c: CaptureMeta, links: HTMLElement): void {

@@ -61,7 +61,17 @@ export function capturesPage(main: HTMLElement): () => void {
   const body = h('div', {}, 'Loading captures…');
   replace(
     main,
-    h('div', { class: 'page-head' }, h('h1', {}, 'Captures'), h('a', { href: '/pods', class: 'button' }, 'New capture (pick a pod)')),
+    h(
+      'div',
+      { class: 'page-head' },
+      h('h1', {}, 'Captures'),
+      h('a', { href: '/pods', class: 'button' }, 'New capture (pick a pod)'),
+      h(
+        'a',
+        { href: '/local', class: 'button', title: 'analyse a .pb.gz in this browser; store it only if you choose to' },
+        'Open a local file',
+      ),
+    ),
     body,
   );
   let timer: number | undefined;

@@ -1,5 +1,6 @@
 // podprof's web UI: login, pods, captures, and the views of a capture.
-// Routes: /login, / and /pods, /captures, /captures/<id>[/<view>].
+// Routes: /login, / and /pods, /captures, /captures/<id>[/<view>], /local[/<view>]
+// (a profile file opened in the page: dropped anywhere, or picked).
 import './style.css';
 import { ApiError } from '../../../src/api/error.ts';
 import { api } from './api.ts';
@@ -8,7 +9,8 @@ import { loginPage } from './login.ts';
 import { podsPage } from './pods.ts';
 import { capturesPage } from './captures.ts';
 import { capturePage } from './capture-page.ts';
-import { navigate, VIEWS, type ViewName } from './state.ts';
+import { localPage, openLocal } from './local-file.ts';
+import { navigate, PROFILE_VIEWS, VIEWS, type ProfileViewName, type ViewName } from './state.ts';
 
 const root = document.getElementById('app') as HTMLElement;
 let user: string | undefined;
@@ -27,7 +29,13 @@ function shell(active: string, main: HTMLElement): HTMLElement {
       'header',
       { class: 'topbar' },
       h('a', { href: '/', class: 'brand' }, 'podprof'),
-      h('nav', {}, navLink('/pods', 'Pods', active === 'pods'), navLink('/captures', 'Captures', active === 'captures')),
+      h(
+        'nav',
+        {},
+        navLink('/pods', 'Pods', active === 'pods'),
+        navLink('/captures', 'Captures', active === 'captures'),
+        navLink('/local', 'Open file', active === 'local'),
+      ),
       h('span', { class: 'spacer' }),
       user ? h('span', { class: 'who', title: 'signed in as' }, user) : null,
       user
@@ -66,19 +74,30 @@ async function render(): Promise<void> {
     );
     return;
   }
+  teardown = page(path);
+}
+
+/** Shows the page of a signed-in path; its teardown. */
+function page(path: string): () => void {
   const main = h('main', { id: 'main' });
   const m = /^\/captures\/([^/]+)(?:\/([a-z]+))?\/?$/.exec(path);
+  const local = /^\/local(?:\/([a-z]+))?\/?$/.exec(path);
+  if (local) {
+    const view = (PROFILE_VIEWS as readonly string[]).includes(local[1] ?? '') ? (local[1] as ProfileViewName) : undefined;
+    replace(root, shell('local', main));
+    return localPage(main, view);
+  }
   if (m) {
     const view = (VIEWS as readonly string[]).includes(m[2] ?? '') ? (m[2] as ViewName) : undefined;
     replace(root, shell('captures', main));
-    teardown = capturePage(main, decodeURIComponent(m[1] ?? ''), view);
-  } else if (path === '/captures') {
-    replace(root, shell('captures', main));
-    teardown = capturesPage(main);
-  } else {
-    replace(root, shell('pods', main));
-    teardown = podsPage(main);
+    return capturePage(main, decodeURIComponent(m[1] ?? ''), view);
   }
+  if (path === '/captures') {
+    replace(root, shell('captures', main));
+    return capturesPage(main);
+  }
+  replace(root, shell('pods', main));
+  return podsPage(main);
 }
 
 // Same-origin links navigate in place.
@@ -89,6 +108,19 @@ document.addEventListener('click', (e) => {
   if (!href?.startsWith('/') || href.startsWith('/api/')) return;
   e.preventDefault();
   navigate(href);
+});
+// A profile file dropped anywhere (signed in) opens in the page: analysed here, sent nowhere.
+const carriesFiles = (e: DragEvent): boolean => e.dataTransfer?.types.includes('Files') === true;
+document.addEventListener('dragover', (e) => {
+  if (!carriesFiles(e) || !user) return;
+  e.preventDefault();
+  if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy';
+});
+document.addEventListener('drop', (e) => {
+  if (!carriesFiles(e) || !user) return;
+  e.preventDefault();
+  const f = e.dataTransfer?.files[0];
+  if (f) void openLocal(f);
 });
 window.addEventListener('popstate', () => void render());
 window.addEventListener('podprof:navigate', () => void render());

@@ -7,11 +7,12 @@ import type { TracePprofKind } from '../../../src/trace/pprof.ts';
 import { requestView } from './analysis-client.ts';
 import type { Summary, ViewData } from './analysis/protocol.ts';
 import { button, h, notice } from './dom.ts';
-import { capturePath, navigate, SHAPE_PARAMS, type ParamState, type ProfileViewName, type ViewName } from './state.ts';
+import { capturePath, navigate, SHAPE_PARAMS, writeParams, type ParamState, type ProfileViewName, type ViewName } from './state.ts';
 import { toolbar } from './toolbar.ts';
 import type { RenderedView, ViewContext } from './view-context.ts';
 import { emptyReason } from './views/empty.ts';
 import { flameView } from './views/flame.ts';
+import { flameSideBySide, type OtherFlame } from './views/flame-side-by-side.ts';
 import { graphView } from './views/graph.ts';
 import { peekView } from './views/peek.ts';
 import { podsView } from './views/pods-breakdown.ts';
@@ -25,19 +26,29 @@ const TABS: readonly [ProfileViewName, string][] = [
   ['peek', 'Peek'],
   ['source', 'Source lines'],
   ['pods', 'Labels'],
+  ['side', 'Side by side'],
 ];
+
+/** A zoom on the side by side's right-hand tree (zs=b) names no node of this capture's own flame graph. */
+function paramsFor(view: ProfileViewName, p: ParamState): ParamState {
+  if (view === 'side' || p.zs === undefined) return p;
+  const { zs: _zs, zoom: _zoom, ...rest } = p;
+  return rest;
+}
 
 function tabs(ctx: ViewContext, view: ViewName, labelled: boolean, sub: boolean): HTMLElement {
   return h(
     'nav',
     { class: sub ? 'tabs sub' : 'tabs', 'aria-label': sub ? 'Profile views' : 'Views' },
-    ...TABS.filter(([v]) => v !== 'pods' || labelled).map(([v, label]) =>
-      h('a', { href: capturePath(ctx.capture.id, v, ctx.params), 'aria-current': v === view ? 'page' : undefined, 'data-view': v }, label),
+    // A trace's blocking profiles have no side by side (sub: under the trace's own views).
+    ...TABS.filter(([v]) => (v !== 'pods' || labelled) && (v !== 'side' || !sub)).map(([v, label]) =>
+      h('a', { href: ctx.href(v, paramsFor(v, ctx.params)), 'aria-current': v === view ? 'page' : undefined, 'data-view': v }, label),
     ),
   );
 }
 
-function renderView(ctx: ViewContext, data: ViewData): RenderedView {
+function renderView(ctx: ViewContext, data: ViewData, view: ProfileViewName, other: OtherFlame | undefined): RenderedView {
+  if (view === 'side' && data.view === 'flame') return flameSideBySide(ctx, data, other);
   switch (data.view) {
     case 'error':
       return { el: notice('error', data.title, data.message) };
@@ -61,6 +72,13 @@ export interface ProfileOptions {
   readonly tracePprof?: TracePprofKind;
   /** Shown above the profile's tabs (a trace capture's views and the profile's kind). */
   readonly nav?: readonly HTMLElement[];
+  /** A file opened in this page, not a stored capture: its views live under /local, and nothing about it is fetched. */
+  readonly local?: boolean;
+}
+
+/** Where a view of the profile lives: /captures/<id>/<view>, or /local/<view> for a file opened in this page. */
+export function profilePath(c: CaptureMeta, o: ProfileOptions, view: ViewName, params: ParamState): string {
+  return o.local ? `/local/${view}${writeParams(params)}` : capturePath(c.id, view, params);
 }
 
 function showProfile(
@@ -71,22 +89,27 @@ function showProfile(
   view: ProfileViewName,
   params: ParamState,
   o: ProfileOptions,
+  other: OtherFlame | undefined,
 ): (() => void) | undefined {
   const merge = (patch: ParamState): ParamState => {
     const next = { ...params, ...patch };
     // A zoom names a frame of this tree; a filter, a pivot or another profile makes another tree.
-    if (SHAPE_PARAMS.some((k) => k in patch && patch[k] !== params[k])) delete next.zoom;
+    if (SHAPE_PARAMS.some((k) => k in patch && patch[k] !== params[k])) {
+      delete next.zoom;
+      delete next.zs;
+    }
     for (const k of Object.keys(next) as (keyof ParamState)[]) if (next[k] === undefined || next[k] === '') delete next[k];
     return next;
   };
-  const set = (patch: ParamState, to: ViewName = view): void => navigate(capturePath(c.id, to, merge(patch)));
+  const href = (to: ViewName, p: ParamState): string => profilePath(c, o, to, p);
+  const set = (patch: ParamState, to: ViewName = view): void => navigate(href(to, merge(patch)));
   const remember = (patch: ParamState): void => {
     const next = merge(patch);
     for (const k of Object.keys(params) as (keyof ParamState)[]) delete params[k];
     Object.assign(params, next);
-    history.replaceState(null, '', capturePath(c.id, view, next));
+    history.replaceState(null, '', href(view, next));
   };
-  const ctx: ViewContext = { capture: c, summary, params, diff: params.base !== undefined, set, remember };
+  const ctx: ViewContext = { capture: c, summary, params, diff: params.base !== undefined, local: o.local === true, set, remember, href };
   const body = h('section', { class: 'view', id: `view-${view}`, 'aria-live': 'polite' });
   main.append(
     ...(o.nav ?? []),
@@ -99,7 +122,7 @@ function showProfile(
     body.append(emptyReason(ctx));
     return undefined;
   }
-  const r = renderView(ctx, data);
+  const r = renderView(ctx, data, view, other);
   body.append(r.el);
   return r.dispose;
 }
@@ -117,15 +140,22 @@ export async function openProfile(
   loading.id = 'profile-loading';
   main.append(loading);
   const fromTrace = o.tracePprof !== undefined && !(c.derived ?? []).includes(`trace-${o.tracePprof}.pb.gz`);
-  const a = await requestView({ id: c.id, view, params, tracePprof: o.tracePprof, fromTrace });
+  // Side by side: this capture's flame graph and the other's (`with`), with the same options and no diff.
+  const side = view === 'side';
+  const asked = side ? { ...params, base: undefined, normalize: undefined } : params;
+  const [a, other] = await Promise.all([
+    requestView({ id: c.id, view: side ? 'flame' : view, params: asked, tracePprof: o.tracePprof, fromTrace }),
+    side && params.with !== undefined ? requestView({ id: params.with, view: 'flame', params: asked }) : undefined,
+  ]);
   if (stopped()) return undefined;
   loading.remove();
-  if (a.ok) return showProfile(main, c, a.summary, a.data, view, params, o);
+  if (a.ok)
+    return showProfile(main, c, a.summary, a.data, view, params, o, other && params.with ? { id: params.with, answer: other } : undefined);
   main.append(...(o.nav ?? []));
   if (a.stage === 'options')
     main.append(
       notice('error', 'These view options do not work', a.message),
-      button('Reset options', () => navigate(capturePath(c.id, view, o.tracePprof ? { tp: params.tp } : {}))),
+      button('Reset options', () => navigate(profilePath(c, o, view, o.tracePprof ? { tp: params.tp } : {}))),
     );
   else main.append(notice('error', 'The profile could not be read', a.message));
   return undefined;

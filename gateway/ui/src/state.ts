@@ -1,7 +1,9 @@
 // View state in the URL, with pprof's web UI parameter names, so a link
 // reproduces the view: /captures/<id>/<view>?si=&f=&i=&h=&s=&sf=&g=&n=&nf=&ef=&tagfocus=&tagignore=
 // plus podprof's own: q (search), pivot + callers + zoom (flame graph), label (the Labels tab's key),
-// base + normalize (diff);
+// base + normalize (diff); with, zs and scale (two captures side by side: the
+// other capture, whose tree zoom= numbers a node of, b for the other's, and
+// shared for one scale for both);
 // and for execution traces: tp (which blocking profile the profile views show),
 // pod (whose trace), group and gid (goroutines), t0 and t1 (the timeline's window,
 // ns from the trace's start), mmu, pct and win (MMU options and window), metric
@@ -10,7 +12,7 @@ import type { ViewOptions } from '../../../src/analysis/prepare.ts';
 import type { Granularity } from '../../../src/analysis/granularity.ts';
 
 /** The views of a pprof profile (a trace capture's blocking profiles use them too). */
-export const PROFILE_VIEWS = ['top', 'flame', 'graph', 'peek', 'source', 'pods'] as const;
+export const PROFILE_VIEWS = ['top', 'flame', 'graph', 'peek', 'source', 'pods', 'side'] as const;
 export type ProfileViewName = (typeof PROFILE_VIEWS)[number];
 /** The views only an execution trace has. */
 export const TRACE_VIEWS = ['goroutines', 'timeline', 'tasks', 'mmu', 'compare'] as const;
@@ -55,6 +57,9 @@ export const PARAMS = [
   'bucket',
   'zoom',
   'label',
+  'with',
+  'zs',
+  'scale',
 ] as const;
 export type Param = (typeof PARAMS)[number];
 export type ParamState = Partial<Record<Param, string>>;
@@ -108,6 +113,7 @@ export const SHAPE_PARAMS: readonly Param[] = [
   'callers',
   'base',
   'normalize',
+  'with',
 ];
 
 export function numberParam(v: string | undefined): number | undefined {

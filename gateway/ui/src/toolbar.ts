@@ -1,6 +1,7 @@
 // The controls above a view: sample type (si), granularity (g), the search /
 // refine box (q → f, i, h, s, sf), active filters with a remove button, the
 // diff base, and pprof's legend lines.
+import { targetName } from '../../../src/api/describe.ts';
 import { GRANULARITIES } from '../../../src/analysis/granularity.ts';
 import { api } from './api.ts';
 import { button, h } from './dom.ts';
@@ -96,29 +97,37 @@ function chips(ctx: ViewContext): HTMLElement | null {
   );
 }
 
-function diffSelect(ctx: ViewContext): HTMLElement {
-  const sel = h(
-    'select',
-    { id: 'base', 'aria-label': 'Diff base' },
-    h('option', { value: '' }, ctx.params.base ? `base ${ctx.params.base}` : 'no diff'),
-  );
-  const norm = h('input', { type: 'checkbox', id: 'normalize', checked: ctx.params.normalize === '1' });
+/** A select of the other finished captures of this capture's type (the diff's base, the side by side's other), newest first. */
+function captureSelect(ctx: ViewContext, param: 'base' | 'with', label: string, none: string): HTMLSelectElement {
+  const chosen = ctx.params[param];
+  const sel = h('select', { id: param, 'aria-label': label }, h('option', { value: '' }, chosen ? `${param} ${chosen}` : none));
   void api.captures().then((r) => {
     const options = r.items.filter(
       (c) => c.id !== ctx.capture.id && c.type === ctx.capture.type && (c.status === 'done' || c.status === 'partial'),
     );
     sel.replaceChildren(
-      h('option', { value: '' }, 'no diff'),
+      h('option', { value: '' }, none),
       ...options.map((c) =>
-        h(
-          'option',
-          { value: c.id, selected: c.id === ctx.params.base },
-          `${c.target.pod ?? c.target.workload?.name ?? c.target.selector ?? ''} · ${ago(c.createdAt)} · ${c.id}`,
-        ),
+        h('option', { value: c.id, selected: c.id === chosen }, `${targetName(c.target)} · ${ago(c.createdAt)} · ${c.id}`),
       ),
     );
   });
-  sel.addEventListener('change', () => ctx.set({ base: sel.value || undefined }));
+  sel.addEventListener('change', () => ctx.set({ [param]: sel.value || undefined }));
+  return sel;
+}
+
+function sideSelect(ctx: ViewContext): HTMLElement {
+  return h(
+    'label',
+    { title: 'show this capture and another of the same type side by side, zoomed and searched together' },
+    'Side by side with ',
+    captureSelect(ctx, 'with', 'Side by side with', 'choose a capture'),
+  );
+}
+
+function diffSelect(ctx: ViewContext): HTMLElement {
+  const sel = captureSelect(ctx, 'base', 'Diff base', 'no diff');
+  const norm = h('input', { type: 'checkbox', id: 'normalize', checked: ctx.params.normalize === '1' });
   norm.addEventListener('change', () => ctx.set({ normalize: norm.checked ? '1' : undefined }));
   return h(
     'label',
@@ -141,7 +150,7 @@ export function toolbar(ctx: ViewContext, view: ViewName): HTMLElement {
   return h(
     'div',
     { class: 'toolbar' },
-    h('div', { class: 'row' }, sampleSelect(ctx), granularitySelect(ctx), diffSelect(ctx)),
+    h('div', { class: 'row' }, sampleSelect(ctx), granularitySelect(ctx), view === 'side' ? sideSelect(ctx) : diffSelect(ctx)),
     refine(ctx, view),
     chips(ctx),
   );

@@ -9,6 +9,10 @@ export interface ViewContext {
   readonly summary: Summary;
   readonly params: ParamState;
   readonly diff: boolean;
+  /** A file opened in this page (no stored capture): nothing about it is fetched from the gateway (no source code). */
+  readonly local: boolean;
+  /** A link to a view of this profile with these parameters. */
+  href(view: ViewName, params: ParamState): string;
   /** Changes URL parameters (undefined removes one) and re-renders; `view` switches the view too. */
   set(patch: ParamState, view?: ViewName): void;
   /** Records view state in the URL (replacing the entry) without re-rendering: a zoomed frame. */

@@ -5,8 +5,8 @@
 // chunk loaded the first time a trace is asked for.
 import { viewOptions } from '../state.ts';
 import { flameBuffers } from './flame-data.ts';
-import { loadDiff, loadProfile, prepared } from './profiles.ts';
-import type { DecodeTime, Progress, ViewAnswer, ViewRequest, WorkerMessage, WorkerRequest } from './protocol.ts';
+import { loadDiff, loadProfile, openLocal, prepared } from './profiles.ts';
+import type { DecodeTime, LocalAnswer, LocalOpen, Progress, ViewAnswer, ViewRequest, WorkerMessage, WorkerRequest } from './protocol.ts';
 import { summary, viewData } from './view-data.ts';
 
 async function answer(r: ViewRequest): Promise<[ViewAnswer, ArrayBuffer[]]> {
@@ -29,6 +29,15 @@ async function answer(r: ViewRequest): Promise<[ViewAnswer, ArrayBuffer[]]> {
   return [{ ok: true, summary: s, data, decoded }, data?.view === 'flame' ? flameBuffers(data) : []];
 }
 
+async function local(r: LocalOpen): Promise<LocalAnswer> {
+  try {
+    const { model, decoded } = await openLocal(r.id, new Uint8Array(r.bytes));
+    return { ok: true, sampleTypes: model.sampleTypes.map((t) => `${t.type}/${t.unit}`), decoded };
+  } catch (err) {
+    return { ok: false, message: (err as Error).message };
+  }
+}
+
 const post = (m: WorkerMessage<unknown>, transfer: Transferable[] = []): void => self.postMessage(m, { transfer });
 
 self.addEventListener('message', (e: MessageEvent<{ seq: number; body: WorkerRequest }>) => {
@@ -38,6 +47,10 @@ self.addEventListener('message', (e: MessageEvent<{ seq: number; body: WorkerReq
       ([a, transfer]) => post({ seq, body: a }, transfer),
       (err: Error) => post({ seq, body: { ok: false, stage: 'profile', message: err.message } satisfies ViewAnswer }),
     );
+    return;
+  }
+  if (body.kind === 'local-open') {
+    void local(body).then((a) => post({ seq, body: a }));
     return;
   }
   const reply = {

@@ -1,6 +1,9 @@
 // The worker's decoded profiles: fetched and decoded once per page load
 // (DecompressionStream gunzip, the isomorphic analysis core), the diff of two
 // derived from them, and the last prepared view kept for the next request.
+// A file the user opened locally is decoded here from the bytes the page sent
+// and kept by its id (local:<n>): never fetched, never evicted while the page
+// has it open.
 // A trace capture's blocking profile is the gateway's derived
 // trace-<kind>.pb.gz, or for a capture stored before the gateway derived
 // them, computed from its trace.
@@ -18,6 +21,7 @@ import type { DecodeTime } from './protocol.ts';
 const now = (): number => performance.timeOrigin + performance.now();
 const cache = new Map<string, Promise<ProfileModel>>();
 const diffs = new Map<string, ProfileModel>();
+const locals = new Map<string, Promise<ProfileModel>>();
 let last: { key: string; model: ProfileModel; prepared: Prepared } | undefined;
 
 async function decoded(id: string, file: string | undefined, times: DecodeTime[]): Promise<ProfileModel> {
@@ -44,7 +48,21 @@ async function traceProfile(id: string, kind: TracePprofKind, times: DecodeTime[
   }
 }
 
+/** Decodes a locally opened file (size-capped gunzip, the same decoder as captures) and keeps it as `id`, the only local one. */
+export async function openLocal(id: string, bytes: Uint8Array): Promise<{ model: ProfileModel; decoded: DecodeTime }> {
+  const start = now();
+  const p = decodeProfile(bytes, streamGunzip(), 'the file').then(fromPprof);
+  locals.clear();
+  locals.set(id, p);
+  p.catch(() => locals.delete(id));
+  const model = await p;
+  return { model, decoded: { id, start, end: now() } };
+}
+
 export function loadProfile(id: string, times: DecodeTime[], tracePprof?: TracePprofKind, fromTrace = false): Promise<ProfileModel> {
+  const local = locals.get(id);
+  if (local) return local;
+  if (id.startsWith('local:')) return Promise.reject(new Error('the local file is no longer open here: open it again'));
   const key = tracePprof ? `${id}|${tracePprof}` : id;
   let p = cache.get(key);
   if (!p) {

@@ -41,7 +41,22 @@ export interface ViewRequest {
   readonly fromTrace?: boolean;
 }
 
-export type WorkerRequest = ViewRequest | TraceRequest | TimelineOpen | TimelineViewport | TimelineHit | TimelineClose;
+/**
+ * A profile file the user opened in this page (dropped or picked): the worker decodes it and keeps it under `id`
+ * (never fetched, never sent anywhere); views then ask for it by that id like for a capture.
+ */
+export interface LocalOpen {
+  readonly kind: 'local-open';
+  readonly id: string;
+  /** Transferred: the page keeps its own copy (for an explicit upload). */
+  readonly bytes: ArrayBuffer;
+}
+
+export type LocalAnswer =
+  | { readonly ok: true; readonly sampleTypes: readonly string[]; readonly decoded: DecodeTime }
+  | { readonly ok: false; readonly message: string };
+
+export type WorkerRequest = ViewRequest | LocalOpen | TraceRequest | TimelineOpen | TimelineViewport | TimelineHit | TimelineClose;
 
 /** What every view shows around its data (toolbar, warnings, empty states). */
 export interface Summary {

@@ -107,6 +107,7 @@ const REGEX_TITLES: Readonly<Record<ProfileViewName, string>> = {
   peek: 'Bad peek regex',
   source: 'Bad search regex',
   pods: 'Bad regex',
+  side: 'Bad regex',
 };
 
 export function viewData(view: ProfileViewName, p: Prepared, params: ParamState): ViewData | BadRegex {

@@ -61,7 +61,26 @@ function colours(l: FlameData, dark: boolean): (n: number) => string {
   };
 }
 
-export function flameView(ctx: ViewContext, l: FlameData): RenderedView {
+/** A flame graph that zooms with another (two captures side by side, views/flame-side-by-side.ts). */
+export interface FlameSync {
+  /** The canvas's id: two flame graphs share a page. */
+  readonly id: string;
+  /** The zoomed frame to start from. */
+  readonly zoom: number;
+  /** A zoom the user made here (click, Enter, Escape, Reset): the other graph follows; the URL records it. */
+  onZoom(n: number): void;
+  /** The fraction of the width the zoomed frame spans (1: all of it; less: a shared scale with the other graph). */
+  widthFraction(zoom: number): number;
+}
+
+export interface FlameHandle extends RenderedView {
+  /** Zooms to node n as the other graph asked (no onZoom). */
+  zoomTo(n: number): void;
+  /** Draws again (the shared scale changed). */
+  redraw(): void;
+}
+
+export function flameView(ctx: ViewContext, l: FlameData, sync?: FlameSync): FlameHandle {
   performance.mark('podprof:flame-start', { startTime: l.startedAt - performance.timeOrigin });
   const matches = l.matches;
   const c = l.columns;
@@ -70,7 +89,7 @@ export function flameView(ctx: ViewContext, l: FlameData): RenderedView {
   const fill = colours(l, dark);
   const canvas = h('canvas', {
     tabindex: 0,
-    id: 'flame-canvas',
+    id: sync?.id ?? 'flame-canvas',
     role: 'img',
     'aria-label': 'Flame graph. Arrow keys move between frames, Enter zooms, Escape resets.',
   });
@@ -80,7 +99,7 @@ export function flameView(ctx: ViewContext, l: FlameData): RenderedView {
   const panel = h('div', { class: 'flame-panel', 'aria-live': 'polite' });
   const g = canvas.getContext('2d') as CanvasRenderingContext2D;
   // The zoomed frame survives a search and a reload (zoom= in the URL; dropped when a filter changes the tree).
-  const asked = numberParam(ctx.params.zoom);
+  const asked = sync ? sync.zoom : numberParam(ctx.params.zoom);
   let zoom = asked !== undefined && Number.isInteger(asked) && asked < c.size ? asked : 0;
   let selected = zoom > 0 ? zoom : -1;
   let hover = -1;
@@ -147,15 +166,16 @@ export function flameView(ctx: ViewContext, l: FlameData): RenderedView {
   };
 
   /** The boxes in rows firstRow..lastRow at least half a pixel wide, as (node, x, width) triples. */
+  const span = (): number => width * Math.min(1, Math.max(0, sync?.widthFraction(zoom) ?? 1));
   const boxesInView = (firstRow: number, lastRow: number): number[] => {
     const x0 = l.x[zoom] ?? 0;
-    const scale = width / (l.w[zoom] || 1);
+    const scale = span() / (l.w[zoom] || 1);
     const boxes: number[] = [];
     const visit = (n: number, px: number, pw: number): void => {
       const d = c.depth[n] ?? 0;
       if (d >= firstRow && d <= lastRow) boxes.push(n, px, pw);
     };
-    for (const a of ancestry(l, zoom)) if (a !== zoom) visit(a, 0, width);
+    for (const a of ancestry(l, zoom)) if (a !== zoom) visit(a, 0, span());
     const stack = [zoom];
     while (stack.length > 0) {
       const n = stack.pop() as number;
@@ -226,7 +246,9 @@ export function flameView(ctx: ViewContext, l: FlameData): RenderedView {
     const depth = Math.floor((ev.clientY - r.top + scroller.scrollTop) / ROW);
     const zd = c.depth[zoom] ?? 0;
     if (depth <= zd) return ancestry(l, zoom)[depth] ?? -1;
-    const frac = (l.x[zoom] ?? 0) + ((ev.clientX - r.left) / width) * (l.w[zoom] || 1);
+    const across = (ev.clientX - r.left) / (span() || 1);
+    if (across >= 1) return -1;
+    const frac = (l.x[zoom] ?? 0) + across * (l.w[zoom] || 1);
     return nodeAt(l, zoom, depth, frac);
   };
 
@@ -250,12 +272,16 @@ export function flameView(ctx: ViewContext, l: FlameData): RenderedView {
       selected > 0 ? button('Peek', () => ctx.set({ q: exact }, 'peek')) : null,
     );
   };
-  const setZoom = (n: number): void => {
+  const zoomTo = (n: number): void => {
     zoom = n;
     selected = n;
-    ctx.remember({ zoom: n > 0 ? String(n) : undefined });
     showPanel();
     redraw();
+  };
+  const setZoom = (n: number): void => {
+    zoomTo(n);
+    if (sync) sync.onZoom(n);
+    else ctx.remember({ zoom: n > 0 ? String(n) : undefined });
   };
   const select = (n: number): void => {
     if (n < 0) return;
@@ -326,6 +352,8 @@ export function flameView(ctx: ViewContext, l: FlameData): RenderedView {
   const el = h('div', { class: 'flame' }, summary, panel, h('div', { class: 'flame-wrap' }, scroller, tip));
   return {
     el,
+    zoomTo,
+    redraw,
     dispose: () => {
       ro.disconnect();
       cancelAnimationFrame(raf);

@@ -171,6 +171,11 @@ export function sourceView(ctx: ViewContext, { files }: SourceData): HTMLElement
       body,
     );
     const fn = f.lines.find((l) => l.function !== '')?.function ?? '';
+    if (ctx.local) {
+      status.textContent = ' · no source: a file opened here is analysed in this browser only; no code is fetched for it';
+      block.dataset.source = 'none';
+      return block;
+    }
     enqueue(async () => {
       try {
         // Resolved here first with what the pods declare: a file no module names is not asked for.
