@@ -9,6 +9,7 @@ import type { Summary, ViewData } from './analysis/protocol.ts';
 import { button, h, notice } from './dom.ts';
 import { capturePath, navigate, SHAPE_PARAMS, type ParamState, type ProfileViewName, type ViewName } from './state.ts';
 import { toolbar } from './toolbar.ts';
+import { progressBox } from './views/trace-progress.ts';
 import type { RenderedView, ViewContext } from './view-context.ts';
 import { emptyReason } from './views/empty.ts';
 import { flameView } from './views/flame.ts';
@@ -113,13 +114,24 @@ export async function openProfile(
   o: ProfileOptions,
   stopped: () => boolean,
 ): Promise<(() => void) | undefined> {
-  const loading = notice('info', o.tracePprof ? 'Loading the blocking profile…' : 'Loading the profile…');
-  loading.id = 'profile-loading';
-  main.append(loading);
+  // Cancel stops the download (or the worker's work) and goes back to the capture list.
+  const stop = new AbortController();
+  const progress = progressBox(o.tracePprof ? 'Loading the blocking profile…' : 'Loading the profile…', {
+    id: 'profile-loading',
+    noun: 'profile',
+    cancel: () => {
+      stop.abort();
+      navigate('/captures');
+    },
+  });
+  main.append(progress.el);
   const fromTrace = o.tracePprof !== undefined && !(c.derived ?? []).includes(`trace-${o.tracePprof}.pb.gz`);
-  const a = await requestView({ id: c.id, view, params, tracePprof: o.tracePprof, fromTrace });
-  if (stopped()) return undefined;
-  loading.remove();
+  const a = await requestView(
+    { id: c.id, view, params, tracePprof: o.tracePprof, fromTrace },
+    { progress: progress.update, signal: stop.signal },
+  );
+  if (stopped() || (!a.ok && a.stage === 'cancelled')) return undefined;
+  progress.el.remove();
   if (a.ok) return showProfile(main, c, a.summary, a.data, view, params, o);
   main.append(...(o.nav ?? []));
   if (a.stage === 'options')

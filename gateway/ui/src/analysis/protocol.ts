@@ -41,7 +41,13 @@ export interface ViewRequest {
   readonly fromTrace?: boolean;
 }
 
-export type WorkerRequest = ViewRequest | TraceRequest | TimelineOpen | TimelineViewport | TimelineHit | TimelineClose;
+/** Stops request `target`'s download (the page's Cancel); its answer, if any, is dropped. */
+export interface CancelRequest {
+  readonly kind: 'cancel';
+  readonly target: number;
+}
+
+export type WorkerRequest = ViewRequest | TraceRequest | TimelineOpen | TimelineViewport | TimelineHit | TimelineClose | CancelRequest;
 
 /** What every view shows around its data (toolbar, warnings, empty states). */
 export interface Summary {
@@ -122,16 +128,16 @@ export type ViewData = TopData | FlameData | GraphData | PeekData | SourceData |
 
 export type ViewAnswer =
   | { readonly ok: true; readonly summary: Summary; readonly data: ViewData | undefined; readonly decoded: readonly DecodeTime[] }
-  | { readonly ok: false; readonly stage: 'profile' | 'options'; readonly message: string };
+  | { readonly ok: false; readonly stage: 'profile' | 'options' | 'cancelled'; readonly message: string };
 
 export interface Envelope<T> {
   readonly seq: number;
   readonly body: T;
 }
 
-/** What a request's work has come to, before its answer (a trace's download and parse). */
+/** What a request's work has come to, before its answer (a trace's download and parse; a profile's download, decode and analysis). */
 export interface Progress {
-  readonly stage: 'download' | 'parse' | 'summary' | 'timeline';
+  readonly stage: 'download' | 'parse' | 'summary' | 'timeline' | 'decode' | 'analyse';
   /** Bytes downloaded so far, and of how many (0: unknown). */
   readonly loaded?: number;
   readonly total?: number;
