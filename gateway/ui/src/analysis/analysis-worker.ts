@@ -8,7 +8,7 @@
 import { viewOptions } from '../state.ts';
 import { flameBuffers } from './flame-data.ts';
 import { loadDiff, loadProfile, prepared, type LoadWatch } from './profiles.ts';
-import type { DecodeTime, Progress, ViewAnswer, ViewRequest, WorkerMessage, WorkerRequest } from './protocol.ts';
+import type { DecodeTime, Progress, ViewAnswer, ViewData, ViewRequest, WorkerMessage, WorkerRequest } from './protocol.ts';
 import { summary, viewData } from './view-data.ts';
 
 /** The downloads a cancel can stop, by request. */
@@ -35,7 +35,14 @@ async function answer(r: ViewRequest, w: LoadWatch): Promise<[ViewAnswer, ArrayB
   }
   const s = summary(model, p);
   const data = s.empty === 'no' ? viewData(r.view, p, r.params) : undefined;
-  return [{ ok: true, summary: s, data, decoded }, data?.view === 'flame' ? flameBuffers(data) : []];
+  return [{ ok: true, summary: s, data, decoded }, transferred(data)];
+}
+
+/** The buffers to transfer (not copy) to the page. */
+function transferred(data: ViewData | undefined): ArrayBuffer[] {
+  if (data?.view === 'flame') return flameBuffers(data);
+  if (data?.view === 'top') return [data.rows.starts.buffer as ArrayBuffer];
+  return [];
 }
 
 const post = (m: WorkerMessage<unknown>, transfer: Transferable[] = []): void => self.postMessage(m, { transfer });

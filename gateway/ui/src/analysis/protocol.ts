@@ -8,10 +8,10 @@ import type { Granularity } from '../../../../src/analysis/granularity.ts';
 import type { SourceFile } from '../../../../src/analysis/lines.ts';
 import type { ValueType } from '../../../../src/analysis/model.ts';
 import type { PeekReport } from '../../../../src/analysis/peek.ts';
-import type { TopRow } from '../../../../src/analysis/top.ts';
 import type { FlameColumns } from '../../../../src/analysis/tree.ts';
 import type { TracePprofKind } from '../../../../src/trace/pprof.ts';
 import type { ParamState, ProfileViewName } from '../state.ts';
+import type { TopRows } from './top-rows.ts';
 import type { TimelineClose, TimelineHit, TimelineOpen, TimelineViewport, TraceRequest } from './trace-protocol.ts';
 
 /** The label a merged capture puts on each sample. */
@@ -69,8 +69,8 @@ export interface Summary {
 export interface TopData {
   readonly view: 'top';
   readonly legend: readonly string[];
-  /** Sorted and filtered by the search. */
-  readonly rows: readonly TopRow[];
+  /** Sorted and filtered by the search; packed (top-rows.ts), its starts transferred. */
+  readonly rows: TopRows;
   readonly allRows: number;
 }
 
@@ -87,8 +87,9 @@ export interface FlameData {
   readonly matches: Uint8Array | undefined;
   readonly matchedTotal: number;
   readonly maxDepth: number;
-  /** Worker time (epoch ms) at which the flame tree's build began. */
+  /** Worker time (epoch ms) at which the flame tree's build began, and at which the tree and its layout were done. */
   readonly startedAt: number;
+  readonly builtAt: number;
 }
 
 export interface GraphData {

@@ -62,7 +62,11 @@ function colours(l: FlameData, dark: boolean): (n: number) => string {
 }
 
 export function flameView(ctx: ViewContext, l: FlameData): RenderedView {
-  performance.mark('podprof:flame-start', { startTime: l.startedAt - performance.timeOrigin });
+  const onPage = (epochMs: number): number => epochMs - performance.timeOrigin;
+  performance.mark('podprof:flame-start', { startTime: onPage(l.startedAt) });
+  performance.measure('podprof:flame-build', { start: onPage(l.startedAt), end: onPage(l.builtAt) });
+  performance.measure('podprof:flame-transfer', { start: onPage(l.builtAt), end: performance.now() });
+  performance.mark('podprof:flame-view');
   const matches = l.matches;
   const c = l.columns;
   const fmt = valueFormatter(ctx.summary.sampleType.unit, 'auto');
@@ -143,11 +147,12 @@ export function flameView(ctx: ViewContext, l: FlameData): RenderedView {
     painted = true;
     performance.mark('podprof:flame-painted');
     performance.measure('podprof:flame-first-paint', 'podprof:flame-start', 'podprof:flame-painted');
+    performance.measure('podprof:flame-draw', 'podprof:flame-view', 'podprof:flame-painted');
     canvas.dataset.painted = '1';
   };
 
-  /** The boxes in rows firstRow..lastRow at least half a pixel wide, as (node, x, width) triples. */
-  const boxesInView = (firstRow: number, lastRow: number): number[] => {
+  /** The boxes in rows firstRow..lastRow at least `minWidth` pixels wide, as (node, x, width) triples. */
+  const boxesInView = (firstRow: number, lastRow: number, minWidth: number): number[] => {
     const x0 = l.x[zoom] ?? 0;
     const scale = width / (l.w[zoom] || 1);
     const boxes: number[] = [];
@@ -160,7 +165,7 @@ export function flameView(ctx: ViewContext, l: FlameData): RenderedView {
     while (stack.length > 0) {
       const n = stack.pop() as number;
       const pw = (l.w[n] ?? 0) * scale;
-      if ((c.depth[n] as number) > lastRow || pw < 0.5) continue;
+      if ((c.depth[n] as number) > lastRow || pw < minWidth) continue;
       visit(n, ((l.x[n] ?? 0) - x0) * scale, pw);
       const kids = childrenOf(l, n);
       for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i] as number);
@@ -201,9 +206,12 @@ export function flameView(ctx: ViewContext, l: FlameData): RenderedView {
     }
   };
 
-  // One pass collects the boxes in view; then the fills, the labels and the outlines.
+  // One pass collects the boxes in view; then the fills, the labels and the outlines. The first frame is
+  // coarse (the boxes a pixel wide or more: half as many on a 257k-node tree) so that it fits in one short
+  // task; the next frame adds the half-pixel ones.
   function draw(): void {
     raf = 0;
+    const coarse = !painted;
     const dpr = sizeCanvas();
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.clearRect(0, 0, width, height);
@@ -211,11 +219,12 @@ export function flameView(ctx: ViewContext, l: FlameData): RenderedView {
     g.textBaseline = 'middle';
     charW = g.measureText('M').width || 7;
     const top = scroller.scrollTop;
-    const boxes = boxesInView(Math.floor(top / ROW), Math.ceil((top + height) / ROW));
+    const boxes = boxesInView(Math.floor(top / ROW), Math.ceil((top + height) / ROW), coarse ? 1 : 0.5);
     const yOf = (n: number): number => (c.depth[n] as number) * ROW - top;
     fillBoxes(boxes, yOf);
     labelBoxes(boxes, yOf);
     markPainted();
+    if (coarse) redraw();
   }
   const redraw = (): void => {
     if (!raf) raf = requestAnimationFrame(draw);
