@@ -1,8 +1,9 @@
 // `podprof capture NS/POD | -n NS -l SELECTOR | -n NS deployment/NAME --type TYPE
-// [--seconds N] -o FILE`: asks the gateway for a capture (merged over every pod
-// for a selector or workload), shows progress on stderr, says which pods failed
-// and why, and writes the profile. Exit 0 when every pod answered, 3 when some
-// did (partial), 1 when none did.
+// [--seconds N] [--debug 2] -o FILE`: asks the gateway for a capture (merged
+// over every pod for a selector or workload), shows progress on stderr, says
+// which pods failed and why, and writes the profile, or with --debug 2 Go's
+// goroutine dump as text (several pods: -o is a directory). Exit 0 when every
+// pod answered, 3 when some did (partial), 1 when none did.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CaptureBody, CaptureMeta } from '../src/api/types.ts';
@@ -10,6 +11,12 @@ import { ConfigError, flag, helpText, parseFlags } from '../src/config/flags.ts'
 import { int, str } from '../src/config/values.ts';
 import { parseProfileType } from '../src/endpoints/catalog.ts';
 import { CLIENT_BOOLEANS, GATEWAY_CLIENT_FLAGS, errorOf, gatewayClient, splitArgs, type GatewayClient } from './gateway-client.ts';
+
+/** Only 2 (Go's debug=1 is the goroutine profile's text form: the profile itself, --type goroutine, says as much). */
+const debugLevel = (raw: string): 2 => {
+  if (raw.trim() !== '2') throw new Error('want 2 (a goroutine dump); for the goroutine profile give --type goroutine alone');
+  return 2;
+};
 
 const FLAGS = {
   ...GATEWAY_CLIENT_FLAGS,
@@ -19,6 +26,10 @@ const FLAGS = {
     default: 'profile' as const,
   }),
   seconds: flag(int(1, 3600), 'capture length for profile and trace; a delta over N seconds for the others'),
+  debug: flag(
+    debugLevel,
+    "2: a goroutine dump, Go's goroutine?debug=2 text (each goroutine's state, wait and stack), not a profile; --type goroutine, no --seconds (several pods: -o is a directory)",
+  ),
   output: flag(str, 'file to write (-o); - for stdout', { required: true }),
 } as const;
 
@@ -105,14 +116,15 @@ function report(m: CaptureMeta): void {
   }
 }
 
-/** A workload's traces: each pod's, and what the gateway derived, into the directory `dir`. */
-async function writeTraces(client: GatewayClient, meta: CaptureMeta, dir: string): Promise<number> {
-  if (dir === '-') throw new ConfigError(['-o -: a trace capture of several pods writes a directory (-o DIR)']);
+/** A workload's traces or goroutine dumps: each pod's file, and what the gateway derived, into the directory `dir`; the files' names. */
+async function writePodFiles(client: GatewayClient, meta: CaptureMeta, dir: string, ext: string): Promise<string[]> {
+  if (dir === '-')
+    throw new ConfigError([`-o -: a ${meta.debug === 2 ? 'goroutine dump' : 'trace'} capture of several pods writes a directory (-o DIR)`]);
   await mkdir(dir, { recursive: true });
   const files = [
     ...meta.pods
       .filter((p) => p.file !== undefined)
-      .map((p) => ({ path: `/api/v1/captures/${meta.id}/pods/${p.pod}`, name: `${p.pod}.trace.out` })),
+      .map((p) => ({ path: `/api/v1/captures/${meta.id}/pods/${p.pod}`, name: `${p.pod}${ext}` })),
     ...(meta.derived ?? []).map((d) => ({ path: `/api/v1/captures/${meta.id}/derived/${d}`, name: d })),
   ];
   for (const f of files) {
@@ -120,11 +132,32 @@ async function writeTraces(client: GatewayClient, meta: CaptureMeta, dir: string
     if (r.status !== 200) throw errorOf(r);
     await writeFile(join(dir, f.name), r.body);
   }
-  const first = files[0]?.name ?? 'POD.trace.out';
+  return files.map((f) => f.name);
+}
+
+const partial = (meta: CaptureMeta): string => (meta.status === 'partial' ? ' — PARTIAL' : '');
+
+async function writeTraces(client: GatewayClient, meta: CaptureMeta, dir: string): Promise<number> {
+  const files = await writePodFiles(client, meta, dir, '.trace.out');
+  const first = files[0] ?? 'POD.trace.out';
   process.stderr.write(
-    `wrote ${files.length} files to ${dir}: each pod's trace, the four blocking profiles merged (label pod=<name>), goroutines.json; capture ${meta.id}${meta.status === 'partial' ? ' — PARTIAL' : ''}\n  podprof trace goroutines ${join(dir, first)}\n  go tool pprof -http=: ${join(dir, 'trace-sched.pb.gz')}\n`,
+    `wrote ${files.length} files to ${dir}: each pod's trace, the four blocking profiles merged (label pod=<name>), goroutines.json; capture ${meta.id}${partial(meta)}\n  podprof trace goroutines ${join(dir, first)}\n  go tool pprof -http=: ${join(dir, 'trace-sched.pb.gz')}\n`,
   );
   return meta.status === 'partial' ? 3 : 0;
+}
+
+async function writeDumps(client: GatewayClient, meta: CaptureMeta, dir: string): Promise<number> {
+  const files = await writePodFiles(client, meta, dir, '.goroutines.txt');
+  process.stderr.write(
+    `wrote ${files.length} files to ${dir}: each pod's goroutine dump (Go's debug=2 text), goroutine-dump.json (grouped by state and stack over the pods); capture ${meta.id}${partial(meta)}\n`,
+  );
+  return meta.status === 'partial' ? 3 : 0;
+}
+
+/** What to do with the file written. */
+function nextStep(meta: CaptureMeta, output: string): string {
+  if (meta.debug === 2) return "grouped by state and stack on the capture's page in the gateway's UI";
+  return meta.type === 'trace' ? `podprof trace goroutines ${output}` : `go tool pprof -http=: ${output}`;
 }
 
 /** The capture's one file (merged profile, a pod's profile or trace) to `output`. */
@@ -138,11 +171,24 @@ async function writeFileOf(client: GatewayClient, meta: CaptureMeta, stored: str
     meta.pods.length > 1
       ? `merged from ${ok} of ${meta.pods.length} pods (label pod=<name>)`
       : `from ${meta.namespace}/${meta.pods[0]?.pod ?? '?'}`;
-  const next = meta.type === 'trace' ? `podprof trace goroutines ${output}` : `go tool pprof -http=: ${output}`;
+  const next = nextStep(meta, output);
+  const what = meta.debug === 2 ? 'goroutine dump' : meta.type;
   process.stderr.write(
-    `wrote ${output === '-' ? 'stdout' : output} (${file.body.length} bytes): ${meta.type} ${merged}; capture ${meta.id}${meta.status === 'partial' ? ' — PARTIAL' : ''}\n  ${next}\n`,
+    `wrote ${output === '-' ? 'stdout' : output} (${file.body.length} bytes): ${what} ${merged}; capture ${meta.id}${partial(meta)}\n  ${next}\n`,
   );
   return meta.status === 'partial' ? 3 : 0;
+}
+
+/** The type, seconds and debug of the POST body: --debug 2 goes with goroutine (the type it implies when --type is not given) and no --seconds. */
+function kindOf(
+  c: { type: CaptureBody['type']; seconds?: number; debug?: number },
+  flags: readonly string[],
+): Pick<CaptureBody, 'type' | 'seconds' | 'debug'> {
+  if (c.debug === undefined) return { type: c.type, seconds: c.seconds };
+  const typed = flags.some((f) => f === '--type' || f.startsWith('--type='));
+  if (typed && c.type !== 'goroutine') need(`--debug 2 is a goroutine dump: --type goroutine, not ${c.type}`);
+  if (c.seconds !== undefined) need('--debug 2 takes no --seconds: a goroutine dump is every goroutine now');
+  return { type: 'goroutine', debug: 2 };
 }
 
 export async function runCapture(argv: readonly string[]): Promise<number> {
@@ -152,11 +198,14 @@ export async function runCapture(argv: readonly string[]): Promise<number> {
   }
   const { positional, flags } = splitArgs(argv, SHORTS, CLIENT_BOOLEANS);
   const c = parseFlags(FLAGS, flags);
-  const body: CaptureBody = { ...targetOf(positional, c.namespace, c.selector), type: c.type, seconds: c.seconds };
+  const body: CaptureBody = { ...targetOf(positional, c.namespace, c.selector), ...kindOf(c, flags) };
+  if (body.debug === 2 && body.pod === undefined && c.output === '-')
+    need('-o -: a goroutine dump capture of several pods writes a directory (-o DIR)');
   const client = await gatewayClient(c);
   const meta = await poll(client, await client.json<CaptureMeta>('POST', '/api/v1/captures?async=true', body));
   report(meta);
   if (meta.type === 'trace' && meta.file === undefined && meta.status !== 'failed') return writeTraces(client, meta, c.output);
+  if (meta.debug === 2 && meta.file === undefined && meta.status !== 'failed') return writeDumps(client, meta, c.output);
   if (meta.status === 'failed' || meta.file === undefined) {
     process.stderr.write(`podprof capture: capture ${meta.id} failed: ${meta.error ?? 'no pod answered'}\n`);
     return 1;

@@ -16,12 +16,15 @@ import type { GatewayMetrics } from './metrics.ts';
 import type { SidecarCa } from './identity/ca.ts';
 import type { TokenReviewer } from './identity/review.ts';
 import type { SidecarClient } from './pods/sidecar-client.ts';
+import type { UpstreamStates } from './pods/upstream-states.ts';
 import type { SourceFetcher } from './source/fetcher.ts';
 
 export interface GatewayContext {
   readonly registry: TargetRegistry;
   readonly keyring: Keyring;
   readonly sidecars: SidecarClient;
+  /** Whether each pod's app answers its sidecar, for the pod list (checked a few seconds apart). */
+  readonly upstreams: UpstreamStates;
   readonly authenticate: Authenticator;
   readonly authorize: Authorizer;
   /** Workload membership for fan-outs (kubernetes discovery only). */

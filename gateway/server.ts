@@ -20,6 +20,7 @@ import { Keyring } from './pods/keyring.ts';
 import { DEFAULT_LINK_LIMITS, LinkStore } from './links.ts';
 import { createGatewayMetrics } from './metrics.ts';
 import { SidecarClient } from './pods/sidecar-client.ts';
+import { askSidecar, UPSTREAM_REQUEST, UPSTREAM_SUBJECT, UpstreamStates } from './pods/upstream-states.ts';
 import { loadSidecarCa } from './identity/ca.ts';
 import { kubernetesReviewer } from './identity/review.ts';
 import { kubernetesWorkloads } from './discovery/workloads.ts';
@@ -101,10 +102,12 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
   const sharedKey = new SharedKey(c['session-key-file'], sharedStore);
   await sharedKey.load();
   const authenticate = authenticator(c, kc, reviews);
+  const sidecars = new SidecarClient(keyring, sidecarCa.trustPem, transferLimits(c));
   const parts: Omit<GatewayContext, 'captures'> = {
     registry: targets,
     keyring,
-    sidecars: new SidecarClient(keyring, sidecarCa.trustPem, transferLimits(c)),
+    sidecars,
+    upstreams: new UpstreamStates((t) => askSidecar(() => sidecars.call(UPSTREAM_SUBJECT, t, UPSTREAM_REQUEST))),
     authenticate,
     authorize,
     workloads: c.discovery === 'kubernetes' ? kubernetesWorkloads(kc!) : undefined,

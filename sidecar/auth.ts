@@ -61,6 +61,11 @@ export function authorize(claims: SidecarClaims, request: PprofRequest, replay: 
   if (request.seconds > g.maxSeconds) {
     throw new PodprofError('PODPROF_TOKEN_SECONDS', `token allows at most ${g.maxSeconds}s, request asks for ${request.seconds}s`);
   }
+  spend(claims, replay);
+}
+
+/** Spends the token's jti (a token works once), or refuses it. */
+export function spend(claims: SidecarClaims, replay: ReplayCache): void {
   const use = replay.use(claims.jti, claims.exp, claims.sub);
   if (use === 'replayed') throw new PodprofError('PODPROF_TOKEN_REPLAYED', 'this token was already used');
   if (use === 'full')

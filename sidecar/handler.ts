@@ -1,6 +1,8 @@
 // The sidecar's request pipeline: refuse tokens in URLs → authenticate →
 // policy → authorize and spend the jti → throttles → single-flight or stream.
-// Every request ends in exactly one audit line; no token is ever logged.
+// GET /podprof/upstream (whether the app's pprof answers, for the gateway's
+// pod list) takes any token bound to this pod, spends it, and answers the
+// cached check. Every request ends in exactly one audit line; no token is ever logged.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PodprofError, sendError, toPodprofError } from '../src/errors.ts';
 import { readBody } from '../src/http/body.ts';
@@ -8,11 +10,12 @@ import { loggableUrl, type Logger } from '../src/log.ts';
 import { statusLabel } from '../src/serving/status-label.ts';
 import { pprofRequestOf, type PolicyLimits, type PprofRequest } from '../src/endpoints/policy.ts';
 import type { SidecarClaims } from '../src/token/claims.ts';
-import { authenticate, authorize, refuseTokenInQuery, type AuthContext } from './auth.ts';
+import { authenticate, authorize, refuseTokenInQuery, spend, type AuthContext } from './auth.ts';
 import type { FlightBoard } from './flight.ts';
 import type { SidecarMetrics } from './metrics.ts';
 import type { StreamProxy } from './proxy.ts';
 import type { Throttle } from './throttle.ts';
+import { UPSTREAM_PATH, type UpstreamReport } from './upstream-state.ts';
 
 export interface HandlerDeps {
   readonly auth: AuthContext;
@@ -24,6 +27,8 @@ export interface HandlerDeps {
   readonly log: Logger;
   readonly maxBodyBytes: number;
   readonly isShuttingDown: () => boolean;
+  /** Whether the app's pprof answers (cached: sidecar/upstream-state.ts). */
+  readonly upstreamState: () => Promise<UpstreamReport>;
 }
 
 interface Outcome {
@@ -52,17 +57,27 @@ async function serve(
   return deps.proxy(req, res, request, body);
 }
 
+async function answerUpstream(res: ServerResponse, deps: HandlerDeps, claims: SidecarClaims): Promise<Outcome> {
+  spend(claims, deps.auth.replay);
+  const body = JSON.stringify(await deps.upstreamState());
+  res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(body);
+  return { status: 200, bytes: body.length, outcome: 'ok' };
+}
+
 export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const started = process.hrtime.bigint();
     let claims: SidecarClaims | undefined;
     let request: PprofRequest | undefined;
+    let upstream = false;
     deps.metrics.inflight.inc();
     const run = async (): Promise<Outcome> => {
       if (deps.isShuttingDown()) throw new PodprofError('PODPROF_SHUTTING_DOWN', 'the sidecar is shutting down');
       const rawUrl = req.url ?? '/';
       refuseTokenInQuery(rawUrl);
       claims = await authenticate(req, deps.auth);
+      upstream = rawUrl === UPSTREAM_PATH && req.method === 'GET';
+      if (upstream) return answerUpstream(res, deps, claims);
       request = pprofRequestOf(req.method ?? 'GET', rawUrl, deps.limits);
       authorize(claims, request, deps.auth.replay);
       return serve(req, res, deps, claims, request);
@@ -77,7 +92,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
       .then((o) => {
         deps.metrics.inflight.dec();
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        const type = request?.type ?? 'none';
+        const type = request?.type ?? (upstream ? 'upstream' : 'none');
         deps.metrics.requests.inc({ type, outcome: o.outcome, code: o.code ?? statusLabel(o.status) });
         deps.metrics.bytes.inc({ type }, o.bytes);
         deps.metrics.duration.observe({ type }, seconds);

@@ -9,7 +9,8 @@ import type { SidecarConfig } from './config.ts';
 import { startBypassCheck, type BypassState } from './bypass.ts';
 import { FlightBoard } from './flight.ts';
 import { createHandler } from './handler.ts';
-import { sidecarReadiness } from './health.ts';
+import { sidecarReadiness, upstreamAnswers } from './health.ts';
+import { upstreamProbe } from './upstream-state.ts';
 import { startEnrollment, type Enrollment } from './enroll.ts';
 import { KeyStore } from './keystore.ts';
 import { createMetrics } from './metrics.ts';
@@ -61,6 +62,7 @@ export async function startSidecar(c: SidecarConfig, log: Logger): Promise<Runni
     log,
     maxBodyBytes: 1024 * 1024,
     isShuttingDown: () => shuttingDown,
+    upstreamState: upstreamProbe(() => upstreamAnswers(c.upstream, c['path-prefix'])),
   });
 
   const bypass: BypassState = { exposed: undefined };

@@ -8,8 +8,15 @@
 //     in the analysis worker): the longest task (PerformanceObserver
 //     'longtask', which reports tasks over 50 ms; 0 = none) and the longest gap
 //     between animation frames, from navigation to the first paint of the flame
-//     graph, and to the Top table with every function (nf=0);
+//     graph, and to the Top table with every function (nf=0); and from a
+//     Chromium trace of the same load, the main thread's longest task by wall
+//     time and by CPU time (a shared machine's wait for a core is wall time);
+//     the first paint's parts: the flame tree's build and layout in the worker
+//     (podprof:flame-build), the transfer and the page's view up to the flame
+//     (podprof:flame-transfer) and the first canvas draw (podprof:flame-draw);
 //  4. the UI bundle's gzip size, without the Graphviz worker (wasm inside).
+// The share of the machine's CPU other processes used meanwhile is reported
+// with the figures (the machine is shared).
 // The profile is synthesized (test/browser/synthetic-profile.ts), seeded into a
 // real gateway's capture store, and opened in the real UI.
 import { execFile } from 'node:child_process';
@@ -26,7 +33,8 @@ import { top } from '../../src/analysis/top.ts';
 import { flameTree } from '../../src/analysis/tree.ts';
 import { ensureUiBuilt, launch, ROOT } from '../../test/kit/browser/browser.ts';
 import { startHarness } from '../../test/kit/product/gateway.ts';
-import { machineInfo, median, round, writeResults } from '../lib/stats.ts';
+import { cpuMark, foreignCpuShare, machineInfo, median, round, writeResults } from '../lib/stats.ts';
+import { tracedTasks, type TracedTasks } from '../lib/chromium-tasks.ts';
 import { syntheticProfile } from '../../test/kit/browser/synthetic-profile.ts';
 
 const execFileP = promisify(execFile);
@@ -89,8 +97,17 @@ interface MainThread {
   readonly longestFrameGap: number;
 }
 
+/** The first paint's parts (ms). */
+interface PaintParts {
+  readonly build: number;
+  readonly transfer: number;
+  readonly draw: number;
+}
+
 interface PageRuns {
   readonly firstPaintMs: number[];
+  readonly parts: PaintParts[];
+  readonly flameTraced: TracedTasks[];
   readonly decodeMs: number[];
   readonly flameMainThread: MainThread[];
   readonly topMainThread: MainThread[];
@@ -128,15 +145,28 @@ async function flamePaint(file: string): Promise<PageRuns> {
     await s.context.addInitScript(MAIN_THREAD_PROBE);
     try {
       await s.page.request.post(`${h.url}/api/v1/session`, { headers: { authorization: `Bearer ${h.token}` } });
-      const runs: PageRuns = { firstPaintMs: [], decodeMs: [], flameMainThread: [], topMainThread: [], topRows: 0 };
+      const runs: PageRuns = {
+        firstPaintMs: [],
+        parts: [],
+        flameTraced: [],
+        decodeMs: [],
+        flameMainThread: [],
+        topMainThread: [],
+        topRows: 0,
+      };
       const mainThread = (): Promise<MainThread> => s.page.evaluate<MainThread>('window.__mainThread');
       for (let i = 0; i < RUNS; i++) {
-        await s.page.goto(`${h.url}/captures/${id}/flame`);
-        await s.page.waitForSelector('canvas[data-painted]', { timeout: 300_000 });
-        const m = await s.page.evaluate<{ paint: number; decode: number }>(
-          `({ paint: performance.getEntriesByName('podprof:flame-first-paint')[0]?.duration ?? NaN, decode: performance.getEntriesByName('podprof:decode:${id}')[0]?.duration ?? NaN })`,
+        runs.flameTraced.push(
+          await tracedTasks(s.page, async () => {
+            await s.page.goto(`${h.url}/captures/${id}/flame`);
+            await s.page.waitForSelector('canvas[data-painted]', { timeout: 300_000 });
+          }),
+        );
+        const m = await s.page.evaluate<{ paint: number; decode: number } & PaintParts>(
+          `(() => { const d = (n) => performance.getEntriesByName(n)[0]?.duration ?? NaN; return { paint: d('podprof:flame-first-paint'), decode: d('podprof:decode:${id}'), build: d('podprof:flame-build'), transfer: d('podprof:flame-transfer'), draw: d('podprof:flame-draw') }; })()`,
         );
         runs.firstPaintMs.push(m.paint);
+        runs.parts.push({ build: m.build, transfer: m.transfer, draw: m.draw });
         runs.decodeMs.push(m.decode);
         runs.flameMainThread.push(await mainThread());
         await s.page.goto(`${h.url}/captures/${id}/top?nf=0`);
@@ -166,14 +196,22 @@ console.log(
 
 const ours: number[] = [];
 const go: number[] = [];
-for (let i = 0; i < RUNS; i++) {
+// PAGE_ONLY=1: only the page's figures (an A/B of two UI builds on a busy machine); the results file is not written.
+const PAGE_ONLY = process.env.PAGE_ONLY === '1';
+for (let i = 0; i < (PAGE_ONLY ? 0 : RUNS); i++) {
   ours.push((await decodeAndTop(file)).ms);
   go.push(await goTop(file));
 }
-console.log(`decode+top: podprof ${Math.round(median(ours))} ms, go tool pprof -top ${Math.round(median(go))} ms`);
+if (!PAGE_ONLY) console.log(`decode+top: podprof ${Math.round(median(ours))} ms, go tool pprof -top ${Math.round(median(go))} ms`);
+const from = cpuMark();
 const paint = await flamePaint(file);
+const foreign = foreignCpuShare(from, cpuMark());
+const part = (k: keyof PaintParts): number[] => paint.parts.map((p) => round(p[k], 1));
 console.log(
-  `flame first paint (Chromium): ${paint.firstPaintMs.map(Math.round).join(', ')} ms; in-browser decode ${paint.decodeMs.map(Math.round).join(', ')} ms`,
+  `flame first paint (Chromium): ${paint.firstPaintMs.map(Math.round).join(', ')} ms (build ${part('build').join(', ')}; transfer ${part('transfer').join(', ')}; draw ${part('draw').join(', ')}); in-browser decode ${paint.decodeMs.map(Math.round).join(', ')} ms; other processes used ${Math.round(foreign * 100)} % of the machine's CPU meanwhile`,
+);
+console.log(
+  `main thread, load to flame paint (Chromium trace): longest task ${paint.flameTraced.map((t) => t.longestWallMs).join(', ')} ms wall (CPU ${paint.flameTraced.map((t) => t.longestWallCpuMs).join(', ')} ms); longest by CPU ${paint.flameTraced.map((t) => t.longestCpuMs).join(', ')} ms; tasks over 50 ms CPU: ${paint.flameTraced.map((t) => t.over50CpuMs).join(', ')}`,
 );
 const longest = (runs: MainThread[], k: keyof MainThread): number[] => runs.map((r) => round(r[k], 1));
 console.log(
@@ -209,6 +247,10 @@ const result = {
     ms: paint.firstPaintMs.map((x) => round(x, 1)),
     medianMs: round(median(paint.firstPaintMs), 1),
     browserDecodeMs: paint.decodeMs.map((x) => round(x, 1)),
+    buildMs: part('build'),
+    transferMs: part('transfer'),
+    drawMs: part('draw'),
+    foreignCpuShare: round(foreign, 3),
     target: '≤ 500 ms',
     measure:
       'podprof:flame-first-paint: from the start of the flame tree build in the analysis worker (after decode and prepare) through layout, the transfer to the page and the first canvas draw, 1280x800',
@@ -217,6 +259,7 @@ const result = {
     flame: {
       longestTaskMs: longest(paint.flameMainThread, 'longestTask'),
       longestFrameGapMs: longest(paint.flameMainThread, 'longestFrameGap'),
+      traced: paint.flameTraced,
     },
     top: {
       rows: paint.topRows,
@@ -235,5 +278,7 @@ const result = {
     target: '≤ 300 KB gz without the Graphviz wasm',
   },
 };
-writeResults(join(ROOT, 'bench/results/ui.json'), result);
-console.log(`wrote bench/results/ui.json`);
+if (!PAGE_ONLY) {
+  writeResults(join(ROOT, 'bench/results/ui.json'), result);
+  console.log(`wrote bench/results/ui.json`);
+}

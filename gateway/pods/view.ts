@@ -1,9 +1,9 @@
 // A target as GET /api/v1/pods shows it. Pure.
-import type { PodView } from '../../src/api/types.ts';
+import type { PodView, UpstreamView } from '../../src/api/types.ts';
 import { routable, type Target } from './targets.ts';
 
 /** A target as the API shows it: field by field, so nothing internal leaks by accident. */
-export function podView(t: Target): PodView {
+export function podView(t: Target, upstream: UpstreamView): PodView {
   const { namespace, name, uid, ip, port, node, path, container, profiles, maxSeconds, labels, workload, podReady, sidecarReady, phase } =
     t;
   return {
@@ -24,5 +24,6 @@ export function podView(t: Target): PodView {
     sidecarReady,
     phase,
     routable: routable(t),
+    upstream: { ...upstream },
   };
 }

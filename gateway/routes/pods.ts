@@ -1,4 +1,5 @@
-// GET /api/v1/pods?namespace=&selector=: the injected pods the caller may see.
+// GET /api/v1/pods?namespace=&selector=: the injected pods the caller may see,
+// each with whether its app answers its sidecar (pods/upstream-states.ts).
 import type { Request, Response } from 'express';
 import type { PodList } from '../../src/api/types.ts';
 import { PodprofError } from '../../src/errors.ts';
@@ -40,7 +41,9 @@ export function podsHandler(ctx: GatewayContext): (req: Request, res: Response) 
       [...targets, ...uninjected].map((t) => t.namespace),
     );
     const missed = uninjected.filter((m) => visible.has(m.namespace));
-    const body: PodList = { items: targets.filter((t) => visible.has(t.namespace)).map(podView), notInjected: missed };
+    const shown = targets.filter((t) => visible.has(t.namespace));
+    const upstreams = await ctx.upstreams.views(shown);
+    const body: PodList = { items: shown.map((t) => podView(t, upstreams.get(t.uid)!)), notInjected: missed };
     res.json(body);
   };
 }

@@ -34,6 +34,17 @@ export interface PodView {
   readonly phase: string;
   /** Has an IP and both the pod and its sidecar are ready: it can be profiled now. */
   readonly routable: boolean;
+  /** Whether the app's pprof answers its sidecar (the sidecar's readiness never follows it: docs/adr/0002). */
+  readonly upstream: UpstreamView;
+}
+
+/** What the sidecar last said of the app's pprof, as the gateway keeps it (a few seconds). */
+export interface UpstreamView {
+  readonly state: 'answering' | 'not answering' | 'unknown';
+  /** "answered 200"; why not ("connect ECONNREFUSED 127.0.0.1:6060"); or why it is not known. */
+  readonly detail: string;
+  /** When the sidecar checked (ISO time); absent when unknown. */
+  readonly checkedAt?: string;
 }
 
 /** A pod that asked for injection (or lives where injection is on) but has no sidecar. */

@@ -4,6 +4,10 @@
 // podprof:decode:<id> measures on the page's timeline, its trace parses
 // podprof:trace-parse:<id> measures, its timeline's first frame
 // podprof:timeline-first-paint (build, model and draw measured apart).
+// A view's request can be cancelled (the page's Cancel button): while the
+// worker downloads, it aborts the download; once the worker decodes or
+// analyses (a long task nothing interrupts), the worker is stopped and a new
+// one starts on the next request (a locally opened file goes with it).
 import type { Envelope, LocalAnswer, Progress, ViewAnswer, ViewRequest, WorkerMessage, WorkerRequest } from './analysis/protocol.ts';
 import type {
   HitAnswer,
@@ -20,6 +24,8 @@ interface Pending {
   readonly done: (a: unknown) => void;
   readonly fail: (message: string) => void;
   readonly progress: ((p: Progress) => void) | undefined;
+  /** The last stage the worker reported (none yet: waiting for the download to start). */
+  stage?: Progress['stage'];
 }
 
 let worker: Worker | undefined;
@@ -37,6 +43,7 @@ function start(): Worker {
   w.addEventListener('message', (e: MessageEvent<WorkerMessage<unknown>>) => {
     const p = pending.get(e.data.seq);
     if ('progress' in e.data) {
+      if (p) p.stage = e.data.progress.stage;
       p?.progress?.(e.data.progress);
       return;
     }
@@ -70,11 +77,33 @@ function request<T>(
   });
 }
 
+/** Request `n` answers `answer` now; its worker stops downloading, or stops altogether if it is past its download. */
+function cancel<T>(n: number, answer: T): void {
+  const p = pending.get(n);
+  if (!p || !worker) return;
+  pending.delete(n);
+  if (p.stage === undefined || p.stage === 'download') send({ kind: 'cancel', target: n });
+  else {
+    worker.terminate();
+    worker = undefined;
+    failAll('the analysis was stopped');
+  }
+  p.done(answer);
+}
+
 const onPage = (epochMs: number): number => epochMs - performance.timeOrigin;
 
-/** One view's data for a capture, computed by the worker. */
-export async function requestView(body: Omit<ViewRequest, 'kind'>): Promise<ViewAnswer> {
-  const a = await request<ViewAnswer>({ kind: 'view', ...body }, (message) => ({ ok: false, stage: 'profile', message }));
+/** One view's data for a capture, computed by the worker, telling its progress; `signal` cancels it (answer: stage 'cancelled'). */
+export async function requestView(
+  body: Omit<ViewRequest, 'kind'>,
+  o: { progress?: (p: Progress) => void; signal?: AbortSignal } = {},
+): Promise<ViewAnswer> {
+  const cancelled: ViewAnswer = { ok: false, stage: 'cancelled', message: 'cancelled' };
+  if (o.signal?.aborted) return cancelled;
+  const answer = request<ViewAnswer>({ kind: 'view', ...body }, (message) => ({ ok: false, stage: 'profile', message }), o.progress);
+  const n = seq;
+  o.signal?.addEventListener('abort', () => cancel(n, cancelled), { once: true });
+  const a = await answer;
   if (a.ok) for (const d of a.decoded) performance.measure(`podprof:decode:${d.id}`, { start: onPage(d.start), end: onPage(d.end) });
   return a;
 }

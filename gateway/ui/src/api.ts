@@ -71,15 +71,12 @@ export const derivedUrl = (id: string, name: string): string => `${capture(id)}/
 /** A capture's trace: the pod's own (a workload's capture), or its trace.out. */
 export const traceFileUrl = (id: string, pod: string | undefined): string => (pod === undefined ? traceUrl(id) : podFileUrl(id, pod));
 
-/** A finished capture's file, as the gateway sends it; an ApiError for anything but 2xx. */
-export async function fetchOk(url: string): Promise<Response> {
-  const res = await fetch(url, { credentials: 'same-origin' });
+/** A finished capture's file, as the gateway sends it; an ApiError for anything but 2xx (an AbortError once `signal` aborts). */
+export async function fetchOk(url: string, signal?: AbortSignal): Promise<Response> {
+  const res = await fetch(url, { credentials: 'same-origin', signal });
   if (!res.ok) throw apiErrorOf(res.status, await res.text(), res.statusText);
   return res;
 }
 
-/** The raw bytes of a finished capture's profile (or of a file derived from its trace). */
-export async function fetchProfile(id: string, derived?: string): Promise<Uint8Array> {
-  const res = await fetchOk(derived === undefined ? profileUrl(id) : derivedUrl(id, derived));
-  return new Uint8Array(await res.arrayBuffer());
-}
+/** A finished capture's profile (or a file derived from its trace). */
+export const profileFileUrl = (id: string, derived?: string): string => (derived === undefined ? profileUrl(id) : derivedUrl(id, derived));

@@ -1,5 +1,6 @@
 // The pod browser: namespaces → workloads → pods, with readiness and injection
-// flags, a search box, and a capture dialog for one pod or a whole workload.
+// flags, whether the app's pprof answers its sidecar, a search box, and a
+// capture dialog for one pod or a whole workload.
 import type { PodView } from '../../../src/api/types.ts';
 import { api } from './api.ts';
 import { button, h, notice, replace } from './dom.ts';
@@ -7,6 +8,20 @@ import { captureDialog } from './capture-dialog.ts';
 
 function flag(ok: boolean, yes: string, no: string): HTMLElement {
   return h('span', { class: `flag ${ok ? 'ok' : 'bad'}`, title: ok ? yes : no }, ok ? yes : no);
+}
+
+const UPSTREAM_FLAGS: Readonly<Record<PodView['upstream']['state'], readonly [string, string]>> = {
+  answering: ['ok', 'app answering'],
+  'not answering': ['bad', 'app not answering'],
+  unknown: ['unknown', 'app unknown'],
+};
+
+/** Whether the app's pprof answers its sidecar: a pod can be ready while its profiler does not answer (docs/adr/0002). */
+function upstreamFlag(p: PodView): HTMLElement {
+  const u = p.upstream;
+  const checked = u.checkedAt ? ` (checked ${new Date(u.checkedAt).toLocaleTimeString()})` : '';
+  const [cls, text] = UPSTREAM_FLAGS[u.state];
+  return h('span', { class: `flag ${cls} upstream`, 'data-upstream': u.state, title: `${u.detail}${checked}` }, text);
 }
 
 function group(pods: readonly PodView[]): Map<string, Map<string, PodView[]>> {
@@ -35,6 +50,9 @@ function podRow(p: PodView, siblings: readonly PodView[], host: HTMLElement, gon
       flag(p.sidecarReady, 'sidecar ready', 'sidecar not ready'),
       ' ',
       flag(true, 'injected', ''),
+      ' ',
+      upstreamFlag(p),
+      p.upstream.state === 'not answering' ? h('span', { class: 'muted upstream-detail' }, ` ${p.upstream.detail}`) : null,
     ),
     h('td', { class: 'muted' }, p.profiles.join(' ')),
     h(

@@ -5,10 +5,11 @@
 import type { CaptureMeta } from '../../../src/api/types.ts';
 import type { TracePprofKind } from '../../../src/trace/pprof.ts';
 import { requestView } from './analysis-client.ts';
-import type { Summary, ViewData } from './analysis/protocol.ts';
+import type { Progress, Summary, ViewAnswer, ViewData } from './analysis/protocol.ts';
 import { button, h, notice } from './dom.ts';
 import { capturePath, navigate, SHAPE_PARAMS, writeParams, type ParamState, type ProfileViewName, type ViewName } from './state.ts';
 import { toolbar } from './toolbar.ts';
+import { progressBox } from './views/trace-progress.ts';
 import type { RenderedView, ViewContext } from './view-context.ts';
 import { emptyReason } from './views/empty.ts';
 import { flameView } from './views/flame.ts';
@@ -127,6 +128,25 @@ function showProfile(
   return r.dispose;
 }
 
+/** The view's answer, and side by side the other capture's flame graph (`with`), with the same options and no diff. */
+function requestViews(
+  c: CaptureMeta,
+  view: ProfileViewName,
+  params: ParamState,
+  o: ProfileOptions,
+  watch: { progress: (p: Progress) => void; signal: AbortSignal },
+): Promise<[ViewAnswer, ViewAnswer | undefined]> {
+  const fromTrace = o.tracePprof !== undefined && !(c.derived ?? []).includes(`trace-${o.tracePprof}.pb.gz`);
+  const side = view === 'side';
+  const asked = side ? { ...params, base: undefined, normalize: undefined } : params;
+  return Promise.all([
+    requestView({ id: c.id, view: side ? 'flame' : view, params: asked, tracePprof: o.tracePprof, fromTrace }, watch),
+    side && params.with !== undefined
+      ? requestView({ id: params.with, view: 'flame', params: asked }, { signal: watch.signal })
+      : undefined,
+  ]);
+}
+
 /** Loads the view's data from the worker and shows it below what `main` has; resolves to its disposer. */
 export async function openProfile(
   main: HTMLElement,
@@ -136,19 +156,20 @@ export async function openProfile(
   o: ProfileOptions,
   stopped: () => boolean,
 ): Promise<(() => void) | undefined> {
-  const loading = notice('info', o.tracePprof ? 'Loading the blocking profile…' : 'Loading the profile…');
-  loading.id = 'profile-loading';
-  main.append(loading);
-  const fromTrace = o.tracePprof !== undefined && !(c.derived ?? []).includes(`trace-${o.tracePprof}.pb.gz`);
-  // Side by side: this capture's flame graph and the other's (`with`), with the same options and no diff.
-  const side = view === 'side';
-  const asked = side ? { ...params, base: undefined, normalize: undefined } : params;
-  const [a, other] = await Promise.all([
-    requestView({ id: c.id, view: side ? 'flame' : view, params: asked, tracePprof: o.tracePprof, fromTrace }),
-    side && params.with !== undefined ? requestView({ id: params.with, view: 'flame', params: asked }) : undefined,
-  ]);
-  if (stopped()) return undefined;
-  loading.remove();
+  // Cancel stops the download (or the worker's work) and goes back to the capture list.
+  const stop = new AbortController();
+  const progress = progressBox(o.tracePprof ? 'Loading the blocking profile…' : 'Loading the profile…', {
+    id: 'profile-loading',
+    noun: 'profile',
+    cancel: () => {
+      stop.abort();
+      navigate('/captures');
+    },
+  });
+  main.append(progress.el);
+  const [a, other] = await requestViews(c, view, params, o, { progress: progress.update, signal: stop.signal });
+  if (stopped() || (!a.ok && a.stage === 'cancelled')) return undefined;
+  progress.el.remove();
   if (a.ok)
     return showProfile(main, c, a.summary, a.data, view, params, o, other && params.with ? { id: params.with, answer: other } : undefined);
   main.append(...(o.nav ?? []));

@@ -1,6 +1,7 @@
 // Starts a long-running podprof command (sidecar, webhook, gateway) from the
-// built bundle as a child process, and waits for its ready line with the ports.
-import { spawn, type ChildProcess } from 'node:child_process';
+// built bundle as a child process, and waits for its ready line with the ports;
+// or runs a one-shot command (capture, link) to its exit.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
 export interface CliProcess {
@@ -87,4 +88,19 @@ export async function startCli(command: string, args: readonly string[], o: CliO
         child.kill('SIGTERM');
       }),
   };
+}
+
+export interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** `podprof <args>` run to its exit (asynchronously: a gateway may run in this process); its exit code and output. */
+export function runCli(args: readonly string[], o: { node: string; cwd: string; env?: NodeJS.ProcessEnv }): Promise<CliRun> {
+  return new Promise((resolve) => {
+    execFile(o.node, [join(o.cwd, 'bin/podprof.mjs'), ...args], { cwd: o.cwd, env: o.env ?? process.env }, (err, stdout, stderr) => {
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
 }

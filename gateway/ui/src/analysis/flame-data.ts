@@ -68,15 +68,17 @@ export function flameData(v: Prepared, o: FlameOptions, diff: boolean, q: string
   const signed = flameTable(v, o);
   const t = diff ? flameTable(absolute(v), o) : signed;
   const matches = q ? searchMatches(t.columns, t.names, q) : undefined;
+  const layout = geometry(t.columns);
   return {
     view: 'flame',
     columns: t.columns,
     names: t.names,
-    ...geometry(t.columns),
+    ...layout,
     delta: diff ? signed.columns.total : undefined,
     matches,
     matchedTotal: matches ? matchedTotal(t.columns, matches) : 0,
     startedAt,
+    builtAt: performance.timeOrigin + performance.now(),
   };
 }
 

@@ -8,10 +8,10 @@ import type { Granularity } from '../../../../src/analysis/granularity.ts';
 import type { SourceFile } from '../../../../src/analysis/lines.ts';
 import type { ValueType } from '../../../../src/analysis/model.ts';
 import type { PeekReport } from '../../../../src/analysis/peek.ts';
-import type { TopRow } from '../../../../src/analysis/top.ts';
 import type { FlameColumns } from '../../../../src/analysis/tree.ts';
 import type { TracePprofKind } from '../../../../src/trace/pprof.ts';
 import type { ParamState, ProfileViewName } from '../state.ts';
+import type { TopRows } from './top-rows.ts';
 import type { TimelineClose, TimelineHit, TimelineOpen, TimelineViewport, TraceRequest } from './trace-protocol.ts';
 
 /** The label a merged capture puts on each sample. */
@@ -56,7 +56,14 @@ export type LocalAnswer =
   | { readonly ok: true; readonly sampleTypes: readonly string[]; readonly decoded: DecodeTime }
   | { readonly ok: false; readonly message: string };
 
-export type WorkerRequest = ViewRequest | LocalOpen | TraceRequest | TimelineOpen | TimelineViewport | TimelineHit | TimelineClose;
+/** Stops request `target`'s download (the page's Cancel); its answer, if any, is dropped. */
+export interface CancelRequest {
+  readonly kind: 'cancel';
+  readonly target: number;
+}
+
+export type WorkerRequest =
+  ViewRequest | LocalOpen | TraceRequest | TimelineOpen | TimelineViewport | TimelineHit | TimelineClose | CancelRequest;
 
 /** What every view shows around its data (toolbar, warnings, empty states). */
 export interface Summary {
@@ -78,8 +85,8 @@ export interface Summary {
 export interface TopData {
   readonly view: 'top';
   readonly legend: readonly string[];
-  /** Sorted and filtered by the search. */
-  readonly rows: readonly TopRow[];
+  /** Sorted and filtered by the search; packed (top-rows.ts), its starts transferred. */
+  readonly rows: TopRows;
   readonly allRows: number;
 }
 
@@ -96,8 +103,9 @@ export interface FlameData {
   readonly matches: Uint8Array | undefined;
   readonly matchedTotal: number;
   readonly maxDepth: number;
-  /** Worker time (epoch ms) at which the flame tree's build began. */
+  /** Worker time (epoch ms) at which the flame tree's build began, and at which the tree and its layout were done. */
   readonly startedAt: number;
+  readonly builtAt: number;
 }
 
 export interface GraphData {
@@ -137,16 +145,16 @@ export type ViewData = TopData | FlameData | GraphData | PeekData | SourceData |
 
 export type ViewAnswer =
   | { readonly ok: true; readonly summary: Summary; readonly data: ViewData | undefined; readonly decoded: readonly DecodeTime[] }
-  | { readonly ok: false; readonly stage: 'profile' | 'options'; readonly message: string };
+  | { readonly ok: false; readonly stage: 'profile' | 'options' | 'cancelled'; readonly message: string };
 
 export interface Envelope<T> {
   readonly seq: number;
   readonly body: T;
 }
 
-/** What a request's work has come to, before its answer (a trace's download and parse). */
+/** What a request's work has come to, before its answer (a trace's download and parse; a profile's download, decode and analysis). */
 export interface Progress {
-  readonly stage: 'download' | 'parse' | 'summary' | 'timeline';
+  readonly stage: 'download' | 'parse' | 'summary' | 'timeline' | 'decode' | 'analyse';
   /** Bytes downloaded so far, and of how many (0: unknown). */
   readonly loaded?: number;
   readonly total?: number;

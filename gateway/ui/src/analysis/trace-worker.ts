@@ -170,7 +170,7 @@ function hit(lane: number, time: number, slack: number): HitAnswer {
 const asPoint = (p: LanePoint | undefined): LanePoint | undefined => (p ? { lane: p.lane, time: p.time, slack: p.slack } : undefined);
 
 /** Handles a trace request or a timeline message; answers (if it has an answer) through `reply`. */
-export async function handleTrace(body: Exclude<WorkerRequest, { kind: 'view' }>, reply: Reply): Promise<void> {
+export async function handleTrace(body: Exclude<WorkerRequest, { kind: 'view' | 'cancel' }>, reply: Reply): Promise<void> {
   switch (body.kind) {
     case 'trace': {
       const [a, transfer] = await traceView(body, reply).catch((err: unknown): [TraceAnswer, Transferable[]] => [

@@ -9,6 +9,7 @@ import { parseTrace } from '../../../../src/trace/parse.ts';
 import { summarize, type Summary } from '../../../../src/trace/summary.ts';
 import { fetchOk, traceFileUrl } from '../api.ts';
 import type { Progress } from './protocol.ts';
+import { readBody } from './read-body.ts';
 import type { TraceInfo } from './trace-protocol.ts';
 
 /** Smaller than the gateway's: the page's worker shares the tab's memory. */
@@ -19,7 +20,6 @@ export const BROWSER_TRACE_LIMITS: TraceLimits = {
   maxAdvanceAttemptsPerEvent: 64,
 };
 const KEEP = 2;
-const PROGRESS_EVERY_MS = 100;
 
 export interface LoadedTrace {
   readonly key: string;
@@ -37,37 +37,11 @@ const cache = new Map<string, { done: Promise<LoadedTrace>; listeners: Set<OnPro
 
 /** The body, at most `max` bytes (a limit TraceError past it), reporting progress. */
 async function download(url: string, max: number, progress: OnProgress): Promise<Uint8Array> {
-  const res = await fetchOk(url);
-  const total = Number(res.headers.get('content-length') ?? 0);
-  const tooLarge = (n: number): TraceError =>
-    new TraceError('limit', `the trace is ${n} bytes or more, more than the ${max} the browser analyses`);
-  if (total > max) throw tooLarge(total);
-  if (!res.body) return new Uint8Array(await res.arrayBuffer());
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let loaded = 0;
-  let last = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    loaded += value.length;
-    if (loaded > max) {
-      await reader.cancel();
-      throw tooLarge(loaded);
-    }
-    if (now() - last > PROGRESS_EVERY_MS) {
-      last = now();
-      progress({ stage: 'download', loaded, total });
-    }
-  }
-  const out = new Uint8Array(loaded);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return readBody(await fetchOk(url), {
+    max,
+    tooLarge: (n) => new TraceError('limit', `the trace is ${n} bytes or more, more than the ${max} the browser analyses`),
+    progress: (loaded, total) => progress({ stage: 'download', loaded, total }),
+  });
 }
 
 function parse(key: string, bytes: Uint8Array, progress: OnProgress): LoadedTrace {

@@ -7,6 +7,7 @@ import { peek } from '../../../../src/analysis/peek.ts';
 import type { Prepared } from '../../../../src/analysis/prepare.ts';
 import { compileRegex, exactNameRegex, RegexOptionError } from '../../../../src/analysis/regex.ts';
 import { top, type TopRow } from '../../../../src/analysis/top.ts';
+import { packTopRows } from './top-rows.ts';
 import { numberParam, type ParamState, type ProfileViewName } from '../state.ts';
 import { flameData } from './flame-data.ts';
 import {
@@ -55,7 +56,7 @@ function topData(p: Prepared, params: ParamState): TopData {
   const report = top(p, { n: numberParam(params.n), nf: numberParam(params.nf), ef: numberParam(params.ef), cum: params.sort === 'cum' });
   const match = params.q ? compileRegex('search', params.q) : undefined;
   const rows = sortedRows(report.rows, params.sort).filter((r) => !match || match(r.name));
-  return { view: 'top', legend: report.legend, rows, allRows: report.rows.length };
+  return { view: 'top', legend: report.legend, rows: packTopRows(rows), allRows: report.rows.length };
 }
 
 function graphData(p: Prepared, params: ParamState): GraphData {

@@ -81,7 +81,11 @@ export interface FlameHandle extends RenderedView {
 }
 
 export function flameView(ctx: ViewContext, l: FlameData, sync?: FlameSync): FlameHandle {
-  performance.mark('podprof:flame-start', { startTime: l.startedAt - performance.timeOrigin });
+  const onPage = (epochMs: number): number => epochMs - performance.timeOrigin;
+  performance.mark('podprof:flame-start', { startTime: onPage(l.startedAt) });
+  performance.measure('podprof:flame-build', { start: onPage(l.startedAt), end: onPage(l.builtAt) });
+  performance.measure('podprof:flame-transfer', { start: onPage(l.builtAt), end: performance.now() });
+  performance.mark('podprof:flame-view');
   const matches = l.matches;
   const c = l.columns;
   const fmt = valueFormatter(ctx.summary.sampleType.unit, 'auto');
@@ -162,12 +166,13 @@ export function flameView(ctx: ViewContext, l: FlameData, sync?: FlameSync): Fla
     painted = true;
     performance.mark('podprof:flame-painted');
     performance.measure('podprof:flame-first-paint', 'podprof:flame-start', 'podprof:flame-painted');
+    performance.measure('podprof:flame-draw', 'podprof:flame-view', 'podprof:flame-painted');
     canvas.dataset.painted = '1';
   };
 
-  /** The boxes in rows firstRow..lastRow at least half a pixel wide, as (node, x, width) triples. */
+  /** The boxes in rows firstRow..lastRow at least `minWidth` pixels wide, as (node, x, width) triples. */
   const span = (): number => width * Math.min(1, Math.max(0, sync?.widthFraction(zoom) ?? 1));
-  const boxesInView = (firstRow: number, lastRow: number): number[] => {
+  const boxesInView = (firstRow: number, lastRow: number, minWidth: number): number[] => {
     const x0 = l.x[zoom] ?? 0;
     const scale = span() / (l.w[zoom] || 1);
     const boxes: number[] = [];
@@ -180,7 +185,7 @@ export function flameView(ctx: ViewContext, l: FlameData, sync?: FlameSync): Fla
     while (stack.length > 0) {
       const n = stack.pop() as number;
       const pw = (l.w[n] ?? 0) * scale;
-      if ((c.depth[n] as number) > lastRow || pw < 0.5) continue;
+      if ((c.depth[n] as number) > lastRow || pw < minWidth) continue;
       visit(n, ((l.x[n] ?? 0) - x0) * scale, pw);
       const kids = childrenOf(l, n);
       for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i] as number);
@@ -221,9 +226,12 @@ export function flameView(ctx: ViewContext, l: FlameData, sync?: FlameSync): Fla
     }
   };
 
-  // One pass collects the boxes in view; then the fills, the labels and the outlines.
+  // One pass collects the boxes in view; then the fills, the labels and the outlines. The first frame is
+  // coarse (the boxes a pixel wide or more: half as many on a 257k-node tree) so that it fits in one short
+  // task; the next frame adds the half-pixel ones.
   function draw(): void {
     raf = 0;
+    const coarse = !painted;
     const dpr = sizeCanvas();
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.clearRect(0, 0, width, height);
@@ -231,11 +239,12 @@ export function flameView(ctx: ViewContext, l: FlameData, sync?: FlameSync): Fla
     g.textBaseline = 'middle';
     charW = g.measureText('M').width || 7;
     const top = scroller.scrollTop;
-    const boxes = boxesInView(Math.floor(top / ROW), Math.ceil((top + height) / ROW));
+    const boxes = boxesInView(Math.floor(top / ROW), Math.ceil((top + height) / ROW), coarse ? 1 : 0.5);
     const yOf = (n: number): number => (c.depth[n] as number) * ROW - top;
     fillBoxes(boxes, yOf);
     labelBoxes(boxes, yOf);
     markPainted();
+    if (coarse) redraw();
   }
   const redraw = (): void => {
     if (!raf) raf = requestAnimationFrame(draw);

@@ -3,8 +3,8 @@
 // virtualized, so any row count scrolls smoothly. Enter or double-click peeks
 // at a row, "f" focuses on it, "i" ignores it.
 import { exactNameRegex } from '../../../../src/analysis/regex.ts';
-import type { TopRow } from '../../../../src/analysis/top.ts';
 import type { TopData } from '../analysis/protocol.ts';
+import { topRowAt, type TopRowText } from '../analysis/top-rows.ts';
 import { button, h } from '../dom.ts';
 import { legend } from '../toolbar.ts';
 import type { RenderedView, ViewContext } from '../view-context.ts';
@@ -31,9 +31,9 @@ export function topView(ctx: ViewContext, data: TopData): RenderedView {
       { scope: 'col', class: cls, 'aria-sort': ariaSort(k, key) },
       k ? button(`${label}${arrow(k)}`, () => ctx.set({ sort: k === 'flat' ? undefined : k }), { class: 'sort' }) : label,
     );
-  const peekAt = (r: TopRow): void => ctx.set({ q: exactNameRegex(r.name) }, 'peek');
+  const peekAt = (r: TopRowText): void => ctx.set({ q: exactNameRegex(r.name) }, 'peek');
   const rowEl = (i: number): HTMLTableRowElement => {
-    const r = rows[i] as TopRow;
+    const r = topRowAt(rows, i);
     const tr = h(
       'tr',
       { 'data-name': r.name },
@@ -55,7 +55,7 @@ export function topView(ctx: ViewContext, data: TopData): RenderedView {
   const tbody = h('tbody', {});
   const table = h(
     'table',
-    { class: 'grid data', id: 'top-table', 'aria-rowcount': rows.length + 1 },
+    { class: 'grid data', id: 'top-table', 'aria-rowcount': rows.count + 1 },
     h(
       'thead',
       {},
@@ -77,14 +77,14 @@ export function topView(ctx: ViewContext, data: TopData): RenderedView {
     'div',
     { class: 'top' },
     legend(data.legend),
-    ctx.params.q ? h('p', { class: 'muted' }, `${rows.length} of ${data.allRows} rows match the search`) : null,
+    ctx.params.q ? h('p', { class: 'muted' }, `${rows.count} of ${data.allRows} rows match the search`) : null,
     h('p', { class: 'hint' }, 'Click a column to sort. Rows: ↑/↓ to move, Enter to peek, f to focus, i to ignore.'),
     scroller,
   );
   let stop: (() => void) | undefined;
   // The window is sized once the scroller is in the document.
   const raf = requestAnimationFrame(
-    () => (stop = virtualRows(scroller, tbody, { count: rows.length, columns: 6, row: rowEl, onEnter: (i) => peekAt(rows[i] as TopRow) })),
+    () => (stop = virtualRows(scroller, tbody, { count: rows.count, columns: 6, row: rowEl, onEnter: (i) => peekAt(topRowAt(rows, i)) })),
   );
   return {
     el,
