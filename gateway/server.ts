@@ -141,8 +141,8 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
     health: {
       ready: () => {
         const store = ctx.captures.health();
-        const ok = targets.synced && store.ok;
-        return { ok, json: { ready: ok, targets: targets.size, store } };
+        const ok = targets.synced && (store?.ok ?? true);
+        return { ok, json: { ready: ok, targets: targets.size, ...(store === undefined ? {} : { store }) } };
       },
     },
     metrics: metrics.registry,
