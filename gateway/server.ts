@@ -168,7 +168,7 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
         return gatewayReadiness({
           store:
             (await storeProblem(sharedStore)) ??
-            (captureStore.ok ? undefined : (captureStore.error ?? 'the capture store does not answer')),
+            (captureStore === undefined || captureStore.ok ? undefined : (captureStore.error ?? 'the capture store does not answer')),
           sessionKey: sharedKey.missing,
           synced: targets.synced,
           discovery: c.discovery,

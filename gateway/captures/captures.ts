@@ -150,12 +150,12 @@ export class Captures {
   }
 
   /**
-   * The capture store's state for /readyz: a shared store that the last refresh could not reach is not ready.
-   * A directory store that could not be opened leaves the gateway ready (its capture calls say why, 503), as before.
+   * The shared store's state for /readyz (not ready while the last refresh could not reach the bucket);
+   * undefined for the directory store, whose /readyz stays as it was (a directory that could not be
+   * opened leaves the gateway ready, its capture calls answering 503 saying why).
    */
-  health(): { ok: boolean; store: string; error?: string } {
-    if (this.opened instanceof Error) return { ok: true, store: `dir ${this.o.dir}`, error: this.opened.message };
-    return this.opened.health();
+  health(): { ok: boolean; store: string; error?: string } | undefined {
+    return this.opened instanceof SharedCaptureStore ? this.opened.health() : undefined;
   }
 
   /** The first running limit this capture would pass: whose captures count, and what to say. */

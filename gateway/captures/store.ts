@@ -143,11 +143,6 @@ export class CaptureStore {
     return Promise.resolve(this.get(id));
   }
 
-  /** The directory store is always there once open (its writes fail loudly on their own). */
-  health(): { ok: boolean; store: string; error?: string } {
-    return { ok: true, store: `dir ${this.dir}` };
-  }
-
   isRunning(id: string): boolean {
     return this.live.has(id);
   }

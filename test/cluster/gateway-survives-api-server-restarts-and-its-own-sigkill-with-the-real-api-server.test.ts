@@ -65,7 +65,10 @@ test('a gateway whose ServiceAccount may not list pods answers 503 on /readyz an
       [],
       'no line claims the informer is up',
     );
-    assert.deepEqual(await readyz(), { status: 503, body: { ready: false, targets: 0 } }, 'not ready: nothing was ever listed');
+    const notReady = (await readyz()) as { status: number; body: { ready: boolean; targets: number; missing?: Record<string, string> } };
+    assert.deepEqual([notReady.status, notReady.body.ready, notReady.body.targets], [503, false, 0], 'not ready: nothing was ever listed');
+    assert.deepEqual(Object.keys(notReady.body.missing ?? {}), ['discovery'], 'and /readyz says what is missing');
+    assert.match(notReady.body.missing!.discovery!, /API server/);
     const binding = {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRoleBinding',
@@ -77,7 +80,8 @@ test('a gateway whose ServiceAccount may not list pods answers 503 on /readyz an
     const bound = Date.now();
     await waitRoutable(gw, other, handle.name, 40_000);
     t.diagnostic(`listed and routable ${Date.now() - bound} ms after the binding`);
-    assert.deepEqual(await readyz(), { status: 200, body: { ready: true, targets: 1 } });
+    const ready = (await readyz()) as { status: number; body: { ready: boolean; targets: number; missing?: unknown } };
+    assert.deepEqual([ready.status, ready.body.ready, ready.body.targets, ready.body.missing], [200, true, 1, undefined]);
     assert.ok(
       g.logs.map(parse).some((l) => l.msg === 'pod informer listed pods' && l.pods === 1),
       'the first successful list is logged',
