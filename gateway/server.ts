@@ -1,5 +1,6 @@
 // Wires `podprof gateway`: keys, discovery, authentication and authorization
 // modes and the API, behind the shared HTTPS and health servers (src/serving).
+import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Logger } from '../src/log.ts';
 import { startService } from '../src/serving/service.ts';
@@ -11,6 +12,8 @@ import { RateLimiter } from '../src/limits/rate.ts';
 import { Shares } from '../src/limits/shares.ts';
 import { transferLimits } from '../src/http/transfer-flags.ts';
 import type { Authenticator } from './auth/user.ts';
+import { withIdTokens } from './auth/oidc/authn.ts';
+import { OidcSignIn } from './auth/oidc/sign-in.ts';
 import { Captures, type CaptureLimits } from './captures/captures.ts';
 import type { GatewayConfig } from './config.ts';
 import type { GatewayContext } from './context.ts';
@@ -39,6 +42,26 @@ async function kubeConfig(): Promise<KubeConfig> {
   const kc = new k8s.KubeConfig();
   kc.loadFromDefault();
   return kc;
+}
+
+/** OIDC (--oidc-issuer): its sign-in cookie is sealed with a key from --session-key-file, so replicas share it. */
+function oidcSignIn(c: GatewayConfig, sessionKey: Buffer | undefined): OidcSignIn | undefined {
+  const issuer = c['oidc-issuer'];
+  if (issuer === undefined) return undefined;
+  return new OidcSignIn({
+    issuer,
+    clientId: c['oidc-client-id']!,
+    clientSecret: c['oidc-client-secret-file'] === undefined ? undefined : readFileSync(c['oidc-client-secret-file'], 'utf8').trim(),
+    ca: c['oidc-ca-file'] === undefined ? undefined : readFileSync(c['oidc-ca-file']),
+    scopes: c['oidc-scopes'],
+    skewSeconds: c['oidc-clock-skew'] / 1000,
+    jwksRefreshMs: c['oidc-jwks-refresh-interval'],
+    usernameClaim: c['oidc-username-claim'],
+    usernamePrefix: c['oidc-username-prefix'],
+    groupsClaim: c['oidc-groups-claim'],
+    groupsPrefix: c['oidc-groups-prefix'],
+    stateKey: sessionKey ? createHmac('sha256', sessionKey).update('podprof oidc sign-in').digest() : randomBytes(32),
+  });
 }
 
 function authenticator(c: GatewayConfig, kc: KubeConfig | undefined, reviews: RateLimiter): Authenticator {
@@ -83,14 +106,18 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
   const authorize: Authorizer = c.authz === 'allow-all' ? allowAll : kubernetesAuthz(kc!);
   const sidecarCa = loadSidecarCa({ caFile: c['sidecar-ca-file'], caKeyFile: c['sidecar-ca-key-file'], storeDir: c['store-dir'] });
   const reviews = new RateLimiter(REVIEW_RATE);
+  const sessionKey = c['session-key-file'] === undefined ? undefined : readFileSync(c['session-key-file']);
+  const oidc = oidcSignIn(c, sessionKey);
+  const otherwise = authenticator(c, kc, reviews);
   const parts: Omit<GatewayContext, 'captures'> = {
     registry: targets,
     keyring,
     sidecars: new SidecarClient(keyring, sidecarCa.trustPem, transferLimits(c)),
-    authenticate: authenticator(c, kc, reviews),
+    authenticate: oidc ? withIdTokens(oidc.verifier, otherwise) : otherwise,
+    oidc,
     authorize,
     workloads: c.discovery === 'kubernetes' ? kubernetesWorkloads(kc!) : undefined,
-    sessions: new Sessions(c['session-key-file'] === undefined ? undefined : readFileSync(c['session-key-file']), c['session-recheck'], {
+    sessions: new Sessions(sessionKey, c['session-recheck'], {
       ...DEFAULT_SESSION_LIMITS,
       max: c['max-sessions'],
       perUser: c['max-sessions-per-user'],
@@ -144,6 +171,7 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
       sidecarCa: sidecarCa.source,
       enrollment: Boolean(kc && sidecarCa.signer),
       auth: c.auth,
+      oidcIssuer: c['oidc-issuer'],
       authz: c.authz,
       discovery: c.discovery,
       kids: keyring.jwks().keys.map((k) => k.kid),
