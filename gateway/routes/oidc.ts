@@ -24,7 +24,7 @@ export function mountOidc(app: Express, ctx: GatewayContext): void {
   if (!oidc) return;
   app.get('/auth/oidc/config', (_req, res) => {
     res.setHeader('cache-control', 'no-store');
-    res.json({ issuer: oidc.issuer, clientId: oidc.clientId });
+    res.json({ issuer: oidc.issuer, clientId: oidc.clientId, scopes: oidc.scopes });
   });
   app.get(
     '/auth/oidc/login',

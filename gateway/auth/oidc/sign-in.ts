@@ -53,6 +53,10 @@ export class OidcSignIn {
     return this.o.clientId;
   }
 
+  get scopes(): readonly string[] {
+    return this.o.scopes;
+  }
+
   /** Step 1: where to send the browser, and the sealed cookie to set. */
   async start(next: unknown, redirectUri: string, now = Date.now()): Promise<{ location: string; cookie: string }> {
     const d = await this.provider.discover();
