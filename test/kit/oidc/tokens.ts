@@ -68,3 +68,43 @@ export async function signInOverHttp(
   if (!json.id_token) throw new Error(`no ID token: ${token.status} ${token.body.slice(0, 300)}`);
   return { idToken: json.id_token, refreshToken: json.refresh_token };
 }
+
+function cookiesOf(a: { headers: Record<string, string | string[] | undefined> }): string[] {
+  const raw = a.headers['set-cookie'];
+  return (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).map((c) => c.split(';')[0]!);
+}
+
+/**
+ * The UI's sign-in without a browser: the gateway's /auth/oidc/login, the provider's login form,
+ * the gateway's callback with the sign-in cookie. The session cookie (name=value), or the callback's Location on failure.
+ */
+export async function signInToGateway(
+  gatewayUrl: string,
+  p: OidcProvider,
+  user: Pick<OidcUser, 'username' | 'password'>,
+): Promise<{ session?: string; location: string }> {
+  const ca = readFileSync(p.caFile);
+  const insecure = { rejectUnauthorized: false };
+  const get = (
+    url: string,
+    cookie?: string,
+  ): Promise<{ status: number; location?: string; headers: Record<string, string | string[] | undefined> }> =>
+    new Promise((resolve, reject) => {
+      const req = request(url, { ...insecure, headers: cookie ? { cookie } : {} }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location, headers: res.headers }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  const start = await get(`${gatewayUrl}/auth/oidc/login?next=/pods`);
+  const state = cookiesOf(start).join('; ');
+  const toLogin = await send(start.location!, ca);
+  const id = /authRequestID=([^&]+)/.exec(toLogin.location ?? '')?.[1];
+  if (!id) throw new Error(`no login page: ${toLogin.status} ${toLogin.body.slice(0, 300)}`);
+  const afterLogin = await send(`${p.issuer}/login/username`, ca, 'POST', { username: user.username, password: user.password, id });
+  const back = await send(new URL(afterLogin.location!, p.issuer).href, ca);
+  const done = await get(back.location!, state);
+  const session = cookiesOf(done).find((c) => c.startsWith('__Host-podprof_session='));
+  return { session, location: done.location ?? '' };
+}
