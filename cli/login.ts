@@ -107,8 +107,9 @@ export async function runLogin(argv: readonly string[]): Promise<number> {
   const gateway = new URL(c.gateway.href.replace(/\/+$/, ''));
   const gatewayCa = c['ca-file'] === undefined ? undefined : readFileSync(c['ca-file']);
   const conf = await getJson(new URL(`${gateway.pathname.replace(/\/$/, '')}/auth/oidc/config`, gateway), gatewayCa);
-  if (conf.status !== 200) throw new Error(`${gateway.origin} has no identity provider to sign in with (its --oidc-issuer is not set)`);
-  const { issuer, clientId, scopes } = conf.json as OidcConfig;
+  const { issuer, clientId, scopes } = (conf.json ?? {}) as Partial<OidcConfig>;
+  if (conf.status !== 200 || issuer === undefined || clientId === undefined)
+    throw new Error(`${gateway.origin} has no identity provider to sign in with (its --oidc-issuer is not set)`);
   const oidcCaFile = c['oidc-ca-file'] === undefined ? undefined : resolve(c['oidc-ca-file']);
   const provider = new ProviderClient(issuer, oidcCaFile === undefined ? undefined : readFileSync(oidcCaFile));
   const d = await provider.discover();

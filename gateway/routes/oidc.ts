@@ -1,5 +1,5 @@
 // Sign-in with the OIDC provider (authorization code + PKCE), outside /api so
-// no credential is asked for: GET /auth/oidc/config tells the UI the issuer;
+// no credential is asked for: GET /auth/oidc/config tells the UI the issuer ({} without one);
 // /auth/oidc/login sends the browser to the provider; /auth/oidc/callback
 // takes it back, starts the session (the same cookie as a pasted token gives)
 // and lands on the page the user came from. A failed sign-in lands on the
@@ -21,11 +21,12 @@ function callbackUrl(ctx: GatewayContext, req: Request): string {
 
 export function mountOidc(app: Express, ctx: GatewayContext): void {
   const oidc = ctx.oidc;
-  if (!oidc) return;
+  // Always answered (200, {} without OIDC), so the login page asks without a failed request in the console.
   app.get('/auth/oidc/config', (_req, res) => {
     res.setHeader('cache-control', 'no-store');
-    res.json({ issuer: oidc.issuer, clientId: oidc.clientId, scopes: oidc.scopes });
+    res.json(oidc ? { issuer: oidc.issuer, clientId: oidc.clientId, scopes: oidc.scopes } : {});
   });
+  if (!oidc) return;
   app.get(
     '/auth/oidc/login',
     route(async (req, res) => {

@@ -22,9 +22,9 @@ export function loginPage(onLogin: (user: string) => void): HTMLElement {
   if (failed) replace(status, notice('error', 'Sign-in failed', failed));
   const oidc = h('div', { class: 'oidc' });
   void fetch('/auth/oidc/config', { credentials: 'same-origin' })
-    .then((r) => (r.ok ? (r.json() as Promise<{ issuer: string }>) : undefined))
+    .then((r) => (r.ok ? (r.json() as Promise<{ issuer?: string }>) : undefined))
     .then((c) => {
-      if (!c) return;
+      if (!c?.issuer) return;
       const next = params.get('next') ?? '/';
       replace(
         oidc,
