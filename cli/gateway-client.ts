@@ -2,7 +2,7 @@
 // (--gateway, --token, --ca-file, --insecure-skip-tls-verify), the token, argv
 // with a positional argument and kubectl-style short flags, and a small HTTPS
 // JSON client. The token is one for the gateway (audience podprof): --token,
-// PODPROF_TOKEN, or, where the kubeconfig's user is a ServiceAccount, one it
+// PODPROF_TOKEN, the ID token `podprof login` stored for that gateway, or, where the kubeconfig's user is a ServiceAccount, one it
 // requests for that audience. The kubeconfig's own credential is for the API
 // server and never leaves for the gateway: a gateway (or a mistyped URL) that
 // held it could replay it there. Without a verified certificate no token is
@@ -13,6 +13,7 @@ import { request } from 'node:https';
 import { apiErrorOf, type ApiError } from '../src/api/error.ts';
 import { flag, type ConfigOf } from '../src/config/flags.ts';
 import { bool, httpsUrl, str } from '../src/config/values.ts';
+import { storedIdToken } from './oidc-credentials.ts';
 
 /** The audience of the tokens the gateway accepts (its --token-audience default). */
 export const TOKEN_AUDIENCE = 'podprof';
@@ -119,6 +120,8 @@ async function requestedToken(): Promise<string | undefined> {
 
 async function tokenOf(c: GatewayClientConfig): Promise<string> {
   if (c.token !== undefined && c.token !== '') return c.token;
+  const signedIn = await storedIdToken(new URL(c.gateway.href.replace(/\/+$/, '')));
+  if (signedIn) return signedIn;
   const requested = await requestedToken();
   if (requested) return requested;
   throw new Error(NO_TOKEN);

@@ -20,6 +20,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'explain FILE.yaml | NAMESPACE/POD: would podprof inject this pod, and why',
     load: async () => (await import('./explain.ts')).runExplain,
   },
+  login: {
+    summary: "login --gateway URL: sign in with the gateway's identity provider (OIDC); later commands send the ID token",
+    load: async () => (await import('./login.ts')).runLogin,
+  },
   capture: {
     summary: 'capture NS/POD | -n NS -l SELECTOR | -n NS deployment/NAME: a profile through the gateway, merged over pods',
     load: async () => (await import('./capture.ts')).runCapture,

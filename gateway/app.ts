@@ -18,6 +18,7 @@ import { podsHandler } from './routes/pods.ts';
 import { pprofHandler } from './routes/pprof.ts';
 import { sdHandler } from './routes/sd.ts';
 import { sessionHandlers } from './routes/session.ts';
+import { mountOidc } from './routes/oidc.ts';
 import { mountUi } from './routes/ui.ts';
 
 const PUBLIC = new Set(['/.well-known/jwks.json']);
@@ -138,6 +139,7 @@ export function createApp(ctx: GatewayContext): express.Express {
   on('post', PPROF_PATH, pprof, route(pprofHandler(ctx)));
   on('get', '/sd/targets', '/sd/targets', route(sdHandler(ctx)));
   on('post', ENROLL_PATH, ENROLL_PATH, route(enrollHandler(ctx)));
+  mountOidc(app, ctx);
   mountUi(app);
   app.use((req: Request) => {
     throw new PodprofError('PODPROF_NO_ROUTE', `${req.method} ${loggableUrl(req.path)}`);

@@ -33,6 +33,37 @@ export const GATEWAY_FLAGS = {
   'trusted-proxy-cidrs': flag(list(cidr), 'proxy auth: addresses allowed to send X-Forwarded-User/Groups', {
     default: [] as readonly string[],
   }),
+  'oidc-issuer': flag((raw) => {
+    if (!/^https:\/\/[^/?#]+/.test(raw) || /[?#]/.test(raw))
+      throw new Error('want the https URL of the OIDC provider, exactly as its ID tokens name it (iss)');
+    return raw;
+  }, "OIDC: the identity provider's issuer URL; its ID tokens are then accepted as bearer tokens and the UI offers to sign in with it (authorization code + PKCE); the API server's AuthenticationConfiguration should trust the same issuer"),
+  'oidc-client-id': flag(str, "OIDC: podprof's client id at the provider; ID tokens must be for it (aud)"),
+  'oidc-client-secret-file': flag(
+    str,
+    'OIDC: a file holding the client secret, for a confidential client; absent: a public client (PKCE only)',
+  ),
+  'oidc-ca-file': flag(str, "OIDC: CA (PEM) of the provider's HTTPS certificate; default: the system CAs"),
+  'oidc-username-claim': flag(str, "OIDC: the claim naming the user, as the API server's claimMappings.username.claim", { default: 'sub' }),
+  'oidc-username-prefix': flag(str, "OIDC: put before the username, as the API server's claimMappings.username.prefix", {
+    default: 'oidc:',
+  }),
+  'oidc-groups-claim': flag(str, "OIDC: the claim listing the user's groups, as the API server's claimMappings.groups.claim", {
+    default: 'groups',
+  }),
+  'oidc-groups-prefix': flag(str, "OIDC: put before each group, as the API server's claimMappings.groups.prefix", { default: 'oidc:' }),
+  'oidc-scopes': flag(list(str), 'OIDC: scopes the sign-in asks for (openid is always asked; offline_access brings a refresh token)', {
+    default: ['openid', 'email', 'profile', 'offline_access'] as readonly string[],
+  }),
+  'oidc-clock-skew': flag(duration(0, 300_000), "OIDC: how far the provider's clock may be from the gateway's (exp, nbf, iat)", {
+    default: 30_000,
+    defaultText: '30s',
+  }),
+  'oidc-jwks-refresh-interval': flag(
+    duration(1000, 3_600_000),
+    "OIDC: shortest time between two fetches of the provider's keys; a token naming an unknown key fetches them at most this often",
+    { default: 60_000, defaultText: '1m' },
+  ),
   authz: flag(
     oneOf(['kubernetes', 'allow-all'] as const),
     'kubernetes: SubjectAccessReview; allow-all: every authenticated user may do everything (demo only)',
@@ -191,11 +222,19 @@ export const GATEWAY_FLAGS = {
 
 export type GatewayConfig = ConfigOf<typeof GATEWAY_FLAGS>;
 
+function oidcProblems(c: GatewayConfig): string[] {
+  if (c['oidc-issuer'] !== undefined && (c['oidc-client-id'] ?? '') === '')
+    return ["--oidc-client-id: required with --oidc-issuer (podprof's client id at the provider)"];
+  if (c['oidc-issuer'] === undefined && c['oidc-client-id'] !== undefined) return ['--oidc-client-id: give --oidc-issuer too'];
+  return [];
+}
+
 export function gatewayConfigProblems(c: GatewayConfig): string[] {
   const p = servingConfigProblems(c);
   if (c.auth === 'static' && c['tokens-file'] === undefined) p.push('--tokens-file: required with --auth=static');
   if (c.auth === 'proxy' && c['trusted-proxy-cidrs'].length === 0)
     p.push('--trusted-proxy-cidrs: required with --auth=proxy (who may assert identities)');
+  p.push(...oidcProblems(c));
   if (c.discovery === 'static' && c['targets-file'] === undefined) p.push('--targets-file: required with --discovery=static');
   if (c['sidecar-ca-key-file'] !== undefined && c['sidecar-ca-file'] === undefined)
     p.push('--sidecar-ca-key-file: give its certificate as --sidecar-ca-file');

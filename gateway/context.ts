@@ -4,6 +4,7 @@ import type { RateLimiter } from '../src/limits/rate.ts';
 import type { Shares } from '../src/limits/shares.ts';
 import type { Authorizer } from './auth/authz.ts';
 import type { Sessions } from './auth/session.ts';
+import type { OidcSignIn } from './auth/oidc/sign-in.ts';
 import type { Authenticator, User } from './auth/user.ts';
 import type { Captures } from './captures/captures.ts';
 import type { TargetRegistry } from './discovery/registry.ts';
@@ -30,6 +31,8 @@ export interface GatewayContext {
   /** Workload membership for fan-outs (kubernetes discovery only). */
   readonly workloads?: WorkloadResolver;
   readonly sessions: Sessions;
+  /** Sign-in with the OIDC provider (--oidc-issuer), when configured. */
+  readonly oidc?: OidcSignIn;
   readonly links: LinkStore;
   /** What replicas share links, sessions and the session key through. */
   readonly shared: { readonly store: ObjectStore; readonly key: SharedKey };

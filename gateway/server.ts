@@ -1,5 +1,7 @@
 // Wires `podprof gateway`: keys, discovery, authentication and authorization
 // modes and the API, behind the shared HTTPS and health servers (src/serving).
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../src/log.ts';
 import { startService } from '../src/serving/service.ts';
@@ -11,6 +13,8 @@ import { RateLimiter } from '../src/limits/rate.ts';
 import { Shares } from '../src/limits/shares.ts';
 import { transferLimits } from '../src/http/transfer-flags.ts';
 import type { Authenticator } from './auth/user.ts';
+import { withIdTokens } from './auth/oidc/authn.ts';
+import { OidcSignIn } from './auth/oidc/sign-in.ts';
 import { Captures, type CaptureLimits } from './captures/captures.ts';
 import type { GatewayConfig } from './config.ts';
 import type { GatewayContext } from './context.ts';
@@ -45,6 +49,26 @@ async function kubeConfig(): Promise<KubeConfig> {
   const kc = new k8s.KubeConfig();
   kc.loadFromDefault();
   return kc;
+}
+
+/** OIDC (--oidc-issuer): its sign-in cookie is sealed with a key from the shared session key, so replicas share it. */
+function oidcSignIn(c: GatewayConfig, sessionKey: Buffer): OidcSignIn | undefined {
+  const issuer = c['oidc-issuer'];
+  if (issuer === undefined) return undefined;
+  return new OidcSignIn({
+    issuer,
+    clientId: c['oidc-client-id']!,
+    clientSecret: c['oidc-client-secret-file'] === undefined ? undefined : readFileSync(c['oidc-client-secret-file'], 'utf8').trim(),
+    ca: c['oidc-ca-file'] === undefined ? undefined : readFileSync(c['oidc-ca-file']),
+    scopes: c['oidc-scopes'],
+    skewSeconds: c['oidc-clock-skew'] / 1000,
+    jwksRefreshMs: c['oidc-jwks-refresh-interval'],
+    usernameClaim: c['oidc-username-claim'],
+    usernamePrefix: c['oidc-username-prefix'],
+    groupsClaim: c['oidc-groups-claim'],
+    groupsPrefix: c['oidc-groups-prefix'],
+    stateKey: createHmac('sha256', sessionKey).update('podprof oidc sign-in').digest(),
+  });
 }
 
 function authenticator(c: GatewayConfig, kc: KubeConfig | undefined, reviews: RateLimiter): Authenticator {
@@ -101,7 +125,9 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
   const sharedStore = await openSharedStore(c);
   const sharedKey = new SharedKey(c['session-key-file'], sharedStore);
   await sharedKey.load();
-  const authenticate = authenticator(c, kc, reviews);
+  const oidc = oidcSignIn(c, sharedKey.current());
+  const otherwise = authenticator(c, kc, reviews);
+  const authenticate = oidc ? withIdTokens(oidc.verifier, otherwise) : otherwise;
   const sidecars = new SidecarClient(keyring, sidecarCa.trustPem, transferLimits(c));
   const parts: Omit<GatewayContext, 'captures'> = {
     registry: targets,
@@ -109,13 +135,18 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
     sidecars,
     upstreams: new UpstreamStates((t) => askSidecar(() => sidecars.call(UPSTREAM_SUBJECT, t, UPSTREAM_REQUEST))),
     authenticate,
+    oidc,
     authorize,
     workloads: c.discovery === 'kubernetes' ? kubernetesWorkloads(kc!) : undefined,
     sessions: new Sessions(sharedStore, sharedKey.current, {
       recheckMs: c['session-recheck'],
       cacheMs: c['session-cache'],
       limits: { ...DEFAULT_SESSION_LIMITS, max: c['max-sessions'], perUser: c['max-sessions-per-user'] },
-      reauthenticate: (authorization) => authenticate({ headers: { authorization } } as IncomingMessage),
+      // An OIDC session re-checks with its refresh token; any other with the credential it signed in with.
+      reauthenticate: (credential) =>
+        oidc?.ownsCredential(credential) === true
+          ? oidc.recheck(credential)
+          : authenticate({ headers: { authorization: credential } } as IncomingMessage),
     }),
     links: new LinkStore(sharedStore, sharedKey.current, { ...DEFAULT_LINK_LIMITS, perUser: c['max-links-per-user'] }),
     shared: { store: sharedStore, key: sharedKey },
@@ -186,6 +217,7 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
       sessionKey: sharedKey.source,
       enrollment: Boolean(kc && sidecarCa.signer),
       auth: c.auth,
+      oidcIssuer: c['oidc-issuer'],
       authz: c.authz,
       discovery: c.discovery,
       kids: keyring.jwks().keys.map((k) => k.kid),

@@ -8,6 +8,19 @@ import type { ErrorBody } from './api/types.ts';
 export const CATALOG = {
   PODPROF_UNAUTHENTICATED: { status: 401, hint: 'send Authorization: Bearer <token>' },
   PODPROF_TOKEN_INVALID: { status: 401, hint: 'get a fresh token from the podprof gateway' },
+  PODPROF_TOKEN_WRONG_AUDIENCE: {
+    status: 401,
+    hint: "the ID token was issued for another OIDC client; sign in to podprof itself (podprof login, or the web UI's sign-in button) for one with podprof's client id",
+  },
+  PODPROF_TOKEN_EXPIRED: { status: 401, hint: "sign in again: podprof login, or the web UI's sign-in button" },
+  PODPROF_OIDC_SIGN_IN_FAILED: {
+    status: 400,
+    hint: 'the sign-in with the identity provider did not complete (it was refused, took too long, or came back without its state); start it again from the sign-in page',
+  },
+  PODPROF_OIDC_UNAVAILABLE: {
+    status: 502,
+    hint: 'the gateway could not reach the OIDC provider (--oidc-issuer) or read its discovery document, keys or token answer; check --oidc-ca-file and the gateway log',
+  },
   PODPROF_TOKEN_REPLAYED: { status: 401, hint: 'tokens are single-use; get a fresh one' },
   PODPROF_TOKEN_IN_QUERY: { status: 401, hint: 'send the token in the Authorization header, never in the URL' },
   PODPROF_TOKEN_WRONG_POD: { status: 403, hint: 'this token was issued for another pod' },

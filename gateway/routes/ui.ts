@@ -13,7 +13,7 @@ export const UI_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 export const WORKER_CSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'";
 
-const NOT_UI = /^\/(api|sd|\.well-known|healthz|readyz|metrics)(\/|$)/;
+const NOT_UI = /^\/(api|sd|auth|\.well-known|healthz|readyz|metrics)(\/|$)/;
 
 /** gateway/ui/dist, from the sources (gateway/routes) or from the bundle (dist/). */
 export function uiDir(): string | undefined {

@@ -1,5 +1,8 @@
 // Paste a token (a Kubernetes service-account token, or the demo's static
 // token) → POST /api/v1/session sets an HttpOnly cookie; the token is not kept.
+// When the gateway has an OIDC provider (GET /auth/oidc/config answers), a
+// "Sign in with <issuer>" link starts the authorization-code flow at
+// /auth/oidc/login; a failed sign-in comes back here with ?error=.
 import { api } from './api.ts';
 import { h, notice, replace } from './dom.ts';
 import { navigate } from './state.ts';
@@ -14,10 +17,31 @@ export function loginPage(onLogin: (user: string) => void): HTMLElement {
     required: true,
   });
   const status = h('div', { 'aria-live': 'polite' });
+  const params = new URLSearchParams(location.search);
+  const failed = params.get('error');
+  if (failed) replace(status, notice('error', 'Sign-in failed', failed));
+  const oidc = h('div', { class: 'oidc' });
+  void fetch('/auth/oidc/config', { credentials: 'same-origin' })
+    .then((r) => (r.ok ? (r.json() as Promise<{ issuer?: string }>) : undefined))
+    .then((c) => {
+      if (!c?.issuer) return;
+      const next = params.get('next') ?? '/';
+      replace(
+        oidc,
+        h(
+          'a',
+          { class: 'button primary', id: 'oidc-sign-in', href: `/auth/oidc/login?next=${encodeURIComponent(next)}` },
+          `Sign in with ${c.issuer}`,
+        ),
+        h('p', { class: 'hint' }, 'or paste a token:'),
+      );
+    })
+    .catch(() => undefined);
   const form = h(
     'form',
     { class: 'login card' },
     h('h1', {}, 'Sign in to podprof'),
+    oidc,
     h('label', { for: 'token' }, 'Bearer token'),
     token,
     h(

@@ -105,7 +105,8 @@ document.addEventListener('click', (e) => {
   const a = (e.target as Element | null)?.closest?.('a');
   if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || a.hasAttribute('download')) return;
   const href = a.getAttribute('href');
-  if (!href?.startsWith('/') || href.startsWith('/api/')) return;
+  // /api/ and /auth/ (the OIDC sign-in) are the gateway's, not pages of this app: the browser goes there.
+  if (!href?.startsWith('/') || href.startsWith('/api/') || href.startsWith('/auth/')) return;
   e.preventDefault();
   navigate(href);
 });

@@ -104,3 +104,67 @@ export function runCli(args: readonly string[], o: { node: string; cwd: string; 
     });
   });
 }
+
+export interface InteractiveCli {
+  /** stderr so far. */
+  stderr(): string;
+  /** Resolves with the first stderr line matching `re`. */
+  waitForStderr(re: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+  /** Exit code and stdout once it exits. */
+  readonly exited: Promise<{ code: number | null; stdout: string; stderr: string }>;
+  /** SIGKILL to its process group. */
+  kill(): void;
+}
+
+/** A `podprof <command>` that runs to its end (`podprof login`), in its own process group, its stderr readable while it runs. */
+export function spawnCli(command: string, args: readonly string[], o: CliOptions): InteractiveCli {
+  const child = spawn(o.node, [...(o.runtimeArgs ?? []), join(o.cwd, 'bin/podprof.mjs'), command, ...args], {
+    cwd: o.cwd,
+    env: o.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let stdout = '';
+  let stderr = '';
+  const waiters: Array<() => void> = [];
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString();
+    for (const w of [...waiters]) w();
+  });
+  const kill = (): void => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  };
+  const timer = setTimeout(kill, o.timeoutMs ?? 120_000);
+  const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    }),
+  );
+  return {
+    stderr: () => stderr,
+    waitForStderr: (re, timeoutMs = 15_000) =>
+      new Promise((resolve, reject) => {
+        const t = setTimeout(
+          () => reject(new Error(`podprof ${command}: no stderr line matching ${re} in ${timeoutMs} ms: ${stderr}`)),
+          timeoutMs,
+        );
+        const check = (): void => {
+          const m = re.exec(stderr);
+          if (!m) return;
+          clearTimeout(t);
+          waiters.splice(waiters.indexOf(check), 1);
+          resolve(m);
+        };
+        waiters.push(check);
+        check();
+      }),
+    exited,
+    kill,
+  };
+}
