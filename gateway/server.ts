@@ -52,7 +52,7 @@ async function kubeConfig(): Promise<KubeConfig> {
 }
 
 /** OIDC (--oidc-issuer): its sign-in cookie is sealed with a key from the shared session key, so replicas share it. */
-function oidcSignIn(c: GatewayConfig, sessionKey: Buffer): OidcSignIn | undefined {
+function oidcSignIn(c: GatewayConfig, sessionKey: () => Buffer): OidcSignIn | undefined {
   const issuer = c['oidc-issuer'];
   if (issuer === undefined) return undefined;
   return new OidcSignIn({
@@ -67,7 +67,7 @@ function oidcSignIn(c: GatewayConfig, sessionKey: Buffer): OidcSignIn | undefine
     usernamePrefix: c['oidc-username-prefix'],
     groupsClaim: c['oidc-groups-claim'],
     groupsPrefix: c['oidc-groups-prefix'],
-    stateKey: createHmac('sha256', sessionKey).update('podprof oidc sign-in').digest(),
+    stateKey: () => createHmac('sha256', sessionKey()).update('podprof oidc sign-in').digest(),
   });
 }
 
@@ -125,7 +125,7 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
   const sharedStore = await openSharedStore(c);
   const sharedKey = new SharedKey(c['session-key-file'], sharedStore);
   await sharedKey.load();
-  const oidc = oidcSignIn(c, sharedKey.current());
+  const oidc = oidcSignIn(c, sharedKey.current);
   const otherwise = authenticator(c, kc, reviews);
   const authenticate = oidc ? withIdTokens(oidc.verifier, otherwise) : otherwise;
   const sidecars = new SidecarClient(keyring, sidecarCa.trustPem, transferLimits(c));

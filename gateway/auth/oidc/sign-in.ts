@@ -25,8 +25,8 @@ export interface OidcOptions extends ClaimMapping {
   readonly scopes: readonly string[];
   readonly skewSeconds: number;
   readonly jwksRefreshMs: number;
-  /** 32 bytes sealing the sign-in cookie. */
-  readonly stateKey: Buffer;
+  /** 32 bytes sealing the sign-in cookie (read at each sign-in: the shared key may load after the gateway starts). */
+  readonly stateKey: () => Buffer;
 }
 
 export interface Finished {
@@ -74,12 +74,12 @@ export class OidcSignIn {
       scopes: this.o.scopes,
       ...s,
     });
-    return { location, cookie: seal(this.o.stateKey, s) };
+    return { location, cookie: seal(this.o.stateKey(), s) };
   }
 
   /** Step 2: the provider's redirect back, checked against the cookie; the code exchanged and the ID token verified. */
   async finish(query: Record<string, unknown>, cookie: string | undefined, redirectUri: string, now = Date.now()): Promise<Finished> {
-    const s: SignIn = open(this.o.stateKey, cookie, now);
+    const s: SignIn = open(this.o.stateKey(), cookie, now);
     if (typeof query.state !== 'string' || query.state !== s.state) throw failed('the state the provider sent back is not this sign-in’s');
     if (typeof query.error === 'string')
       throw failed(

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { killOnExit } from '../cluster/exit-hooks.ts';
+import { waitForPorts } from '../product/cli-process.ts';
 import type { Harness } from '../product/gateway.ts';
 import { NODE, REPO } from '../product/sidecar.ts';
 
@@ -49,29 +50,9 @@ export async function startReplica(h: Harness, args: readonly string[], env: Rea
   const logs: string[] = [];
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const ports = await new Promise<{ port: number; health: number }>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signalGroup(child, 'SIGKILL');
-      reject(new Error(`the gateway replica did not start: ${stderr}`));
-    }, 30_000);
-    let buf = '';
-    child.stdout.on('data', (c: Buffer) => {
-      buf += c.toString();
-      const lines = buf.split('\n');
-      buf = lines.pop() ?? '';
-      for (const l of lines) {
-        logs.push(l);
-        const m = /"port":(\d+),"healthPort":(\d+)/.exec(l);
-        if (m) {
-          clearTimeout(timer);
-          resolve({ port: Number(m[1]), health: Number(m[2]) });
-        }
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the gateway replica exited ${code}: ${stderr}`));
-    });
+  const ports = await waitForPorts('the gateway replica', child, logs, () => stderr, 30_000).catch((err: unknown) => {
+    signalGroup(child, 'SIGKILL');
+    throw err;
   });
   const alive = (): boolean => child.exitCode === null && child.signalCode === null;
   const stop = async (sig: NodeJS.Signals): Promise<void> => {
@@ -85,7 +66,7 @@ export async function startReplica(h: Harness, args: readonly string[], env: Rea
   };
   return {
     url: `https://127.0.0.1:${ports.port}`,
-    healthUrl: `http://127.0.0.1:${ports.health}`,
+    healthUrl: `http://127.0.0.1:${ports.healthPort}`,
     logs,
     alive,
     kill: () => stop('SIGKILL'),

@@ -24,7 +24,8 @@ export interface CliOptions {
   readonly timeoutMs?: number;
 }
 
-function waitForPorts(
+/** Resolves with the ports of the child's ready line (`"port":N,"healthPort":M`), keeping its log lines in `logs`. */
+export function waitForPorts(
   command: string,
   child: ChildProcess,
   logs: string[],
