@@ -189,7 +189,10 @@ test('the object store stopped: every route answers 503 PODPROF_STORE_UNAVAILABL
   assert.equal(ready.status, 503);
   const body = (await ready.json()) as { ready: boolean; missing?: { store?: string } };
   assert.equal(body.ready, false);
-  assert.match(body.missing?.store ?? '', /^s3 podprof-test\/podprof at http:\/\/127\.0\.0\.1:\d+: the object store \(s3 podprof-test\/podprof at [^)]+\) failed to /);
+  assert.match(
+    body.missing?.store ?? '',
+    /^s3 podprof-test\/podprof at http:\/\/127\.0\.0\.1:\d+: the object store \(s3 podprof-test\/podprof at [^)]+\) failed to /,
+  );
   assert.ok(!b.logs.some((l) => l.includes(gw.secretKey)), 'the secret is never logged');
 
   await gw.restart();
