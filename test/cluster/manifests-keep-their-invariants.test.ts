@@ -838,7 +838,7 @@ const INVARIANTS: Invariant[] = [
     },
   },
   {
-    says: 'the example user roles let viewers take heap and goroutine snapshots only (and captures of them), profilers everything but cmdline, and scrapers the continuous types and targets, no trace, cmdline or captures',
+    says: 'the example user roles let viewers take heap and goroutine snapshots only (and captures of them), profilers everything but cmdline (and upload profile files), and scrapers the continuous types and targets, no trace, cmdline or captures',
     check: (r) => {
       const viewer = only<V1ClusterRole>(r.users, 'ClusterRole', 'podprof-viewer');
       assert.deepEqual(grants(viewer.rules, 'podprof.io'), [
@@ -857,6 +857,7 @@ const INVARIANTS: Invariant[] = [
         'get captures',
         'list captures',
         'create captures',
+        'create captures/upload',
         'delete captures',
         'list targets',
       ];
