@@ -107,7 +107,9 @@ before(
     chmodTree(app, 0o555, 0o444);
     // The rootfs stage's `install -d -o 65532 -g 65532 -m 0750 /rootfs/var/lib/podprof`.
     store = join(root, STORE);
-    mkdirSync(store, { recursive: true, mode: 0o750 });
+    // /var and /var/lib as in any image (0755): only the store itself is the image user's, 0750.
+    mkdirSync(dirname(store), { recursive: true, mode: 0o755 });
+    mkdirSync(store, { mode: 0o750 });
     chmodSync(store, 0o750);
     if (asRoot) chownSync(store, IMAGE_UID, IMAGE_UID);
 
@@ -256,7 +258,8 @@ test('the image contents start as uid 65532 on a read-only tree and, in static m
       const uid = spawnSync('ps', ['-o', 'uid=', '-p', String(child.pid)], { encoding: 'utf8' }).stdout.trim();
       assert.equal(uid, String(IMAGE_UID), 'runs as the image user');
     }
-    assert.equal((await fetch(`http://127.0.0.1:${ready.healthPort}/readyz`)).status, 200);
+    const readyz = await fetch(`http://127.0.0.1:${ready.healthPort}/readyz`);
+    assert.equal(readyz.status, 200, await readyz.text());
     const url = `https://127.0.0.1:${ready.port}/api/v1/namespaces/${POD.namespace}/pods/${POD.pod}/debug/pprof/heap`;
     const heap = await httpsRequest(url, { headers: bearer(token) });
     assert.equal(heap.status, 200, heap.text);
