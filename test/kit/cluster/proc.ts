@@ -98,6 +98,16 @@ function readTail(file: string, n: number): string {
 }
 
 /** Does a process with this pid exist (it may belong to someone else: EPERM)? */
+/** Sends `signal` to the process group `pid` leads (a child spawned detached); a group already gone is not an error. */
+export function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
 export function pidExists(pid: number): boolean {
   try {
     process.kill(pid, 0);

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { killOnExit } from '../cluster/exit-hooks.ts';
+import { signalGroup } from '../cluster/proc.ts';
 import { waitForPorts } from '../product/cli-process.ts';
 import type { Harness } from '../product/gateway.ts';
 import { NODE, REPO } from '../product/sidecar.ts';
@@ -22,13 +23,7 @@ export interface Replica {
   close(): Promise<void>;
 }
 
-const signalGroup = (c: ChildProcess, sig: NodeJS.Signals): void => {
-  try {
-    process.kill(-c.pid!, sig);
-  } catch {
-    /* gone */
-  }
-};
+const signalChild = (c: ChildProcess, sig: NodeJS.Signals): void => signalGroup(c.pid, sig);
 
 export async function startReplica(h: Harness, args: readonly string[], env: Readonly<Record<string, string>>): Promise<Replica> {
   const store = join(h.dir, `replica-${randomBytes(4).toString('hex')}`);
@@ -45,20 +40,20 @@ export async function startReplica(h: Harness, args: readonly string[], env: Rea
     ],
     { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
-  const unregister = killOnExit(() => signalGroup(child, 'SIGKILL'));
+  const unregister = killOnExit(() => signalChild(child, 'SIGKILL'));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const logs: string[] = [];
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const ports = await waitForPorts('the gateway replica', child, logs, () => stderr, 30_000).catch((err: unknown) => {
-    signalGroup(child, 'SIGKILL');
+    signalChild(child, 'SIGKILL');
     throw err;
   });
   const alive = (): boolean => child.exitCode === null && child.signalCode === null;
   const stop = async (sig: NodeJS.Signals): Promise<void> => {
     if (alive()) {
-      signalGroup(child, sig);
-      const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), 10_000);
+      signalChild(child, sig);
+      const timer = setTimeout(() => signalChild(child, 'SIGKILL'), 10_000);
       await exited;
       clearTimeout(timer);
     }

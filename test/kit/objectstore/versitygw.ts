@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts } from '../cluster/ports.ts';
 import { killOnExit } from '../cluster/exit-hooks.ts';
+import { signalGroup } from '../cluster/proc.ts';
 import { buildVersitygw } from './build-versitygw.ts';
 
 export interface Versitygw {
@@ -54,13 +55,7 @@ export async function startVersitygw(o: { bucket?: string } = {}): Promise<Versi
   let child: ChildProcess | undefined;
   let unregister = (): void => undefined;
 
-  const groupKill = (c: ChildProcess, sig: NodeJS.Signals): void => {
-    try {
-      process.kill(-c.pid!, sig);
-    } catch {
-      /* already gone */
-    }
-  };
+  const groupKill = (c: ChildProcess, sig: NodeJS.Signals): void => signalGroup(c.pid, sig);
 
   async function start(): Promise<void> {
     const c = spawn(bin, ['--port', `127.0.0.1:${port}`, 'posix', join(root, 'data')], {

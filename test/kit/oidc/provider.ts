@@ -15,6 +15,7 @@ import type { Page } from 'playwright-core';
 import { buildGo } from '../../../demo/go-build.ts';
 import { createCertificate } from '../../../src/tls/x509.ts';
 import { killOnExit } from '../cluster/exit-hooks.ts';
+import { signalGroup } from '../cluster/proc.ts';
 
 const SOURCE = fileURLToPath(new URL('./provider/', import.meta.url));
 
@@ -76,13 +77,7 @@ export async function startOidcProvider(o: { users: readonly OidcUser[]; clients
     },
   );
   const pid = child.pid!;
-  const killGroup = (signal: NodeJS.Signals): void => {
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      /* gone */
-    }
-  };
+  const killGroup = (signal: NodeJS.Signals): void => signalGroup(pid, signal);
   const unregister = killOnExit(() => killGroup('SIGKILL'));
   const served = new Map<string, number>();
   let stderr = '';

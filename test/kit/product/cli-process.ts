@@ -3,6 +3,7 @@
 // or runs a one-shot command (capture, link) to its exit.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { signalGroup } from '../cluster/proc.ts';
 
 export interface CliProcess {
   url: string;
@@ -133,13 +134,7 @@ export function spawnCli(command: string, args: readonly string[], o: CliOptions
     stderr += c.toString();
     for (const w of [...waiters]) w();
   });
-  const kill = (): void => {
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  };
+  const kill = (): void => signalGroup(child.pid, 'SIGKILL');
   const timer = setTimeout(kill, o.timeoutMs ?? 120_000);
   const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
     child.once('exit', (code) => {

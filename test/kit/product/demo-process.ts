@@ -1,6 +1,7 @@
 // `podprof demo` from the built bundle as a child in its own process group,
 // waiting for its banner and reading the URL, token, CA file and folder from it.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { signalGroup } from '../cluster/proc.ts';
 import { join } from 'node:path';
 import { NODE, REPO } from './sidecar.ts';
 
@@ -28,13 +29,7 @@ function demoArgs(args: readonly string[]): string[] {
 
 const ENV = (): NodeJS.ProcessEnv => ({ ...process.env, PODPROF_DEMO_TARGET: 'go', NODE_TEST_CONTEXT: undefined });
 
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // already gone
-  }
-}
+const killGroup = (pid: number, signal: NodeJS.Signals): void => signalGroup(pid, signal);
 
 /** Starts `podprof demo ARGS` and resolves once its banner is out. */
 export async function startDemoProcess(args: readonly string[], timeoutMs = 60_000): Promise<DemoProcess> {
