@@ -170,7 +170,8 @@ export async function startGateway(c: GatewayConfig, log: Logger): Promise<Runni
   // Captures get the narrow part of the context they use (registry, authorize, sidecars, workloads), once.
   const captures = await Captures.open({
     dir: c['store-dir'],
-    ...(c.store === undefined ? {} : { location: c.store }),
+    ...(c.store?.kind === 'dir' ? { location: c.store } : {}),
+    ...(c.store?.kind === 's3' ? { objects: sharedStore } : {}),
     store: { maxBytes: c['store-max-bytes'], maxNamespaceBytes: c['store-namespace-max-bytes'], maxAgeMs: c['store-max-age'] },
     limits: captureLimits(c),
     deps: parts,

@@ -26,6 +26,7 @@ import { fetchPods } from './fetch.ts';
 import { planCapture } from './plan.ts';
 import { CaptureStore, type StoreLimits } from './store.ts';
 import { SharedCaptureStore } from './shared-store.ts';
+import type { ObjectStore } from '../shared/object-store.ts';
 import type { StoreLocation } from '../shared/store-url.ts';
 import type { CaptureMeta } from '../../src/api/types.ts';
 import type { CaptureRequest } from './request.ts';
@@ -69,10 +70,12 @@ export const DEFAULT_CAPTURE_LIMITS: CaptureLimits = {
 export type AnyCaptureStore = CaptureStore | SharedCaptureStore;
 
 export interface CapturesOptions {
-  /** The local directory: the captures themselves unless `location` is a bucket; else the scratch space of captures in flight. */
+  /** The local directory: the captures themselves unless `location` names another or `objects` is given; else the scratch space of captures in flight. */
   readonly dir: string;
-  /** --store: absent or a directory, captures in `dir`; an s3:// bucket, captures there (shared by replicas). */
+  /** --store as a directory: captures there instead of in `dir`. */
   readonly location?: StoreLocation;
+  /** With --store s3://…: the bucket, opened once by the gateway (one-time links and sessions share it). */
+  readonly objects?: ObjectStore;
   /** What captures use of the gateway: find pods, ask RBAC, call sidecars (read at each capture: tests swap the authorizer). */
   readonly deps: CaptureDeps;
   readonly store: StoreLimits;
@@ -100,10 +103,8 @@ export function newCaptureId(now = Date.now()): string {
 }
 
 async function openStore(o: CapturesOptions): Promise<AnyCaptureStore> {
-  const l = o.location;
-  if (l === undefined || l.kind === 'dir') return CaptureStore.open(l?.dir ?? o.dir, o.store, o.log);
-  const { S3ObjectStore } = await import('../shared/s3-store.ts');
-  const objects = new S3ObjectStore(l);
+  const { objects } = o;
+  if (objects === undefined) return CaptureStore.open(o.location?.kind === 'dir' ? o.location.dir : o.dir, o.store, o.log);
   o.log.info({ store: objects.describe }, 'captures are kept in the shared object store');
   return SharedCaptureStore.open(objects, o.store, o.log, { scratch: join(o.dir, '.scratch') });
 }
