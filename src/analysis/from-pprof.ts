@@ -5,6 +5,7 @@ import type { Profile } from 'pprof-format';
 import { ProfileError } from '../profile/error.ts';
 import type { Numeric } from '../profile/values.ts';
 import type { Frame, Location, NumLabel, ProfileModel, Sample, ValueType } from './model.ts';
+import { setStackIds, StackTable } from './stack-groups.ts';
 
 /** A protobuf int64 (pprof-format gives unsigned varints) as a signed JS number. */
 export function toInt(v: Numeric): number {
@@ -18,8 +19,15 @@ class Decoder {
   private readonly mappings = new Map<number, string>();
   readonly locations: Location[] = [];
   readonly locationIndex = new Map<number, number>();
+  private denseIndex = new Int32Array(0);
+  /** Samples with equal location lists share one array; stackOf[s] numbers sample s's list. */
+  private readonly stacks: StackTable;
+  readonly stackArrays: (readonly number[])[] = [];
+  private scratch = new Int32Array(64);
+  stackOf = new Int32Array(0);
 
   constructor(private readonly p: Profile) {
+    this.stacks = new StackTable(p.sample.length);
     for (const f of p.function) this.functions.set(toInt(f.id), f);
     for (const m of p.mapping) this.mappings.set(toInt(m.id), this.str(m.filename));
   }
@@ -59,14 +67,38 @@ class Decoder {
       this.locationIndex.set(id, this.locations.length);
       this.locations.push({ id, mapping, frames });
     }
+    // Go numbers locations 1, 2, …: then an array indexed by id answers the samples' millions of lookups.
+    let max = 0;
+    for (const l of this.locations) max = l.id < 0 ? Infinity : Math.max(max, l.id);
+    if (max <= 4 * this.locations.length + 1024) {
+      this.denseIndex = new Int32Array(max + 1).fill(-1);
+      this.locations.forEach((l, i) => (this.denseIndex[l.id] = i));
+    }
   }
 
-  sample(s: Profile['sample'][number], types: number): Sample {
-    const locations = s.locationId.map((raw) => {
-      const i = this.locationIndex.get(toInt(raw));
-      if (i === undefined) throw malformed(`sample refers to location id ${toInt(raw)}, which does not exist`);
-      return i;
-    });
+  /** Location id → index, -1 if unknown. */
+  private locationAt(raw: Numeric): number {
+    const id = toInt(raw);
+    if (id >= 0 && id < this.denseIndex.length) return this.denseIndex[id] as number;
+    return this.denseIndex.length > 0 ? -1 : (this.locationIndex.get(id) ?? -1);
+  }
+
+  private stackLocations(ids: readonly Numeric[], sample: number): readonly number[] {
+    if (ids.length > this.scratch.length) this.scratch = new Int32Array(2 * ids.length);
+    const indexes = this.scratch;
+    for (let k = 0; k < ids.length; k++) {
+      const i = this.locationAt(ids[k] as Numeric);
+      if (i < 0) throw malformed(`sample refers to location id ${toInt(ids[k] as Numeric)}, which does not exist`);
+      indexes[k] = i;
+    }
+    const id = this.stacks.id(indexes, ids.length);
+    this.stackOf[sample] = id;
+    if (id === this.stackArrays.length) this.stackArrays.push(Array.from(indexes.subarray(0, ids.length)));
+    return this.stackArrays[id] as readonly number[];
+  }
+
+  sample(s: Profile['sample'][number], index: number, types: number): Sample {
+    const locations = this.stackLocations(s.locationId, index);
     if (s.value.length !== types) {
       throw malformed(`mismatch: sample has ${s.value.length} values vs. ${types} types`);
     }
@@ -94,7 +126,9 @@ export function fromPprof(p: Profile): ProfileModel {
     const sampleTypes = p.sampleType.map((vt) => valueType(d, vt));
     if (sampleTypes.length === 0) throw new ProfileError('no-sample-types', 'the profile declares no sample types');
     d.addLocations();
-    const samples = p.sample.map((s) => d.sample(s, sampleTypes.length));
+    d.stackOf = new Int32Array(p.sample.length);
+    const samples = p.sample.map((s, i) => d.sample(s, i, sampleTypes.length));
+    setStackIds(samples, { of: d.stackOf, count: d.stackArrays.length });
     const first = p.mapping[0];
     return {
       sampleTypes,

@@ -1,11 +1,17 @@
 // Samples with identical stacks grouped, so the flame tree (tree.ts) walks each
-// distinct stack once with its samples' summed value. One pass over the
-// samples, made for memory locality (a large profile's groups do not fit in
-// a cache) and few allocations: a slot of the open-addressing table holds the
-// stack's hash, its group, where the group's stack was copied to (fixed-size
-// Int32Array chunks) and the group's running sum, 24 bytes; a repeated stack
-// costs a slot and one short contiguous compare, not reads of another
-// sample's objects.
+// distinct stack once with its samples' summed value.
+//
+// fromPprof numbers each sample's stack as it builds the model (StackTable:
+// equal location lists get one id and share one array) and records those ids
+// for that exact samples array (stackIdsOf); grouping such samples is then a
+// lookup per sample. Any other samples array (a filter's output, a diff) has
+// no ids recorded and is grouped by content here.
+//
+// StackTable is an open-addressing table made for memory locality (a large
+// profile's stacks do not fit in a cache) and few allocations: a slot holds
+// the stack's hash, its id + 1 and where its copy lives (fixed-size Int32Array
+// chunks), 16 bytes; a repeated stack costs a slot and one short contiguous
+// compare, not reads of another sample's objects.
 
 export interface StackGroups {
   /** Number of groups. */
@@ -21,116 +27,114 @@ interface Stack {
   readonly values: readonly number[];
 }
 
-const SLOT = 6; // int32 words per slot: hash, group + 1 (0: empty), chunk, offset in the chunk, sum (float64)
-const SUM = 2; // float64 word of the sum within a slot
+/** Each sample's stack id (samples with equal location lists share one), and how many ids there are. */
+export interface StackIds {
+  readonly of: Int32Array;
+  readonly count: number;
+}
+
+const ids = new WeakMap<readonly Stack[], StackIds>();
+
+/** Records the stack ids of this samples array (fromPprof does, as it makes the array; it is never changed after). */
+export function setStackIds(samples: readonly Stack[], stackIds: StackIds): void {
+  ids.set(samples, stackIds);
+}
+
+/** The stack ids recorded for exactly this samples array, if any. */
+export function stackIdsOf(samples: readonly Stack[]): StackIds | undefined {
+  return ids.get(samples);
+}
+
+const SLOT = 4; // int32 words per slot: hash, id + 1 (0: empty), chunk, offset in the chunk
 const CHUNK = 1 << 16; // int32s per chunk of copied stacks (a longer stack gets a chunk of its own)
 
-function hashStack(locations: readonly number[]): number {
-  let h = locations.length;
-  for (let i = 0; i < locations.length; i++) h = Math.imul(h ^ (locations[i] as number), 0x01000193) ^ (h >>> 15);
+function hashStack(locations: ArrayLike<number>, n: number): number {
+  let h = n;
+  for (let i = 0; i < n; i++) h = Math.imul(h ^ (locations[i] as number), 0x01000193) ^ (h >>> 15);
   return h ^ (h >>> 16);
 }
 
-class Groups {
+/** Distinct location lists, numbered 0, 1, … in order of first appearance. */
+export class StackTable {
+  /** Number of distinct stacks. */
   size = 0;
-  first = new Int32Array(1024);
   private readonly chunks: Int32Array[] = [];
   private used = CHUNK; // of the last chunk
-  private ints = new Int32Array(0);
-  private floats = new Float64Array(0);
+  private slots = new Int32Array(0);
   private mask = 0;
 
-  constructor(samples: number) {
+  /** `expected`: a guess of the number of stacks added (the table grows past it). */
+  constructor(expected: number) {
     let slots = 1024;
-    while (slots < samples / 2) slots *= 2;
-    this.allocate(slots);
+    while (slots < expected / 2) slots *= 2;
+    this.slots = new Int32Array(slots * SLOT);
+    this.mask = slots - 1;
   }
 
-  add(sample: number, locations: readonly number[], value: number): void {
-    const h = hashStack(locations);
-    const w = this.ints;
+  /** The id of the first `n` entries of `locations`; a new id (=== size - 1 after the call) if unseen. */
+  id(locations: ArrayLike<number>, n: number = locations.length): number {
+    const h = hashStack(locations, n);
+    const w = this.slots;
     let i = h & this.mask;
     for (; ; i = (i + 1) & this.mask) {
-      const g = (w[SLOT * i + 1] as number) - 1;
-      if (g < 0) break;
-      if (w[SLOT * i] === h && this.same(i, locations)) {
-        const s = (SLOT / 2) * i + SUM;
-        this.floats[s] = (this.floats[s] as number) + value;
-        return;
-      }
+      const id = (w[SLOT * i + 1] as number) - 1;
+      if (id < 0) break;
+      if (w[SLOT * i] === h && this.same(i, locations, n)) return id;
     }
-    this.create(i, h, sample, locations, value);
+    const id = this.size++;
+    const chunk = this.copy(locations, n);
+    w[SLOT * i] = h;
+    w[SLOT * i + 1] = id + 1;
+    w[SLOT * i + 2] = chunk;
+    w[SLOT * i + 3] = this.used - n - 1;
+    if (2 * this.size > this.mask) this.rehash();
+    return id;
   }
 
-  /** Each group's sum, by group. */
-  values(): Float64Array {
-    const value = new Float64Array(this.size);
-    for (let i = 0; i <= this.mask; i++) {
-      const g = (this.ints[SLOT * i + 1] as number) - 1;
-      if (g >= 0) value[g] = this.floats[(SLOT / 2) * i + SUM] as number;
-    }
-    return value;
-  }
-
-  private same(slot: number, locations: readonly number[]): boolean {
-    const chunk = this.chunks[this.ints[SLOT * slot + 2] as number] as Int32Array;
-    const from = this.ints[SLOT * slot + 3] as number;
-    const n = locations.length;
+  private same(slot: number, locations: ArrayLike<number>, n: number): boolean {
+    const chunk = this.chunks[this.slots[SLOT * slot + 2] as number] as Int32Array;
+    const from = this.slots[SLOT * slot + 3] as number;
     if (chunk[from] !== n) return false;
     for (let k = 0; k < n; k++) if (chunk[from + 1 + k] !== locations[k]) return false;
     return true;
   }
 
   /** Copies a stack (its length first) into the chunks; returns the chunk's index and sets `used`. */
-  private copy(locations: readonly number[]): number {
-    const n = locations.length + 1;
-    if (this.used + n > CHUNK || this.chunks.length === 0) {
-      this.chunks.push(new Int32Array(Math.max(CHUNK, n)));
+  private copy(locations: ArrayLike<number>, n: number): number {
+    if (this.used + n + 1 > CHUNK || this.chunks.length === 0) {
+      this.chunks.push(new Int32Array(Math.max(CHUNK, n + 1)));
       this.used = 0;
     }
     const chunk = this.chunks[this.chunks.length - 1] as Int32Array;
-    chunk[this.used] = locations.length;
-    for (let k = 0; k < locations.length; k++) chunk[this.used + 1 + k] = locations[k] as number;
-    this.used += n;
+    chunk[this.used] = n;
+    for (let k = 0; k < n; k++) chunk[this.used + 1 + k] = locations[k] as number;
+    this.used += n + 1;
     return this.chunks.length - 1;
-  }
-
-  private create(slot: number, h: number, sample: number, locations: readonly number[], value: number): void {
-    const g = this.size++;
-    if (g === this.first.length) {
-      const first = new Int32Array(2 * g);
-      first.set(this.first);
-      this.first = first;
-    }
-    this.first[g] = sample;
-    const chunk = this.copy(locations);
-    const w = this.ints;
-    w[SLOT * slot] = h;
-    w[SLOT * slot + 1] = g + 1;
-    w[SLOT * slot + 2] = chunk;
-    w[SLOT * slot + 3] = this.used - locations.length - 1;
-    this.floats[(SLOT / 2) * slot + SUM] = value;
-    if (2 * this.size > this.mask) this.rehash();
-  }
-
-  private allocate(slots: number): void {
-    const buffer = new ArrayBuffer(slots * SLOT * 4);
-    this.ints = new Int32Array(buffer);
-    this.floats = new Float64Array(buffer);
-    this.mask = slots - 1;
   }
 
   /** Doubles the table, moving each slot whole. */
   private rehash(): void {
-    const old = this.ints;
-    this.allocate(2 * (this.mask + 1));
+    const old = this.slots;
+    const slots = 2 * (this.mask + 1);
+    this.slots = new Int32Array(slots * SLOT);
+    this.mask = slots - 1;
     for (let from = 0; from < old.length; from += SLOT) {
       if (old[from + 1] === 0) continue;
       let i = (old[from] as number) & this.mask;
-      while (this.ints[SLOT * i + 1] !== 0) i = (i + 1) & this.mask;
-      this.ints.set(old.subarray(from, from + SLOT), SLOT * i);
+      while (this.slots[SLOT * i + 1] !== 0) i = (i + 1) & this.mask;
+      this.slots.set(old.subarray(from, from + SLOT), SLOT * i);
     }
   }
+}
+
+/** Each sample's stack id: the recorded ones, else by content. */
+function stackIds(samples: readonly Stack[]): StackIds {
+  const known = stackIdsOf(samples);
+  if (known) return known;
+  const table = new StackTable(samples.length);
+  const of = new Int32Array(samples.length);
+  for (let s = 0; s < samples.length; s++) of[s] = table.id((samples[s] as Stack).locations);
+  return { of, count: table.size };
 }
 
 /**
@@ -142,15 +146,25 @@ class Groups {
  * sample order.
  */
 export function groupStacks(samples: readonly Stack[], valueIndex: number): StackGroups | undefined {
-  const groups = new Groups(samples.length);
+  const { of, count } = stackIds(samples);
+  const groupOf = new Int32Array(count).fill(-1);
+  const first = new Int32Array(count);
+  const value = new Float64Array(count);
+  let size = 0;
   let sum = 0;
   for (let s = 0; s < samples.length; s++) {
-    const sample = samples[s] as Stack;
-    const v = sample.values[valueIndex] ?? 0;
+    const v = (samples[s] as Stack).values[valueIndex] ?? 0;
     if (!Number.isInteger(v)) return undefined;
+    if (v === 0) continue;
     sum += Math.abs(v);
-    if (v !== 0) groups.add(s, sample.locations, v);
+    const id = of[s] as number;
+    let g = groupOf[id] as number;
+    if (g < 0) {
+      g = groupOf[id] = size++;
+      first[g] = s;
+    }
+    value[g] = (value[g] as number) + v;
   }
   if (sum > Number.MAX_SAFE_INTEGER) return undefined;
-  return { size: groups.size, first: groups.first, value: groups.values() };
+  return { size, first: first.subarray(0, size), value: value.subarray(0, size) };
 }

@@ -12,6 +12,7 @@ import { fromPprof } from '../../src/analysis/from-pprof.ts';
 import { withSamples } from '../../src/analysis/model.ts';
 import { prepare, type Prepared } from '../../src/analysis/prepare.ts';
 import { compileRegex } from '../../src/analysis/regex.ts';
+import { groupStacks, stackIdsOf } from '../../src/analysis/stack-groups.ts';
 import { flameTable, type FlameOptions } from '../../src/analysis/tree.ts';
 import { decodeProfile } from '../../src/profile/decode.ts';
 import { nodeGunzip } from '../../src/profile/node-gunzip.ts';
@@ -104,6 +105,28 @@ test('a synthetic profile with many repeated stacks: the same tree, whole and pi
   assert.ok(v.profile.samples.length > 3 * new Set(v.profile.samples.map((s) => s.locations.join())).size, 'stacks repeat');
   for (const [what, o] of [...OPTIONS, ['callers of pkg1', { pivot: 'pkg1[0-9]', callers: true }] as [string, FlameOptions]])
     assertSame(v, o, what);
+});
+
+test('stacks numbered as the profile is decoded group the samples as grouping by content does, and equal stacks share one array', async () => {
+  const v = prepare(
+    fromPprof(
+      await decodeProfile(syntheticProfile({ functions: 400, locations: 1500, stacks: 3000, samples: 40_000, seed: 9 }), nodeGunzip()),
+    ),
+  );
+  const samples = v.profile.samples;
+  assert.ok(stackIdsOf(samples), 'fromPprof recorded the ids');
+  const copy = [...samples];
+  assert.equal(stackIdsOf(copy), undefined, 'another array has none');
+  const recorded = groupStacks(samples, v.valueIndex);
+  const byContent = groupStacks(copy, v.valueIndex);
+  assert.ok(recorded && byContent);
+  assert.ok(recorded.size < samples.length / 3, 'stacks repeat');
+  assert.deepEqual(
+    [recorded.size, Array.from(recorded.first), Array.from(recorded.value)],
+    [byContent.size, Array.from(byContent.first), Array.from(byContent.value)],
+  );
+  const arrays = new Set(samples.map((s) => s.locations));
+  assert.equal(arrays.size, new Set(samples.map((s) => s.locations.join())).size, 'one array per distinct stack');
 });
 
 test('a synthetic profile of mostly distinct stacks (the tables grow): the same tree', async () => {
