@@ -22,11 +22,15 @@
 //
 // Per mode: scrapes and failures, latency of the non-CPU scrapes (p50/p99),
 // CPU scrape duration, and for the gateway: CPU ms per scrape (utime+stime
-// from /proc over the whole run), RSS (peak and at the end), open sockets
-// (peak), the cores it used, so the pods one core carries. For replicas the
-// CPU, RSS and sockets are summed over them, and the scaling is the replicas'
-// pods per core-second over one gateway's: N× that is what N replicas carry
-// when each has a core (the machine has 2, so it is computed, not run).
+// from /proc), over the whole run and after the first interval (the steady
+// state: JIT, token caches and sidecar connections warm, as in a gateway
+// running for days; in replicas mode two of the three start cold, the first
+// one is warm from mode 2), RSS (peak and at the end), open sockets (peak),
+// the cores it used, and the pods one core carries at the steady state's CPU
+// per scrape. For replicas the CPU, RSS and sockets are summed over them, and
+// the scaling is the replicas' pods per core over one gateway's: N× that is
+// what N replicas carry when each has a core (the machine has 2, so it is
+// computed, not run).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
@@ -114,6 +118,8 @@ interface ModeResult {
     cpuS: number;
     cpuMsPerScrape: number;
     cores: number;
+    /** After the first interval (JIT, token caches and connections warm): what a gateway running for days costs. */
+    steady: { cpuS: number; cpuMsPerScrape: number; cores: number };
     rssPeakMiB: number;
     rssEndMiB: number;
     socketsPeak: number;
@@ -121,7 +127,12 @@ interface ModeResult {
   };
 }
 
-async function runScraper(plan: object, dir: string, name: string, watch?: number[]): Promise<ModeResult> {
+async function runScraper(
+  plan: { readonly intervalS: number; readonly [k: string]: unknown },
+  dir: string,
+  name: string,
+  watch?: number[],
+): Promise<ModeResult> {
   const planFile = join(dir, `${name}.json`);
   writeFileSync(planFile, JSON.stringify(plan));
   const hz = clockTicksPerSecond();
@@ -130,11 +141,13 @@ async function runScraper(plan: object, dir: string, name: string, watch?: numbe
   const rssStart = sum(rssMiB);
   let rssPeak = rssStart;
   let socketsPeak = 0;
+  const ticks: { at: number; ticks: number }[] = [];
   const sampler =
     watch !== undefined
       ? setInterval(() => {
           rssPeak = Math.max(rssPeak, sum(rssMiB));
           socketsPeak = Math.max(socketsPeak, sum(openSockets));
+          ticks.push({ at: Date.now(), ticks: sum((pid) => cpuTicks(pid) ?? 0) });
         }, 250)
       : undefined;
   const s = startChild([...TSX, 'bench/scrape/scraper.ts', planFile], 'scraper');
@@ -161,11 +174,22 @@ async function runScraper(plan: object, dir: string, name: string, watch?: numbe
     scraperCpuS: round(scraperTicks / hz, 1),
   };
   if (watch !== undefined) {
-    const cpuS = (sum((pid) => cpuTicks(pid) ?? 0) - g0) / hz;
+    const end = sum((pid) => cpuTicks(pid) ?? 0);
+    const cpuS = (end - g0) / hz;
+    // Steady state: from the first tick sample past the first interval to the end, and the scrapes of later intervals.
+    const from = ticks.find((t) => t.at >= out.started + plan.intervalS * 1000) ?? { at: out.ended, ticks: end };
+    const steadyCpuS = (end - from.ticks) / hz;
+    const steadyScrapes = out.scrapes.filter((x) => x.round >= 1).length;
+    const steadyWallS = (out.ended - from.at) / 1000;
     result.gateway = {
       cpuS: round(cpuS, 1),
       cpuMsPerScrape: round((cpuS * 1000) / out.scrapes.length, 3),
       cores: round(cpuS / wallS, 3),
+      steady: {
+        cpuS: round(steadyCpuS, 1),
+        cpuMsPerScrape: round((steadyCpuS * 1000) / Math.max(1, steadyScrapes), 3),
+        cores: round(steadyCpuS / Math.max(0.001, steadyWallS), 3),
+      },
       rssStartMiB: round(rssStart, 1),
       rssPeakMiB: round(rssPeak, 1),
       rssEndMiB: round(sum(rssMiB), 1),
@@ -342,10 +366,12 @@ async function main(): Promise<void> {
   const g = results.gateway;
   const gw = g.gateway!;
   const scrapesPerSecond = (CFG.pods * SCRAPE_TYPES.length) / CFG.intervalS;
-  const podsPerCore = Math.floor(CFG.pods / gw.cores);
+  // Pods per core from the steady state's CPU per scrape (each pod is scraped SCRAPE_TYPES.length times an interval).
+  const perCore = (msPerScrape: number): number => Math.floor(1000 / ((msPerScrape * SCRAPE_TYPES.length) / CFG.intervalS));
+  const podsPerCore = perCore(gw.steady.cpuMsPerScrape);
   const r = results.replicas;
   const rw = r.gateway!;
-  const replicaPodsPerCore = Math.floor(CFG.pods / rw.cores);
+  const replicaPodsPerCore = perCore(rw.steady.cpuMsPerScrape);
   // N replicas with a core each carry N × their pods per core; the goal compares that with one gateway's pods per core.
   const scaling = round((CFG.replicas * replicaPodsPerCore) / podsPerCore, 2);
   console.log(
@@ -374,15 +400,16 @@ async function main(): Promise<void> {
   console.log(
     table([
       ['', 'one gateway', `${CFG.replicas} replicas (summed)`],
-      ['CPU ms per scrape', String(gw.cpuMsPerScrape), String(rw.cpuMsPerScrape)],
-      ['cores used', `${gw.cores} (${round(scrapesPerSecond, 1)} scrapes/s)`, String(rw.cores)],
+      ['CPU ms per scrape, whole run', String(gw.cpuMsPerScrape), String(rw.cpuMsPerScrape)],
+      ['CPU ms per scrape, after the first interval', String(gw.steady.cpuMsPerScrape), String(rw.steady.cpuMsPerScrape)],
+      ['cores used, whole run', `${gw.cores} (${round(scrapesPerSecond, 1)} scrapes/s)`, String(rw.cores)],
       [
         'RSS idle → peak → end MiB',
         `${round(idleRss, 1)} → ${gw.rssPeakMiB} → ${gw.rssEndMiB}`,
         `${rw.rssStartMiB} → ${rw.rssPeakMiB} → ${rw.rssEndMiB}`,
       ],
       ['open sockets, peak', String(gw.socketsPeak), String(rw.socketsPeak)],
-      ['pods per core (5 types / 15 s)', String(podsPerCore), String(replicaPodsPerCore)],
+      ['pods per core (5 types / 15 s), after the first interval', String(podsPerCore), String(replicaPodsPerCore)],
       ['pods carried, a core each, vs one gateway', '×1', `×${scaling}`],
       ['sidecar 429s (overlapping CPU)', String(sidecarCounts.refused), ''],
     ]),

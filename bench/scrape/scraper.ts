@@ -6,7 +6,7 @@
 // keeps a connection per request in flight, so: no socket cap).
 //
 // argv: a JSON file {targets: [{url, type}], intervalS, intervals, token, caFile}.
-// Prints {scrapes: [{type, ms, status, bytes}], started, ended} as JSON.
+// Prints {scrapes: [{type, round, ms, status, bytes}], started, ended} as JSON.
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { prng } from '../../test/kit/measure/prng.ts';
@@ -21,6 +21,8 @@ interface Plan {
 
 export interface Scrape {
   type: string;
+  /** The interval it belongs to (0: the first). */
+  round: number;
   ms: number;
   status: number;
   bytes: number;
@@ -36,11 +38,11 @@ async function main(): Promise<void> {
     timeout: 120_000,
   });
   const scrapes: Scrape[] = [];
-  const get = (url: string, type: string): Promise<void> =>
+  const get = (url: string, type: string, round: number): Promise<void> =>
     new Promise((resolve) => {
       const t0 = performance.now();
       const done = (status: number, bytes: number): void => {
-        scrapes.push({ type, ms: performance.now() - t0, status, bytes });
+        scrapes.push({ type, round, ms: performance.now() - t0, status, bytes });
         resolve();
       };
       const r = request(
@@ -71,7 +73,7 @@ async function main(): Promise<void> {
       const at = started + offset + j * intervalMs;
       const wait = at - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      await get(t.url, t.type);
+      await get(t.url, t.type, j);
     }
   });
   await Promise.all(loops);
