@@ -101,7 +101,7 @@ test('200 tokens naming made-up keys are refused and fetch the JWKS no more than
   assert.equal(idp.requests('/keys'), fetched, 'no fetch within the interval, whatever the number of unknown kids');
 });
 
-test('an expired ID token is refused as PODPROF_TOKEN_EXPIRED (a client whose tokens live 1 s, no clock skew allowed)', async () => {
+test('an expired ID token is refused as PODPROF_TOKEN_EXPIRED (a client whose tokens live 4 s, no clock skew allowed)', async () => {
   await h.restartGateway([...oidcGatewayArgs(idp, 'brief'), '--oidc-clock-skew', '0s']);
   const { idToken } = await signInOverHttp(idp, { clientId: 'brief', user: ALICE });
   assert.equal((await whoami(idToken)).status, 200, 'fresh, it holds');

@@ -14,7 +14,7 @@ export const BOB: OidcUser = { id: 'u-bob', username: 'bob', password: 'bob-pw-1
 export const CLIENTS: readonly OidcClient[] = [
   { id: 'podprof', redirectURIs: ['https://127.0.0.1/auth/oidc/callback', 'http://127.0.0.1/callback'] },
   { id: 'grafana', redirectURIs: ['http://127.0.0.1/callback'] },
-  { id: 'brief', redirectURIs: ['https://127.0.0.1/auth/oidc/callback', 'http://127.0.0.1/callback'], idTokenSeconds: 1 },
+  { id: 'brief', redirectURIs: ['https://127.0.0.1/auth/oidc/callback', 'http://127.0.0.1/callback'], idTokenSeconds: 4 },
 ];
 
 /** The gateway's OIDC flags for this provider: usernames from email, groups from groups, both prefixed oidc: (as the API server maps them). */
