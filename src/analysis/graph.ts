@@ -4,7 +4,8 @@
 // A `kept` set rebuilds the graph over fewer nodes: stacks skip the others and
 // the edges that jump over them are "residual".
 import { printableName, nodeInfo, nodeKey, type Granularity, type NodeInfo } from './granularity.ts';
-import type { ProfileModel } from './model.ts';
+import type { ProfileModel, Sample } from './model.ts';
+import { groupStacks } from './stack-groups.ts';
 
 export interface GraphEdge {
   readonly src: number;
@@ -171,6 +172,17 @@ export function buildGraph(p: ProfileModel, table: NodeTable, o: GraphOptions): 
   const b = new Builder(table);
   const seen = new Int32Array(table.infos.length);
   let stamp = 0;
+  // Without tags a sample adds its value along its stack only, so each distinct stack is walked once with its
+  // samples' sum (exact: groupStacks gives none unless the values are integers summing to at most 2^53). A group's
+  // first sample is its stack's first appearance, so nodes and edges are made in the same order as sample by sample.
+  const groups = o.tags ? undefined : groupStacks(p.samples, o.valueIndex);
+  if (groups) {
+    for (let g = 0; g < groups.size; g++) {
+      const s = p.samples[groups.first[g] as number] as Sample;
+      addSample(b, table, o, s.locations, { w: groups.value[g] as number, tags: [], stamp: ++stamp }, seen);
+    }
+    return { nodes: b.all.filter((n): n is GraphNode => n !== undefined && (n.cum !== 0 || n.flat !== 0)) };
+  }
   for (const s of p.samples) {
     const w = s.values[o.valueIndex] ?? 0;
     if (w === 0) continue;
