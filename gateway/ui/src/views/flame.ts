@@ -228,7 +228,12 @@ export function flameView(ctx: ViewContext, l: FlameData, sync?: FlameSync): Fla
 
   // One pass collects the boxes in view; then the fills, the labels and the outlines. The first frame is
   // coarse (the boxes a pixel wide or more: half as many on a 257k-node tree) so that it fits in one short
-  // task; the next frame adds the half-pixel ones.
+  // task; the next frame adds only the boxes between half a pixel and a pixel wide (too narrow for a label)
+  // over it, unless something asked for a whole redraw meanwhile.
+  const rowsInView = (): [number, number, (n: number) => number] => {
+    const top = scroller.scrollTop;
+    return [Math.floor(top / ROW), Math.ceil((top + height) / ROW), (n) => (c.depth[n] as number) * ROW - top];
+  };
   function draw(): void {
     raf = 0;
     const coarse = !painted;
@@ -238,15 +243,35 @@ export function flameView(ctx: ViewContext, l: FlameData, sync?: FlameSync): Fla
     g.font = '12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace';
     g.textBaseline = 'middle';
     charW = g.measureText('M').width || 7;
-    const top = scroller.scrollTop;
-    const boxes = boxesInView(Math.floor(top / ROW), Math.ceil((top + height) / ROW), coarse ? 1 : 0.5);
-    const yOf = (n: number): number => (c.depth[n] as number) * ROW - top;
+    const [first, last, yOf] = rowsInView();
+    const boxes = boxesInView(first, last, coarse ? 1 : 0.5);
     fillBoxes(boxes, yOf);
     labelBoxes(boxes, yOf);
     markPainted();
-    if (coarse) redraw();
+    if (coarse) {
+      raf = requestAnimationFrame(drawThin);
+      thinPending = true;
+    }
+  }
+  let thinPending = false;
+  function drawThin(): void {
+    raf = 0;
+    thinPending = false;
+    const [first, last, yOf] = rowsInView();
+    const all = boxesInView(first, last, 0.5);
+    const thin: number[] = [];
+    for (let i = 0; i < all.length; i += 3)
+      if ((all[i + 2] as number) < 1) thin.push(all[i] as number, all[i + 1] as number, all[i + 2] as number);
+    fillBoxes(thin, yOf);
+    for (let i = 0; i < thin.length; i += 3)
+      outline(thin[i] as number, thin[i + 1] as number, yOf(thin[i] as number), thin[i + 2] as number);
   }
   const redraw = (): void => {
+    if (thinPending) {
+      cancelAnimationFrame(raf);
+      thinPending = false;
+      raf = 0;
+    }
     if (!raf) raf = requestAnimationFrame(draw);
   };
 
