@@ -12,7 +12,7 @@ import { withSecurityHeaders } from './headers.ts';
 import { createHealthServer, type HealthOptions } from './health.ts';
 import { listen } from './listen.ts';
 import { connectionMetrics, guardConnections, type ConnectionLimits } from './connections.ts';
-import { closeNow, closeWithin } from './shutdown.ts';
+import { closeNow, closeWithin, trackResponses } from './shutdown.ts';
 import { createTlsHttpServer } from './tls-server.ts';
 import type { MetricsSource } from './text-metrics.ts';
 import { loadTls, watchTls, type TlsSource } from './tls.ts';
@@ -84,6 +84,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     withSecurityHeaders(o.handler),
   );
   const server = main.http;
+  trackResponses(server);
   server.keepAliveTimeout = t.keepAliveMs;
   if (t.socketMs !== undefined) server.timeout = t.socketMs;
   answerClientErrors(server);

@@ -30,10 +30,17 @@ export function createTlsHttpServer(o: TlsHttpOptions, handler: RequestListener)
   const contextOf = (tls: SecureContextOptions): SecureContext => createSecureContext({ minVersion: 'TLSv1.2', ...tls });
   let current = contextOf(o.tls);
   const http = createHttpServer(o.http, handler);
+  // Each connection's handshake deadline, ended by 'secure' or, at the latest, by the
+  // connection's first request: on Bun the socket emits no 'secure' to this listener once
+  // the HTTP server has it, and the deadline then cut every connection handshakeMs after it
+  // was accepted, captures in flight on a kept-alive connection with it.
+  const deadlines = new WeakMap<object, NodeJS.Timeout>();
+  http.prependListener('request', (req) => clearTimeout(deadlines.get(req.socket)));
   const tcp = createTcpServer((raw: Socket) => {
     const socket = new TLSSocket(raw, { isServer: true, secureContext: current });
     const handshake = setTimeout(() => socket.destroy(), o.handshakeMs);
     handshake.unref();
+    deadlines.set(socket, handshake);
     socket.once('secure', () => clearTimeout(handshake));
     socket.once('close', () => clearTimeout(handshake));
     // A failed handshake or a reset: the HTTP server's own handlers see what comes after.

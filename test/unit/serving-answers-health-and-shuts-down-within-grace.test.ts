@@ -1,11 +1,13 @@
 // src/serving: the one HTTPS + health server pair every program runs. Both
 // servers send nosniff on every response; the health server answers /healthz,
 // the program's /readyz, /metrics, 404 and 405; the cert/key rule is named;
-// close(grace) lets a request within the grace finish and cuts one beyond it.
+// close(grace) lets a request within the grace finish and cuts one beyond it,
+// and ends keep-alive on the connections still busy.
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import { connect, type AddressInfo } from 'node:net';
+import { Agent } from 'node:https';
 import { connect as tlsConnect } from 'node:tls';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
@@ -205,4 +207,25 @@ test('close(grace) cuts a request that outlives the grace', async () => {
   const took = Date.now() - started;
   await assert.rejects(inFlight);
   assert.ok(took >= 250 && took < 3000, `closed at the end of the grace (${took} ms)`);
+});
+
+test('close(grace) ends keep-alive: the answer in flight says Connection: close, and its client cannot start another request on that connection', async () => {
+  const { s, main } = await start();
+  // One kept-alive connection, as a scraper keeps to a gateway replica.
+  const agent = new Agent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: false });
+  try {
+    assert.equal((await httpsRequest(`${main}/`, { agent })).headers.connection, 'keep-alive');
+    const inFlight = httpsRequest(`${main}/slow?ms=600`, { agent });
+    await new Promise((r) => setTimeout(r, 100));
+    const started = Date.now();
+    const closed = s.close(10_000);
+    const r = await inFlight;
+    assert.deepEqual([r.status, r.headers.connection], [200, 'close'], 'answered, and its connection ends with it');
+    // Node's close() alone went on serving a request sent now on the kept-alive connection, until the grace cut it.
+    await assert.rejects(httpsRequest(`${main}/`, { agent }), /ECONNREFUSED|ECONNRESET/);
+    await closed;
+    assert.ok(Date.now() - started < 3000, 'close resolved once the answer was sent, not at the end of the grace');
+  } finally {
+    agent.destroy();
+  }
 });

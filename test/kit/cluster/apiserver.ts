@@ -5,6 +5,9 @@ import { httpGet, pollUntil } from './http.ts';
 import { extractSelfSignedCa } from './pki.ts';
 import { spawnManaged, type ManagedProcess } from './proc.ts';
 
+/** The ClusterIPs the API server allocates (--service-cluster-ip-range). */
+export const SERVICE_CIDR = '10.0.0.0/24';
+
 export interface ApiServerConfig {
   bin: string;
   dataDir: string;
@@ -37,7 +40,7 @@ export function apiServerArgs(c: ApiServerConfig): string[] {
     // Only used to allocate ClusterIPs; nothing listens there and the
     // apiserver never dials them unless a webhook/APIService uses a `service:`
     // reference — test webhooks must use `url: https://127.0.0.1:PORT/...`.
-    '--service-cluster-ip-range=10.0.0.0/24',
+    `--service-cluster-ip-range=${SERVICE_CIDR}`,
     `--service-account-issuer=https://127.0.0.1:${c.port}`,
     // The static token users (alice, bob, …) are audience-agnostic: a TokenReview
     // for audience "podprof" (the gateway's) accepts them only when the API

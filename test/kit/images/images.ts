@@ -153,7 +153,11 @@ const GO_IMAGES = {
 
 async function buildGoImage(name: keyof typeof GO_IMAGES): Promise<void> {
   const { src, about } = GO_IMAGES[name];
-  const bin = await buildGo(join(REPO, src), `podprof-${name}`);
+  await buildScratchImage(await buildGo(join(REPO, src), `podprof-${name}`), name, IMAGES[name].tag, about);
+}
+
+/** A FROM-scratch image of one static binary `bin`, at /`name`, run as 65532, tagged `tag`. */
+export async function buildScratchImage(bin: string, name: string, tag: string, about: string): Promise<void> {
   const ctx = mkdtempSync(join(tmpdir(), `podprof-${name}-image-`));
   try {
     copyFileSync(bin, join(ctx, name));
@@ -162,17 +166,7 @@ async function buildGoImage(name: keyof typeof GO_IMAGES): Promise<void> {
       join(ctx, 'Containerfile'),
       [`# ${about}`, 'FROM scratch', `COPY ${name} /${name}`, 'USER 65532:65532', `ENTRYPOINT ["/${name}"]`, ''].join('\n'),
     );
-    await run('podman', [
-      ...PODMAN,
-      'build',
-      '--pull=never',
-      ...ulimitArgs(),
-      '-f',
-      join(ctx, 'Containerfile'),
-      '-t',
-      IMAGES[name].tag,
-      ctx,
-    ]);
+    await run('podman', [...PODMAN, 'build', '--pull=never', ...ulimitArgs(), '-f', join(ctx, 'Containerfile'), '-t', tag, ctx]);
   } finally {
     rmSync(ctx, { recursive: true, force: true });
   }

@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 export interface PushedSeries {
   readonly labels: Readonly<Record<string, string>>;
   readonly profiles: readonly Buffer[];
+  /** When the receiver took the push (Date.now()); absent from decodePushRequest's answer. */
+  readonly receivedAt?: number;
 }
 
 export interface PyroscopeReceiver {
@@ -105,7 +107,8 @@ export async function startPyroscopeReceiver(): Promise<PyroscopeReceiver> {
     body(req, 64 * 1024 * 1024).then(
       (raw) => {
         try {
-          series.push(...decodePushRequest(raw));
+          const receivedAt = Date.now();
+          series.push(...decodePushRequest(raw).map((s) => ({ ...s, receivedAt })));
         } catch (err) {
           return fail(`not a PushRequest: ${(err as Error).message}`);
         }
@@ -114,6 +117,8 @@ export async function startPyroscopeReceiver(): Promise<PyroscopeReceiver> {
       (err: Error) => fail(err.message, 413),
     );
   });
+  // Longer than a pusher's idle connections live (Go's 90 s): it never reuses one this closes under it.
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
