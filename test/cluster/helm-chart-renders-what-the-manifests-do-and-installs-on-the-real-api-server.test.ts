@@ -522,6 +522,20 @@ const TOGGLES: ReadonlyArray<{ says: string; set: string[]; ns?: string; check: 
     },
   },
   {
+    says: 'networkPolicies.gatewayEgressPorts: the gateway may also reach those TCP ports (an in-cluster object store, an identity provider), nothing else changes',
+    set: ['--set', 'networkPolicies.gatewayEgressPorts={9000,7070}'],
+    check: (objs) => {
+      const egress = (only(objs, 'NetworkPolicy', 'podprof-gateway').spec as { egress: { to?: unknown; ports: unknown[] }[] }).egress;
+      assert.deepEqual(egress.at(-1), {
+        ports: [
+          { protocol: 'TCP', port: 9000 },
+          { protocol: 'TCP', port: 7070 },
+        ],
+      });
+      assert.equal(egress.length, 4, 'the three rules of the default, and this one');
+    },
+  },
+  {
     says: 'the certs Job in another namespace',
     set: [],
     ns: 'profiling',
@@ -567,6 +581,7 @@ test('values.schema.json refuses bad values with its message, naming the value',
     [['--set', 'gateway.store.persistence.size=12GB'], /persistence\/size|size/],
     [['--set', 'webhook.image.pullPolicy=Sometimes'], /pullPolicy/],
     [['--set', 'networkPolicies.webhookFrom={10.0.0.1}'], /webhookFrom/],
+    [['--set', 'networkPolicies.gatewayEgressPorts={70000}'], /gatewayEgressPorts/],
     [['--set', 'gateway.extraArgs={store-max-age=1h}'], /extraArgs/],
     [['--set', 'gateway.storageClass=fast'], /additional properties|storageClass/i],
   ];
