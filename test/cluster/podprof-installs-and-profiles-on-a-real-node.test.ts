@@ -14,7 +14,16 @@ import { promisify } from 'node:util';
 import type { V1Pod, V1PodList } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '../kit/cluster/controlplane.ts';
 import { goPprof } from '../kit/product/gateway.ts';
-import { eventually, httpsCall, kubectlFor, kubectlJson, portForward, type Kubectl, type PortForward } from '../kit/cluster/real-node.ts';
+import {
+  demoDeployment,
+  eventually,
+  httpsCall,
+  kubectlFor,
+  kubectlJson,
+  portForward,
+  type Kubectl,
+  type PortForward,
+} from '../kit/cluster/real-node.ts';
 
 const execFileP = promisify(execFile);
 const REPO = new URL('../../', import.meta.url).pathname;
@@ -38,33 +47,6 @@ async function forwardToGateway(): Promise<void> {
 
 async function pods(namespace: string, selector: string): Promise<V1Pod[]> {
   return (await kubectlJson<V1PodList>(k, ['get', 'pods', '-n', namespace, '-l', selector])).items;
-}
-
-function demoDeployment(name: string, replicas: number): Record<string, unknown> {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace: NS },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name }, annotations: { 'podprof.io/inject': 'true' } },
-        spec: {
-          securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
-          containers: [
-            {
-              name: 'app',
-              image: 'localhost/podprof-demo-app:dev',
-              // The demo burns ~0.4 core per pod; the limit keeps six of them inside a 2-core machine.
-              resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '150m', memory: '128Mi' } },
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-            },
-          ],
-        },
-      },
-    },
-  };
 }
 
 before(async () => {
@@ -106,7 +88,7 @@ test('kubectl apply -k manifests/overlays/local runs the webhook and the gateway
 test('an annotated Deployment of 3 in a restricted namespace: each pod Running and Ready with podprof-sidecar as a native sidecar started before the app, read-only, its named port and downward-API identity', async () => {
   await k(['create', 'namespace', NS]);
   await k(['label', 'namespace', NS, 'pod-security.kubernetes.io/enforce=restricted', 'pod-security.kubernetes.io/warn=restricted']);
-  await k(['apply', '-f', '-'], JSON.stringify(demoDeployment('web', 3)));
+  await k(['apply', '-f', '-'], JSON.stringify(demoDeployment(NS, 'web', 3)));
   await k(['-n', NS, 'rollout', 'status', 'deployment/web', '--timeout=180s']);
   const ps = await pods(NS, 'app=web');
   assert.equal(ps.length, 3);
@@ -275,7 +257,7 @@ test('with the webhook scaled to 0, new pods start uninjected (failurePolicy Ign
   await eventually('no webhook endpoints', async () =>
     (await pods(SYSTEM, 'app.kubernetes.io/name=podprof-webhook')).length === 0 ? true : undefined,
   );
-  await k(['apply', '-f', '-'], JSON.stringify(demoDeployment('plain', 1)));
+  await k(['apply', '-f', '-'], JSON.stringify(demoDeployment(NS, 'plain', 1)));
   await k(['-n', NS, 'rollout', 'status', 'deployment/plain', '--timeout=120s']);
   const [p] = await pods(NS, 'app=plain');
   assert.equal(p?.spec?.initContainers?.some((c) => c.name === SIDECAR) ?? false, false, 'not injected');

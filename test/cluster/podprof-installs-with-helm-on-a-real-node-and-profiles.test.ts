@@ -16,7 +16,16 @@ import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { V1Pod, V1PodList } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '../kit/cluster/controlplane.ts';
-import { eventually, httpsCall, kubectlFor, kubectlJson, portForward, type Kubectl, type PortForward } from '../kit/cluster/real-node.ts';
+import {
+  demoDeployment,
+  eventually,
+  httpsCall,
+  kubectlFor,
+  kubectlJson,
+  portForward,
+  type Kubectl,
+  type PortForward,
+} from '../kit/cluster/real-node.ts';
 import { buildHelm, helm as runHelm, type HelmResult } from '../kit/helm/helm.ts';
 import { goPprof } from '../kit/product/gateway.ts';
 
@@ -133,30 +142,7 @@ test('helm install with the local images, keys and certificates runs the webhook
 test('an annotated Deployment of 2 in a restricted namespace is injected by the chart’s webhook with the chart’s sidecar image', async () => {
   await k(['create', 'namespace', NS]);
   await k(['label', 'namespace', NS, 'pod-security.kubernetes.io/enforce=restricted']);
-  const deployment = {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: 'web', namespace: NS },
-    spec: {
-      replicas: 2,
-      selector: { matchLabels: { app: 'web' } },
-      template: {
-        metadata: { labels: { app: 'web' }, annotations: { 'podprof.io/inject': 'true' } },
-        spec: {
-          securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
-          containers: [
-            {
-              name: 'app',
-              image: 'localhost/podprof-demo-app:dev',
-              resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '150m', memory: '128Mi' } },
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-            },
-          ],
-        },
-      },
-    },
-  };
-  await k(['apply', '-f', '-'], JSON.stringify(deployment));
+  await k(['apply', '-f', '-'], JSON.stringify(demoDeployment(NS, 'web', 2)));
   await k(['-n', NS, 'rollout', 'status', 'deployment/web', '--timeout=180s']);
   const ps = await pods(NS, 'app=web');
   assert.equal(ps.length, 2);

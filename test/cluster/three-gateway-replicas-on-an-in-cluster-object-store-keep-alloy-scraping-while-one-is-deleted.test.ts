@@ -37,7 +37,7 @@ import { NODE_IMAGES, startControlPlane, type ControlPlane } from '../kit/cluste
 import { killOnExit } from '../kit/cluster/exit-hooks.ts';
 import { netnsPath } from '../kit/cluster/node-net.ts';
 import { signalGroup } from '../kit/cluster/proc.ts';
-import { eventually, kubectlFor, kubectlJson, type Kubectl } from '../kit/cluster/real-node.ts';
+import { demoDeployment, eventually, kubectlFor, kubectlJson, type Kubectl } from '../kit/cluster/real-node.ts';
 import { buildHelm, helm as runHelm, type HelmResult } from '../kit/helm/helm.ts';
 import { versitygwImage } from '../kit/objectstore/versitygw-image.ts';
 import { buildAlloy } from '../kit/scrapers/alloy.ts';
@@ -296,30 +296,7 @@ test('helm install with gateway.replicas=3 on the in-cluster bucket: three gatew
 test('an annotated Deployment of 2 in a restricted namespace is injected', async () => {
   await k(['create', 'namespace', NS]);
   await k(['label', 'namespace', NS, 'pod-security.kubernetes.io/enforce=restricted']);
-  const deployment = {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: 'web', namespace: NS },
-    spec: {
-      replicas: 2,
-      selector: { matchLabels: { app: 'web' } },
-      template: {
-        metadata: { labels: { app: 'web' }, annotations: { 'podprof.io/inject': 'true' } },
-        spec: {
-          securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
-          containers: [
-            {
-              name: 'app',
-              image: 'localhost/podprof-demo-app:dev',
-              resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '150m', memory: '128Mi' } },
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-            },
-          ],
-        },
-      },
-    },
-  };
-  await k(['apply', '-f', '-'], JSON.stringify(deployment));
+  await k(['apply', '-f', '-'], JSON.stringify(demoDeployment(NS, 'web', 2)));
   await k(['-n', NS, 'rollout', 'status', 'deployment/web', '--timeout=180s']);
   const ps = await pods(NS, 'app=web');
   assert.equal(ps.length, 2);

@@ -121,3 +121,33 @@ export async function eventually<T>(what: string, fn: () => Promise<T | undefine
     await new Promise((r) => setTimeout(r, 500));
   }
 }
+
+/**
+ * An annotated (podprof.io/inject) Deployment of the demo app (localhost/podprof-demo-app:dev) that a restricted
+ * namespace admits. The demo burns ~0.4 core per pod; the limit keeps six of them inside a 2-core machine.
+ */
+export function demoDeployment(namespace: string, name: string, replicas: number): Record<string, unknown> {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name }, annotations: { 'podprof.io/inject': 'true' } },
+        spec: {
+          securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [
+            {
+              name: 'app',
+              image: 'localhost/podprof-demo-app:dev',
+              resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '150m', memory: '128Mi' } },
+              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
