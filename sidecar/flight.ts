@@ -39,6 +39,13 @@ type Held = NonNullable<PprofRequest['holds']>;
 
 const PROFILER_NAME: Readonly<Record<Held, string>> = { profile: 'CPU profiler', trace: 'execution tracer', flight: 'flight recorder' };
 
+/**
+ * After the app's request is cut mid-capture (every client gone, a deadline, a cap), how long the profiler still
+ * counts as busy: Go stops it only when it sees the connection close, and answers 500 ("already in use") to a
+ * capture that comes first.
+ */
+const RELEASE_MS = 250;
+
 /** What an exclusive request holds (a request the policy marked exclusive always says). */
 const heldBy = (r: PprofRequest): Held => r.holds ?? (r.type === 'profile' ? 'profile' : 'trace');
 
@@ -49,6 +56,8 @@ class Flight {
   headers: Record<string, string> = {};
   firstByteSent = false;
   finished = false;
+  /** Cut before the app finished: the profiler is released RELEASE_MS later. */
+  releasing = false;
   private bytes = 0;
   private readonly upstreamReq;
   private upstreamRes: NodeJS.ReadableStream | undefined;
@@ -130,7 +139,7 @@ class Flight {
 
   private finish(): void {
     if (this.finished) return;
-    this.settle();
+    this.settle(false);
     for (const s of this.subs) {
       s.res.end();
       s.done({ status: this.status, bytes: s.bytes, outcome: s.joined ? 'joined' : 'ok', joined: s.joined });
@@ -139,7 +148,7 @@ class Flight {
 
   private fail(err: PodprofError, outcome: Delivery['outcome']): void {
     if (this.finished) return;
-    this.settle();
+    this.settle(true);
     this.upstreamReq.destroy();
     for (const s of this.subs) {
       sendError(s.res, err, 'pprof');
@@ -148,14 +157,16 @@ class Flight {
   }
 
   private abort(): void {
-    this.settle();
+    this.settle(true);
     this.upstreamReq.destroy();
   }
 
-  private settle(): void {
+  private settle(cut: boolean): void {
     this.finished = true;
     this.watch.stop();
-    this.onEnd();
+    if (!cut) return this.onEnd();
+    this.releasing = true;
+    setTimeout(() => this.onEnd(), RELEASE_MS).unref();
   }
 }
 
@@ -167,6 +178,7 @@ export class FlightBoard {
   /** Serve an exclusive capture to `res`: join, start, or refuse with 429. */
   serve(request: PprofRequest, res: ServerResponse): Promise<Delivery> {
     const current = this.running.get(heldBy(request));
+    if (current?.releasing) throw this.busy(current);
     if (current && !current.finished) {
       if (current.request.upstreamPath === request.upstreamPath && !current.firstByteSent) return current.add(res, true);
       throw this.busy(current);
@@ -183,7 +195,7 @@ export class FlightBoard {
   }
 
   private busy(f: Flight): PodprofError {
-    const left = Math.max(1, Math.ceil((f.endsAt - Date.now()) / 1000) + 1);
+    const left = f.releasing ? 1 : Math.max(1, Math.ceil((f.endsAt - Date.now()) / 1000) + 1);
     const name = PROFILER_NAME[heldBy(f.request)];
     return new PodprofError(
       'PODPROF_PROFILER_BUSY',

@@ -73,3 +73,35 @@ test('a client that aborts mid-capture frees the CPU profiler', async () => {
   const goDirect = await fetch(`${env.target.url}/debug/pprof/profile?seconds=1`);
   assert.equal(goDirect.status, 200, 'Go itself reports its profiler free');
 });
+
+test('right after a client aborts, the next CPU capture gets a short 429 or runs, never the app’s 500 (Go frees its profiler only once it sees the cut)', async () => {
+  const seen: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    await new Promise<void>((resolve) => {
+      const req = request(`${env.sidecar.url}/debug/pprof/profile?seconds=20`, {
+        rejectUnauthorized: false,
+        headers: bearer(mint(keys, 'profile')),
+      });
+      req.on('error', () => resolve());
+      req.end();
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 400);
+    });
+    let r = await cpu(1);
+    seen.push(r.status);
+    if (r.status === 429) {
+      assert.equal(r.headers['retry-after'], '1', 'the profiler is being released, not busy for the aborted 20 s');
+      for (let i = 0; i < 20 && r.status === 429; i++) {
+        await new Promise((res) => setTimeout(res, 100));
+        r = await cpu(1);
+      }
+    }
+    assert.equal(r.status, 200, `round ${round}: ${r.status} ${r.text}`);
+  }
+  assert.ok(
+    seen.every((s) => s === 200 || s === 429),
+    `each first try: ${seen.join(', ')}`,
+  );
+});
