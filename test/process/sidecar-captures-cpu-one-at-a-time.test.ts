@@ -51,8 +51,9 @@ test('a trace and a CPU profile may run at the same time', async () => {
   assert.equal(t.status, 200);
 });
 
-test('a client that aborts mid-capture frees the CPU profiler', async () => {
-  await new Promise<void>((resolve) => {
+/** A 20 s CPU capture whose client goes away after `ms`. */
+function abortedCapture(ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
     const req = request(`${env.sidecar.url}/debug/pprof/profile?seconds=20`, {
       rejectUnauthorized: false,
       headers: bearer(mint(keys, 'profile')),
@@ -62,8 +63,12 @@ test('a client that aborts mid-capture frees the CPU profiler', async () => {
     setTimeout(() => {
       req.destroy();
       resolve();
-    }, 500);
+    }, ms);
   });
+}
+
+test('a client that aborts mid-capture frees the CPU profiler', async () => {
+  await abortedCapture(500);
   let r = await cpu(1);
   for (let i = 0; i < 20 && r.status !== 200; i++) {
     await new Promise((res) => setTimeout(res, 100));
@@ -77,18 +82,7 @@ test('a client that aborts mid-capture frees the CPU profiler', async () => {
 test('right after a client aborts, the next CPU capture gets a short 429 or runs, never the app’s 500 (Go frees its profiler only once it sees the cut)', async () => {
   const seen: number[] = [];
   for (let round = 0; round < 5; round++) {
-    await new Promise<void>((resolve) => {
-      const req = request(`${env.sidecar.url}/debug/pprof/profile?seconds=20`, {
-        rejectUnauthorized: false,
-        headers: bearer(mint(keys, 'profile')),
-      });
-      req.on('error', () => resolve());
-      req.end();
-      setTimeout(() => {
-        req.destroy();
-        resolve();
-      }, 400);
-    });
+    await abortedCapture(400);
     let r = await cpu(1);
     seen.push(r.status);
     if (r.status === 429) {
