@@ -5,7 +5,7 @@
 // the edges that jump over them are "residual".
 import { printableName, nodeInfo, nodeKey, type Granularity, type NodeInfo } from './granularity.ts';
 import type { ProfileModel, Sample } from './model.ts';
-import { groupStacks } from './stack-groups.ts';
+import { stackWalks } from './stack-groups.ts';
 
 export interface GraphEdge {
   readonly src: number;
@@ -173,19 +173,12 @@ export function buildGraph(p: ProfileModel, table: NodeTable, o: GraphOptions): 
   const seen = new Int32Array(table.infos.length);
   let stamp = 0;
   // Without tags a sample adds its value along its stack only, so each distinct stack is walked once with its
-  // samples' sum (exact: groupStacks gives none unless the values are integers summing to at most 2^53). A group's
-  // first sample is its stack's first appearance, so nodes and edges are made in the same order as sample by sample.
-  const groups = o.tags ? undefined : groupStacks(p.samples, o.valueIndex);
-  if (groups) {
-    for (let g = 0; g < groups.size; g++) {
-      const s = p.samples[groups.first[g] as number] as Sample;
-      addSample(b, table, o, s.locations, { w: groups.value[g] as number, tags: [], stamp: ++stamp }, seen);
-    }
-    return { nodes: b.all.filter((n): n is GraphNode => n !== undefined && (n.cum !== 0 || n.flat !== 0)) };
-  }
-  for (const s of p.samples) {
-    const w = s.values[o.valueIndex] ?? 0;
-    if (w === 0) continue;
+  // samples' sum where that is exact (stackWalks). A group's first sample is its stack's first appearance, so nodes
+  // and edges are made in the same order as sample by sample. Tags differ from sample to sample: then each is walked.
+  const walks = stackWalks(p.samples, o.valueIndex, !o.tags);
+  for (let i = 0; i < walks.size; i++) {
+    const s = p.samples[walks.first[i] as number] as Sample;
+    const w = walks.value[i] as number;
     addSample(b, table, o, s.locations, { w, tags: o.tags ? sampleTags(s, o) : [], stamp: ++stamp }, seen);
   }
   const nodes = b.all.filter((n): n is GraphNode => n !== undefined && (n.cum !== 0 || n.flat !== 0));

@@ -168,3 +168,24 @@ export function groupStacks(samples: readonly Stack[], valueIndex: number): Stac
   if (sum > Number.MAX_SAFE_INTEGER) return undefined;
   return { size, first: first.subarray(0, size), value: value.subarray(0, size) };
 }
+
+/**
+ * The stacks to walk and their values: with `group`, each distinct stack once
+ * with its samples' sum when that sum is exact in any order (the same nodes in
+ * the same order, as a stack's repeats create none, and the same sums), else
+ * each sample with a non-zero value in sample order.
+ */
+export function stackWalks(samples: readonly Stack[], valueIndex: number, group = true): StackGroups {
+  const groups = group ? groupStacks(samples, valueIndex) : undefined;
+  if (groups) return groups;
+  const first = new Int32Array(samples.length);
+  const value = new Float64Array(samples.length);
+  let size = 0;
+  for (let s = 0; s < samples.length; s++) {
+    const v = (samples[s] as Stack).values[valueIndex] ?? 0;
+    if (v === 0) continue;
+    first[size] = s;
+    value[size++] = v;
+  }
+  return { size, first, value };
+}

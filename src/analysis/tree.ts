@@ -8,7 +8,7 @@ import { Steps } from './flame-steps.ts';
 import type { Sample } from './model.ts';
 import type { Prepared } from './prepare.ts';
 import { compileRegex, type Matcher } from './regex.ts';
-import { groupStacks, type StackGroups } from './stack-groups.ts';
+import { stackWalks } from './stack-groups.ts';
 import { StackTrie, type TrieNodes } from './stack-trie.ts';
 
 export interface FlameNode {
@@ -124,27 +124,6 @@ function flameNodes(c: FlameColumns, names: readonly string[]): FlameNode[] {
     });
   }
   return nodes;
-}
-
-/**
- * The stacks to walk and their values: each distinct stack once with its
- * samples' sum when that sum is exact in any order (the same nodes in the same
- * order, as a stack's repeats create none, and the same sums), else each
- * sample with a non-zero value in sample order.
- */
-function stackWalks(samples: readonly Sample[], valueIndex: number): StackGroups {
-  const groups = groupStacks(samples, valueIndex);
-  if (groups) return groups;
-  const first = new Int32Array(samples.length);
-  const value = new Float64Array(samples.length);
-  let size = 0;
-  for (let s = 0; s < samples.length; s++) {
-    const v = (samples[s] as Sample).values[valueIndex] ?? 0;
-    if (v === 0) continue;
-    first[size] = s;
-    value[size++] = v;
-  }
-  return { size, first, value };
 }
 
 /** The flame tree as typed arrays (what the UI's worker transfers). */
