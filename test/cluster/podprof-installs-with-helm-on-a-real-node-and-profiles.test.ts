@@ -27,11 +27,11 @@ import {
   type PortForward,
 } from '../kit/cluster/real-node.ts';
 import { buildHelm, helm as runHelm, type HelmResult } from '../kit/helm/helm.ts';
+import { installLocally } from '../kit/helm/install-local.ts';
 import { goPprof } from '../kit/product/gateway.ts';
 
 const execFileP = promisify(execFile);
 const REPO = new URL('../../', import.meta.url).pathname;
-const CHART = join(REPO, 'charts/podprof');
 const SYSTEM = 'podprof-system';
 const NS = 'shop';
 const SIDECAR = 'podprof-sidecar';
@@ -73,51 +73,11 @@ after(async () => {
 });
 
 test('helm install with the local images, keys and certificates runs the webhook and the gateway Ready on the real node', async () => {
-  // The namespace first (restricted), with what the chart refers to but does not make: the gateway's CA for
-  // the sidecars, and the sidecar CA.
+  // The namespace first (restricted); installLocally adds what the chart refers to but does not make.
   await k(['create', 'namespace', SYSTEM]);
   await k(['label', 'namespace', SYSTEM, 'pod-security.kubernetes.io/enforce=restricted']);
-  await k(['-n', SYSTEM, 'create', 'configmap', 'podprof-gateway-ca', `--from-file=ca.crt=${join(secrets, 'gateway-ca.crt')}`]);
-  await k([
-    '-n',
-    SYSTEM,
-    'create',
-    'secret',
-    'generic',
-    'podprof-sidecar-ca',
-    `--from-file=ca.crt=${join(secrets, 'sidecar-ca.crt')}`,
-    `--from-file=ca.key=${join(secrets, 'sidecar-ca.key')}`,
-  ]);
-  const install = await helm([
-    'install',
-    'podprof',
-    CHART,
-    '--namespace',
-    SYSTEM,
-    '--set',
-    [
-      'namespace.create=false',
-      'userRoles.create=true',
-      'webhook.image.repository=localhost/podprof-webhook',
-      'webhook.image.tag=dev',
-      'gateway.image.repository=localhost/podprof-gateway',
-      'gateway.image.tag=dev',
-      'sidecar.image.repository=localhost/podprof-sidecar',
-      'sidecar.image.tag=dev',
-      'webhook.gatewayCAConfigMap=podprof-gateway-ca',
-      'gateway.sidecarCASecret=podprof-sidecar-ca',
-      // A one-node test cluster has no volume provisioner.
-      'gateway.store.persistence.enabled=false',
-    ].join(','),
-    '--set-file',
-    `gateway.signingKey.pem=${join(secrets, 'signing-key.pem')}`,
-    '--set-file',
-    `gateway.jwks=${join(secrets, 'jwks.json')}`,
-    '--set-file',
-    `gateway.tls.cert=${join(secrets, 'gateway-tls.crt')}`,
-    '--set-file',
-    `gateway.tls.key=${join(secrets, 'gateway-tls.key')}`,
-  ]);
+  // A one-node test cluster has no volume provisioner.
+  const install = await installLocally({ k, helm, namespace: SYSTEM, secrets, set: ['gateway.store.persistence.enabled=false'] });
   assert.equal(install.code, 0, install.stderr);
   assert.match(install.stdout, /STATUS: deployed/);
   await k(['-n', SYSTEM, 'wait', '--for=condition=complete', 'job/podprof-webhook-certs', '--timeout=180s']);

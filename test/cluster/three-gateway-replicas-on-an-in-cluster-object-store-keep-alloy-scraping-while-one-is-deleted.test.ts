@@ -39,13 +39,13 @@ import { netnsPath } from '../kit/cluster/node-net.ts';
 import { signalGroup } from '../kit/cluster/proc.ts';
 import { demoDeployment, eventually, kubectlFor, kubectlJson, type Kubectl } from '../kit/cluster/real-node.ts';
 import { buildHelm, helm as runHelm, type HelmResult } from '../kit/helm/helm.ts';
+import { installLocally } from '../kit/helm/install-local.ts';
 import { versitygwImage } from '../kit/objectstore/versitygw-image.ts';
 import { buildAlloy } from '../kit/scrapers/alloy.ts';
 import { startPyroscopeReceiver, type PyroscopeReceiver } from '../kit/scrapers/pyroscope-receiver.ts';
 
 const execFileP = promisify(execFile);
 const REPO = new URL('../../', import.meta.url).pathname;
-const CHART = join(REPO, 'charts/podprof');
 const SYSTEM = 'podprof-system';
 const NS = 'shop';
 const BUCKET = 'podprof';
@@ -242,47 +242,13 @@ test('versitygw runs in the cluster as a Deployment and Service, with the bucket
 });
 
 test('helm install with gateway.replicas=3 on the in-cluster bucket: three gateway pods Ready on one node', async () => {
-  await k(['-n', SYSTEM, 'create', 'configmap', 'podprof-gateway-ca', `--from-file=ca.crt=${join(secrets, 'gateway-ca.crt')}`]);
-  await k([
-    '-n',
-    SYSTEM,
-    'create',
-    'secret',
-    'generic',
-    'podprof-sidecar-ca',
-    `--from-file=ca.crt=${join(secrets, 'sidecar-ca.crt')}`,
-    `--from-file=ca.key=${join(secrets, 'sidecar-ca.key')}`,
-  ]);
-  const install = await helm([
-    'install',
-    'podprof',
-    CHART,
-    '--namespace',
-    SYSTEM,
-    '--set',
-    [
-      'namespace.create=false',
-      'userRoles.create=true',
-      'webhook.image.repository=localhost/podprof-webhook',
-      'webhook.image.tag=dev',
-      'gateway.image.repository=localhost/podprof-gateway',
-      'gateway.image.tag=dev',
-      'sidecar.image.repository=localhost/podprof-sidecar',
-      'sidecar.image.tag=dev',
-      'webhook.gatewayCAConfigMap=podprof-gateway-ca',
-      'gateway.replicas=3',
-      'gateway.sidecarCASecret=podprof-sidecar-ca',
-      'gateway.store.objectStoreSecret=podprof-store',
-    ].join(','),
-    '--set-file',
-    `gateway.signingKey.pem=${join(secrets, 'signing-key.pem')}`,
-    '--set-file',
-    `gateway.jwks=${join(secrets, 'jwks.json')}`,
-    '--set-file',
-    `gateway.tls.cert=${join(secrets, 'gateway-tls.crt')}`,
-    '--set-file',
-    `gateway.tls.key=${join(secrets, 'gateway-tls.key')}`,
-  ]);
+  const install = await installLocally({
+    k,
+    helm,
+    namespace: SYSTEM,
+    secrets,
+    set: ['gateway.replicas=3', 'gateway.store.objectStoreSecret=podprof-store'],
+  });
   assert.equal(install.code, 0, install.stderr);
   await k(['-n', SYSTEM, 'wait', '--for=condition=complete', 'job/podprof-webhook-certs', '--timeout=180s']);
   await k(['-n', SYSTEM, 'rollout', 'status', 'deployment/podprof-webhook', '--timeout=180s']);
