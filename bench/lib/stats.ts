@@ -63,10 +63,10 @@ export function sampleRss(pid: number, everyMs = 20): { stop(): RssSampling } {
   };
 }
 
-/** utime + stime of a process, all its threads, in clock ticks (see clockTicksPerSecond); undefined once it is gone. */
-export function cpuTicks(pid: number): number | undefined {
+/** utime + stime of a process, all its threads (or thread `tid` only: `pid` for the main one), in clock ticks (see clockTicksPerSecond); undefined once it is gone. */
+export function cpuTicks(pid: number, tid?: number): number | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
     const fields = stat
       .slice(stat.lastIndexOf(')') + 2)
       .split(' ')

@@ -119,7 +119,8 @@ interface ModeResult {
     cpuMsPerScrape: number;
     cores: number;
     /** After the first interval (JIT, token caches and connections warm): what a gateway running for days costs. */
-    steady: { cpuS: number; cpuMsPerScrape: number; cores: number };
+    /** mainCpuMsPerScrape: the main thread's share (JavaScript, TLS, syscalls); the rest is V8's and libuv's helper threads (GC, JIT). */
+    steady: { cpuS: number; cpuMsPerScrape: number; mainCpuMsPerScrape: number; cores: number };
     rssPeakMiB: number;
     rssEndMiB: number;
     socketsPeak: number;
@@ -141,13 +142,14 @@ async function runScraper(
   const rssStart = sum(rssMiB);
   let rssPeak = rssStart;
   let socketsPeak = 0;
-  const ticks: { at: number; ticks: number }[] = [];
+  const ticks: { at: number; ticks: number; main: number }[] = [];
+  const mainTicks = (): number => sum((pid) => cpuTicks(pid, pid) ?? 0);
   const sampler =
     watch !== undefined
       ? setInterval(() => {
           rssPeak = Math.max(rssPeak, sum(rssMiB));
           socketsPeak = Math.max(socketsPeak, sum(openSockets));
-          ticks.push({ at: Date.now(), ticks: sum((pid) => cpuTicks(pid) ?? 0) });
+          ticks.push({ at: Date.now(), ticks: sum((pid) => cpuTicks(pid) ?? 0), main: mainTicks() });
         }, 250)
       : undefined;
   const s = startChild([...TSX, 'bench/scrape/scraper.ts', planFile], 'scraper');
@@ -175,9 +177,10 @@ async function runScraper(
   };
   if (watch !== undefined) {
     const end = sum((pid) => cpuTicks(pid) ?? 0);
+    const endMain = mainTicks();
     const cpuS = (end - g0) / hz;
     // Steady state: from the first tick sample past the first interval to the end, and the scrapes of later intervals.
-    const from = ticks.find((t) => t.at >= out.started + plan.intervalS * 1000) ?? { at: out.ended, ticks: end };
+    const from = ticks.find((t) => t.at >= out.started + plan.intervalS * 1000) ?? { at: out.ended, ticks: end, main: endMain };
     const steadyCpuS = (end - from.ticks) / hz;
     const steadyScrapes = out.scrapes.filter((x) => x.round >= 1).length;
     const steadyWallS = (out.ended - from.at) / 1000;
@@ -188,6 +191,7 @@ async function runScraper(
       steady: {
         cpuS: round(steadyCpuS, 1),
         cpuMsPerScrape: round((steadyCpuS * 1000) / Math.max(1, steadyScrapes), 3),
+        mainCpuMsPerScrape: round((((endMain - from.main) / hz) * 1000) / Math.max(1, steadyScrapes), 3),
         cores: round(steadyCpuS / Math.max(0.001, steadyWallS), 3),
       },
       rssStartMiB: round(rssStart, 1),
@@ -402,6 +406,7 @@ async function main(): Promise<void> {
       ['', 'one gateway', `${CFG.replicas} replicas (summed)`],
       ['CPU ms per scrape, whole run', String(gw.cpuMsPerScrape), String(rw.cpuMsPerScrape)],
       ['CPU ms per scrape, after the first interval', String(gw.steady.cpuMsPerScrape), String(rw.steady.cpuMsPerScrape)],
+      ['  of which the main thread', String(gw.steady.mainCpuMsPerScrape), String(rw.steady.mainCpuMsPerScrape)],
       ['cores used, whole run', `${gw.cores} (${round(scrapesPerSecond, 1)} scrapes/s)`, String(rw.cores)],
       [
         'RSS idle → peak → end MiB',

@@ -115,7 +115,8 @@ interface PageRuns {
 }
 
 async function flamePaint(file: string): Promise<PageRuns> {
-  const h = await startHarness({ pods: 1 });
+  // The page opens a stored file: the pod's app runs no workload, which would take one of the machine's two cores from the browser.
+  const h = await startHarness({ pods: 1, appArgs: ['-workload=false'] });
   const id = `${Date.now().toString(36)}-0a1b2c3d4e`;
   try {
     const dir = join(h.storeDir, id);

@@ -12,6 +12,10 @@ export function toInt(v: Numeric): number {
   return typeof v === 'number' ? v : Number(BigInt.asIntN(64, v));
 }
 
+// Most samples carry no labels (a CPU profile without pprof.Do): they share these two, read-only in the model.
+const NO_LABELS: ReadonlyMap<string, readonly string[]> = new Map();
+const NO_NUM_LABELS: ReadonlyMap<string, readonly NumLabel[]> = new Map();
+
 class Decoder {
   readonly frames: Frame[] = [];
   private readonly frameIndex = new Map<string, number>();
@@ -102,6 +106,7 @@ class Decoder {
     if (s.value.length !== types) {
       throw malformed(`mismatch: sample has ${s.value.length} values vs. ${types} types`);
     }
+    if (s.label.length === 0) return { locations, values: s.value.map(toInt), labels: NO_LABELS, numLabels: NO_NUM_LABELS };
     const labels = new Map<string, string[]>();
     const numLabels = new Map<string, NumLabel[]>();
     for (const l of s.label) {
