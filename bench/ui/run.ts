@@ -9,8 +9,9 @@
 //     'longtask', which reports tasks over 50 ms; 0 = none) and the longest gap
 //     between animation frames, from navigation to the first paint of the flame
 //     graph, and to the Top table with every function (nf=0); and from a
-//     Chromium trace of the same load, the main thread's longest task by wall
-//     time and by CPU time (a shared machine's wait for a core is wall time);
+//     Chromium trace of another load (a trace streamed to this process takes
+//     CPU from the page), the main thread's longest task by wall time and by
+//     CPU time (a shared machine's wait for a core is wall time);
 //     the first paint's parts: the flame tree's build and layout in the worker
 //     (podprof:flame-build), the transfer and the page's view up to the flame
 //     (podprof:flame-transfer) and the first canvas draw (podprof:flame-draw);
@@ -156,13 +157,15 @@ async function flamePaint(file: string): Promise<PageRuns> {
         topRows: 0,
       };
       const mainThread = (): Promise<MainThread> => s.page.evaluate<MainThread>('window.__mainThread');
+      const openFlame = async (): Promise<void> => {
+        await s.page.goto(`${h.url}/captures/${id}/flame`);
+        await s.page.waitForSelector('canvas[data-painted]', { timeout: 300_000 });
+      };
       for (let i = 0; i < RUNS; i++) {
-        runs.flameTraced.push(
-          await tracedTasks(s.page, async () => {
-            await s.page.goto(`${h.url}/captures/${id}/flame`);
-            await s.page.waitForSelector('canvas[data-painted]', { timeout: 300_000 });
-          }),
-        );
+        // Traced in a load of its own: the trace's events stream to this process as the page loads, which
+        // takes CPU from the browser on two cores; the figures below come from an untraced load.
+        runs.flameTraced.push(await tracedTasks(s.page, openFlame));
+        await openFlame();
         const m = await s.page.evaluate<{ paint: number; decode: number } & PaintParts>(
           `(() => { const d = (n) => performance.getEntriesByName(n)[0]?.duration ?? NaN; return { paint: d('podprof:flame-first-paint'), decode: d('podprof:decode:${id}'), build: d('podprof:flame-build'), transfer: d('podprof:flame-transfer'), draw: d('podprof:flame-draw') }; })()`,
         );
