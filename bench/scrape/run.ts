@@ -24,8 +24,8 @@
 // CPU scrape duration, and for the gateway: CPU ms per scrape (utime+stime
 // from /proc), over the whole run and after the first interval (the steady
 // state: JIT, token caches and sidecar connections warm, as in a gateway
-// running for days; in replicas mode two of the three start cold, the first
-// one is warm from mode 2), RSS (peak and at the end), open sockets (peak),
+// running for days; the replicas are started anew for mode 3, as the single
+// gateway was for mode 2), RSS (peak and at the end), open sockets (peak),
 // the cores it used, and the pods one core carries at the steady state's CPU
 // per scrape. For replicas the CPU, RSS and sockets are summed over them, and
 // the scaling is the replicas' pods per core over one gateway's: N× that is
@@ -118,8 +118,10 @@ interface ModeResult {
     cpuS: number;
     cpuMsPerScrape: number;
     cores: number;
-    /** After the first interval (JIT, token caches and connections warm): what a gateway running for days costs. */
-    /** mainCpuMsPerScrape: the main thread's share (JavaScript, TLS, syscalls); the rest is V8's and libuv's helper threads (GC, JIT). */
+    /**
+     * After the first interval (JIT, token caches and connections warm): what a gateway running for days costs.
+     * mainCpuMsPerScrape: the main thread's share (JavaScript, TLS, syscalls); the rest is V8's and libuv's helper threads (GC, JIT).
+     */
     steady: { cpuS: number; cpuMsPerScrape: number; mainCpuMsPerScrape: number; cores: number };
     rssPeakMiB: number;
     rssEndMiB: number;
@@ -346,7 +348,9 @@ async function main(): Promise<void> {
   const idleRss = rssMiB(gatewayPid);
   const directRun = await runScraper({ ...plan, targets: direct, token: 'bench', caFile: files.sidecarCa }, dir, 'direct');
   const single = await runScraper({ ...plan, targets: viaGateway, token, caFile: files.gwCa }, dir, 'gateway', [gatewayPid]);
-  const others = Array.from({ length: CFG.replicas - 1 }, (_, i) => startGateway(firstPort + 1 + i));
+  // N new replicas, each started as the single gateway was: none carries mode 2's heap, connections and JIT state.
+  await stop(gateway.child);
+  const others = Array.from({ length: CFG.replicas }, (_, i) => startGateway(firstPort + 1 + i));
   for (let i = 0; i < others.length; i++) await listed(`https://127.0.0.1:${firstPort + 1 + i}`);
   // Each pod's scrapes go to one replica, as a Service pins a keep-alive connection.
   const replicaOf = (url: string): number =>
@@ -354,17 +358,19 @@ async function main(): Promise<void> {
     CFG.replicas;
   const viaReplicas = viaGateway.map((t) => {
     const u = new URL(t.url);
-    u.port = String(firstPort + replicaOf(t.url));
+    u.port = String(firstPort + 1 + replicaOf(t.url));
     return { ...t, url: u.toString() };
   });
-  const replicas = await runScraper({ ...plan, targets: viaReplicas, token, caFile: files.gwCa }, dir, 'replicas', [
-    gatewayPid,
-    ...others.map((o) => o.child.pid!),
-  ]);
+  const replicas = await runScraper(
+    { ...plan, targets: viaReplicas, token, caFile: files.gwCa },
+    dir,
+    'replicas',
+    others.map((o) => o.child.pid!),
+  );
   const results = { direct: directRun, gateway: single, replicas };
   sidecars.child.kill('SIGTERM');
   const sidecarCounts = JSON.parse(await nextLine(sidecars.lines, 'sidecars')) as { served: number; refused: number; unknown: number };
-  for (const g of [gateway, ...others]) await stop(g.child);
+  for (const g of others) await stop(g.child);
 
   const d = results.direct;
   const g = results.gateway;
