@@ -23,7 +23,7 @@ import { nodeGunzip } from '../../src/profile/node-gunzip.ts';
 import { GO } from '../../demo/go-build.ts';
 import { ensureUiBuilt, launch, login, screenshot, type Session } from '../kit/browser/browser.ts';
 import { seedCapture } from '../kit/browser/seeded-capture.ts';
-import { startModuleProxy, type ModuleProxy } from '../kit/net/module-proxy.ts';
+import { inModuleCache, startModuleProxy, type ModuleProxy } from '../kit/net/module-proxy.ts';
 import { startHarness, type Harness } from '../kit/product/gateway.ts';
 
 const execFileP = promisify(execFile);
@@ -40,6 +40,7 @@ let total: number;
 
 /** Builds and runs the fixture offline (the dependency comes from the module cache); its CPU profile. */
 async function profileTheFixture(): Promise<Buffer> {
+  await inModuleCache('github.com/cespare/xxhash/v2', 'v2.3.0');
   dir = mkdtempSync(join(tmpdir(), 'podprof-srcdep-'));
   cpSync(FIXTURE, dir, { recursive: true });
   const env = { ...process.env, GOPROXY: 'off', GOSUMDB: 'off', GOFLAGS: '-mod=mod' };

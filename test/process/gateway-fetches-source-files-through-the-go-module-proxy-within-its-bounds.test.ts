@@ -1,21 +1,20 @@
 // GET /api/v1/captures/:id/source: the gateway reads the one file a profile names
 // out of a module zip from the Go module proxy (--goproxy), and nothing else.
 // The proxy here serves this machine's module download cache on loopback — the
-// zips proxy.golang.org served it — so the test needs no network and cannot
-// flake on it; the last test asks proxy.golang.org itself when it is reachable.
+// zips the machine's module proxy served it (`go mod download` fetches the two
+// the tests read when a fresh machine lacks them) — so the requests under test
+// never leave loopback; the last test asks proxy.golang.org itself when it is reachable.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { seedCapture } from '../kit/browser/seeded-capture.ts';
 import { bearer, httpsRequest } from '../kit/net/http.ts';
-import { MODULE_CACHE, startModuleProxy, type ModuleProxy } from '../kit/net/module-proxy.ts';
+import { inModuleCache, startModuleProxy, type ModuleProxy } from '../kit/net/module-proxy.ts';
 import { jsonError, startHarness, type Harness } from '../kit/product/gateway.ts';
 import { SourceFetcher } from '../../gateway/source/fetcher.ts';
 import type { SourceAnswer } from '../../src/api/types.ts';
 
-const XXHASH = 'github.com/cespare/xxhash/v2/@v/v2.3.0.zip';
-const TOOLCHAIN = 'golang.org/toolchain/@v/v0.0.1-go1.22.12.linux-amd64.zip';
+let XXHASH: string;
+let TOOLCHAIN: string;
 const XXHASH_FILE = '/root/go/pkg/mod/github.com/cespare/xxhash/v2@v2.3.0/xxhash.go';
 
 let proxy: ModuleProxy;
@@ -24,10 +23,8 @@ let h: Harness;
 let id: string;
 
 before(async () => {
-  assert.ok(
-    existsSync(join(MODULE_CACHE, XXHASH)),
-    `${XXHASH} is in the module cache (go mod download github.com/cespare/xxhash/v2@v2.3.0)`,
-  );
+  XXHASH = await inModuleCache('github.com/cespare/xxhash/v2', 'v2.3.0');
+  TOOLCHAIN = await inModuleCache('golang.org/toolchain', 'v0.0.1-go1.22.12.linux-amd64');
   proxy = await startModuleProxy();
   whole = await startModuleProxy({ ranges: false });
   h = await startHarness({ pods: 1, gatewayArgs: ['--goproxy', proxy.url] });
@@ -65,8 +62,7 @@ test('a dependency file in the module cache’s name is read out of its zip from
   assert.equal(proxy.requests.length, n + 2);
 });
 
-test('the standard library comes out of the golang.org/toolchain zip at the Go version asked for, with ranges, not the whole zip', async (t) => {
-  if (!existsSync(join(MODULE_CACHE, TOOLCHAIN))) return t.skip(`${TOOLCHAIN} is not in this machine's module cache`);
+test('the standard library comes out of the golang.org/toolchain zip at the Go version asked for, with ranges, not the whole zip', async () => {
   proxy.requests.length = 0;
   const unknown = await source('/usr/local/go/src/net/http/server.go');
   assert.equal(unknown.status, 404);

@@ -4,13 +4,27 @@
 // zips without the network. It answers byte ranges (as proxy.golang.org does) or,
 // with `ranges: false`, whole files only (as a plain static server may); with
 // `redirectTo` every request is sent there instead. It logs what it was asked.
-import { createReadStream, statSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { homedir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join, normalize, sep } from 'node:path';
+import { promisify } from 'node:util';
+import { GO } from '../../../demo/go-build.ts';
 
 export const MODULE_CACHE = join(homedir(), 'go', 'pkg', 'mod', 'cache', 'download');
+
+/**
+ * The zip of module@version in MODULE_CACHE (its path under it: `module/@v/version.zip`), downloaded by
+ * `go mod download` from the machine's module proxy when missing, as a fresh machine needs.
+ */
+export async function inModuleCache(module: string, version: string): Promise<string> {
+  const zip = `${module}/@v/${version}.zip`;
+  if (!existsSync(join(MODULE_CACHE, zip)))
+    await promisify(execFile)(GO, ['mod', 'download', `${module}@${version}`], { cwd: tmpdir(), maxBuffer: 16 * 1024 * 1024 });
+  return zip;
+}
 
 export interface ModuleProxy {
   readonly url: string;
