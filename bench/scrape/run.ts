@@ -16,6 +16,9 @@
 //  1. direct: the scraper calls each sidecar itself (the baseline);
 //  2. gateway: the scraper discovers the targets at /sd/targets and scrapes the
 //     URLs it yields, as Alloy does with podprof's config;
+//  2b. share: a new gateway alone, scraped for the pods replica 0 gets in mode
+//     3 (a third of them): one gateway at a replica's load, the baseline of
+//     the scaling figure, since a gateway's CPU per scrape grows as its load falls;
 //  3. replicas: the same through BENCH_REPLICAS (3) gateways on one shared
 //     store, each pod's scrapes pinned to one replica as a Service's
 //     connection balancing pins a keep-alive connection (pod k → replica k mod N).
@@ -24,12 +27,12 @@
 // CPU scrape duration, and for the gateway: CPU ms per scrape (utime+stime
 // from /proc), over the whole run and after the first interval (the steady
 // state: JIT, token caches and sidecar connections warm, as in a gateway
-// running for days; the replicas are started anew for mode 3, as the single
-// gateway was for mode 2), RSS (peak and at the end), open sockets (peak),
+// running for days; every mode's gateways are started anew), RSS (peak and at the end), open sockets (peak),
 // the cores it used, and the pods one core carries at the steady state's CPU
 // per scrape. For replicas the CPU, RSS and sockets are summed over them, and
-// the scaling is the replicas' pods per core over one gateway's: N× that is
-// what N replicas carry when each has a core (the machine has 2, so it is
+// the scaling is N × the replicas' pods per core over one gateway's at a
+// replica's load (mode 2b), and over the one gateway carrying every pod (mode
+// 2): what N replicas carry when each has a core (the machine has 2, so it is
 // computed, not run).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
@@ -348,26 +351,34 @@ async function main(): Promise<void> {
   const idleRss = rssMiB(gatewayPid);
   const directRun = await runScraper({ ...plan, targets: direct, token: 'bench', caFile: files.sidecarCa }, dir, 'direct');
   const single = await runScraper({ ...plan, targets: viaGateway, token, caFile: files.gwCa }, dir, 'gateway', [gatewayPid]);
-  // N new replicas, each started as the single gateway was: none carries mode 2's heap, connections and JIT state.
   await stop(gateway.child);
-  const others = Array.from({ length: CFG.replicas }, (_, i) => startGateway(firstPort + 1 + i));
-  for (let i = 0; i < others.length; i++) await listed(`https://127.0.0.1:${firstPort + 1 + i}`);
   // Each pod's scrapes go to one replica, as a Service pins a keep-alive connection.
   const replicaOf = (url: string): number =>
     Number.parseInt(createHash('sha256').update(new URL(url).pathname.split('/debug/pprof/')[0]!).digest('hex').slice(0, 8), 16) %
     CFG.replicas;
-  const viaReplicas = viaGateway.map((t) => {
+  const onPort = (t: { type: string; url: string }, port: number): { type: string; url: string } => {
     const u = new URL(t.url);
-    u.port = String(firstPort + 1 + replicaOf(t.url));
+    u.port = String(port);
     return { ...t, url: u.toString() };
-  });
+  };
+  // Mode 2b: a new gateway alone, carrying what replica 0 carries in mode 3: the baseline at a replica's load.
+  const sharePort = firstPort + 1 + CFG.replicas;
+  const alone = startGateway(sharePort);
+  await listed(`https://127.0.0.1:${sharePort}`);
+  const shareTargets = viaGateway.filter((t) => replicaOf(t.url) === 0).map((t) => onPort(t, sharePort));
+  const share = await runScraper({ ...plan, targets: shareTargets, token, caFile: files.gwCa }, dir, 'share', [alone.child.pid!]);
+  await stop(alone.child);
+  // Mode 3: N new replicas, each started as the gateways above were: none carries another mode's heap, connections and JIT state.
+  const others = Array.from({ length: CFG.replicas }, (_, i) => startGateway(firstPort + 1 + i));
+  for (let i = 0; i < others.length; i++) await listed(`https://127.0.0.1:${firstPort + 1 + i}`);
+  const viaReplicas = viaGateway.map((t) => onPort(t, firstPort + 1 + replicaOf(t.url)));
   const replicas = await runScraper(
     { ...plan, targets: viaReplicas, token, caFile: files.gwCa },
     dir,
     'replicas',
     others.map((o) => o.child.pid!),
   );
-  const results = { direct: directRun, gateway: single, replicas };
+  const results = { direct: directRun, gateway: single, share, replicas };
   sidecars.child.kill('SIGTERM');
   const sidecarCounts = JSON.parse(await nextLine(sidecars.lines, 'sidecars')) as { served: number; refused: number; unknown: number };
   for (const g of others) await stop(g.child);
@@ -382,8 +393,14 @@ async function main(): Promise<void> {
   const r = results.replicas;
   const rw = r.gateway!;
   const replicaPodsPerCore = perCore(rw.steady.cpuMsPerScrape);
-  // N replicas with a core each carry N × their pods per core; the goal compares that with one gateway's pods per core.
-  const scaling = round((CFG.replicas * replicaPodsPerCore) / podsPerCore, 2);
+  const sw = results.share.gateway!;
+  const sharePods = new Set(shareTargets.map((t) => new URL(t.url).pathname.split('/debug/pprof/')[0])).size;
+  const sharePodsPerCore = perCore(sw.steady.cpuMsPerScrape);
+  // N replicas with a core each carry N × their pods per core. The goal compares that with one gateway's pods per
+  // core at the same load per process (a gateway's CPU per scrape grows as its load falls: mode 2b); against the
+  // one gateway carrying all N shares, the ratio also holds that load effect.
+  const scaling = round((CFG.replicas * replicaPodsPerCore) / sharePodsPerCore, 2);
+  const scalingVsAll = round((CFG.replicas * replicaPodsPerCore) / podsPerCore, 2);
   console.log(
     table([
       ['', 'direct to sidecars', 'through the gateway', `through ${CFG.replicas} replicas`, 'ratio gateway / direct'],
@@ -409,20 +426,37 @@ async function main(): Promise<void> {
   );
   console.log(
     table([
-      ['', 'one gateway', `${CFG.replicas} replicas (summed)`],
-      ['CPU ms per scrape, whole run', String(gw.cpuMsPerScrape), String(rw.cpuMsPerScrape)],
-      ['CPU ms per scrape, after the first interval', String(gw.steady.cpuMsPerScrape), String(rw.steady.cpuMsPerScrape)],
-      ['  of which the main thread', String(gw.steady.mainCpuMsPerScrape), String(rw.steady.mainCpuMsPerScrape)],
-      ['cores used, whole run', `${gw.cores} (${round(scrapesPerSecond, 1)} scrapes/s)`, String(rw.cores)],
+      ['', `one gateway, ${CFG.pods} pods`, `one gateway, replica 0's ${sharePods} pods`, `${CFG.replicas} replicas (summed)`],
+      ['CPU ms per scrape, whole run', String(gw.cpuMsPerScrape), String(sw.cpuMsPerScrape), String(rw.cpuMsPerScrape)],
+      [
+        'CPU ms per scrape, after the first interval',
+        String(gw.steady.cpuMsPerScrape),
+        String(sw.steady.cpuMsPerScrape),
+        String(rw.steady.cpuMsPerScrape),
+      ],
+      [
+        '  of which the main thread',
+        String(gw.steady.mainCpuMsPerScrape),
+        String(sw.steady.mainCpuMsPerScrape),
+        String(rw.steady.mainCpuMsPerScrape),
+      ],
+      ['cores used, whole run', `${gw.cores} (${round(scrapesPerSecond, 1)} scrapes/s)`, String(sw.cores), String(rw.cores)],
       [
         'RSS idle → peak → end MiB',
         `${round(idleRss, 1)} → ${gw.rssPeakMiB} → ${gw.rssEndMiB}`,
+        `${sw.rssStartMiB} → ${sw.rssPeakMiB} → ${sw.rssEndMiB}`,
         `${rw.rssStartMiB} → ${rw.rssPeakMiB} → ${rw.rssEndMiB}`,
       ],
-      ['open sockets, peak', String(gw.socketsPeak), String(rw.socketsPeak)],
-      ['pods per core (5 types / 15 s), after the first interval', String(podsPerCore), String(replicaPodsPerCore)],
-      ['pods carried, a core each, vs one gateway', '×1', `×${scaling}`],
-      ['sidecar 429s (overlapping CPU)', String(sidecarCounts.refused), ''],
+      ['open sockets, peak', String(gw.socketsPeak), String(sw.socketsPeak), String(rw.socketsPeak)],
+      [
+        'pods per core (5 types / 15 s), after the first interval',
+        String(podsPerCore),
+        String(sharePodsPerCore),
+        String(replicaPodsPerCore),
+      ],
+      ['pods carried, a core each, vs one gateway at a replica’s load', '', '×1', `×${scaling}`],
+      ['the same vs one gateway carrying all the pods', '×1', '', `×${scalingVsAll}`],
+      ['sidecar 429s (overlapping CPU)', String(sidecarCounts.refused), '', ''],
     ]),
   );
   writeResults(join(REPO, 'bench/results', QUICK ? 'scrape-quick.json' : 'scrape.json'), {
@@ -432,8 +466,11 @@ async function main(): Promise<void> {
     gatewayIdleRssMiB: round(idleRss, 1),
     sidecars: sidecarCounts,
     podsPerCore,
+    sharePods,
+    sharePodsPerCore,
     replicaPodsPerCore,
     scaling,
+    scalingVsAll,
   });
   await rm(dir, { recursive: true, force: true });
   await rm(keys.dir, { recursive: true, force: true });
