@@ -15,6 +15,8 @@ import type { RenderedView, ViewContext } from '../view-context.ts';
 import { ancestry, childrenOf, isInline, nameOf, nodeAt } from './flame-geometry.ts';
 
 const ROW = 18;
+/** The first draw fills the boxes this wide or wider first, the narrower two frames later. */
+const FIRST_PX = 2;
 
 function hash(s: string): number {
   let x = 2166136261;
@@ -187,8 +189,13 @@ export function flameView(ctx: ViewContext, l: FlameData, sync?: FlameSync): Fla
       const pw = (l.w[n] ?? 0) * scale;
       if ((c.depth[n] as number) > lastRow || pw < minWidth) continue;
       visit(n, ((l.x[n] ?? 0) - x0) * scale, pw);
-      const kids = childrenOf(l, n);
-      for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i] as number);
+      if ((c.depth[n] as number) === lastRow) continue;
+      // Children come heaviest, so widest, first: the walk stops at the first one too narrow to draw.
+      const from = c.childStart[n] as number;
+      const end = c.childStart[n + 1] as number;
+      let to = from;
+      while (to < end && (l.w[c.children[to] as number] as number) * scale >= minWidth) to++;
+      for (let i = to - 1; i >= from; i--) stack.push(c.children[i] as number);
     }
     return boxes;
   };
@@ -226,51 +233,64 @@ export function flameView(ctx: ViewContext, l: FlameData, sync?: FlameSync): Fla
     }
   };
 
-  // One pass collects the boxes in view; then the fills, the labels and the outlines. The first frame is
-  // coarse (the boxes a pixel wide or more: half as many on a 257k-node tree) so that it fits in one short
-  // task; the next frame adds only the boxes between half a pixel and a pixel wide (too narrow for a label)
-  // over it, unless something asked for a whole redraw meanwhile.
+  // One pass collects the boxes in view; then the fills, the labels and the outlines. The first time, that work is
+  // spread over three frames so that no task is long on a 257k-node tree: the boxes a pixel wide or more are
+  // filled, the next frame writes their labels and outlines (the first paint: a graph with its names), and the
+  // one after fills the boxes between half a pixel and a pixel wide (too narrow for a label). A redraw asked
+  // meanwhile (scroll, resize, hover) drops the frames still to come and draws everything at once.
   const rowsInView = (): [number, number, (n: number) => number] => {
     const top = scroller.scrollTop;
     return [Math.floor(top / ROW), Math.ceil((top + height) / ROW), (n) => (c.depth[n] as number) * ROW - top];
   };
+  let next: (() => void) | undefined;
+  let staged = true; // only the first draw is spread over frames
+  const then = (step: () => void): void => {
+    next = step;
+    raf = requestAnimationFrame(() => {
+      raf = 0;
+      next = undefined;
+      step();
+    });
+  };
   function draw(): void {
     raf = 0;
-    const coarse = !painted;
+    const first = staged;
+    staged = false;
     const dpr = sizeCanvas();
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.clearRect(0, 0, width, height);
     g.font = '12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace';
     g.textBaseline = 'middle';
     charW = g.measureText('M').width || 7;
-    const [first, last, yOf] = rowsInView();
-    const boxes = boxesInView(first, last, coarse ? 1 : 0.5);
+    const [top, bottom, yOf] = rowsInView();
+    const boxes = boxesInView(top, bottom, first ? FIRST_PX : 0.5);
     fillBoxes(boxes, yOf);
-    labelBoxes(boxes, yOf);
-    markPainted();
-    if (coarse) {
-      raf = requestAnimationFrame(drawThin);
-      thinPending = true;
+    if (!first) {
+      labelBoxes(boxes, yOf);
+      markPainted();
+      return;
     }
+    then(() => {
+      labelBoxes(boxes, yOf);
+      markPainted();
+      then(drawThin);
+    });
   }
-  let thinPending = false;
   function drawThin(): void {
-    raf = 0;
-    thinPending = false;
-    const [first, last, yOf] = rowsInView();
-    const all = boxesInView(first, last, 0.5);
+    const [top, bottom, yOf] = rowsInView();
+    const all = boxesInView(top, bottom, 0.5);
     const thin: number[] = [];
     for (let i = 0; i < all.length; i += 3)
-      if ((all[i + 2] as number) < 1) thin.push(all[i] as number, all[i + 1] as number, all[i + 2] as number);
+      if ((all[i + 2] as number) < FIRST_PX) thin.push(all[i] as number, all[i + 1] as number, all[i + 2] as number);
     fillBoxes(thin, yOf);
     for (let i = 0; i < thin.length; i += 3)
       outline(thin[i] as number, thin[i + 1] as number, yOf(thin[i] as number), thin[i + 2] as number);
   }
   const redraw = (): void => {
-    if (thinPending) {
+    if (next) {
       cancelAnimationFrame(raf);
-      thinPending = false;
       raf = 0;
+      next = undefined;
     }
     if (!raf) raf = requestAnimationFrame(draw);
   };
