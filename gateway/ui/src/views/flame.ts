@@ -234,21 +234,21 @@ export function flameView(ctx: ViewContext, l: FlameData, sync?: FlameSync): Fla
   };
 
   // One pass collects the boxes in view; then the fills, the labels and the outlines. The first time, that work is
-  // spread over three frames so that no task is long on a 257k-node tree: the boxes a pixel wide or more are
+  // spread over three frames so that no task is long on a 257k-node tree: the boxes FIRST_PX wide or more are
   // filled, the next frame writes their labels and outlines (the first paint: a graph with its names), and the
-  // one after fills the boxes between half a pixel and a pixel wide (too narrow for a label). A redraw asked
+  // one after fills the boxes between half a pixel and FIRST_PX wide (too narrow for a label). A redraw asked
   // meanwhile (scroll, resize, hover) drops the frames still to come and draws everything at once.
   const rowsInView = (): [number, number, (n: number) => number] => {
     const top = scroller.scrollTop;
     return [Math.floor(top / ROW), Math.ceil((top + height) / ROW), (n) => (c.depth[n] as number) * ROW - top];
   };
-  let next: (() => void) | undefined;
   let staged = true; // only the first draw is spread over frames
+  let stageAhead = false; // raf is one of its later frames
   const then = (step: () => void): void => {
-    next = step;
+    stageAhead = true;
     raf = requestAnimationFrame(() => {
       raf = 0;
-      next = undefined;
+      stageAhead = false;
       step();
     });
   };
@@ -287,10 +287,10 @@ export function flameView(ctx: ViewContext, l: FlameData, sync?: FlameSync): Fla
       outline(thin[i] as number, thin[i + 1] as number, yOf(thin[i] as number), thin[i + 2] as number);
   }
   const redraw = (): void => {
-    if (next) {
+    if (stageAhead) {
       cancelAnimationFrame(raf);
       raf = 0;
-      next = undefined;
+      stageAhead = false;
     }
     if (!raf) raf = requestAnimationFrame(draw);
   };
