@@ -352,10 +352,10 @@ async function main(): Promise<void> {
   const directRun = await runScraper({ ...plan, targets: direct, token: 'bench', caFile: files.sidecarCa }, dir, 'direct');
   const single = await runScraper({ ...plan, targets: viaGateway, token, caFile: files.gwCa }, dir, 'gateway', [gatewayPid]);
   await stop(gateway.child);
-  // Each pod's scrapes go to one replica, as a Service pins a keep-alive connection.
+  // A scrape URL's pod: its path before /debug/pprof/. Each pod's scrapes go to one replica, as a Service pins a keep-alive connection.
+  const podOf = (url: string): string => new URL(url).pathname.split('/debug/pprof/')[0]!;
   const replicaOf = (url: string): number =>
-    Number.parseInt(createHash('sha256').update(new URL(url).pathname.split('/debug/pprof/')[0]!).digest('hex').slice(0, 8), 16) %
-    CFG.replicas;
+    Number.parseInt(createHash('sha256').update(podOf(url)).digest('hex').slice(0, 8), 16) % CFG.replicas;
   const onPort = (t: { type: string; url: string }, port: number): { type: string; url: string } => {
     const u = new URL(t.url);
     u.port = String(port);
@@ -394,7 +394,7 @@ async function main(): Promise<void> {
   const rw = r.gateway!;
   const replicaPodsPerCore = perCore(rw.steady.cpuMsPerScrape);
   const sw = results.share.gateway!;
-  const sharePods = new Set(shareTargets.map((t) => new URL(t.url).pathname.split('/debug/pprof/')[0])).size;
+  const sharePods = new Set(shareTargets.map((t) => podOf(t.url))).size;
   const sharePodsPerCore = perCore(sw.steady.cpuMsPerScrape);
   // N replicas with a core each carry N × their pods per core. The goal compares that with one gateway's pods per
   // core at the same load per process (a gateway's CPU per scrape grows as its load falls: mode 2b); against the
