@@ -65,6 +65,12 @@ export function sampleRss(pid: number, everyMs = 20): { stop(): RssSampling } {
 
 /** utime + stime of a process, all its threads (or thread `tid` only: `pid` for the main one), in clock ticks (see clockTicksPerSecond); undefined once it is gone. */
 export function cpuTicks(pid: number, tid?: number): number | undefined {
+  const t = cpuTimes(pid, tid);
+  return t === undefined ? undefined : t.user + t.kernel;
+}
+
+/** The same, split: in user space (utime) and in the kernel on its behalf (stime: syscalls, network, wakeups). */
+export function cpuTimes(pid: number, tid?: number): { user: number; kernel: number } | undefined {
   try {
     const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
     const fields = stat
@@ -72,7 +78,17 @@ export function cpuTicks(pid: number, tid?: number): number | undefined {
       .split(' ')
       .map(Number);
     // after the command name: state is field 3, so utime (14) and stime (15) are at 11 and 12
-    return fields[11]! + fields[12]!;
+    return { user: fields[11]!, kernel: fields[12]! };
+  } catch {
+    return undefined;
+  }
+}
+
+/** How many times a thread has slept and been woken (voluntary context switches); the main thread when tid = pid. */
+export function wakeups(pid: number, tid: number = pid): number | undefined {
+  try {
+    const m = /^voluntary_ctxt_switches:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'));
+    return m === null ? undefined : Number(m[1]);
   } catch {
     return undefined;
   }

@@ -27,9 +27,10 @@
 // CPU scrape duration, and for the gateway: CPU ms per scrape (utime+stime
 // from /proc), over the whole run and after the first interval (the steady
 // state: JIT, token caches and sidecar connections warm, as in a gateway
-// running for days; every mode's gateways are started anew), RSS (peak and at the end), open sockets (peak),
+// running for days; every mode's gateways are started anew), the main thread's
+// wakeups per scrape, RSS (peak and at the end), open sockets (peak),
 // the cores it used, and the pods one core carries at the steady state's CPU
-// per scrape. For replicas the CPU, RSS and sockets are summed over them, and
+// per scrape. Before any load, the gateway's idle CPU and wakeups a second. For replicas the CPU, RSS and sockets are summed over them, and
 // the scaling is N × the replicas' pods per core over one gateway's at a
 // replica's load (mode 2b), and over the one gateway carrying every pod (mode
 // 2): what N replicas carry when each has a core (the machine has 2, so it is
@@ -46,7 +47,7 @@ import { createCertificate } from '../../src/tls/x509.ts';
 import { startGoTarget } from '../../demo/go-target.ts';
 import { makeKeys, REPO } from '../../test/kit/product/sidecar.ts';
 import { killChildrenOnExit, stop, track } from '../lib/children.ts';
-import { clockTicksPerSecond, cpuTicks, machineInfo, round, summarize, table, writeResults } from '../lib/stats.ts';
+import { clockTicksPerSecond, cpuTicks, cpuTimes, machineInfo, round, summarize, table, wakeups, writeResults } from '../lib/stats.ts';
 import { rssMiB } from '../../test/kit/measure/rss.ts';
 import type { Scrape } from './scraper.ts';
 import { SCRAPE_TYPES, SIDECAR_PORT, sidecarIp } from './sidecars.ts';
@@ -124,8 +125,17 @@ interface ModeResult {
     /**
      * After the first interval (JIT, token caches and connections warm): what a gateway running for days costs.
      * mainCpuMsPerScrape: the main thread's share (JavaScript, TLS, syscalls); the rest is V8's and libuv's helper threads (GC, JIT).
+     * mainWakeupsPerScrape: how often the main thread slept and woke per scrape (fewer when a busy event loop batches events).
+     * kernelCpuMsPerScrape: the part spent in the kernel (syscalls, loopback TCP, scheduling), all threads.
      */
-    steady: { cpuS: number; cpuMsPerScrape: number; mainCpuMsPerScrape: number; cores: number };
+    steady: {
+      cpuS: number;
+      cpuMsPerScrape: number;
+      mainCpuMsPerScrape: number;
+      kernelCpuMsPerScrape: number;
+      mainWakeupsPerScrape: number;
+      cores: number;
+    };
     rssPeakMiB: number;
     rssEndMiB: number;
     socketsPeak: number;
@@ -147,14 +157,22 @@ async function runScraper(
   const rssStart = sum(rssMiB);
   let rssPeak = rssStart;
   let socketsPeak = 0;
-  const ticks: { at: number; ticks: number; main: number }[] = [];
+  const ticks: { at: number; ticks: number; main: number; kernel: number; woke: number }[] = [];
+  const kernelTicks = (): number => sum((pid) => cpuTimes(pid)?.kernel ?? 0);
   const mainTicks = (): number => sum((pid) => cpuTicks(pid, pid) ?? 0);
+  const mainWakeups = (): number => sum((pid) => wakeups(pid) ?? 0);
   const sampler =
     watch !== undefined
       ? setInterval(() => {
           rssPeak = Math.max(rssPeak, sum(rssMiB));
           socketsPeak = Math.max(socketsPeak, sum(openSockets));
-          ticks.push({ at: Date.now(), ticks: sum((pid) => cpuTicks(pid) ?? 0), main: mainTicks() });
+          ticks.push({
+            at: Date.now(),
+            ticks: sum((pid) => cpuTicks(pid) ?? 0),
+            main: mainTicks(),
+            kernel: kernelTicks(),
+            woke: mainWakeups(),
+          });
         }, 250)
       : undefined;
   const s = startChild([...TSX, 'bench/scrape/scraper.ts', planFile], 'scraper');
@@ -183,9 +201,17 @@ async function runScraper(
   if (watch !== undefined) {
     const end = sum((pid) => cpuTicks(pid) ?? 0);
     const endMain = mainTicks();
+    const endWoke = mainWakeups();
+    const endKernel = kernelTicks();
     const cpuS = (end - g0) / hz;
     // Steady state: from the first tick sample past the first interval to the end, and the scrapes of later intervals.
-    const from = ticks.find((t) => t.at >= out.started + plan.intervalS * 1000) ?? { at: out.ended, ticks: end, main: endMain };
+    const from = ticks.find((t) => t.at >= out.started + plan.intervalS * 1000) ?? {
+      at: out.ended,
+      ticks: end,
+      main: endMain,
+      kernel: endKernel,
+      woke: endWoke,
+    };
     const steadyCpuS = (end - from.ticks) / hz;
     const steadyScrapes = out.scrapes.filter((x) => x.round >= 1).length;
     const steadyWallS = (out.ended - from.at) / 1000;
@@ -197,6 +223,8 @@ async function runScraper(
         cpuS: round(steadyCpuS, 1),
         cpuMsPerScrape: round((steadyCpuS * 1000) / Math.max(1, steadyScrapes), 3),
         mainCpuMsPerScrape: round((((endMain - from.main) / hz) * 1000) / Math.max(1, steadyScrapes), 3),
+        kernelCpuMsPerScrape: round((((endKernel - from.kernel) / hz) * 1000) / Math.max(1, steadyScrapes), 3),
+        mainWakeupsPerScrape: round((endWoke - from.woke) / Math.max(1, steadyScrapes), 2),
         cores: round(steadyCpuS / Math.max(0.001, steadyWallS), 3),
       },
       rssStartMiB: round(rssStart, 1),
@@ -206,6 +234,21 @@ async function runScraper(
     };
   }
   return result;
+}
+
+/** A gateway with nothing to serve: its CPU and main-thread wakeups a second, over 10 s, after 3 s to settle. */
+async function idleCost(pid: number): Promise<{ cpuMsPerS: number; mainWakeupsPerS: number }> {
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+  await sleep(3000);
+  const t0 = cpuTicks(pid) ?? 0;
+  const w0 = wakeups(pid) ?? 0;
+  const at = performance.now();
+  await sleep(QUICK ? 3000 : 10_000);
+  const s = (performance.now() - at) / 1000;
+  return {
+    cpuMsPerS: round((((cpuTicks(pid) ?? 0) - t0) / clockTicksPerSecond() / s) * 1000, 1),
+    mainWakeupsPerS: round(((wakeups(pid) ?? 0) - w0) / s, 1),
+  };
 }
 
 async function main(): Promise<void> {
@@ -259,6 +302,19 @@ async function main(): Promise<void> {
     'sidecars',
   );
   if ((await nextLine(sidecars.lines, 'sidecars')) !== 'ready') throw new Error('sidecars did not start');
+  type SidecarCounts = { served: number; refused: number; unknown: number; handshakes: number };
+  const sidecarCountsNow = async (): Promise<SidecarCounts> => {
+    sidecars.child.kill('SIGUSR2');
+    return JSON.parse(await nextLine(sidecars.lines, 'sidecars')) as SidecarCounts;
+  };
+  // TLS connections the sidecars accepted during a mode, per scrape: what their 5 s keep-alive costs.
+  const handshakes: Record<string, number> = {};
+  const counted = async (mode: string, run: () => Promise<ModeResult>): Promise<ModeResult> => {
+    const before = (await sidecarCountsNow()).handshakes;
+    const r = await run();
+    handshakes[mode] = round(((await sidecarCountsNow()).handshakes - before) / r.scrapes, 3);
+    return r;
+  };
 
   // BENCH_GATEWAY_NODE_ARGS: node flags for the gateways (e.g. to try V8 heap settings).
   const gatewayNodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
@@ -330,6 +386,7 @@ async function main(): Promise<void> {
     return groups;
   };
   const groups = await listed();
+  const idle = await idleCost(gateway.child.pid!);
 
   const seconds = CFG.intervalS - 1;
   const q = (type: string): string => (type === 'profile' ? `?seconds=${seconds}` : '');
@@ -349,8 +406,12 @@ async function main(): Promise<void> {
   );
   const gatewayPid = gateway.child.pid!;
   const idleRss = rssMiB(gatewayPid);
-  const directRun = await runScraper({ ...plan, targets: direct, token: 'bench', caFile: files.sidecarCa }, dir, 'direct');
-  const single = await runScraper({ ...plan, targets: viaGateway, token, caFile: files.gwCa }, dir, 'gateway', [gatewayPid]);
+  const directRun = await counted('direct', () =>
+    runScraper({ ...plan, targets: direct, token: 'bench', caFile: files.sidecarCa }, dir, 'direct'),
+  );
+  const single = await counted('gateway', () =>
+    runScraper({ ...plan, targets: viaGateway, token, caFile: files.gwCa }, dir, 'gateway', [gatewayPid]),
+  );
   await stop(gateway.child);
   // A scrape URL's pod: its path before /debug/pprof/. Each pod's scrapes go to one replica, as a Service pins a keep-alive connection.
   const podOf = (url: string): string => new URL(url).pathname.split('/debug/pprof/')[0]!;
@@ -366,21 +427,25 @@ async function main(): Promise<void> {
   const alone = startGateway(sharePort);
   await listed(`https://127.0.0.1:${sharePort}`);
   const shareTargets = viaGateway.filter((t) => replicaOf(t.url) === 0).map((t) => onPort(t, sharePort));
-  const share = await runScraper({ ...plan, targets: shareTargets, token, caFile: files.gwCa }, dir, 'share', [alone.child.pid!]);
+  const share = await counted('share', () =>
+    runScraper({ ...plan, targets: shareTargets, token, caFile: files.gwCa }, dir, 'share', [alone.child.pid!]),
+  );
   await stop(alone.child);
   // Mode 3: N new replicas, each started as the gateways above were: none carries another mode's heap, connections and JIT state.
   const others = Array.from({ length: CFG.replicas }, (_, i) => startGateway(firstPort + 1 + i));
   for (let i = 0; i < others.length; i++) await listed(`https://127.0.0.1:${firstPort + 1 + i}`);
   const viaReplicas = viaGateway.map((t) => onPort(t, firstPort + 1 + replicaOf(t.url)));
-  const replicas = await runScraper(
-    { ...plan, targets: viaReplicas, token, caFile: files.gwCa },
-    dir,
-    'replicas',
-    others.map((o) => o.child.pid!),
+  const replicas = await counted('replicas', () =>
+    runScraper(
+      { ...plan, targets: viaReplicas, token, caFile: files.gwCa },
+      dir,
+      'replicas',
+      others.map((o) => o.child.pid!),
+    ),
   );
   const results = { direct: directRun, gateway: single, share, replicas };
   sidecars.child.kill('SIGTERM');
-  const sidecarCounts = JSON.parse(await nextLine(sidecars.lines, 'sidecars')) as { served: number; refused: number; unknown: number };
+  const sidecarCounts = JSON.parse(await nextLine(sidecars.lines, 'sidecars')) as SidecarCounts;
   for (const g of others) await stop(g.child);
 
   const d = results.direct;
@@ -422,6 +487,7 @@ async function main(): Promise<void> {
       ],
       ['CPU scrape p50 / p99 s', `${d.cpuS.p50} / ${d.cpuS.p99}`, `${g.cpuS.p50} / ${g.cpuS.p99}`, `${r.cpuS.p50} / ${r.cpuS.p99}`, ''],
       ['scraper CPU s', String(d.scraperCpuS), String(g.scraperCpuS), String(r.scraperCpuS), ''],
+      ['sidecar TLS handshakes per scrape', String(handshakes.direct), String(handshakes.gateway), String(handshakes.replicas), ''],
     ]),
   );
   console.log(
@@ -440,6 +506,19 @@ async function main(): Promise<void> {
         String(sw.steady.mainCpuMsPerScrape),
         String(rw.steady.mainCpuMsPerScrape),
       ],
+      [
+        '  of which in the kernel (all threads)',
+        String(gw.steady.kernelCpuMsPerScrape),
+        String(sw.steady.kernelCpuMsPerScrape),
+        String(rw.steady.kernelCpuMsPerScrape),
+      ],
+      [
+        'main-thread wakeups per scrape, after the first interval',
+        String(gw.steady.mainWakeupsPerScrape),
+        String(sw.steady.mainWakeupsPerScrape),
+        String(rw.steady.mainWakeupsPerScrape),
+      ],
+      ['idle: CPU ms / s, main-thread wakeups / s', `${idle.cpuMsPerS}, ${idle.mainWakeupsPerS}`, '', ''],
       ['cores used, whole run', `${gw.cores} (${round(scrapesPerSecond, 1)} scrapes/s)`, String(sw.cores), String(rw.cores)],
       [
         'RSS idle → peak → end MiB',
@@ -457,6 +536,7 @@ async function main(): Promise<void> {
       ['pods carried, a core each, vs one gateway at a replica’s load', '', '×1', `×${scaling}`],
       ['the same vs one gateway carrying all the pods', '×1', '', `×${scalingVsAll}`],
       ['sidecar 429s (overlapping CPU)', String(sidecarCounts.refused), '', ''],
+      ['sidecar TLS handshakes per scrape', String(handshakes.gateway), String(handshakes.share), String(handshakes.replicas)],
     ]),
   );
   writeResults(join(REPO, 'bench/results', QUICK ? 'scrape-quick.json' : 'scrape.json'), {
@@ -464,7 +544,9 @@ async function main(): Promise<void> {
     config: CFG,
     results,
     gatewayIdleRssMiB: round(idleRss, 1),
+    gatewayIdle: idle,
     sidecars: sidecarCounts,
+    sidecarHandshakesPerScrape: handshakes,
     podsPerCore,
     sharePods,
     sharePodsPerCore,

@@ -8,7 +8,7 @@
 // way a scrape arrives, and this benchmark weighs the gateway.
 //
 // argv: COUNT CERT KEY PROFILE_DIR. Prints "ready" once every server listens;
-// on SIGTERM prints its counts as JSON and exits.
+// its counts so far as a JSON line on SIGUSR2, and on SIGTERM before it exits.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import { join } from 'node:path';
@@ -22,7 +22,8 @@ async function main(): Promise<void> {
   const cert = readFileSync(certFile!);
   const key = readFileSync(keyFile!);
   const bodies = new Map(SCRAPE_TYPES.map((t) => [t as string, readFileSync(join(profileDir!, t))]));
-  const counts = { served: 0, refused: 0, unknown: 0 };
+  /** handshakes: TLS connections accepted (a scrape opens one when its pod's last connection idled out). */
+  const counts = { served: 0, refused: 0, unknown: 0, handshakes: 0 };
   const servers = Array.from({ length: Number(count) }, () => {
     let cpuBusy = false;
     return createServer({ cert, key, keepAliveTimeout: 5_000 /* as podprof's sidecar */ }, (req, res) => {
@@ -59,12 +60,14 @@ async function main(): Promise<void> {
       });
     });
   });
+  for (const s of servers) s.on('secureConnection', () => counts.handshakes++);
   await Promise.all(
     servers.map(
       (s, i) => new Promise<void>((resolve, reject) => s.once('error', reject).listen(SIDECAR_PORT, sidecarIp(i), () => resolve())),
     ),
   );
   process.stdout.write('ready\n');
+  process.on('SIGUSR2', () => process.stdout.write(`${JSON.stringify(counts)}\n`));
   process.once('SIGTERM', () => {
     process.stdout.write(`${JSON.stringify(counts)}\n`, () => process.exit(0));
   });
