@@ -18,6 +18,12 @@ const MAX_SOCKETS_PER_POD = 16;
 /** Pods with a pooled connection at once; the least recently used agent goes past this. */
 const MAX_AGENTS = 2048;
 
+/**
+ * How a kept connection fails when the sidecar closed it (idle past its keep-alive) as the request went
+ * out: sent again once on a new connection, as Go's transport does. Only before any answer came.
+ */
+const STALE_CONNECTION = new Set(['ECONNRESET', 'EPIPE']);
+
 /** Certificate checks that failed: whoever answered is not that pod's sidecar. */
 const TLS_REFUSALS = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT',
@@ -114,19 +120,19 @@ export class SidecarClient {
   }
 
   call(subject: string, t: Target, req: PprofRequest, body?: Buffer): SidecarCall {
-    const token = this.keys.mint(subject, t, req.type, req.seconds);
-    const opts: RequestOptions = {
+    // Each attempt has a token of its own: the sidecar spends a token's jti on first sight.
+    const opts = (): RequestOptions => ({
       host: t.ip,
       port: t.port,
       path: req.path,
       method: body ? 'POST' : 'GET',
       agent: this.agentFor(t),
       headers: {
-        authorization: `Bearer ${token}`,
+        authorization: `Bearer ${this.keys.mint(subject, t, req.type, req.seconds)}`,
         'user-agent': 'podprof-gateway',
         ...(body ? { 'content-type': 'text/plain', 'content-length': String(body.length) } : {}),
       },
-    };
+    });
     const plan = {
       startedAt: Date.now(),
       recordMs: req.seconds * 1000,
@@ -135,23 +141,33 @@ export class SidecarClient {
       peer: `the sidecar of ${t.namespace}/${t.name}`,
     };
     let expired: PodprofError | undefined;
+    let aborted = false;
     let r: ReturnType<typeof request> | undefined;
     const watch = watchTransfer(plan, (err) => {
       expired = err;
       r?.destroy(err);
     });
     const response = new Promise<IncomingMessage>((resolve, reject) => {
-      r = request(opts, (res) => {
-        watch.started();
-        resolve(res);
-      });
-      r.on('error', (err: NodeJS.ErrnoException) => {
-        watch.stop();
-        reject(expired ?? callError(t, err));
-      });
-      r.end(body);
+      const send = (mayResend: boolean): void => {
+        let answered = false;
+        const attempt = request(opts(), (res) => {
+          answered = true;
+          watch.started();
+          resolve(res);
+        });
+        r = attempt;
+        attempt.on('error', (err: NodeJS.ErrnoException) => {
+          if (mayResend && attempt.reusedSocket && !answered && !aborted && expired === undefined && STALE_CONNECTION.has(err.code ?? ''))
+            return send(false);
+          watch.stop();
+          reject(expired ?? callError(t, err));
+        });
+        attempt.end(body);
+      };
+      send(true);
     });
     const abort = (): void => {
+      aborted = true;
       watch.stop();
       r?.destroy();
     };

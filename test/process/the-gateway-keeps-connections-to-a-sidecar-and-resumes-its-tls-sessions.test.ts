@@ -1,6 +1,8 @@
 // Latency to a pod's sidecar: the gateway keeps one verified keep-alive TLS
 // connection per pod and, when the sidecar has closed it, resumes the TLS
 // session on the next one (an abbreviated handshake) instead of a full one.
+// A request on a kept connection that the sidecar closes as the request
+// arrives (its keep-alive ran out meanwhile) is sent once more on a new one.
 // A TLS server with a certificate from the sidecar CA for the pod stands at the
 // pod's address and counts connections and resumed sessions.
 import assert from 'node:assert/strict';
@@ -16,6 +18,9 @@ import { testSidecarCa } from '../kit/product/sidecar-ca.ts';
 let h: Harness | undefined;
 let server: Server;
 const connections: Array<{ resumed: boolean }> = [];
+/** Requests the server takes and then drops by closing their connection unanswered, as an idle timeout would. */
+let drop = 0;
+let requests = 0;
 
 before(async () => {
   h = await startHarness({ pods: 1 });
@@ -25,7 +30,13 @@ before(async () => {
     ipAddresses: ['127.0.0.1'],
     issuer: { commonName: 'podprof test sidecar CA', key: ca.key },
   });
-  server = createServer({ key: cert.keyPem, cert: cert.certPem }, (_req, res) => {
+  server = createServer({ key: cert.keyPem, cert: cert.certPem }, (req, res) => {
+    requests++;
+    if (drop > 0) {
+      drop--;
+      req.socket.destroy();
+      return;
+    }
     res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(Buffer.from([0x1f, 0x8b, 0x08, 0x00]));
   });
   server.on('secureConnection', (s: TLSSocket) =>
@@ -62,4 +73,25 @@ test('after the sidecar closes the idle connection, the next one resumes the TLS
   assert.equal((await heap()).status, 200);
   assert.equal(connections.length, 2, 'a new connection');
   assert.equal(connections[1]!.resumed, true, 'with the session resumed, not a full handshake');
+});
+
+test('a kept connection the sidecar closes as a request arrives: the request is sent again on a new one', async () => {
+  assert.equal((await heap()).status, 200); // a kept connection to reuse
+  const [c0, r0] = [connections.length, requests];
+  drop = 1;
+  const r = await heap();
+  assert.equal(r.status, 200, r.text);
+  assert.equal(requests - r0, 2, 'dropped once, answered on the second attempt');
+  assert.equal(connections.length - c0, 1, 'the second attempt on a new connection');
+});
+
+test('a request dropped on a new connection too is sent no third time: the caller gets 502 with the reason', async () => {
+  assert.equal((await heap()).status, 200);
+  const r0 = requests;
+  drop = 2;
+  const r = await heap();
+  assert.equal(r.status, 502, r.text);
+  assert.match(r.text, /PODPROF_SIDECAR_UNREACHABLE/);
+  assert.equal(requests - r0, 2, 'two attempts, no more');
+  drop = 0;
 });
