@@ -92,7 +92,9 @@ export async function startSidecar(c: SidecarConfig, log: Logger): Promise<Runni
       headersMs: c['header-timeout'],
       handshakeMs: c['header-timeout'],
       requestMs: c['header-timeout'] + 30_000,
-      keepAliveMs: 5_000,
+      // Only gateway replicas connect. A scraper asks each pod every 10-60 s (Parca 10, Alloy 15, Prometheus 60);
+      // at 5 s, a third of the gateway's scrapes opened a new TLS connection (bench/scrape), costing both ends.
+      keepAliveMs: 65_000,
       // A connection idle this long is stuck (a client that stopped reading, an app
       // that stalled mid-body): longer than any capture may legitimately wait.
       socketMs: c['max-seconds'] * 1000 + c['upstream-margin'] + 30_000,

@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const counts = { served: 0, refused: 0, unknown: 0, handshakes: 0 };
   const servers = Array.from({ length: Number(count) }, () => {
     let cpuBusy = false;
-    return createServer({ cert, key, keepAliveTimeout: 5_000 /* as podprof's sidecar */ }, (req, res) => {
+    return createServer({ cert, key, keepAliveTimeout: 65_000 /* as podprof's sidecar */ }, (req, res) => {
       const url = new URL(req.url ?? '/', 'https://x');
       const type = url.pathname.replace('/debug/pprof/', '');
       const body = bodies.get(type);
