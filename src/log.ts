@@ -1,6 +1,7 @@
 // The pino logger. Secrets never reach a log line: headers that carry credentials
 // are redacted, and URLs are logged without their query string or userinfo.
 import { pino, type Logger } from 'pino';
+import { batchedOutput } from './log-output.ts';
 
 export type { Logger } from 'pino';
 
@@ -35,9 +36,10 @@ export function createLogger(name: string, opts: LogOptions = {}): Logger {
     formatters: { level: (label: string) => ({ level: label }) },
   };
   if (opts.destination) return pino(options, opts.destination);
-  // Asynchronous stdout: an audit line must not block the request path. What is
-  // buffered is flushed when the process exits.
-  const stdout = pino.destination({ dest: 1, sync: false });
+  // Standard output in batches, off the request path: an audit line never blocks
+  // a request, nor wakes the process on its own (./log-output.ts). What waits is
+  // written when the process exits.
+  const stdout = batchedOutput(1);
   process.once('exit', () => stdout.flushSync());
   return pino(options, stdout);
 }
