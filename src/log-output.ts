@@ -33,6 +33,12 @@ const FS_IO: OutputIo = { write: (fd, data, cb) => fsWrite(fd, data, cb), writeS
 const AGAIN_MS = 50;
 const EXIT_WAIT_MS = 2000;
 
+function lineCount(buf: Buffer): number {
+  let n = 0;
+  for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) n++;
+  return n;
+}
+
 export interface BatchedOutput {
   /** pino's destination call: one serialized line. */
   write(line: string): void;
@@ -54,7 +60,7 @@ export function batchedOutput(fd: number, o: BatchedOutputOptions = BATCHED_OUTP
   const take = (): Buffer => {
     if (dropped > droppedTold) {
       pending.push(
-        `${JSON.stringify({ level: 'warn', msg: `${dropped - droppedTold} log lines dropped: standard output was not read` })}\n`,
+        `${JSON.stringify({ level: 'warn', time: new Date().toISOString(), msg: `${dropped - droppedTold} log lines dropped: standard output was not read` })}\n`,
       );
       droppedTold = dropped;
     }
@@ -83,9 +89,10 @@ export function batchedOutput(fd: number, o: BatchedOutputOptions = BATCHED_OUTP
           return;
         }
         if (err) {
+          // The reader is gone: what was being written and what waits are lost, and counted.
           closed = true;
           writing = false;
-          dropped += pending.length;
+          dropped += pending.length + lineCount(buf);
           pending = [];
           pendingBytes = 0;
           return;

@@ -9,7 +9,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
  * lightly loaded replica paid more per scrape than a busy one (bench/scrape). At 100 it uses 2 ms.
  * The lag is sampled 10 times a second instead of 100: a stall still shows once it outlasts 100 ms.
  */
-export const EVENT_LOOP_SAMPLE_MS = 100;
+const EVENT_LOOP_SAMPLE_MS = 100;
 
 /** A fresh Registry with Node's default metrics, named `${prefix}…` (e.g. "podprof_sidecar_"). */
 export function createRegistry(prefix: string): Registry {

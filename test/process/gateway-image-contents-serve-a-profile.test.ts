@@ -31,6 +31,7 @@ import { startGoTarget, type GoTarget } from '../../demo/go-target.ts';
 import { bearer, httpsRequest } from '../kit/net/http.ts';
 import { testSidecarCa } from '../kit/product/sidecar-ca.ts';
 import { NODE, POD, REPO, makeKeys, startInProcess, type TestKeys, type TestSidecar } from '../kit/product/sidecar.ts';
+import { waitFor } from '../kit/cluster/http.ts';
 
 const DOCKERFILE = readFileSync(join(REPO, 'Dockerfile.gateway'), 'utf8');
 const IMAGE_UID = 65532;
@@ -266,9 +267,8 @@ test('the image contents start as uid 65532 on a read-only tree and, in static m
     const profile = Profile.decode(gunzipSync(heap.body));
     assert.equal(profile.sampleType.length, 4, 'alloc_objects, alloc_space, inuse_objects, inuse_space');
     assert.equal((await httpsRequest(url)).status, 401, 'the static tokens are enforced');
-    assert.ok(
+    await waitFor('the sidecar served alice (its audit line)', () =>
       sidecar.logs.some((l) => l.includes('"subject":"alice"') && l.includes('"type":"heap"') && l.includes('"status":200')),
-      'the sidecar served alice',
     );
   } finally {
     child.kill('SIGTERM');

@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { connect } from 'node:tls';
 import { createCertificate } from '../../src/tls/x509.ts';
 import { makeKeys, startInProcess } from '../kit/product/sidecar.ts';
+import { waitFor } from '../kit/cluster/http.ts';
 
 const keys = makeKeys();
 
@@ -51,7 +52,8 @@ test('a changed certificate file is served to new connections without a restart'
       subject = (await servedCert(s.port)).subject;
     }
     assert.match(subject, /CN=second\.podprof\.test/);
-    assert.ok(s.logs.some((l) => l.includes('serving certificate reloaded')));
+    // Log lines reach a child's output in batches (within 100 ms): wait for it.
+    await waitFor('the reload log line', () => s.logs.some((l) => l.includes('serving certificate reloaded')), 3000);
   } finally {
     await s.close();
   }
