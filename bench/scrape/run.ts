@@ -490,34 +490,19 @@ async function main(): Promise<void> {
       ['sidecar TLS handshakes per scrape', String(handshakes.direct), String(handshakes.gateway), String(handshakes.replicas), ''],
     ]),
   );
+  // One steady-state figure of the three gateway modes, as a table row.
+  const steadyRow = (label: string, key: keyof NonNullable<ModeResult['gateway']>['steady']): string[] => [
+    label,
+    ...[gw, sw, rw].map((x) => String(x.steady[key])),
+  ];
   console.log(
     table([
       ['', `one gateway, ${CFG.pods} pods`, `one gateway, replica 0's ${sharePods} pods`, `${CFG.replicas} replicas (summed)`],
       ['CPU ms per scrape, whole run', String(gw.cpuMsPerScrape), String(sw.cpuMsPerScrape), String(rw.cpuMsPerScrape)],
-      [
-        'CPU ms per scrape, after the first interval',
-        String(gw.steady.cpuMsPerScrape),
-        String(sw.steady.cpuMsPerScrape),
-        String(rw.steady.cpuMsPerScrape),
-      ],
-      [
-        '  of which the main thread',
-        String(gw.steady.mainCpuMsPerScrape),
-        String(sw.steady.mainCpuMsPerScrape),
-        String(rw.steady.mainCpuMsPerScrape),
-      ],
-      [
-        '  of which in the kernel (all threads)',
-        String(gw.steady.kernelCpuMsPerScrape),
-        String(sw.steady.kernelCpuMsPerScrape),
-        String(rw.steady.kernelCpuMsPerScrape),
-      ],
-      [
-        'main-thread wakeups per scrape, after the first interval',
-        String(gw.steady.mainWakeupsPerScrape),
-        String(sw.steady.mainWakeupsPerScrape),
-        String(rw.steady.mainWakeupsPerScrape),
-      ],
+      steadyRow('CPU ms per scrape, after the first interval', 'cpuMsPerScrape'),
+      steadyRow('  of which the main thread', 'mainCpuMsPerScrape'),
+      steadyRow('  of which in the kernel (all threads)', 'kernelCpuMsPerScrape'),
+      steadyRow('main-thread wakeups per scrape, after the first interval', 'mainWakeupsPerScrape'),
       ['idle: CPU ms / s, main-thread wakeups / s', `${idle.cpuMsPerS}, ${idle.mainWakeupsPerS}`, '', ''],
       ['cores used, whole run', `${gw.cores} (${round(scrapesPerSecond, 1)} scrapes/s)`, String(sw.cores), String(rw.cores)],
       [
