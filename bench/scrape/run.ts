@@ -27,10 +27,12 @@
 // CPU scrape duration, and for the gateway: CPU ms per scrape (utime+stime
 // from /proc), over the whole run and after the first interval (the steady
 // state: JIT, token caches and sidecar connections warm, as in a gateway
-// running for days; every mode's gateways are started anew), the main thread's
-// wakeups per scrape, RSS (peak and at the end), open sockets (peak),
-// the cores it used, and the pods one core carries at the steady state's CPU
-// per scrape. Before any load, the gateway's idle CPU and wakeups a second. For replicas the CPU, RSS and sockets are summed over them, and
+// running for days; every mode's gateways are started anew), its main thread's
+// and the kernel's part, the main thread's wakeups per scrape, RSS (peak and at
+// the end), open sockets (peak), the cores it used, and the pods one core
+// carries at the steady state's CPU per scrape; the TLS handshakes the sidecars
+// accepted per scrape; before any load, the gateway's idle CPU and wakeups a
+// second. For replicas the CPU, RSS and sockets are summed over them, and
 // the scaling is N × the replicas' pods per core over one gateway's at a
 // replica's load (mode 2b), and over the one gateway carrying every pod (mode
 // 2): what N replicas carry when each has a core (the machine has 2, so it is
@@ -307,7 +309,7 @@ async function main(): Promise<void> {
     sidecars.child.kill('SIGUSR2');
     return JSON.parse(await nextLine(sidecars.lines, 'sidecars')) as SidecarCounts;
   };
-  // TLS connections the sidecars accepted during a mode, per scrape: what their 5 s keep-alive costs.
+  // TLS connections the sidecars accepted during a mode, per scrape: the connections their keep-alive did not keep.
   const handshakes: Record<string, number> = {};
   const counted = async (mode: string, run: () => Promise<ModeResult>): Promise<ModeResult> => {
     const before = (await sidecarCountsNow()).handshakes;
@@ -521,7 +523,6 @@ async function main(): Promise<void> {
       ['pods carried, a core each, vs one gateway at a replica’s load', '', '×1', `×${scaling}`],
       ['the same vs one gateway carrying all the pods', '×1', '', `×${scalingVsAll}`],
       ['sidecar 429s (overlapping CPU)', String(sidecarCounts.refused), '', ''],
-      ['sidecar TLS handshakes per scrape', String(handshakes.gateway), String(handshakes.share), String(handshakes.replicas)],
     ]),
   );
   writeResults(join(REPO, 'bench/results', QUICK ? 'scrape-quick.json' : 'scrape.json'), {
