@@ -1,5 +1,8 @@
-// A small bounded TTL cache: the oldest entry goes when full.
+// A small bounded TTL cache: when full, the least recently used entry goes.
+// A flood of new keys (made-up tokens from many addresses) then pushes out
+// entries nobody uses before the ones signed-in users keep reading.
 export class TtlCache<V> {
+  /** In use order: the least recently used first (a Map keeps insertion order). */
   private readonly map = new Map<string, { value: V; until: number }>();
 
   constructor(private readonly max: number) {}
@@ -7,10 +10,9 @@ export class TtlCache<V> {
   get(key: string, now = Date.now()): V | undefined {
     const e = this.map.get(key);
     if (!e) return undefined;
-    if (e.until < now) {
-      this.map.delete(key);
-      return undefined;
-    }
+    this.map.delete(key);
+    if (e.until < now) return undefined;
+    this.map.set(key, e); // now the most recently used
     return e.value;
   }
 
