@@ -159,22 +159,24 @@ async function runScraper(
   const rssStart = sum(rssMiB);
   let rssPeak = rssStart;
   let socketsPeak = 0;
-  const ticks: { at: number; ticks: number; main: number; kernel: number; woke: number }[] = [];
-  const kernelTicks = (): number => sum((pid) => cpuTimes(pid)?.kernel ?? 0);
-  const mainTicks = (): number => sum((pid) => cpuTicks(pid, pid) ?? 0);
-  const mainWakeups = (): number => sum((pid) => wakeups(pid) ?? 0);
+  // The watched gateways' counters now, summed: CPU ticks (all threads; the kernel's part; the main thread's) and main-thread wakeups.
+  const counters = (): { at: number; ticks: number; kernel: number; main: number; woke: number } => {
+    const times = (watch ?? []).map((pid) => cpuTimes(pid) ?? { user: 0, kernel: 0 });
+    return {
+      at: Date.now(),
+      ticks: times.reduce((a, t) => a + t.user + t.kernel, 0),
+      kernel: times.reduce((a, t) => a + t.kernel, 0),
+      main: sum((pid) => cpuTicks(pid, pid) ?? 0),
+      woke: sum((pid) => wakeups(pid) ?? 0),
+    };
+  };
+  const samples: ReturnType<typeof counters>[] = [];
   const sampler =
     watch !== undefined
       ? setInterval(() => {
           rssPeak = Math.max(rssPeak, sum(rssMiB));
           socketsPeak = Math.max(socketsPeak, sum(openSockets));
-          ticks.push({
-            at: Date.now(),
-            ticks: sum((pid) => cpuTicks(pid) ?? 0),
-            main: mainTicks(),
-            kernel: kernelTicks(),
-            woke: mainWakeups(),
-          });
+          samples.push(counters());
         }, 250)
       : undefined;
   const s = startChild([...TSX, 'bench/scrape/scraper.ts', planFile], 'scraper');
@@ -201,32 +203,25 @@ async function runScraper(
     scraperCpuS: round(scraperTicks / hz, 1),
   };
   if (watch !== undefined) {
-    const end = sum((pid) => cpuTicks(pid) ?? 0);
-    const endMain = mainTicks();
-    const endWoke = mainWakeups();
-    const endKernel = kernelTicks();
-    const cpuS = (end - g0) / hz;
-    // Steady state: from the first tick sample past the first interval to the end, and the scrapes of later intervals.
-    const from = ticks.find((t) => t.at >= out.started + plan.intervalS * 1000) ?? {
-      at: out.ended,
-      ticks: end,
-      main: endMain,
-      kernel: endKernel,
-      woke: endWoke,
-    };
-    const steadyCpuS = (end - from.ticks) / hz;
+    const end = counters();
+    const cpuS = (end.ticks - g0) / hz;
+    // Steady state: from the first sample past the first interval to the end, and the scrapes of later intervals.
+    const from = samples.find((t) => t.at >= out.started + plan.intervalS * 1000) ?? { ...end, at: out.ended };
+    const steadyCpuS = (end.ticks - from.ticks) / hz;
     const steadyScrapes = out.scrapes.filter((x) => x.round >= 1).length;
     const steadyWallS = (out.ended - from.at) / 1000;
+    const perSteadyScrape = (n: number, digits: number): number => round(n / Math.max(1, steadyScrapes), digits);
+    const msPerSteadyScrape = (ticks: number): number => perSteadyScrape((ticks / hz) * 1000, 3);
     result.gateway = {
       cpuS: round(cpuS, 1),
       cpuMsPerScrape: round((cpuS * 1000) / out.scrapes.length, 3),
       cores: round(cpuS / wallS, 3),
       steady: {
         cpuS: round(steadyCpuS, 1),
-        cpuMsPerScrape: round((steadyCpuS * 1000) / Math.max(1, steadyScrapes), 3),
-        mainCpuMsPerScrape: round((((endMain - from.main) / hz) * 1000) / Math.max(1, steadyScrapes), 3),
-        kernelCpuMsPerScrape: round((((endKernel - from.kernel) / hz) * 1000) / Math.max(1, steadyScrapes), 3),
-        mainWakeupsPerScrape: round((endWoke - from.woke) / Math.max(1, steadyScrapes), 2),
+        cpuMsPerScrape: msPerSteadyScrape(end.ticks - from.ticks),
+        mainCpuMsPerScrape: msPerSteadyScrape(end.main - from.main),
+        kernelCpuMsPerScrape: msPerSteadyScrape(end.kernel - from.kernel),
+        mainWakeupsPerScrape: perSteadyScrape(end.woke - from.woke, 2),
         cores: round(steadyCpuS / Math.max(0.001, steadyWallS), 3),
       },
       rssStartMiB: round(rssStart, 1),
