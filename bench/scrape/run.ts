@@ -22,6 +22,13 @@
 //  3. replicas: the same through BENCH_REPLICAS (3) gateways on one shared
 //     store, each pod's scrapes pinned to one replica as a Service's
 //     connection balancing pins a keep-alive connection (pod k → replica k mod N).
+//  4. capacity: the same replicas, each limited to BENCH_CAPACITY_CORES (0.25)
+//     of a core by a CPU cgroup, as `limits.cpu` limits a pod, under a load
+//     that keeps 32 scrapes in flight per replica (bench/scrape/saturate.ts):
+//     the scrapes a second replica 0 alone answers for every pod, and the three
+//     together, each for its share. Their ratio is the scaling, measured rather
+//     than computed, at the load where capacity is decided. Needs root and a
+//     writable cgroup tree; says so and goes on without.
 //
 // Per mode: scrapes and failures, latency of the non-CPU scrapes (p50/p99),
 // CPU scrape duration, and for the gateway: CPU ms per scrape (utime+stime
@@ -36,7 +43,7 @@
 // the scaling is N × the replicas' pods per core over one gateway's at a
 // replica's load (mode 2b), and over the one gateway carrying every pod (mode
 // 2): what N replicas carry when each has a core (the machine has 2, so it is
-// computed, not run).
+// computed here; mode 4 measures it with a limit instead of a core each).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
@@ -49,8 +56,22 @@ import { createCertificate } from '../../src/tls/x509.ts';
 import { startGoTarget } from '../../demo/go-target.ts';
 import { makeKeys, REPO } from '../../test/kit/product/sidecar.ts';
 import { killChildrenOnExit, stop, track } from '../lib/children.ts';
-import { clockTicksPerSecond, cpuTicks, cpuTimes, machineInfo, round, summarize, table, wakeups, writeResults } from '../lib/stats.ts';
+import { CPU_PERIOD_US, type CpuQuota, limitCpu } from '../lib/cpu-quota.ts';
+import {
+  clockTicksPerSecond,
+  cpuMark,
+  cpuTicks,
+  cpuTimes,
+  type CpuMark,
+  machineInfo,
+  round,
+  summarize,
+  table,
+  wakeups,
+  writeResults,
+} from '../lib/stats.ts';
 import { rssMiB } from '../../test/kit/measure/rss.ts';
+import type { GroupResult } from './saturate.ts';
 import type { Scrape } from './scraper.ts';
 import { SCRAPE_TYPES, SIDECAR_PORT, sidecarIp } from './sidecars.ts';
 
@@ -61,6 +82,13 @@ const CFG = {
   intervals: Number(process.env.BENCH_INTERVALS ?? (QUICK ? 2 : 3)),
   namespaces: 20,
   replicas: Number(process.env.BENCH_REPLICAS ?? 3),
+  /** Mode 4: each gateway's CPU limit, the scrapes kept in flight per gateway, the measured window in seconds, the rounds, the warm-up at the limit. */
+  capacityCores: Number(process.env.BENCH_CAPACITY_CORES ?? 0.25),
+  capacityInFlight: 32,
+  capacityS: QUICK ? 5 : 10,
+  capacityRounds: QUICK ? 1 : 4,
+  /** A limited gateway's first ~45 s are up to 40 % slower (trials): warmed at the limit before any round counts. */
+  capacityWarmS: QUICK ? 5 : 30,
 };
 const NODE = process.execPath;
 const TSX = ['--import', 'tsx'];
@@ -231,6 +259,127 @@ async function runScraper(
     };
   }
   return result;
+}
+
+interface CapacityRun {
+  /** Scrapes answered 200 a second, all loaded gateways together: one figure per round. */
+  scrapesPerS: number[];
+  failed: Record<string, number>;
+  p50Ms: number;
+  p99Ms: number;
+  /** The loaded gateways' CPU over the window, summed, in cores: at their limits when the load saturates them. */
+  coresUsed: number;
+  /** Share of the limit periods in which a loaded gateway ran out of its quota (1: every one). */
+  throttledShare: number;
+  /** Share of the machine's CPU left idle: when it is near 0, the machine, not the limits, set the figure. */
+  machineIdle: number;
+  /** Pods (5 types every 15 s) the gateways carry at this throughput (the rounds' mean). */
+  pods: number;
+  /** TLS connections the sidecars accepted per scrape: connections the gateways' pools did not keep. */
+  handshakesPerScrape: number;
+}
+
+/**
+ * Mode 4: capacity. Each gateway gets the same CPU limit (CFG.capacityCores, as a Deployment's `limits.cpu`), then a
+ * load that keeps CFG.capacityInFlight scrapes in flight per gateway, non-CPU types only (a CPU scrape holds its
+ * request for 14 s and costs the gateway what another type costs). `one`: gateway 0 carries every pod; `all`: group
+ * i on gateway i. The throughput `all` sustains over `one`'s is the scaling, measured: each replica with its own
+ * share of CPU, whatever load the others put on the machine's two cores. First gateway 0 alone without a limit: it
+ * has connections to only a third of the sidecars after mode 3, and a new TLS connection per scrape made its first
+ * limited round 4× slower in trials, which would measure the warm-up, not a gateway. Then each at its limit
+ * for CFG.capacityWarmS, as a limited gateway's first ~45 s were up to 40 % slower in trials. Then CFG.capacityRounds
+ * rounds of one and all (a 10 s round of one limited gateway moved by up to 40 % in trials; the scaling is the
+ * rounds' totals over each other).
+ */
+async function measureCapacity(
+  pids: number[],
+  one: string[][],
+  all: string[][],
+  o: { token: string; caFile: string; dir: string; handshakes: () => Promise<number> },
+): Promise<{ coresPerGateway: number; one: CapacityRun; all: CapacityRun; scaling: number; eachRound: number[] } | { skipped: string }> {
+  const hz = clockTicksPerSecond();
+  const sleepUntil = (at: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, at - Date.now())));
+  const load = async (name: string, groups: string[][], quotas: CpuQuota[], windowS = CFG.capacityS): Promise<CapacityRun> => {
+    const loaded = pids.slice(0, groups.length);
+    const planFile = join(o.dir, `capacity-${name}.json`);
+    const from = Date.now() + 3000; // the child's start and its connections, at full load
+    const plan = { groups, concurrency: CFG.capacityInFlight, from, measureS: windowS, token: o.token, caFile: o.caFile };
+    writeFileSync(planFile, JSON.stringify(plan));
+    const s = startChild([...TSX, 'bench/scrape/saturate.ts', planFile], `capacity ${name}`);
+    const mark = (): { ticks: number; throttled: number; machine: CpuMark } => ({
+      ticks: loaded.reduce((a, pid) => a + (cpuTicks(pid) ?? 0), 0),
+      throttled: quotas.slice(0, groups.length).reduce((a, q) => a + q.throttledPeriods(), 0),
+      machine: cpuMark(),
+    });
+    await sleepUntil(from);
+    const m0 = mark();
+    const h0 = await o.handshakes();
+    await sleepUntil(from + windowS * 1000);
+    const m1 = mark();
+    const h1 = await o.handshakes();
+    const out = JSON.parse(await nextLine(s.lines, `capacity ${name}`)) as { groups: GroupResult[] };
+    await s.output;
+    const failed: Record<string, number> = {};
+    for (const g of out.groups) for (const [k, n] of Object.entries(g.failed)) failed[k] = (failed[k] ?? 0) + n;
+    const scrapesPerS = out.groups.reduce((a, g) => a + g.ok, 0) / windowS;
+    return {
+      scrapesPerS: [round(scrapesPerS, 1)],
+      failed,
+      p50Ms: round(Math.max(...out.groups.map((g) => g.p50Ms)), 1),
+      p99Ms: round(Math.max(...out.groups.map((g) => g.p99Ms)), 1),
+      coresUsed: round((m1.ticks - m0.ticks) / hz / windowS, 3),
+      throttledShare: round((m1.throttled - m0.throttled) / groups.length / ((windowS * 1e6) / CPU_PERIOD_US), 2),
+      machineIdle: round(1 - (m1.machine.busy - m0.machine.busy) / Math.max(1, m1.machine.total - m0.machine.total), 2),
+      pods: Math.floor((scrapesPerS * CFG.intervalS) / SCRAPE_TYPES.length),
+      handshakesPerScrape: round((h1 - h0) / Math.max(1, scrapesPerS * windowS), 3),
+    };
+  };
+  await load('warm-up', one, [], 10);
+  const quotas = pids.map((pid, i) => limitCpu(pid, CFG.capacityCores, `podprof-bench-${process.pid}-${i}`));
+  try {
+    const limited = quotas.filter((q) => q !== undefined);
+    if (limited.length < pids.length)
+      return { skipped: 'this machine lets the benchmark make no CPU cgroup (root and a writable cgroup tree are needed)' };
+    await load('warm-up', one, limited, CFG.capacityWarmS);
+    await load('warm-up', all, limited, CFG.capacityWarmS);
+    // Rounds in the order one, all, all, one, one, all…: a steady drift weighs on both alike.
+    const rounds: { one: CapacityRun; all: CapacityRun }[] = [];
+    for (let k = 0; k < CFG.capacityRounds; k++) {
+      const first = k % 2 === 0 ? await load('one', one, limited) : await load('all', all, limited);
+      const second = k % 2 === 0 ? await load('all', all, limited) : await load('one', one, limited);
+      rounds.push(k % 2 === 0 ? { one: first, all: second } : { one: second, all: first });
+    }
+    const oneRuns = rounds.map((r) => r.one);
+    const allRuns = rounds.map((r) => r.all);
+    const total = (runs: CapacityRun[]): number => runs.reduce((a, r) => a + r.scrapesPerS[0]!, 0);
+    return {
+      coresPerGateway: CFG.capacityCores,
+      one: overRounds(oneRuns),
+      all: overRounds(allRuns),
+      scaling: round(total(allRuns) / total(oneRuns), 2),
+      eachRound: rounds.map((r) => round(r.all.scrapesPerS[0]! / r.one.scrapesPerS[0]!, 2)),
+    };
+  } finally {
+    for (const q of quotas) q?.remove();
+  }
+}
+
+/** Several rounds of one capacity run as one: each round's throughput, the means, the worst latencies, every failure. */
+function overRounds(runs: CapacityRun[]): CapacityRun {
+  const mean = (f: (r: CapacityRun) => number, digits: number): number => round(runs.reduce((a, r) => a + f(r), 0) / runs.length, digits);
+  const failed: Record<string, number> = {};
+  for (const r of runs) for (const [k, n] of Object.entries(r.failed)) failed[k] = (failed[k] ?? 0) + n;
+  return {
+    scrapesPerS: runs.map((r) => r.scrapesPerS[0]!),
+    failed,
+    p50Ms: Math.max(...runs.map((r) => r.p50Ms)),
+    p99Ms: Math.max(...runs.map((r) => r.p99Ms)),
+    coresUsed: mean((r) => r.coresUsed, 3),
+    throttledShare: mean((r) => r.throttledShare, 2),
+    machineIdle: mean((r) => r.machineIdle, 2),
+    pods: Math.floor(mean((r) => r.pods, 0)),
+    handshakesPerScrape: mean((r) => r.handshakesPerScrape, 3),
+  };
 }
 
 /** A gateway with nothing to serve: its CPU and main-thread wakeups a second, over 10 s, after 3 s to settle. */
@@ -440,6 +589,14 @@ async function main(): Promise<void> {
       others.map((o) => o.child.pid!),
     ),
   );
+  // Mode 4: the replicas' capacity, each limited to the same CPU: replica 0 alone carrying every pod, and all three sharing them.
+  const nonCpu = (urls: { type: string; url: string }[]): string[] => urls.filter((t) => t.type !== 'profile').map((t) => t.url);
+  const capacity = await measureCapacity(
+    others.map((o) => o.child.pid!),
+    [nonCpu(viaGateway.map((t) => onPort(t, firstPort + 1)))],
+    Array.from({ length: CFG.replicas }, (_, i) => nonCpu(viaReplicas.filter((t) => replicaOf(t.url) === i))),
+    { token, caFile: files.gwCa, dir, handshakes: async () => (await sidecarCountsNow()).handshakes },
+  );
   const results = { direct: directRun, gateway: single, share, replicas };
   sidecars.child.kill('SIGTERM');
   const sidecarCounts = JSON.parse(await nextLine(sidecars.lines, 'sidecars')) as SidecarCounts;
@@ -520,6 +677,32 @@ async function main(): Promise<void> {
       ['sidecar 429s (overlapping CPU)', String(sidecarCounts.refused), '', ''],
     ]),
   );
+  if ('skipped' in capacity) console.log(`capacity (mode 4): not measured: ${capacity.skipped}`);
+  else {
+    const row = (label: string, f: (x: CapacityRun) => string): string[] => [label, f(capacity.one), f(capacity.all)];
+    console.log(
+      table([
+        [
+          `capacity, each gateway limited to ${capacity.coresPerGateway} core, ${CFG.capacityInFlight} non-CPU scrapes in flight per gateway`,
+          'replica 0 alone, every pod',
+          `${CFG.replicas} replicas, a share each`,
+        ],
+        row('scrapes / s answered, each round', (x) => x.scrapesPerS.join(', ')),
+        row('failed', (x) => JSON.stringify(x.failed)),
+        row('latency p50 / p99 ms (the slowest gateway)', (x) => `${x.p50Ms} / ${x.p99Ms}`),
+        row('gateway cores used (summed)', (x) => String(x.coresUsed)),
+        row('limit periods throttled', (x) => `${Math.round(x.throttledShare * 100)} %`),
+        row('machine idle', (x) => `${Math.round(x.machineIdle * 100)} %`),
+        row('sidecar TLS handshakes per scrape', (x) => String(x.handshakesPerScrape)),
+        row('gateway CPU ms per scrape', (x) =>
+          String(round((x.coresUsed * 1000 * x.scrapesPerS.length) / x.scrapesPerS.reduce((a, n) => a + n, 0), 3)),
+        ),
+        row('pods carried (5 types / 15 s)', (x) => String(x.pods)),
+        row('pods per core', (x) => String(Math.floor(x.pods / x.coresUsed))),
+        ['throughput vs replica 0 alone (each round)', '×1', `×${capacity.scaling} (${capacity.eachRound.map((r) => `×${r}`).join(', ')})`],
+      ]),
+    );
+  }
   writeResults(join(REPO, 'bench/results', QUICK ? 'scrape-quick.json' : 'scrape.json'), {
     machine: machineInfo(),
     config: CFG,
@@ -534,6 +717,7 @@ async function main(): Promise<void> {
     replicaPodsPerCore,
     scaling,
     scalingVsAll,
+    capacity,
   });
   await rm(dir, { recursive: true, force: true });
   await rm(keys.dir, { recursive: true, force: true });
