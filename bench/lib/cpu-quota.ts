@@ -29,24 +29,25 @@ function v2Root(): string | undefined {
 /** Limits `pid` (all its threads) to `cores`; undefined when this machine allows no CPU cgroup. */
 export function limitCpu(pid: number, cores: number, name: string): CpuQuota | undefined {
   const quotaUs = Math.round(cores * CPU_PERIOD_US);
+  const v2 = v2Root();
+  const root = v2 ?? '/sys/fs/cgroup/cpu';
+  if (v2 === undefined && !existsSync(join(root, 'cpu.cfs_quota_us'))) return undefined;
+  const dir = join(root, name);
   try {
-    const v2 = v2Root();
-    if (v2 !== undefined) {
-      const dir = join(v2, name);
-      mkdirSync(dir);
-      writeFileSync(join(dir, 'cpu.max'), `${quotaUs} ${CPU_PERIOD_US}`);
-      writeFileSync(join(dir, 'cgroup.procs'), String(pid));
-      return quota(dir, v2, cores);
-    }
-    const v1 = '/sys/fs/cgroup/cpu';
-    if (!existsSync(join(v1, 'cpu.cfs_quota_us'))) return undefined;
-    const dir = join(v1, name);
     mkdirSync(dir);
-    writeFileSync(join(dir, 'cpu.cfs_period_us'), String(CPU_PERIOD_US));
-    writeFileSync(join(dir, 'cpu.cfs_quota_us'), String(quotaUs));
-    writeFileSync(join(dir, 'cgroup.procs'), String(pid));
-    return quota(dir, v1, cores);
   } catch {
+    return undefined;
+  }
+  try {
+    if (v2 !== undefined) writeFileSync(join(dir, 'cpu.max'), `${quotaUs} ${CPU_PERIOD_US}`);
+    else {
+      writeFileSync(join(dir, 'cpu.cfs_period_us'), String(CPU_PERIOD_US));
+      writeFileSync(join(dir, 'cpu.cfs_quota_us'), String(quotaUs));
+    }
+    writeFileSync(join(dir, 'cgroup.procs'), String(pid));
+    return quota(dir, root, cores);
+  } catch {
+    rmdirSync(dir); // made, but not ours to use: leave nothing behind
     return undefined;
   }
 }
