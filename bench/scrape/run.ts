@@ -261,9 +261,9 @@ async function runScraper(
   return result;
 }
 
-interface CapacityRun {
-  /** Scrapes answered 200 a second, all loaded gateways together: one figure per round. */
-  scrapesPerS: number[];
+interface CapacityRound {
+  /** Scrapes answered 200 a second, all loaded gateways together. */
+  scrapesPerS: number;
   failed: Record<string, number>;
   p50Ms: number;
   p99Ms: number;
@@ -273,10 +273,20 @@ interface CapacityRun {
   throttledShare: number;
   /** Share of the machine's CPU left idle: when it is near 0, the machine, not the limits, set the figure. */
   machineIdle: number;
-  /** Pods (5 types every 15 s) the gateways carry at this throughput (the rounds' mean). */
+  /** Pods (5 types every 15 s) the gateways carry at this throughput. */
   pods: number;
   /** TLS connections the sidecars accepted per scrape: connections the gateways' pools did not keep. */
   handshakesPerScrape: number;
+}
+
+/** Several rounds as one: each round's scrapes a second, the means of the rest, the worst latencies, every failure. */
+type CapacityRun = Omit<CapacityRound, 'scrapesPerS'> & { scrapesPerS: number[] };
+
+/** Counts by key, summed. */
+function addCounts(all: readonly Record<string, number>[]): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const counts of all) for (const [k, n] of Object.entries(counts)) sum[k] = (sum[k] ?? 0) + n;
+  return sum;
 }
 
 /**
@@ -299,7 +309,7 @@ async function measureCapacity(
 ): Promise<{ coresPerGateway: number; one: CapacityRun; all: CapacityRun; scaling: number; eachRound: number[] } | { skipped: string }> {
   const hz = clockTicksPerSecond();
   const sleepUntil = (at: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, at - Date.now())));
-  const load = async (name: string, groups: string[][], quotas: CpuQuota[], windowS = CFG.capacityS): Promise<CapacityRun> => {
+  const load = async (name: string, groups: string[][], quotas: CpuQuota[], windowS = CFG.capacityS): Promise<CapacityRound> => {
     const loaded = pids.slice(0, groups.length);
     const planFile = join(o.dir, `capacity-${name}.json`);
     const from = Date.now() + 3000; // the child's start and its connections, at full load
@@ -319,12 +329,10 @@ async function measureCapacity(
     const h1 = await o.handshakes();
     const out = JSON.parse(await nextLine(s.lines, `capacity ${name}`)) as { groups: GroupResult[] };
     await s.output;
-    const failed: Record<string, number> = {};
-    for (const g of out.groups) for (const [k, n] of Object.entries(g.failed)) failed[k] = (failed[k] ?? 0) + n;
     const scrapesPerS = out.groups.reduce((a, g) => a + g.ok, 0) / windowS;
     return {
-      scrapesPerS: [round(scrapesPerS, 1)],
-      failed,
+      scrapesPerS: round(scrapesPerS, 1),
+      failed: addCounts(out.groups.map((g) => g.failed)),
       p50Ms: round(Math.max(...out.groups.map((g) => g.p50Ms)), 1),
       p99Ms: round(Math.max(...out.groups.map((g) => g.p99Ms)), 1),
       coresUsed: round((m1.ticks - m0.ticks) / hz / windowS, 3),
@@ -343,35 +351,34 @@ async function measureCapacity(
     await load('warm-up', one, limited, CFG.capacityWarmS);
     await load('warm-up', all, limited, CFG.capacityWarmS);
     // Rounds in the order one, all, all, one, one, all…: a steady drift weighs on both alike.
-    const rounds: { one: CapacityRun; all: CapacityRun }[] = [];
+    const groupsOf = { one, all };
+    const rounds: Record<keyof typeof groupsOf, CapacityRound>[] = [];
     for (let k = 0; k < CFG.capacityRounds; k++) {
-      const first = k % 2 === 0 ? await load('one', one, limited) : await load('all', all, limited);
-      const second = k % 2 === 0 ? await load('all', all, limited) : await load('one', one, limited);
-      rounds.push(k % 2 === 0 ? { one: first, all: second } : { one: second, all: first });
+      const r = {} as (typeof rounds)[number];
+      for (const which of k % 2 === 0 ? (['one', 'all'] as const) : (['all', 'one'] as const))
+        r[which] = await load(which, groupsOf[which], limited);
+      rounds.push(r);
     }
     const oneRuns = rounds.map((r) => r.one);
     const allRuns = rounds.map((r) => r.all);
-    const total = (runs: CapacityRun[]): number => runs.reduce((a, r) => a + r.scrapesPerS[0]!, 0);
+    const total = (runs: CapacityRound[]): number => runs.reduce((a, r) => a + r.scrapesPerS, 0);
     return {
       coresPerGateway: CFG.capacityCores,
       one: overRounds(oneRuns),
       all: overRounds(allRuns),
       scaling: round(total(allRuns) / total(oneRuns), 2),
-      eachRound: rounds.map((r) => round(r.all.scrapesPerS[0]! / r.one.scrapesPerS[0]!, 2)),
+      eachRound: rounds.map((r) => round(r.all.scrapesPerS / r.one.scrapesPerS, 2)),
     };
   } finally {
     for (const q of quotas) q?.remove();
   }
 }
 
-/** Several rounds of one capacity run as one: each round's throughput, the means, the worst latencies, every failure. */
-function overRounds(runs: CapacityRun[]): CapacityRun {
-  const mean = (f: (r: CapacityRun) => number, digits: number): number => round(runs.reduce((a, r) => a + f(r), 0) / runs.length, digits);
-  const failed: Record<string, number> = {};
-  for (const r of runs) for (const [k, n] of Object.entries(r.failed)) failed[k] = (failed[k] ?? 0) + n;
+function overRounds(runs: CapacityRound[]): CapacityRun {
+  const mean = (f: (r: CapacityRound) => number, digits: number): number => round(runs.reduce((a, r) => a + f(r), 0) / runs.length, digits);
   return {
-    scrapesPerS: runs.map((r) => r.scrapesPerS[0]!),
-    failed,
+    scrapesPerS: runs.map((r) => r.scrapesPerS),
+    failed: addCounts(runs.map((r) => r.failed)),
     p50Ms: Math.max(...runs.map((r) => r.p50Ms)),
     p99Ms: Math.max(...runs.map((r) => r.p99Ms)),
     coresUsed: mean((r) => r.coresUsed, 3),

@@ -9,8 +9,8 @@
 // measureS, token, caFile}.
 // Prints {groups: [{ok, failed, p50Ms, p99Ms}], measureS} as JSON.
 import { readFileSync } from 'node:fs';
-import { Agent, request } from 'node:https';
 import { percentile } from '../lib/stats.ts';
+import { scrape, scrapeAgent } from './scraper.ts';
 
 interface Plan {
   groups: string[][];
@@ -32,21 +32,7 @@ export interface GroupResult {
 
 async function main(): Promise<void> {
   const plan = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as Plan;
-  const agent = new Agent({ keepAlive: true, maxSockets: Infinity, ca: readFileSync(plan.caFile), timeout: 60_000 });
-  const get = (url: string): Promise<number> =>
-    new Promise((resolve) => {
-      const r = request(
-        url,
-        { agent, headers: { authorization: `Bearer ${plan.token}`, 'user-agent': 'podprof-bench-saturate' } },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-          res.on('error', () => resolve(-1));
-        },
-      );
-      r.on('error', () => resolve(-1));
-      r.end();
-    });
+  const agent = scrapeAgent(plan.caFile);
   const from = plan.from;
   const to = from + plan.measureS * 1000;
   const results = await Promise.all(
@@ -58,7 +44,7 @@ async function main(): Promise<void> {
         while (Date.now() < to) {
           const url = urls[next++ % urls.length]!;
           const t0 = Date.now();
-          const status = await get(url);
+          const { status } = await scrape(agent, url, plan.token, 'podprof-bench-saturate');
           const t1 = Date.now();
           if (t1 < from || t1 > to) continue;
           if (status === 200) {

@@ -28,36 +28,34 @@ export interface Scrape {
   bytes: number;
 }
 
+/** One keep-alive client for every target, as Go's transport is: a connection per request in flight, no socket cap. */
+export function scrapeAgent(caFile: string): Agent {
+  return new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 100_000, ca: readFileSync(caFile), timeout: 120_000 });
+}
+
+/** One scrape: a GET with the bearer token; its status (-1: no answer, or cut short) and the body's bytes, read and dropped. */
+export function scrape(agent: Agent, url: string, token: string, userAgent: string): Promise<{ status: number; bytes: number }> {
+  return new Promise((resolve) => {
+    const r = request(url, { agent, headers: { authorization: `Bearer ${token}`, 'user-agent': userAgent } }, (res) => {
+      let bytes = 0;
+      res.on('data', (c: Buffer) => (bytes += c.length));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }));
+      res.on('error', () => resolve({ status: -1, bytes }));
+    });
+    r.on('error', () => resolve({ status: -1, bytes: 0 }));
+    r.end();
+  });
+}
+
 async function main(): Promise<void> {
   const plan = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as Plan;
-  const agent = new Agent({
-    keepAlive: true,
-    maxSockets: Infinity,
-    maxFreeSockets: 100_000,
-    ca: readFileSync(plan.caFile),
-    timeout: 120_000,
-  });
+  const agent = scrapeAgent(plan.caFile);
   const scrapes: Scrape[] = [];
-  const get = (url: string, type: string, round: number): Promise<void> =>
-    new Promise((resolve) => {
-      const t0 = performance.now();
-      const done = (status: number, bytes: number): void => {
-        scrapes.push({ type, round, ms: performance.now() - t0, status, bytes });
-        resolve();
-      };
-      const r = request(
-        url,
-        { agent, headers: { authorization: `Bearer ${plan.token}`, 'user-agent': 'podprof-bench-scraper' } },
-        (res) => {
-          let bytes = 0;
-          res.on('data', (c: Buffer) => (bytes += c.length));
-          res.on('end', () => done(res.statusCode ?? 0, bytes));
-          res.on('error', () => done(-1, bytes));
-        },
-      );
-      r.on('error', () => done(-1, 0));
-      r.end();
-    });
+  const get = async (url: string, type: string, round: number): Promise<void> => {
+    const t0 = performance.now();
+    const { status, bytes } = await scrape(agent, url, plan.token, 'podprof-bench-scraper');
+    scrapes.push({ type, round, ms: performance.now() - t0, status, bytes });
+  };
   const intervalMs = plan.intervalS * 1000;
   const started = Date.now() + 500;
   // Offsets as a hash would spread them: a fixed permutation, so one pod's types are not back to back.

@@ -28,6 +28,9 @@ export interface Session {
   close(): Promise<void>;
 }
 
+/** How Chromium fails a request when the machine's network interfaces changed under it (a test node elsewhere in the run). */
+const NETWORK_CHANGED = 'net::ERR_NETWORK_CHANGED';
+
 export async function launch(o: { colorScheme?: 'light' | 'dark' } = {}): Promise<Session> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -60,7 +63,7 @@ export async function launch(o: { colorScheme?: 'light' | 'dark' } = {}): Promis
   page.on('pageerror', (e) => pageErrors.push(e.message));
   page.on('console', (m) => {
     // ERR_NETWORK_CHANGED: a test node elsewhere in the run added a network interface; not the page's doing.
-    if (m.type() === 'error' && !m.text().includes('net::ERR_NETWORK_CHANGED')) consoleErrors.push(m.text());
+    if (m.type() === 'error' && !m.text().includes(NETWORK_CHANGED)) consoleErrors.push(m.text());
   });
   return { browser, context, page, dialogs, pageErrors, consoleErrors, close: () => browser.close() };
 }
@@ -77,7 +80,7 @@ export function retryNavigationOnNetworkChange(page: Page): void {
       try {
         return await goto(url, options);
       } catch (err) {
-        if (attempt >= 2 || !(err as Error).message.includes('net::ERR_NETWORK_CHANGED')) throw err;
+        if (attempt >= 2 || !(err as Error).message.includes(NETWORK_CHANGED)) throw err;
       }
     }
   };
